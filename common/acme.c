@@ -1,0 +1,794 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "acme.h"
+#include "crypto.h"
+#include "error.h"
+#include "ident.h"
+#include "log.h"
+#include "util.h"
+
+#define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
+
+static void set_err(struct acme_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_err(struct acme_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+}
+
+/* The string member KEY of OBJ, or NULL if absent or not a string. */
+static const char *jstr(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A URL member: must be https, as every ACME resource is. */
+static const char *jurl(struct json_object *obj, const char *key)
+{
+	const char *s = jstr(obj, key);
+
+	return s && strncasecmp(s, "https://", 8) == 0 ? s : NULL;
+}
+
+static int dupstr(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = xstrdup(src);
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static long now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out)
+{
+	struct acme_client *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->retry_after = -1;
+	c->poll_first_ms = 200;
+	c->poll_max_ms = 5000;
+	c->poll_timeout_s = 300;
+	c->bad_nonce_retries = 10;
+	c->directory_url = strdup(directory_url);
+	r = c->directory_url ? http_client_new(ca_bundle, &c->http) : -ENOMEM;
+	if (r < 0) {
+		acme_client_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+static void directory_clear(struct acme_directory *d)
+{
+	free(d->new_nonce);
+	free(d->new_account);
+	free(d->new_order);
+	free(d->revoke_cert);
+	free(d->key_change);
+	free(d->renewal_info);
+	free(d->terms_of_service);
+	memset(d, 0, sizeof(*d));
+}
+
+void acme_client_free(struct acme_client *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	directory_clear(&c->dir);
+	acme_problem_clear(&c->problem);
+	free(c->directory_url);
+	free(c->nonce);
+	free(c->kid);
+	free(c);
+}
+
+void acme_problem_clear(struct acme_problem *p)
+{
+	free(p->type);
+	free(p->detail);
+	for (size_t i = 0; i < p->nsub; i++) {
+		free(p->sub[i].type);
+		free(p->sub[i].detail);
+		free(p->sub[i].identifier);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+static void problem_from_json(struct json_object *o, struct acme_problem *p)
+{
+	struct json_object *subs, *status;
+
+	p->type = xstrdup(jstr(o, "type"));
+	p->detail = xstrdup(jstr(o, "detail"));
+	if (json_object_object_get_ex(o, "status", &status))
+		p->status = json_object_get_int(status);
+	if (!json_object_object_get_ex(o, "subproblems", &subs) ||
+	    !json_object_is_type(subs, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(subs) && p->nsub < ACME_MAX_SUBPROBLEMS;
+	     i++) {
+		struct json_object *s = json_object_array_get_idx(subs, i), *id;
+		struct acme_subproblem *sp = &p->sub[p->nsub++];
+
+		sp->type = xstrdup(jstr(s, "type"));
+		sp->detail = xstrdup(jstr(s, "detail"));
+		if (json_object_object_get_ex(s, "identifier", &id))
+			sp->identifier = xstrdup(jstr(id, "value"));
+	}
+}
+
+int acme_problem_parse(const char *json, struct acme_problem *p)
+{
+	struct json_object *o = json_tokener_parse(json);
+
+	acme_problem_clear(p);
+	if (!o || !json_object_is_type(o, json_type_object) || !jstr(o, "type")) {
+		json_object_put(o);
+		return -EINVAL;
+	}
+	problem_from_json(o, p);
+	json_object_put(o);
+	return 0;
+}
+
+/* Copy S into BUF replacing control characters: CA text must not be able to
+ * forge log lines or terminal escapes. */
+static size_t append_clean(char *buf, size_t len, size_t pos, const char *s)
+{
+	for (; s && *s && pos + 1 < len; s++)
+		buf[pos++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
+	if (pos < len)
+		buf[pos] = '\0';
+	return pos;
+}
+
+void acme_problem_format(const struct acme_problem *p, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	pos = append_clean(buf, len, pos, p->type ? p->type : "(no type)");
+	if (p->detail) {
+		pos = append_clean(buf, len, pos, ": ");
+		pos = append_clean(buf, len, pos, p->detail);
+	}
+	for (size_t i = 0; i < p->nsub; i++) {
+		pos = append_clean(buf, len, pos, i == 0 ? "; subproblems: " : "; ");
+		if (p->sub[i].identifier) {
+			pos = append_clean(buf, len, pos, p->sub[i].identifier);
+			pos = append_clean(buf, len, pos, ": ");
+		}
+		pos = append_clean(buf, len, pos, p->sub[i].type);
+		if (p->sub[i].detail) {
+			pos = append_clean(buf, len, pos, ": ");
+			pos = append_clean(buf, len, pos, p->sub[i].detail);
+		}
+	}
+}
+
+/* Keep a Replay-Nonce if it is well-formed (RFC 8555 section 6.5.1). */
+static void take_nonce(struct acme_client *c, struct http_response *resp)
+{
+	if (b64url_valid(resp->replay_nonce)) {
+		free(c->nonce);
+		c->nonce = resp->replay_nonce;
+		resp->replay_nonce = NULL;
+	}
+}
+
+static int fetch_nonce(struct acme_client *c)
+{
+	struct http_response resp;
+	int r;
+
+	r = http_request(c->http, "HEAD", c->dir.new_nonce, NULL, NULL, &resp, c->err,
+			 sizeof(c->err));
+	if (r < 0)
+		return r;
+	take_nonce(c, &resp);
+	if (!c->nonce) {
+		set_err(c, "HEAD %s: HTTP %ld without a usable Replay-Nonce", c->dir.new_nonce,
+			resp.status);
+		r = ACMED_EPROTO;
+	}
+	http_response_clear(&resp);
+	return r;
+}
+
+static bool is_problem(const struct http_response *resp)
+{
+	return resp->content_type &&
+	       strncasecmp(resp->content_type, "application/problem+json", 24) == 0;
+}
+
+/* Turn an error response into c->problem / c->err and an error code. */
+static int response_error(struct acme_client *c, const char *url, struct http_response *resp)
+{
+	char text[768];
+
+	if (is_problem(resp) && acme_problem_parse(resp->body, &c->problem) == 0) {
+		acme_problem_format(&c->problem, text, sizeof(text));
+		set_err(c, "%s", text);
+		if (streq(c->problem.type, PROBLEM_PREFIX "rateLimited"))
+			return ACMED_ERATELIMITED;
+		return ACMED_EPROBLEM;
+	}
+	set_err(c, "HTTP %ld from %s", resp->status, url);
+	return resp->status >= 500 ? ACMED_EHTTP : ACMED_EPROTO;
+}
+
+/* Signed POST to URL (PAYLOAD NULL: POST-as-GET), retrying badNonce. With
+ * USE_JWK the public key goes in the header instead of the account URL. On
+ * success RESP holds a 2xx response. */
+static int acme_post(struct acme_client *c, const char *url, const char *payload, bool use_jwk,
+		     struct http_response *resp)
+{
+	char *jws = NULL;
+	int r;
+
+	if (!c->key || (!use_jwk && !c->kid)) {
+		set_err(c, "no account key or account URL to sign with");
+		return ACMED_ENOACCOUNT;
+	}
+	for (unsigned attempt = 0;; attempt++) {
+		if (!c->nonce && (r = fetch_nonce(c)) < 0)
+			return r;
+		r = jws_sign(c->key, url, c->nonce, use_jwk ? NULL : c->kid, payload, &jws);
+		FREE_AND_NULL(c->nonce); /* a nonce is good for one request only */
+		if (r < 0) {
+			set_err(c, "signing a request to %s failed", url);
+			return r;
+		}
+		r = http_request(c->http, "POST", url, jws, "application/jose+json", resp, c->err,
+				 sizeof(c->err));
+		FREE_AND_NULL(jws);
+		if (r < 0)
+			return r;
+		take_nonce(c, resp);
+		c->retry_after = http_retry_after_seconds(resp->retry_after, (long)time(NULL));
+		if (resp->status >= 200 && resp->status < 300)
+			return 0;
+		r = response_error(c, url, resp);
+		if (r == ACMED_EPROBLEM && streq(c->problem.type, PROBLEM_PREFIX "badNonce") &&
+		    attempt < c->bad_nonce_retries) {
+			/* RFC 8555 section 6.5: retry with the nonce this error carried. */
+			log_debug("badNonce from %s, retrying (%u)", url, attempt + 1);
+			http_response_clear(resp);
+			continue;
+		}
+		if (r == ACMED_EPROBLEM && streq(c->problem.type, PROBLEM_PREFIX "badNonce"))
+			r = ACMED_EBADNONCE;
+		http_response_clear(resp);
+		return r;
+	}
+}
+
+/* POST and parse a JSON object response; caller puts *out. */
+static int acme_post_json(struct acme_client *c, const char *url, const char *payload,
+			  bool use_jwk, struct http_response *resp, struct json_object **out)
+{
+	struct json_object *o;
+	int r = acme_post(c, url, payload, use_jwk, resp);
+
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(resp->body);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		set_err(c, "%s answered HTTP %ld with a body that is not a JSON object", url,
+			resp->status);
+		http_response_clear(resp);
+		return ACMED_EPROTO;
+	}
+	*out = o;
+	return 0;
+}
+
+int acme_directory_load(struct acme_client *c)
+{
+	struct http_response resp;
+	struct json_object *o = NULL, *meta, *ear;
+	struct acme_directory *d = &c->dir;
+	int r;
+
+	r = http_request(c->http, "GET", c->directory_url, NULL, NULL, &resp, c->err,
+			 sizeof(c->err));
+	if (r < 0)
+		return r;
+	if (resp.status != 200) {
+		r = response_error(c, c->directory_url, &resp);
+		goto out;
+	}
+	o = json_tokener_parse(resp.body);
+	directory_clear(d);
+	r = -ENOMEM;
+	if (dupstr(&d->new_nonce, jurl(o, "newNonce")) < 0 ||
+	    dupstr(&d->new_account, jurl(o, "newAccount")) < 0 ||
+	    dupstr(&d->new_order, jurl(o, "newOrder")) < 0 ||
+	    dupstr(&d->revoke_cert, jurl(o, "revokeCert")) < 0 ||
+	    dupstr(&d->key_change, jurl(o, "keyChange")) < 0 ||
+	    dupstr(&d->renewal_info, jurl(o, "renewalInfo")) < 0)
+		goto out;
+	if (!d->new_nonce || !d->new_account || !d->new_order) {
+		set_err(c, "%s is not an ACME directory (newNonce, newAccount or newOrder missing)",
+			c->directory_url);
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "meta", &meta)) {
+		d->terms_of_service = xstrdup(jstr(meta, "termsOfService"));
+		if (json_object_object_get_ex(meta, "externalAccountRequired", &ear))
+			d->external_account_required = json_object_get_boolean(ear);
+	}
+	r = 0;
+out:
+	json_object_put(o);
+	http_response_clear(&resp);
+	return r;
+}
+
+int acme_set_account(struct acme_client *c, const struct signer *key, const char *kid)
+{
+	c->key = key;
+	return dupstr(&c->kid, kid);
+}
+
+int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
+		     bool only_existing)
+{
+	struct json_object *req = json_object_new_object(), *acct = NULL;
+	struct http_response resp = { 0 };
+	int r;
+
+	if (!req)
+		return -ENOMEM;
+	if (only_existing) {
+		json_object_object_add(req, "onlyReturnExisting", json_object_new_boolean(1));
+	} else {
+		if (tos_agreed)
+			json_object_object_add(req, "termsOfServiceAgreed",
+					       json_object_new_boolean(1));
+		if (email) {
+			struct json_object *contact = json_object_new_array();
+			char *mailto;
+
+			if (asprintf(&mailto, "mailto:%s", email) < 0) {
+				r = -ENOMEM;
+				goto out;
+			}
+			json_object_array_add(contact, json_object_new_string(mailto));
+			free(mailto);
+			json_object_object_add(req, "contact", contact);
+		}
+	}
+	r = acme_post_json(c, c->dir.new_account, json_object_to_json_string(req), true, &resp,
+			   &acct);
+	if (r < 0) {
+		if (only_existing && r == ACMED_EPROBLEM &&
+		    streq(c->problem.type, PROBLEM_PREFIX "accountDoesNotExist"))
+			r = -ENOENT;
+		goto out;
+	}
+	if (!resp.location || strncasecmp(resp.location, "https://", 8) != 0) {
+		set_err(c, "newAccount answered without an https account URL in Location");
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	if (streq(jstr(acct, "status"), "deactivated") || streq(jstr(acct, "status"), "revoked")) {
+		set_err(c, "account %s is %s", resp.location, jstr(acct, "status"));
+		r = ACMED_ENOACCOUNT;
+		goto out;
+	}
+	r = dupstr(&c->kid, resp.location);
+out:
+	json_object_put(req);
+	json_object_put(acct);
+	http_response_clear(&resp);
+	return r;
+}
+
+void acme_order_clear(struct acme_order *o)
+{
+	free(o->url);
+	free(o->status);
+	free(o->finalize);
+	free(o->certificate);
+	for (size_t i = 0; i < o->nauthz; i++)
+		free(o->authz[i]);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Fill O's fields from an order object, checking what we rely on. */
+static int order_from_json(struct acme_client *c, struct json_object *obj, struct acme_order *o)
+{
+	struct json_object *authz;
+	const char *status = jstr(obj, "status");
+	size_t n;
+
+	if (!status || !jurl(obj, "finalize") ||
+	    !json_object_object_get_ex(obj, "authorizations", &authz) ||
+	    !json_object_is_type(authz, json_type_array)) {
+		set_err(c, "order %s is malformed (status, finalize or authorizations missing)",
+			o->url);
+		return ACMED_EPROTO;
+	}
+	n = json_object_array_length(authz);
+	if (n == 0 || n > ACME_MAX_AUTHZ) {
+		set_err(c, "order %s lists %zu authorizations", o->url, n);
+		return ACMED_EPROTO;
+	}
+	for (size_t i = 0; i < o->nauthz; i++)
+		FREE_AND_NULL(o->authz[i]);
+	o->nauthz = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *u = json_object_array_get_idx(authz, i);
+		const char *s = json_object_is_type(u, json_type_string) ? json_object_get_string(u)
+									 : NULL;
+
+		if (!s || strncasecmp(s, "https://", 8) != 0) {
+			set_err(c, "order %s has an authorization that is not an https URL", o->url);
+			return ACMED_EPROTO;
+		}
+		o->authz[o->nauthz] = strdup(s);
+		if (!o->authz[o->nauthz++])
+			return -ENOMEM;
+	}
+	if (dupstr(&o->status, status) < 0 || dupstr(&o->finalize, jurl(obj, "finalize")) < 0 ||
+	    dupstr(&o->certificate, jurl(obj, "certificate")) < 0)
+		return -ENOMEM;
+	if (streq(status, "invalid")) {
+		struct json_object *e;
+
+		acme_problem_clear(&c->problem);
+		if (json_object_object_get_ex(obj, "error", &e))
+			problem_from_json(e, &c->problem);
+		set_err(c, "order %s is invalid", o->url);
+		return ACMED_EINVALID;
+	}
+	return 0;
+}
+
+int acme_order_new(struct acme_client *c, char *const *idents, size_t n, struct acme_order *o)
+{
+	struct json_object *req = json_object_new_object(), *ids = json_object_new_array();
+	struct json_object *obj = NULL;
+	struct http_response resp = { 0 };
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if (!req || !ids) {
+		json_object_put(req);
+		json_object_put(ids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *id = json_object_new_object();
+
+		json_object_object_add(id, "type",
+				       json_object_new_string(ident_is_ip(idents[i]) ? "ip" : "dns"));
+		json_object_object_add(id, "value", json_object_new_string(idents[i]));
+		json_object_array_add(ids, id);
+	}
+	json_object_object_add(req, "identifiers", ids);
+	r = acme_post_json(c, c->dir.new_order, json_object_to_json_string(req), false, &resp,
+			   &obj);
+	if (r < 0)
+		goto out;
+	if (!resp.location || strncasecmp(resp.location, "https://", 8) != 0) {
+		set_err(c, "newOrder answered without an https order URL in Location");
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	o->url = strdup(resp.location);
+	r = o->url ? order_from_json(c, obj, o) : -ENOMEM;
+out:
+	json_object_put(req);
+	json_object_put(obj);
+	http_response_clear(&resp);
+	return r;
+}
+
+int acme_order_get(struct acme_client *c, struct acme_order *o)
+{
+	struct json_object *obj = NULL;
+	struct http_response resp = { 0 };
+	int r = acme_post_json(c, o->url, NULL, false, &resp, &obj);
+
+	if (r == 0)
+		r = order_from_json(c, obj, o);
+	json_object_put(obj);
+	http_response_clear(&resp);
+	return r;
+}
+
+void acme_authz_clear(struct acme_authz *a)
+{
+	free(a->url);
+	free(a->status);
+	free(a->identifier);
+	for (size_t i = 0; i < a->nchal; i++) {
+		free(a->chal[i].type);
+		free(a->chal[i].url);
+		free(a->chal[i].token);
+		free(a->chal[i].status);
+	}
+	free(a->chal);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Record the error of the first invalid challenge as the problem. */
+static void challenge_error(struct acme_client *c, struct json_object *chals)
+{
+	acme_problem_clear(&c->problem);
+	for (size_t i = 0; i < json_object_array_length(chals); i++) {
+		struct json_object *ch = json_object_array_get_idx(chals, i), *e;
+
+		if (json_object_object_get_ex(ch, "error", &e)) {
+			problem_from_json(e, &c->problem);
+			return;
+		}
+	}
+}
+
+static int authz_from_json(struct acme_client *c, struct json_object *obj, struct acme_authz *a)
+{
+	struct json_object *id, *chals, *wc;
+	size_t n;
+
+	if (!jstr(obj, "status") || !json_object_object_get_ex(obj, "identifier", &id) ||
+	    !jstr(id, "value") || !json_object_object_get_ex(obj, "challenges", &chals) ||
+	    !json_object_is_type(chals, json_type_array)) {
+		set_err(c, "authorization %s is malformed (status, identifier or challenges "
+			   "missing)", a->url);
+		return ACMED_EPROTO;
+	}
+	n = json_object_array_length(chals);
+	if (n > 16) {
+		set_err(c, "authorization %s offers %zu challenges", a->url, n);
+		return ACMED_EPROTO;
+	}
+	if (dupstr(&a->status, jstr(obj, "status")) < 0 ||
+	    dupstr(&a->identifier, jstr(id, "value")) < 0)
+		return -ENOMEM;
+	a->wildcard = json_object_object_get_ex(obj, "wildcard", &wc) &&
+		      json_object_get_boolean(wc);
+	a->chal = calloc(n ? n : 1, sizeof(*a->chal));
+	if (!a->chal)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ch = json_object_array_get_idx(chals, i);
+		struct acme_challenge *x = &a->chal[a->nchal];
+		const char *token = jstr(ch, "token");
+
+		/* Skip what we could not use safely rather than fail the whole
+		 * authorization: another challenge may still do. */
+		if (!jstr(ch, "type") || !jurl(ch, "url") || (token && !b64url_valid(token)))
+			continue;
+		x->type = xstrdup(jstr(ch, "type"));
+		x->url = xstrdup(jurl(ch, "url"));
+		x->token = xstrdup(token);
+		x->status = xstrdup(jstr(ch, "status"));
+		a->nchal++;
+	}
+	if (streq(a->status, "invalid"))
+		challenge_error(c, chals);
+	return 0;
+}
+
+int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *a)
+{
+	struct json_object *obj = NULL;
+	struct http_response resp = { 0 };
+	int r;
+
+	acme_authz_clear(a);
+	a->url = strdup(url);
+	if (!a->url)
+		return -ENOMEM;
+	r = acme_post_json(c, url, NULL, false, &resp, &obj);
+	if (r == 0)
+		r = authz_from_json(c, obj, a);
+	json_object_put(obj);
+	http_response_clear(&resp);
+	return r;
+}
+
+int acme_challenge_respond(struct acme_client *c, const char *url)
+{
+	struct json_object *obj = NULL;
+	struct http_response resp = { 0 };
+	int r = acme_post_json(c, url, "{}", false, &resp, &obj);
+
+	json_object_put(obj);
+	http_response_clear(&resp);
+	return r;
+}
+
+/* Wait before the next poll: the backoff interval, or the CA's Retry-After
+ * if it asked for longer. Returns ACMED_ETIMEOUT if that passes DEADLINE. */
+static int poll_wait(struct acme_client *c, unsigned *interval_ms, long deadline_ms,
+		     const char *what)
+{
+	long wait = *interval_ms;
+
+	if (c->retry_after > 0 && c->retry_after * 1000 > wait)
+		wait = c->retry_after * 1000;
+	if (now_mono_ms() + wait > deadline_ms) {
+		set_err(c, "%s still not done after %u seconds", what, c->poll_timeout_s);
+		return ACMED_ETIMEOUT;
+	}
+	sleep_ms((unsigned)wait);
+	*interval_ms = *interval_ms * 2 > c->poll_max_ms ? c->poll_max_ms : *interval_ms * 2;
+	return 0;
+}
+
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
+{
+	long deadline = now_mono_ms() + (long)c->poll_timeout_s * 1000;
+	unsigned interval = c->poll_first_ms;
+	char *url = strdup(a->url);
+	int r;
+
+	if (!url)
+		return -ENOMEM;
+	for (;;) {
+		r = poll_wait(c, &interval, deadline, a->url);
+		if (r < 0)
+			break;
+		r = acme_authz_get(c, url, a);
+		if (r < 0)
+			break;
+		if (streq(a->status, "valid"))
+			break;
+		if (!streq(a->status, "pending")) {
+			set_err(c, "authorization for %s is %s", a->identifier, a->status);
+			r = ACMED_EINVALID;
+			break;
+		}
+	}
+	free(url);
+	return r;
+}
+
+int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsigned char *csr,
+			size_t csrlen)
+{
+	long deadline = now_mono_ms() + (long)c->poll_timeout_s * 1000;
+	unsigned interval = c->poll_first_ms;
+	struct json_object *req = json_object_new_object(), *obj = NULL;
+	struct http_response resp = { 0 };
+	char *csr64 = b64url_encode(csr, csrlen);
+	int r = -ENOMEM;
+
+	if (!req || !csr64)
+		goto out;
+	json_object_object_add(req, "csr", json_object_new_string(csr64));
+	r = acme_post_json(c, o->finalize, json_object_to_json_string(req), false, &resp, &obj);
+	if (r < 0)
+		goto out;
+	r = order_from_json(c, obj, o);
+	/* "processing" until the CA has issued; "valid" with a certificate URL. */
+	while (r == 0 && !(streq(o->status, "valid") && o->certificate)) {
+		if (!streq(o->status, "processing") && !streq(o->status, "valid")) {
+			set_err(c, "order %s is %s after finalize", o->url, o->status);
+			r = ACMED_EPROTO;
+			break;
+		}
+		r = poll_wait(c, &interval, deadline, o->url);
+		if (r == 0)
+			r = acme_order_get(c, o);
+	}
+out:
+	json_object_put(req);
+	json_object_put(obj);
+	http_response_clear(&resp);
+	free(csr64);
+	return r;
+}
+
+/* Issuer CN of the last certificate in a PEM chain. */
+static int top_issuer(const char *pem, char *buf, size_t len)
+{
+	char **pems = NULL;
+	size_t n = 0;
+	struct cert_info info;
+	int r = crypto_pem_split(pem, strlen(pem), &pems, &n);
+
+	if (r < 0)
+		return r;
+	r = crypto_cert_info(pems[n - 1], strlen(pems[n - 1]), &info);
+	if (r == 0) {
+		snprintf(buf, len, "%s", info.issuer_cn);
+		cert_info_clear(&info);
+	}
+	strv_free(pems, n);
+	return r;
+}
+
+static int download(struct acme_client *c, const char *url, char **pem,
+		    struct http_response *resp)
+{
+	int r = acme_post(c, url, NULL, false, resp);
+
+	if (r < 0)
+		return r;
+	if (resp->body_len == 0 || strlen(resp->body) != resp->body_len) {
+		set_err(c, "certificate at %s is empty or binary", url);
+		http_response_clear(resp);
+		return ACMED_EPROTO;
+	}
+	*pem = strdup(resp->body);
+	return *pem ? 0 : -ENOMEM;
+}
+
+int acme_certificate_get(struct acme_client *c, const char *url, const char *preferred_chain,
+			 char **pem)
+{
+	struct http_response resp = { 0 };
+	char issuer[256];
+	int r = download(c, url, pem, &resp);
+
+	if (r < 0 || str_empty(preferred_chain))
+		goto out;
+	if (top_issuer(*pem, issuer, sizeof(issuer)) == 0 && streq(issuer, preferred_chain))
+		goto out;
+	for (size_t i = 0; i < resp.nlinks_alternate; i++) {
+		struct http_response alt_resp = { 0 };
+		char *alt = NULL;
+
+		if (strncasecmp(resp.links_alternate[i], "https://", 8) != 0 ||
+		    download(c, resp.links_alternate[i], &alt, &alt_resp) < 0) {
+			log_warning("could not fetch alternate chain %s: %s",
+				    resp.links_alternate[i], c->err);
+			continue;
+		}
+		http_response_clear(&alt_resp);
+		if (top_issuer(alt, issuer, sizeof(issuer)) == 0 &&
+		    streq(issuer, preferred_chain)) {
+			free(*pem);
+			*pem = alt;
+			goto out;
+		}
+		free(alt);
+	}
+	log_info("no chain whose topmost issuer is '%s'; using the default chain",
+		 preferred_chain);
+out:
+	http_response_clear(&resp);
+	return r;
+}

@@ -1,0 +1,125 @@
+/* ACME v2 client (RFC 8555). Blocking: it runs in a job's worker process.
+ *
+ * Every function returns 0 or a negative error. On ACMED_EPROBLEM the CA's
+ * problem document is in client->problem; on any error client->err holds
+ * one line saying what went wrong with which URL. Callers add the step. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "http.h"
+#include "jws.h"
+
+#define ACME_MAX_AUTHZ 100
+#define ACME_MAX_SUBPROBLEMS 32
+
+struct acme_subproblem {
+	char *type;
+	char *detail;
+	char *identifier;
+};
+
+struct acme_problem {
+	char *type;
+	char *detail;
+	long status;
+	struct acme_subproblem sub[ACME_MAX_SUBPROBLEMS];
+	size_t nsub;
+};
+
+struct acme_directory {
+	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change, *renewal_info;
+	char *terms_of_service;
+	bool external_account_required;
+};
+
+struct acme_client {
+	struct http_client *http;
+	char *directory_url;
+	struct acme_directory dir;
+	char *nonce;
+	const struct signer *key; /* account key, borrowed */
+	char *kid;                /* account URL */
+	struct acme_problem problem;
+	char err[1024];
+	long retry_after;          /* from the last response, seconds; -1 if none */
+	unsigned poll_first_ms;    /* first polling interval */
+	unsigned poll_max_ms;      /* backoff cap */
+	unsigned poll_timeout_s;   /* give up polling after this long */
+	unsigned bad_nonce_retries;
+};
+
+int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out);
+void acme_client_free(struct acme_client *c);
+
+/* GET the directory. */
+int acme_directory_load(struct acme_client *c);
+
+/* Use KEY (borrowed) and, once known, the account URL KID for signing. */
+int acme_set_account(struct acme_client *c, const struct signer *key, const char *kid);
+
+/* newAccount with the key set by acme_set_account(). EMAIL NULL registers
+ * without contact. With ONLY_EXISTING, looks the key's account up instead
+ * (-ENOENT if the CA has none). The account URL is stored as c->kid. */
+int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
+		     bool only_existing);
+
+struct acme_order {
+	char *url;
+	char *status;
+	char *finalize;
+	char *certificate;
+	char *authz[ACME_MAX_AUTHZ];
+	size_t nauthz;
+};
+
+void acme_order_clear(struct acme_order *o);
+/* newOrder for the identifiers (DNS names; IP literals become "ip"). */
+int acme_order_new(struct acme_client *c, char *const *idents, size_t n, struct acme_order *o);
+/* Refresh O from O->url. */
+int acme_order_get(struct acme_client *c, struct acme_order *o);
+
+struct acme_challenge {
+	char *type;
+	char *url;
+	char *token; /* validated base64url, or NULL if absent */
+	char *status;
+};
+
+struct acme_authz {
+	char *url;
+	char *status;
+	char *identifier; /* the value; wildcard authorizations carry the base name */
+	bool wildcard;
+	struct acme_challenge *chal;
+	size_t nchal;
+};
+
+void acme_authz_clear(struct acme_authz *a);
+int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *a);
+/* Tell the CA to validate the challenge at URL. */
+int acme_challenge_respond(struct acme_client *c, const char *url);
+/* Poll the authorization until it leaves "pending": 0 if valid, ACMED_EINVALID
+ * (with the challenge's error in c->problem) if invalid, ACMED_ETIMEOUT. */
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a);
+
+/* Finalize with the CSR (DER), then poll the order until it is valid and has
+ * a certificate URL. */
+int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsigned char *csr,
+			size_t csrlen);
+
+/* Download the certificate chain. With PREFERRED_CHAIN set, alternate chains
+ * (Link rel="alternate") are fetched too and the first whose topmost
+ * certificate's issuer CN equals it is returned; otherwise the default. */
+int acme_certificate_get(struct acme_client *c, const char *url, const char *preferred_chain,
+			 char **pem);
+
+/* "type: detail; subproblems: ident: type: detail; ..." for a person.
+ * The "urn:ietf:params:acme:error:" prefix is kept: it is what CAs document. */
+void acme_problem_format(const struct acme_problem *p, char *buf, size_t len);
+void acme_problem_clear(struct acme_problem *p);
+/* Parse a problem document. 0 or -EINVAL. */
+int acme_problem_parse(const char *json, struct acme_problem *p);

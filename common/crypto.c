@@ -1,0 +1,528 @@
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include "crypto.h"
+#include "error.h"
+#include "ident.h"
+#include "util.h"
+
+int key_spec_parse(const char *type, const char *curve, int rsa_bits, struct key_spec *out,
+		   char *err, size_t errlen)
+{
+	struct key_spec spec = KEY_SPEC_DEFAULT;
+
+	if (str_empty(type) || streq(type, "ecdsa"))
+		spec.alg = KEY_ALG_EC;
+	else if (streq(type, "rsa"))
+		spec.alg = KEY_ALG_RSA;
+	else {
+		snprintf(err, errlen, "key type '%s' is not one of: ecdsa, rsa", type);
+		return -EINVAL;
+	}
+	if (str_empty(curve) || streq(curve, "secp256r1") || streq(curve, "P-256"))
+		spec.curve = 256;
+	else if (streq(curve, "secp384r1") || streq(curve, "P-384"))
+		spec.curve = 384;
+	else {
+		snprintf(err, errlen, "elliptic curve '%s' is not one of: secp256r1, secp384r1",
+			 curve);
+		return -EINVAL;
+	}
+	if (rsa_bits == 0)
+		spec.rsa_bits = 2048;
+	else if (rsa_bits == 2048 || rsa_bits == 3072 || rsa_bits == 4096)
+		spec.rsa_bits = rsa_bits;
+	else {
+		snprintf(err, errlen, "RSA key size %d is not one of: 2048, 3072, 4096", rsa_bits);
+		return -EINVAL;
+	}
+	*out = spec;
+	return 0;
+}
+
+const char *key_spec_type_name(const struct key_spec *spec)
+{
+	return spec->alg == KEY_ALG_RSA ? "rsa" : "ecdsa";
+}
+
+const char *key_spec_curve_name(const struct key_spec *spec)
+{
+	return spec->curve == 384 ? "secp384r1" : "secp256r1";
+}
+
+EVP_PKEY *crypto_key_generate(const struct key_spec *spec)
+{
+	if (spec->alg == KEY_ALG_RSA)
+		return EVP_RSA_gen((unsigned)spec->rsa_bits);
+	return EVP_EC_gen(spec->curve == 384 ? "P-384" : "P-256");
+}
+
+/* Copy a memory BIO's contents into a fresh NUL-terminated string. */
+static int bio_to_string(BIO *bio, char **out, size_t *len)
+{
+	char *p;
+	long n = BIO_get_mem_data(bio, &p);
+	char *s = malloc((size_t)n + 1);
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	*out = s;
+	if (len)
+		*len = (size_t)n;
+	return 0;
+}
+
+int crypto_key_to_pem(EVP_PKEY *key, char **pem, size_t *len)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	int r = ACMED_ECRYPTO;
+
+	if (!bio)
+		return -ENOMEM;
+	if (PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) == 1)
+		r = bio_to_string(bio, pem, len);
+	BIO_free(bio);
+	return r;
+}
+
+int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *key;
+
+	if (!bio)
+		return -ENOMEM;
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!key)
+		return -EINVAL;
+	*out = key;
+	return 0;
+}
+
+const char *crypto_key_type_label(EVP_PKEY *key)
+{
+	if (EVP_PKEY_is_a(key, "RSA"))
+		return "RSA";
+	if (EVP_PKEY_is_a(key, "EC"))
+		return "ECDSA";
+	return "unknown";
+}
+
+static int add_general_name(GENERAL_NAMES *gens, const char *name)
+{
+	GENERAL_NAME *gen;
+
+	if (ident_is_ip(name)) {
+		ASN1_OCTET_STRING *ip = a2i_IPADDRESS(name);
+
+		if (!ip)
+			return -EINVAL;
+		gen = GENERAL_NAME_new();
+		if (!gen) {
+			ASN1_OCTET_STRING_free(ip);
+			return -ENOMEM;
+		}
+		GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
+	} else {
+		ASN1_IA5STRING *dns = ASN1_IA5STRING_new();
+
+		if (!dns || !ASN1_STRING_set(dns, name, -1)) {
+			ASN1_IA5STRING_free(dns);
+			return -ENOMEM;
+		}
+		gen = GENERAL_NAME_new();
+		if (!gen) {
+			ASN1_IA5STRING_free(dns);
+			return -ENOMEM;
+		}
+		GENERAL_NAME_set0_value(gen, GEN_DNS, dns);
+	}
+	if (!sk_GENERAL_NAME_push(gens, gen)) {
+		GENERAL_NAME_free(gen);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int crypto_csr_make(EVP_PKEY *key, char *const *names, size_t n, unsigned char **der,
+		    size_t *derlen)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *subj = X509_NAME_new();
+	GENERAL_NAMES *gens = GENERAL_NAMES_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	unsigned char *buf = NULL;
+	int r = -ENOMEM, len;
+
+	if (!req || !subj || !gens || !exts || n == 0)
+		goto out;
+	/* A CN holds at most 64 characters; longer names live in the SAN only,
+	 * which is all a CA looks at anyway. IP literals never go in the CN. */
+	if (strlen(names[0]) <= 64 && !ident_is_ip(names[0]) &&
+	    !X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_UTF8,
+					(const unsigned char *)names[0], -1, -1, 0))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		r = add_general_name(gens, names[i]);
+		if (r < 0)
+			goto out;
+	}
+	r = ACMED_ECRYPTO;
+	if (!X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, subj) ||
+	    !X509_REQ_set_pubkey(req, key) ||
+	    !X509V3_add1_i2d(&exts, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT) ||
+	    !X509_REQ_add_extensions(req, exts) || X509_REQ_sign(req, key, EVP_sha256()) <= 0)
+		goto out;
+	len = i2d_X509_REQ(req, &buf);
+	if (len <= 0)
+		goto out;
+	*der = buf;
+	*derlen = (size_t)len;
+	r = 0;
+out:
+	X509_REQ_free(req);
+	X509_NAME_free(subj);
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
+	return r;
+}
+
+/* Append NAME (lower-cased) to the list unless present. */
+static int names_add(char ***names, size_t *n, const char *name, size_t len)
+{
+	char *s = strndup(name, len);
+	char **v;
+
+	if (!s)
+		return -ENOMEM;
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; i < *n; i++) {
+		if (streq((*names)[i], s)) {
+			free(s);
+			return 0;
+		}
+	}
+	v = realloc(*names, (*n + 2) * sizeof(*v));
+	if (!v) {
+		free(s);
+		return -ENOMEM;
+	}
+	v[(*n)++] = s;
+	v[*n] = NULL;
+	*names = v;
+	return 0;
+}
+
+static int san_names(GENERAL_NAMES *gens, char ***names, size_t *n)
+{
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		char ip[64];
+
+		if (g->type == GEN_DNS) {
+			r = names_add(names, n, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
+				      (size_t)ASN1_STRING_length(g->d.dNSName));
+		} else if (g->type == GEN_IPADD) {
+			int len = ASN1_STRING_length(g->d.iPAddress);
+			int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : -1;
+
+			if (af < 0 || !inet_ntop(af, ASN1_STRING_get0_data(g->d.iPAddress), ip,
+						 sizeof(ip)))
+				return -EINVAL;
+			r = names_add(names, n, ip, strlen(ip));
+		}
+	}
+	return r;
+}
+
+int crypto_csr_load(const void *data, size_t len, unsigned char **der, size_t *derlen,
+		    char ***names, size_t *nnames)
+{
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	const unsigned char *p = data;
+	X509_REQ *req = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES *gens = NULL;
+	EVP_PKEY *pub;
+	char cn[256];
+	int r = -EINVAL, dlen;
+
+	*names = NULL;
+	*nnames = 0;
+	if (!bio)
+		return -ENOMEM;
+	req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
+	if (!req)
+		req = d2i_X509_REQ(NULL, &p, (long)len);
+	if (!req)
+		goto out;
+	pub = X509_REQ_get0_pubkey(req);
+	if (!pub || X509_REQ_verify(req, pub) != 1)
+		goto out;
+	if (X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn,
+				      sizeof(cn)) > 0 &&
+	    names_add(names, nnames, cn, strlen(cn)) < 0)
+		goto out;
+	exts = X509_REQ_get_extensions(req);
+	gens = exts ? X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL) : NULL;
+	if (gens && san_names(gens, names, nnames) < 0)
+		goto out;
+	if (*nnames == 0)
+		goto out;
+	*der = NULL;
+	dlen = i2d_X509_REQ(req, der);
+	if (dlen <= 0)
+		goto out;
+	*derlen = (size_t)dlen;
+	r = 0;
+out:
+	if (r < 0) {
+		strv_free(*names, *nnames);
+		*names = NULL;
+		*nnames = 0;
+	}
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(req);
+	BIO_free(bio);
+	ERR_clear_error();
+	return r;
+}
+
+static char *cert_to_pem(X509 *x)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *s = NULL;
+
+	if (bio && PEM_write_bio_X509(bio, x) == 1)
+		bio_to_string(bio, &s, NULL);
+	BIO_free(bio);
+	return s;
+}
+
+int crypto_pem_split(const char *bundle, size_t len, char ***pems, size_t *n)
+{
+	BIO *bio = BIO_new_mem_buf(bundle, (int)len);
+	char **v = NULL;
+	size_t count = 0;
+	int r = -EINVAL;
+
+	if (!bio)
+		return -ENOMEM;
+	for (;;) {
+		char *name = NULL, *header = NULL;
+		unsigned char *data = NULL;
+		const unsigned char *p;
+		long dlen;
+		X509 *x;
+		char *pem, **nv;
+
+		if (!PEM_read_bio(bio, &name, &header, &data, &dlen)) {
+			unsigned long e = ERR_peek_last_error();
+
+			/* A clean end of input reads as "no start line". */
+			if (count > 0 && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+				r = 0;
+			break;
+		}
+		p = data;
+		x = streq(name, "CERTIFICATE") ? d2i_X509(NULL, &p, dlen) : NULL;
+		/* Trailing bytes inside a block mean it is not one certificate. */
+		if (x && p != data + dlen) {
+			X509_free(x);
+			x = NULL;
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		if (!x)
+			break;
+		pem = cert_to_pem(x);
+		X509_free(x);
+		nv = pem ? realloc(v, (count + 2) * sizeof(*v)) : NULL;
+		if (!nv) {
+			free(pem);
+			r = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[count++] = pem;
+		v[count] = NULL;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (r < 0) {
+		strv_free(v, count);
+		return r;
+	}
+	*pems = v;
+	*n = count;
+	return 0;
+}
+
+X509 *crypto_cert_from_pem(const char *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	ERR_clear_error();
+	return x;
+}
+
+static int asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -EINVAL;
+	*out = timegm(&tm);
+	return 0;
+}
+
+void cert_info_clear(struct cert_info *info)
+{
+	strv_free(info->names, info->nnames);
+	memset(info, 0, sizeof(*info));
+}
+
+int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
+{
+	X509 *x = crypto_cert_from_pem(pem, len);
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	GENERAL_NAMES *gens = NULL;
+	EVP_PKEY *pub;
+	int r = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if (!x)
+		return -EINVAL;
+	if (asn1_time(X509_get0_notBefore(x), &out->not_before) < 0 ||
+	    asn1_time(X509_get0_notAfter(x), &out->not_after) < 0)
+		goto out;
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	hex = bn ? BN_bn2hex(bn) : NULL;
+	if (!hex)
+		goto out;
+	{
+		const char *h = hex;
+
+		while (h[0] == '0' && h[1])
+			h++;
+		snprintf(out->serial, sizeof(out->serial), "%s", h);
+		for (char *c = out->serial; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	X509_NAME_get_text_by_NID(X509_get_issuer_name(x), NID_commonName, out->issuer_cn,
+				  sizeof(out->issuer_cn));
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out->subject_cn,
+				  sizeof(out->subject_cn));
+	pub = X509_get0_pubkey(x);
+	snprintf(out->key_type, sizeof(out->key_type), "%s",
+		 pub ? crypto_key_type_label(pub) : "unknown");
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (gens && san_names(gens, &out->names, &out->nnames) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r < 0)
+		cert_info_clear(out);
+	GENERAL_NAMES_free(gens);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
+int crypto_key_matches_cert(const char *key_pem, size_t keylen, const char *cert_pem,
+			    size_t certlen)
+{
+	EVP_PKEY *key = NULL;
+	X509 *x = crypto_cert_from_pem(cert_pem, certlen);
+	int r = -EINVAL;
+
+	if (x && crypto_key_from_pem(key_pem, keylen, &key) == 0)
+		r = EVP_PKEY_eq(X509_get0_pubkey(x), key) == 1 ? 0 : ACMED_EMISMATCH;
+	EVP_PKEY_free(key);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
+/* Parse a PEM bundle into a stack of certificates. */
+static STACK_OF(X509) *load_stack(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	char **pems = NULL;
+	size_t n = 0;
+
+	if (!sk)
+		return NULL;
+	if (crypto_pem_split(pem, strlen(pem), &pems, &n) < 0) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		X509 *x = crypto_cert_from_pem(pems[i], strlen(pems[i]));
+
+		if (!x || !sk_X509_push(sk, x)) {
+			X509_free(x);
+			sk_X509_pop_free(sk, X509_free);
+			sk = NULL;
+			break;
+		}
+	}
+	strv_free(pems, n);
+	return sk;
+}
+
+int crypto_verify_chain(const char *leaf, const char *chain, const char *roots)
+{
+	X509 *x = crypto_cert_from_pem(leaf, strlen(leaf));
+	STACK_OF(X509) *untrusted = chain ? load_stack(chain) : NULL;
+	STACK_OF(X509) *anchors = load_stack(roots ? roots : chain ? chain : "");
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int r = -EINVAL;
+
+	if (!x || (chain && !untrusted) || !anchors || !store || !ctx)
+		goto out;
+	if (roots) {
+		for (int i = 0; i < sk_X509_num(anchors); i++)
+			X509_STORE_add_cert(store, sk_X509_value(anchors, i));
+	} else {
+		X509_STORE_add_cert(store, sk_X509_value(anchors, sk_X509_num(anchors) - 1));
+		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	}
+	if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1)
+		goto out;
+	r = X509_verify_cert(ctx) == 1 ? 0 : ACMED_EMISMATCH;
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(anchors, X509_free);
+	sk_X509_pop_free(untrusted, X509_free);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}

@@ -1,0 +1,181 @@
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctlproto.h"
+#include "util.h"
+
+const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
+	[CMD_CERTONLY] = { "certonly", CMD_MUTATES | CMD_STREAMS,
+			   "obtain a certificate and save it as a lineage" },
+	[CMD_CERTIFICATES] = { "certificates", 0, "list the certificates acmed manages" },
+	[CMD_STATUS] = { "status", 0, "show the daemon's state" },
+};
+_Static_assert(ELEMENTSOF(ctl_cmds) == CMD__MAX, "every command needs a table entry");
+
+int ctl_cmd_lookup(const char *name)
+{
+	for (size_t i = 0; i < CMD__MAX; i++)
+		if (streq(ctl_cmds[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int ctl_frame_encode(struct json_object *o, char **buf, size_t *len)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(text);
+	unsigned char *b;
+
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	b = malloc(n + 4);
+	if (!b)
+		return -ENOMEM;
+	b[0] = (unsigned char)(n >> 24);
+	b[1] = (unsigned char)(n >> 16);
+	b[2] = (unsigned char)(n >> 8);
+	b[3] = (unsigned char)n;
+	memcpy(b + 4, text, n);
+	*buf = (char *)b;
+	*len = n + 4;
+	return 0;
+}
+
+void ctl_reader_clear(struct ctl_reader *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n)
+{
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 256;
+		unsigned char *b;
+
+		while (cap < r->len + n)
+			cap *= 2;
+		b = realloc(r->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	return 0;
+}
+
+int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	uint32_t n;
+
+	if (r->len < 4)
+		return 0;
+	n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 | (uint32_t)r->buf[2] << 8 |
+	    r->buf[3];
+	/* Refuse before buffering: the length is checked, not trusted. */
+	if (n > CTL_MAX_FRAME)
+		return -EMSGSIZE;
+	if (r->len < 4 + (size_t)n)
+		return 0;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	o = json_tokener_parse_ex(tok, (const char *)r->buf + 4, (int)n);
+	/* The whole frame must be exactly one object. */
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != n || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -EBADMSG;
+	}
+	json_tokener_free(tok);
+	memmove(r->buf, r->buf + 4 + n, r->len - 4 - n);
+	r->len -= 4 + n;
+	*out = o;
+	return 1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ctl_send(int fd, struct json_object *o)
+{
+	char *buf;
+	size_t len;
+	int r = ctl_frame_encode(o, &buf, &len);
+
+	if (r < 0)
+		return r;
+	r = write_all(fd, buf, len);
+	free(buf);
+	return r;
+}
+
+int ctl_recv(int fd, struct json_object **out)
+{
+	struct ctl_reader rd = { 0 };
+	unsigned char hdr[4], *body = NULL;
+	size_t need = 4, got = 0;
+	int r;
+
+	/* Read exactly one frame, header then body, so no byte of the next
+	 * frame is consumed. */
+	for (int phase = 0; phase < 2; phase++) {
+		unsigned char *dst = phase == 0 ? hdr : body;
+
+		got = 0;
+		while (got < need) {
+			ssize_t n = read(fd, dst + got, need - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				r = n == 0 ? -ECONNRESET : -errno;
+				goto out;
+			}
+			got += (size_t)n;
+		}
+		if (phase == 0) {
+			need = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 |
+			       hdr[3];
+			if (need > CTL_MAX_FRAME) {
+				r = -EMSGSIZE;
+				goto out;
+			}
+			body = malloc(need + 1);
+			if (!body) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+	}
+	r = ctl_reader_feed(&rd, hdr, 4);
+	if (r == 0)
+		r = ctl_reader_feed(&rd, body, need);
+	if (r == 0)
+		r = ctl_reader_next(&rd, out) == 1 ? 0 : -EBADMSG;
+out:
+	free(body);
+	ctl_reader_clear(&rd);
+	return r;
+}

@@ -1,0 +1,61 @@
+/* Control-socket protocol shared by acmed and acmectl (DESIGN.md, "Control
+ * protocol"): each frame is a 4-byte big-endian length and one JSON object,
+ * at most CTL_MAX_FRAME bytes. A request is {"v":1,"cmd":...,"args":{...}};
+ * the daemon answers zero or more {"event":...} frames, then one
+ * {"status":0,"data":...} or {"status":-N,"error":{"code":...,"message":...}}. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#ifndef CTL_MAX_FRAME
+#define CTL_MAX_FRAME (64 * 1024)
+#endif
+#define CTL_VERSION 1
+
+enum ctl_cmd {
+	CMD_CERTONLY,
+	CMD_CERTIFICATES,
+	CMD_STATUS,
+	CMD__MAX,
+};
+
+enum {
+	CMD_MUTATES = 1 << 0, /* changes state: root only */
+	CMD_STREAMS = 1 << 1, /* runs a job and streams progress events */
+};
+
+struct ctl_cmd_info {
+	const char *name;
+	unsigned flags;
+	const char *summary; /* one line for acmectl --help */
+};
+
+/* The one table of commands: the daemon's dispatch, acmectl's help and the
+ * authorisation check all index it by enum ctl_cmd. */
+extern const struct ctl_cmd_info ctl_cmds[CMD__MAX];
+
+/* Index of NAME in ctl_cmds, or -1. */
+int ctl_cmd_lookup(const char *name);
+
+/* Serialise O as one frame; caller frees *buf. -EMSGSIZE if too large. */
+int ctl_frame_encode(struct json_object *o, char **buf, size_t *len);
+
+/* Incremental decoder for a non-blocking reader. */
+struct ctl_reader {
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+void ctl_reader_clear(struct ctl_reader *r);
+/* Append bytes. -ENOMEM. */
+int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n);
+/* 1 and a frame in *out (caller puts), 0 if more bytes are needed, -EMSGSIZE
+ * for an oversized frame, -EBADMSG for one that is not a JSON object. */
+int ctl_reader_next(struct ctl_reader *r, struct json_object **out);
+
+/* Blocking send / receive of one frame on FD (for acmectl and tests). */
+int ctl_send(int fd, struct json_object *o);
+int ctl_recv(int fd, struct json_object **out);

@@ -1,0 +1,296 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "util.h"
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Name a temp file ".NAME.XXXXXXXX" next to NAME. */
+static int temp_name(const char *name, char *buf, size_t size)
+{
+	unsigned char rnd[6];
+	static const char hex[] = "0123456789abcdef";
+	int n;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	n = snprintf(buf, size, ".%.200s.", name);
+	if (n < 0 || (size_t)n + 2 * sizeof(rnd) + 1 > size)
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < sizeof(rnd); i++) {
+		buf[n++] = hex[rnd[i] >> 4];
+		buf[n++] = hex[rnd[i] & 15];
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Rename without replacing; falls back to link+unlink where renameat2 is not
+ * supported by the file system. */
+static int rename_noreplace(int dirfd, const char *from, const char *to)
+{
+	if (renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (linkat(dirfd, from, dirfd, to, 0) < 0)
+		return -errno;
+	unlinkat(dirfd, from, 0);
+	return 0;
+}
+
+int fs_fsync_dir(int dirfd)
+{
+	if (fsync(dirfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		     unsigned flags)
+{
+	char tmp[300];
+	int fd = -1, r;
+	bool created = false;
+
+	if (!fs_name_ok(name) && !(name[0] == '.' && fs_name_ok(name + 1)))
+		return -EINVAL;
+	for (int tries = 0; fd < 0; tries++) {
+		r = temp_name(name, tmp, sizeof(tmp));
+		if (r < 0)
+			return r;
+		/* The mode is fixed here, before a single secret byte exists. */
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && (errno != EEXIST || tries > 8))
+			return -errno;
+	}
+	created = true;
+	/* umask may have narrowed the mode; make it exactly what was asked. */
+	if (fchmod(fd, mode) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = write_all(fd, data, len);
+	if (r < 0)
+		goto out;
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (flags & FS_NOREPLACE)
+		r = rename_noreplace(dirfd, tmp, name);
+	else
+		r = renameat(dirfd, tmp, dirfd, name) < 0 ? -errno : 0;
+	if (r < 0)
+		goto out;
+	created = false;
+	r = fs_fsync_dir(dirfd);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, unsigned flags)
+{
+	char *dir = strdup(path);
+	const char *name;
+	char *slash;
+	int dfd, r;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		name = path + (slash - dir) + 1;
+		dfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		name = path;
+		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(dir);
+	if (dfd < 0)
+		return -errno;
+	r = fs_write_durable(dfd, name, data, len, mode, flags);
+	close(dfd);
+	return r;
+}
+
+static int read_fd(int fd, size_t max, char **data, size_t *len)
+{
+	size_t size = 4096, used = 0;
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (used == size) {
+			char *nbuf;
+
+			if (size >= max) {
+				free(buf);
+				return -EFBIG;
+			}
+			size = size * 2 > max ? max : size * 2;
+			nbuf = realloc(buf, size + 1);
+			if (!nbuf) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + used, size - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*data = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return r;
+	}
+	r = read_fd(fd, max, data, len);
+	close(fd);
+	return r;
+}
+
+int fs_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	return fs_read_fileat(AT_FDCWD, path, max, data, len);
+}
+
+int fs_mkdirs(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1;; s++) {
+		bool last = *s == '\0';
+		struct stat st;
+
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0) {
+			if (errno != EEXIST) {
+				r = -errno;
+				break;
+			}
+			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				r = -ENOTDIR;
+				break;
+			}
+		}
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+int fs_symlink_replace(int dirfd, const char *target, const char *name)
+{
+	char tmp[300];
+	int r;
+
+	for (int tries = 0;; tries++) {
+		r = temp_name(name, tmp, sizeof(tmp));
+		if (r < 0)
+			return r;
+		if (symlinkat(target, dirfd, tmp) == 0)
+			break;
+		if (errno != EEXIST || tries > 8)
+			return -errno;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+bool fs_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 255 || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/' || c < 0x21 || c > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+char *fs_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	char *s;
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	if (asprintf(&s, "%.*s/%s", (int)la, a, b) < 0)
+		return NULL;
+	return s;
+}

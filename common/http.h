@@ -1,0 +1,38 @@
+/* HTTPS requests to a CA with libcurl: TLS always verified, HTTPS only, no
+ * redirects followed, bodies capped, the headers ACME needs captured. */
+#pragma once
+
+#include <stddef.h>
+
+#define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_LINKS 8
+
+struct http_response {
+	long status;
+	char *body; /* NUL-terminated, may be empty */
+	size_t body_len;
+	char *content_type;
+	char *replay_nonce;
+	char *location;
+	char *retry_after;
+	char *links_alternate[HTTP_MAX_LINKS]; /* Link: <url>;rel="alternate" */
+	size_t nlinks_alternate;
+};
+
+struct http_client;
+
+/* CA_BUNDLE NULL uses the system trust store. 0 or -ENOMEM. */
+int http_client_new(const char *ca_bundle, struct http_client **out);
+void http_client_free(struct http_client *c);
+
+/* METHOD is "GET", "HEAD" or "POST" (BODY sent with CONTENT_TYPE). On a
+ * transport failure returns ACMED_EHTTP with a one-line reason in ERR; any
+ * HTTP status is success at this level. Caller clears RESP. */
+int http_request(struct http_client *c, const char *method, const char *url, const char *body,
+		 const char *content_type, struct http_response *resp, char *err, size_t errlen);
+
+void http_response_clear(struct http_response *resp);
+
+/* Parse a Retry-After value (delta-seconds or HTTP-date) relative to NOW.
+ * Returns seconds to wait (>= 0) or -1 if absent or malformed. */
+long http_retry_after_seconds(const char *value, long now);

@@ -1,0 +1,52 @@
+/* JWS (RFC 7515) for ACME, JWK (RFC 7517), thumbprints (RFC 7638) and
+ * base64url. Keys sit behind struct signer, the narrow interface a separate
+ * key-holding process can later provide: sign, describe the public key. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+/* base64url without padding (RFC 7515 section 2). Caller frees; NULL on OOM. */
+char *b64url_encode(const void *data, size_t len);
+/* Decode; rejects padding, whitespace and characters outside the alphabet.
+ * *out (caller frees) is NUL-terminated for convenience. 0 or -EINVAL/-ENOMEM. */
+int b64url_decode(const char *s, unsigned char **out, size_t *outlen);
+/* True if S is non-empty and only [A-Za-z0-9_-]: what an ACME token must be
+ * before it may become a file name (RFC 8555 section 8.3). */
+bool b64url_valid(const char *s);
+
+struct signer;
+
+/* Wrap KEY (EC P-256, P-384 or RSA >= 2048); on success the signer owns KEY.
+ * Returns 0, -EINVAL for an unsupported key, -ENOMEM. */
+int signer_new(EVP_PKEY *key, struct signer **out);
+void signer_free(struct signer *s);
+/* "ES256", "ES384" or "RS256". */
+const char *signer_alg(const struct signer *s);
+/* Public JWK as a new JSON object (caller puts it). */
+struct json_object *signer_jwk(const struct signer *s);
+/* RFC 7638 thumbprint, base64url SHA-256 (borrowed, lives as long as S). */
+const char *signer_thumbprint(const struct signer *s);
+/* Borrow the key (for CSR signing by the same process). */
+EVP_PKEY *signer_key(const struct signer *s);
+
+/* Canonical JWK members for the thumbprint: lexicographic order, no
+ * whitespace. Caller frees. Exposed for the RFC 7638 test vector. */
+char *jwk_thumbprint_input(const struct json_object *jwk);
+/* base64url(SHA-256(jwk_thumbprint_input(jwk))); caller frees. */
+char *jwk_thumbprint(const struct json_object *jwk);
+
+/* Build a flattened JWS (RFC 8555 section 6.2) as a JSON string, caller
+ * frees. KID NULL puts the public JWK in the header (newAccount,
+ * revokeCert with the certificate key); PAYLOAD NULL is POST-as-GET (empty
+ * payload). Returns 0, -ENOMEM or ACMED_ECRYPTO. */
+int jws_sign(const struct signer *s, const char *url, const char *nonce, const char *kid,
+	     const char *payload, char **out);
+
+/* Key authorization TOKEN "." thumbprint (RFC 8555 section 8.1); caller frees. */
+char *jws_key_authorization(const struct signer *s, const char *token);
+/* base64url(SHA-256(key authorization)): the dns-01 TXT value. Caller frees. */
+char *jws_dns01_value(const char *key_authorization);

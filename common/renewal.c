@@ -1,0 +1,311 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "renewal.h"
+#include "util.h"
+
+#define RENEWAL_FORMAT 1
+
+void authn_config_clear(struct authn_config *a)
+{
+	free(a->name);
+	for (size_t i = 0; i < a->nwebroot; i++) {
+		free(a->webroot[i].domain);
+		free(a->webroot[i].path);
+	}
+	free(a->webroot);
+	free(a->http01_address);
+	memset(a, 0, sizeof(*a));
+}
+
+int authn_config_copy(const struct authn_config *src, struct authn_config *dst)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->name = xstrdup(src->name);
+	dst->http01_address = xstrdup(src->http01_address);
+	dst->http01_port = src->http01_port;
+	dst->webroot = calloc(src->nwebroot + 1, sizeof(*dst->webroot));
+	if (!dst->webroot)
+		goto oom;
+	for (size_t i = 0; i < src->nwebroot; i++) {
+		dst->webroot[i].domain = xstrdup(src->webroot[i].domain);
+		dst->webroot[i].path = xstrdup(src->webroot[i].path);
+		dst->nwebroot++;
+		if (!dst->webroot[i].domain || !dst->webroot[i].path)
+			goto oom;
+	}
+	if ((src->name && !dst->name) || (src->http01_address && !dst->http01_address))
+		goto oom;
+	return 0;
+oom:
+	authn_config_clear(dst);
+	return -ENOMEM;
+}
+
+const char *authn_webroot_for(const struct authn_config *a, const char *domain)
+{
+	for (size_t i = 0; i < a->nwebroot; i++)
+		if (streq(a->webroot[i].domain, domain))
+			return a->webroot[i].path;
+	return NULL;
+}
+
+void renewal_clear(struct renewal *r)
+{
+	free(r->name);
+	strv_free(r->domains, r->ndomains);
+	free(r->server);
+	free(r->account);
+	authn_config_clear(&r->authn);
+	free(r->preferred_chain);
+	memset(r, 0, sizeof(*r));
+}
+
+static void add_string(config_setting_t *parent, const char *name, const char *value)
+{
+	if (value)
+		config_setting_set_string(config_setting_add(parent, name, CONFIG_TYPE_STRING),
+					  value);
+}
+
+int renewal_format(const struct renewal *r, char **text)
+{
+	config_t cfg;
+	config_setting_t *root, *list, *grp;
+	FILE *f;
+	size_t len;
+	int ret = -ENOMEM;
+
+	config_init(&cfg);
+	root = config_root_setting(&cfg);
+	config_setting_set_int(config_setting_add(root, "format", CONFIG_TYPE_INT), RENEWAL_FORMAT);
+	add_string(root, "name", r->name);
+	list = config_setting_add(root, "domains", CONFIG_TYPE_ARRAY);
+	for (size_t i = 0; i < r->ndomains; i++)
+		config_setting_set_string_elem(list, -1, r->domains[i]);
+	add_string(root, "server", r->server);
+	add_string(root, "account", r->account);
+	add_string(root, "key_type", key_spec_type_name(&r->key));
+	if (r->key.alg == KEY_ALG_EC)
+		add_string(root, "elliptic_curve", key_spec_curve_name(&r->key));
+	else
+		config_setting_set_int(config_setting_add(root, "rsa_key_size", CONFIG_TYPE_INT),
+				       r->key.rsa_bits);
+	config_setting_set_bool(config_setting_add(root, "reuse_key", CONFIG_TYPE_BOOL),
+				r->reuse_key);
+	add_string(root, "preferred_chain", r->preferred_chain);
+	grp = config_setting_add(root, "authenticator", CONFIG_TYPE_GROUP);
+	add_string(grp, "name", r->authn.name);
+	if (r->authn.nwebroot) {
+		list = config_setting_add(grp, "webroot_map", CONFIG_TYPE_LIST);
+		for (size_t i = 0; i < r->authn.nwebroot; i++) {
+			config_setting_t *e = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+
+			add_string(e, "domain", r->authn.webroot[i].domain);
+			add_string(e, "path", r->authn.webroot[i].path);
+		}
+	}
+	add_string(grp, "http01_address", r->authn.http01_address);
+	if (r->authn.http01_port)
+		config_setting_set_int(config_setting_add(grp, "http01_port", CONFIG_TYPE_INT),
+				       r->authn.http01_port);
+	f = open_memstream(text, &len);
+	if (f) {
+		fputs("# acmed renewal configuration. Written by acmed; edit with care.\n", f);
+		config_write(&cfg, f);
+		ret = fclose(f) == 0 ? 0 : -ENOMEM;
+	}
+	config_destroy(&cfg);
+	return ret;
+}
+
+/* Error helpers: every message names file, line and setting. */
+#define FAIL(setting, ...)                                                              \
+	do {                                                                            \
+		int n_ = snprintf(err, errlen, "%s:%d: %s: ", filename,                 \
+				  (setting) ? config_setting_source_line(setting) : 0, name); \
+		if (n_ >= 0 && (size_t)n_ < errlen)                                     \
+			snprintf(err + n_, errlen - (size_t)n_, __VA_ARGS__);           \
+		ret = -EINVAL;                                                          \
+		goto out;                                                               \
+	} while (0)
+
+static int get_string(config_setting_t *parent, const char *name, bool required, char **out,
+		      const char *filename, char *err, size_t errlen)
+{
+	config_setting_t *s = config_setting_get_member(parent, name);
+	int ret = 0;
+
+	if (!s) {
+		if (required) {
+			snprintf(err, errlen, "%s: %s: missing", filename, name);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		FAIL(s, "must be a string");
+	*out = strdup(config_setting_get_string(s));
+	if (!*out)
+		ret = -ENOMEM;
+out:
+	return ret;
+}
+
+static int parse_webroot(config_setting_t *grp, struct authn_config *a, const char *filename,
+			 char *err, size_t errlen)
+{
+	const char *name = "authenticator.webroot_map";
+	config_setting_t *list = config_setting_get_member(grp, "webroot_map");
+	int n, ret = 0;
+
+	if (!list)
+		return 0;
+	if (!config_setting_is_list(list))
+		FAIL(list, "must be a list of { domain = \"...\"; path = \"...\"; }");
+	n = config_setting_length(list);
+	a->webroot = calloc((size_t)n + 1, sizeof(*a->webroot));
+	if (!a->webroot)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		const char *d = NULL, *p = NULL;
+
+		if (!config_setting_lookup_string(e, "domain", &d) ||
+		    !config_setting_lookup_string(e, "path", &p))
+			FAIL(e, "entry %d needs string settings domain and path", i + 1);
+		a->webroot[i].domain = strdup(d);
+		a->webroot[i].path = strdup(p);
+		a->nwebroot++;
+		if (!a->webroot[i].domain || !a->webroot[i].path)
+			return -ENOMEM;
+	}
+out:
+	return ret;
+}
+
+static int parse_domains(config_setting_t *root, struct renewal *r, const char *filename,
+			 char *err, size_t errlen)
+{
+	const char *name = "domains";
+	config_setting_t *s = config_setting_get_member(root, name);
+	int n, ret = 0;
+
+	if (!s) {
+		snprintf(err, errlen, "%s: domains: missing", filename);
+		return -EINVAL;
+	}
+	n = config_setting_is_aggregate(s) ? config_setting_length(s) : 0;
+	if (n == 0)
+		FAIL(s, "must be a non-empty list of strings");
+	r->domains = calloc((size_t)n + 1, sizeof(char *));
+	if (!r->domains)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const char *d = config_setting_get_string_elem(s, (unsigned)i);
+
+		if (!d)
+			FAIL(s, "element %d is not a string", i + 1);
+		r->domains[i] = strdup(d);
+		if (!r->domains[i])
+			return -ENOMEM;
+		r->ndomains++;
+	}
+out:
+	return ret;
+}
+
+int renewal_parse(const char *text, const char *filename, struct renewal *r, char *err,
+		  size_t errlen)
+{
+	config_t cfg;
+	config_setting_t *root, *grp, *s;
+	char *key_type = NULL, *curve = NULL;
+	const char *name = "";
+	int rsa_bits = 0, ival, ret;
+
+	memset(r, 0, sizeof(*r));
+	config_init(&cfg);
+	if (!config_read_string(&cfg, text)) {
+		snprintf(err, errlen, "%s:%d: syntax error: %s", filename, config_error_line(&cfg),
+			 config_error_text(&cfg));
+		ret = -EINVAL;
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	if (config_setting_lookup_int(root, "format", &ival) && ival != RENEWAL_FORMAT) {
+		name = "format";
+		FAIL(config_setting_get_member(root, "format"), "%d is not a format this acmed reads",
+		     ival);
+	}
+	if ((ret = get_string(root, "name", true, &r->name, filename, err, errlen)) < 0 ||
+	    (ret = parse_domains(root, r, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "server", true, &r->server, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "account", false, &r->account, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "preferred_chain", false, &r->preferred_chain, filename, err,
+			      errlen)) < 0 ||
+	    (ret = get_string(root, "key_type", false, &key_type, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "elliptic_curve", false, &curve, filename, err, errlen)) < 0)
+		goto out;
+	s = config_setting_get_member(root, "rsa_key_size");
+	if (s) {
+		name = "rsa_key_size";
+		if (config_setting_type(s) != CONFIG_TYPE_INT)
+			FAIL(s, "must be an integer");
+		rsa_bits = config_setting_get_int(s);
+	}
+	name = "key_type";
+	if (key_spec_parse(key_type, curve, rsa_bits, &r->key, err, errlen) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		FAIL(config_setting_get_member(root, "key_type"), "%s", why);
+	}
+	s = config_setting_get_member(root, "reuse_key");
+	if (s) {
+		name = "reuse_key";
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			FAIL(s, "must be true or false");
+		r->reuse_key = config_setting_get_bool(s);
+	}
+	grp = config_setting_get_member(root, "authenticator");
+	name = "authenticator";
+	if (!grp || !config_setting_is_group(grp))
+		FAIL(grp, "must be a group { name = \"webroot\"; ... }");
+	if ((ret = get_string(grp, "name", true, &r->authn.name, filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "http01_address", false, &r->authn.http01_address, filename,
+			      err, errlen)) < 0 ||
+	    (ret = parse_webroot(grp, &r->authn, filename, err, errlen)) < 0)
+		goto out;
+	s = config_setting_get_member(grp, "http01_port");
+	if (s) {
+		name = "authenticator.http01_port";
+		ival = config_setting_get_int(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 65535)
+			FAIL(s, "must be a port number between 1 and 65535");
+		r->authn.http01_port = ival;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		renewal_clear(r);
+	free(key_type);
+	free(curve);
+	config_destroy(&cfg);
+	return ret;
+}
+
+long renewal_due(long not_before, long not_after, long renew_before)
+{
+	long lifetime = not_after - not_before;
+	long cap = lifetime < 10L * 86400 ? lifetime / 2 : lifetime / 3;
+
+	if (lifetime <= 0)
+		return not_after;
+	if (renew_before > cap)
+		renew_before = cap;
+	return not_after - renew_before;
+}

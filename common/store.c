@@ -1,0 +1,812 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/sha.h>
+
+#include "crypto.h"
+#include "error.h"
+#include "fsutil.h"
+#include "jws.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define PEM_MAX (256 * 1024)
+
+struct store {
+	char *dir;
+	int dfd, archive_fd, live_fd, renewal_fd, accounts_fd;
+};
+
+/* The four files of a version, in the order live/ links are switched:
+ * the key first, so no reader ever pairs a new certificate with an old key
+ * for longer than the window between two renames. */
+static const char *const kinds[] = { "privkey", "cert", "chain", "fullchain" };
+
+static const char live_readme[] =
+	"This directory contains your keys and certificates.\n"
+	"\n"
+	"`privkey.pem`  : the private key for your certificate.\n"
+	"`fullchain.pem`: the certificate file used in most server software.\n"
+	"`chain.pem`    : used for OCSP stapling in Nginx >=1.3.7.\n"
+	"`cert.pem`     : will break many server configurations, and should not be used\n"
+	"                 without reading further documentation (see link below).\n"
+	"\n"
+	"These are symbolic links into ../../archive/; acmed switches them to each\n"
+	"new version. Point your server at these paths, never at archive/.\n";
+
+void version_pems_clear(struct version_pems *v)
+{
+	if (v->privkey)
+		OPENSSL_cleanse(v->privkey, strlen(v->privkey));
+	free(v->cert);
+	free(v->chain);
+	free(v->fullchain);
+	free(v->privkey);
+	memset(v, 0, sizeof(*v));
+}
+
+static char **pem_slot(struct version_pems *v, size_t i)
+{
+	char **slots[] = { &v->privkey, &v->cert, &v->chain, &v->fullchain };
+
+	return slots[i];
+}
+
+static int open_subdir(int dfd, const char *name, mode_t mode, bool create)
+{
+	int fd;
+
+	if (create && mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int store_open(const char *dir, bool create, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->dfd = s->archive_fd = s->live_fd = s->renewal_fd = s->accounts_fd = -1;
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (create && (r = fs_mkdirs(dir, 0755)) < 0)
+		goto fail;
+	s->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* Keys live below archive/, live/ and accounts/: only root enters. */
+	if ((r = s->archive_fd = open_subdir(s->dfd, "archive", 0700, create)) < 0 ||
+	    (r = s->live_fd = open_subdir(s->dfd, "live", 0700, create)) < 0 ||
+	    (r = s->accounts_fd = open_subdir(s->dfd, "accounts", 0700, create)) < 0 ||
+	    (r = s->renewal_fd = open_subdir(s->dfd, "renewal", 0755, create)) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int *fd = &s->dfd; fd <= &s->accounts_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	free(s->dir);
+	free(s);
+}
+
+const char *store_dir(const struct store *s)
+{
+	return s->dir;
+}
+
+bool store_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!fs_name_ok(name) || n > 200 || name[0] == '-')
+		return false;
+	/* ".conf" is appended for the renewal file; keep names plain. */
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '.' && c != '-' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+char *store_name_base(const char *first_domain)
+{
+	if (strncmp(first_domain, "*.", 2) == 0)
+		first_domain += 2;
+	return strdup(first_domain);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_list(struct store *s, char ***names, size_t *n)
+{
+	int fd = dup(s->renewal_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	char **v = NULL;
+	size_t count = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *name, **nv;
+
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		name = strndup(e->d_name, len - 5);
+		if (!name || !store_name_valid(name)) {
+			free(name);
+			continue;
+		}
+		nv = realloc(v, (count + 2) * sizeof(*v));
+		if (!nv) {
+			free(name);
+			strv_free(v, count);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[count++] = name;
+		v[count] = NULL;
+	}
+	closedir(d);
+	if (count)
+		qsort(v, count, sizeof(*v), cmp_str);
+	*names = v;
+	*n = count;
+	return 0;
+}
+
+static char *conf_name(const char *name)
+{
+	char *s;
+
+	return asprintf(&s, "%s.conf", name) < 0 ? NULL : s;
+}
+
+bool store_exists(struct store *s, const char *name)
+{
+	char *conf = store_name_valid(name) ? conf_name(name) : NULL;
+	bool r = conf && faccessat(s->renewal_fd, conf, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+
+	free(conf);
+	return r;
+}
+
+int store_renewal_load(struct store *s, const char *name, struct renewal *r, char *err,
+		       size_t errlen)
+{
+	char *conf = conf_name(name), *text = NULL, *fname = NULL;
+	int ret;
+
+	if (!conf)
+		return -ENOMEM;
+	ret = fs_read_fileat(s->renewal_fd, conf, PEM_MAX, &text, NULL);
+	if (asprintf(&fname, "%s/renewal/%s", s->dir, conf) < 0)
+		fname = NULL;
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", fname ? fname : conf, acmed_strerror(ret));
+	else
+		ret = renewal_parse(text, fname ? fname : conf, r, err, errlen);
+	if (ret == 0 && !streq(r->name, name)) {
+		snprintf(err, errlen, "%s: name: '%s' does not match the file name", fname,
+			 r->name);
+		renewal_clear(r);
+		ret = -EINVAL;
+	}
+	free(text);
+	free(fname);
+	free(conf);
+	return ret;
+}
+
+int store_renewal_save(struct store *s, const struct renewal *r)
+{
+	char *conf = conf_name(r->name), *text = NULL;
+	int ret = conf ? renewal_format(r, &text) : -ENOMEM;
+
+	if (ret == 0)
+		ret = fs_write_durable(s->renewal_fd, conf, text, strlen(text), 0644, 0);
+	free(text);
+	free(conf);
+	return ret;
+}
+
+int store_check_pems(const struct version_pems *v, char *err, size_t errlen)
+{
+	char **certs = NULL, *joined = NULL;
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		if (str_empty(*pem_slot((struct version_pems *)v, i))) {
+			snprintf(err, errlen, "%s is empty", kinds[i]);
+			return ACMED_ECORRUPT;
+		}
+	}
+	r = crypto_pem_split(v->cert, strlen(v->cert), &certs, &n);
+	if (r < 0 || n != 1) {
+		snprintf(err, errlen, "cert does not hold exactly one certificate");
+		r = ACMED_ECORRUPT;
+		goto out;
+	}
+	strv_free(certs, n);
+	certs = NULL;
+	r = crypto_pem_split(v->chain, strlen(v->chain), &certs, &n);
+	if (r < 0) {
+		snprintf(err, errlen, "chain does not parse");
+		r = ACMED_ECORRUPT;
+		goto out;
+	}
+	if (asprintf(&joined, "%s%s", v->cert, v->chain) < 0) {
+		joined = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!streq(joined, v->fullchain)) {
+		snprintf(err, errlen, "fullchain is not cert followed by chain");
+		r = ACMED_EMISMATCH;
+		goto out;
+	}
+	r = crypto_key_matches_cert(v->privkey, strlen(v->privkey), v->cert, strlen(v->cert));
+	if (r < 0) {
+		snprintf(err, errlen, r == ACMED_EMISMATCH ? "privkey does not match cert"
+							     : "privkey does not parse");
+		goto out;
+	}
+	r = crypto_verify_chain(v->cert, v->chain, NULL);
+	if (r < 0)
+		snprintf(err, errlen, "cert does not verify against chain");
+out:
+	strv_free(certs, n);
+	free(joined);
+	return r;
+}
+
+static int file_name(char *buf, size_t len, size_t kind, int version)
+{
+	int n = snprintf(buf, len, "%s%d.pem", kinds[kind], version);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Highest N for which archive/NAME/certN.pem exists; 0 if none. */
+static int highest_version(int dirfd)
+{
+	int fd = dup(dirfd), best = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		int v;
+		char tail[8];
+
+		if (sscanf(e->d_name, "cert%d%7s", &v, tail) == 2 && streq(tail, ".pem") &&
+		    v > best)
+			best = v;
+	}
+	closedir(d);
+	return best;
+}
+
+static int read_version_at(int archfd, int version, struct version_pems *v)
+{
+	char fname[64];
+	int r = 0;
+
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(kinds); i++) {
+		r = file_name(fname, sizeof(fname), i, version);
+		if (r == 0)
+			r = fs_read_fileat(archfd, fname, PEM_MAX, pem_slot(v, i), NULL);
+	}
+	if (r < 0)
+		version_pems_clear(v);
+	return r;
+}
+
+/* Point the four live links at VERSION, then fsync live/NAME. */
+static int switch_links(int livefd, const char *name, int version)
+{
+	char target[512], fname[64], link[32];
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		file_name(fname, sizeof(fname), i, version);
+		snprintf(target, sizeof(target), "../../archive/%s/%s", name, fname);
+		snprintf(link, sizeof(link), "%s.pem", kinds[i]);
+		r = fs_symlink_replace(livefd, target, link);
+		if (r < 0)
+			return r;
+	}
+	return fs_fsync_dir(livefd);
+}
+
+static int write_intent(int archfd, int version)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", version);
+
+	return fs_write_durable(archfd, ".intent", buf, (size_t)n, 0600, 0);
+}
+
+static int clear_intent(int archfd)
+{
+	if (unlinkat(archfd, ".intent", 0) < 0 && errno != ENOENT)
+		return -errno;
+	return fs_fsync_dir(archfd);
+}
+
+static int write_version(int archfd, int version, const struct version_pems *v)
+{
+	char fname[64];
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(kinds); i++) {
+		const char *pem = *pem_slot((struct version_pems *)v, i);
+
+		r = file_name(fname, sizeof(fname), i, version);
+		if (r == 0)
+			r = fs_write_durable(archfd, fname, pem, strlen(pem), i == 0 ? 0600 : 0644,
+					     FS_NOREPLACE);
+	}
+	return r;
+}
+
+static int open_lineage_dirs(struct store *s, const char *name, bool create, int *archfd,
+			     int *livefd)
+{
+	*archfd = open_subdir(s->archive_fd, name, 0755, create);
+	if (*archfd < 0)
+		return *archfd;
+	*livefd = open_subdir(s->live_fd, name, 0755, create);
+	if (*livefd < 0) {
+		close(*archfd);
+		return *livefd;
+	}
+	return 0;
+}
+
+int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
+		  char *err, size_t errlen)
+{
+	struct version_pems back = { 0 };
+	int archfd = -1, livefd = -1, n, r;
+
+	if (!store_name_valid(name)) {
+		snprintf(err, errlen, "'%s' is not a valid certificate name", name);
+		return -EINVAL;
+	}
+	r = store_check_pems(v, err, errlen);
+	if (r < 0)
+		return r;
+	r = open_lineage_dirs(s, name, true, &archfd, &livefd);
+	if (r < 0) {
+		snprintf(err, errlen, "%s/archive/%s: %s", s->dir, name, acmed_strerror(r));
+		return r;
+	}
+	/* One publisher per lineage, also across processes. */
+	if (flock(archfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "lineage %s is locked by another process", name);
+		goto out;
+	}
+	n = highest_version(archfd);
+	if (n < 0) {
+		r = n;
+		goto out;
+	}
+	n++;
+	r = write_version(archfd, n, v);
+	if (r < 0) {
+		snprintf(err, errlen, "writing %s/archive/%s version %d: %s", s->dir, name, n,
+			 acmed_strerror(r));
+		goto out;
+	}
+	/* Check what is on disk, not what we meant to write. */
+	r = read_version_at(archfd, n, &back);
+	if (r == 0)
+		r = store_check_pems(&back, err, errlen);
+	if (r < 0)
+		goto out;
+	r = write_intent(archfd, n);
+	if (r == 0)
+		r = switch_links(livefd, name, n);
+	if (r < 0) {
+		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
+		goto out;
+	}
+	if (faccessat(livefd, "README", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		fs_write_durable(livefd, "README", live_readme, sizeof(live_readme) - 1, 0644, 0);
+	r = clear_intent(archfd);
+	*version = n;
+out:
+	version_pems_clear(&back);
+	close(archfd);
+	close(livefd);
+	return r;
+}
+
+int store_live_version(struct store *s, const char *name, int *version)
+{
+	char link[512], fname[64], expect[600];
+	int livefd, v;
+	ssize_t n;
+
+	livefd = openat(s->live_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (livefd < 0)
+		return -errno;
+	n = readlinkat(livefd, "cert.pem", link, sizeof(link) - 1);
+	close(livefd);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	if (sscanf(link + (strrchr(link, '/') ? strrchr(link, '/') - link + 1 : 0), "cert%d.pem",
+		   &v) != 1 || v < 1)
+		return ACMED_ECORRUPT;
+	file_name(fname, sizeof(fname), 1, v);
+	snprintf(expect, sizeof(expect), "../../archive/%s/%s", name, fname);
+	if (!streq(link, expect))
+		return ACMED_ECORRUPT;
+	*version = v;
+	return 0;
+}
+
+int store_read_version(struct store *s, const char *name, int version, struct version_pems *v)
+{
+	int archfd, r;
+
+	if (version == 0 && (r = store_live_version(s, name, &version)) < 0)
+		return r;
+	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (archfd < 0)
+		return -errno;
+	r = read_version_at(archfd, version, v);
+	close(archfd);
+	return r;
+}
+
+/* True if version N exists and passes the check. */
+static bool version_good(int archfd, int n)
+{
+	struct version_pems v;
+	char err[256];
+	bool ok = read_version_at(archfd, n, &v) == 0 && store_check_pems(&v, err, sizeof(err)) == 0;
+
+	version_pems_clear(&v);
+	return ok;
+}
+
+int store_recover(struct store *s, const char *name)
+{
+	char *text = NULL;
+	int archfd = -1, livefd = -1, n, r;
+
+	r = open_lineage_dirs(s, name, false, &archfd, &livefd);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = fs_read_fileat(archfd, ".intent", 64, &text, NULL);
+	if (r == -ENOENT) {
+		r = 0;
+		goto out;
+	}
+	if (r < 0 || sscanf(text, "%d", &n) != 1 || n < 1)
+		n = highest_version(archfd);
+	/* Roll forward if the new version is whole, else back to the newest
+	 * older version that is. */
+	while (n > 0 && !version_good(archfd, n))
+		n--;
+	if (n > 0) {
+		log_warning("%s: finishing an interrupted update of live/ (version %d)", name, n);
+		r = switch_links(livefd, name, n);
+	}
+	if (r == 0)
+		r = clear_intent(archfd);
+out:
+	free(text);
+	if (archfd >= 0)
+		close(archfd);
+	if (livefd >= 0)
+		close(livefd);
+	return r;
+}
+
+char *store_live_path(const struct store *s, const char *name, const char *file)
+{
+	char *p;
+
+	return asprintf(&p, "%s/live/%s/%s", s->dir, name, file) < 0 ? NULL : p;
+}
+
+/* accounts/<host[:port]><path>, each component checked. */
+static char *account_server_dir(const char *server)
+{
+	const char *p = strstr(server, "://");
+	char *dir, *tok, *save = NULL, *out = NULL;
+	size_t used = 0;
+
+	if (!p)
+		return NULL;
+	dir = strdup(p + 3);
+	out = calloc(1, strlen(server) + 1);
+	if (!dir || !out)
+		goto fail;
+	for (tok = strtok_r(dir, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!fs_name_ok(tok) || strchr(tok, '?') || strchr(tok, '#'))
+			goto fail;
+		used += (size_t)sprintf(out + used, "%s%s", used ? "/" : "", tok);
+	}
+	if (used == 0)
+		goto fail;
+	free(dir);
+	return out;
+fail:
+	free(dir);
+	free(out);
+	return NULL;
+}
+
+void stored_account_clear(struct stored_account *a)
+{
+	free(a->id);
+	free(a->url);
+	free(a->email);
+	EVP_PKEY_free(a->key);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The only subdirectory of DIRFD, or -ENOENT / -EEXIST. */
+static int only_subdir(int dirfd, char **out)
+{
+	int fd = dup(dirfd), r = -ENOENT;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (!fs_name_ok(e->d_name) || e->d_type != DT_DIR)
+			continue;
+		if (*out) {
+			r = -EEXIST;
+			FREE_AND_NULL(*out);
+			break;
+		}
+		*out = strdup(e->d_name);
+		r = *out ? 0 : -ENOMEM;
+	}
+	closedir(d);
+	return r;
+}
+
+static int open_account_dir(struct store *s, const char *server, bool create, char **rel)
+{
+	char *sdir = account_server_dir(server);
+	int fd, r;
+
+	if (!sdir)
+		return -EINVAL;
+	if (create) {
+		char *full = fs_join(s->dir, "accounts");
+		char *path = full ? fs_join(full, sdir) : NULL;
+
+		r = path ? fs_mkdirs(path, 0700) : -ENOMEM;
+		free(full);
+		free(path);
+		if (r < 0) {
+			free(sdir);
+			return r;
+		}
+	}
+	fd = openat(s->accounts_fd, sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? -errno : fd;
+	if (rel)
+		*rel = sdir;
+	else
+		free(sdir);
+	return r;
+}
+
+int store_account_load(struct store *s, const char *server, const char *id,
+		       struct stored_account *a, char *err, size_t errlen)
+{
+	char *rel = NULL, *pick = NULL, *text = NULL, *path = NULL;
+	struct json_object *info = NULL, *v;
+	int sfd, afd = -1, r;
+
+	memset(a, 0, sizeof(*a));
+	sfd = open_account_dir(s, server, false, &rel);
+	if (sfd < 0) {
+		r = sfd == -EINVAL ? -EINVAL : -ENOENT;
+		snprintf(err, errlen, "no account for %s", server);
+		goto out;
+	}
+	if (!id) {
+		r = only_subdir(sfd, &pick);
+		if (r < 0) {
+			snprintf(err, errlen,
+				 r == -EEXIST ? "several accounts for %s in %s/accounts/%s"
+					      : "no account for %s",
+				 server, s->dir, rel);
+			goto out;
+		}
+		id = pick;
+	}
+	if (!fs_name_ok(id)) {
+		r = -EINVAL;
+		snprintf(err, errlen, "account id '%s' is not valid", id);
+		goto out;
+	}
+	afd = openat(sfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (afd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "account %s for %s: %s", id, server, acmed_strerror(r));
+		goto out;
+	}
+	if (asprintf(&path, "%s/accounts/%s/%s/key.pem", s->dir, rel, id) < 0)
+		path = NULL;
+	r = fs_read_fileat(afd, "key.pem", PEM_MAX, &text, NULL);
+	if (r == 0)
+		r = crypto_key_from_pem(text, strlen(text), &a->key);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path ? path : "key.pem",
+			 r == -EINVAL ? "not a private key" : acmed_strerror(r));
+		goto out;
+	}
+	a->id = strdup(id);
+	OPENSSL_cleanse(text, strlen(text));
+	FREE_AND_NULL(text);
+	/* A missing account.json is recoverable: the CA finds the account by key. */
+	if (fs_read_fileat(afd, "account.json", PEM_MAX, &text, NULL) == 0) {
+		info = json_tokener_parse(text);
+		if (json_object_object_get_ex(info, "url", &v) &&
+		    json_object_is_type(v, json_type_string))
+			a->url = strdup(json_object_get_string(v));
+		if (json_object_object_get_ex(info, "email", &v) &&
+		    json_object_is_type(v, json_type_string))
+			a->email = strdup(json_object_get_string(v));
+	}
+	r = a->id ? 0 : -ENOMEM;
+out:
+	if (r < 0)
+		stored_account_clear(a);
+	if (text)
+		OPENSSL_cleanse(text, strlen(text));
+	json_object_put(info);
+	free(text);
+	free(path);
+	free(pick);
+	free(rel);
+	if (afd >= 0)
+		close(afd);
+	if (sfd >= 0)
+		close(sfd);
+	return r;
+}
+
+/* Account id: hex of the first 16 bytes of SHA-256 over the thumbprint. */
+static char *account_id(EVP_PKEY *key)
+{
+	struct signer *sg = NULL;
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	char *id = malloc(33);
+
+	if (!id || !EVP_PKEY_up_ref(key))
+		goto fail;
+	if (signer_new(key, &sg) < 0) {
+		EVP_PKEY_free(key);
+		goto fail;
+	}
+	SHA256((const unsigned char *)signer_thumbprint(sg), strlen(signer_thumbprint(sg)), d);
+	for (int i = 0; i < 16; i++)
+		sprintf(id + 2 * i, "%02x", d[i]);
+	signer_free(sg);
+	return id;
+fail:
+	free(id);
+	return NULL;
+}
+
+int store_account_save_key(struct store *s, const char *server, struct stored_account *a)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int sfd, afd = -1, r;
+
+	sfd = open_account_dir(s, server, true, NULL);
+	if (sfd < 0)
+		return sfd;
+	free(a->id);
+	a->id = account_id(a->key);
+	r = a->id ? 0 : -ENOMEM;
+	if (r == 0 && mkdirat(sfd, a->id, 0700) < 0)
+		r = -errno;
+	if (r == 0 && (afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r == 0)
+		r = crypto_key_to_pem(a->key, &pem, &len);
+	if (r == 0)
+		r = fs_write_durable(afd, "key.pem", pem, len, 0600, FS_NOREPLACE);
+	if (r == 0)
+		r = fs_fsync_dir(sfd);
+	if (pem)
+		OPENSSL_cleanse(pem, len);
+	free(pem);
+	if (afd >= 0)
+		close(afd);
+	close(sfd);
+	return r;
+}
+
+int store_account_save_info(struct store *s, const char *server, const struct stored_account *a)
+{
+	struct json_object *o = json_object_new_object();
+	const char *text;
+	int sfd, afd = -1, r = -ENOMEM;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "url", json_object_new_string(a->url));
+	json_object_object_add(o, "server", json_object_new_string(server));
+	if (a->email)
+		json_object_object_add(o, "email", json_object_new_string(a->email));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	sfd = open_account_dir(s, server, false, NULL);
+	if (sfd < 0) {
+		r = sfd;
+		goto out;
+	}
+	afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = afd < 0 ? -errno : fs_write_durable(afd, "account.json", text, strlen(text), 0644, 0);
+	if (afd >= 0)
+		close(afd);
+	close(sfd);
+out:
+	json_object_put(o);
+	return r;
+}

@@ -1,0 +1,85 @@
+/* The lineage store under the state directory (DESIGN.md, "Storage"):
+ *
+ *   accounts/<server>/<id>/{key.pem,account.json}
+ *   archive/NAME/{cert,chain,fullchain,privkey}N.pem
+ *   live/NAME/{cert,chain,fullchain,privkey}.pem -> ../../archive/NAME/...N.pem
+ *   renewal/NAME.conf
+ *
+ * A second backend (etcd, later) implements the same functions. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "renewal.h"
+
+struct store;
+
+/* The four files of one version, PEM text. */
+struct version_pems {
+	char *cert, *chain, *fullchain, *privkey;
+};
+
+void version_pems_clear(struct version_pems *v);
+
+/* Open (and with CREATE, make) the state directory and its subdirectories. */
+int store_open(const char *dir, bool create, struct store **out);
+void store_close(struct store *s);
+const char *store_dir(const struct store *s);
+
+/* True if NAME is acceptable as a lineage name (safe as a path component). */
+bool store_name_valid(const char *name);
+/* certbot's default name for DOMAINS[0]: the domain, "*." dropped. Caller frees. */
+char *store_name_base(const char *first_domain);
+
+/* NAMES of lineages (those with a renewal file), sorted. Caller frees. */
+int store_list(struct store *s, char ***names, size_t *n);
+bool store_exists(struct store *s, const char *name);
+
+int store_renewal_load(struct store *s, const char *name, struct renewal *r, char *err,
+		       size_t errlen);
+int store_renewal_save(struct store *s, const struct renewal *r);
+
+/* Check one version's files: each parses, the key matches the certificate,
+ * fullchain is cert followed by chain, the leaf verifies against the chain.
+ * 0 or an error with the reason in ERR. */
+int store_check_pems(const struct version_pems *v, char *err, size_t errlen);
+
+/* Publish V as version N+1 of NAME (creating the lineage if new): write the
+ * four archive files exclusively (privkey 0600), check them, then switch
+ * live/ link by link under a recorded intent. *VERSION gets N+1. On any
+ * error live/ is unchanged. */
+int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
+		  char *err, size_t errlen);
+
+/* The version live/NAME points at (from cert.pem's link), or an error. */
+int store_live_version(struct store *s, const char *name, int *version);
+/* Read version N's files (N = 0: what live/ points at). */
+int store_read_version(struct store *s, const char *name, int version, struct version_pems *v);
+
+/* Finish or undo a publish interrupted by a crash (an intent left behind). */
+int store_recover(struct store *s, const char *name);
+
+/* Path of a live file ("fullchain.pem"...) for display. Caller frees. */
+char *store_live_path(const struct store *s, const char *name, const char *file);
+
+/* Accounts. SERVER is the directory URL; ID is derived from the key. */
+struct stored_account {
+	char *id;
+	char *url;
+	char *email; /* may be NULL */
+	EVP_PKEY *key;
+};
+
+void stored_account_clear(struct stored_account *a);
+/* Load account ID for SERVER; ID NULL picks the only one there is (-ENOENT
+ * if none, -EEXIST if several). An account whose key exists but whose
+ * account.json is missing loads with url NULL. */
+int store_account_load(struct store *s, const char *server, const char *id,
+		       struct stored_account *a, char *err, size_t errlen);
+/* Save the key (exclusively, 0600) of a new account; fills a->id. */
+int store_account_save_key(struct store *s, const char *server, struct stored_account *a);
+/* Save account.json (url, email) next to the key. */
+int store_account_save_info(struct store *s, const char *server, const struct stored_account *a);

@@ -1,0 +1,168 @@
+/* acmectl certificates and status. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+#include "verbs.h"
+
+#define RULE "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
+
+void format_time(long t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S+00:00", &tm);
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static long long_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : 0;
+}
+
+static bool bool_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+/* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))". */
+static void validity(long not_after, long now, char *buf, size_t len)
+{
+	long left = not_after - now;
+
+	if (left <= 0)
+		snprintf(buf, len, "INVALID: EXPIRED");
+	else if (left >= 2 * 86400)
+		snprintf(buf, len, "VALID: %ld days", left / 86400);
+	else if (left >= 86400)
+		snprintf(buf, len, "VALID: 1 day");
+	else
+		snprintf(buf, len, "VALID: %ld hour(s)", left / 3600);
+}
+
+static void print_entry(struct json_object *e, long now)
+{
+	struct json_object *doms;
+	char date[64], valid[64];
+
+	printf("  Certificate Name: %s\n", str_of(e, "name"));
+	if (str_of(e, "serial"))
+		printf("    Serial Number: %s\n", str_of(e, "serial"));
+	if (str_of(e, "key_type"))
+		printf("    Key Type: %s\n", str_of(e, "key_type"));
+	printf("    Domains:");
+	if (json_object_object_get_ex(e, "domains", &doms))
+		for (size_t i = 0; i < json_object_array_length(doms); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(doms, i)));
+	printf("\n");
+	if (str_of(e, "serial")) {
+		format_time(long_of(e, "not_after"), date, sizeof(date));
+		validity(long_of(e, "not_after"), now, valid, sizeof(valid));
+		printf("    Expiry Date: %s (%s)\n", date, valid);
+		format_time(long_of(e, "next_renewal"), date, sizeof(date));
+		printf("    Next Renewal: %s\n", date);
+		printf("    Certificate Path: %s\n", str_of(e, "fullchain_path"));
+		printf("    Private Key Path: %s\n", str_of(e, "privkey_path"));
+	}
+	if (bool_of(e, "job_running"))
+		printf("    Job: running\n");
+	if (str_of(e, "problem"))
+		printf("    Problem: %s\n", str_of(e, "problem"));
+}
+
+int verb_certificates(const struct client *cl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cert-name", required_argument, NULL, 'c' },
+		{ "domains", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
+	long now = (long)time(NULL);
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': json_object_object_add(args, "cert_name", json_object_new_string(optarg)); break;
+		case 'd': json_object_object_add(args, "domain", json_object_new_string(optarg)); break;
+		case 'j': break;
+		case 'h':
+			printf("Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] [--json]\n");
+			json_object_put(args);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'acmectl certificates --help'.\n");
+			json_object_put(args);
+			return EXIT_USAGE;
+		}
+	}
+	ret = client_call(cl, "certificates", args, &reply);
+	json_object_put(args);
+	if (ret != EXIT_OK)
+		return ret;
+	if (!client_reply_ok(reply)) {
+		ret = client_report_error(cl, reply);
+		json_object_put(reply);
+		return ret;
+	}
+	json_object_object_get_ex(reply, "data", &data);
+	if (cl->json) {
+		client_print_json(data);
+	} else if (!json_object_object_get_ex(data, "certificates", &list) ||
+		   json_object_array_length(list) == 0) {
+		printf("No certificates found.\n");
+	} else {
+		printf("%s\nFound the following certs:\n", RULE);
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			print_entry(json_object_array_get_idx(list, i), now);
+		printf("%s\n", RULE);
+	}
+	json_object_put(reply);
+	return EXIT_OK;
+}
+
+int verb_status(const struct client *cl, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *data;
+	int ret = client_call(cl, "status", NULL, &reply);
+
+	if (ret != EXIT_OK)
+		return ret;
+	if (!client_reply_ok(reply)) {
+		ret = client_report_error(cl, reply);
+		json_object_put(reply);
+		return ret;
+	}
+	json_object_object_get_ex(reply, "data", &data);
+	if (cl->json) {
+		client_print_json(data);
+	} else {
+		printf("acmed %s (pid %ld), up %ld s\n", str_of(data, "version"), long_of(data, "pid"),
+		       long_of(data, "uptime"));
+		printf("State directory: %s\n", str_of(data, "state_dir"));
+		printf("Default CA: %s\n", str_of(data, "server"));
+		printf("Certificates: %ld\n", long_of(data, "certificates"));
+		printf("Jobs: %ld running, %ld queued\n", long_of(data, "jobs_running"),
+		       long_of(data, "jobs_queued"));
+	}
+	json_object_put(reply);
+	return EXIT_OK;
+}

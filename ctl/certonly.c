@@ -1,0 +1,372 @@
+/* acmectl certonly: certbot's flags turned into a request for the daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "jws.h"
+#include "util.h"
+#include "verbs.h"
+
+struct certonly {
+	struct json_object *args;
+	struct json_object *domains;
+	struct json_object *webroot_map;
+	const char *webroot;       /* the -w in effect for the next -d */
+	const char *first_webroot; /* for -d given before any -w */
+	const char *csr_file;
+	const char *cert_path, *chain_path, *fullchain_path;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone)"
+	      " [OPTIONS]\n\n"
+	      "  -d, --domains D[,D...]     domains for the certificate; the first is the name\n"
+	      "      --cert-name NAME       lineage name (default: the first domain)\n"
+	      "      --webroot              prove control by files under a web root\n"
+	      "  -w, --webroot-path DIR     web root for the -d options that follow it\n"
+	      "      --standalone           prove control with a built-in HTTP server\n"
+	      "      --http-01-address A    address the standalone server listens on\n"
+	      "      --http-01-port P       port the standalone server listens on (80)\n"
+	      "      --key-type ecdsa|rsa   key type (default ecdsa)\n"
+	      "      --elliptic-curve C     secp256r1 (default) or secp384r1\n"
+	      "      --rsa-key-size N       2048 (default), 3072 or 4096\n"
+	      "      --reuse-key            keep the lineage's current key\n"
+	      "      --csr FILE             use this CSR (PEM or DER); no lineage is kept\n"
+	      "      --cert-path, --chain-path, --fullchain-path FILE\n"
+	      "                             where --csr results go (default ./000N_*.pem)\n"
+	      "  -m, --email ADDRESS        contact address for a new account\n"
+	      "      --register-unsafely-without-email\n"
+	      "      --agree-tos            accept the CA's terms of service\n"
+	      "      --server URL           ACME directory (default: the daemon's)\n"
+	      "      --preferred-chain CN   pick the chain whose top issuer has this CN\n"
+	      "  -n, --non-interactive      never ask (acmectl certonly never does)\n"
+	      "      --force-renewal        accepted for certbot compatibility\n",
+	      f);
+}
+
+static void add_domains(struct certonly *co, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	for (char *d = strtok_r(copy, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+		while (*d == ' ')
+			d++;
+		if (!*d)
+			continue;
+		json_object_array_add(co->domains, json_object_new_string(d));
+		if (co->webroot) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "domain", json_object_new_string(d));
+			json_object_object_add(e, "path", json_object_new_string(co->webroot));
+			json_object_array_add(co->webroot_map, e);
+		}
+	}
+	free(copy);
+}
+
+/* Domains given before any -w take the first -w (certbot lets -w come last
+ * when there is a single web root). */
+static void map_unmapped(struct certonly *co)
+{
+	size_t n = json_object_array_length(co->domains);
+
+	if (!co->first_webroot)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(json_object_array_get_idx(co->domains, i));
+		bool mapped = false;
+
+		for (size_t k = 0; k < json_object_array_length(co->webroot_map); k++) {
+			struct json_object *e = json_object_array_get_idx(co->webroot_map, k), *v;
+
+			json_object_object_get_ex(e, "domain", &v);
+			mapped |= streq(json_object_get_string(v), d);
+		}
+		if (!mapped) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "domain", json_object_new_string(d));
+			json_object_object_add(e, "path", json_object_new_string(co->first_webroot));
+			json_object_array_add(co->webroot_map, e);
+		}
+	}
+}
+
+static int set_authenticator(struct certonly *co, const char *name)
+{
+	struct json_object *cur;
+
+	if (json_object_object_get_ex(co->args, "authenticator", &cur) &&
+	    !streq(json_object_get_string(cur), name)) {
+		fprintf(stderr, "acmectl: choose one authenticator: --%s and --%s were both given\n",
+			json_object_get_string(cur), name);
+		return -EINVAL;
+	}
+	json_object_object_add(co->args, "authenticator", json_object_new_string(name));
+	return 0;
+}
+
+static int read_csr(struct certonly *co, const char *path)
+{
+	char *data = NULL, *b64;
+	size_t len = 0;
+	int r = fs_read_file(path, 64 * 1024, &data, &len);
+
+	if (r < 0) {
+		fprintf(stderr, "acmectl: --csr %s: %s\n", path, strerror(-r));
+		return r;
+	}
+	b64 = b64url_encode(data, len);
+	free(data);
+	if (!b64)
+		return -ENOMEM;
+	json_object_object_add(co->args, "csr", json_object_new_string(b64));
+	free(b64);
+	return 0;
+}
+
+static int parse_port(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535) {
+		fprintf(stderr, "acmectl: --http-01-port %s: must be a port between 1 and 65535\n",
+			s);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int parse(struct certonly *co, int argc, char **argv)
+{
+	enum {
+		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
+		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
+		O_SERVER, O_CHAIN, O_FORCE, O_JSON,
+	};
+	static const struct option longopts[] = {
+		{ "domains", required_argument, NULL, 'd' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "cert-name", required_argument, NULL, O_CERTNAME },
+		{ "webroot", no_argument, NULL, O_WEBROOT },
+		{ "webroot-path", required_argument, NULL, 'w' },
+		{ "standalone", no_argument, NULL, O_STANDALONE },
+		{ "authenticator", required_argument, NULL, 'a' },
+		{ "http-01-address", required_argument, NULL, O_ADDR },
+		{ "http-01-port", required_argument, NULL, O_PORT },
+		{ "key-type", required_argument, NULL, O_KEYTYPE },
+		{ "elliptic-curve", required_argument, NULL, O_CURVE },
+		{ "rsa-key-size", required_argument, NULL, O_RSA },
+		{ "reuse-key", no_argument, NULL, O_REUSE },
+		{ "csr", required_argument, NULL, O_CSR },
+		{ "cert-path", required_argument, NULL, O_CERTPATH },
+		{ "chain-path", required_argument, NULL, O_CHAINPATH },
+		{ "fullchain-path", required_argument, NULL, O_FULLPATH },
+		{ "email", required_argument, NULL, 'm' },
+		{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
+		{ "agree-tos", no_argument, NULL, O_TOS },
+		{ "server", required_argument, NULL, O_SERVER },
+		{ "preferred-chain", required_argument, NULL, O_CHAIN },
+		{ "non-interactive", no_argument, NULL, 'n' },
+		{ "noninteractive", no_argument, NULL, 'n' },
+		{ "force-renewal", no_argument, NULL, O_FORCE },
+		{ "renew-by-default", no_argument, NULL, O_FORCE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct json_object *a = co->args;
+	int c, port;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:w:a:m:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': add_domains(co, optarg); break;
+		case O_CERTNAME:
+			json_object_object_add(a, "cert_name", json_object_new_string(optarg));
+			break;
+		case O_WEBROOT:
+			if (set_authenticator(co, "webroot") < 0)
+				return -EINVAL;
+			break;
+		case 'w':
+			co->webroot = optarg;
+			if (!co->first_webroot)
+				co->first_webroot = optarg;
+			break;
+		case O_STANDALONE:
+			if (set_authenticator(co, "standalone") < 0)
+				return -EINVAL;
+			break;
+		case 'a':
+			if (set_authenticator(co, optarg) < 0)
+				return -EINVAL;
+			break;
+		case O_ADDR:
+			json_object_object_add(a, "http01_address", json_object_new_string(optarg));
+			break;
+		case O_PORT:
+			if (parse_port(optarg, &port) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "http01_port", json_object_new_int(port));
+			break;
+		case O_KEYTYPE:
+			json_object_object_add(a, "key_type", json_object_new_string(optarg));
+			break;
+		case O_CURVE:
+			json_object_object_add(a, "elliptic_curve", json_object_new_string(optarg));
+			break;
+		case O_RSA:
+			json_object_object_add(a, "rsa_key_size", json_object_new_int(atoi(optarg)));
+			break;
+		case O_REUSE: json_object_object_add(a, "reuse_key", json_object_new_boolean(1)); break;
+		case O_CSR: co->csr_file = optarg; break;
+		case O_CERTPATH: co->cert_path = optarg; break;
+		case O_CHAINPATH: co->chain_path = optarg; break;
+		case O_FULLPATH: co->fullchain_path = optarg; break;
+		case 'm': json_object_object_add(a, "email", json_object_new_string(optarg)); break;
+		case O_UNSAFE:
+			json_object_object_add(a, "register_unsafely_without_email",
+					       json_object_new_boolean(1));
+			break;
+		case O_TOS: json_object_object_add(a, "agree_tos", json_object_new_boolean(1)); break;
+		case O_SERVER:
+			json_object_object_add(a, "server", json_object_new_string(optarg));
+			break;
+		case O_CHAIN:
+			json_object_object_add(a, "preferred_chain", json_object_new_string(optarg));
+			break;
+		case 'n': case O_FORCE: case O_JSON: break;
+		case 'h': usage(stdout); exit(0);
+		default:
+			fprintf(stderr, "Try 'acmectl certonly --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "acmectl certonly: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (co->first_webroot && !json_object_object_get_ex(a, "authenticator", NULL))
+		set_authenticator(co, "webroot");
+	map_unmapped(co);
+	if (json_object_array_length(co->webroot_map))
+		json_object_object_add(a, "webroot_map", json_object_get(co->webroot_map));
+	json_object_object_add(a, "domains", json_object_get(co->domains));
+	if (co->csr_file && read_csr(co, co->csr_file) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* certbot's default for --csr output: ./0000_cert.pem, then 0001_... */
+static int save_csr_output(const char *given, const char *kind, const char *pem, char *path,
+			   size_t len)
+{
+	int r;
+
+	if (given) {
+		snprintf(path, len, "%s", given);
+		return fs_write_path(path, pem, strlen(pem), 0644, FS_NOREPLACE);
+	}
+	for (int i = 0; i < 10000; i++) {
+		snprintf(path, len, "%04d_%s.pem", i, kind);
+		r = fs_write_path(path, pem, strlen(pem), 0644, FS_NOREPLACE);
+		if (r != -EEXIST)
+			return r;
+	}
+	return -EEXIST;
+}
+
+static const char *data_str(struct json_object *data, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(data, key, &v) ? json_object_get_string(v) : "";
+}
+
+static long data_long(struct json_object *data, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(data, key, &v) ? (long)json_object_get_int64(v) : 0;
+}
+
+static int print_csr_result(const struct certonly *co, struct json_object *data)
+{
+	static const char *const kinds[] = { "cert", "chain", "fullchain" };
+	const char *given[] = { co->cert_path, co->chain_path, co->fullchain_path };
+	char paths[3][4096], date[64];
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		int r = save_csr_output(given[i], kinds[i], data_str(data, kinds[i]), paths[i],
+					sizeof(paths[i]));
+
+		if (r < 0) {
+			fprintf(stderr, "acmectl: error: cannot write %s: %s\n", paths[i],
+				strerror(-r));
+			return EXIT_FAILED;
+		}
+	}
+	format_time(data_long(data, "not_after"), date, sizeof(date));
+	printf("Successfully received certificate.\n"
+	       "Certificate is saved at:            %s\n"
+	       "Intermediate CA chain is saved at:  %s\n"
+	       "Full certificate chain is saved at: %s\n"
+	       "This certificate expires on %.10s.\n",
+	       paths[0], paths[1], paths[2], date);
+	return EXIT_OK;
+}
+
+int verb_certonly(const struct client *cl, int argc, char **argv)
+{
+	struct certonly co = {
+		.args = json_object_new_object(),
+		.domains = json_object_new_array(),
+		.webroot_map = json_object_new_array(),
+	};
+	struct json_object *reply = NULL, *data = NULL;
+	char date[64];
+	int ret;
+
+	if (parse(&co, argc, argv) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ret = client_call(cl, "certonly", co.args, &reply);
+	if (ret != EXIT_OK)
+		goto out;
+	if (!client_reply_ok(reply)) {
+		ret = client_report_error(cl, reply);
+		goto out;
+	}
+	json_object_object_get_ex(reply, "data", &data);
+	if (co.csr_file) {
+		ret = print_csr_result(&co, data);
+		goto out;
+	}
+	if (cl->json) {
+		client_print_json(reply);
+		goto out;
+	}
+	format_time(data_long(data, "not_after"), date, sizeof(date));
+	printf("Successfully received certificate.\n"
+	       "Certificate is saved at: %s\n"
+	       "Key is saved at:         %s\n"
+	       "This certificate expires on %.10s.\n"
+	       "These files will be updated when the certificate renews.\n",
+	       data_str(data, "fullchain_path"), data_str(data, "privkey_path"), date);
+out:
+	json_object_put(reply);
+	json_object_put(co.args);
+	json_object_put(co.domains);
+	json_object_put(co.webroot_map);
+	return ret;
+}

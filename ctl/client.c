@@ -1,0 +1,105 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ctlproto.h"
+#include "util.h"
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static const char *member_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+int client_call(const struct client *cl, const char *cmd, struct json_object *args,
+		struct json_object **reply)
+{
+	struct json_object *req = json_object_new_object(), *frame = NULL, *ev;
+	int fd = connect_socket(cl->socket), r;
+
+	if (fd < 0) {
+		fprintf(stderr, "acmectl: cannot reach acmed at %s: %s (is acmed running? see "
+				"--socket)\n",
+			cl->socket, strerror(-fd));
+		json_object_put(req);
+		return EXIT_FAILED;
+	}
+	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
+	r = ctl_send(fd, req);
+	json_object_put(req);
+	while (r == 0) {
+		r = ctl_recv(fd, &frame);
+		if (r < 0)
+			break;
+		if (!json_object_object_get_ex(frame, "event", &ev)) {
+			*reply = frame;
+			close(fd);
+			return EXIT_OK;
+		}
+		/* Progress as it happens: each step on its own line. */
+		if (!cl->quiet && member_str(frame, "message"))
+			fprintf(stderr, "%s\n", member_str(frame, "message"));
+		json_object_put(frame);
+	}
+	fprintf(stderr, "acmectl: lost the connection to acmed at %s: %s\n", cl->socket,
+		r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
+	close(fd);
+	return EXIT_FAILED;
+}
+
+bool client_reply_ok(struct json_object *reply)
+{
+	struct json_object *st;
+
+	return json_object_object_get_ex(reply, "status", &st) && json_object_get_int(st) == 0;
+}
+
+void client_print_json(struct json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int client_report_error(const struct client *cl, struct json_object *reply)
+{
+	struct json_object *e = NULL;
+	const char *code, *msg;
+
+	if (cl->json) {
+		client_print_json(reply);
+	} else {
+		json_object_object_get_ex(reply, "error", &e);
+		msg = member_str(e, "message");
+		fprintf(stderr, "acmectl: error: %s\n", msg ? msg : "the daemon reported a failure");
+	}
+	json_object_object_get_ex(reply, "error", &e);
+	code = member_str(e, "code");
+	return streq(code, "usage") ? EXIT_USAGE : EXIT_FAILED;
+}

@@ -1,0 +1,33 @@
+/* acmectl's side of the control socket. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+/* Exit codes, as documented in acmectl(8). */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct client {
+	const char *socket; /* --socket, $ACMED_SOCKET or the default */
+	bool json;          /* --json */
+	bool quiet;         /* -q */
+};
+
+/* Send CMD with ARGS (borrowed), print progress events as they arrive (to
+ * stderr, unless quiet), and return the final reply in *REPLY (caller puts).
+ * Connection failures print one line naming the socket and return
+ * EXIT_FAILED; otherwise EXIT_OK. */
+int client_call(const struct client *cl, const char *cmd, struct json_object *args,
+		struct json_object **reply);
+
+/* Print the reply's error ("acmectl: error: ...") or, with --json, the reply.
+ * Returns the exit code for a failed reply. */
+int client_report_error(const struct client *cl, struct json_object *reply);
+
+/* Print a JSON value on stdout, pretty. */
+void client_print_json(struct json_object *o);
+
+/* reply.status == 0? */
+bool client_reply_ok(struct json_object *reply);

@@ -1,0 +1,80 @@
+/* acmectl: drive acmed over its control socket. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "ctlproto.h"
+#include "util.h"
+#include "verbs.h"
+
+typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
+
+/* Indexed by the shared command table, so help and dispatch cannot drift. */
+static const verb_fn verbs[CMD__MAX] = {
+	[CMD_CERTONLY] = verb_certonly,
+	[CMD_CERTIFICATES] = verb_certificates,
+	[CMD_STATUS] = verb_status,
+};
+_Static_assert(ELEMENTSOF(verbs) == CMD__MAX, "every command needs a verb");
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: acmectl [--socket PATH] [--json] [-q] COMMAND [OPTIONS]\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < CMD__MAX; i++)
+		fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
+			ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
+	fprintf(f, "\nOptions:\n"
+		   "  --socket PATH  control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
+		   "  --json         machine-readable output on stdout\n"
+		   "  -q, --quiet    no progress lines\n"
+		   "  -h, --help     this help; 'acmectl COMMAND --help' for a command\n"
+		   "  -V, --version  show the version\n"
+		   "\nExit status: 0 success, 1 failure, 2 usage error.\n",
+		ACMED_RUNDIR);
+}
+
+int main(int argc, char **argv)
+{
+	struct client cl = { .socket = getenv("ACMED_SOCKET") };
+	int i, cmd;
+
+	if (str_empty(cl.socket))
+		cl.socket = ACMED_RUNDIR "/acmed.sock";
+	/* --json is accepted before or after the command, as certbot users expect. */
+	for (i = 1; i < argc; i++)
+		if (streq(argv[i], "--json"))
+			cl.json = true;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (streq(argv[i], "--socket") && i + 1 < argc)
+			cl.socket = argv[++i];
+		else if (strncmp(argv[i], "--socket=", 9) == 0)
+			cl.socket = argv[i] + 9;
+		else if (streq(argv[i], "--json"))
+			;
+		else if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
+			cl.quiet = true;
+		else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (streq(argv[i], "-V") || streq(argv[i], "--version")) {
+			printf("acmectl %s\n", ACMED_VERSION);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = ctl_cmd_lookup(argv[i]);
+	if (cmd < 0) {
+		fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	return verbs[cmd](&cl, argc - i, argv + i);
+}

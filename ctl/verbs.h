@@ -1,0 +1,11 @@
+/* acmectl verbs: each parses its own options and talks to the daemon. */
+#pragma once
+
+#include "client.h"
+
+int verb_certonly(const struct client *cl, int argc, char **argv);
+int verb_certificates(const struct client *cl, int argc, char **argv);
+int verb_status(const struct client *cl, int argc, char **argv);
+
+/* "2027-02-21 10:00:00+00:00", as certbot prints dates. */
+void format_time(long t, char *buf, size_t len);

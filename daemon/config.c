@@ -1,0 +1,184 @@
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+enum setting_type { T_STRING, T_BOOL, T_INT };
+
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t offset;
+	int min, max; /* T_INT */
+	int (*check)(const char *value, char *why, size_t whylen); /* T_STRING, optional */
+};
+
+static int check_https(const char *v, char *why, size_t len)
+{
+	if (strncmp(v, "https://", 8) == 0)
+		return 0;
+	snprintf(why, len, "must be an https:// URL");
+	return -EINVAL;
+}
+
+static int check_absolute(const char *v, char *why, size_t len)
+{
+	if (v[0] == '/')
+		return 0;
+	snprintf(why, len, "must be an absolute path");
+	return -EINVAL;
+}
+
+static int check_level(const char *v, char *why, size_t len)
+{
+	enum log_level l;
+
+	if (log_parse_level(v, &l) == 0)
+		return 0;
+	snprintf(why, len, "must be one of error, warning, info, debug");
+	return -EINVAL;
+}
+
+#define SF(n, f, t, ...) { n, t, offsetof(struct acmed_config, f), __VA_ARGS__ }
+#define S(n, t, ...) SF(#n, n, t, __VA_ARGS__)
+static const struct setting schema[] = {
+	S(server, T_STRING, 0, 0, check_https),
+	S(ca_bundle, T_STRING, 0, 0, check_absolute),
+	S(email, T_STRING, 0, 0, NULL),
+	S(agree_tos, T_BOOL, 0, 0, NULL),
+	S(state_dir, T_STRING, 0, 0, check_absolute),
+	SF("socket", socket_path, T_STRING, 0, 0, check_absolute),
+	S(log_level, T_STRING, 0, 0, check_level),
+	S(key_type, T_STRING, 0, 0, NULL),
+	S(elliptic_curve, T_STRING, 0, 0, NULL),
+	S(rsa_key_size, T_INT, 2048, 4096, NULL),
+	S(max_parallel_jobs, T_INT, 1, 64, NULL),
+};
+#undef S
+#undef SF
+
+int config_set_string(char **slot, const char *value)
+{
+	char *v = xstrdup(value);
+
+	if (value && !v)
+		return -ENOMEM;
+	free(*slot);
+	*slot = v;
+	return 0;
+}
+
+int config_defaults(struct acmed_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_parallel_jobs = 4;
+	cfg->key = KEY_SPEC_DEFAULT;
+	if (config_set_string(&cfg->server, ACMED_DEFAULT_SERVER) < 0 ||
+	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
+	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
+	    config_set_string(&cfg->log_level, "info") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void config_clear(struct acmed_config *cfg)
+{
+	for (size_t i = 0; i < ELEMENTSOF(schema); i++)
+		if (schema[i].type == T_STRING)
+			free(*(char **)((char *)cfg + schema[i].offset));
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int apply(const struct setting *st, config_setting_t *s, struct acmed_config *cfg,
+		 const char *path, char *err, size_t errlen)
+{
+	void *slot = (char *)cfg + st->offset;
+	char why[160] = "";
+	int line = config_setting_source_line(s);
+
+	switch (st->type) {
+	case T_STRING:
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			snprintf(why, sizeof(why), "must be a string in double quotes");
+		else if (st->check)
+			st->check(config_setting_get_string(s), why, sizeof(why));
+		if (!*why)
+			return config_set_string(slot, config_setting_get_string(s));
+		break;
+	case T_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			snprintf(why, sizeof(why), "must be true or false");
+		else
+			*(bool *)slot = config_setting_get_bool(s);
+		break;
+	case T_INT:
+		if (config_setting_type(s) != CONFIG_TYPE_INT)
+			snprintf(why, sizeof(why), "must be an integer");
+		else if (config_setting_get_int(s) < st->min || config_setting_get_int(s) > st->max)
+			snprintf(why, sizeof(why), "must be between %d and %d", st->min, st->max);
+		else
+			*(int *)slot = config_setting_get_int(s);
+		break;
+	}
+	if (!*why)
+		return 0;
+	snprintf(err, errlen, "%s:%d: %s: %s", path, line, st->name, why);
+	return -EINVAL;
+}
+
+int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, char *err,
+		size_t errlen)
+{
+	config_t c;
+	config_setting_t *root;
+	FILE *f = fopen(path, "re");
+	int r = 0;
+
+	if (!f) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	config_init(&c);
+	if (!config_read(&c, f)) {
+		snprintf(err, errlen, "%s:%d: syntax error: %s", path, config_error_line(&c),
+			 config_error_text(&c));
+		r = -EINVAL;
+		goto out;
+	}
+	root = config_root_setting(&c);
+	for (int i = 0; r == 0 && i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const struct setting *st = NULL;
+
+		for (size_t k = 0; k < ELEMENTSOF(schema); k++)
+			if (streq(schema[k].name, config_setting_name(s)))
+				st = &schema[k];
+		if (!st) {
+			snprintf(err, errlen, "%s:%d: %s: unknown setting", path,
+				 config_setting_source_line(s), config_setting_name(s));
+			r = -EINVAL;
+			break;
+		}
+		r = apply(st, s, cfg, path, err, errlen);
+	}
+	if (r == 0 && key_spec_parse(cfg->key_type, cfg->elliptic_curve, cfg->rsa_key_size,
+				     &cfg->key, err, errlen) < 0) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, why);
+		r = -EINVAL;
+	}
+out:
+	config_destroy(&c);
+	fclose(f);
+	return r;
+}

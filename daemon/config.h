@@ -1,0 +1,35 @@
+/* acmed.conf (libconfig), read through one schema table so every error can
+ * name file, line and setting. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "crypto.h"
+
+#define ACMED_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
+
+struct acmed_config {
+	char *server;
+	char *ca_bundle;
+	char *email;
+	bool agree_tos;
+	char *state_dir;
+	char *socket_path;
+	char *log_level;
+	char *key_type;
+	char *elliptic_curve;
+	int rsa_key_size;
+	int max_parallel_jobs;
+	struct key_spec key; /* derived from the three key settings */
+};
+
+/* Fill CFG with built-in defaults. */
+int config_defaults(struct acmed_config *cfg);
+/* Read PATH over the values already in CFG. With MISSING_OK a file that does
+ * not exist leaves CFG as it is. Errors: "PATH:LINE: SETTING: reason". */
+int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, char *err,
+		size_t errlen);
+void config_clear(struct acmed_config *cfg);
+/* Replace a string setting (for command-line overrides). */
+int config_set_string(char **slot, const char *value);

@@ -1,0 +1,776 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acme.h"
+#include "crypto.h"
+#include "error.h"
+#include "ident.h"
+#include "issue.h"
+#include "jws.h"
+#include "log.h"
+#include "plugin.h"
+#include "store.h"
+#include "util.h"
+
+/* ---- request parsing (main process) ---- */
+
+static const char *arg_str(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool arg_bool(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(args, key, &v) && json_object_get_boolean(v);
+}
+
+static int arg_int(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(args, key, &v) ? json_object_get_int(v) : 0;
+}
+
+void issue_req_clear(struct issue_req *req)
+{
+	strv_free(req->domains, req->ndomains);
+	free(req->cert_name);
+	free(req->name);
+	authn_config_clear(&req->authn);
+	free(req->email);
+	free(req->server);
+	free(req->preferred_chain);
+	free(req->csr);
+	memset(req, 0, sizeof(*req));
+}
+
+static int add_domain(struct issue_req *req, const char *d, char *err, size_t errlen)
+{
+	char norm[IDENT_MAX + 1];
+	char **v;
+
+	if (ident_normalize(d, norm, err, errlen) < 0)
+		return ACMED_EUSAGE;
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (streq(req->domains[i], norm))
+			return 0; /* certbot drops repeats silently */
+	if (req->ndomains >= 100) {
+		snprintf(err, errlen, "at most 100 domains fit in one certificate");
+		return ACMED_EUSAGE;
+	}
+	v = realloc(req->domains, (req->ndomains + 2) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	req->domains = v;
+	v[req->ndomains] = strdup(norm);
+	if (!v[req->ndomains])
+		return -ENOMEM;
+	v[++req->ndomains] = NULL;
+	return 0;
+}
+
+static int parse_webroot_map(struct json_object *args, struct issue_req *req, char *err,
+			     size_t errlen)
+{
+	struct json_object *map;
+	size_t n;
+
+	if (!json_object_object_get_ex(args, "webroot_map", &map))
+		return 0;
+	n = json_object_array_length(map);
+	req->authn.webroot = calloc(n + 1, sizeof(*req->authn.webroot));
+	if (!req->authn.webroot)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(map, i);
+		const char *d = arg_str(e, "domain"), *p = arg_str(e, "path");
+		char norm[IDENT_MAX + 1];
+
+		if (!d || !p || ident_normalize(d, norm, err, errlen) < 0) {
+			if (!d || !p)
+				snprintf(err, errlen, "webroot_map entry %zu is malformed", i + 1);
+			return ACMED_EUSAGE;
+		}
+		if (p[0] != '/') {
+			snprintf(err, errlen, "webroot %s is not an absolute path", p);
+			return ACMED_EUSAGE;
+		}
+		req->authn.webroot[i].domain = strdup(norm);
+		req->authn.webroot[i].path = strdup(p);
+		req->authn.nwebroot++;
+		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --csr: the names come from the CSR; -d, if given, must list the same. */
+static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t errlen)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0, n = 0;
+	char **names = NULL;
+	int r;
+
+	if (b64url_decode(csr64, &raw, &rawlen) < 0) {
+		snprintf(err, errlen, "csr: not base64url");
+		return ACMED_EUSAGE;
+	}
+	r = crypto_csr_load(raw, rawlen, &req->csr, &req->csrlen, &names, &n);
+	free(raw);
+	if (r < 0) {
+		snprintf(err, errlen, "--csr: not a CSR in PEM or DER, or its signature is bad");
+		return ACMED_EUSAGE;
+	}
+	if (req->ndomains) {
+		bool same = req->ndomains == n;
+
+		for (size_t i = 0; same && i < n; i++) {
+			same = false;
+			for (size_t k = 0; k < req->ndomains; k++)
+				same |= streq(names[i], req->domains[k]);
+		}
+		if (!same) {
+			snprintf(err, errlen, "the domains given with -d differ from those in the CSR");
+			strv_free(names, n);
+			return ACMED_EUSAGE;
+		}
+		strv_free(req->domains, req->ndomains);
+		req->domains = NULL;
+		req->ndomains = 0;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = add_domain(req, names[i], err, errlen);
+	strv_free(names, n);
+	return r;
+}
+
+int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
+		    struct issue_req *req, char *err, size_t errlen)
+{
+	struct json_object *domains;
+	const char *authn;
+	int r = 0;
+
+	memset(req, 0, sizeof(*req));
+	if (json_object_object_get_ex(args, "domains", &domains) &&
+	    json_object_is_type(domains, json_type_array))
+		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
+			struct json_object *d = json_object_array_get_idx(domains, i);
+
+			r = json_object_is_type(d, json_type_string)
+				    ? add_domain(req, json_object_get_string(d), err, errlen)
+				    : ACMED_EUSAGE;
+		}
+	if (r == 0 && arg_str(args, "csr"))
+		r = parse_csr(arg_str(args, "csr"), req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->ndomains == 0) {
+		snprintf(err, errlen, "no domains given: use -d DOMAIN");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->cert_name = xstrdup(arg_str(args, "cert_name"));
+	if (req->cert_name && !store_name_valid(req->cert_name)) {
+		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
+				      "and '_', and may not start with '.' or '-'", req->cert_name);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	authn = arg_str(args, "authenticator");
+	if (!authn || !authn_lookup(authn)) {
+		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR or --standalone");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.name = strdup(authn);
+	req->authn.http01_address = xstrdup(arg_str(args, "http01_address"));
+	req->authn.http01_port = arg_int(args, "http01_port");
+	if (req->authn.http01_port < 0 || req->authn.http01_port > 65535) {
+		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	r = parse_webroot_map(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (json_object_object_get_ex(args, "key_type", NULL) ||
+	    json_object_object_get_ex(args, "elliptic_curve", NULL) ||
+	    json_object_object_get_ex(args, "rsa_key_size", NULL)) {
+		r = key_spec_parse(arg_str(args, "key_type"), arg_str(args, "elliptic_curve"),
+				   arg_int(args, "rsa_key_size"), &req->key, err, errlen);
+		if (r < 0) {
+			r = ACMED_EUSAGE;
+			goto fail;
+		}
+	} else {
+		req->key = cfg->key;
+	}
+	req->reuse_key = arg_bool(args, "reuse_key");
+	req->email = xstrdup(arg_str(args, "email") ? arg_str(args, "email") : cfg->email);
+	req->unsafe_no_email = arg_bool(args, "register_unsafely_without_email");
+	req->agree_tos = arg_bool(args, "agree_tos") || cfg->agree_tos;
+	req->server = xstrdup(arg_str(args, "server") ? arg_str(args, "server") : cfg->server);
+	req->preferred_chain = xstrdup(arg_str(args, "preferred_chain"));
+	if (req->email && (strchr(req->email, '@') == NULL || strpbrk(req->email, " ,<>\n"))) {
+		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->server || strncmp(req->server, "https://", 8) != 0) {
+		snprintf(err, errlen, "--server must be an https:// URL");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->authn.name)
+		r = -ENOMEM;
+	if (r == 0)
+		return 0;
+fail:
+	issue_req_clear(req);
+	return r;
+}
+
+/* ---- the flow (worker process) ---- */
+
+struct run {
+	const struct issue_req *req;
+	const struct acmed_config *cfg;
+	int ev_fd;
+	struct store *store;
+	struct acme_client *acme;
+	struct signer *account_key;
+	char *account_id; /* directory of the account under accounts/<server>/ */
+	const char *step; /* what we are doing, for the error message */
+	char err[1536];
+};
+
+void issue_progress(int fd, const char *fmt, ...)
+{
+	struct json_object *ev = json_object_new_object();
+	char msg[1024];
+	const char *line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("%s", msg);
+	if (!ev)
+		return;
+	json_object_object_add(ev, "event", json_object_new_string("progress"));
+	json_object_object_add(ev, "message", json_object_new_string(msg));
+	line = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+	/* One write per line: the daemon reads whole lines. */
+	dprintf(fd, "%s\n", line);
+	json_object_put(ev);
+}
+
+/* Record the failure of the current step, with the CA's words if any. */
+static int fail(struct run *run, int r, const char *detail)
+{
+	snprintf(run->err, sizeof(run->err), "%s failed: %s", run->step,
+		 !str_empty(detail) ? detail : acmed_strerror(r));
+	return r;
+}
+
+static int fail_acme(struct run *run, int r)
+{
+	return fail(run, r, run->acme->err);
+}
+
+static int register_account(struct run *run, struct stored_account *acct)
+{
+	const struct issue_req *req = run->req;
+	int r;
+
+	run->step = "registering an account";
+	if (!req->agree_tos)
+		return fail(run, ACMED_ENOACCOUNT,
+			    "no account for this CA yet; pass --agree-tos to accept its terms "
+			    "of service and register one");
+	if (!req->email && !req->unsafe_no_email)
+		return fail(run, ACMED_ENOACCOUNT,
+			    "an email address is needed to register: pass --email ADDRESS or "
+			    "--register-unsafely-without-email");
+	acct->key = crypto_key_generate(&KEY_SPEC_DEFAULT);
+	if (!acct->key)
+		return fail(run, ACMED_ECRYPTO, "could not generate an account key");
+	acct->email = xstrdup(req->email);
+	r = store_account_save_key(run->store, req->server, acct);
+	if (r < 0)
+		return fail(run, r, "could not save the account key");
+	run->account_id = xstrdup(acct->id);
+	r = signer_new(acct->key, &run->account_key);
+	if (r < 0)
+		return fail(run, r, "unusable account key");
+	EVP_PKEY_up_ref(acct->key);
+	acme_set_account(run->acme, run->account_key, NULL);
+	r = acme_account_new(run->acme, req->email, true, false);
+	if (r < 0)
+		return fail_acme(run, r);
+	acct->url = strdup(run->acme->kid);
+	r = acct->url ? store_account_save_info(run->store, req->server, acct) : -ENOMEM;
+	if (r < 0)
+		return fail(run, r, "could not save account.json");
+	issue_progress(run->ev_fd, "Account registered: %s", acct->url);
+	return 0;
+}
+
+/* Load the account for the server (the one the lineage used, or the only
+ * one), register one if there is none, look it up by key if its URL was lost. */
+static int setup_account(struct run *run, const char *account_id)
+{
+	struct stored_account acct;
+	char err[512];
+	int r;
+
+	run->step = "loading the account";
+	r = store_account_load(run->store, run->req->server, account_id, &acct, err, sizeof(err));
+	if (r == -ENOENT && !account_id) {
+		memset(&acct, 0, sizeof(acct));
+		r = register_account(run, &acct);
+		stored_account_clear(&acct);
+		return r;
+	}
+	if (r < 0)
+		return fail(run, r, err);
+	r = signer_new(acct.key, &run->account_key);
+	if (r < 0) {
+		stored_account_clear(&acct);
+		return fail(run, r, "unusable account key");
+	}
+	acct.key = NULL; /* owned by the signer now */
+	run->account_id = xstrdup(acct.id);
+	acme_set_account(run->acme, run->account_key, acct.url);
+	if (!acct.url) {
+		run->step = "looking up the account by its key";
+		r = acme_account_new(run->acme, NULL, false, true);
+		if (r == 0) {
+			acct.url = strdup(run->acme->kid);
+			r = store_account_save_info(run->store, run->req->server, &acct);
+			issue_progress(run->ev_fd, "Found existing account: %s", run->acme->kid);
+		}
+		if (r < 0)
+			r = fail_acme(run, r);
+	}
+	stored_account_clear(&acct);
+	return r;
+}
+
+static const struct acme_challenge *pick_challenge(const struct acme_authz *a, const char *type)
+{
+	for (size_t i = 0; i < a->nchal; i++)
+		if (streq(a->chal[i].type, type) && a->chal[i].token)
+			return &a->chal[i];
+	return NULL;
+}
+
+struct pending {
+	struct acme_authz authz; /* refreshed while polling: keep no pointers into it */
+	char *chal_url;
+	char *token;
+	char *key_auth;
+};
+
+static int authorize(struct run *run, struct acme_order *order)
+{
+	const struct authenticator *au = authn_lookup(run->req->authn.name);
+	struct pending *p = calloc(order->nauthz, sizeof(*p));
+	struct authn_challenge *ac = calloc(order->nauthz, sizeof(*ac));
+	struct authn_state *st = NULL;
+	size_t np = 0, done = 0;
+	int r = 0;
+	char step[300];
+
+	if (!p || !ac) {
+		free(p);
+		free(ac);
+		return fail(run, -ENOMEM, NULL);
+	}
+	run->step = "fetching authorizations";
+	for (size_t i = 0; i < order->nauthz; i++) {
+		struct pending *x = &p[np];
+		const struct acme_challenge *chal;
+
+		r = acme_authz_get(run->acme, order->authz[i], &x->authz);
+		if (r < 0) {
+			acme_authz_clear(&x->authz);
+			r = fail_acme(run, r);
+			goto out;
+		}
+		if (streq(x->authz.status, "valid")) {
+			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
+				       ++done, order->nauthz, x->authz.identifier);
+			acme_authz_clear(&x->authz);
+			continue;
+		}
+		snprintf(step, sizeof(step), "authorizing %s", x->authz.identifier);
+		run->step = step;
+		chal = pick_challenge(&x->authz, au->challenge_type);
+		if (!streq(x->authz.status, "pending") || !chal) {
+			char why[300];
+
+			if (streq(x->authz.status, "pending"))
+				snprintf(why, sizeof(why), "the CA offers no %s challenge for it%s",
+					 au->challenge_type,
+					 x->authz.wildcard ? " (wildcards need dns-01)" : "");
+			else
+				snprintf(why, sizeof(why), "the authorization is %s",
+					 x->authz.status);
+			acme_authz_clear(&x->authz);
+			r = fail(run, ACMED_ENOCHALLENGE, why);
+			goto out;
+		}
+		x->chal_url = strdup(chal->url);
+		x->token = strdup(chal->token);
+		x->key_auth = jws_key_authorization(run->account_key, chal->token);
+		np++;
+		if (!x->chal_url || !x->token || !x->key_auth) {
+			r = fail(run, -ENOMEM, NULL);
+			goto out;
+		}
+	}
+	if (np == 0)
+		goto out;
+	for (size_t i = 0; i < np; i++)
+		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].token, p[i].key_auth };
+	run->step = "setting up the challenge responses";
+	r = au->perform(&run->req->authn, ac, np, &st, run->err, sizeof(run->err));
+	if (r < 0) {
+		char why[sizeof(run->err)];
+
+		snprintf(why, sizeof(why), "%s", run->err);
+		r = fail(run, r, why);
+		goto out;
+	}
+	for (size_t i = 0; r == 0 && i < np; i++) {
+		snprintf(step, sizeof(step), "answering the %s challenge for %s",
+			 au->challenge_type, p[i].authz.identifier);
+		run->step = step;
+		r = acme_challenge_respond(run->acme, p[i].chal_url);
+		if (r < 0)
+			r = fail_acme(run, r);
+	}
+	for (size_t i = 0; r == 0 && i < np; i++) {
+		snprintf(step, sizeof(step), "validating %s", p[i].authz.identifier);
+		run->step = step;
+		r = acme_authz_wait(run->acme, &p[i].authz);
+		if (r == ACMED_EINVALID) {
+			char why[1024];
+
+			acme_problem_format(&run->acme->problem, why, sizeof(why));
+			r = fail(run, r, run->acme->problem.type ? why : run->acme->err);
+		} else if (r < 0) {
+			r = fail_acme(run, r);
+		} else {
+			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
+				       order->nauthz, p[i].authz.identifier, au->challenge_type);
+		}
+	}
+out:
+	au->cleanup(st);
+	for (size_t i = 0; i < order->nauthz; i++) {
+		acme_authz_clear(&p[i].authz);
+		free(p[i].chal_url);
+		free(p[i].token);
+		free(p[i].key_auth);
+	}
+	free(p);
+	free(ac);
+	return r;
+}
+
+/* Split the downloaded chain into the three certificate files. */
+static int split_chain(struct run *run, const char *pem, struct version_pems *v)
+{
+	char **certs = NULL;
+	size_t n = 0, len = 0;
+	int r = crypto_pem_split(pem, strlen(pem), &certs, &n);
+
+	run->step = "reading the certificate the CA sent";
+	if (r < 0)
+		return fail(run, ACMED_EPROTO, "the CA's answer is not a PEM certificate chain");
+	if (n < 2) {
+		strv_free(certs, n);
+		return fail(run, ACMED_EPROTO, "the CA sent no intermediate certificate");
+	}
+	for (size_t i = 1; i < n; i++)
+		len += strlen(certs[i]);
+	v->chain = calloc(1, len + 1);
+	v->cert = certs[0];
+	certs[0] = NULL;
+	for (size_t i = 1; v->chain && i < n; i++)
+		strcat(v->chain, certs[i]);
+	strv_free(certs, n);
+	if (!v->chain || asprintf(&v->fullchain, "%s%s", v->cert, v->chain) < 0)
+		return fail(run, -ENOMEM, NULL);
+	return 0;
+}
+
+/* The certificate must cover every name we asked for. */
+static int check_names(struct run *run, const char *cert)
+{
+	struct cert_info info;
+	int r = crypto_cert_info(cert, strlen(cert), &info);
+
+	if (r < 0)
+		return fail(run, ACMED_EPROTO, "the certificate does not parse");
+	for (size_t i = 0; r == 0 && i < run->req->ndomains; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < info.nnames; k++)
+			found |= streq(info.names[k], run->req->domains[i]);
+		if (!found) {
+			char why[400];
+
+			snprintf(why, sizeof(why), "the certificate does not cover %s",
+				 run->req->domains[i]);
+			r = fail(run, ACMED_EPROTO, why);
+		}
+	}
+	cert_info_clear(&info);
+	return r;
+}
+
+static int lineage_key(struct run *run, const struct renewal *old, EVP_PKEY **key)
+{
+	struct version_pems cur = { 0 };
+	int r;
+
+	run->step = "preparing the certificate key";
+	if (run->req->reuse_key && old) {
+		r = store_read_version(run->store, run->req->name, 0, &cur);
+		if (r == 0)
+			r = crypto_key_from_pem(cur.privkey, strlen(cur.privkey), key);
+		version_pems_clear(&cur);
+		if (r < 0)
+			return fail(run, r, "--reuse-key: the current key cannot be read");
+		return 0;
+	}
+	*key = crypto_key_generate(&run->req->key);
+	return *key ? 0 : fail(run, ACMED_ECRYPTO, "key generation failed");
+}
+
+static int save_renewal(struct run *run, const char *account_id)
+{
+	struct renewal r = {
+		.name = run->req->name,
+		.domains = run->req->domains,
+		.ndomains = run->req->ndomains,
+		.server = run->req->server,
+		.account = (char *)account_id,
+		.authn = run->req->authn,
+		.key = run->req->key,
+		.reuse_key = run->req->reuse_key,
+		.preferred_chain = run->req->preferred_chain,
+	};
+
+	run->step = "saving the renewal configuration";
+	return store_renewal_save(run->store, &r);
+}
+
+static struct json_object *lineage_result(struct run *run, int version, const char *cert)
+{
+	struct json_object *d = json_object_new_object();
+	static const char *const files[] = { "cert", "chain", "fullchain", "privkey" };
+	struct cert_info info;
+
+	json_object_object_add(d, "name", json_object_new_string(run->req->name));
+	json_object_object_add(d, "version", json_object_new_int(version));
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		char file[32], key[32], *path;
+
+		snprintf(file, sizeof(file), "%s.pem", files[i]);
+		snprintf(key, sizeof(key), "%s_path", files[i]);
+		path = store_live_path(run->store, run->req->name, file);
+		json_object_object_add(d, key, json_object_new_string(path ? path : ""));
+		free(path);
+	}
+	if (crypto_cert_info(cert, strlen(cert), &info) == 0) {
+		json_object_object_add(d, "not_after", json_object_new_int64(info.not_after));
+		json_object_object_add(d, "serial", json_object_new_string(info.serial));
+		cert_info_clear(&info);
+	}
+	return d;
+}
+
+static struct json_object *csr_result(const struct version_pems *v)
+{
+	struct json_object *d = json_object_new_object();
+	struct cert_info info;
+
+	json_object_object_add(d, "cert", json_object_new_string(v->cert));
+	json_object_object_add(d, "chain", json_object_new_string(v->chain));
+	json_object_object_add(d, "fullchain", json_object_new_string(v->fullchain));
+	if (crypto_cert_info(v->cert, strlen(v->cert), &info) == 0) {
+		json_object_object_add(d, "not_after", json_object_new_int64(info.not_after));
+		cert_info_clear(&info);
+	}
+	return d;
+}
+
+static int obtain(struct run *run, struct json_object **data)
+{
+	const struct issue_req *req = run->req;
+	const struct authenticator *au = authn_lookup(req->authn.name);
+	struct renewal old = { 0 };
+	bool have_old = false;
+	struct acme_order order = { 0 };
+	struct version_pems v = { 0 };
+	EVP_PKEY *key = NULL;
+	unsigned char *csr = NULL;
+	size_t csrlen = 0;
+	char *pem = NULL, err[512];
+	int r, version = 0;
+
+	run->step = "checking the authenticator";
+	r = au->prepare(&req->authn, req->domains, req->ndomains, run->err, sizeof(run->err));
+	if (r < 0)
+		return r;
+	if (!req->csr && store_exists(run->store, req->name)) {
+		run->step = "reading the renewal configuration";
+		r = store_renewal_load(run->store, req->name, &old, err, sizeof(err));
+		if (r < 0)
+			return fail(run, r, err);
+		have_old = true;
+	}
+	run->step = "loading the CA's directory";
+	r = acme_client_new(req->server, run->cfg->ca_bundle, &run->acme);
+	if (r == 0)
+		r = acme_directory_load(run->acme);
+	if (r < 0) {
+		r = run->acme ? fail_acme(run, r) : fail(run, r, NULL);
+		goto out;
+	}
+	/* Stay with the lineage's account when it was issued by the same CA. */
+	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
+	if (r < 0)
+		goto out;
+	if (!req->csr) {
+		r = lineage_key(run, have_old ? &old : NULL, &key);
+		if (r == 0)
+			r = crypto_csr_make(key, req->domains, req->ndomains, &csr, &csrlen);
+		if (r < 0) {
+			r = fail(run, r, "could not make the CSR");
+			goto out;
+		}
+	}
+	run->step = "creating the order";
+	r = acme_order_new(run->acme, req->domains, req->ndomains, &order);
+	if (r < 0) {
+		r = fail_acme(run, r);
+		goto out;
+	}
+	issue_progress(run->ev_fd, "Order created: %s", order.url);
+	r = authorize(run, &order);
+	if (r < 0)
+		goto out;
+	run->step = "finalizing the order";
+	r = acme_order_finalize(run->acme, &order, req->csr ? req->csr : csr,
+				req->csr ? req->csrlen : csrlen);
+	if (r < 0) {
+		r = fail_acme(run, r);
+		goto out;
+	}
+	issue_progress(run->ev_fd, "Order finalized");
+	run->step = "downloading the certificate";
+	r = acme_certificate_get(run->acme, order.certificate, req->preferred_chain, &pem);
+	if (r < 0) {
+		r = fail_acme(run, r);
+		goto out;
+	}
+	r = split_chain(run, pem, &v);
+	if (r == 0)
+		r = check_names(run, v.cert);
+	if (r < 0)
+		goto out;
+	if (req->csr) {
+		*data = csr_result(&v);
+		goto out;
+	}
+	run->step = "saving the certificate";
+	r = crypto_key_to_pem(key, &v.privkey, NULL);
+	if (r == 0)
+		r = store_publish(run->store, req->name, &v, &version, err, sizeof(err));
+	if (r < 0) {
+		r = fail(run, r, err);
+		goto out;
+	}
+	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
+	r = save_renewal(run, run->account_id);
+	if (r < 0) {
+		r = fail(run, r, NULL);
+		goto out;
+	}
+	*data = lineage_result(run, version, v.cert);
+out:
+	version_pems_clear(&v);
+	acme_order_clear(&order);
+	renewal_clear(&old);
+	EVP_PKEY_free(key);
+	free(csr);
+	free(pem);
+	return r;
+}
+
+/* "a", "a and b", "a, b and c", as certbot words it. */
+static const char *list_names(char *buf, size_t len, char *const *names, size_t n)
+{
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && pos < len; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		int w = snprintf(buf + pos, len - pos, "%s%s", sep, names[i]);
+
+		if (w < 0)
+			break;
+		pos += (size_t)w;
+	}
+	return buf;
+}
+
+struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
+			      int ev_fd)
+{
+	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state" };
+	struct json_object *reply = json_object_new_object(), *data = NULL;
+	char names[1024];
+	int r;
+
+	issue_progress(ev_fd, "Requesting a certificate for %s", list_names(names, sizeof(names),
+										req->domains, req->ndomains));
+	r = store_open(cfg->state_dir, true, &run.store);
+	if (r < 0)
+		fail(&run, r, NULL);
+	else
+		r = obtain(&run, &data);
+	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
+		json_object_object_add(e, "message", json_object_new_string(run.err));
+		json_object_object_add(reply, "error", e);
+		log_error("%s", run.err);
+	} else {
+		json_object_object_add(reply, "data", data);
+	}
+	acme_client_free(run.acme);
+	signer_free(run.account_key);
+	free(run.account_id);
+	store_close(run.store);
+	return reply;
+}

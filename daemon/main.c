@@ -1,0 +1,287 @@
+/* acmed: the certificate manager daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "ctlsrv.h"
+#include "daemon.h"
+#include "error.h"
+#include "job.h"
+#include "log.h"
+#include "util.h"
+
+struct options {
+	const char *config;
+	const char *state_dir, *socket, *server, *ca_bundle, *log_level;
+	bool foreground;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: acmed [OPTIONS]\n"
+		"Keep ACME certificates under a state directory and renew them.\n\n"
+		"  -c, --config FILE     configuration file (default %s/acmed.conf)\n"
+		"      --state-dir DIR   where lineages live (default /var/lib/acmed)\n"
+		"      --socket PATH     control socket (default /run/acmed/acmed.sock)\n"
+		"      --server URL      ACME directory URL of the CA\n"
+		"      --ca-bundle FILE  trust anchors for the CA's TLS certificate\n"
+		"  -f, --foreground      do not detach from the terminal\n"
+		"      --log-level LVL   error, warning, info (default) or debug\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n",
+		ACMED_SYSCONFDIR);
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { O_STATE = 256, O_SOCKET, O_SERVER, O_CA, O_LOGLEVEL };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "server", required_argument, NULL, O_SERVER },
+		{ "ca-bundle", required_argument, NULL, O_CA },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, O_LOGLEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case O_STATE: o->state_dir = optarg; break;
+		case O_SOCKET: o->socket = optarg; break;
+		case O_SERVER: o->server = optarg; break;
+		case O_CA: o->ca_bundle = optarg; break;
+		case 'f': o->foreground = true; break;
+		case O_LOGLEVEL: o->log_level = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("acmed %s\n", ACMED_VERSION); exit(0);
+		default:
+			fprintf(stderr, "Try 'acmed --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "acmed: unexpected argument '%s'\nTry 'acmed --help'.\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Config file first, then command-line flags over it. */
+static int setup_config(const struct options *o, struct acmed_config *cfg)
+{
+	char err[512] = "";
+	enum log_level lvl;
+	int r = config_defaults(cfg);
+
+	if (r == 0)
+		r = config_load(o->config ? o->config : ACMED_SYSCONFDIR "/acmed.conf", !o->config,
+				cfg, err, sizeof(err));
+	if (r == 0 && ((o->state_dir && (r = config_set_string(&cfg->state_dir, o->state_dir))) ||
+		       (o->socket && (r = config_set_string(&cfg->socket_path, o->socket))) ||
+		       (o->server && (r = config_set_string(&cfg->server, o->server))) ||
+		       (o->ca_bundle && (r = config_set_string(&cfg->ca_bundle, o->ca_bundle))) ||
+		       (o->log_level && (r = config_set_string(&cfg->log_level, o->log_level)))))
+		snprintf(err, sizeof(err), "out of memory");
+	if (r == 0 && log_parse_level(cfg->log_level, &lvl) < 0) {
+		snprintf(err, sizeof(err), "--log-level %s: must be error, warning, info or debug",
+			 cfg->log_level);
+		r = -EINVAL;
+	}
+	if (r == 0 && strncmp(cfg->server, "https://", 8) != 0) {
+		snprintf(err, sizeof(err), "--server %s: must be an https:// URL", cfg->server);
+		r = -EINVAL;
+	}
+	if (r == 0 && cfg->ca_bundle && access(cfg->ca_bundle, R_OK) < 0) {
+		snprintf(err, sizeof(err), "--ca-bundle %s: %s", cfg->ca_bundle, strerror(errno));
+		r = -errno;
+	}
+	if (r < 0) {
+		fprintf(stderr, "acmed: %s\n", err);
+		return r;
+	}
+	log_set_level(lvl);
+	return 0;
+}
+
+int daemon_watch(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+int daemon_rewatch(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+void daemon_unwatch(struct daemon *d, struct watch *w)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+static void on_signal(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	if (read(w->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("received signal %u, stopping", si.ssi_signo);
+		d->quit = true;
+		break;
+	case SIGHUP:
+		log_warning("SIGHUP: reloading the configuration is not supported yet; restart "
+			    "acmed to apply changes");
+		break;
+	}
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	d->signal_w = (struct watch){ fd, on_signal };
+	return daemon_watch(d, &d->signal_w, EPOLLIN);
+}
+
+/* Open the store, finish any interrupted publish, build the index. */
+static int load_state(struct daemon *d)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = store_open(d->cfg.state_dir, true, &d->store);
+
+	if (r < 0) {
+		log_error("state directory %s: %s", d->cfg.state_dir, acmed_strerror(r));
+		return r;
+	}
+	if (store_list(d->store, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (store_recover(d->store, names[i]) < 0)
+				log_warning("%s: could not recover an interrupted update", names[i]);
+		strv_free(names, n);
+	}
+	r = index_load(&d->index, d->store);
+	if (r < 0)
+		log_error("loading the certificate index: %s", acmed_strerror(r));
+	return r;
+}
+
+/* Detach from the terminal once ready; the parent exits 0 only then. */
+static int detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	log_use_syslog();
+	return 0;
+}
+
+static void run_loop(struct daemon *d)
+{
+	struct epoll_event evs[32];
+
+	while (!d->quit) {
+		int n = epoll_wait(d->epfd, evs, (int)ELEMENTSOF(evs), -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct watch *w = evs[i].data.ptr;
+
+			w->on_event(d, w, evs[i].events);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts = { 0 };
+	struct daemon d = { .epfd = -1, .listen_w.fd = -1, .signal_w.fd = -1 };
+	char err[512] = "";
+	int r;
+
+	umask(022);
+	if (parse_args(argc, argv, &opts) < 0)
+		return 2;
+	if (setup_config(&opts, &d.cfg) < 0)
+		return 1;
+	d.started = time(NULL);
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d.epfd < 0 || setup_signals(&d) < 0) {
+		log_error("event loop setup: %s", strerror(errno));
+		return 1;
+	}
+	r = load_state(&d);
+	if (r == 0 && (r = ctlsrv_open(&d, err, sizeof(err))) < 0)
+		log_error("%s", *err ? err : acmed_strerror(r));
+	if (r < 0)
+		goto out;
+	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && detach() < 0)
+		goto out;
+	log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
+		 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
+	sd_notify(0, "READY=1");
+	run_loop(&d);
+	sd_notify(0, "STOPPING=1");
+	job_kill_all(&d);
+out:
+	ctlsrv_close(&d);
+	index_clear(&d.index);
+	store_close(d.store);
+	config_clear(&d.cfg);
+	if (d.signal_w.fd >= 0)
+		close(d.signal_w.fd);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	return r < 0 ? 1 : 0;
+}

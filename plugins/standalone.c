@@ -1,0 +1,191 @@
+/* standalone: a small built-in http-01 responder for the life of the job.
+ * The socket is bound in the worker (so "port in use" is reported at once);
+ * a forked child answers GET /.well-known/acme-challenge/TOKEN. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "jws.h"
+#include "log.h"
+#include "plugin.h"
+#include "util.h"
+
+#define PREFIX "GET /.well-known/acme-challenge/"
+
+struct authn_state {
+	pid_t pid;
+};
+
+static int standalone_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
+			      char *err, size_t errlen)
+{
+	unsigned char buf[16];
+
+	if (cfg->http01_address && inet_pton(AF_INET, cfg->http01_address, buf) != 1 &&
+	    inet_pton(AF_INET6, cfg->http01_address, buf) != 1) {
+		snprintf(err, errlen, "--http-01-address %s is not an IP address",
+			 cfg->http01_address);
+		return ACMED_EUSAGE;
+	}
+	return 0;
+}
+
+static int listen_on(const char *address, int port, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (address && inet_pton(AF_INET, address, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof(*sin);
+	} else {
+		/* Default: every address, IPv4 and IPv6 on one dual-stack socket. */
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		sin6->sin6_addr = in6addr_any;
+		if (address)
+			inet_pton(AF_INET6, address, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "standalone: cannot listen on %s port %d: %s",
+		 address ? address : "all addresses", port, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -errno;
+}
+
+static void respond(int fd, const struct authn_challenge *chal, size_t n)
+{
+	char req[2048], resp[1024];
+	size_t used = 0;
+	const char *ka = NULL;
+	struct timeval tv = { .tv_sec = 5 };
+	int len;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Read up to the end of the request line; nothing else matters. */
+	while (used < sizeof(req) - 1 && !memchr(req, '\n', used)) {
+		ssize_t r = read(fd, req + used, sizeof(req) - 1 - used);
+
+		if (r <= 0)
+			return;
+		used += (size_t)r;
+	}
+	req[used] = '\0';
+	if (strncmp(req, PREFIX, strlen(PREFIX)) == 0) {
+		const char *tok = req + strlen(PREFIX);
+		size_t toklen = strcspn(tok, " ?\r\n");
+
+		for (size_t i = 0; i < n; i++)
+			if (strlen(chal[i].token) == toklen && strncmp(tok, chal[i].token, toklen) == 0)
+				ka = chal[i].key_authorization;
+	}
+	if (ka)
+		len = snprintf(resp, sizeof(resp),
+			       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+			       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			       strlen(ka), ka);
+	else
+		len = snprintf(resp, sizeof(resp),
+			       "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+			       "Connection: close\r\n\r\n");
+	if (len > 0 && write(fd, resp, (size_t)len) < 0)
+		return;
+}
+
+static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t n)
+{
+	/* Die with the worker, whatever happens to it. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	signal(SIGTERM, SIG_DFL);
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			_exit(1);
+		}
+		respond(fd, chal, n);
+		close(fd);
+	}
+}
+
+static int standalone_perform(const struct authn_config *cfg,
+			      const struct authn_challenge *chal, size_t n,
+			      struct authn_state **out, char *err, size_t errlen)
+{
+	struct authn_state *st;
+	int lfd = listen_on(cfg->http01_address, cfg->http01_port ? cfg->http01_port : 80, err,
+			    errlen);
+	pid_t pid;
+
+	if (lfd < 0)
+		return lfd;
+	for (size_t i = 0; i < n; i++) {
+		if (!b64url_valid(chal[i].token)) {
+			snprintf(err, errlen, "the CA sent a token that is not base64url");
+			close(lfd);
+			return ACMED_EPROTO;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		close(lfd);
+		return -ENOMEM;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "standalone: fork: %s", strerror(errno));
+		free(st);
+		close(lfd);
+		return -errno;
+	}
+	if (pid == 0)
+		serve(lfd, chal, n);
+	close(lfd);
+	st->pid = pid;
+	*out = st;
+	log_debug("standalone responder %d listening on port %d", (int)pid,
+		  cfg->http01_port ? cfg->http01_port : 80);
+	return 0;
+}
+
+static void standalone_cleanup(struct authn_state *st)
+{
+	if (!st)
+		return;
+	kill(st->pid, SIGTERM);
+	while (waitpid(st->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(st);
+}
+
+const struct authenticator authn_standalone = {
+	.name = "standalone",
+	.challenge_type = "http-01",
+	.prepare = standalone_prepare,
+	.perform = standalone_perform,
+	.cleanup = standalone_cleanup,
+};

@@ -1,0 +1,184 @@
+/* webroot: write each key authorization to
+ * WEBROOT/.well-known/acme-challenge/TOKEN for the web server to serve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "jws.h"
+#include "log.h"
+#include "plugin.h"
+#include "util.h"
+
+#define CHALLENGE_DIR ".well-known/acme-challenge"
+
+struct created {
+	char *path;
+	bool is_dir;
+};
+
+struct authn_state {
+	struct created *items; /* in creation order; removed in reverse */
+	size_t n;
+};
+
+static int webroot_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
+			   char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *root = authn_webroot_for(cfg, domains[i]);
+		struct stat st;
+
+		if (!root) {
+			snprintf(err, errlen, "no webroot for %s: give -w DIR before its -d",
+				 domains[i]);
+			return ACMED_EUSAGE;
+		}
+		if (root[0] != '/') {
+			snprintf(err, errlen, "webroot %s is not an absolute path", root);
+			return ACMED_EUSAGE;
+		}
+		if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "webroot %s does not exist or is not a directory",
+				 root);
+			return -ENOENT;
+		}
+		if (access(root, W_OK | X_OK) < 0) {
+			snprintf(err, errlen, "webroot %s is not writable: %s", root,
+				 strerror(errno));
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
+static int remember(struct authn_state *st, const char *path, bool is_dir)
+{
+	struct created *v = realloc(st->items, (st->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	st->items = v;
+	v[st->n].path = strdup(path);
+	if (!v[st->n].path)
+		return -ENOMEM;
+	v[st->n++].is_dir = is_dir;
+	return 0;
+}
+
+/* Create ROOT/.well-known and ROOT/.well-known/acme-challenge as needed,
+ * world-readable so the web server can enter them. */
+static int make_dirs(struct authn_state *st, const char *root, char *err, size_t errlen)
+{
+	const char *parts[] = { ".well-known", CHALLENGE_DIR };
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		char *p = fs_join(root, parts[i]);
+		int r = 0;
+
+		if (!p)
+			return -ENOMEM;
+		if (mkdir(p, 0755) == 0) {
+			chmod(p, 0755);
+			r = remember(st, p, true);
+		} else if (errno != EEXIST) {
+			r = -errno;
+			snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+		}
+		free(p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int write_response(struct authn_state *st, const char *dir,
+			  const struct authn_challenge *c, char *err, size_t errlen)
+{
+	char *path = fs_join(dir, c->token);
+	int fd, r = 0;
+	size_t len = strlen(c->key_authorization);
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, c->key_authorization, len) != (ssize_t)len) {
+		r = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	} else {
+		fchmod(fd, 0644);
+		r = remember(st, path, false);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return r;
+}
+
+static void webroot_cleanup(struct authn_state *st)
+{
+	if (!st)
+		return;
+	for (size_t i = st->n; i-- > 0;) {
+		int r = st->items[i].is_dir ? rmdir(st->items[i].path) : unlink(st->items[i].path);
+
+		/* A directory someone else put files in stays. */
+		if (r < 0 && errno != ENOENT && errno != ENOTEMPTY)
+			log_warning("could not remove %s: %s", st->items[i].path, strerror(errno));
+		free(st->items[i].path);
+	}
+	free(st->items);
+	free(st);
+}
+
+static int webroot_perform(const struct authn_config *cfg, const struct authn_challenge *chal,
+			   size_t n, struct authn_state **out, char *err, size_t errlen)
+{
+	struct authn_state *st = calloc(1, sizeof(*st));
+	int r = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *root = authn_webroot_for(cfg, chal[i].identifier);
+		char *dir;
+
+		/* The token comes from the CA: it must be base64url before it
+		 * becomes part of a path (no "/", no ".."). */
+		if (!b64url_valid(chal[i].token)) {
+			snprintf(err, errlen, "the CA sent a token that is not base64url for %s",
+				 chal[i].identifier);
+			r = ACMED_EPROTO;
+			break;
+		}
+		if (!root) {
+			snprintf(err, errlen, "no webroot for %s", chal[i].identifier);
+			r = ACMED_EUSAGE;
+			break;
+		}
+		r = make_dirs(st, root, err, errlen);
+		if (r < 0)
+			break;
+		dir = fs_join(root, CHALLENGE_DIR);
+		r = dir ? write_response(st, dir, &chal[i], err, errlen) : -ENOMEM;
+		free(dir);
+	}
+	if (r < 0) {
+		webroot_cleanup(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+const struct authenticator authn_webroot = {
+	.name = "webroot",
+	.challenge_type = "http-01",
+	.prepare = webroot_prepare,
+	.perform = webroot_perform,
+	.cleanup = webroot_cleanup,
+};
