@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +69,8 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	struct json_object *reply, *line;
 	char tag[300];
 	sigset_t all;
+	struct timespec t0, t1;
+	struct rusage ru;
 
 	/* The parent blocks these for its signalfd; the worker wants defaults. */
 	sigemptyset(&all);
@@ -80,7 +84,13 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	close_range(4, ~0U, 0);
 	snprintf(tag, sizeof(tag), "job %d %s", j->id, j->req.name ? j->req.name : "(csr)");
 	log_set_tag(tag);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	reply = issue_run(&j->req, &d->cfg, ev_fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &ru);
+	log_info("worker done in %.3f s, peak memory %ld KiB",
+		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		 ru.ru_maxrss);
 	line = json_object_new_object();
 	json_object_object_add(line, "event", json_object_new_string("result"));
 	json_object_object_add(line, "reply", reply);
@@ -275,9 +285,21 @@ int job_submit(struct daemon *d, struct issue_req *req, struct conn *client)
 	return id;
 }
 
-void job_kill_all(struct daemon *d)
+void job_stop_all(struct daemon *d)
 {
-	for (struct job *j = d->jobs; j; j = j->next)
+	while (d->jobs) {
+		struct job *j = d->jobs;
+
+		d->jobs = j->next;
 		if (j->started && !j->exited)
 			kill(j->pid, SIGTERM);
+		for (struct watch *w = &j->pipe_w; w <= &j->pid_w; w++) {
+			if (w->fd >= 0) {
+				daemon_unwatch(d, w);
+				close(w->fd);
+			}
+		}
+		job_free(j);
+	}
+	d->running = 0;
 }

@@ -18,5 +18,5 @@ void job_forget_client(struct daemon *d, struct conn *client);
 /* True if a job (running or queued) works on lineage NAME. */
 bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);
-/* Stop every worker (daemon shutdown). */
-void job_kill_all(struct daemon *d);
+/* Stop every worker and drop every job (daemon shutdown). */
+void job_stop_all(struct daemon *d);

@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	run_loop(&d);
 	sd_notify(0, "STOPPING=1");
-	job_kill_all(&d);
+	job_stop_all(&d);
 out:
 	ctlsrv_close(&d);
 	index_clear(&d.index);

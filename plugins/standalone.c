@@ -116,8 +116,13 @@ static void respond(int fd, const struct authn_challenge *chal, size_t n)
 
 static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t n)
 {
-	/* Die with the worker, whatever happens to it. */
+	/* Die with the worker, whatever happens to it; hold nothing of its but
+	 * the listening socket (the worker's progress pipe must reach EOF when
+	 * the worker exits). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (lfd > 3)
+		close_range(3, (unsigned)lfd - 1, 0);
+	close_range((unsigned)lfd + 1, ~0U, 0);
 	signal(SIGTERM, SIG_DFL);
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
