@@ -414,6 +414,7 @@ int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		r = ACMED_ENOACCOUNT;
 		goto out;
 	}
+	c->account_created = resp.status == 201;
 	r = dupstr(&c->kid, resp.location);
 out:
 	json_object_put(req);

@@ -50,6 +50,7 @@ struct acme_client {
 	unsigned poll_max_ms;      /* backoff cap */
 	unsigned poll_timeout_s;   /* give up polling after this long */
 	unsigned bad_nonce_retries;
+	bool account_created;      /* the last newAccount made a new account (201) */
 };
 
 int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out);

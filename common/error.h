@@ -26,5 +26,5 @@ enum {
 /* Static description of any negative error code (errno or ACMED_E*). */
 const char *acmed_strerror(int err);
 
-/* Stable machine name of an error ("EPROTO", "ENOENT"...) for --json. */
+/* Stable machine name of an error ("protocol", "not-found"...) for --json. */
 const char *acmed_errname(int err);

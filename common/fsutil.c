@@ -148,9 +148,11 @@ int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, u
 	return r;
 }
 
+/* Read to EOF. The buffer may hold MAX + 1 bytes: reading that one byte
+ * more is how a file over the limit is told from one exactly at it. */
 static int read_fd(int fd, size_t max, char **data, size_t *len)
 {
-	size_t size = 4096, used = 0;
+	size_t size = max < 4096 ? max + 1 : 4096, used = 0;
 	char *buf = malloc(size + 1);
 
 	if (!buf)
@@ -161,11 +163,11 @@ static int read_fd(int fd, size_t max, char **data, size_t *len)
 		if (used == size) {
 			char *nbuf;
 
-			if (size >= max) {
+			if (size > max) {
 				free(buf);
 				return -EFBIG;
 			}
-			size = size * 2 > max ? max : size * 2;
+			size = size * 2 > max + 1 ? max + 1 : size * 2;
 			nbuf = realloc(buf, size + 1);
 			if (!nbuf) {
 				free(buf);
@@ -183,6 +185,10 @@ static int read_fd(int fd, size_t max, char **data, size_t *len)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+	}
+	if (used > max) {
+		free(buf);
+		return -EFBIG;
 	}
 	buf[used] = '\0';
 	*data = buf;
@@ -290,6 +296,8 @@ char *fs_join(const char *a, const char *b)
 
 	while (la > 1 && a[la - 1] == '/')
 		la--;
+	if (la == 1 && a[0] == '/')
+		la = 0;
 	if (asprintf(&s, "%.*s/%s", (int)la, a, b) < 0)
 		return NULL;
 	return s;

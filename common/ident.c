@@ -42,13 +42,15 @@ int ident_normalize(const char *in, char out[IDENT_MAX + 1], char *err, size_t e
 		why = "it is empty";
 	else if (len > 253)
 		why = "it is longer than 253 characters";
-	else if (ident_is_ip(in))
-		why = "IP address identifiers are not supported yet; use a DNS name";
 	if (why)
 		goto fail;
 	for (size_t i = 0; i < len; i++)
 		out[i] = (char)tolower((unsigned char)in[i]);
 	out[len] = '\0';
+	if (ident_is_ip(out)) {
+		why = "IP address identifiers are not supported yet; use a DNS name";
+		goto fail;
+	}
 	p = out;
 	if (strncmp(p, "*.", 2) == 0) {
 		p += 2;

@@ -123,15 +123,24 @@ int renewal_format(const struct renewal *r, char **text)
 }
 
 /* Error helpers: every message names file, line and setting. */
-#define FAIL(setting, ...)                                                              \
-	do {                                                                            \
-		int n_ = snprintf(err, errlen, "%s:%d: %s: ", filename,                 \
-				  (setting) ? config_setting_source_line(setting) : 0, name); \
-		if (n_ >= 0 && (size_t)n_ < errlen)                                     \
-			snprintf(err + n_, errlen - (size_t)n_, __VA_ARGS__);           \
-		ret = -EINVAL;                                                          \
-		goto out;                                                               \
+#define FAIL(setting, ...)                                                      \
+	do {                                                                    \
+		int n_ = error_prefix(err, errlen, filename, (setting), name);  \
+		if (n_ >= 0 && (size_t)n_ < errlen)                             \
+			snprintf(err + n_, errlen - (size_t)n_, __VA_ARGS__);   \
+		ret = -EINVAL;                                                  \
+		goto out;                                                       \
 	} while (0)
+
+/* "FILE:LINE: NAME: ", or "FILE: NAME: " for a setting that is absent. */
+static int error_prefix(char *err, size_t errlen, const char *filename,
+			const config_setting_t *setting, const char *name)
+{
+	if (setting)
+		return snprintf(err, errlen, "%s:%d: %s: ", filename,
+				config_setting_source_line(setting), name);
+	return snprintf(err, errlen, "%s: %s: ", filename, name);
+}
 
 static int get_string(config_setting_t *parent, const char *name, bool required, char **out,
 		      const char *filename, char *err, size_t errlen)
@@ -257,12 +266,21 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 			FAIL(s, "must be an integer");
 		rsa_bits = config_setting_get_int(s);
 	}
-	name = "key_type";
-	if (key_spec_parse(key_type, curve, rsa_bits, &r->key, err, errlen) < 0) {
+	{
+		/* Each key setting on its own first, so the error names it. */
+		struct key_spec spec;
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", err);
-		FAIL(config_setting_get_member(root, "key_type"), "%s", why);
+		name = "key_type";
+		if (key_spec_parse(key_type, NULL, 0, &spec, why, sizeof(why)) < 0)
+			FAIL(config_setting_get_member(root, name), "%s", why);
+		name = "elliptic_curve";
+		if (key_spec_parse(NULL, curve, 0, &spec, why, sizeof(why)) < 0)
+			FAIL(config_setting_get_member(root, name), "%s", why);
+		name = "rsa_key_size";
+		if (key_spec_parse(NULL, NULL, rsa_bits, &spec, why, sizeof(why)) < 0)
+			FAIL(config_setting_get_member(root, name), "%s", why);
+		key_spec_parse(key_type, curve, rsa_bits, &r->key, why, sizeof(why));
 	}
 	s = config_setting_get_member(root, "reuse_key");
 	if (s) {

@@ -305,7 +305,9 @@ static int file_name(char *buf, size_t len, size_t kind, int version)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Highest N for which archive/NAME/certN.pem exists; 0 if none. */
+/* Highest N of any archive/NAME/{cert,chain,fullchain,privkey}N.pem; 0 if
+ * none. A version a crash left half-written still counts, so the next
+ * publish never collides with its files. */
 static int highest_version(int dirfd)
 {
 	int fd = dup(dirfd), best = 0;
@@ -319,12 +321,16 @@ static int highest_version(int dirfd)
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
-		int v;
-		char tail[8];
+		for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+			size_t klen = strlen(kinds[i]);
+			int v;
+			char tail[8];
 
-		if (sscanf(e->d_name, "cert%d%7s", &v, tail) == 2 && streq(tail, ".pem") &&
-		    v > best)
-			best = v;
+			if (strncmp(e->d_name, kinds[i], klen) == 0 &&
+			    sscanf(e->d_name + klen, "%d%7s", &v, tail) == 2 &&
+			    streq(tail, ".pem") && v > best)
+				best = v;
+		}
 	}
 	closedir(d);
 	return best;
@@ -550,6 +556,24 @@ out:
 	if (livefd >= 0)
 		close(livefd);
 	return r;
+}
+
+void store_recover_all(struct store *s)
+{
+	int fd = dup(s->archive_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (store_name_valid(e->d_name) && store_recover(s, e->d_name) < 0)
+			log_warning("%s: could not recover an interrupted update", e->d_name);
+	closedir(d);
 }
 
 char *store_live_path(const struct store *s, const char *name, const char *file)
@@ -794,7 +818,7 @@ int store_account_save_info(struct store *s, const char *server, const struct st
 	json_object_object_add(o, "server", json_object_new_string(server));
 	if (a->email)
 		json_object_object_add(o, "email", json_object_new_string(a->email));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	sfd = open_account_dir(s, server, false, NULL);
 	if (sfd < 0) {

@@ -61,6 +61,9 @@ int store_read_version(struct store *s, const char *name, int version, struct ve
 
 /* Finish or undo a publish interrupted by a crash (an intent left behind). */
 int store_recover(struct store *s, const char *name);
+/* store_recover() for every lineage directory under archive/, including one
+ * whose first publish was interrupted before its renewal file existed. */
+void store_recover_all(struct store *s);
 
 /* Path of a live file ("fullchain.pem"...) for display. Caller frees. */
 char *store_live_path(const struct store *s, const char *name, const char *file);

@@ -95,6 +95,7 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 		{ 0 },
 	};
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
+	struct json_object *domains = NULL;
 	long now = (long)time(NULL);
 	int c, ret;
 
@@ -102,7 +103,13 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': json_object_object_add(args, "cert_name", json_object_new_string(optarg)); break;
-		case 'd': json_object_object_add(args, "domain", json_object_new_string(optarg)); break;
+		case 'd':
+			if (!domains) {
+				domains = json_object_new_array();
+				json_object_object_add(args, "domains", domains);
+			}
+			json_object_array_add(domains, json_object_new_string(optarg));
+			break;
 		case 'j': break;
 		case 'h':
 			printf("Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] [--json]\n");
@@ -142,8 +149,19 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 int verb_status(const struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;
-	int ret = client_call(cl, "status", NULL, &reply);
+	int ret;
 
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--json"))
+			continue;
+		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			printf("Usage: acmectl status [--json]\n");
+			return EXIT_OK;
+		}
+		fprintf(stderr, "acmectl status: unexpected argument '%s'\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	ret = client_call(cl, "status", NULL, &reply);
 	if (ret != EXIT_OK)
 		return ret;
 	if (!client_reply_ok(reply)) {

@@ -15,8 +15,10 @@ struct certonly {
 	struct json_object *args;
 	struct json_object *domains;
 	struct json_object *webroot_map;
-	const char *webroot;       /* the -w in effect for the next -d */
-	const char *first_webroot; /* for -d given before any -w */
+	char *webroot;             /* the -w in effect for the next -d */
+	char *first_webroot;       /* for -d given before any -w (one of the webroots) */
+	char **webroots;           /* every -w, absolute, to free */
+	size_t nwebroots;
 	const char *csr_file;
 	const char *cert_path, *chain_path, *fullchain_path;
 };
@@ -70,32 +72,17 @@ static void add_domains(struct certonly *co, const char *list)
 	free(copy);
 }
 
-/* Domains given before any -w take the first -w (certbot lets -w come last
- * when there is a single web root). */
-static void map_unmapped(struct certonly *co)
+static int keep(struct certonly *co, char *s)
 {
-	size_t n = json_object_array_length(co->domains);
+	char **v = realloc(co->webroots, (co->nwebroots + 1) * sizeof(*v));
 
-	if (!co->first_webroot)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = json_object_get_string(json_object_array_get_idx(co->domains, i));
-		bool mapped = false;
-
-		for (size_t k = 0; k < json_object_array_length(co->webroot_map); k++) {
-			struct json_object *e = json_object_array_get_idx(co->webroot_map, k), *v;
-
-			json_object_object_get_ex(e, "domain", &v);
-			mapped |= streq(json_object_get_string(v), d);
-		}
-		if (!mapped) {
-			struct json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "domain", json_object_new_string(d));
-			json_object_object_add(e, "path", json_object_new_string(co->first_webroot));
-			json_object_array_add(co->webroot_map, e);
-		}
+	if (!v) {
+		free(s);
+		return -ENOMEM;
 	}
+	co->webroots = v;
+	v[co->nwebroots++] = s;
+	return 0;
 }
 
 static int set_authenticator(struct certonly *co, const char *name)
@@ -131,18 +118,36 @@ static int read_csr(struct certonly *co, const char *path)
 	return 0;
 }
 
-static int parse_port(const char *s, int *out)
+static int parse_int(const char *opt, const char *s, long min, long max, int *out)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535) {
-		fprintf(stderr, "acmectl: --http-01-port %s: must be a port between 1 and 65535\n",
-			s);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+		fprintf(stderr, "acmectl: %s %s: must be a number between %ld and %ld\n", opt, s,
+			min, max);
 		return -EINVAL;
 	}
 	*out = (int)v;
 	return 0;
+}
+
+/* The daemon has another working directory: send absolute web roots. */
+static int absolute(const char *path, char **out)
+{
+	char cwd[4096];
+
+	if (path[0] == '/') {
+		*out = strdup(path);
+	} else if (getcwd(cwd, sizeof(cwd))) {
+		*out = fs_join(cwd, path);
+	} else {
+		fprintf(stderr, "acmectl: -w %s: cannot tell the current directory\n", path);
+		return -errno;
+	}
+	return *out ? 0 : -ENOMEM;
 }
 
 static int parse(struct certonly *co, int argc, char **argv)
@@ -198,9 +203,10 @@ static int parse(struct certonly *co, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 'w':
-			co->webroot = optarg;
+			if (absolute(optarg, &co->webroot) < 0 || keep(co, co->webroot) < 0)
+				return -EINVAL;
 			if (!co->first_webroot)
-				co->first_webroot = optarg;
+				co->first_webroot = co->webroot;
 			break;
 		case O_STANDALONE:
 			if (set_authenticator(co, "standalone") < 0)
@@ -214,7 +220,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 			json_object_object_add(a, "http01_address", json_object_new_string(optarg));
 			break;
 		case O_PORT:
-			if (parse_port(optarg, &port) < 0)
+			if (parse_int("--http-01-port", optarg, 1, 65535, &port) < 0)
 				return -EINVAL;
 			json_object_object_add(a, "http01_port", json_object_new_int(port));
 			break;
@@ -225,7 +231,9 @@ static int parse(struct certonly *co, int argc, char **argv)
 			json_object_object_add(a, "elliptic_curve", json_object_new_string(optarg));
 			break;
 		case O_RSA:
-			json_object_object_add(a, "rsa_key_size", json_object_new_int(atoi(optarg)));
+			if (parse_int("--rsa-key-size", optarg, 1, 65536, &port) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "rsa_key_size", json_object_new_int(port));
 			break;
 		case O_REUSE: json_object_object_add(a, "reuse_key", json_object_new_boolean(1)); break;
 		case O_CSR: co->csr_file = optarg; break;
@@ -257,7 +265,8 @@ static int parse(struct certonly *co, int argc, char **argv)
 	}
 	if (co->first_webroot && !json_object_object_get_ex(a, "authenticator", NULL))
 		set_authenticator(co, "webroot");
-	map_unmapped(co);
+	if (co->first_webroot)
+		json_object_object_add(a, "webroot_path", json_object_new_string(co->first_webroot));
 	if (json_object_array_length(co->webroot_map))
 		json_object_object_add(a, "webroot_map", json_object_get(co->webroot_map));
 	json_object_object_add(a, "domains", json_object_get(co->domains));
@@ -299,7 +308,8 @@ static long data_long(struct json_object *data, const char *key)
 	return json_object_object_get_ex(data, key, &v) ? (long)json_object_get_int64(v) : 0;
 }
 
-static int print_csr_result(const struct certonly *co, struct json_object *data)
+static int print_csr_result(const struct client *cl, const struct certonly *co,
+			    struct json_object *data)
 {
 	static const char *const kinds[] = { "cert", "chain", "fullchain" };
 	const char *given[] = { co->cert_path, co->chain_path, co->fullchain_path };
@@ -314,6 +324,18 @@ static int print_csr_result(const struct certonly *co, struct json_object *data)
 				strerror(-r));
 			return EXIT_FAILED;
 		}
+	}
+	if (cl->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "cert_path", json_object_new_string(paths[0]));
+		json_object_object_add(o, "chain_path", json_object_new_string(paths[1]));
+		json_object_object_add(o, "fullchain_path", json_object_new_string(paths[2]));
+		json_object_object_add(o, "not_after",
+				       json_object_new_int64(data_long(data, "not_after")));
+		client_print_json(o);
+		json_object_put(o);
+		return EXIT_OK;
 	}
 	format_time(data_long(data, "not_after"), date, sizeof(date));
 	printf("Successfully received certificate.\n"
@@ -349,24 +371,24 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 	}
 	json_object_object_get_ex(reply, "data", &data);
 	if (co.csr_file) {
-		ret = print_csr_result(&co, data);
+		ret = print_csr_result(cl, &co, data);
 		goto out;
 	}
 	if (cl->json) {
-		client_print_json(reply);
+		client_print_json(data);
 		goto out;
 	}
 	format_time(data_long(data, "not_after"), date, sizeof(date));
 	printf("Successfully received certificate.\n"
 	       "Certificate is saved at: %s\n"
 	       "Key is saved at:         %s\n"
-	       "This certificate expires on %.10s.\n"
-	       "These files will be updated when the certificate renews.\n",
+	       "This certificate expires on %.10s.\n",
 	       data_str(data, "fullchain_path"), data_str(data, "privkey_path"), date);
 out:
 	json_object_put(reply);
 	json_object_put(co.args);
 	json_object_put(co.domains);
 	json_object_put(co.webroot_map);
+	strv_free(co.webroots, co.nwebroots);
 	return ret;
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <libconfig.h>
 
 #include "config.h"
@@ -18,6 +20,14 @@ struct setting {
 	int min, max; /* T_INT */
 	int (*check)(const char *value, char *why, size_t whylen); /* T_STRING, optional */
 };
+
+static int check_email(const char *v, char *why, size_t len)
+{
+	if (strchr(v, '@') && !strpbrk(v, " ,<>\n"))
+		return 0;
+	snprintf(why, len, "'%s' is not an email address", v);
+	return -EINVAL;
+}
 
 static int check_https(const char *v, char *why, size_t len)
 {
@@ -50,7 +60,7 @@ static int check_level(const char *v, char *why, size_t len)
 static const struct setting schema[] = {
 	S(server, T_STRING, 0, 0, check_https),
 	S(ca_bundle, T_STRING, 0, 0, check_absolute),
-	S(email, T_STRING, 0, 0, NULL),
+	S(email, T_STRING, 0, 0, check_email),
 	S(agree_tos, T_BOOL, 0, 0, NULL),
 	S(state_dir, T_STRING, 0, 0, check_absolute),
 	SF("socket", socket_path, T_STRING, 0, 0, check_absolute),
@@ -132,11 +142,83 @@ static int apply(const struct setting *st, config_setting_t *s, struct acmed_con
 	return -EINVAL;
 }
 
+/* The three key settings together; each checked alone first so the error
+ * names the setting and its line. */
+static int check_key_settings(config_t *c, struct acmed_config *cfg, const char *path, char *err,
+			      size_t errlen)
+{
+	const struct {
+		const char *name;
+		const char *type, *curve;
+		int bits;
+	} parts[] = {
+		{ "key_type", cfg->key_type, NULL, 0 },
+		{ "elliptic_curve", NULL, cfg->elliptic_curve, 0 },
+		{ "rsa_key_size", NULL, NULL, cfg->rsa_key_size },
+	};
+	struct key_spec spec;
+	char why[200];
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		if (key_spec_parse(parts[i].type, parts[i].curve, parts[i].bits, &spec, why,
+				   sizeof(why)) < 0) {
+			config_setting_t *s = config_lookup(c, parts[i].name);
+
+			snprintf(err, errlen, "%s:%d: %s: %s", path,
+				 s ? config_setting_source_line(s) : 0, parts[i].name, why);
+			return -EINVAL;
+		}
+	}
+	return key_spec_parse(cfg->key_type, cfg->elliptic_curve, cfg->rsa_key_size, &cfg->key,
+			      err, errlen);
+}
+
+/* A deep copy of SRC, for loading without touching the original. */
+static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
+{
+	*dst = *src;
+	for (size_t i = 0; i < ELEMENTSOF(schema); i++) {
+		char **slot = (char **)((char *)dst + schema[i].offset);
+
+		if (schema[i].type == T_STRING && *slot && !(*slot = strdup(*slot))) {
+			/* Forget the copies not made yet before freeing the ones made. */
+			for (size_t k = i + 1; k < ELEMENTSOF(schema); k++)
+				if (schema[k].type == T_STRING)
+					*(char **)((char *)dst + schema[k].offset) = NULL;
+			config_clear(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int config_load_into(const char *path, bool missing_ok, struct acmed_config *cfg,
+			    char *err, size_t errlen);
+
 int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, char *err,
 		size_t errlen)
 {
+	struct acmed_config next;
+	int r = config_copy(cfg, &next);
+
+	/* All or nothing: a bad file leaves CFG exactly as it was. */
+	if (r == 0)
+		r = config_load_into(path, missing_ok, &next, err, errlen);
+	if (r < 0) {
+		config_clear(&next);
+		return r;
+	}
+	config_clear(cfg);
+	*cfg = next;
+	return 0;
+}
+
+static int config_load_into(const char *path, bool missing_ok, struct acmed_config *cfg,
+			    char *err, size_t errlen)
+{
 	config_t c;
 	config_setting_t *root;
+	struct stat fst;
 	FILE *f = fopen(path, "re");
 	int r = 0;
 
@@ -145,6 +227,12 @@ int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, cha
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
+	}
+	/* libconfig exits the process on a read error (a directory, say). */
+	if (fstat(fileno(f), &fst) < 0 || !S_ISREG(fst.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		fclose(f);
+		return -EINVAL;
 	}
 	config_init(&c);
 	if (!config_read(&c, f)) {
@@ -169,14 +257,8 @@ int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, cha
 		}
 		r = apply(st, s, cfg, path, err, errlen);
 	}
-	if (r == 0 && key_spec_parse(cfg->key_type, cfg->elliptic_curve, cfg->rsa_key_size,
-				     &cfg->key, err, errlen) < 0) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "%s: %s", path, why);
-		r = -EINVAL;
-	}
+	if (r == 0)
+		r = check_key_settings(&c, cfg, path, err, errlen);
 out:
 	config_destroy(&c);
 	fclose(f);

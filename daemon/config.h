@@ -26,8 +26,9 @@ struct acmed_config {
 
 /* Fill CFG with built-in defaults. */
 int config_defaults(struct acmed_config *cfg);
-/* Read PATH over the values already in CFG. With MISSING_OK a file that does
- * not exist leaves CFG as it is. Errors: "PATH:LINE: SETTING: reason". */
+/* Read PATH over the values already in CFG, all or nothing: on error CFG is
+ * unchanged. With MISSING_OK a file that does not exist leaves CFG as it is.
+ * Errors: "PATH:LINE: SETTING: reason". */
 int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, char *err,
 		size_t errlen);
 void config_clear(struct acmed_config *cfg);

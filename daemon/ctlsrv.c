@@ -13,6 +13,7 @@
 #include "ctlsrv.h"
 #include "error.h"
 #include "fsutil.h"
+#include "ident.h"
 #include "issue.h"
 #include "job.h"
 #include "log.h"
@@ -143,6 +144,10 @@ static void reply_data(struct conn *c, struct json_object *data)
 static int choose_name(struct daemon *d, struct issue_req *req, char *err, size_t errlen)
 {
 	const char *same = index_find_by_domains(&d->index, req->domains, req->ndomains);
+
+	/* A job already working on exactly these domains holds their name. */
+	if (!same)
+		same = job_name_for_domains(d, req->domains, req->ndomains);
 	char *base, *name = NULL;
 
 	if (req->cert_name)
@@ -213,24 +218,38 @@ static const char *arg_str(struct json_object *args, const char *key)
 		       : NULL;
 }
 
-static bool entry_has_domain(const struct lineage_entry *e, const char *domain)
+/* certbot: with -d, the lineages that hold every given domain. */
+static bool entry_has_domains(const struct lineage_entry *e, struct json_object *domains)
 {
-	for (size_t i = 0; i < e->ndomains; i++)
-		if (streq(e->domains[i], domain))
-			return true;
-	return false;
+	for (size_t k = 0; domains && k < json_object_array_length(domains); k++) {
+		char norm[IDENT_MAX + 1], why[256];
+		const char *d = json_object_get_string(json_object_array_get_idx(domains, k));
+		bool found = false;
+
+		if (!d || ident_normalize(d, norm, why, sizeof(why)) < 0)
+			return false;
+		for (size_t i = 0; i < e->ndomains; i++)
+			found |= streq(e->domains[i], norm);
+		if (!found)
+			return false;
+	}
+	return true;
 }
 
 static void cmd_certificates(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	const char *name = arg_str(args, "cert_name"), *domain = arg_str(args, "domain");
+	const char *name = arg_str(args, "cert_name");
 	struct json_object *list = json_object_new_array(), *data = json_object_new_object();
+	struct json_object *domains = NULL;
 	time_t now = time(NULL);
 
+	if (json_object_object_get_ex(args, "domains", &domains) &&
+	    !json_object_is_type(domains, json_type_array))
+		domains = NULL;
 	for (size_t i = 0; i < d->index.n; i++) {
 		const struct lineage_entry *e = &d->index.v[i];
 
-		if ((name && !streq(e->name, name)) || (domain && !entry_has_domain(e, domain)))
+		if ((name && !streq(e->name, name)) || !entry_has_domains(e, domains))
 			continue;
 		json_object_array_add(list, index_entry_json(e, d->store, now, job_busy(d, e->name)));
 	}

@@ -87,6 +87,10 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 
 	if (!json_object_object_get_ex(args, "webroot_map", &map))
 		return 0;
+	if (!json_object_is_type(map, json_type_array)) {
+		snprintf(err, errlen, "webroot_map must be a list");
+		return ACMED_EUSAGE;
+	}
 	n = json_object_array_length(map);
 	req->authn.webroot = calloc(n + 1, sizeof(*req->authn.webroot));
 	if (!req->authn.webroot)
@@ -110,6 +114,39 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 		req->authn.nwebroot++;
 		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Domains with no -w before them get the first -w ("webroot_path"), as in
+ * certbot, where a lone -w may come after the -d options. */
+static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
+			   size_t errlen)
+{
+	const char *path = arg_str(args, "webroot_path");
+	struct webroot_entry *v;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/') {
+		snprintf(err, errlen, "webroot %s is not an absolute path", path);
+		return ACMED_EUSAGE;
+	}
+	for (size_t i = 0; i < req->ndomains; i++) {
+		if (authn_webroot_for(&req->authn, req->domains[i]))
+			continue;
+		v = realloc(req->authn.webroot, (req->authn.nwebroot + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		req->authn.webroot = v;
+		v[req->authn.nwebroot].domain = strdup(req->domains[i]);
+		v[req->authn.nwebroot].path = strdup(path);
+		if (!v[req->authn.nwebroot].domain || !v[req->authn.nwebroot].path) {
+			free(v[req->authn.nwebroot].domain);
+			free(v[req->authn.nwebroot].path);
+			return -ENOMEM;
+		}
+		req->authn.nwebroot++;
 	}
 	return 0;
 }
@@ -168,9 +205,12 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
 			struct json_object *d = json_object_array_get_idx(domains, i);
 
-			r = json_object_is_type(d, json_type_string)
-				    ? add_domain(req, json_object_get_string(d), err, errlen)
-				    : ACMED_EUSAGE;
+			if (json_object_is_type(d, json_type_string)) {
+				r = add_domain(req, json_object_get_string(d), err, errlen);
+			} else {
+				snprintf(err, errlen, "domains must be a list of strings");
+				r = ACMED_EUSAGE;
+			}
 		}
 	if (r == 0 && arg_str(args, "csr"))
 		r = parse_csr(arg_str(args, "csr"), req, err, errlen);
@@ -203,19 +243,25 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	}
 	r = parse_webroot_map(args, req, err, errlen);
+	if (r == 0)
+		r = default_webroot(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
-	if (json_object_object_get_ex(args, "key_type", NULL) ||
-	    json_object_object_get_ex(args, "elliptic_curve", NULL) ||
-	    json_object_object_get_ex(args, "rsa_key_size", NULL)) {
-		r = key_spec_parse(arg_str(args, "key_type"), arg_str(args, "elliptic_curve"),
-				   arg_int(args, "rsa_key_size"), &req->key, err, errlen);
-		if (r < 0) {
-			r = ACMED_EUSAGE;
-			goto fail;
-		}
-	} else {
-		req->key = cfg->key;
+	if (req->csr && req->cert_name) {
+		snprintf(err, errlen, "--cert-name cannot be used with --csr: no lineage is kept");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	/* Each key option given overrides its own acmed.conf setting only. */
+	r = key_spec_parse(arg_str(args, "key_type") ? arg_str(args, "key_type") : cfg->key_type,
+			   arg_str(args, "elliptic_curve") ? arg_str(args, "elliptic_curve")
+							   : cfg->elliptic_curve,
+			   arg_int(args, "rsa_key_size") ? arg_int(args, "rsa_key_size")
+							 : cfg->rsa_key_size,
+			   &req->key, err, errlen);
+	if (r < 0) {
+		r = ACMED_EUSAGE;
+		goto fail;
 	}
 	req->reuse_key = arg_bool(args, "reuse_key");
 	req->email = xstrdup(arg_str(args, "email") ? arg_str(args, "email") : cfg->email);
@@ -355,15 +401,30 @@ static int setup_account(struct run *run, const char *account_id)
 	run->account_id = xstrdup(acct.id);
 	acme_set_account(run->acme, run->account_key, acct.url);
 	if (!acct.url) {
+		/* The key is saved before the CA is asked, so account.json may be
+		 * missing: lost, or the registration never completed. The CA finds
+		 * the account by key; with --agree-tos it registers it if it has none. */
+		bool may_register = run->req->agree_tos &&
+				    (run->req->email || run->req->unsafe_no_email);
+
 		run->step = "looking up the account by its key";
-		r = acme_account_new(run->acme, NULL, false, true);
+		r = acme_account_new(run->acme, run->req->email, may_register, !may_register);
 		if (r == 0) {
 			acct.url = strdup(run->acme->kid);
+			free(acct.email);
+			acct.email = xstrdup(run->acme->account_created ? run->req->email : NULL);
 			r = store_account_save_info(run->store, run->req->server, &acct);
-			issue_progress(run->ev_fd, "Found existing account: %s", run->acme->kid);
-		}
-		if (r < 0)
+			issue_progress(run->ev_fd, "%s: %s",
+				       run->acme->account_created ? "Account registered"
+								  : "Found existing account",
+				       run->acme->kid);
+		} else if (r == -ENOENT) {
+			r = fail(run, ACMED_ENOACCOUNT,
+				 "the CA has no account for the saved key; pass --agree-tos (and "
+				 "--email or --register-unsafely-without-email) to register it");
+		} else {
 			r = fail_acme(run, r);
+		}
 	}
 	stored_account_clear(&acct);
 	return r;

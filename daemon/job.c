@@ -39,6 +39,22 @@ bool job_busy(const struct daemon *d, const char *name)
 	return false;
 }
 
+const char *job_name_for_domains(const struct daemon *d, char *const *domains, size_t n)
+{
+	for (const struct job *j = d->jobs; j; j = j->next) {
+		bool same = j->req.name && j->req.ndomains == n;
+
+		for (size_t i = 0; same && i < n; i++) {
+			same = false;
+			for (size_t k = 0; k < n; k++)
+				same |= streq(j->req.domains[k], domains[i]);
+		}
+		if (same)
+			return j->req.name;
+	}
+	return NULL;
+}
+
 unsigned job_count(const struct daemon *d)
 {
 	unsigned n = 0;
@@ -190,7 +206,8 @@ static void job_finish(struct daemon *d, struct job *j)
 	if (!j->reply)
 		j->reply = crash_reply(j);
 	log_info("job %d finished: %s", j->id,
-		 json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN));
+		 json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (j->req.name && index_refresh(&d->index, d->store, j->req.name) < 0)
 		log_warning("could not refresh the index for %s", j->req.name);
 	if (j->client)

@@ -18,5 +18,7 @@ void job_forget_client(struct daemon *d, struct conn *client);
 /* True if a job (running or queued) works on lineage NAME. */
 bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);
+/* The lineage name of a queued or running job for exactly DOMAINS, or NULL. */
+const char *job_name_for_domains(const struct daemon *d, char *const *domains, size_t n);
 /* Stop every worker and drop every job (daemon shutdown). */
 void job_stop_all(struct daemon *d);

@@ -111,7 +111,7 @@ static int setup_config(const struct options *o, struct acmed_config *cfg)
 		r = -EINVAL;
 	}
 	if (r == 0 && cfg->ca_bundle && access(cfg->ca_bundle, R_OK) < 0) {
-		snprintf(err, sizeof(err), "--ca-bundle %s: %s", cfg->ca_bundle, strerror(errno));
+		snprintf(err, sizeof(err), "CA bundle %s: %s", cfg->ca_bundle, strerror(errno));
 		r = -errno;
 	}
 	if (r < 0) {
@@ -182,20 +182,13 @@ static int setup_signals(struct daemon *d)
 /* Open the store, finish any interrupted publish, build the index. */
 static int load_state(struct daemon *d)
 {
-	char **names = NULL;
-	size_t n = 0;
 	int r = store_open(d->cfg.state_dir, true, &d->store);
 
 	if (r < 0) {
 		log_error("state directory %s: %s", d->cfg.state_dir, acmed_strerror(r));
 		return r;
 	}
-	if (store_list(d->store, &names, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (store_recover(d->store, names[i]) < 0)
-				log_warning("%s: could not recover an interrupted update", names[i]);
-		strv_free(names, n);
-	}
+	store_recover_all(d->store);
 	r = index_load(&d->index, d->store);
 	if (r < 0)
 		log_error("loading the certificate index: %s", acmed_strerror(r));
@@ -224,7 +217,7 @@ static int detach(void)
 	return 0;
 }
 
-static void run_loop(struct daemon *d)
+static int run_loop(struct daemon *d)
 {
 	struct epoll_event evs[32];
 
@@ -233,7 +226,7 @@ static void run_loop(struct daemon *d)
 
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
-			break;
+			return -errno;
 		}
 		for (int i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
@@ -241,6 +234,7 @@ static void run_loop(struct daemon *d)
 			w->on_event(d, w, evs[i].events);
 		}
 	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -266,12 +260,14 @@ int main(int argc, char **argv)
 		log_error("%s", *err ? err : acmed_strerror(r));
 	if (r < 0)
 		goto out;
-	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && detach() < 0)
+	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && (r = detach()) < 0) {
+		log_error("cannot detach: %s", strerror(-r));
 		goto out;
+	}
 	log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
 		 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
 	sd_notify(0, "READY=1");
-	run_loop(&d);
+	r = run_loop(&d);
 	sd_notify(0, "STOPPING=1");
 	job_stop_all(&d);
 out:
