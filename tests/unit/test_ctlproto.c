@@ -1,0 +1,264 @@
+/* The control protocol's framing, with the frame limit shrunk to 18 bytes
+ * (as Knot tests its control protocol) so every limit path runs. */
+#define CTL_MAX_FRAME 18
+#include "../../common/ctlproto.c"
+
+#include <sys/socket.h>
+
+#include "test.h"
+
+/* {"k":"xxx..."}: 8 bytes plus N x's. */
+static struct json_object *obj_of_size(size_t size)
+{
+	char val[64];
+	struct json_object *o = json_object_new_object();
+
+	ASSERT_TRUE(size >= 8 && size - 8 < sizeof(val));
+	memset(val, 'x', size - 8);
+	val[size - 8] = '\0';
+	json_object_object_add(o, "k", json_object_new_string(val));
+	ASSERT_INT_EQ(strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)), size);
+	return o;
+}
+
+/* A raw frame: 4-byte big-endian length, then BODY. */
+static size_t raw_frame(unsigned char *buf, const char *body, size_t n)
+{
+	buf[0] = (unsigned char)(n >> 24);
+	buf[1] = (unsigned char)(n >> 16);
+	buf[2] = (unsigned char)(n >> 8);
+	buf[3] = (unsigned char)n;
+	memcpy(buf + 4, body, n);
+	return n + 4;
+}
+
+static const char *str_member(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+TEST(encode_at_and_over_limit)
+{
+	struct json_object *at = obj_of_size(18), *over = obj_of_size(19);
+	char *buf = NULL;
+	size_t len = 0;
+
+	ASSERT_INT_EQ(ctl_frame_encode(at, &buf, &len), 0);
+	ASSERT_INT_EQ(len, 22);
+	ASSERT_TRUE(memcmp(buf, "\0\0\0\x12{\"k\":\"xxxxxxxxxx\"}", 22) == 0);
+	free(buf);
+	buf = NULL;
+	ASSERT_INT_EQ(ctl_frame_encode(over, &buf, &len), -EMSGSIZE);
+	ASSERT_TRUE(buf == NULL);
+	json_object_put(at);
+	json_object_put(over);
+}
+
+TEST(reader_byte_by_byte)
+{
+	struct json_object *o = obj_of_size(18), *out = NULL;
+	struct ctl_reader r = { 0 };
+	char *buf;
+	size_t len;
+
+	ASSERT_INT_EQ(ctl_frame_encode(o, &buf, &len), 0);
+	for (size_t i = 0; i < len; i++) {
+		ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+		ASSERT_INT_EQ(ctl_reader_feed(&r, buf + i, 1), 0);
+	}
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 1);
+	ASSERT_STR_EQ(str_member(out, "k"), "xxxxxxxxxx");
+	ASSERT_INT_EQ(r.len, 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	json_object_put(out);
+	ctl_reader_clear(&r);
+	ASSERT_TRUE(r.buf == NULL && r.len == 0 && r.cap == 0);
+	free(buf);
+	json_object_put(o);
+}
+
+TEST(reader_two_frames_in_one_feed)
+{
+	unsigned char buf[128];
+	size_t n = raw_frame(buf, "{\"a\":\"1\"}", 9);
+	struct ctl_reader r = { 0 };
+	struct json_object *out = NULL;
+
+	n += raw_frame(buf + n, "{\"a\":\"2\"}", 9);
+	n += raw_frame(buf + n, "{\"a\":\"3\"}", 9);
+	/* All of frames 1 and 2, half of frame 3. */
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, n - 6), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 1);
+	ASSERT_STR_EQ(str_member(out, "a"), "1");
+	json_object_put(out);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 1);
+	ASSERT_STR_EQ(str_member(out, "a"), "2");
+	json_object_put(out);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf + n - 6, 6), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 1);
+	ASSERT_STR_EQ(str_member(out, "a"), "3");
+	json_object_put(out);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ctl_reader_clear(&r);
+}
+
+static int reader_result(const char *body, size_t n)
+{
+	unsigned char buf[64];
+	struct ctl_reader r = { 0 };
+	struct json_object *out = NULL;
+	int ret;
+
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, raw_frame(buf, body, n)), 0);
+	ret = ctl_reader_next(&r, &out);
+	if (ret == 1)
+		json_object_put(out);
+	ctl_reader_clear(&r);
+	return ret;
+}
+
+TEST(reader_frame_at_limit)
+{
+	ASSERT_INT_EQ(reader_result("{\"k\":\"xxxxxxxxxx\"}", 18), 1);
+	ASSERT_INT_EQ(reader_result("{}", 2), 1);
+}
+
+TEST(reader_rejects_non_objects)
+{
+	ASSERT_INT_EQ(reader_result("[1,2]", 5), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("\"str\"", 5), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("5", 1), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("null", 4), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("true", 4), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("", 0), -EBADMSG);
+}
+
+TEST(reader_rejects_garbage_in_frame)
+{
+	ASSERT_INT_EQ(reader_result("{\"a\":1}x", 8), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("{\"a\":1}{}", 9), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("{\"a\":1}\0\0", 9), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("{\"a\":", 5), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("{a:1}", 5), -EBADMSG);
+	ASSERT_INT_EQ(reader_result("\xff\xfe{}", 4), -EBADMSG);
+}
+
+TEST(reader_refuses_oversized_header_early)
+{
+	static const unsigned char hdr19[] = { 0, 0, 0, 19 }, huge[] = { 0xff, 0xff, 0xff, 0xff };
+	struct ctl_reader r = { 0 };
+	struct json_object *out = NULL;
+
+	/* Only the header has arrived: the length alone is refused. */
+	ASSERT_INT_EQ(ctl_reader_feed(&r, hdr19, 3), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, hdr19 + 3, 1), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), -EMSGSIZE);
+	ctl_reader_clear(&r);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, huge, 4), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), -EMSGSIZE);
+	ctl_reader_clear(&r);
+	/* At the limit, a partial body just waits for more. */
+	ASSERT_INT_EQ(ctl_reader_feed(&r, "\0\0\0\x12{\"k\"", 8), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ctl_reader_clear(&r);
+}
+
+TEST(reader_grows_buffer)
+{
+	struct ctl_reader r = { 0 };
+	unsigned char buf[22 * 40], frame[32];
+	struct json_object *out = NULL;
+	size_t n = raw_frame(frame, "{\"k\":\"xxxxxxxxxx\"}", 18);
+	int count = 0;
+
+	for (int i = 0; i < 40; i++)
+		memcpy(buf + (size_t)i * n, frame, n);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, sizeof(buf)), 0);
+	ASSERT_TRUE(r.cap >= sizeof(buf));
+	while (ctl_reader_next(&r, &out) == 1) {
+		count++;
+		json_object_put(out);
+	}
+	ASSERT_INT_EQ(count, 40);
+	ctl_reader_clear(&r);
+}
+
+TEST(send_recv_socketpair)
+{
+	int sv[2];
+	struct json_object *a = json_object_new_object(), *b = obj_of_size(18);
+	struct json_object *over = obj_of_size(19), *out = NULL;
+
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	json_object_object_add(a, "v", json_object_new_int(1));
+	ASSERT_INT_EQ(ctl_send(sv[0], a), 0);
+	ASSERT_INT_EQ(ctl_send(sv[0], b), 0);
+	ASSERT_INT_EQ(ctl_send(sv[0], over), -EMSGSIZE); /* nothing written */
+	ASSERT_INT_EQ(ctl_recv(sv[1], &out), 0);
+	ASSERT_TRUE(json_object_equal(out, a));
+	json_object_put(out);
+	/* The first recv did not eat into the second frame. */
+	ASSERT_INT_EQ(ctl_recv(sv[1], &out), 0);
+	ASSERT_TRUE(json_object_equal(out, b));
+	json_object_put(out);
+	close(sv[0]);
+	ASSERT_INT_EQ(ctl_recv(sv[1], &out), -ECONNRESET);
+	close(sv[1]);
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(over);
+}
+
+static int recv_raw(const void *data, size_t n, bool close_after)
+{
+	struct json_object *out = NULL;
+	int sv[2], r;
+
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ASSERT_INT_EQ(write(sv[0], data, n), (ssize_t)n);
+	if (close_after)
+		close(sv[0]);
+	r = ctl_recv(sv[1], &out);
+	if (r == 0)
+		json_object_put(out);
+	if (!close_after)
+		close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+TEST(recv_errors)
+{
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x13", 4, false), -EMSGSIZE);
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x05[1,2]", 9, false), -EBADMSG);
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x03{}x", 7, false), -EBADMSG);
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x10{\"a\":", 9, true), -ECONNRESET); /* body cut */
+	ASSERT_INT_EQ(recv_raw("\0\0", 2, true), -ECONNRESET);              /* header cut */
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x02{}", 6, true), 0);
+	ASSERT_INT_EQ(ctl_recv(-1, &(struct json_object *){ NULL }), -EBADF);
+}
+
+TEST(cmd_table)
+{
+	ASSERT_INT_EQ(ctl_cmd_lookup("certonly"), CMD_CERTONLY);
+	ASSERT_INT_EQ(ctl_cmd_lookup("certificates"), CMD_CERTIFICATES);
+	ASSERT_INT_EQ(ctl_cmd_lookup("status"), CMD_STATUS);
+	ASSERT_INT_EQ(ctl_cmd_lookup("renew"), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup("CERTONLY"), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup("cert"), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup(""), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup(NULL), -1);
+	for (int i = 0; i < CMD__MAX; i++) {
+		ASSERT_NONNULL(ctl_cmds[i].name);
+		ASSERT_NONNULL(ctl_cmds[i].summary);
+		ASSERT_INT_EQ(ctl_cmd_lookup(ctl_cmds[i].name), i);
+	}
+	ASSERT_TRUE(ctl_cmds[CMD_CERTONLY].flags & CMD_MUTATES);
+	ASSERT_TRUE(ctl_cmds[CMD_CERTONLY].flags & CMD_STREAMS);
+	ASSERT_INT_EQ(ctl_cmds[CMD_STATUS].flags & CMD_MUTATES, 0);
+	ASSERT_INT_EQ(ctl_cmds[CMD_CERTIFICATES].flags & CMD_MUTATES, 0);
+}

@@ -1,0 +1,325 @@
+/* Validation of certonly requests (issue_req_parse) against config defaults. */
+#include "config.h"
+#include "crypto.h"
+#include "error.h"
+#include "issue.h"
+#include "jws.h"
+
+#include "testutil.h"
+
+struct ctx {
+	struct acmed_config cfg;
+	struct issue_req req;
+	char err[512];
+};
+
+static struct ctx *ctx_new(void)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	ASSERT_NONNULL(c);
+	ASSERT_INT_EQ(config_defaults(&c->cfg), 0);
+	return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	issue_req_clear(&c->req);
+	config_clear(&c->cfg);
+	free(c);
+}
+
+static int parse(struct ctx *c, const char *json)
+{
+	struct json_object *args = json_tokener_parse(json);
+	int r;
+
+	if (!args)
+		test_fail(__FILE__, __LINE__, "test JSON does not parse: %s", json);
+	issue_req_clear(&c->req);
+	c->err[0] = '\0';
+	r = issue_req_parse(args, &c->cfg, &c->req, c->err, sizeof(c->err));
+	json_object_put(args);
+	return r;
+}
+
+/* JSON must be refused with ACMED_EUSAGE, a message containing WANT, and an
+ * empty request. */
+static void check_usage(int line, struct ctx *c, const char *json, const char *want)
+{
+	int r = parse(c, json);
+
+	if (r != ACMED_EUSAGE || !strstr(c->err, want))
+		test_fail(__FILE__, line, "%s: %d \"%s\", want ACMED_EUSAGE \"%s\"", json, r, c->err,
+			  want);
+	ASSERT_TRUE(c->req.domains == NULL && c->req.ndomains == 0 && c->req.authn.name == NULL);
+}
+#define USAGE(json, want) check_usage(__LINE__, c, json, want)
+
+TEST(domains_normalised_and_deduplicated)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"Example.COM\",\"www.example.com.\",\"example.com\","
+			       "\"WWW.EXAMPLE.COM\",\"*.Example.com\"],"
+			       "\"authenticator\":\"standalone\"}"), 0);
+	ASSERT_INT_EQ(c->req.ndomains, 3);
+	ASSERT_STR_EQ(c->req.domains[0], "example.com");
+	ASSERT_STR_EQ(c->req.domains[1], "www.example.com");
+	ASSERT_STR_EQ(c->req.domains[2], "*.example.com");
+	ASSERT_STR_EQ(c->req.authn.name, "standalone");
+	ASSERT_TRUE(c->req.cert_name == NULL && c->req.csr == NULL);
+	ctx_free(c);
+}
+
+TEST(missing_or_bad_domains)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"authenticator\":\"standalone\"}", "no domains");
+	USAGE("{\"domains\":[],\"authenticator\":\"standalone\"}", "no domains");
+	USAGE("{\"domains\":\"example.com\",\"authenticator\":\"standalone\"}", "no domains");
+	USAGE("{\"domains\":[\"example.com\",\"bad_name.example.com\"],"
+	      "\"authenticator\":\"standalone\"}", "'bad_name.example.com'");
+	USAGE("{\"domains\":[\"192.0.2.1\"],\"authenticator\":\"standalone\"}", "IP address");
+	USAGE("{\"domains\":[\"localhost\"],\"authenticator\":\"standalone\"}", "'localhost'");
+	ctx_free(c);
+}
+
+/* Every refusal carries a message, also for a non-string domain. */
+TEST(non_string_domain_has_message)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"domains\":[\"example.com\",5],\"authenticator\":\"standalone\"}", "domain");
+	ctx_free(c);
+}
+
+TEST(too_many_domains)
+{
+	struct ctx *c = ctx_new();
+	char *json = strdup("{\"authenticator\":\"standalone\",\"domains\":[\"d0.example\""), *t;
+
+	for (int i = 1; i <= 100; i++) {
+		ASSERT_TRUE(asprintf(&t, "%s,\"d%d.example\"", json, i) > 0);
+		free(json);
+		json = t;
+	}
+	ASSERT_TRUE(asprintf(&t, "%s]}", json) > 0);
+	USAGE(t, "at most 100");
+	free(t);
+	free(json);
+	ctx_free(c);
+}
+
+TEST(authenticator_required)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"domains\":[\"example.com\"]}", "--webroot");
+	USAGE("{\"domains\":[\"example.com\"]}", "--standalone");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"manual\"}", "--standalone");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":5}", "--webroot");
+	ctx_free(c);
+}
+
+TEST(webroot_map)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\",\"www.example.com\"],"
+			       "\"authenticator\":\"webroot\",\"webroot_map\":["
+			       "{\"domain\":\"Example.com\",\"path\":\"/var/www/a\"},"
+			       "{\"domain\":\"www.example.com\",\"path\":\"/var/www/b\"}]}"), 0);
+	ASSERT_STR_EQ(c->req.authn.name, "webroot");
+	ASSERT_INT_EQ(c->req.authn.nwebroot, 2);
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "example.com"), "/var/www/a");
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "www.example.com"), "/var/www/b");
+
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\",\"webroot_map\":["
+	      "{\"domain\":\"example.com\",\"path\":\"var/www\"}]}", "var/www");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\",\"webroot_map\":["
+	      "{\"domain\":\"example.com\",\"path\":\"../www\"}]}", "../www");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\",\"webroot_map\":["
+	      "{\"domain\":\"example.com\"}]}", "webroot_map entry 1");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\",\"webroot_map\":["
+	      "{\"domain\":\"example.com\",\"path\":\"/a\"},5]}", "webroot_map entry 2");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\",\"webroot_map\":["
+	      "{\"domain\":\"bad_x.com\",\"path\":\"/a\"}]}", "bad_x.com");
+	ctx_free(c);
+}
+
+/* Requests come from a socket: a webroot_map of the wrong JSON type is an
+ * error answered to the client, not an assertion failure in the daemon. */
+TEST(webroot_map_wrong_type)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\","
+	      "\"webroot_map\":\"/var/www\"}", "webroot");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"webroot\","
+	      "\"webroot_map\":{\"example.com\":\"/var/www\"}}", "webroot");
+	ctx_free(c);
+}
+
+TEST(key_options)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"key_type\":\"rsa\",\"rsa_key_size\":4096}"), 0);
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_RSA);
+	ASSERT_INT_EQ(c->req.key.rsa_bits, 4096);
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"elliptic_curve\":\"secp384r1\"}"), 0);
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_EC);
+	ASSERT_INT_EQ(c->req.key.curve, 384);
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"key_type\":\"rsa\",\"rsa_key_size\":1024}", "1024");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"key_type\":\"dsa\"}", "dsa");
+	ctx_free(c);
+}
+
+TEST(email_server_port_name)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"email\":\"admin.example.com\"}", "admin.example.com");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"email\":\"a@b.com, c@d.com\"}", "--email");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"server\":\"http://ca.example/dir\"}", "--server");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"http01_port\":70000}", "--http-01-port");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"cert_name\":\"../x\"}", "--cert-name");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"cert_name\":\"-x\"}", "--cert-name");
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"cert_name\":\"my-cert\",\"http01_port\":8080,"
+			       "\"http01_address\":\"127.0.0.1\",\"preferred_chain\":\"X1\","
+			       "\"reuse_key\":true,\"register_unsafely_without_email\":true}"), 0);
+	ASSERT_STR_EQ(c->req.cert_name, "my-cert");
+	ASSERT_INT_EQ(c->req.authn.http01_port, 8080);
+	ASSERT_STR_EQ(c->req.authn.http01_address, "127.0.0.1");
+	ASSERT_STR_EQ(c->req.preferred_chain, "X1");
+	ASSERT_TRUE(c->req.reuse_key && c->req.unsafe_no_email);
+	ctx_free(c);
+}
+
+TEST(defaults_from_config)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\"}"), 0);
+	ASSERT_STR_EQ(c->req.server, ACMED_DEFAULT_SERVER);
+	ASSERT_TRUE(c->req.email == NULL && !c->req.agree_tos);
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_EC);
+	ASSERT_INT_EQ(c->req.key.curve, 256);
+
+	ASSERT_INT_EQ(config_set_string(&c->cfg.email, "admin@example.com"), 0);
+	ASSERT_INT_EQ(config_set_string(&c->cfg.server, "https://ca.example/dir"), 0);
+	c->cfg.agree_tos = true;
+	ASSERT_INT_EQ(config_set_string(&c->cfg.key_type, "rsa"), 0);
+	c->cfg.rsa_key_size = 3072;
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\"}"), 0);
+	ASSERT_STR_EQ(c->req.email, "admin@example.com");
+	ASSERT_STR_EQ(c->req.server, "https://ca.example/dir");
+	ASSERT_TRUE(c->req.agree_tos);
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_RSA);
+	ASSERT_INT_EQ(c->req.key.rsa_bits, 3072);
+
+	/* The request wins over the config. */
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"email\":\"me@example.org\",\"server\":\"https://other/dir\","
+			       "\"key_type\":\"ecdsa\"}"), 0);
+	ASSERT_STR_EQ(c->req.email, "me@example.org");
+	ASSERT_STR_EQ(c->req.server, "https://other/dir");
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_EC);
+	ctx_free(c);
+}
+
+/* base64url of a PEM CSR for NAMES; its DER in *DER. */
+static char *csr_arg(char *const *names, size_t n, unsigned char **der, size_t *derlen)
+{
+	EVP_PKEY *k = ec_key();
+	const unsigned char *p;
+	X509_REQ *req;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem, *s;
+	long len;
+
+	ASSERT_INT_EQ(crypto_csr_make(k, names, n, der, derlen), 0);
+	p = *der;
+	req = d2i_X509_REQ(NULL, &p, (long)*derlen);
+	ASSERT_NONNULL(req);
+	ASSERT_INT_EQ(PEM_write_bio_X509_REQ(b, req), 1);
+	len = BIO_get_mem_data(b, &pem);
+	s = b64url_encode(pem, (size_t)len);
+	BIO_free(b);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return s;
+}
+
+TEST(csr)
+{
+	char *const names[] = { "example.com", "www.example.com" };
+	struct ctx *c = ctx_new();
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	char *arg = csr_arg(names, 2, &der, &derlen), *json;
+
+	ASSERT_TRUE(asprintf(&json, "{\"csr\":\"%s\",\"authenticator\":\"standalone\"}", arg) > 0);
+	ASSERT_INT_EQ(parse(c, json), 0);
+	ASSERT_INT_EQ(c->req.ndomains, 2);
+	ASSERT_STR_EQ(c->req.domains[0], "example.com");
+	ASSERT_STR_EQ(c->req.domains[1], "www.example.com");
+	ASSERT_INT_EQ(c->req.csrlen, derlen);
+	ASSERT_TRUE(memcmp(c->req.csr, der, derlen) == 0);
+	free(json);
+
+	/* -d with the same names, in any order, is fine. */
+	ASSERT_TRUE(asprintf(&json, "{\"csr\":\"%s\",\"authenticator\":\"standalone\","
+				    "\"domains\":[\"WWW.example.com\",\"example.com\"]}", arg) > 0);
+	ASSERT_INT_EQ(parse(c, json), 0);
+	ASSERT_INT_EQ(c->req.ndomains, 2);
+	ASSERT_STR_EQ(c->req.domains[0], "example.com");
+	free(json);
+
+	ASSERT_TRUE(asprintf(&json, "{\"csr\":\"%s\",\"authenticator\":\"standalone\","
+				    "\"domains\":[\"example.com\",\"mail.example.com\"]}", arg) > 0);
+	USAGE(json, "differ");
+	free(json);
+	ASSERT_TRUE(asprintf(&json, "{\"csr\":\"%s\",\"authenticator\":\"standalone\","
+				    "\"domains\":[\"example.com\"]}", arg) > 0);
+	USAGE(json, "differ");
+	free(json);
+
+	USAGE("{\"csr\":\"not base64!\",\"authenticator\":\"standalone\"}", "csr");
+	USAGE("{\"csr\":\"Z2FyYmFnZQ\",\"authenticator\":\"standalone\"}", "--csr");
+	free(arg);
+	OPENSSL_free(der);
+	ctx_free(c);
+}
+
+/* One key option on the command line overrides only its own setting:
+ * key_type = "rsa" in acmed.conf plus --rsa-key-size 4096 is RSA 4096. */
+TEST(key_options_override_one_by_one)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(config_set_string(&c->cfg.key_type, "rsa"), 0);
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"rsa_key_size\":4096}"), 0);
+	ASSERT_INT_EQ(c->req.key.alg, KEY_ALG_RSA);
+	ASSERT_INT_EQ(c->req.key.rsa_bits, 4096);
+	ASSERT_INT_EQ(config_set_string(&c->cfg.key_type, "ecdsa"), 0);
+	ASSERT_INT_EQ(config_set_string(&c->cfg.elliptic_curve, "secp384r1"), 0);
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+			       "\"key_type\":\"ecdsa\"}"), 0);
+	ASSERT_INT_EQ(c->req.key.curve, 384);
+	ctx_free(c);
+}
