@@ -1,0 +1,102 @@
+/* The webroot authenticator: where it writes, what it refuses, what it
+ * leaves behind. */
+#include "error.h"
+#include "plugin.h"
+#include "testutil.h"
+
+static struct authn_config webroot_cfg(char *root, char *domain)
+{
+	static struct webroot_entry e;
+
+	e = (struct webroot_entry){ domain, root };
+	return (struct authn_config){ .name = "webroot", .webroot = &e, .nwebroot = 1 };
+}
+
+TEST(lookup)
+{
+	ASSERT_TRUE(authn_lookup("webroot") == &authn_webroot);
+	ASSERT_TRUE(authn_lookup("standalone") == &authn_standalone);
+	ASSERT_TRUE(authn_lookup("dns-rfc2136") == NULL);
+}
+
+TEST(writes_and_removes_the_response)
+{
+	char *root = tmpdir_make(), *file, text[128];
+	struct authn_config cfg = webroot_cfg(root, "a.example.com");
+	struct authn_challenge ch = { "a.example.com", "tok_en-1", "tok_en-1.thumb" };
+	struct authn_state *st = NULL;
+	char err[256] = "";
+	FILE *f;
+
+	ASSERT_INT_EQ(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
+					    sizeof(err)),
+		      0);
+	ASSERT_INT_EQ(authn_webroot.perform(&cfg, &ch, 1, &st, err, sizeof(err)), 0);
+	file = path_join(root, ".well-known/acme-challenge/tok_en-1");
+	f = fopen(file, "r");
+	ASSERT_NONNULL(f);
+	ASSERT_NONNULL(fgets(text, sizeof(text), f));
+	fclose(f);
+	ASSERT_STR_EQ(text, "tok_en-1.thumb");
+	ASSERT_INT_EQ(file_mode(file), 0644);
+	authn_webroot.cleanup(st);
+	/* The file and the directories it created are gone; the root stays. */
+	ASSERT_INT_EQ(dir_count(root, NULL), 0);
+	free(file);
+}
+
+/* A token from the CA is checked before it becomes part of a path. */
+TEST(rejects_a_token_that_is_not_base64url)
+{
+	static const char *const bad[] = { "../../etc/passwd", "a/b", "", "tok.en", "x y" };
+	char *root = tmpdir_make();
+	struct authn_config cfg = webroot_cfg(root, "a.example.com");
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct authn_challenge ch = { "a.example.com", bad[i], "x.y" };
+		struct authn_state *st = NULL;
+
+		err[0] = '\0';
+		ASSERT_INT_EQ(authn_webroot.perform(&cfg, &ch, 1, &st, err, sizeof(err)),
+			      ACMED_EPROTO);
+		ASSERT_STR_CONTAINS(err, "not base64url");
+		ASSERT_TRUE(st == NULL);
+		ASSERT_INT_EQ(dir_count(root, NULL), 0);
+	}
+}
+
+TEST(prepare_names_the_problem)
+{
+	char *root = tmpdir_make(), *missing = path_join(root, "nope"), *file;
+	struct authn_config cfg = webroot_cfg(missing, "a.example.com");
+	char err[256] = "";
+
+	ASSERT_INT_EQ(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
+					    sizeof(err)),
+		      -ENOENT);
+	ASSERT_STR_CONTAINS(err, missing);
+	/* A domain without a webroot. */
+	cfg = webroot_cfg(root, "a.example.com");
+	ASSERT_TRUE(authn_webroot.prepare(&cfg, (char *[]){ "b.example.com" }, 1, err,
+					  sizeof(err)) < 0);
+	ASSERT_STR_CONTAINS(err, "no webroot for b.example.com");
+	/* A file where the webroot should be. */
+	file = path_join(root, "file");
+	file_write(file, "x");
+	cfg = webroot_cfg(file, "a.example.com");
+	ASSERT_TRUE(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
+					  sizeof(err)) < 0);
+	ASSERT_STR_CONTAINS(err, "not a directory");
+	free(missing);
+	free(file);
+}
+
+TEST(standalone_rejects_a_bad_address)
+{
+	struct authn_config cfg = { .name = "standalone", .http01_address = "example.com" };
+	char err[256] = "";
+
+	ASSERT_INT_EQ(authn_standalone.prepare(&cfg, NULL, 0, err, sizeof(err)), ACMED_EUSAGE);
+	ASSERT_STR_CONTAINS(err, "not an IP address");
+}
