@@ -511,8 +511,11 @@ int crypto_verify_chain(const char *leaf, const char *chain, const char *roots)
 		for (int i = 0; i < sk_X509_num(anchors); i++)
 			X509_STORE_add_cert(store, sk_X509_value(anchors, i));
 	} else {
+		/* A structural check: does the leaf chain up to the top of CHAIN?
+		 * Validity times are not its business (a CA's clock a few seconds
+		 * ahead must not make a good certificate unpublishable). */
 		X509_STORE_add_cert(store, sk_X509_value(anchors, sk_X509_num(anchors) - 1));
-		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
 	}
 	if (X509_STORE_CTX_init(ctx, store, x, untrusted) != 1)
 		goto out;

@@ -72,6 +72,7 @@ int crypto_key_matches_cert(const char *key_pem, size_t keylen, const char *cert
 			    size_t certlen);
 
 /* Verify LEAF against the untrusted CHAIN and the trust anchors in ROOTS
- * (PEM bundles). ROOTS NULL: trust the topmost certificate of CHAIN (a
- * consistency check, not a trust decision). 0, ACMED_EMISMATCH or -EINVAL. */
+ * (PEM bundles). ROOTS NULL: trust the topmost certificate of CHAIN and
+ * ignore validity times (a consistency check, not a trust decision).
+ * 0, ACMED_EMISMATCH or -EINVAL. */
 int crypto_verify_chain(const char *leaf, const char *chain, const char *roots);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "ctlproto.h"
+#include "fsutil.h"
 #include "util.h"
 
 const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
@@ -102,22 +103,6 @@ int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 	return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int ctl_send(int fd, struct json_object *o)
 {
 	char *buf;
@@ -126,7 +111,7 @@ int ctl_send(int fd, struct json_object *o)
 
 	if (r < 0)
 		return r;
-	r = write_all(fd, buf, len);
+	r = fs_write_all(fd, buf, len);
 	free(buf);
 	return r;
 }

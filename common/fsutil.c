@@ -10,7 +10,7 @@
 #include "fsutil.h"
 #include "util.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -93,7 +93,7 @@ int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, 
 		r = -errno;
 		goto out;
 	}
-	r = write_all(fd, data, len);
+	r = fs_write_all(fd, data, len);
 	if (r < 0)
 		goto out;
 	if (fsync(fd) < 0) {

@@ -17,6 +17,9 @@ enum {
 int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		     unsigned flags);
 
+/* write(2) all of DATA, through EINTR and short writes. 0 or -errno. */
+int fs_write_all(int fd, const void *data, size_t len);
+
 /* Same, for a path: opens the parent directory (which must exist). */
 int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, unsigned flags);
 

@@ -143,6 +143,25 @@ char *store_name_base(const char *first_domain)
 	return strdup(first_domain);
 }
 
+/* Read the directory DIRFD refers to from its start, without giving up
+ * DIRFD. NULL with errno set on failure. */
+static DIR *dir_stream(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -150,18 +169,13 @@ static int cmp_str(const void *a, const void *b)
 
 int store_list(struct store *s, char ***names, size_t *n)
 {
-	int fd = dup(s->renewal_fd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(s->renewal_fd);
 	struct dirent *e;
 	char **v = NULL;
 	size_t count = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		char *name, **nv;
@@ -310,16 +324,12 @@ static int file_name(char *buf, size_t len, size_t kind, int version)
  * publish never collides with its files. */
 static int highest_version(int dirfd)
 {
-	int fd = dup(dirfd), best = 0;
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	int best = 0;
+	DIR *d = dir_stream(dirfd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
 			size_t klen = strlen(kinds[i]);
@@ -560,16 +570,11 @@ out:
 
 void store_recover_all(struct store *s)
 {
-	int fd = dup(s->archive_fd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(s->archive_fd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	while ((e = readdir(d)))
 		if (store_name_valid(e->d_name) && store_recover(s, e->d_name) < 0)
 			log_warning("%s: could not recover an interrupted update", e->d_name);
@@ -623,17 +628,21 @@ void stored_account_clear(struct stored_account *a)
 /* The only subdirectory of DIRFD, or -ENOENT / -EEXIST. */
 static int only_subdir(int dirfd, char **out)
 {
-	int fd = dup(dirfd), r = -ENOENT;
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	int r = -ENOENT;
+	DIR *d = dir_stream(dirfd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return -errno;
-	}
 	while ((e = readdir(d))) {
-		if (!fs_name_ok(e->d_name) || e->d_type != DT_DIR)
+		struct stat st;
+
+		/* d_type is DT_UNKNOWN on some file systems: ask then. */
+		if (!fs_name_ok(e->d_name) ||
+		    (e->d_type != DT_DIR &&
+		     (e->d_type != DT_UNKNOWN ||
+		      fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      !S_ISDIR(st.st_mode))))
 			continue;
 		if (*out) {
 			r = -EEXIST;

@@ -121,16 +121,12 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	ret = client_call(cl, "certificates", args, &reply);
+	ret = client_request(cl, "certificates", args, &reply, &data);
 	json_object_put(args);
-	if (ret != EXIT_OK)
-		return ret;
-	if (!client_reply_ok(reply)) {
-		ret = client_report_error(cl, reply);
+	if (ret != EXIT_OK) {
 		json_object_put(reply);
 		return ret;
 	}
-	json_object_object_get_ex(reply, "data", &data);
 	if (cl->json) {
 		client_print_json(data);
 	} else if (!json_object_object_get_ex(data, "certificates", &list) ||
@@ -161,15 +157,11 @@ int verb_status(const struct client *cl, int argc, char **argv)
 		fprintf(stderr, "acmectl status: unexpected argument '%s'\n", argv[i]);
 		return EXIT_USAGE;
 	}
-	ret = client_call(cl, "status", NULL, &reply);
-	if (ret != EXIT_OK)
-		return ret;
-	if (!client_reply_ok(reply)) {
-		ret = client_report_error(cl, reply);
+	ret = client_request(cl, "status", NULL, &reply, &data);
+	if (ret != EXIT_OK) {
 		json_object_put(reply);
 		return ret;
 	}
-	json_object_object_get_ex(reply, "data", &data);
 	if (cl->json) {
 		client_print_json(data);
 	} else {

@@ -362,14 +362,9 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = client_call(cl, "certonly", co.args, &reply);
+	ret = client_request(cl, "certonly", co.args, &reply, &data);
 	if (ret != EXIT_OK)
 		goto out;
-	if (!client_reply_ok(reply)) {
-		ret = client_report_error(cl, reply);
-		goto out;
-	}
-	json_object_object_get_ex(reply, "data", &data);
 	if (co.csr_file) {
 		ret = print_csr_result(cl, &co, data);
 		goto out;

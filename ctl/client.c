@@ -74,6 +74,22 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 	return EXIT_FAILED;
 }
 
+int client_request(const struct client *cl, const char *cmd, struct json_object *args,
+		   struct json_object **reply, struct json_object **data)
+{
+	int ret;
+
+	*reply = NULL;
+	*data = NULL;
+	ret = client_call(cl, cmd, args, reply);
+	if (ret != EXIT_OK)
+		return ret;
+	if (!client_reply_ok(*reply))
+		return client_report_error(cl, *reply);
+	json_object_object_get_ex(*reply, "data", data);
+	return EXIT_OK;
+}
+
 bool client_reply_ok(struct json_object *reply)
 {
 	struct json_object *st;

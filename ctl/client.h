@@ -22,6 +22,12 @@ struct client {
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply);
 
+/* client_call(), then: on a failed reply print its error and return the
+ * exit code for it; on success *DATA borrows the reply's "data" (valid until
+ * *REPLY is put). *REPLY is NULL unless the call reached the daemon. */
+int client_request(const struct client *cl, const char *cmd, struct json_object *args,
+		   struct json_object **reply, struct json_object **data);
+
 /* Print the reply's error ("acmectl: error: ...") or, with --json, the reply.
  * Returns the exit code for a failed reply. */
 int client_report_error(const struct client *cl, struct json_object *reply);

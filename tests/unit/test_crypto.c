@@ -568,3 +568,29 @@ TEST(cert_from_pem)
 	free(pem);
 	EVP_PKEY_free(k);
 }
+
+/* The consistency check run before publishing ignores validity times: a
+ * leaf whose notBefore is in the future (a CA clock running ahead) still
+ * chains; a verification against real roots does not. */
+TEST(consistency_check_ignores_time)
+{
+	EVP_PKEY *ca_key = ec_key(), *leaf_key = ec_key();
+	X509 *ca = cert_make(ca_key, "Future CA", NULL, NULL, true, NULL, 1, 30);
+	X509 *leaf = cert_make(leaf_key, "future.example.com", ca, ca_key, false,
+			       "DNS:future.example.com", 2, 30);
+	char *ca_pem, *leaf_pem;
+
+	/* Move the leaf's notBefore an hour ahead and re-sign it. */
+	X509_gmtime_adj(X509_getm_notBefore(leaf), 3600);
+	X509_sign(leaf, ca_key, EVP_sha256());
+	ca_pem = cert_pem(ca);
+	leaf_pem = cert_pem(leaf);
+	ASSERT_INT_EQ(crypto_verify_chain(leaf_pem, ca_pem, NULL), 0);
+	ASSERT_INT_EQ(crypto_verify_chain(leaf_pem, ca_pem, ca_pem), ACMED_EMISMATCH);
+	free(ca_pem);
+	free(leaf_pem);
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(leaf_key);
+}
