@@ -43,6 +43,7 @@ TEST(writes_and_removes_the_response)
 	/* The file and the directories it created are gone; the root stays. */
 	ASSERT_INT_EQ(dir_count(root, NULL), 0);
 	free(file);
+	tmpdir_remove(root);
 }
 
 /* A token from the CA is checked before it becomes part of a path. */
@@ -64,6 +65,7 @@ TEST(rejects_a_token_that_is_not_base64url)
 		ASSERT_TRUE(st == NULL);
 		ASSERT_INT_EQ(dir_count(root, NULL), 0);
 	}
+	tmpdir_remove(root);
 }
 
 TEST(prepare_names_the_problem)
@@ -90,6 +92,7 @@ TEST(prepare_names_the_problem)
 	ASSERT_STR_CONTAINS(err, "not a directory");
 	free(missing);
 	free(file);
+	tmpdir_remove(root);
 }
 
 TEST(standalone_rejects_a_bad_address)
