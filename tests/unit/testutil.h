@@ -166,30 +166,31 @@ UNUSED static X509 *cert_make(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_P
 	return x;
 }
 
-UNUSED static char *cert_pem(X509 *x)
+/* The text a memory BIO holds, as a string the caller frees; frees B. */
+UNUSED static char *bio_string(BIO *b)
 {
-	BIO *b = BIO_new(BIO_s_mem());
 	char *p, *s;
-	long n;
+	long n = BIO_get_mem_data(b, &p);
 
-	ASSERT_INT_EQ(PEM_write_bio_X509(b, x), 1);
-	n = BIO_get_mem_data(b, &p);
 	s = strndup(p, (size_t)n);
 	BIO_free(b);
 	return s;
 }
 
+UNUSED static char *cert_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	ASSERT_INT_EQ(PEM_write_bio_X509(b, x), 1);
+	return bio_string(b);
+}
+
 UNUSED static char *key_pem(EVP_PKEY *k)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *p, *s;
-	long n;
 
 	ASSERT_INT_EQ(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
-	n = BIO_get_mem_data(b, &p);
-	s = strndup(p, (size_t)n);
-	BIO_free(b);
-	return s;
+	return bio_string(b);
 }
 
 UNUSED static char *str_concat(const char *a, const char *b)
