@@ -10,6 +10,7 @@
 #include "error.h"
 #include "ident.h"
 #include "log.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
@@ -99,6 +100,7 @@ static void directory_clear(struct acme_directory *d)
 	free(d->key_change);
 	free(d->renewal_info);
 	free(d->terms_of_service);
+	strv_free(d->profiles, d->nprofiles);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -211,6 +213,13 @@ static void take_nonce(struct acme_client *c, struct http_response *resp)
 	}
 }
 
+/* Keep the response's Retry-After (seconds from now) for the caller: a
+ * 429 or 503 says when the CA wants to hear from us again. */
+static void note_retry_after(struct acme_client *c, const struct http_response *resp)
+{
+	c->retry_after = http_retry_after_seconds(resp->retry_after, (long)time(NULL));
+}
+
 static int fetch_nonce(struct acme_client *c)
 {
 	struct http_response resp;
@@ -220,6 +229,7 @@ static int fetch_nonce(struct acme_client *c)
 			 sizeof(c->err));
 	if (r < 0)
 		return r;
+	note_retry_after(c, &resp);
 	take_nonce(c, &resp);
 	if (!c->nonce) {
 		set_err(c, "HEAD %s: HTTP %ld without a usable Replay-Nonce", c->dir.new_nonce,
@@ -280,7 +290,7 @@ static int acme_post(struct acme_client *c, const char *url, const char *payload
 		if (r < 0)
 			return r;
 		take_nonce(c, resp);
-		c->retry_after = http_retry_after_seconds(resp->retry_after, (long)time(NULL));
+		note_retry_after(c, resp);
 		if (resp->status >= 200 && resp->status < 300)
 			return 0;
 		r = response_error(c, url, resp);
@@ -319,6 +329,34 @@ static int acme_post_json(struct acme_client *c, const char *url, const char *pa
 	return 0;
 }
 
+/* meta.profiles: an object whose member names are the profiles. */
+static int directory_profiles(struct json_object *meta, struct acme_directory *d)
+{
+	struct json_object *profiles;
+
+	if (!json_object_object_get_ex(meta, "profiles", &profiles) ||
+	    !json_object_is_type(profiles, json_type_object))
+		return 0;
+	d->profiles = calloc((size_t)json_object_object_length(profiles) + 1, sizeof(char *));
+	if (!d->profiles)
+		return -ENOMEM;
+	json_object_object_foreach(profiles, key, val) {
+		(void)val;
+		d->profiles[d->nprofiles] = strdup(key);
+		if (!d->profiles[d->nprofiles++])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+bool acme_profile_offered(const struct acme_client *c, const char *name)
+{
+	for (size_t i = 0; i < c->dir.nprofiles; i++)
+		if (streq(c->dir.profiles[i], name))
+			return true;
+	return false;
+}
+
 int acme_directory_load(struct acme_client *c)
 {
 	struct http_response resp;
@@ -330,6 +368,7 @@ int acme_directory_load(struct acme_client *c)
 			 sizeof(c->err));
 	if (r < 0)
 		return r;
+	note_retry_after(c, &resp);
 	if (resp.status != 200) {
 		r = response_error(c, c->directory_url, &resp);
 		goto out;
@@ -354,6 +393,8 @@ int acme_directory_load(struct acme_client *c)
 		d->terms_of_service = xstrdup(jstr(meta, "termsOfService"));
 		if (json_object_object_get_ex(meta, "externalAccountRequired", &ear))
 			d->external_account_required = json_object_get_boolean(ear);
+		if (directory_profiles(meta, d) < 0)
+			goto out;
 	}
 	r = 0;
 out:
@@ -484,7 +525,8 @@ static int order_from_json(struct acme_client *c, struct json_object *obj, struc
 	return 0;
 }
 
-int acme_order_new(struct acme_client *c, char *const *idents, size_t n, struct acme_order *o)
+int acme_order_new(struct acme_client *c, char *const *idents, size_t n,
+		   const struct acme_order_opts *opts, struct acme_order *o)
 {
 	struct json_object *req = json_object_new_object(), *ids = json_object_new_array();
 	struct json_object *obj = NULL;
@@ -506,6 +548,10 @@ int acme_order_new(struct acme_client *c, char *const *idents, size_t n, struct 
 		json_object_array_add(ids, id);
 	}
 	json_object_object_add(req, "identifiers", ids);
+	if (opts && opts->profile)
+		json_object_object_add(req, "profile", json_object_new_string(opts->profile));
+	if (opts && opts->replaces)
+		json_object_object_add(req, "replaces", json_object_new_string(opts->replaces));
 	r = acme_post_json(c, c->dir.new_order, json_object_to_json_string(req), false, &resp,
 			   &obj);
 	if (r < 0)
@@ -791,5 +837,95 @@ int acme_certificate_get(struct acme_client *c, const char *url, const char *pre
 		 preferred_chain);
 out:
 	http_response_clear(&resp);
+	return r;
+}
+
+void acme_renewal_info_clear(struct acme_renewal_info *ri)
+{
+	free(ri->explanation);
+	memset(ri, 0, sizeof(*ri));
+	ri->retry_after = -1;
+}
+
+/* base64url "." base64url: safe to put in a URL path. */
+static bool cert_id_ok(const char *id)
+{
+	const char *dot = id ? strchr(id, '.') : NULL;
+	char *head;
+	bool ok;
+
+	if (!dot || dot == id || !b64url_valid(dot + 1))
+		return false;
+	head = strndup(id, (size_t)(dot - id));
+	ok = head && b64url_valid(head);
+	free(head);
+	return ok;
+}
+
+/* Printable ASCII only: it is shown to people as it is. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* suggestedWindow { start, end } with end after start. */
+static int renewal_window(struct json_object *o, struct acme_renewal_info *ri)
+{
+	struct json_object *w;
+
+	if (!json_object_object_get_ex(o, "suggestedWindow", &w) ||
+	    timefmt_parse_rfc3339(jstr(w, "start"), &ri->start) < 0 ||
+	    timefmt_parse_rfc3339(jstr(w, "end"), &ri->end) < 0)
+		return -EINVAL;
+	return ri->end > ri->start ? 0 : -ERANGE;
+}
+
+int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
+			  struct acme_renewal_info *ri)
+{
+	struct http_response resp = { 0 };
+	struct json_object *o = NULL;
+	const char *base = c->dir.renewal_info;
+	char *url = NULL;
+	int r;
+
+	acme_renewal_info_clear(ri);
+	if (!base)
+		return -ENOTSUP;
+	if (!cert_id_ok(cert_id)) {
+		set_err(c, "'%s' is not a certificate ID", cert_id);
+		return -EINVAL;
+	}
+	if (asprintf(&url, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", cert_id) < 0)
+		return -ENOMEM;
+	r = http_request(c->http, "GET", url, NULL, NULL, &resp, c->err, sizeof(c->err));
+	if (r < 0)
+		goto out;
+	note_retry_after(c, &resp);
+	ri->retry_after = c->retry_after;
+	if (resp.status != 200) {
+		r = response_error(c, url, &resp);
+		goto out;
+	}
+	o = json_tokener_parse(resp.body);
+	r = o && json_object_is_type(o, json_type_object) ? renewal_window(o, ri) : -EINVAL;
+	if (r == -ERANGE)
+		set_err(c, "%s: suggestedWindow ends before it starts", url);
+	else if (r < 0)
+		set_err(c, "%s: not a renewal information object (suggestedWindow with RFC 3339 "
+			   "start and end)", url);
+	if (r < 0) {
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	if (jurl(o, "explanationURL") && printable(jurl(o, "explanationURL")))
+		ri->explanation = strdup(jurl(o, "explanationURL"));
+out:
+	json_object_put(o);
+	http_response_clear(&resp);
+	free(url);
 	return r;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -34,6 +35,8 @@ struct acme_directory {
 	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change, *renewal_info;
 	char *terms_of_service;
 	bool external_account_required;
+	char **profiles; /* names in meta.profiles (draft-aaron-acme-profiles) */
+	size_t nprofiles;
 };
 
 struct acme_client {
@@ -78,8 +81,16 @@ struct acme_order {
 };
 
 void acme_order_clear(struct acme_order *o);
-/* newOrder for the identifiers (DNS names; IP literals become "ip"). */
-int acme_order_new(struct acme_client *c, char *const *idents, size_t n, struct acme_order *o);
+/* Optional members of a newOrder request. */
+struct acme_order_opts {
+	const char *profile;  /* "profile": one of the directory's meta.profiles */
+	const char *replaces; /* "replaces": ARI certificate ID (RFC 9773 section 5) */
+};
+
+/* newOrder for the identifiers (DNS names; IP literals become "ip"). OPTS
+ * may be NULL. */
+int acme_order_new(struct acme_client *c, char *const *idents, size_t n,
+		   const struct acme_order_opts *opts, struct acme_order *o);
 /* Refresh O from O->url. */
 int acme_order_get(struct acme_client *c, struct acme_order *o);
 
@@ -117,6 +128,23 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsig
  * certificate's issuer CN equals it is returned; otherwise the default. */
 int acme_certificate_get(struct acme_client *c, const char *url, const char *preferred_chain,
 			 char **pem);
+
+/* True if the directory's meta.profiles lists NAME. */
+bool acme_profile_offered(const struct acme_client *c, const char *name);
+
+/* A suggested renewal window (RFC 9773 section 4.2). */
+struct acme_renewal_info {
+	time_t start, end;
+	long retry_after;   /* seconds from the Retry-After header; -1 if none */
+	char *explanation;  /* explanationURL, or NULL */
+};
+
+void acme_renewal_info_clear(struct acme_renewal_info *ri);
+/* GET {renewalInfo}/{CERT_ID}. ACMED_EPROTO (reason in c->err) for an
+ * answer that is not a window: bad JSON, a missing or unparsable time, or
+ * end <= start. -ENOTSUP if the directory has no renewalInfo. */
+int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
+			  struct acme_renewal_info *ri);
 
 /* "type: detail; subproblems: ident: type: detail; ..." for a person.
  * The "urn:ietf:params:acme:error:" prefix is kept: it is what CAs document. */

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "ident.h"
+#include "jws.h"
 #include "util.h"
 
 int key_spec_parse(const char *type, const char *curve, int rsa_bits, struct key_spec *out,
@@ -404,6 +405,37 @@ void cert_info_clear(struct cert_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+/* RFC 9773 section 4.1: base64url(AKI keyIdentifier) "." base64url(the
+ * DER content octets of the serial number, leading zero included). */
+static void ari_cert_id(X509 *x, char *buf, size_t len)
+{
+	const ASN1_OCTET_STRING *kid = X509_get0_authority_key_id(x);
+	unsigned char *der = NULL;
+	char *a = NULL, *b = NULL;
+	int n = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &der);
+	long clen;
+	int tag, cls;
+	size_t la, lb;
+	const unsigned char *p = der;
+
+	buf[0] = '\0';
+	/* Skip the INTEGER's tag and length: only its content is the serial. */
+	if (kid && n > 0 && !(ASN1_get_object(&p, &clen, &tag, &cls, n) & 0x80) && clen > 0) {
+		a = b64url_encode(ASN1_STRING_get0_data(kid), (size_t)ASN1_STRING_length(kid));
+		b = b64url_encode(p, (size_t)clen);
+		la = a ? strlen(a) : 0;
+		lb = b ? strlen(b) : 0;
+		if (la && lb && la + lb + 2 <= len) {
+			memcpy(buf, a, la);
+			buf[la] = '.';
+			memcpy(buf + la + 1, b, lb + 1);
+		}
+	}
+	free(a);
+	free(b);
+	OPENSSL_free(der);
+}
+
 int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
 {
 	X509 *x = crypto_cert_from_pem(pem, len);
@@ -439,6 +471,7 @@ int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
 	pub = X509_get0_pubkey(x);
 	snprintf(out->key_type, sizeof(out->key_type), "%s",
 		 pub ? crypto_key_type_label(pub) : "unknown");
+	ari_cert_id(x, out->ari_id, sizeof(out->ari_id));
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	if (gens && san_names(gens, &out->names, &out->nnames) < 0)
 		goto out;

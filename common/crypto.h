@@ -56,6 +56,7 @@ struct cert_info {
 	char issuer_cn[256];
 	char subject_cn[256];
 	char key_type[8];    /* "ECDSA", "RSA" */
+	char ari_id[160];    /* RFC 9773 certificate ID, "" without an AKI key id */
 	char **names;        /* SANs, DNS and IP */
 	size_t nnames;
 };

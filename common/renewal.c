@@ -5,6 +5,7 @@
 #include <libconfig.h>
 
 #include "renewal.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define RENEWAL_FORMAT 1
@@ -61,7 +62,67 @@ void renewal_clear(struct renewal *r)
 	free(r->account);
 	authn_config_clear(&r->authn);
 	free(r->preferred_chain);
+	free(r->profile);
+	free(r->pre_hook);
+	free(r->post_hook);
+	free(r->deploy_hook);
+	renewal_state_clear(&r->state);
 	memset(r, 0, sizeof(*r));
+}
+
+void renewal_state_clear(struct renewal_state *st)
+{
+	free(st->last_error);
+	memset(st, 0, sizeof(*st));
+}
+
+time_t renewal_renew_at(const struct renew_plan *p, const struct renewal_state *st)
+{
+	time_t at = p->ari ? p->ari_pick
+			   : (time_t)renewal_due(p->not_before, p->not_after, p->renew_before) +
+				     p->jitter;
+
+	if (st->failures > 0 && st->next_attempt > at)
+		at = st->next_attempt;
+	if (st->retry_after > at)
+		at = st->retry_after;
+	return at;
+}
+
+long renewal_jitter_cap(long not_before, long not_after, long renew_before, long jitter)
+{
+	long window = not_after - renewal_due(not_before, not_after, renew_before);
+	long cap = window > 0 ? window / 4 : 0;
+
+	return jitter < cap ? jitter : cap;
+}
+
+long renewal_backoff(int failures)
+{
+	static const long steps[] = { 60, 600, 6000, 86400 };
+
+	if (failures < 1)
+		return 0;
+	return steps[(size_t)failures > ELEMENTSOF(steps) ? ELEMENTSOF(steps) - 1
+							  : (size_t)failures - 1];
+}
+
+int renewal_state_fail(struct renewal_state *st, time_t now, const char *error,
+		       time_t retry_after)
+{
+	char *e = xstrdup(error);
+
+	if (error && !e)
+		return -ENOMEM;
+	free(st->last_error);
+	st->last_error = e;
+	st->failures++;
+	st->last_attempt = now;
+	st->next_attempt = now + renewal_backoff(st->failures);
+	st->retry_after = retry_after > now ? retry_after : 0;
+	if (st->retry_after > st->next_attempt)
+		st->next_attempt = st->retry_after;
+	return 0;
 }
 
 static void add_string(config_setting_t *parent, const char *name, const char *value)
@@ -69,6 +130,27 @@ static void add_string(config_setting_t *parent, const char *name, const char *v
 	if (value)
 		config_setting_set_string(config_setting_add(parent, name, CONFIG_TYPE_STRING),
 					  value);
+}
+
+static void add_time(config_setting_t *parent, const char *name, time_t t)
+{
+	char buf[32];
+
+	if (t > 0) {
+		timefmt_format_rfc3339(t, buf, sizeof(buf));
+		add_string(parent, name, buf);
+	}
+}
+
+static void format_state(config_setting_t *root, const struct renewal_state *st)
+{
+	config_setting_t *grp = config_setting_add(root, "state", CONFIG_TYPE_GROUP);
+
+	config_setting_set_int(config_setting_add(grp, "failures", CONFIG_TYPE_INT), st->failures);
+	add_time(grp, "last_attempt", st->last_attempt);
+	add_time(grp, "next_attempt", st->next_attempt);
+	add_time(grp, "retry_after", st->retry_after);
+	add_string(grp, "last_error", st->last_error);
 }
 
 int renewal_format(const struct renewal *r, char **text)
@@ -97,6 +179,16 @@ int renewal_format(const struct renewal *r, char **text)
 	config_setting_set_bool(config_setting_add(root, "reuse_key", CONFIG_TYPE_BOOL),
 				r->reuse_key);
 	add_string(root, "preferred_chain", r->preferred_chain);
+	if (r->renew_before > 0) {
+		char dur[32];
+
+		timefmt_format_duration(r->renew_before, dur, sizeof(dur));
+		add_string(root, "renew_before_expiry", dur);
+	}
+	add_string(root, "profile", r->profile);
+	add_string(root, "pre_hook", r->pre_hook);
+	add_string(root, "post_hook", r->post_hook);
+	add_string(root, "deploy_hook", r->deploy_hook);
 	grp = config_setting_add(root, "authenticator", CONFIG_TYPE_GROUP);
 	add_string(grp, "name", r->authn.name);
 	if (r->authn.nwebroot) {
@@ -112,6 +204,8 @@ int renewal_format(const struct renewal *r, char **text)
 	if (r->authn.http01_port)
 		config_setting_set_int(config_setting_add(grp, "http01_port", CONFIG_TYPE_INT),
 				       r->authn.http01_port);
+	if (r->state.failures > 0 || r->state.retry_after > 0)
+		format_state(root, &r->state);
 	f = open_memstream(text, &len);
 	if (f) {
 		fputs("# acmed renewal configuration. Written by acmed; edit with care.\n", f);
@@ -227,6 +321,71 @@ out:
 	return ret;
 }
 
+static int parse_renew_before(config_setting_t *root, struct renewal *r, const char *filename,
+			      char *err, size_t errlen)
+{
+	const char *name = "renew_before_expiry";
+	config_setting_t *s = config_setting_get_member(root, name);
+	int ret = 0;
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		r->renew_before = config_setting_get_int(s);
+	else if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		 timefmt_parse_duration(config_setting_get_string(s), &r->renew_before) < 0)
+		FAIL(s, "must be a duration such as \"30d\", \"12h\" or a number of seconds");
+	if (r->renew_before <= 0)
+		FAIL(s, "must be longer than zero");
+out:
+	return ret;
+}
+
+/* A time member of the state group: "2026-11-23T10:00:00Z". */
+static int parse_time(config_setting_t *grp, const char *member, time_t *out,
+		      const char *filename, char *err, size_t errlen)
+{
+	config_setting_t *s = config_setting_get_member(grp, member);
+	char name[64];
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "state.%s", member);
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    timefmt_parse_rfc3339(config_setting_get_string(s), out) < 0)
+		FAIL(s, "must be a UTC time such as \"2026-11-23T10:00:00Z\"");
+out:
+	return ret;
+}
+
+static int parse_state(config_setting_t *root, struct renewal_state *st, const char *filename,
+		       char *err, size_t errlen)
+{
+	const char *name = "state";
+	config_setting_t *grp = config_setting_get_member(root, name), *s;
+	int ret = 0;
+
+	if (!grp)
+		return 0;
+	if (!config_setting_is_group(grp))
+		FAIL(grp, "must be a group { failures = N; ... }");
+	s = config_setting_get_member(grp, "failures");
+	if (s) {
+		name = "state.failures";
+		if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 0)
+			FAIL(s, "must be a number of failures, 0 or more");
+		st->failures = config_setting_get_int(s);
+	}
+	if ((ret = parse_time(grp, "last_attempt", &st->last_attempt, filename, err, errlen)) < 0 ||
+	    (ret = parse_time(grp, "next_attempt", &st->next_attempt, filename, err, errlen)) < 0 ||
+	    (ret = parse_time(grp, "retry_after", &st->retry_after, filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "last_error", false, &st->last_error, filename, err, errlen)) < 0)
+		goto out;
+out:
+	return ret;
+}
+
 int renewal_parse(const char *text, const char *filename, struct renewal *r, char *err,
 		  size_t errlen)
 {
@@ -257,7 +416,14 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 	    (ret = get_string(root, "preferred_chain", false, &r->preferred_chain, filename, err,
 			      errlen)) < 0 ||
 	    (ret = get_string(root, "key_type", false, &key_type, filename, err, errlen)) < 0 ||
-	    (ret = get_string(root, "elliptic_curve", false, &curve, filename, err, errlen)) < 0)
+	    (ret = get_string(root, "elliptic_curve", false, &curve, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "profile", false, &r->profile, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "pre_hook", false, &r->pre_hook, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "post_hook", false, &r->post_hook, filename, err, errlen)) < 0 ||
+	    (ret = get_string(root, "deploy_hook", false, &r->deploy_hook, filename, err,
+			      errlen)) < 0 ||
+	    (ret = parse_renew_before(root, r, filename, err, errlen)) < 0 ||
+	    (ret = parse_state(root, &r->state, filename, err, errlen)) < 0)
 		goto out;
 	s = config_setting_get_member(root, "rsa_key_size");
 	if (s) {

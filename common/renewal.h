@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "crypto.h"
 
@@ -21,6 +22,16 @@ struct authn_config {
 	int http01_port;      /* standalone; 0 = 80 */
 };
 
+/* What happened at the last attempts; written after a failed renewal, cleared
+ * by a successful one. Times are wall-clock seconds, 0 for none. */
+struct renewal_state {
+	int failures;        /* consecutive failed attempts */
+	time_t last_attempt;
+	time_t next_attempt; /* the backoff: not before this */
+	time_t retry_after;  /* the CA's Retry-After deadline */
+	char *last_error;
+};
+
 struct renewal {
 	char *name;
 	char **domains;
@@ -31,6 +42,10 @@ struct renewal {
 	struct key_spec key;
 	bool reuse_key;
 	char *preferred_chain;
+	long renew_before; /* renew_before_expiry in seconds; 0: acmed.conf's */
+	char *profile;     /* ACME profile for new orders, or NULL */
+	char *pre_hook, *post_hook, *deploy_hook;
+	struct renewal_state state;
 };
 
 void authn_config_clear(struct authn_config *a);
@@ -55,3 +70,33 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
  * before expiry (half for lifetimes under 10 days), so short-lived
  * certificates do not renew in a loop. */
 long renewal_due(long not_before, long not_after, long renew_before);
+
+/* What decides when a lineage is renewed. */
+struct renew_plan {
+	time_t not_before, not_after; /* of the current certificate */
+	long renew_before;            /* the lineage's, else acmed.conf's */
+	long jitter;                  /* random delay after the due time */
+	bool ari;                     /* the CA's suggested window is known: */
+	time_t ari_pick;              /* renew at this moment in it */
+};
+
+/* When to renew: the ARI moment if there is one, else the due time plus
+ * the jitter; after failed attempts not before the backoff's next attempt;
+ * never before the CA's Retry-After. */
+time_t renewal_renew_at(const struct renew_plan *p, const struct renewal_state *st);
+
+/* The largest jitter to draw: JITTER, but at most a quarter of the time
+ * between the due time and expiry, so a short-lived certificate is not
+ * left to expire. */
+long renewal_jitter_cap(long not_before, long not_after, long renew_before, long jitter);
+
+/* How long to wait after the FAILURES-th failed attempt in a row: 1 min,
+ * 10 min, 100 min, then a day (Let's Encrypt's integration guide). */
+long renewal_backoff(int failures);
+
+/* Record a failed attempt at NOW with ERROR (copied) and the CA's
+ * Retry-After deadline RETRY_AFTER (0: none) in ST: the count goes up and the
+ * next attempt is the backoff after NOW, never before RETRY_AFTER. */
+int renewal_state_fail(struct renewal_state *st, time_t now, const char *error,
+		       time_t retry_after);
+void renewal_state_clear(struct renewal_state *st);

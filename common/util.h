@@ -37,3 +37,11 @@ static inline void strv_free(char **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+/* Free a NULL-terminated array of strings. */
+static inline void strv_free_nt(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}

@@ -9,15 +9,16 @@
 
 #include "config.h"
 #include "log.h"
+#include "timefmt.h"
 #include "util.h"
 
-enum setting_type { T_STRING, T_BOOL, T_INT };
+enum setting_type { T_STRING, T_BOOL, T_INT, T_DURATION };
 
 struct setting {
 	const char *name;
 	enum setting_type type;
 	size_t offset;
-	int min, max; /* T_INT */
+	int min, max; /* T_INT, T_DURATION (seconds) */
 	int (*check)(const char *value, char *why, size_t whylen); /* T_STRING, optional */
 };
 
@@ -55,6 +56,22 @@ static int check_level(const char *v, char *why, size_t len)
 	return -EINVAL;
 }
 
+/* An ACME profile name: what a CA would list in meta.profiles. */
+static int check_profile(const char *v, char *why, size_t len)
+{
+	for (const char *p = v; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_' || *p == '.')
+			continue;
+		snprintf(why, len, "'%s' is not a profile name (letters, digits, '-', '_', '.')", v);
+		return -EINVAL;
+	}
+	if (*v)
+		return 0;
+	snprintf(why, len, "must not be empty");
+	return -EINVAL;
+}
+
 #define SF(n, f, t, ...) { n, t, offsetof(struct acmed_config, f), __VA_ARGS__ }
 #define S(n, t, ...) SF(#n, n, t, __VA_ARGS__)
 static const struct setting schema[] = {
@@ -69,6 +86,14 @@ static const struct setting schema[] = {
 	S(elliptic_curve, T_STRING, 0, 0, NULL),
 	S(rsa_key_size, T_INT, 2048, 4096, NULL),
 	S(max_parallel_jobs, T_INT, 1, 64, NULL),
+	SF("renew_before_expiry", renew_before, T_DURATION, 60, 365 * 86400, NULL),
+	S(renew_jitter, T_DURATION, 0, 86400, NULL),
+	S(hook_timeout, T_DURATION, 1, 86400, NULL),
+	S(pre_hook, T_STRING, 0, 0, NULL),
+	S(post_hook, T_STRING, 0, 0, NULL),
+	S(deploy_hook, T_STRING, 0, 0, NULL),
+	S(directory_hooks, T_BOOL, 0, 0, NULL),
+	S(profile, T_STRING, 0, 0, check_profile),
 };
 #undef S
 #undef SF
@@ -88,6 +113,10 @@ int config_defaults(struct acmed_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_parallel_jobs = 4;
+	cfg->renew_before = 30L * 86400;
+	cfg->renew_jitter = 3600;
+	cfg->hook_timeout = 300;
+	cfg->directory_hooks = true;
 	cfg->key = KEY_SPEC_DEFAULT;
 	if (config_set_string(&cfg->server, ACMED_DEFAULT_SERVER) < 0 ||
 	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
@@ -103,6 +132,30 @@ void config_clear(struct acmed_config *cfg)
 		if (schema[i].type == T_STRING)
 			free(*(char **)((char *)cfg + schema[i].offset));
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* A duration: seconds as a number, or a string such as "30d" or "12h". */
+static void apply_duration(const struct setting *st, config_setting_t *s, long *slot, char *why,
+			   size_t len)
+{
+	char lo[32], hi[32];
+	long v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		v = config_setting_get_int(s);
+	} else if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		   timefmt_parse_duration(config_setting_get_string(s), &v) < 0) {
+		snprintf(why, len, "must be a duration such as \"30d\", \"12h\", \"15m\", \"90s\" "
+				   "or a number of seconds");
+		return;
+	}
+	if (v < st->min || v > st->max) {
+		timefmt_format_duration(st->min, lo, sizeof(lo));
+		timefmt_format_duration(st->max, hi, sizeof(hi));
+		snprintf(why, len, "must be between %s and %s", lo, hi);
+		return;
+	}
+	*slot = v;
 }
 
 static int apply(const struct setting *st, config_setting_t *s, struct acmed_config *cfg,
@@ -126,6 +179,9 @@ static int apply(const struct setting *st, config_setting_t *s, struct acmed_con
 			snprintf(why, sizeof(why), "must be true or false");
 		else
 			*(bool *)slot = config_setting_get_bool(s);
+		break;
+	case T_DURATION:
+		apply_duration(st, s, slot, why, sizeof(why));
 		break;
 	case T_INT:
 		if (config_setting_type(s) != CONFIG_TYPE_INT)

@@ -21,6 +21,12 @@ struct acmed_config {
 	char *elliptic_curve;
 	int rsa_key_size;
 	int max_parallel_jobs;
+	long renew_before;  /* renew_before_expiry, seconds */
+	long renew_jitter;  /* at most this much random delay, seconds; 0 off */
+	long hook_timeout;  /* seconds */
+	char *pre_hook, *post_hook, *deploy_hook;
+	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post}/ */
+	char *profile;
 	struct key_spec key; /* derived from the three key settings */
 };
 

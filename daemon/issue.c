@@ -51,7 +51,49 @@ void issue_req_clear(struct issue_req *req)
 	free(req->server);
 	free(req->preferred_chain);
 	free(req->csr);
+	free(req->profile);
+	free(req->replaces);
+	free(req->pre_hook);
+	free(req->post_hook);
+	free(req->deploy_hook);
 	memset(req, 0, sizeof(*req));
+}
+
+int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->domains = calloc(r->ndomains + 1, sizeof(char *));
+	if (!req->domains)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		req->domains[i] = strdup(r->domains[i]);
+		if (!req->domains[i])
+			goto oom;
+		req->ndomains++;
+	}
+	if (authn_config_copy(&r->authn, &req->authn) < 0)
+		goto oom;
+	req->cert_name = xstrdup(r->name);
+	req->name = xstrdup(r->name);
+	req->server = xstrdup(r->server);
+	req->preferred_chain = xstrdup(r->preferred_chain);
+	req->profile = xstrdup(r->profile);
+	req->pre_hook = xstrdup(r->pre_hook);
+	req->post_hook = xstrdup(r->post_hook);
+	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->key = r->key;
+	req->reuse_key = r->reuse_key;
+	req->renew_before = r->renew_before;
+	req->renewal = true;
+	if (!req->name || !req->cert_name || !req->server ||
+	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
+	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
+	    (r->deploy_hook && !req->deploy_hook))
+		goto oom;
+	return 0;
+oom:
+	issue_req_clear(req);
+	return -ENOMEM;
 }
 
 static int add_domain(struct issue_req *req, const char *d, char *err, size_t errlen)
@@ -192,6 +234,48 @@ static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t
 	return r;
 }
 
+int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
+		     char *err, size_t errlen)
+{
+	const char *v = arg_str(args, key);
+
+	if (!v)
+		return 0;
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, errlen, "%s: the command must be one line of text", opt);
+			return ACMED_EUSAGE;
+		}
+	}
+	*out = *v ? strdup(v) : NULL;
+	return *v && !*out ? -ENOMEM : 0;
+}
+
+static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
+				   size_t errlen)
+{
+	const char *profile = arg_str(args, "profile");
+	int r;
+
+	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
+	    (r = issue_parse_hook(args, "post_hook", "--post-hook", &req->post_hook, err, errlen)) <
+		    0 ||
+	    (r = issue_parse_hook(args, "deploy_hook", "--deploy-hook", &req->deploy_hook, err,
+				  errlen)) < 0)
+		return r;
+	if (!profile)
+		return 0;
+	for (const char *p = profile; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("-_.", *p))) {
+			snprintf(err, errlen, "--profile '%s' is not a profile name", profile);
+			return ACMED_EUSAGE;
+		}
+	}
+	req->profile = *profile ? strdup(profile) : NULL;
+	return *profile && !req->profile ? -ENOMEM : 0;
+}
+
 int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen)
 {
@@ -269,6 +353,10 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	req->agree_tos = arg_bool(args, "agree_tos") || cfg->agree_tos;
 	req->server = xstrdup(arg_str(args, "server") ? arg_str(args, "server") : cfg->server);
 	req->preferred_chain = xstrdup(arg_str(args, "preferred_chain"));
+	req->dry_run = arg_bool(args, "dry_run");
+	r = parse_hooks_and_profile(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
 	if (req->email && (strchr(req->email, '@') == NULL || strpbrk(req->email, " ,<>\n"))) {
 		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
 		r = ACMED_EUSAGE;
@@ -300,6 +388,8 @@ struct run {
 	char *account_id; /* directory of the account under accounts/<server>/ */
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
+	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
+	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
 };
 
 void issue_progress(int fd, const char *fmt, ...)
@@ -333,6 +423,8 @@ static int fail(struct run *run, int r, const char *detail)
 
 static int fail_acme(struct run *run, int r)
 {
+	if (run->acme->retry_after > 0)
+		run->retry_after = time(NULL) + run->acme->retry_after;
 	return fail(run, r, run->acme->err);
 }
 
@@ -624,18 +716,33 @@ static int lineage_key(struct run *run, const struct renewal *old, EVP_PKEY **ke
 	return *key ? 0 : fail(run, ACMED_ECRYPTO, "key generation failed");
 }
 
-static int save_renewal(struct run *run, const char *account_id)
+/* A value of the request, else what the lineage had saved. */
+static char *keep(char *given, char *old)
 {
+	return given ? given : old;
+}
+
+/* The renewal file for the new version: the request's settings, the
+ * lineage's saved hooks, profile and renew_before_expiry where the request
+ * gave none, and no failure state (this attempt succeeded). */
+static int save_renewal(struct run *run, const struct renewal *old, const char *account_id)
+{
+	const struct issue_req *req = run->req;
 	struct renewal r = {
-		.name = run->req->name,
-		.domains = run->req->domains,
-		.ndomains = run->req->ndomains,
-		.server = run->req->server,
+		.name = req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		.server = req->server,
 		.account = (char *)account_id,
-		.authn = run->req->authn,
-		.key = run->req->key,
-		.reuse_key = run->req->reuse_key,
-		.preferred_chain = run->req->preferred_chain,
+		.authn = req->authn,
+		.key = req->key,
+		.reuse_key = req->reuse_key,
+		.preferred_chain = req->preferred_chain,
+		.renew_before = req->renew_before ? req->renew_before : old ? old->renew_before : 0,
+		.profile = keep(req->profile, old ? old->profile : NULL),
+		.pre_hook = keep(req->pre_hook, old ? old->pre_hook : NULL),
+		.post_hook = keep(req->post_hook, old ? old->post_hook : NULL),
+		.deploy_hook = keep(req->deploy_hook, old ? old->deploy_hook : NULL),
 	};
 
 	run->step = "saving the renewal configuration";
@@ -649,7 +756,10 @@ static struct json_object *lineage_result(struct run *run, int version, const ch
 	struct cert_info info;
 
 	json_object_object_add(d, "name", json_object_new_string(run->req->name));
-	json_object_object_add(d, "version", json_object_new_int(version));
+	if (version > 0)
+		json_object_object_add(d, "version", json_object_new_int(version));
+	else
+		json_object_object_add(d, "dry_run", json_object_new_boolean(1));
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		char file[32], key[32], *path;
 
@@ -680,6 +790,54 @@ static struct json_object *csr_result(const struct version_pems *v)
 		cert_info_clear(&info);
 	}
 	return d;
+}
+
+/* The profile (the request's, else acmed.conf's) must be one the CA lists. */
+static int check_profile(struct run *run)
+{
+	const char *profile = run->req->profile ? run->req->profile : run->cfg->profile;
+	const struct acme_directory *dir = &run->acme->dir;
+	char why[1024], *p = why;
+
+	if (!profile || acme_profile_offered(run->acme, profile))
+		return 0;
+	run->step = "choosing the profile";
+	if (dir->nprofiles == 0)
+		return fail(run, ACMED_ECONFIG, "the CA offers no profiles (its directory has no "
+						"meta.profiles); remove the profile setting");
+	p += snprintf(why, sizeof(why), "the CA does not offer profile '%s'; it offers:", profile);
+	for (size_t i = 0; i < dir->nprofiles && p < why + sizeof(why) - 2; i++)
+		p += snprintf(p, (size_t)(why + sizeof(why) - p), " %s", dir->profiles[i]);
+	return fail(run, ACMED_ECONFIG, why);
+}
+
+/* newOrder with the profile and, when the CA has ARI, "replaces". A CA
+ * that says the old certificate was already replaced gets the order again
+ * without it (RFC 9773 section 5). */
+static int create_order(struct run *run, struct acme_order *order)
+{
+	const struct issue_req *req = run->req;
+	struct acme_order_opts opts = {
+		.profile = req->profile ? req->profile : run->cfg->profile,
+		.replaces = run->ca_ari == 1 && !str_empty(req->replaces) ? req->replaces : NULL,
+	};
+	int r;
+
+	run->step = "creating the order";
+	r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	if (r == ACMED_EPROBLEM && opts.replaces &&
+	    streq(run->acme->problem.type, "urn:ietf:params:acme:error:alreadyReplaced")) {
+		log_warning("the CA says %s was already replaced; ordering without \"replaces\"",
+			    opts.replaces);
+		acme_order_clear(order);
+		opts.replaces = NULL;
+		r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	}
+	if (r < 0)
+		return fail_acme(run, r);
+	issue_progress(run->ev_fd, "Order created: %s%s%s", order->url,
+		       opts.replaces ? ", replacing " : "", opts.replaces ? opts.replaces : "");
+	return 0;
 }
 
 static int obtain(struct run *run, struct json_object **data)
@@ -715,6 +873,10 @@ static int obtain(struct run *run, struct json_object **data)
 		r = run->acme ? fail_acme(run, r) : fail(run, r, NULL);
 		goto out;
 	}
+	run->ca_ari = run->acme->dir.renewal_info != NULL;
+	r = check_profile(run);
+	if (r < 0)
+		goto out;
 	/* Stay with the lineage's account when it was issued by the same CA. */
 	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
 	if (r < 0)
@@ -728,13 +890,9 @@ static int obtain(struct run *run, struct json_object **data)
 			goto out;
 		}
 	}
-	run->step = "creating the order";
-	r = acme_order_new(run->acme, req->domains, req->ndomains, &order);
-	if (r < 0) {
-		r = fail_acme(run, r);
+	r = create_order(run, &order);
+	if (r < 0)
 		goto out;
-	}
-	issue_progress(run->ev_fd, "Order created: %s", order.url);
 	r = authorize(run, &order);
 	if (r < 0)
 		goto out;
@@ -761,6 +919,12 @@ static int obtain(struct run *run, struct json_object **data)
 		*data = csr_result(&v);
 		goto out;
 	}
+	if (req->dry_run) {
+		issue_progress(run->ev_fd, "Dry run: the certificate was issued and checked; "
+					   "nothing was saved");
+		*data = lineage_result(run, 0, v.cert);
+		goto out;
+	}
 	run->step = "saving the certificate";
 	r = crypto_key_to_pem(key, &v.privkey, NULL);
 	if (r == 0)
@@ -770,7 +934,7 @@ static int obtain(struct run *run, struct json_object **data)
 		goto out;
 	}
 	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
-	r = save_renewal(run, run->account_id);
+	r = save_renewal(run, have_old ? &old : NULL, run->account_id);
 	if (r < 0) {
 		r = fail(run, r, NULL);
 		goto out;
@@ -806,13 +970,19 @@ static const char *list_names(char *buf, size_t len, char *const *names, size_t 
 struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
 			      int ev_fd)
 {
-	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state" };
+	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
+			   .ca_ari = -1 };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
 
-	issue_progress(ev_fd, "Requesting a certificate for %s", list_names(names, sizeof(names),
-										req->domains, req->ndomains));
+	list_names(names, sizeof(names), req->domains, req->ndomains);
+	if (req->renewal)
+		issue_progress(ev_fd, "Renewing %s (%s)%s", req->name, names,
+			       req->dry_run ? ", dry run" : "");
+	else
+		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
+			       req->dry_run ? " (dry run)" : "");
 	r = store_open(cfg->state_dir, true, &run.store);
 	if (r < 0)
 		fail(&run, r, NULL);
@@ -829,6 +999,10 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	} else {
 		json_object_object_add(reply, "data", data);
 	}
+	if (run.retry_after > 0)
+		json_object_object_add(reply, "retry_after", json_object_new_int64(run.retry_after));
+	if (run.ca_ari >= 0)
+		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);
 	signer_free(run.account_key);
 	free(run.account_id);

@@ -25,6 +25,12 @@ struct issue_req {
 	char *preferred_chain;
 	unsigned char *csr; /* DER, --csr mode: no lineage, PEMs returned */
 	size_t csrlen;
+	bool dry_run;       /* go through the order, save nothing */
+	bool renewal;       /* renewing a lineage from its renewal file */
+	char *profile;      /* as given (saved in the renewal file); NULL: acmed.conf's */
+	char *replaces;     /* ARI certificate ID of the certificate being replaced */
+	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
+	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
 };
 
 /* Validate a certonly request's ARGS (see ctl/certonly.c for the fields)
@@ -34,8 +40,19 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen);
 void issue_req_clear(struct issue_req *req);
 
+/* The hook command ARGS[KEY] (option OPT, for the error) in *OUT: one line
+ * of text, "" meaning none. 0, ACMED_EUSAGE or -ENOMEM. */
+int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
+		     char *err, size_t errlen);
+
+/* The request that renews lineage R with what its renewal file saved. */
+int issue_req_from_renewal(const struct renewal *r, struct issue_req *req);
+
 /* Run the issuance; progress events are written to EV_FD as JSON lines.
- * Returns the final reply object ({"status":...}); never NULL. */
+ * Returns the final reply object ({"status":...}); never NULL. Besides
+ * "data" or "error" it may carry "retry_after" (the CA's Retry-After
+ * deadline, epoch seconds) and "ari" (whether the CA's directory offers
+ * renewalInfo), for the scheduler. */
 struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
 			      int ev_fd);
 
