@@ -10,6 +10,8 @@
 const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 	[CMD_CERTONLY] = { "certonly", CMD_MUTATES | CMD_STREAMS,
 			   "obtain a certificate and save it as a lineage" },
+	[CMD_RENEW] = { "renew", CMD_MUTATES | CMD_STREAMS,
+			"renew the certificates that are due (all with --force-renewal)" },
 	[CMD_CERTIFICATES] = { "certificates", 0, "list the certificates acmed manages" },
 	[CMD_STATUS] = { "status", 0, "show the daemon's state" },
 };

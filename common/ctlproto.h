@@ -17,6 +17,7 @@
 
 enum ctl_cmd {
 	CMD_CERTONLY,
+	CMD_RENEW,
 	CMD_CERTIFICATES,
 	CMD_STATUS,
 	CMD__MAX,

@@ -261,6 +261,28 @@ int store_renewal_save(struct store *s, const struct renewal *r)
 	return ret;
 }
 
+int store_renewal_record_failure(struct store *s, const char *name, time_t now, const char *error,
+				 time_t retry_after, struct renewal_state *out, char *err,
+				 size_t errlen)
+{
+	struct renewal r;
+	int ret = store_renewal_load(s, name, &r, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	ret = renewal_state_fail(&r.state, now, error, retry_after);
+	if (ret == 0)
+		ret = store_renewal_save(s, &r);
+	if (ret < 0)
+		snprintf(err, errlen, "%s/renewal/%s.conf: %s", s->dir, name, acmed_strerror(ret));
+	if (ret == 0 && out) {
+		*out = r.state;
+		memset(&r.state, 0, sizeof(r.state));
+	}
+	renewal_clear(&r);
+	return ret;
+}
+
 int store_check_pems(const struct version_pems *v, char *err, size_t errlen)
 {
 	char **certs = NULL, *joined = NULL;

@@ -42,6 +42,14 @@ int store_renewal_load(struct store *s, const char *name, struct renewal *r, cha
 		       size_t errlen);
 int store_renewal_save(struct store *s, const struct renewal *r);
 
+/* Count a failed renewal of NAME at NOW in its renewal file (load, update
+ * the state with renewal_state_fail(), save durably); *OUT, if not NULL,
+ * gets the new state (caller clears). Errors as store_renewal_load() or
+ * the write. */
+int store_renewal_record_failure(struct store *s, const char *name, time_t now, const char *error,
+				 time_t retry_after, struct renewal_state *out, char *err,
+				 size_t errlen);
+
 /* Check one version's files: each parses, the key matches the certificate,
  * fullchain is cert followed by chain, the leaf verifies against the chain.
  * 0 or an error with the reason in ERR. */

@@ -55,6 +55,50 @@ static void validity(long not_after, long now, char *buf, size_t len)
 		snprintf(buf, len, "VALID: %ld hour(s)", left / 3600);
 }
 
+static void print_next_renewal(struct json_object *e)
+{
+	struct json_object *ari = NULL;
+	char date[64], a[64], b[64];
+
+	json_object_object_get_ex(e, "ari", &ari);
+	if (long_of(e, "next_renewal")) {
+		format_time(long_of(e, "next_renewal"), date, sizeof(date));
+		printf("    Next Renewal: %s\n", date);
+	} else {
+		printf("    Next Renewal: not scheduled\n");
+	}
+	if (ari && long_of(ari, "window_start")) {
+		format_time(long_of(ari, "window_start"), a, sizeof(a));
+		format_time(long_of(ari, "window_end"), b, sizeof(b));
+		printf("    Renewal Window (ARI): %s to %s\n", a, b);
+		if (str_of(ari, "explanation"))
+			printf("    Renewal Window Explanation: %s\n", str_of(ari, "explanation"));
+	} else if (ari && str_of(ari, "error")) {
+		printf("    Renewal Window (ARI): unusable answer, renewing by the expiry rule: %s\n",
+		       str_of(ari, "error"));
+	}
+}
+
+/* The backoff after failed renewals, and the CA's Retry-After. */
+static void print_failures(struct json_object *e)
+{
+	char date[64];
+
+	if (long_of(e, "failures") > 0) {
+		format_time(long_of(e, "last_attempt"), date, sizeof(date));
+		printf("    Renewal Failures: %ld in a row, the last at %s\n", long_of(e, "failures"),
+		       date);
+		if (str_of(e, "last_error"))
+			printf("    Last Error: %s\n", str_of(e, "last_error"));
+		format_time(long_of(e, "next_attempt"), date, sizeof(date));
+		printf("    Next Attempt: %s\n", date);
+	}
+	if (long_of(e, "retry_after") > time(NULL)) {
+		format_time(long_of(e, "retry_after"), date, sizeof(date));
+		printf("    CA Retry-After: %s\n", date);
+	}
+}
+
 static void print_entry(struct json_object *e, long now)
 {
 	struct json_object *doms;
@@ -74,11 +118,11 @@ static void print_entry(struct json_object *e, long now)
 		format_time(long_of(e, "not_after"), date, sizeof(date));
 		validity(long_of(e, "not_after"), now, valid, sizeof(valid));
 		printf("    Expiry Date: %s (%s)\n", date, valid);
-		format_time(long_of(e, "next_renewal"), date, sizeof(date));
-		printf("    Next Renewal: %s\n", date);
+		print_next_renewal(e);
 		printf("    Certificate Path: %s\n", str_of(e, "fullchain_path"));
 		printf("    Private Key Path: %s\n", str_of(e, "privkey_path"));
 	}
+	print_failures(e);
 	if (bool_of(e, "job_running"))
 		printf("    Job: running\n");
 	if (str_of(e, "problem"))
@@ -172,6 +216,15 @@ int verb_status(const struct client *cl, int argc, char **argv)
 		printf("Certificates: %ld\n", long_of(data, "certificates"));
 		printf("Jobs: %ld running, %ld queued\n", long_of(data, "jobs_running"),
 		       long_of(data, "jobs_queued"));
+		printf("Hooks: %ld running or queued\n", long_of(data, "hooks_pending"));
+		if (long_of(data, "next_wakeup")) {
+			char date[64];
+
+			format_time(long_of(data, "next_wakeup"), date, sizeof(date));
+			printf("Next wake-up: %s\n", date);
+		} else {
+			printf("Next wake-up: none scheduled\n");
+		}
 	}
 	json_object_put(reply);
 	return EXIT_OK;

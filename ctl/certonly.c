@@ -46,6 +46,11 @@ static void usage(FILE *f)
 	      "      --agree-tos            accept the CA's terms of service\n"
 	      "      --server URL           ACME directory (default: the daemon's)\n"
 	      "      --preferred-chain CN   pick the chain whose top issuer has this CN\n"
+	      "      --profile NAME         ask the CA for this certificate profile\n"
+	      "      --pre-hook CMD         run before the order (saved for renewals)\n"
+	      "      --post-hook CMD        run after it (saved for renewals)\n"
+	      "      --deploy-hook CMD      run when the lineage got a new version (saved)\n"
+	      "      --dry-run              order and check a certificate, save nothing\n"
 	      "  -n, --non-interactive      never ask (acmectl certonly never does)\n"
 	      "      --force-renewal        accepted for certbot compatibility\n",
 	      f);
@@ -155,7 +160,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 	enum {
 		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
 		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
-		O_SERVER, O_CHAIN, O_FORCE, O_JSON,
+		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
 	};
 	static const struct option longopts[] = {
 		{ "domains", required_argument, NULL, 'd' },
@@ -185,6 +190,13 @@ static int parse(struct certonly *co, int argc, char **argv)
 		{ "force-renewal", no_argument, NULL, O_FORCE },
 		{ "renew-by-default", no_argument, NULL, O_FORCE },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "profile", required_argument, NULL, O_PROFILE },
+		{ "required-profile", required_argument, NULL, O_PROFILE },
+		{ "pre-hook", required_argument, NULL, O_PRE },
+		{ "post-hook", required_argument, NULL, O_POST },
+		{ "deploy-hook", required_argument, NULL, O_DEPLOY },
+		{ "renew-hook", required_argument, NULL, O_DEPLOY },
+		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -252,6 +264,13 @@ static int parse(struct certonly *co, int argc, char **argv)
 		case O_CHAIN:
 			json_object_object_add(a, "preferred_chain", json_object_new_string(optarg));
 			break;
+		case O_PROFILE: json_object_object_add(a, "profile", json_object_new_string(optarg)); break;
+		case O_PRE: json_object_object_add(a, "pre_hook", json_object_new_string(optarg)); break;
+		case O_POST: json_object_object_add(a, "post_hook", json_object_new_string(optarg)); break;
+		case O_DEPLOY:
+			json_object_object_add(a, "deploy_hook", json_object_new_string(optarg));
+			break;
+		case O_DRY: json_object_object_add(a, "dry_run", json_object_new_boolean(1)); break;
 		case 'n': case O_FORCE: case O_JSON: break;
 		case 'h': usage(stdout); exit(0);
 		default:
@@ -369,16 +388,25 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 		ret = print_csr_result(cl, &co, data);
 		goto out;
 	}
+	if (data_long(data, "hook_failures") > 0)
+		ret = EXIT_FAILED;
 	if (cl->json) {
 		client_print_json(data);
 		goto out;
 	}
 	format_time(data_long(data, "not_after"), date, sizeof(date));
-	printf("Successfully received certificate.\n"
-	       "Certificate is saved at: %s\n"
-	       "Key is saved at:         %s\n"
-	       "This certificate expires on %.10s.\n",
-	       data_str(data, "fullchain_path"), data_str(data, "privkey_path"), date);
+	if (json_object_object_get_ex(data, "dry_run", NULL))
+		printf("The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
+		       "nothing was saved.\n", date);
+	else
+		printf("Successfully received certificate.\n"
+		       "Certificate is saved at: %s\n"
+		       "Key is saved at:         %s\n"
+		       "This certificate expires on %.10s.\n",
+		       data_str(data, "fullchain_path"), data_str(data, "privkey_path"), date);
+	if (ret != EXIT_OK)
+		printf("The certificate was obtained, but %ld hook(s) failed; see acmed's log.\n",
+		       data_long(data, "hook_failures"));
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

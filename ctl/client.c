@@ -64,8 +64,11 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 			return EXIT_OK;
 		}
 		/* Progress as it happens: each step on its own line. */
-		if (!cl->quiet && member_str(frame, "message"))
+		if (!cl->quiet && member_str(frame, "message")) {
+			if (cl->show_names && member_str(frame, "name"))
+				fprintf(stderr, "%s: ", member_str(frame, "name"));
 			fprintf(stderr, "%s\n", member_str(frame, "message"));
+		}
 		json_object_put(frame);
 	}
 	fprintf(stderr, "acmectl: lost the connection to acmed at %s: %s\n", cl->socket,

@@ -13,6 +13,7 @@ struct client {
 	const char *socket; /* --socket, $ACMED_SOCKET or the default */
 	bool json;          /* --json */
 	bool quiet;         /* -q */
+	bool show_names;    /* prefix progress lines with their lineage */
 };
 
 /* Send CMD with ARGS (borrowed), print progress events as they arrive (to

@@ -13,6 +13,7 @@ typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
 /* Indexed by the shared command table, so help and dispatch cannot drift. */
 static const verb_fn verbs[CMD__MAX] = {
 	[CMD_CERTONLY] = verb_certonly,
+	[CMD_RENEW] = verb_renew,
 	[CMD_CERTIFICATES] = verb_certificates,
 	[CMD_STATUS] = verb_status,
 };

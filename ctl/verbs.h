@@ -4,6 +4,7 @@
 #include "client.h"
 
 int verb_certonly(const struct client *cl, int argc, char **argv);
+int verb_renew(const struct client *cl, int argc, char **argv);
 int verb_certificates(const struct client *cl, int argc, char **argv);
 int verb_status(const struct client *cl, int argc, char **argv);
 

@@ -8,15 +8,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "build-config.h"
 #include "ctlproto.h"
 #include "ctlsrv.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hooks.h"
 #include "ident.h"
 #include "issue.h"
 #include "job.h"
 #include "log.h"
+#include "scheduler.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define CONN_MAX_QUEUED (1024 * 1024) /* a client this far behind is dropped */
@@ -42,7 +46,7 @@ static void conn_close(struct conn *c)
 	struct daemon *d = c->d;
 	struct conn **pp;
 
-	job_forget_client(d, c);
+	batch_forget_client(d, c);
 	daemon_unwatch(d, &c->w);
 	close(c->w.fd);
 	for (pp = &d->conns; *pp && *pp != c; pp = &(*pp)->next)
@@ -187,8 +191,35 @@ static int choose_name(struct daemon *d, struct issue_req *req, char *err, size_
 	return 0;
 }
 
+/* The ARI ID of lineage NAME's current certificate, or NULL. */
+static char *current_ari_id(struct daemon *d, const char *name)
+{
+	const struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
+
+	return e && e->have_cert && e->cert.ari_id[0] ? strdup(e->cert.ari_id) : NULL;
+}
+
+/* A batch of one job for CLIENT; it answers when the job and its hooks
+ * are done. REQ is moved. */
+static void submit_one(struct daemon *d, struct conn *c, const struct batch_opts *o,
+		       struct issue_req *req)
+{
+	struct batch *b = batch_new(d, c, o);
+	int r = b ? batch_add(d, b, req) : -ENOMEM;
+
+	if (r < 0) {
+		if (b)
+			batch_abandon(d, b);
+		issue_req_clear(req);
+		reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+		return;
+	}
+	batch_start(d, b);
+}
+
 static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *args)
 {
+	struct batch_opts o = { .kind = BATCH_CERTONLY };
 	struct issue_req req;
 	char err[512];
 	int r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
@@ -202,11 +233,134 @@ static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *a
 		reply_error(c, r, "%s", err);
 		return;
 	}
-	r = job_submit(d, &req, c);
-	if (r < 0) {
+	req.replaces = current_ari_id(d, req.name);
+	o.dry_run = req.dry_run;
+	submit_one(d, c, &o, &req);
+}
+
+static bool arg_bool(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(args, key, &v) && json_object_get_boolean(v);
+}
+
+static void set_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+}
+
+/* Start renewing E in B. 0 or an error. */
+static int renew_job(struct daemon *d, struct batch *b, const struct lineage_entry *e,
+		     bool dry_run)
+{
+	struct issue_req req;
+	int r = issue_req_from_renewal(&e->conf, &req);
+
+	if (r < 0)
+		return r;
+	req.replaces = current_ari_id(d, e->name);
+	req.dry_run = dry_run;
+	r = batch_add(d, b, &req);
+	if (r < 0)
 		issue_req_clear(&req);
-		reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	return r;
+}
+
+/* What `renew` does with E: a job in B, or a note why not. */
+static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
+		      bool dry_run, time_t now)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
+	const char *list = "failed";
+	int r;
+
+	set_str(o, "name", e->name);
+	set_str(o, "fullchain_path", path);
+	free(path);
+	if (!e->have_conf || !e->have_cert) {
+		set_str(o, "code", "corrupt");
+		set_str(o, "message", e->problem);
+	} else if (job_busy(d, e->name)) {
+		list = "skipped";
+		set_str(o, "reason", "a renewal of it is already running");
+	} else if (e->conf.state.retry_after > now) {
+		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
+		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
+					   "(Retry-After); acmed retries then on its own", when);
+		set_str(o, "code", "rate-limited");
+		set_str(o, "message", msg);
+	} else if (!force && !dry_run && !sched_due(d, e, now)) {
+		list = "not_due";
+		json_object_object_add(o, "not_after", json_object_new_int64(e->cert.not_after));
+		json_object_object_add(o, "next_renewal", json_object_new_int64(sched_renew_at(d, e)));
+	} else if ((r = renew_job(d, b, e, dry_run)) < 0) {
+		set_str(o, "code", acmed_errname(r));
+		set_str(o, "message", acmed_strerror(r));
+	} else {
+		json_object_put(o);
+		return;
 	}
+	batch_note(b, list, o);
+}
+
+/* certbot: renew [--cert-name NAME]... [--force-renewal] [--dry-run]
+ * [--pre-hook C] [--post-hook C] [--deploy-hook C] [--no-directory-hooks].
+ * A dry run goes through every selected lineage, due or not, as certbot's. */
+static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	static const char *const keys[HOOK__MAX][2] = {
+		[HOOK_PRE] = { "pre_hook", "--pre-hook" },
+		[HOOK_DEPLOY] = { "deploy_hook", "--deploy-hook" },
+		[HOOK_POST] = { "post_hook", "--post-hook" },
+	};
+	struct json_object *names = NULL;
+	char *hooks[HOOK__MAX] = { 0 }, err[512];
+	struct batch_opts o = {
+		.kind = BATCH_RENEW,
+		.dry_run = arg_bool(args, "dry_run"),
+		.directory_hooks = d->cfg.directory_hooks && !arg_bool(args, "no_directory_hooks"),
+	};
+	struct batch *b = NULL;
+	time_t now = time(NULL);
+	int r = 0;
+
+	if (json_object_object_get_ex(args, "cert_names", &names) &&
+	    !json_object_is_type(names, json_type_array))
+		names = NULL;
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (!index_get(&d->index, n)) {
+			reply_error(c, -ENOENT, "no certificate named '%s'; 'acmectl certificates' "
+						"lists them", n ? n : "");
+			return;
+		}
+	}
+	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
+		r = issue_parse_hook(args, keys[k][0], keys[k][1], &hooks[k], err, sizeof(err));
+	for (int k = 0; k < HOOK__MAX; k++)
+		o.hooks[k] = hooks[k];
+	if (r == 0 && !(b = batch_new(d, c, &o)))
+		r = -ENOMEM;
+	for (int k = 0; k < HOOK__MAX; k++)
+		free(hooks[k]);
+	if (r < 0) {
+		reply_error(c, r, "%s", r == -ENOMEM ? acmed_strerror(r) : err);
+		return;
+	}
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+		bool picked = !names;
+
+		for (size_t k = 0; names && k < json_object_array_length(names); k++)
+			picked |= streq(e->name, json_object_get_string(
+							 json_object_array_get_idx(names, k)));
+		if (picked)
+			renew_one(d, b, e, arg_bool(args, "force_renewal"), o.dry_run, now);
+	}
+	batch_start(d, b);
 }
 
 static const char *arg_str(struct json_object *args, const char *key)
@@ -228,8 +382,8 @@ static bool entry_has_domains(const struct lineage_entry *e, struct json_object 
 
 		if (!d || ident_normalize(d, norm, why, sizeof(why)) < 0)
 			return false;
-		for (size_t i = 0; i < e->ndomains; i++)
-			found |= streq(e->domains[i], norm);
+		for (size_t i = 0; i < e->conf.ndomains; i++)
+			found |= streq(e->conf.domains[i], norm);
 		if (!found)
 			return false;
 	}
@@ -247,11 +401,12 @@ static void cmd_certificates(struct daemon *d, struct conn *c, struct json_objec
 	    !json_object_is_type(domains, json_type_array))
 		domains = NULL;
 	for (size_t i = 0; i < d->index.n; i++) {
-		const struct lineage_entry *e = &d->index.v[i];
+		struct lineage_entry *e = &d->index.v[i];
 
 		if ((name && !streq(e->name, name)) || !entry_has_domains(e, domains))
 			continue;
-		json_object_array_add(list, index_entry_json(e, d->store, now, job_busy(d, e->name)));
+		json_object_array_add(list, index_entry_json(e, d->store, now, job_busy(d, e->name),
+							     sched_renew_at(d, e)));
 	}
 	json_object_object_add(data, "certificates", list);
 	reply_data(c, data);
@@ -270,11 +425,15 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 	json_object_object_add(data, "jobs_running", json_object_new_int((int)d->running));
 	json_object_object_add(data, "jobs_queued",
 			       json_object_new_int((int)(job_count(d) - d->running)));
+	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
+	if (sched_next_wake(d) > time(NULL))
+		json_object_object_add(data, "next_wakeup", json_object_new_int64(sched_next_wake(d)));
 	reply_data(c, data);
 }
 
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = cmd_certonly,
+	[CMD_RENEW] = cmd_renew,
 	[CMD_CERTIFICATES] = cmd_certificates,
 	[CMD_STATUS] = cmd_status,
 };

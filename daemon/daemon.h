@@ -22,6 +22,18 @@ struct watch {
 
 struct conn;
 struct job;
+struct batch;
+struct hook_run;
+struct ca_state;
+
+/* The scheduler's state (sched.c). */
+struct sched_state {
+	struct watch timer_w;  /* CLOCK_BOOTTIME timerfd: the next wake-up */
+	struct watch clock_w;  /* CLOCK_REALTIME timerfd that fires when the clock is set */
+	struct ca_state *cas;  /* what we know of each CA in use */
+	time_t next_wake;      /* wall clock, 0 if disarmed */
+	bool oneshot_started;  /* --oneshot: the one batch has been started */
+};
 
 struct daemon {
 	struct acmed_config cfg;
@@ -34,6 +46,12 @@ struct daemon {
 	struct job *jobs; /* running and queued, in submission order */
 	unsigned running;
 	int next_job_id;
+	struct batch *batches;  /* batches not finished yet */
+	int next_batch_id;
+	struct hook_run *hooks; /* hook queue; the first one runs */
+	struct sched_state sched;
+	bool oneshot;  /* --oneshot: one renewal pass, then exit */
+	int exit_code; /* main()'s exit status when QUIT is set */
 	bool quit;
 	time_t started;
 };

@@ -6,16 +6,23 @@
 #include "index.h"
 #include "log.h"
 #include "renewal.h"
+#include "timefmt.h"
 #include "util.h"
+
+static void sched_clear(struct entry_sched *s)
+{
+	free(s->ari_explanation);
+	free(s->ari_error);
+	memset(s, 0, sizeof(*s));
+}
 
 static void entry_clear(struct lineage_entry *e)
 {
 	free(e->name);
-	strv_free(e->domains, e->ndomains);
-	free(e->server);
-	free(e->authenticator);
+	renewal_clear(&e->conf);
 	cert_info_clear(&e->cert);
 	free(e->problem);
+	sched_clear(&e->sched);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -29,7 +36,6 @@ void index_clear(struct cert_index *ix)
 
 static int entry_load(struct lineage_entry *e, struct store *s, const char *name)
 {
-	struct renewal r;
 	struct version_pems v = { 0 };
 	char err[512];
 
@@ -37,20 +43,12 @@ static int entry_load(struct lineage_entry *e, struct store *s, const char *name
 	e->name = strdup(name);
 	if (!e->name)
 		return -ENOMEM;
-	if (store_renewal_load(s, name, &r, err, sizeof(err)) < 0) {
+	if (store_renewal_load(s, name, &e->conf, err, sizeof(err)) < 0) {
 		e->problem = strdup(err);
 		log_warning("%s", err);
 		return 0;
 	}
-	e->domains = r.domains;
-	e->ndomains = r.ndomains;
-	r.domains = NULL;
-	r.ndomains = 0;
-	e->server = r.server;
-	r.server = NULL;
-	e->authenticator = r.authn.name;
-	r.authn.name = NULL;
-	renewal_clear(&r);
+	e->have_conf = true;
 	if (store_live_version(s, name, &e->version) == 0 &&
 	    store_read_version(s, name, e->version, &v) == 0 &&
 	    crypto_cert_info(v.cert, strlen(v.cert), &e->cert) == 0)
@@ -97,14 +95,27 @@ int index_refresh(struct cert_index *ix, struct store *s, const char *name)
 	int r;
 
 	for (size_t i = 0; i < ix->n; i++) {
-		if (streq(ix->v[i].name, name)) {
-			r = entry_load(&e, s, name);
-			if (r < 0)
-				return r;
-			entry_clear(&ix->v[i]);
-			ix->v[i] = e;
+		struct lineage_entry *old = &ix->v[i];
+
+		if (!streq(old->name, name))
+			continue;
+		if (!store_exists(s, name)) {
+			entry_clear(old);
+			memmove(old, old + 1, (ix->n - i - 1) * sizeof(*old));
+			ix->n--;
 			return 0;
 		}
+		r = entry_load(&e, s, name);
+		if (r < 0)
+			return r;
+		/* Same certificate: what the scheduler learnt still holds. */
+		if (e.have_cert && old->have_cert && streq(e.cert.serial, old->cert.serial)) {
+			e.sched = old->sched;
+			memset(&old->sched, 0, sizeof(old->sched));
+		}
+		entry_clear(old);
+		*old = e;
+		return 0;
 	}
 	if (!store_exists(s, name))
 		return 0;
@@ -120,7 +131,7 @@ int index_refresh(struct cert_index *ix, struct store *s, const char *name)
 	return 0;
 }
 
-const struct lineage_entry *index_get(const struct cert_index *ix, const char *name)
+struct lineage_entry *index_get(const struct cert_index *ix, const char *name)
 {
 	for (size_t i = 0; i < ix->n; i++)
 		if (streq(ix->v[i].name, name))
@@ -140,10 +151,10 @@ const char *index_find_by_domains(const struct cert_index *ix, char *const *doma
 {
 	for (size_t i = 0; i < ix->n; i++) {
 		const struct lineage_entry *e = &ix->v[i];
-		bool same = e->ndomains == n;
+		bool same = e->have_conf && e->conf.ndomains == n;
 
 		for (size_t k = 0; same && k < n; k++)
-			same = contains(e->domains, e->ndomains, domains[k]);
+			same = contains(e->conf.domains, e->conf.ndomains, domains[k]);
 		if (same)
 			return e->name;
 	}
@@ -159,22 +170,59 @@ static void add_path(struct json_object *o, const struct store *s, const char *n
 	free(p);
 }
 
+static void add_str(struct json_object *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void add_time(struct json_object *o, const char *key, time_t t)
+{
+	if (t > 0)
+		json_object_object_add(o, key, json_object_new_int64(t));
+}
+
+/* The last failures, if any: "failures", "last_attempt", "last_error"... */
+static void add_state(struct json_object *o, const struct renewal_state *st)
+{
+	json_object_object_add(o, "failures", json_object_new_int(st->failures));
+	add_time(o, "last_attempt", st->last_attempt);
+	add_str(o, "last_error", st->last_error);
+	if (st->failures > 0)
+		add_time(o, "next_attempt", st->next_attempt);
+	add_time(o, "retry_after", st->retry_after);
+}
+
+static struct json_object *ari_json(const struct entry_sched *sc)
+{
+	struct json_object *a = json_object_new_object();
+
+	add_time(a, "window_start", sc->ari_start);
+	add_time(a, "window_end", sc->ari_end);
+	add_time(a, "renew_at", sc->ari_pick);
+	add_time(a, "next_check", sc->ari_next_check);
+	add_str(a, "explanation", sc->ari_explanation);
+	add_str(a, "error", sc->ari_error);
+	return a;
+}
+
 struct json_object *index_entry_json(const struct lineage_entry *e, const struct store *s,
-				     time_t now, bool running)
+				     time_t now, bool running, time_t next_renewal)
 {
 	struct json_object *o = json_object_new_object(), *doms = json_object_new_array();
 
 	json_object_object_add(o, "name", json_object_new_string(e->name));
-	for (size_t i = 0; i < e->ndomains; i++)
-		json_object_array_add(doms, json_object_new_string(e->domains[i]));
+	for (size_t i = 0; i < e->conf.ndomains; i++)
+		json_object_array_add(doms, json_object_new_string(e->conf.domains[i]));
 	json_object_object_add(o, "domains", doms);
-	if (e->server)
-		json_object_object_add(o, "server", json_object_new_string(e->server));
-	if (e->authenticator)
-		json_object_object_add(o, "authenticator", json_object_new_string(e->authenticator));
+	add_str(o, "server", e->conf.server);
+	add_str(o, "authenticator", e->conf.authn.name);
 	json_object_object_add(o, "job_running", json_object_new_boolean(running));
-	if (e->problem)
-		json_object_object_add(o, "problem", json_object_new_string(e->problem));
+	add_str(o, "problem", e->problem);
+	if (e->have_conf)
+		add_state(o, &e->conf.state);
+	if (e->sched.ari_valid || e->sched.ari_error)
+		json_object_object_add(o, "ari", ari_json(&e->sched));
 	if (!e->have_cert)
 		return o;
 	json_object_object_add(o, "version", json_object_new_int(e->version));
@@ -183,10 +231,7 @@ struct json_object *index_entry_json(const struct lineage_entry *e, const struct
 	json_object_object_add(o, "not_before", json_object_new_int64(e->cert.not_before));
 	json_object_object_add(o, "not_after", json_object_new_int64(e->cert.not_after));
 	json_object_object_add(o, "valid", json_object_new_boolean(e->cert.not_after > now));
-	json_object_object_add(o, "next_renewal",
-			       json_object_new_int64(renewal_due(e->cert.not_before,
-								 e->cert.not_after,
-								 RENEW_BEFORE_DEFAULT)));
+	add_time(o, "next_renewal", next_renewal);
 	add_path(o, s, e->name, "cert_path", "cert.pem");
 	add_path(o, s, e->name, "chain_path", "chain.pem");
 	add_path(o, s, e->name, "fullchain_path", "fullchain.pem");

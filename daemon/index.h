@@ -1,5 +1,6 @@
 /* The daemon's in-memory index of lineages: `certificates` is answered from
- * here, not by re-reading every file; it is refreshed after each job. */
+ * here, not by re-reading every file, and the scheduler works from it. It is
+ * refreshed after each job. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,18 +10,31 @@
 #include <json-c/json.h>
 
 #include "crypto.h"
+#include "renewal.h"
 #include "store.h"
+
+/* What the scheduler keeps about a lineage in memory only. It lives as long
+ * as the certificate: a new version starts afresh. */
+struct entry_sched {
+	bool jitter_drawn;
+	long jitter;            /* random delay after the due time, seconds */
+	bool ari_valid;         /* the CA's suggested window is known */
+	time_t ari_start, ari_end;
+	time_t ari_pick;        /* the random moment in the window we chose */
+	time_t ari_next_check;  /* when to ask again; 0: as soon as the CA is known */
+	char *ari_explanation;  /* the CA's explanationURL, or NULL */
+	char *ari_error;        /* why the last answer was not used, or NULL */
+};
 
 struct lineage_entry {
 	char *name;
-	char **domains;
-	size_t ndomains;
-	char *server;
-	char *authenticator;
+	bool have_conf;      /* conf parsed; else PROBLEM says why */
+	struct renewal conf; /* renewal/NAME.conf */
 	bool have_cert;
 	struct cert_info cert;
 	int version;
 	char *problem; /* why the lineage could not be read, or NULL */
+	struct entry_sched sched;
 };
 
 struct cert_index {
@@ -29,12 +43,14 @@ struct cert_index {
 };
 
 int index_load(struct cert_index *ix, struct store *s);
-/* Re-read one lineage (adding it if new). */
+/* Re-read one lineage (adding it if new). The scheduler's memory is kept if
+ * the certificate is the same. */
 int index_refresh(struct cert_index *ix, struct store *s, const char *name);
 void index_clear(struct cert_index *ix);
-const struct lineage_entry *index_get(const struct cert_index *ix, const char *name);
+struct lineage_entry *index_get(const struct cert_index *ix, const char *name);
 /* The lineage whose domain set is exactly DOMAINS (any order), or NULL. */
 const char *index_find_by_domains(const struct cert_index *ix, char *const *domains, size_t n);
-/* The entry as JSON for `certificates`; RUNNING says a job works on it. */
+/* The entry as JSON for `certificates`: RUNNING says a job works on it,
+ * NEXT_RENEWAL is when the scheduler will renew it (0: not scheduled). */
 struct json_object *index_entry_json(const struct lineage_entry *e, const struct store *s,
-				     time_t now, bool running);
+				     time_t now, bool running, time_t next_renewal);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "store.h"
+#include "timefmt.h"
 #include "util.h"
 
 /* ---- request parsing (main process) ---- */
@@ -967,6 +968,25 @@ static const char *list_names(char *buf, size_t len, char *const *names, size_t 
 	return buf;
 }
 
+/* A failed renewal counts for the backoff: written here, before the
+ * worker exits, so an answer such as a Retry-After is kept even if the
+ * daemon stops before it reads the result. */
+static void record_failure(struct run *run, struct json_object *reply)
+{
+	struct renewal_state st;
+	char err[512], when[32];
+
+	if (store_renewal_record_failure(run->store, run->req->name, time(NULL), run->err,
+					 run->retry_after, &st, err, sizeof(err)) < 0) {
+		log_error("could not record the failure: %s", err);
+		return;
+	}
+	timefmt_format_rfc3339(st.next_attempt, when, sizeof(when));
+	log_warning("renewal failed (%d in a row); next attempt at %s", st.failures, when);
+	renewal_state_clear(&st);
+	json_object_object_add(reply, "failure_recorded", json_object_new_boolean(1));
+}
+
 struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
 			      int ev_fd)
 {
@@ -996,6 +1016,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		json_object_object_add(e, "message", json_object_new_string(run.err));
 		json_object_object_add(reply, "error", e);
 		log_error("%s", run.err);
+		if (req->renewal && !req->dry_run && run.store)
+			record_failure(&run, reply);
 	} else {
 		json_object_object_add(reply, "data", data);
 	}

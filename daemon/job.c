@@ -10,12 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ari.h"
+#include "batch.h"
 #include "ctlproto.h"
-#include "ctlsrv.h"
 #include "error.h"
 #include "job.h"
 #include "log.h"
+#include "scheduler.h"
 #include "util.h"
+
+enum job_kind { JOB_ISSUE, JOB_ARI };
 
 struct job {
 	struct job *next;
@@ -23,8 +27,12 @@ struct job {
 	struct watch pid_w;  /* pidfd: readable when the worker exits */
 	int id;
 	pid_t pid;
-	struct issue_req req;
-	struct conn *client;
+	enum job_kind kind;
+	struct issue_req req; /* JOB_ISSUE */
+	struct batch *batch;  /* JOB_ISSUE */
+	char *server;         /* JOB_ARI: the CA, and the certificates to ask about */
+	char **ari_names, **ari_ids;
+	size_t nari;
 	struct ctl_reader lines; /* reused as a plain byte buffer */
 	struct json_object *reply;
 	bool started, pipe_done, exited;
@@ -34,7 +42,7 @@ struct job {
 bool job_busy(const struct daemon *d, const char *name)
 {
 	for (const struct job *j = d->jobs; j; j = j->next)
-		if (streq(j->req.name, name))
+		if (j->kind == JOB_ISSUE && streq(j->req.name, name))
 			return true;
 	return false;
 }
@@ -42,7 +50,7 @@ bool job_busy(const struct daemon *d, const char *name)
 const char *job_name_for_domains(const struct daemon *d, char *const *domains, size_t n)
 {
 	for (const struct job *j = d->jobs; j; j = j->next) {
-		bool same = j->req.name && j->req.ndomains == n;
+		bool same = j->kind == JOB_ISSUE && j->req.name && j->req.ndomains == n;
 
 		for (size_t i = 0; same && i < n; i++) {
 			same = false;
@@ -64,16 +72,12 @@ unsigned job_count(const struct daemon *d)
 	return n;
 }
 
-void job_forget_client(struct daemon *d, struct conn *client)
-{
-	for (struct job *j = d->jobs; j; j = j->next)
-		if (j->client == client)
-			j->client = NULL;
-}
-
 static void job_free(struct job *j)
 {
 	issue_req_clear(&j->req);
+	free(j->server);
+	strv_free(j->ari_names, j->nari);
+	strv_free(j->ari_ids, j->nari);
 	ctl_reader_clear(&j->lines);
 	json_object_put(j->reply);
 	free(j);
@@ -98,10 +102,16 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 		ev_fd = 3;
 	}
 	close_range(4, ~0U, 0);
-	snprintf(tag, sizeof(tag), "job %d %s", j->id, j->req.name ? j->req.name : "(csr)");
+	if (j->kind == JOB_ARI)
+		snprintf(tag, sizeof(tag), "job %d ARI", j->id);
+	else
+		snprintf(tag, sizeof(tag), "job %d %s", j->id, j->req.name ? j->req.name : "(csr)");
 	log_set_tag(tag);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	reply = issue_run(&j->req, &d->cfg, ev_fd);
+	if (j->kind == JOB_ARI)
+		reply = ari_check_run(j->server, &d->cfg, j->ari_names, j->ari_ids, j->nari, ev_fd);
+	else
+		reply = issue_run(&j->req, &d->cfg, ev_fd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru);
 	log_info("worker done in %.3f s, peak memory %ld KiB",
@@ -116,9 +126,8 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 }
 
 static void job_finish(struct daemon *d, struct job *j);
-static void job_start_queued(struct daemon *d);
 
-static void handle_line(struct job *j, char *line)
+static void handle_line(struct daemon *d, struct job *j, char *line)
 {
 	struct json_object *o = json_tokener_parse(line), *ev, *reply;
 	const char *type;
@@ -131,9 +140,13 @@ static void handle_line(struct job *j, char *line)
 	if (streq(type, "result") && json_object_object_get_ex(o, "reply", &reply)) {
 		json_object_put(j->reply);
 		j->reply = json_object_get(reply);
-	} else if (streq(type, "progress") && j->client) {
+	} else if (streq(type, "progress") && j->kind == JOB_ISSUE) {
 		json_object_object_add(o, "job", json_object_new_int(j->id));
-		conn_send(j->client, o);
+		if (j->req.name)
+			json_object_object_add(o, "name", json_object_new_string(j->req.name));
+		batch_progress(d, j->batch, o);
+	} else if (streq(type, "ari") && j->kind == JOB_ARI) {
+		sched_ari_event(d, j->server, o);
 	}
 	json_object_put(o);
 }
@@ -152,7 +165,7 @@ static void on_pipe(struct daemon *d, struct watch *w, uint32_t events)
 			size_t len = (size_t)(nl - j->lines.buf);
 
 			*nl = '\0';
-			handle_line(j, (char *)j->lines.buf);
+			handle_line(d, j, (char *)j->lines.buf);
 			memmove(j->lines.buf, nl + 1, j->lines.len - len - 1);
 			j->lines.len -= len + 1;
 		}
@@ -208,14 +221,16 @@ static void job_finish(struct daemon *d, struct job *j)
 	log_info("job %d finished: %s", j->id,
 		 json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (j->req.name && index_refresh(&d->index, d->store, j->req.name) < 0)
-		log_warning("could not refresh the index for %s", j->req.name);
-	if (j->client)
-		conn_finish(j->client, j->reply);
+	/* Out of the list first: the lineage is free again for what the
+	 * result sets off (deploy hooks, the next batch, a reschedule). */
 	for (pp = &d->jobs; *pp != j; pp = &(*pp)->next)
 		;
 	*pp = j->next;
 	d->running--;
+	if (j->kind == JOB_ARI)
+		sched_ari_done(d, j->server, j->reply);
+	else
+		batch_job_done(d, j->batch, j->req.name, j->reply);
 	job_free(j);
 	job_start_queued(d);
 }
@@ -252,15 +267,19 @@ static int job_start(struct daemon *d, struct job *j)
 		return -errno;
 	}
 	d->running++;
-	log_info("job %d started (worker %d) for %s", j->id, (int)pid,
-		 j->req.name ? j->req.name : "a CSR");
+	if (j->kind == JOB_ARI)
+		log_info("job %d started (worker %d): ARI check of %zu certificate(s) at %s", j->id,
+			 (int)pid, j->nari, j->server);
+	else
+		log_info("job %d started (worker %d) for %s", j->id, (int)pid,
+			 j->req.name ? j->req.name : "a CSR");
 	return 0;
 }
 
-static void job_start_queued(struct daemon *d)
+void job_start_queued(struct daemon *d)
 {
 	for (struct job *j = d->jobs; j; j = j->next) {
-		if (j->started)
+		if (j->started || (j->kind == JOB_ISSUE && !batch_released(j->batch)))
 			continue;
 		if (d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			return;
@@ -274,32 +293,47 @@ static void job_start_queued(struct daemon *d)
 	}
 }
 
-int job_submit(struct daemon *d, struct issue_req *req, struct conn *client)
+/* Append J to the queue. Jobs start from job_start_queued(). */
+static int job_queue(struct daemon *d, struct job *j)
 {
-	struct job *j = calloc(1, sizeof(*j)), **pp;
-	int id;
+	struct job **pp;
 
-	if (!j)
-		return -ENOMEM;
-	j->id = id = ++d->next_job_id;
-	j->req = *req;
-	memset(req, 0, sizeof(*req));
-	j->client = client;
+	j->id = ++d->next_job_id;
 	j->pipe_w.fd = j->pid_w.fd = -1;
 	for (pp = &d->jobs; *pp; pp = &(*pp)->next)
 		;
 	*pp = j;
-	if (d->running >= (unsigned)d->cfg.max_parallel_jobs && client) {
-		struct json_object *ev = json_object_new_object();
+	return j->id;
+}
 
-		json_object_object_add(ev, "event", json_object_new_string("progress"));
-		json_object_object_add(ev, "message",
-				       json_object_new_string("Waiting for a free job slot"));
-		conn_send(client, ev);
-		json_object_put(ev);
+int job_submit_issue(struct daemon *d, struct issue_req *req, struct batch *b)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->kind = JOB_ISSUE;
+	j->req = *req;
+	memset(req, 0, sizeof(*req));
+	j->batch = b;
+	return job_queue(d, j);
+}
+
+int job_submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j || !(j->server = strdup(server))) {
+		free(j);
+		strv_free(names, n);
+		strv_free(ids, n);
+		return -ENOMEM;
 	}
-	job_start_queued(d); /* may already have finished and freed J */
-	return id;
+	j->kind = JOB_ARI;
+	j->ari_names = names;
+	j->ari_ids = ids;
+	j->nari = n;
+	return job_queue(d, j);
 }
 
 void job_stop_all(struct daemon *d)

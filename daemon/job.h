@@ -1,6 +1,8 @@
-/* Jobs: each issuance runs in a forked worker process that reports progress
- * as JSON lines on a pipe (DESIGN.md, "Process model"). At most
- * max_parallel_jobs run at once; others wait in submission order. */
+/* Jobs: each issuance, renewal or ARI check runs in a forked worker process
+ * that reports progress as JSON lines on a pipe (DESIGN.md, "Process
+ * model"). At most max_parallel_jobs run at once; others wait in submission
+ * order. An issuance belongs to a batch and starts only once the batch's
+ * pre hooks are done. */
 #pragma once
 
 #include <stdbool.h>
@@ -8,13 +10,19 @@
 #include "daemon.h"
 #include "issue.h"
 
-struct conn;
+struct batch;
 
-/* Queue an issuance for REQ (moved into the job; REQ is left empty). CLIENT
- * receives the progress events and the final reply. Returns the job id. */
-int job_submit(struct daemon *d, struct issue_req *req, struct conn *client);
-/* CLIENT went away: its jobs go on, their events are dropped. */
-void job_forget_client(struct daemon *d, struct conn *client);
+/* Queue an issuance or renewal for REQ (moved into the job; REQ is left
+ * empty) as part of batch B, which receives its progress and its result.
+ * Returns the job id or -errno. */
+int job_submit_issue(struct daemon *d, struct issue_req *req, struct batch *b);
+/* Queue an ARI check against SERVER of the N certificates NAMES[i] with
+ * ARI certificate IDs IDS[i] (both arrays move into the job). Results go to
+ * sched_ari_event() and sched_ari_done(). Returns the job id or -errno. */
+int job_submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n);
+/* Start queued jobs while slots are free. May finish jobs (and batches)
+ * whose worker cannot be started. */
+void job_start_queued(struct daemon *d);
 /* True if a job (running or queued) works on lineage NAME. */
 bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);

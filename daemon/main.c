@@ -12,19 +12,23 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "batch.h"
 #include "build-config.h"
 #include "config.h"
 #include "ctlsrv.h"
 #include "daemon.h"
 #include "error.h"
+#include "hooks.h"
 #include "job.h"
 #include "log.h"
+#include "scheduler.h"
 #include "util.h"
 
 struct options {
 	const char *config;
 	const char *state_dir, *socket, *server, *ca_bundle, *log_level;
 	bool foreground;
+	bool oneshot;
 };
 
 static void usage(FILE *f)
@@ -38,6 +42,8 @@ static void usage(FILE *f)
 		"      --server URL      ACME directory URL of the CA\n"
 		"      --ca-bundle FILE  trust anchors for the CA's TLS certificate\n"
 		"  -f, --foreground      do not detach from the terminal\n"
+		"      --oneshot         renew what is due (running the hooks), then exit:\n"
+		"                        0 if nothing failed, 1 otherwise; no control socket\n"
 		"      --log-level LVL   error, warning, info (default) or debug\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n",
@@ -46,7 +52,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_STATE = 256, O_SOCKET, O_SERVER, O_CA, O_LOGLEVEL };
+	enum { O_STATE = 256, O_SOCKET, O_SERVER, O_CA, O_LOGLEVEL, O_ONESHOT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -54,6 +60,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "server", required_argument, NULL, O_SERVER },
 		{ "ca-bundle", required_argument, NULL, O_CA },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "oneshot", no_argument, NULL, O_ONESHOT },
 		{ "log-level", required_argument, NULL, O_LOGLEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -69,6 +76,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_SERVER: o->server = optarg; break;
 		case O_CA: o->ca_bundle = optarg; break;
 		case 'f': o->foreground = true; break;
+		case O_ONESHOT: o->oneshot = o->foreground = true; break;
 		case O_LOGLEVEL: o->log_level = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("acmed %s\n", ACMED_VERSION); exit(0);
@@ -219,19 +227,24 @@ static int detach(void)
 
 static int run_loop(struct daemon *d)
 {
-	struct epoll_event evs[32];
+	struct epoll_event ev;
 
+	/* One event per wait: a handler may free other watches (a hook's exit
+	 * frees its output pipe's watch, a finished job closes its client's
+	 * connection), and a second event already fetched for one of them would
+	 * point at freed memory. Events here are few; the extra syscalls cost
+	 * nothing measurable. */
 	while (!d->quit) {
-		int n = epoll_wait(d->epfd, evs, (int)ELEMENTSOF(evs), -1);
+		int n = epoll_wait(d->epfd, &ev, 1, -1);
 
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
-		for (int i = 0; i < n; i++) {
-			struct watch *w = evs[i].data.ptr;
+		if (n == 1) {
+			struct watch *w = ev.data.ptr;
 
-			w->on_event(d, w, evs[i].events);
+			w->on_event(d, w, ev.events);
 		}
 	}
 	return 0;
@@ -240,7 +253,13 @@ static int run_loop(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct options opts = { 0 };
-	struct daemon d = { .epfd = -1, .listen_w.fd = -1, .signal_w.fd = -1 };
+	struct daemon d = {
+		.epfd = -1,
+		.listen_w.fd = -1,
+		.signal_w.fd = -1,
+		.sched.timer_w.fd = -1,
+		.sched.clock_w.fd = -1,
+	};
 	char err[512] = "";
 	int r;
 
@@ -255,22 +274,32 @@ int main(int argc, char **argv)
 		log_error("event loop setup: %s", strerror(errno));
 		return 1;
 	}
+	d.oneshot = opts.oneshot;
 	r = load_state(&d);
-	if (r == 0 && (r = ctlsrv_open(&d, err, sizeof(err))) < 0)
+	if (r == 0 && !d.oneshot && (r = ctlsrv_open(&d, err, sizeof(err))) < 0)
 		log_error("%s", *err ? err : acmed_strerror(r));
+	if (r == 0 && (r = sched_init(&d)) < 0)
+		log_error("renewal timer setup: %s", strerror(-r));
 	if (r < 0)
 		goto out;
 	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && (r = detach()) < 0) {
 		log_error("cannot detach: %s", strerror(-r));
 		goto out;
 	}
-	log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
-		 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
+	if (d.oneshot)
+		log_info("acmed %s --oneshot: %zu certificates in %s", ACMED_VERSION, d.index.n,
+			 d.cfg.state_dir);
+	else
+		log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
+			 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
 	sd_notify(0, "READY=1");
 	r = run_loop(&d);
 	sd_notify(0, "STOPPING=1");
 	job_stop_all(&d);
+	batch_free_all(&d);
+	hooks_stop_all(&d);
 out:
+	sched_fini(&d);
 	ctlsrv_close(&d);
 	index_clear(&d.index);
 	store_close(d.store);
@@ -279,5 +308,5 @@ out:
 		close(d.signal_w.fd);
 	if (d.epfd >= 0)
 		close(d.epfd);
-	return r < 0 ? 1 : 0;
+	return r < 0 ? 1 : d.exit_code;
 }

@@ -247,7 +247,8 @@ TEST(cmd_table)
 	ASSERT_INT_EQ(ctl_cmd_lookup("certonly"), CMD_CERTONLY);
 	ASSERT_INT_EQ(ctl_cmd_lookup("certificates"), CMD_CERTIFICATES);
 	ASSERT_INT_EQ(ctl_cmd_lookup("status"), CMD_STATUS);
-	ASSERT_INT_EQ(ctl_cmd_lookup("renew"), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup("renew"), CMD_RENEW);
+	ASSERT_INT_EQ(ctl_cmd_lookup("revoke"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup("CERTONLY"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup("cert"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup(""), -1);
@@ -259,6 +260,8 @@ TEST(cmd_table)
 	}
 	ASSERT_TRUE(ctl_cmds[CMD_CERTONLY].flags & CMD_MUTATES);
 	ASSERT_TRUE(ctl_cmds[CMD_CERTONLY].flags & CMD_STREAMS);
+	ASSERT_TRUE(ctl_cmds[CMD_RENEW].flags & CMD_MUTATES);
+	ASSERT_TRUE(ctl_cmds[CMD_RENEW].flags & CMD_STREAMS);
 	ASSERT_INT_EQ(ctl_cmds[CMD_STATUS].flags & CMD_MUTATES, 0);
 	ASSERT_INT_EQ(ctl_cmds[CMD_CERTIFICATES].flags & CMD_MUTATES, 0);
 }

@@ -1,0 +1,232 @@
+/* acmectl renew: certbot's `renew`, run by the daemon. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "verbs.h"
+
+#define RULE "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: acmectl renew [--cert-name NAME]... [OPTIONS]\n\n"
+	      "Renew the certificates that are due (or those named) now, through the daemon.\n\n"
+	      "      --cert-name NAME       only this lineage (may be repeated)\n"
+	      "      --force-renewal        renew even if not due\n"
+	      "      --dry-run              order and check new certificates, save nothing, run no\n"
+	      "                             deploy hooks (pre and post hooks do run)\n"
+	      "      --pre-hook CMD         run once before the first renewal\n"
+	      "      --post-hook CMD        run once after the last renewal\n"
+	      "      --deploy-hook CMD      run after each renewed lineage ($RENEWED_LINEAGE,\n"
+	      "                             $RENEWED_DOMAINS)\n"
+	      "      --no-directory-hooks   skip the hooks in renewal-hooks/\n"
+	      "  -q, --quiet                no progress lines\n"
+	      "      --json                 the result as JSON\n"
+	      "\nExit status: 0 if no renewal or hook failed (also when nothing was due), 1 if any\n"
+	      "did, 2 for a usage error.\n",
+	      f);
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static long long_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : 0;
+}
+
+static struct json_object *list_of(struct json_object *data, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(data, key, &v) && json_object_is_type(v, json_type_array)
+		       ? v
+		       : NULL;
+}
+
+static size_t count_of(struct json_object *data, const char *key)
+{
+	struct json_object *l = list_of(data, key);
+
+	return l ? json_object_array_length(l) : 0;
+}
+
+/* "  PATH (TAG)" lines, certbot's layout; WHY adds the reason below. */
+static void print_list(struct json_object *data, const char *key, const char *tag, bool why)
+{
+	struct json_object *l = list_of(data, key);
+	char date[64];
+
+	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+		struct json_object *e = json_object_array_get_idx(l, i);
+		const char *path = str_of(e, "fullchain_path");
+
+		if (!path || !*path)
+			path = str_of(e, "name");
+		if (long_of(e, "not_after") && streq(key, "not_due")) {
+			format_time(long_of(e, "not_after"), date, sizeof(date));
+			printf("  %s expires on %.10s (%s)\n", path, date, tag);
+		} else {
+			printf("  %s (%s)\n", path, tag);
+		}
+		if (why && (str_of(e, "message") || str_of(e, "reason")))
+			printf("    %s\n", str_of(e, "message") ? str_of(e, "message")
+							 : str_of(e, "reason"));
+	}
+}
+
+static void print_hook_failures(struct json_object *data)
+{
+	struct json_object *l = list_of(data, "hooks");
+
+	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+		struct json_object *h = json_object_array_get_idx(l, i), *f;
+
+		if (!json_object_object_get_ex(h, "failed", &f) || !json_object_get_boolean(f))
+			continue;
+		printf("  %s hook%s%s: %s (%s)\n", str_of(h, "kind"), str_of(h, "name") ? " for " : "",
+		       str_of(h, "name") ? str_of(h, "name") : "", str_of(h, "command"),
+		       long_of(h, "signal") ? "killed" : "failed");
+	}
+}
+
+static void print_summary(struct json_object *data)
+{
+	bool dry = false;
+	struct json_object *v;
+	size_t renewed = count_of(data, "renewed"), failed = count_of(data, "failed");
+	long hook_failures = long_of(data, "hook_failures");
+
+	if (json_object_object_get_ex(data, "dry_run", &v))
+		dry = json_object_get_boolean(v);
+	printf("%s\n", RULE);
+	if (dry)
+		printf("** DRY RUN: simulating renewals; nothing is saved and no deploy hook runs\n");
+	if (count_of(data, "not_due")) {
+		printf("The following certificates are not due for renewal yet:\n");
+		print_list(data, "not_due", "skipped", false);
+	}
+	if (count_of(data, "skipped")) {
+		printf("The following certificates were skipped:\n");
+		print_list(data, "skipped", "skipped", true);
+	}
+	if (renewed + failed == 0) {
+		printf("No renewals were attempted.\n");
+	} else if (failed == 0) {
+		printf("Congratulations, all %srenewals succeeded:\n", dry ? "simulated " : "");
+		print_list(data, "renewed", "success", false);
+	} else if (renewed == 0) {
+		printf("All %srenewals failed. The following certificates could not be renewed:\n",
+		       dry ? "simulated " : "");
+		print_list(data, "failed", "failure", true);
+	} else {
+		printf("The following %srenewals succeeded:\n", dry ? "simulated " : "");
+		print_list(data, "renewed", "success", false);
+		printf("\nThe following %srenewals failed:\n", dry ? "simulated " : "");
+		print_list(data, "failed", "failure", true);
+	}
+	if (hook_failures) {
+		printf("\nThe following hooks failed (see the daemon's log for their output):\n");
+		print_hook_failures(data);
+	}
+	printf("%s\n", RULE);
+	if (failed || hook_failures)
+		printf("%zu renew failure(s), %ld hook failure(s)\n", failed, hook_failures);
+}
+
+static int parse(int argc, char **argv, struct json_object *args)
+{
+	enum { O_NAME = 256, O_FORCE, O_DRY, O_PRE, O_POST, O_DEPLOY, O_NODIR, O_JSON, O_IGNORED };
+	static const struct option longopts[] = {
+		{ "cert-name", required_argument, NULL, O_NAME },
+		{ "force-renewal", no_argument, NULL, O_FORCE },
+		{ "renew-by-default", no_argument, NULL, O_FORCE },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "pre-hook", required_argument, NULL, O_PRE },
+		{ "post-hook", required_argument, NULL, O_POST },
+		{ "deploy-hook", required_argument, NULL, O_DEPLOY },
+		{ "renew-hook", required_argument, NULL, O_DEPLOY },
+		{ "no-directory-hooks", no_argument, NULL, O_NODIR },
+		{ "non-interactive", no_argument, NULL, O_IGNORED },
+		{ "noninteractive", no_argument, NULL, O_IGNORED },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct json_object *names = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "nqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_NAME:
+			if (!names) {
+				names = json_object_new_array();
+				json_object_object_add(args, "cert_names", names);
+			}
+			json_object_array_add(names, json_object_new_string(optarg));
+			break;
+		case O_FORCE:
+			json_object_object_add(args, "force_renewal", json_object_new_boolean(1));
+			break;
+		case O_DRY: json_object_object_add(args, "dry_run", json_object_new_boolean(1)); break;
+		case O_PRE: json_object_object_add(args, "pre_hook", json_object_new_string(optarg)); break;
+		case O_POST:
+			json_object_object_add(args, "post_hook", json_object_new_string(optarg));
+			break;
+		case O_DEPLOY:
+			json_object_object_add(args, "deploy_hook", json_object_new_string(optarg));
+			break;
+		case O_NODIR:
+			json_object_object_add(args, "no_directory_hooks", json_object_new_boolean(1));
+			break;
+		case 'n': case 'q': case O_JSON: case O_IGNORED: break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'acmectl renew --help'.\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "acmectl renew: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int verb_renew(const struct client *cl, int argc, char **argv)
+{
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	struct client quiet = *cl;
+	int ret;
+
+	quiet.show_names = true;
+	for (int i = 1; i < argc; i++)
+		if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
+			quiet.quiet = true;
+	if (parse(argc, argv, args) < 0) {
+		json_object_put(args);
+		return EXIT_USAGE;
+	}
+	ret = client_request(&quiet, "renew", args, &reply, &data);
+	json_object_put(args);
+	if (ret == EXIT_OK) {
+		if (cl->json)
+			client_print_json(data);
+		else
+			print_summary(data);
+		if (count_of(data, "failed") || long_of(data, "hook_failures"))
+			ret = EXIT_FAILED;
+	}
+	json_object_put(reply);
+	return ret;
+}
