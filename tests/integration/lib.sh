@@ -34,6 +34,9 @@
 #   PEBBLE_ROOT                Pebble's issuing root (after pebble_root)
 #   HTTP01_PORT, TLSALPN_PORT  where Pebble sends http-01 / tls-alpn-01 checks
 #   ACMED_SOCKET               acmed's control socket (after start_acmed)
+#   ACMED_SERVER               the directory acmed uses (default PEBBLE_DIR_URL;
+#                              start_ca_proxy points it at the proxy)
+#   CA_PROXY_CONFIG, CA_PROXY_LOG  the test proxy's config and request log
 #   OUT                        output of the last assert_exit command
 
 set -euo pipefail
@@ -507,6 +510,40 @@ pebble_root() {
 		fail "cannot fetch $PEBBLE_MGMT/roots/0"
 }
 
+# ---------------------------------------------------------------- the proxy
+
+# start_ca_proxy: tests/integration/ca-proxy.py on a free port in front of
+# Pebble (which must be running), with an empty config: it forwards
+# everything until proxy_config says otherwise. Points ACMED_SERVER at it.
+start_ca_proxy() {
+	local port
+	port=$(free_port)
+	CA_PROXY_CONFIG=$T/proxy.json
+	CA_PROXY_LOG=$T/proxy.log
+	ACMED_SERVER=https://127.0.0.1:$port/dir
+	export CA_PROXY_CONFIG CA_PROXY_LOG ACMED_SERVER
+	echo '{}' >"$CA_PROXY_CONFIG"
+	: >"$CA_PROXY_LOG"
+	say "starting the test proxy on 127.0.0.1:$port in front of Pebble"
+	spawn ca-proxy "$T/ca-proxy.err" "$PYTHON" "$REPO_DIR/tests/integration/ca-proxy.py" \
+		"$port" "$PEBBLE_DIR_URL" "$T/tls/pebble.pem" "$T/tls/pebble.key" \
+		"$PEBBLE_CA_BUNDLE" "$CA_PROXY_CONFIG" "$CA_PROXY_LOG"
+	wait_for ca-proxy "$SPAWNED_PID" curl -sf --cacert "$PEBBLE_CA_BUNDLE" "$ACMED_SERVER"
+}
+
+# proxy_config JSON: replace the proxy's config (atomically; it re-reads it
+# on the next request).
+proxy_config() {
+	printf '%s\n' "$1" >"$CA_PROXY_CONFIG.tmp"
+	mv "$CA_PROXY_CONFIG.tmp" "$CA_PROXY_CONFIG"
+}
+
+# proxy_requests [JQ-FILTER]: the proxy's log lines (JSON) matching the jq
+# select() filter, e.g. proxy_requests '.path | test("new-order")'.
+proxy_requests() {
+	jq -c "select(${1:-true})" "$CA_PROXY_LOG"
+}
+
 # ---------------------------------------------------------------- nginx
 
 # start_nginx WEBROOT: nginx serving WEBROOT on 127.0.0.1:$HTTP01_PORT, for
@@ -548,6 +585,109 @@ start_nginx() {
 	wait_for nginx "$SPAWNED_PID" curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/"
 }
 
+# nginx_tls_reload_cmd: the command that makes the nginx of start_nginx_tls
+# re-read its certificate (what a deploy hook runs).
+nginx_tls_reload_cmd() {
+	local d=$T/nginx-tls
+	printf '/usr/sbin/nginx -p %s -c %s -e %s -s reload\n' "$d" "$d/nginx.conf" "$d/error.log"
+}
+
+# start_nginx_tls CERT KEY: nginx serving HTTPS on 127.0.0.1:$NGINX_TLS_PORT
+# with CERT (a full chain) and KEY, as a site would serve acmed's live/
+# files; tls_serial reads the serial it presents. Unlike start_nginx it runs
+# a master process, as in production: a reload (SIGHUP) makes the master
+# read the certificate again and start new workers.
+start_nginx_tls() {
+	local cert=$1 key=$2 d=$T/nginx-tls user=""
+	[[ -x /usr/sbin/nginx ]] || skip "/usr/sbin/nginx is not installed"
+	NGINX_TLS_PORT=$(free_port)
+	mkdir -p "$d"
+	((EUID == 0)) && user="user root;"
+	cat >"$d/nginx.conf" <<-EOF
+		daemon off;
+		master_process on;
+		worker_processes 1;
+		$user
+		pid $d/nginx.pid;
+		error_log $d/error.log info;
+		events { worker_connections 64; }
+		http {
+		    access_log off;
+		    client_body_temp_path $d/client_body;
+		    proxy_temp_path $d/proxy;
+		    fastcgi_temp_path $d/fastcgi;
+		    uwsgi_temp_path $d/uwsgi;
+		    scgi_temp_path $d/scgi;
+		    server {
+		        listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+		        ssl_certificate $cert;
+		        ssl_certificate_key $key;
+		        return 200 "ok\\n";
+		    }
+		}
+	EOF
+	export NGINX_TLS_PORT
+	say "starting nginx with TLS on 127.0.0.1:$NGINX_TLS_PORT"
+	spawn nginx-tls "$d/error.log" /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+	wait_for nginx-tls "$SPAWNED_PID" tls_serial
+}
+
+# tls_serial: the serial (lower-case hex, as `acmectl certificates` shows
+# it) of the certificate nginx presents on $NGINX_TLS_PORT.
+tls_serial() {
+	local s
+	s=$(openssl s_client -connect "127.0.0.1:$NGINX_TLS_PORT" </dev/null 2>/dev/null |
+		openssl x509 -noout -serial 2>/dev/null) || return 1
+	s=${s#serial=}
+	s=$(tr 'A-F' 'a-f' <<<"$s")
+	while [[ ${s:0:1} == 0 && ${#s} -gt 1 ]]; do s=${s:1}; done
+	printf '%s\n' "$s"
+	[[ -n $s ]]
+}
+
+# cert_serial FILE: the serial of a PEM certificate, in the same form.
+cert_serial() {
+	local s
+	s=$(openssl x509 -in "$1" -noout -serial) || return 1
+	s=${s#serial=}
+	s=$(tr 'A-F' 'a-f' <<<"$s")
+	while [[ ${s:0:1} == 0 && ${#s} -gt 1 ]]; do s=${s:1}; done
+	printf '%s\n' "$s"
+}
+
+# live_version NAME: the version live/NAME/cert.pem points at.
+live_version() {
+	local t
+	t=$(readlink "$T/state/live/$1/cert.pem") || return 1
+	t=${t##*/cert}
+	printf '%s\n' "${t%.pem}"
+}
+
+# live_at_least NAME N: live/NAME points at version N or later.
+live_at_least() {
+	local v
+	v=$(live_version "$1") && ((v >= $2))
+}
+
+# serial_is EXPECTED: nginx presents the certificate with this serial.
+serial_is() {
+	[[ $(tls_serial) == "$1" ]]
+}
+
+# wait_until SECONDS DESC CMD [ARGS...]: poll CMD every 0.1 s; fail after
+# SECONDS. For things that take longer than a service's start-up.
+wait_until() {
+	local secs=$1 desc=$2 now deadline
+	shift 2
+	now=${EPOCHREALTIME//[.,]/}
+	deadline=$((now + secs * 1000000))
+	until "$@" >/dev/null 2>&1; do
+		now=${EPOCHREALTIME//[.,]/}
+		((now < deadline)) || fail "$desc: not within ${secs}s"
+		sleep 0.1
+	done
+}
+
 # ---------------------------------------------------------------- acmed
 
 # start_acmed [ARGS...]: run acmed in the foreground (backgrounded by us)
@@ -565,7 +705,7 @@ start_acmed() {
 	say "starting acmed with state in $T/state"
 	spawn acmed "$T/acmed.log" "$ACMED" --foreground --log-level debug \
 		--config "$T/acmed.conf" --state-dir "$T/state" \
-		--socket "$ACMED_SOCKET" --server "$PEBBLE_DIR_URL" \
+		--socket "$ACMED_SOCKET" --server "${ACMED_SERVER:-$PEBBLE_DIR_URL}" \
 		--ca-bundle "$PEBBLE_CA_BUNDLE" "$@"
 	ACMED_PID=$SPAWNED_PID
 	wait_for acmed "$ACMED_PID" _acmed_ready

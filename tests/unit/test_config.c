@@ -60,6 +60,51 @@ TEST(defaults)
 	ASSERT_INT_EQ(c->cfg.key.curve, 256);
 	ASSERT_TRUE(c->cfg.state_dir && c->cfg.state_dir[0] == '/');
 	ASSERT_TRUE(c->cfg.socket_path && c->cfg.socket_path[0] == '/');
+	ASSERT_INT_EQ(c->cfg.renew_before, 30 * 86400);
+	ASSERT_INT_EQ(c->cfg.renew_jitter, 3600);
+	ASSERT_INT_EQ(c->cfg.hook_timeout, 300);
+	ASSERT_TRUE(c->cfg.directory_hooks);
+	ASSERT_TRUE(!c->cfg.pre_hook && !c->cfg.post_hook && !c->cfg.deploy_hook && !c->cfg.profile);
+	ctx_free(c);
+}
+
+TEST(renewal_settings)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(load(c, "renew_before_expiry = \"20d\";\n"
+			      "renew_jitter = 0;\n"
+			      "hook_timeout = \"2m\";\n"
+			      "pre_hook = \"systemctl stop nginx\";\n"
+			      "deploy_hook = \"systemctl reload nginx\";\n"
+			      "post_hook = \"systemctl start nginx\";\n"
+			      "directory_hooks = false;\n"
+			      "profile = \"tlsserver\";\n"), 0);
+	ASSERT_INT_EQ(c->cfg.renew_before, 20 * 86400);
+	ASSERT_INT_EQ(c->cfg.renew_jitter, 0);
+	ASSERT_INT_EQ(c->cfg.hook_timeout, 120);
+	ASSERT_STR_EQ(c->cfg.pre_hook, "systemctl stop nginx");
+	ASSERT_STR_EQ(c->cfg.deploy_hook, "systemctl reload nginx");
+	ASSERT_STR_EQ(c->cfg.post_hook, "systemctl start nginx");
+	ASSERT_TRUE(!c->cfg.directory_hooks);
+	ASSERT_STR_EQ(c->cfg.profile, "tlsserver");
+	/* Seconds as a number, and certbot's "30 days". */
+	ASSERT_INT_EQ(load(c, "renew_before_expiry = 86400;\nrenew_jitter = \"90s\";\n"), 0);
+	ASSERT_INT_EQ(c->cfg.renew_before, 86400);
+	ASSERT_INT_EQ(c->cfg.renew_jitter, 90);
+	ASSERT_INT_EQ(load(c, "renew_before_expiry = \"30 days\";\n"), 0);
+	ASSERT_INT_EQ(c->cfg.renew_before, 30 * 86400);
+	ERROR("renew_before_expiry = \"soon\";\n", ":1: renew_before_expiry: must be a duration");
+	ERROR("\nrenew_before_expiry = \"30s\";\n",
+	      ":2: renew_before_expiry: must be between 1m and 365d");
+	ERROR("renew_jitter = \"2d\";\n", ":1: renew_jitter: must be between 0 and 1d");
+	ERROR("hook_timeout = 0;\n", ":1: hook_timeout: must be between 1s and 1d");
+	ERROR("hook_timeout = true;\n", ":1: hook_timeout: must be a duration");
+	ERROR("profile = \"a b\";\n", ":1: profile: 'a b' is not a profile name");
+	ERROR("profile = \"\";\n", ":1: profile: must not be empty");
+	ERROR("deploy_hook = 1;\n", ":1: deploy_hook: must be a string");
+	/* A refused file left the values as they were. */
+	ASSERT_INT_EQ(c->cfg.renew_before, 30 * 86400);
 	ctx_free(c);
 }
 

@@ -485,6 +485,52 @@ TEST(cert_info_rsa)
 	EVP_PKEY_free(k);
 }
 
+/* RFC 9773 section 4.1's example: AKI keyIdentifier
+ * 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4 and serial
+ * 0x87654321, whose DER content octets carry a leading zero. */
+TEST(cert_ari_id)
+{
+	static const unsigned char kid[] = { 0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40,
+					     0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0,
+					     0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4 };
+	EVP_PKEY *k = ec_key();
+	X509 *x = cert_make(k, "example.com", NULL, NULL, false, "DNS:example.com", 1, 90);
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	struct cert_info info;
+	char *pem;
+
+	/* Without an AKI there is no ID (ARI is then not asked). */
+	pem = cert_pem(x);
+	ASSERT_INT_EQ(crypto_cert_info(pem, strlen(pem), &info), 0);
+	ASSERT_STR_EQ(info.ari_id, "");
+	cert_info_clear(&info);
+	free(pem);
+
+	ASSERT_NONNULL(akid);
+	akid->keyid = ASN1_OCTET_STRING_new();
+	ASSERT_INT_EQ(ASN1_OCTET_STRING_set(akid->keyid, kid, sizeof(kid)), 1);
+	ASSERT_INT_EQ(X509_add1_ext_i2d(x, NID_authority_key_identifier, akid, 0, 0), 1);
+	ASSERT_INT_EQ(ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), 0x87654321), 1);
+	ASSERT_TRUE(X509_sign(x, k, EVP_sha256()) > 0);
+	pem = cert_pem(x);
+	ASSERT_INT_EQ(crypto_cert_info(pem, strlen(pem), &info), 0);
+	ASSERT_STR_EQ(info.ari_id, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+	cert_info_clear(&info);
+	free(pem);
+
+	/* A serial without the high bit set needs no leading zero. */
+	ASSERT_INT_EQ(ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), 0x12345678), 1);
+	ASSERT_TRUE(X509_sign(x, k, EVP_sha256()) > 0);
+	pem = cert_pem(x);
+	ASSERT_INT_EQ(crypto_cert_info(pem, strlen(pem), &info), 0);
+	ASSERT_STR_EQ(info.ari_id, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.EjRWeA");
+	cert_info_clear(&info);
+	free(pem);
+	AUTHORITY_KEYID_free(akid);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 TEST(key_matches_cert)
 {
 	EVP_PKEY *k = ec_key(), *other = ec_key();

@@ -32,7 +32,22 @@ static struct renewal full_renewal(void)
 	r.key = (struct key_spec){ KEY_ALG_RSA, 3072, 256 };
 	r.reuse_key = true;
 	r.preferred_chain = strdup("ISRG Root X1");
+	r.renew_before = 12 * 3600;
+	r.profile = strdup("shortlived");
+	r.pre_hook = strdup("systemctl stop nginx");
+	r.post_hook = strdup("systemctl start nginx");
+	r.deploy_hook = strdup("printf '%s\\n' \"$RENEWED_LINEAGE\" >> /var/log/renewed");
+	r.state.failures = 3;
+	r.state.last_attempt = 1795428000;
+	r.state.next_attempt = 1795428000 + 6000;
+	r.state.retry_after = 1795428000 + 3600;
+	r.state.last_error = strdup("creating the order failed: \"quoted\"\nand a newline");
 	return r;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return streq(a, b) || (!a && !b);
 }
 
 static void check_equal(const struct renewal *a, const struct renewal *b)
@@ -58,8 +73,17 @@ static void check_equal(const struct renewal *a, const struct renewal *b)
 	else
 		ASSERT_INT_EQ(a->key.curve, b->key.curve);
 	ASSERT_INT_EQ(a->reuse_key, b->reuse_key);
-	ASSERT_TRUE(streq(a->preferred_chain, b->preferred_chain) ||
-		    (!a->preferred_chain && !b->preferred_chain));
+	ASSERT_TRUE(same_str(a->preferred_chain, b->preferred_chain));
+	ASSERT_INT_EQ(a->renew_before, b->renew_before);
+	ASSERT_TRUE(same_str(a->profile, b->profile));
+	ASSERT_TRUE(same_str(a->pre_hook, b->pre_hook));
+	ASSERT_TRUE(same_str(a->post_hook, b->post_hook));
+	ASSERT_TRUE(same_str(a->deploy_hook, b->deploy_hook));
+	ASSERT_INT_EQ(a->state.failures, b->state.failures);
+	ASSERT_INT_EQ(a->state.last_attempt, b->state.last_attempt);
+	ASSERT_INT_EQ(a->state.next_attempt, b->state.next_attempt);
+	ASSERT_INT_EQ(a->state.retry_after, b->state.retry_after);
+	ASSERT_TRUE(same_str(a->state.last_error, b->state.last_error));
 }
 
 static void round_trip(const struct renewal *r)
@@ -99,6 +123,31 @@ TEST(round_trip_minimal_ec)
 	round_trip(&r);
 	r.key.curve = 256;
 	round_trip(&r);
+	/* No failures: no state group, and the optional settings absent. */
+	renewal_state_clear(&r.state);
+	r.renew_before = 0;
+	FREE_AND_NULL(r.profile);
+	FREE_AND_NULL(r.pre_hook);
+	round_trip(&r);
+	renewal_clear(&r);
+}
+
+TEST(format_is_readable)
+{
+	struct renewal r = full_renewal();
+	char *text = NULL;
+
+	ASSERT_INT_EQ(renewal_format(&r, &text), 0);
+	ASSERT_STR_CONTAINS(text, "renew_before_expiry = \"12h\";");
+	ASSERT_STR_CONTAINS(text, "profile = \"shortlived\";");
+	ASSERT_STR_CONTAINS(text, "failures = 3;");
+	ASSERT_STR_CONTAINS(text, "last_attempt = \"2026-11-23T10:00:00Z\";");
+	ASSERT_STR_CONTAINS(text, "retry_after = \"2026-11-23T11:00:00Z\";");
+	free(text);
+	renewal_state_clear(&r.state);
+	ASSERT_INT_EQ(renewal_format(&r, &text), 0);
+	ASSERT_TRUE(strstr(text, "state") == NULL);
+	free(text);
 	renewal_clear(&r);
 }
 
@@ -225,6 +274,45 @@ TEST(missing_settings)
 
 /* The key settings are checked together, but an error must still point at
  * the setting (and line) that is wrong, not at key_type on "line 0". */
+TEST(renewal_settings_errors)
+{
+	CHECK_ERROR(6, "renew_before_expiry = \"soon\";",
+		    FILE_NAME ":6: renew_before_expiry: must be a duration");
+	CHECK_ERROR(6, "renew_before_expiry = 0;",
+		    FILE_NAME ":6: renew_before_expiry: must be longer than zero");
+	CHECK_ERROR(6, "renew_before_expiry = true;", FILE_NAME ":6: renew_before_expiry:");
+	CHECK_ERROR(6, "deploy_hook = 5;", FILE_NAME ":6: deploy_hook: must be a string");
+	CHECK_ERROR(6, "profile = [ \"a\" ];", FILE_NAME ":6: profile: must be a string");
+	CHECK_ERROR(6, "state = 5;", FILE_NAME ":6: state: must be a group");
+	CHECK_ERROR(6, "state = { failures = -1; };", FILE_NAME ":6: state.failures:");
+	CHECK_ERROR(6, "state = { failures = \"2\"; };", FILE_NAME ":6: state.failures:");
+	CHECK_ERROR(6, "state = { next_attempt = \"tomorrow\"; };",
+		    FILE_NAME ":6: state.next_attempt: must be a UTC time");
+	CHECK_ERROR(6, "state = { retry_after = 1795428000; };", FILE_NAME ":6: state.retry_after:");
+}
+
+TEST(renew_before_forms)
+{
+	static const struct {
+		const char *line;
+		long secs;
+	} forms[] = {
+		{ "renew_before_expiry = \"30 days\";", 30 * DAY }, /* certbot's form */
+		{ "renew_before_expiry = \"12h\";", 12 * 3600 },
+		{ "renew_before_expiry = 90;", 90 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(forms); i++) {
+		char *text = text_with(6, forms[i].line), err[512] = "";
+		struct renewal r;
+
+		ASSERT_INT_EQ(renewal_parse(text, FILE_NAME, &r, err, sizeof(err)), 0);
+		ASSERT_INT_EQ(r.renew_before, forms[i].secs);
+		renewal_clear(&r);
+		free(text);
+	}
+}
+
 TEST(key_errors_name_their_setting)
 {
 	CHECK_ERROR(5, "elliptic_curve = \"secp521r1\";", FILE_NAME ":5: elliptic_curve:");
@@ -266,4 +354,107 @@ TEST(due)
 	/* Nonsense lifetimes do not crash or go back in time. */
 	ASSERT_INT_EQ(renewal_due(nb, nb, RENEW_BEFORE_DEFAULT), nb);
 	ASSERT_INT_EQ(renewal_due(nb, nb - DAY, RENEW_BEFORE_DEFAULT), nb - DAY);
+}
+
+/* The edges the issue names: 6, 45 and 90 days; expiry already past;
+ * renew_before longer than the whole lifetime. */
+TEST(due_edges)
+{
+	long nb = 1795428000;
+
+	/* 6 days (< 10): at most half the lifetime, even when asked for 30. */
+	ASSERT_INT_EQ(renewal_due(nb, nb + 6 * DAY, 30 * DAY), nb + 3 * DAY);
+	/* 45 days: a third (15 d) caps 30 d; 10 d is taken as it is. */
+	ASSERT_INT_EQ(renewal_due(nb, nb + 45 * DAY, 30 * DAY), nb + 30 * DAY);
+	ASSERT_INT_EQ(renewal_due(nb, nb + 45 * DAY, 10 * DAY), nb + 35 * DAY);
+	/* 90 days: 30 d is exactly a third. */
+	ASSERT_INT_EQ(renewal_due(nb, nb + 90 * DAY, 30 * DAY), nb + 60 * DAY);
+	ASSERT_INT_EQ(renewal_due(nb, nb + 90 * DAY, 31 * DAY), nb + 60 * DAY);
+	/* renew_before longer than the lifetime: still the cap, never before
+	 * issue (no loop). */
+	ASSERT_INT_EQ(renewal_due(nb, nb + 90 * DAY, 400 * DAY), nb + 60 * DAY);
+	ASSERT_INT_EQ(renewal_due(nb, nb + 6 * DAY, 400 * DAY), nb + 3 * DAY);
+	/* 10 days exactly is no longer "short": a third. */
+	ASSERT_INT_EQ(renewal_due(nb, nb + 9 * DAY, 30 * DAY), nb + 9 * DAY - 9 * DAY / 2);
+	ASSERT_INT_EQ(renewal_due(nb, nb + 10 * DAY, 30 * DAY), nb + 10 * DAY - 10 * DAY / 3);
+	/* Already expired: the due time is in the past, so it is due now. */
+	ASSERT_TRUE(renewal_due(nb - 100 * DAY, nb - 10 * DAY, 30 * DAY) < nb);
+}
+
+TEST(backoff)
+{
+	ASSERT_INT_EQ(renewal_backoff(0), 0);
+	ASSERT_INT_EQ(renewal_backoff(1), 60);
+	ASSERT_INT_EQ(renewal_backoff(2), 600);
+	ASSERT_INT_EQ(renewal_backoff(3), 6000);
+	ASSERT_INT_EQ(renewal_backoff(4), 86400);
+	ASSERT_INT_EQ(renewal_backoff(100), 86400);
+}
+
+TEST(state_fail)
+{
+	struct renewal_state st = { 0 };
+	time_t now = 1795428000;
+
+	ASSERT_INT_EQ(renewal_state_fail(&st, now, "first", 0), 0);
+	ASSERT_INT_EQ(st.failures, 1);
+	ASSERT_INT_EQ(st.last_attempt, now);
+	ASSERT_INT_EQ(st.next_attempt, now + 60);
+	ASSERT_STR_EQ(st.last_error, "first");
+	ASSERT_INT_EQ(renewal_state_fail(&st, now + 60, "second", 0), 0);
+	ASSERT_INT_EQ(st.next_attempt, now + 60 + 600);
+	/* A Retry-After beyond the backoff wins... */
+	ASSERT_INT_EQ(renewal_state_fail(&st, now + 700, "429", now + 700 + 86400 * 2), 0);
+	ASSERT_INT_EQ(st.failures, 3);
+	ASSERT_INT_EQ(st.next_attempt, now + 700 + 86400 * 2);
+	ASSERT_INT_EQ(st.retry_after, now + 700 + 86400 * 2);
+	/* ...one before it does not shorten it, and a past one is dropped. */
+	ASSERT_INT_EQ(renewal_state_fail(&st, now + 1000, "503", now + 1010), 0);
+	ASSERT_INT_EQ(st.next_attempt, now + 1000 + 86400);
+	ASSERT_INT_EQ(st.retry_after, now + 1010);
+	ASSERT_INT_EQ(renewal_state_fail(&st, now + 2000, "x", now), 0);
+	ASSERT_INT_EQ(st.retry_after, 0);
+	ASSERT_STR_EQ(st.last_error, "x");
+	renewal_state_clear(&st);
+	ASSERT_TRUE(st.failures == 0 && st.last_error == NULL);
+}
+
+TEST(renew_at)
+{
+	long nb = 1795428000, na = nb + 90 * DAY;
+	struct renew_plan p = { .not_before = nb, .not_after = na, .renew_before = 30 * DAY };
+	struct renewal_state st = { 0 };
+
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 60 * DAY);
+	p.jitter = 1800;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 60 * DAY + 1800);
+	/* An ARI moment replaces the rule and the jitter, earlier or later. */
+	p.ari = true;
+	p.ari_pick = nb + 10 * DAY;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 10 * DAY);
+	p.ari_pick = nb + 70 * DAY;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 70 * DAY);
+	p.ari = false;
+	/* After failures: not before the backoff's next attempt... */
+	st.failures = 2;
+	st.next_attempt = nb + 61 * DAY;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 61 * DAY);
+	/* ...unless the due time is later (a failed forced renewal). */
+	st.next_attempt = nb + DAY;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 60 * DAY + 1800);
+	/* Never before Retry-After, whatever else says. */
+	st.retry_after = nb + 80 * DAY;
+	ASSERT_INT_EQ(renewal_renew_at(&p, &st), nb + 80 * DAY);
+}
+
+TEST(jitter_cap)
+{
+	long nb = 1795428000;
+
+	/* 90 days, due 30 days before expiry: an hour fits. */
+	ASSERT_INT_EQ(renewal_jitter_cap(nb, nb + 90 * DAY, 30 * DAY, 3600), 3600);
+	/* 30 s certificates renew 15 s before expiry: at most a quarter of that. */
+	ASSERT_INT_EQ(renewal_jitter_cap(nb, nb + 30, 30 * DAY, 3600), 3);
+	ASSERT_INT_EQ(renewal_jitter_cap(nb, nb + 90 * DAY, 30 * DAY, 0), 0);
+	ASSERT_INT_EQ(renewal_jitter_cap(nb, nb, 30 * DAY, 3600), 0);
 }

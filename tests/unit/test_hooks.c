@@ -1,0 +1,216 @@
+/* Hooks: the directory listing (executables only, byte order), quoting for
+ * /bin/sh, the clean environment, and the runner itself on a small event
+ * loop: output line by line, exit status, and the timeout that kills the
+ * whole process group. */
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "hooks.c"
+
+#include "testutil.h"
+
+TEST(dir_list_sorted_executables_only)
+{
+	char *dir = tmpdir_make(), *p, **paths;
+	size_t n;
+	static const char *const names[] = { "20-b", "10-a", "B-upper", "plain", ".hidden" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		p = path_join(dir, names[i]);
+		file_write(p, "#!/bin/sh\n");
+		ASSERT_INT_EQ(chmod(p, strcmp(names[i], "plain") ? 0755 : 0644), 0);
+		free(p);
+	}
+	p = path_join(dir, "subdir");
+	ASSERT_INT_EQ(mkdir(p, 0755), 0);
+	free(p);
+	ASSERT_INT_EQ(hooks_dir_list(dir, &paths, &n), 0);
+	ASSERT_INT_EQ(n, 3);
+	/* Byte order: "1" < "2" < "B". */
+	ASSERT_TRUE(strstr(paths[0], "/10-a") && strstr(paths[1], "/20-b") &&
+		    strstr(paths[2], "/B-upper"));
+	ASSERT_TRUE(paths[3] == NULL);
+	strv_free(paths, n);
+	p = path_join(dir, "missing");
+	ASSERT_INT_EQ(hooks_dir_list(p, &paths, &n), 0);
+	ASSERT_INT_EQ(n, 0);
+	free(p);
+	tmpdir_remove(dir);
+}
+
+/* What /bin/sh makes of the quoted string is the string itself. */
+TEST(sh_quote)
+{
+	static const char *const cases[] = {
+		"/var/lib/acmed/renewal-hooks/deploy/reload nginx", "it's", "'", "$HOME `id` \"x\"",
+		"",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		char *q = hooks_sh_quote(cases[i]), *cmd, buf[256] = "";
+		FILE *f;
+
+		ASSERT_NONNULL(q);
+		ASSERT_TRUE(asprintf(&cmd, "printf %%s %s", q) > 0);
+		f = popen(cmd, "r");
+		ASSERT_NONNULL(f);
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		pclose(f);
+		ASSERT_STR_EQ(buf, cases[i]);
+		free(cmd);
+		free(q);
+	}
+}
+
+TEST(env_is_clean)
+{
+	char *extra[] = { "RENEWED_LINEAGE=/var/lib/acmed/live/a", "RENEWED_DOMAINS=a b" };
+	size_t n = 0;
+	char **env;
+
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("ACMED_SECRET_TEST", "leak", 1);
+	env = hooks_env(HOOK_DEPLOY, extra, 2, &n);
+	ASSERT_NONNULL(env);
+	ASSERT_STR_EQ(env[0], "PATH=" HOOK_PATH);
+	ASSERT_STR_EQ(env[1], "ACMED_HOOK=deploy");
+	ASSERT_TRUE(env[n] == NULL);
+	ASSERT_STR_EQ(env[n - 2], "RENEWED_LINEAGE=/var/lib/acmed/live/a");
+	ASSERT_STR_EQ(env[n - 1], "RENEWED_DOMAINS=a b");
+	for (size_t i = 0; i < n; i++)
+		ASSERT_TRUE(strncmp(env[i], "ACMED_SECRET_TEST", 17) != 0);
+	ASSERT_TRUE(n >= 5); /* LANG passed on */
+	strv_free_nt(env);
+}
+
+/* ---- the runner, on a minimal event loop ---- */
+
+int daemon_watch(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+int daemon_rewatch(struct daemon *d, struct watch *w, uint32_t events)
+{
+	return 0;
+}
+
+void daemon_unwatch(struct daemon *d, struct watch *w)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+struct seen {
+	char lines[8][128];
+	int nlines;
+	struct hook_result res;
+	int done;
+};
+
+static void on_line(struct daemon *d, void *ctx, const struct hook_req *h, const char *line)
+{
+	struct seen *s = ctx;
+
+	if (s->nlines < 8)
+		snprintf(s->lines[s->nlines++], sizeof(s->lines[0]), "%s", line);
+}
+
+static void on_done(struct daemon *d, void *ctx, const struct hook_req *h,
+		    const struct hook_result *res)
+{
+	struct seen *s = ctx;
+
+	s->res = *res;
+	s->done++;
+}
+
+static void run_hook(struct daemon *d, const char *cmd, struct seen *s, int max_seconds)
+{
+	struct hook_req req = { .kind = HOOK_POST, .on_output = on_line, .on_done = on_done,
+				.ctx = s };
+	size_t n;
+	time_t end = time(NULL) + max_seconds;
+
+	req.command = strdup(cmd);
+	req.label = strdup("test hook");
+	req.env = hooks_env(HOOK_POST, NULL, 0, &n);
+	ASSERT_INT_EQ(hooks_enqueue(d, &req), 0);
+	while (!s->done && time(NULL) <= end) {
+		struct epoll_event evs[8];
+		int k = epoll_wait(d->epfd, evs, 8, 200);
+
+		for (int i = 0; i < k; i++) {
+			struct watch *w = evs[i].data.ptr;
+
+			w->on_event(d, w, evs[i].events);
+		}
+	}
+	ASSERT_INT_EQ(s->done, 1);
+	ASSERT_TRUE(d->hooks == NULL);
+}
+
+TEST(runner_output_and_status)
+{
+	struct daemon d = { .epfd = epoll_create1(EPOLL_CLOEXEC), .cfg.hook_timeout = 10 };
+	struct seen s = { 0 };
+
+	run_hook(&d, "echo one; printf 'two\\033[31m\\n' >&2; printf three; echo $ACMED_HOOK; "
+		     "exit 7", &s, 10);
+	ASSERT_INT_EQ(s.res.exit_status, 7);
+	ASSERT_TRUE(!s.res.timed_out && !s.res.signal && !s.res.not_started);
+	ASSERT_INT_EQ(s.nlines, 3);
+	ASSERT_STR_EQ(s.lines[0], "one");
+	ASSERT_STR_EQ(s.lines[1], "two [31m"); /* control characters defused */
+	ASSERT_STR_EQ(s.lines[2], "threepost");
+	close(d.epfd);
+}
+
+/* PID is gone, or a zombie nobody reaped yet (it was reparented). */
+static bool running(pid_t pid)
+{
+	char path[64], *stat = NULL, *p;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 50; i++) {
+		if (fs_read_file(path, 4096, &stat, NULL) < 0)
+			return false;
+		p = strrchr(stat, ')');
+		alive = p && p[1] == ' ' && p[2] != 'Z';
+		FREE_AND_NULL(stat);
+		if (!alive)
+			return false;
+		usleep(20000);
+	}
+	return true;
+}
+
+/* A hook that hangs, with a child of its own: at hook_timeout the group
+ * gets SIGTERM, so neither survives. */
+TEST(runner_timeout_kills_the_group)
+{
+	struct daemon d = { .epfd = epoll_create1(EPOLL_CLOEXEC), .cfg.hook_timeout = 1 };
+	struct seen s = { 0 };
+	char pidfile[] = "/tmp/acmed-test-hook-XXXXXX", *cmd, *text = NULL;
+	int fd = mkstemp(pidfile);
+	pid_t child;
+
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	ASSERT_TRUE(asprintf(&cmd, "sleep 100 & echo $! > %s; wait", pidfile) > 0);
+	run_hook(&d, cmd, &s, 5);
+	ASSERT_TRUE(s.res.timed_out);
+	ASSERT_INT_EQ(s.res.signal, SIGTERM);
+	ASSERT_TRUE(s.res.seconds >= 1.0 && s.res.seconds < 4.0);
+	ASSERT_INT_EQ(fs_read_file(pidfile, 64, &text, NULL), 0);
+	child = (pid_t)atoi(text);
+	ASSERT_TRUE(child > 0);
+	ASSERT_TRUE(!running(child));
+	unlink(pidfile);
+	free(text);
+	free(cmd);
+	close(d.epfd);
+}
