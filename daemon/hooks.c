@@ -308,12 +308,17 @@ void hooks_stop_all(struct daemon *d)
 {
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
+		struct hook_result res = { .exit_status = -1, .not_started = h->pid <= 0 };
 
 		d->hooks = h->next;
 		if (h->pid > 0) {
 			log_warning("%s: stopping it (acmed is shutting down)", h->req.label);
 			kill(-h->pid, SIGTERM);
+			res.signal = SIGTERM;
 		}
+		/* The owner frees what it gave the hook (its batch is gone). */
+		if (h->req.on_done)
+			h->req.on_done(d, h->req.ctx, &h->req, &res);
 		unwatch_close(d, &h->out_w);
 		unwatch_close(d, &h->pid_w);
 		unwatch_close(d, &h->timer_w);

@@ -42,8 +42,8 @@ struct hook_req {
 int hooks_enqueue(struct daemon *d, struct hook_req *req);
 /* Hooks queued or running. */
 unsigned hooks_pending(const struct daemon *d);
-/* Shutdown: SIGTERM the running hook's group, drop the queue (on_done is
- * not called). */
+/* Shutdown: SIGTERM the running hook's group and drop the queue; on_done
+ * is still called for each, so its owner can free CTX. */
 void hooks_stop_all(struct daemon *d);
 
 /* The executables in DIR in byte order of their names (regular files with

@@ -214,3 +214,31 @@ TEST(runner_timeout_kills_the_group)
 	free(cmd);
 	close(d.epfd);
 }
+
+/* At shutdown the running hook is stopped and queued ones are dropped, each
+ * reported once, so their owners can free what they gave them. */
+TEST(stop_all_reports_each_hook)
+{
+	struct daemon d = { .epfd = epoll_create1(EPOLL_CLOEXEC), .cfg.hook_timeout = 60 };
+	struct seen a = { 0 }, b = { 0 };
+	struct hook_req ra = { .kind = HOOK_PRE, .on_done = on_done, .ctx = &a };
+	struct hook_req rb = { .kind = HOOK_PRE, .on_done = on_done, .ctx = &b };
+	size_t n;
+
+	ra.command = strdup("sleep 100");
+	ra.label = strdup("running");
+	ra.env = hooks_env(HOOK_PRE, NULL, 0, &n);
+	rb.command = strdup("true");
+	rb.label = strdup("queued");
+	rb.env = hooks_env(HOOK_PRE, NULL, 0, &n);
+	ASSERT_INT_EQ(hooks_enqueue(&d, &ra), 0);
+	ASSERT_INT_EQ(hooks_enqueue(&d, &rb), 0);
+	ASSERT_INT_EQ(hooks_pending(&d), 2);
+	hooks_stop_all(&d);
+	ASSERT_INT_EQ(hooks_pending(&d), 0);
+	ASSERT_INT_EQ(a.done, 1);
+	ASSERT_INT_EQ(a.res.signal, SIGTERM);
+	ASSERT_INT_EQ(b.done, 1);
+	ASSERT_TRUE(b.res.not_started);
+	close(d.epfd);
+}
