@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "ident.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
@@ -27,21 +28,10 @@ static void set_err(struct acme_client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The string member KEY of OBJ, or NULL if absent or not a string. */
-static const char *jstr(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A URL member: must be https, as every ACME resource is. */
 static const char *jurl(struct json_object *obj, const char *key)
 {
-	const char *s = jstr(obj, key);
+	const char *s = jobj_str(obj, key);
 
 	return s && strncasecmp(s, "https://", 8) == 0 ? s : NULL;
 }
@@ -133,8 +123,8 @@ static void problem_from_json(struct json_object *o, struct acme_problem *p)
 {
 	struct json_object *subs, *status;
 
-	p->type = xstrdup(jstr(o, "type"));
-	p->detail = xstrdup(jstr(o, "detail"));
+	p->type = xstrdup(jobj_str(o, "type"));
+	p->detail = xstrdup(jobj_str(o, "detail"));
 	if (json_object_object_get_ex(o, "status", &status))
 		p->status = json_object_get_int(status);
 	if (!json_object_object_get_ex(o, "subproblems", &subs) ||
@@ -145,10 +135,10 @@ static void problem_from_json(struct json_object *o, struct acme_problem *p)
 		struct json_object *s = json_object_array_get_idx(subs, i), *id;
 		struct acme_subproblem *sp = &p->sub[p->nsub++];
 
-		sp->type = xstrdup(jstr(s, "type"));
-		sp->detail = xstrdup(jstr(s, "detail"));
+		sp->type = xstrdup(jobj_str(s, "type"));
+		sp->detail = xstrdup(jobj_str(s, "detail"));
 		if (json_object_object_get_ex(s, "identifier", &id))
-			sp->identifier = xstrdup(jstr(id, "value"));
+			sp->identifier = xstrdup(jobj_str(id, "value"));
 	}
 }
 
@@ -157,7 +147,7 @@ int acme_problem_parse(const char *json, struct acme_problem *p)
 	struct json_object *o = json_tokener_parse(json);
 
 	acme_problem_clear(p);
-	if (!o || !json_object_is_type(o, json_type_object) || !jstr(o, "type")) {
+	if (!o || !json_object_is_type(o, json_type_object) || !jobj_str(o, "type")) {
 		json_object_put(o);
 		return -EINVAL;
 	}
@@ -390,7 +380,7 @@ int acme_directory_load(struct acme_client *c)
 		goto out;
 	}
 	if (json_object_object_get_ex(o, "meta", &meta)) {
-		d->terms_of_service = xstrdup(jstr(meta, "termsOfService"));
+		d->terms_of_service = xstrdup(jobj_str(meta, "termsOfService"));
 		if (json_object_object_get_ex(meta, "externalAccountRequired", &ear))
 			d->external_account_required = json_object_get_boolean(ear);
 		if (directory_profiles(meta, d) < 0)
@@ -450,8 +440,8 @@ int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		r = ACMED_EPROTO;
 		goto out;
 	}
-	if (streq(jstr(acct, "status"), "deactivated") || streq(jstr(acct, "status"), "revoked")) {
-		set_err(c, "account %s is %s", resp.location, jstr(acct, "status"));
+	if (streq(jobj_str(acct, "status"), "deactivated") || streq(jobj_str(acct, "status"), "revoked")) {
+		set_err(c, "account %s is %s", resp.location, jobj_str(acct, "status"));
 		r = ACMED_ENOACCOUNT;
 		goto out;
 	}
@@ -479,7 +469,7 @@ void acme_order_clear(struct acme_order *o)
 static int order_from_json(struct acme_client *c, struct json_object *obj, struct acme_order *o)
 {
 	struct json_object *authz;
-	const char *status = jstr(obj, "status");
+	const char *status = jobj_str(obj, "status");
 	size_t n;
 
 	if (!status || !jurl(obj, "finalize") ||
@@ -617,8 +607,8 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 	struct json_object *id, *chals, *wc;
 	size_t n;
 
-	if (!jstr(obj, "status") || !json_object_object_get_ex(obj, "identifier", &id) ||
-	    !jstr(id, "value") || !json_object_object_get_ex(obj, "challenges", &chals) ||
+	if (!jobj_str(obj, "status") || !json_object_object_get_ex(obj, "identifier", &id) ||
+	    !jobj_str(id, "value") || !json_object_object_get_ex(obj, "challenges", &chals) ||
 	    !json_object_is_type(chals, json_type_array)) {
 		set_err(c, "authorization %s is malformed (status, identifier or challenges "
 			   "missing)", a->url);
@@ -629,8 +619,8 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 		set_err(c, "authorization %s offers %zu challenges", a->url, n);
 		return ACMED_EPROTO;
 	}
-	if (dupstr(&a->status, jstr(obj, "status")) < 0 ||
-	    dupstr(&a->identifier, jstr(id, "value")) < 0)
+	if (dupstr(&a->status, jobj_str(obj, "status")) < 0 ||
+	    dupstr(&a->identifier, jobj_str(id, "value")) < 0)
 		return -ENOMEM;
 	a->wildcard = json_object_object_get_ex(obj, "wildcard", &wc) &&
 		      json_object_get_boolean(wc);
@@ -640,16 +630,16 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *ch = json_object_array_get_idx(chals, i);
 		struct acme_challenge *x = &a->chal[a->nchal];
-		const char *token = jstr(ch, "token");
+		const char *token = jobj_str(ch, "token");
 
 		/* Skip what we could not use safely rather than fail the whole
 		 * authorization: another challenge may still do. */
-		if (!jstr(ch, "type") || !jurl(ch, "url") || (token && !b64url_valid(token)))
+		if (!jobj_str(ch, "type") || !jurl(ch, "url") || (token && !b64url_valid(token)))
 			continue;
-		x->type = xstrdup(jstr(ch, "type"));
+		x->type = xstrdup(jobj_str(ch, "type"));
 		x->url = xstrdup(jurl(ch, "url"));
 		x->token = xstrdup(token);
-		x->status = xstrdup(jstr(ch, "status"));
+		x->status = xstrdup(jobj_str(ch, "status"));
 		a->nchal++;
 	}
 	if (streq(a->status, "invalid"))
@@ -877,8 +867,8 @@ static int renewal_window(struct json_object *o, struct acme_renewal_info *ri)
 	struct json_object *w;
 
 	if (!json_object_object_get_ex(o, "suggestedWindow", &w) ||
-	    timefmt_parse_rfc3339(jstr(w, "start"), &ri->start) < 0 ||
-	    timefmt_parse_rfc3339(jstr(w, "end"), &ri->end) < 0)
+	    timefmt_parse_rfc3339(jobj_str(w, "start"), &ri->start) < 0 ||
+	    timefmt_parse_rfc3339(jobj_str(w, "end"), &ri->end) < 0)
 		return -EINVAL;
 	return ri->end > ri->start ? 0 : -ERANGE;
 }

@@ -45,3 +45,9 @@ static inline void strv_free_nt(char **v)
 		free(v[i]);
 	free(v);
 }
+
+/* S, or "" for NULL (for printing). */
+static inline const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
+}

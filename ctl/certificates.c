@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonutil.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -17,27 +18,6 @@ void format_time(long t, char *buf, size_t len)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S+00:00", &tm);
-}
-
-static const char *str_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
-static long long_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : 0;
-}
-
-static bool bool_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
 /* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))". */
@@ -61,21 +41,21 @@ static void print_next_renewal(struct json_object *e)
 	char date[64], a[64], b[64];
 
 	json_object_object_get_ex(e, "ari", &ari);
-	if (long_of(e, "next_renewal")) {
-		format_time(long_of(e, "next_renewal"), date, sizeof(date));
+	if (jobj_int(e, "next_renewal", 0)) {
+		format_time(jobj_int(e, "next_renewal", 0), date, sizeof(date));
 		printf("    Next Renewal: %s\n", date);
 	} else {
 		printf("    Next Renewal: not scheduled\n");
 	}
-	if (ari && long_of(ari, "window_start")) {
-		format_time(long_of(ari, "window_start"), a, sizeof(a));
-		format_time(long_of(ari, "window_end"), b, sizeof(b));
+	if (ari && jobj_int(ari, "window_start", 0)) {
+		format_time(jobj_int(ari, "window_start", 0), a, sizeof(a));
+		format_time(jobj_int(ari, "window_end", 0), b, sizeof(b));
 		printf("    Renewal Window (ARI): %s to %s\n", a, b);
-		if (str_of(ari, "explanation"))
-			printf("    Renewal Window Explanation: %s\n", str_of(ari, "explanation"));
-	} else if (ari && str_of(ari, "error")) {
+		if (jobj_str(ari, "explanation"))
+			printf("    Renewal Window Explanation: %s\n", str_or_empty(jobj_str(ari, "explanation")));
+	} else if (ari && jobj_str(ari, "error")) {
 		printf("    Renewal Window (ARI): unusable answer, renewing by the expiry rule: %s\n",
-		       str_of(ari, "error"));
+		       str_or_empty(jobj_str(ari, "error")));
 	}
 }
 
@@ -84,17 +64,17 @@ static void print_failures(struct json_object *e)
 {
 	char date[64];
 
-	if (long_of(e, "failures") > 0) {
-		format_time(long_of(e, "last_attempt"), date, sizeof(date));
-		printf("    Renewal Failures: %ld in a row, the last at %s\n", long_of(e, "failures"),
+	if (jobj_int(e, "failures", 0) > 0) {
+		format_time(jobj_int(e, "last_attempt", 0), date, sizeof(date));
+		printf("    Renewal Failures: %lld in a row, the last at %s\n", jobj_int(e, "failures", 0),
 		       date);
-		if (str_of(e, "last_error"))
-			printf("    Last Error: %s\n", str_of(e, "last_error"));
-		format_time(long_of(e, "next_attempt"), date, sizeof(date));
+		if (jobj_str(e, "last_error"))
+			printf("    Last Error: %s\n", str_or_empty(jobj_str(e, "last_error")));
+		format_time(jobj_int(e, "next_attempt", 0), date, sizeof(date));
 		printf("    Next Attempt: %s\n", date);
 	}
-	if (long_of(e, "retry_after") > time(NULL)) {
-		format_time(long_of(e, "retry_after"), date, sizeof(date));
+	if (jobj_int(e, "retry_after", 0) > time(NULL)) {
+		format_time(jobj_int(e, "retry_after", 0), date, sizeof(date));
 		printf("    CA Retry-After: %s\n", date);
 	}
 }
@@ -104,29 +84,29 @@ static void print_entry(struct json_object *e, long now)
 	struct json_object *doms;
 	char date[64], valid[64];
 
-	printf("  Certificate Name: %s\n", str_of(e, "name"));
-	if (str_of(e, "serial"))
-		printf("    Serial Number: %s\n", str_of(e, "serial"));
-	if (str_of(e, "key_type"))
-		printf("    Key Type: %s\n", str_of(e, "key_type"));
+	printf("  Certificate Name: %s\n", str_or_empty(jobj_str(e, "name")));
+	if (jobj_str(e, "serial"))
+		printf("    Serial Number: %s\n", str_or_empty(jobj_str(e, "serial")));
+	if (jobj_str(e, "key_type"))
+		printf("    Key Type: %s\n", str_or_empty(jobj_str(e, "key_type")));
 	printf("    Domains:");
 	if (json_object_object_get_ex(e, "domains", &doms))
 		for (size_t i = 0; i < json_object_array_length(doms); i++)
 			printf(" %s", json_object_get_string(json_object_array_get_idx(doms, i)));
 	printf("\n");
-	if (str_of(e, "serial")) {
-		format_time(long_of(e, "not_after"), date, sizeof(date));
-		validity(long_of(e, "not_after"), now, valid, sizeof(valid));
+	if (jobj_str(e, "serial")) {
+		format_time(jobj_int(e, "not_after", 0), date, sizeof(date));
+		validity(jobj_int(e, "not_after", 0), now, valid, sizeof(valid));
 		printf("    Expiry Date: %s (%s)\n", date, valid);
 		print_next_renewal(e);
-		printf("    Certificate Path: %s\n", str_of(e, "fullchain_path"));
-		printf("    Private Key Path: %s\n", str_of(e, "privkey_path"));
+		printf("    Certificate Path: %s\n", str_or_empty(jobj_str(e, "fullchain_path")));
+		printf("    Private Key Path: %s\n", str_or_empty(jobj_str(e, "privkey_path")));
 	}
 	print_failures(e);
-	if (bool_of(e, "job_running"))
+	if (jobj_bool(e, "job_running"))
 		printf("    Job: running\n");
-	if (str_of(e, "problem"))
-		printf("    Problem: %s\n", str_of(e, "problem"));
+	if (jobj_str(e, "problem"))
+		printf("    Problem: %s\n", str_or_empty(jobj_str(e, "problem")));
 }
 
 int verb_certificates(const struct client *cl, int argc, char **argv)
@@ -209,18 +189,18 @@ int verb_status(const struct client *cl, int argc, char **argv)
 	if (cl->json) {
 		client_print_json(data);
 	} else {
-		printf("acmed %s (pid %ld), up %ld s\n", str_of(data, "version"), long_of(data, "pid"),
-		       long_of(data, "uptime"));
-		printf("State directory: %s\n", str_of(data, "state_dir"));
-		printf("Default CA: %s\n", str_of(data, "server"));
-		printf("Certificates: %ld\n", long_of(data, "certificates"));
-		printf("Jobs: %ld running, %ld queued\n", long_of(data, "jobs_running"),
-		       long_of(data, "jobs_queued"));
-		printf("Hooks: %ld running or queued\n", long_of(data, "hooks_pending"));
-		if (long_of(data, "next_wakeup")) {
+		printf("acmed %s (pid %lld), up %lld s\n", str_or_empty(jobj_str(data, "version")),
+		       jobj_int(data, "pid", 0), jobj_int(data, "uptime", 0));
+		printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
+		printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
+		printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
+		printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
+		       jobj_int(data, "jobs_queued", 0));
+		printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
+		if (jobj_int(data, "next_wakeup", 0)) {
 			char date[64];
 
-			format_time(long_of(data, "next_wakeup"), date, sizeof(date));
+			format_time(jobj_int(data, "next_wakeup", 0), date, sizeof(date));
 			printf("Next wake-up: %s\n", date);
 		} else {
 			printf("Next wake-up: none scheduled\n");

@@ -8,6 +8,7 @@
 
 #include "fsutil.h"
 #include "jws.h"
+#include "jsonutil.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -313,20 +314,6 @@ static int save_csr_output(const char *given, const char *kind, const char *pem,
 	return -EEXIST;
 }
 
-static const char *data_str(struct json_object *data, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(data, key, &v) ? json_object_get_string(v) : "";
-}
-
-static long data_long(struct json_object *data, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(data, key, &v) ? (long)json_object_get_int64(v) : 0;
-}
-
 static int print_csr_result(const struct client *cl, const struct certonly *co,
 			    struct json_object *data)
 {
@@ -335,7 +322,7 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 	char paths[3][4096], date[64];
 
 	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-		int r = save_csr_output(given[i], kinds[i], data_str(data, kinds[i]), paths[i],
+		int r = save_csr_output(given[i], kinds[i], str_or_empty(jobj_str(data, kinds[i])), paths[i],
 					sizeof(paths[i]));
 
 		if (r < 0) {
@@ -351,12 +338,12 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 		json_object_object_add(o, "chain_path", json_object_new_string(paths[1]));
 		json_object_object_add(o, "fullchain_path", json_object_new_string(paths[2]));
 		json_object_object_add(o, "not_after",
-				       json_object_new_int64(data_long(data, "not_after")));
+				       json_object_new_int64(jobj_int(data, "not_after", 0)));
 		client_print_json(o);
 		json_object_put(o);
 		return EXIT_OK;
 	}
-	format_time(data_long(data, "not_after"), date, sizeof(date));
+	format_time(jobj_int(data, "not_after", 0), date, sizeof(date));
 	printf("Successfully received certificate.\n"
 	       "Certificate is saved at:            %s\n"
 	       "Intermediate CA chain is saved at:  %s\n"
@@ -388,13 +375,13 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 		ret = print_csr_result(cl, &co, data);
 		goto out;
 	}
-	if (data_long(data, "hook_failures") > 0)
+	if (jobj_int(data, "hook_failures", 0) > 0)
 		ret = EXIT_FAILED;
 	if (cl->json) {
 		client_print_json(data);
 		goto out;
 	}
-	format_time(data_long(data, "not_after"), date, sizeof(date));
+	format_time(jobj_int(data, "not_after", 0), date, sizeof(date));
 	if (json_object_object_get_ex(data, "dry_run", NULL))
 		printf("The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
 		       "nothing was saved.\n", date);
@@ -403,10 +390,11 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 		       "Certificate is saved at: %s\n"
 		       "Key is saved at:         %s\n"
 		       "This certificate expires on %.10s.\n",
-		       data_str(data, "fullchain_path"), data_str(data, "privkey_path"), date);
+		       str_or_empty(jobj_str(data, "fullchain_path")),
+		       str_or_empty(jobj_str(data, "privkey_path")), date);
 	if (ret != EXIT_OK)
-		printf("The certificate was obtained, but %ld hook(s) failed; see acmed's log.\n",
-		       data_long(data, "hook_failures"));
+		printf("The certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+		       jobj_int(data, "hook_failures", 0));
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

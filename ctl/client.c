@@ -7,6 +7,7 @@
 
 #include "client.h"
 #include "ctlproto.h"
+#include "jsonutil.h"
 #include "util.h"
 
 static int connect_socket(const char *path)
@@ -27,13 +28,6 @@ static int connect_socket(const char *path)
 		return r;
 	}
 	return fd;
-}
-
-static const char *member_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
@@ -64,10 +58,10 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 			return EXIT_OK;
 		}
 		/* Progress as it happens: each step on its own line. */
-		if (!cl->quiet && member_str(frame, "message")) {
-			if (cl->show_names && member_str(frame, "name"))
-				fprintf(stderr, "%s: ", member_str(frame, "name"));
-			fprintf(stderr, "%s\n", member_str(frame, "message"));
+		if (!cl->quiet && jobj_str(frame, "message")) {
+			if (cl->show_names && jobj_str(frame, "name"))
+				fprintf(stderr, "%s: ", jobj_str(frame, "name"));
+			fprintf(stderr, "%s\n", jobj_str(frame, "message"));
 		}
 		json_object_put(frame);
 	}
@@ -115,10 +109,10 @@ int client_report_error(const struct client *cl, struct json_object *reply)
 		client_print_json(reply);
 	} else {
 		json_object_object_get_ex(reply, "error", &e);
-		msg = member_str(e, "message");
+		msg = jobj_str(e, "message");
 		fprintf(stderr, "acmectl: error: %s\n", msg ? msg : "the daemon reported a failure");
 	}
 	json_object_object_get_ex(reply, "error", &e);
-	code = member_str(e, "code");
+	code = jobj_str(e, "code");
 	return streq(code, "usage") ? EXIT_USAGE : EXIT_FAILED;
 }

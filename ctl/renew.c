@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -27,20 +28,6 @@ static void usage(FILE *f)
 	      "\nExit status: 0 if no renewal or hook failed (also when nothing was due), 1 if any\n"
 	      "did, 2 for a usage error.\n",
 	      f);
-}
-
-static const char *str_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
-static long long_of(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : 0;
 }
 
 static struct json_object *list_of(struct json_object *data, const char *key)
@@ -67,19 +54,19 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 
 	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
 		struct json_object *e = json_object_array_get_idx(l, i);
-		const char *path = str_of(e, "fullchain_path");
+		const char *path = jobj_str(e, "fullchain_path");
 
-		if (!path || !*path)
-			path = str_of(e, "name");
-		if (long_of(e, "not_after") && streq(key, "not_due")) {
-			format_time(long_of(e, "not_after"), date, sizeof(date));
+		if (str_empty(path))
+			path = str_or_empty(jobj_str(e, "name"));
+		if (jobj_int(e, "not_after", 0) && streq(key, "not_due")) {
+			format_time(jobj_int(e, "not_after", 0), date, sizeof(date));
 			printf("  %s expires on %.10s (%s)\n", path, date, tag);
 		} else {
 			printf("  %s (%s)\n", path, tag);
 		}
-		if (why && (str_of(e, "message") || str_of(e, "reason")))
-			printf("    %s\n", str_of(e, "message") ? str_of(e, "message")
-							 : str_of(e, "reason"));
+		if (why && (jobj_str(e, "message") || jobj_str(e, "reason")))
+			printf("    %s\n", str_or_empty(jobj_str(e, "message")) ? str_or_empty(jobj_str(e, "message"))
+							 : str_or_empty(jobj_str(e, "reason")));
 	}
 }
 
@@ -88,13 +75,14 @@ static void print_hook_failures(struct json_object *data)
 	struct json_object *l = list_of(data, "hooks");
 
 	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
-		struct json_object *h = json_object_array_get_idx(l, i), *f;
+		struct json_object *h = json_object_array_get_idx(l, i);
+		const char *name = jobj_str(h, "name");
 
-		if (!json_object_object_get_ex(h, "failed", &f) || !json_object_get_boolean(f))
+		if (!jobj_bool(h, "failed"))
 			continue;
-		printf("  %s hook%s%s: %s (%s)\n", str_of(h, "kind"), str_of(h, "name") ? " for " : "",
-		       str_of(h, "name") ? str_of(h, "name") : "", str_of(h, "command"),
-		       long_of(h, "signal") ? "killed" : "failed");
+		printf("  %s hook%s%s: %s (%s)\n", str_or_empty(jobj_str(h, "kind")),
+		       name ? " for " : "", str_or_empty(name), str_or_empty(jobj_str(h, "command")),
+		       jobj_int(h, "signal", 0) ? "killed" : "failed");
 	}
 }
 
@@ -103,7 +91,7 @@ static void print_summary(struct json_object *data)
 	bool dry = false;
 	struct json_object *v;
 	size_t renewed = count_of(data, "renewed"), failed = count_of(data, "failed");
-	long hook_failures = long_of(data, "hook_failures");
+	long hook_failures = jobj_int(data, "hook_failures", 0);
 
 	if (json_object_object_get_ex(data, "dry_run", &v))
 		dry = json_object_get_boolean(v);
@@ -224,7 +212,7 @@ int verb_renew(const struct client *cl, int argc, char **argv)
 			client_print_json(data);
 		else
 			print_summary(data);
-		if (count_of(data, "failed") || long_of(data, "hook_failures"))
+		if (count_of(data, "failed") || jobj_int(data, "hook_failures", 0))
 			ret = EXIT_FAILED;
 	}
 	json_object_put(reply);

@@ -7,6 +7,7 @@
 #include "ctlsrv.h"
 #include "fsutil.h"
 #include "job.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "scheduler.h"
 #include "timefmt.h"
@@ -215,22 +216,6 @@ void batch_progress(struct daemon *d, struct batch *b, struct json_object *frame
 
 /* ---- hooks ---- */
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
-static long long jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
 /* "a b c" of the items' names, those renewed or failed only if asked. */
 static char *names_of(const struct batch *b, int which)
 {
@@ -283,10 +268,10 @@ static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
 		env_add(extra, &n, "RENEWED_LINEAGE", dir);
 		env_add(extra, &n, "RENEWED_DOMAINS", it->domains);
 		env_add(extra, &n, "ACMED_CERT_NAME", it->name);
-		snprintf(num, sizeof(num), "%lld", jint(data, "version"));
+		snprintf(num, sizeof(num), "%lld", jobj_int(data, "version", 0));
 		env_add(extra, &n, "ACMED_VERSION", num);
-		env_add(extra, &n, "ACMED_SERIAL", jstr(data, "serial"));
-		timefmt_format_rfc3339((time_t)jint(data, "not_after"), when, sizeof(when));
+		env_add(extra, &n, "ACMED_SERIAL", jobj_str(data, "serial"));
+		timefmt_format_rfc3339((time_t)jobj_int(data, "not_after", 0), when, sizeof(when));
 		env_add(extra, &n, "ACMED_NOT_AFTER", when);
 		for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 			char *p = store_live_path(d->store, it->name, files[i][1]);
@@ -522,10 +507,10 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 			  struct json_object *reply)
 {
 	struct json_object *data = NULL, *err = NULL, *o = json_object_new_object();
-	const char *name = it && it->name ? it->name : "(csr)";
+	const char *name = it && it->name ? it->name : "(csr)", *code, *msg;
 
 	json_object_object_add(o, "name", json_object_new_string(name));
-	if (json_object_object_get_ex(reply, "data", &data) && jint(reply, "status") == 0) {
+	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0) {
 		static const char *const keys[] = { "version", "serial", "not_after",
 						    "fullchain_path" };
 
@@ -541,11 +526,10 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 		return;
 	}
 	json_object_object_get_ex(reply, "error", &err);
-	json_object_object_add(o, "code", json_object_new_string(jstr(err, "code") ? jstr(err, "code")
-										 : "worker"));
-	json_object_object_add(o, "message",
-			       json_object_new_string(jstr(err, "message") ? jstr(err, "message")
-									  : "the job failed"));
+	code = jobj_str(err, "code");
+	msg = jobj_str(err, "message");
+	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
+	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
 	if (it)
 		it->failed = true;
 	b->failures++;

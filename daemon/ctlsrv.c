@@ -18,6 +18,7 @@
 #include "ident.h"
 #include "issue.h"
 #include "job.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "scheduler.h"
 #include "timefmt.h"
@@ -238,13 +239,6 @@ static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *a
 	submit_one(d, c, &o, &req);
 }
 
-static bool arg_bool(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(args, key, &v) && json_object_get_boolean(v);
-}
-
 static void set_str(struct json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
@@ -319,8 +313,8 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 	char *hooks[HOOK__MAX] = { 0 }, err[512];
 	struct batch_opts o = {
 		.kind = BATCH_RENEW,
-		.dry_run = arg_bool(args, "dry_run"),
-		.directory_hooks = d->cfg.directory_hooks && !arg_bool(args, "no_directory_hooks"),
+		.dry_run = jobj_bool(args, "dry_run"),
+		.directory_hooks = d->cfg.directory_hooks && !jobj_bool(args, "no_directory_hooks"),
 	};
 	struct batch *b = NULL;
 	time_t now = time(NULL);
@@ -358,18 +352,9 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 			picked |= streq(e->name, json_object_get_string(
 							 json_object_array_get_idx(names, k)));
 		if (picked)
-			renew_one(d, b, e, arg_bool(args, "force_renewal"), o.dry_run, now);
+			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, now);
 	}
 	batch_start(d, b);
-}
-
-static const char *arg_str(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(args, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
 }
 
 /* certbot: with -d, the lineages that hold every given domain. */
@@ -392,7 +377,7 @@ static bool entry_has_domains(const struct lineage_entry *e, struct json_object 
 
 static void cmd_certificates(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	const char *name = arg_str(args, "cert_name");
+	const char *name = jobj_str(args, "cert_name");
 	struct json_object *list = json_object_new_array(), *data = json_object_new_object();
 	struct json_object *domains = NULL;
 	time_t now = time(NULL);
@@ -458,7 +443,7 @@ static void dispatch(struct daemon *d, struct conn *c, struct json_object *req)
 			    CTL_VERSION);
 		return;
 	}
-	name = arg_str(req, "cmd");
+	name = jobj_str(req, "cmd");
 	cmd = name ? ctl_cmd_lookup(name) : -1;
 	if (cmd < 0) {
 		reply_error(c, ACMED_EUSAGE, "unknown command '%s'", name ? name : "");

@@ -11,6 +11,7 @@
 #include "ident.h"
 #include "issue.h"
 #include "jws.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "plugin.h"
 #include "store.h"
@@ -18,29 +19,6 @@
 #include "util.h"
 
 /* ---- request parsing (main process) ---- */
-
-static const char *arg_str(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static bool arg_bool(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(args, key, &v) && json_object_get_boolean(v);
-}
-
-static int arg_int(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(args, key, &v) ? json_object_get_int(v) : 0;
-}
 
 void issue_req_clear(struct issue_req *req)
 {
@@ -140,7 +118,7 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(map, i);
-		const char *d = arg_str(e, "domain"), *p = arg_str(e, "path");
+		const char *d = jobj_str(e, "domain"), *p = jobj_str(e, "path");
 		char norm[IDENT_MAX + 1];
 
 		if (!d || !p || ident_normalize(d, norm, err, errlen) < 0) {
@@ -166,7 +144,7 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
 			   size_t errlen)
 {
-	const char *path = arg_str(args, "webroot_path");
+	const char *path = jobj_str(args, "webroot_path");
 	struct webroot_entry *v;
 
 	if (!path)
@@ -238,7 +216,7 @@ static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t
 int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
 		     char *err, size_t errlen)
 {
-	const char *v = arg_str(args, key);
+	const char *v = jobj_str(args, key);
 
 	if (!v)
 		return 0;
@@ -255,7 +233,7 @@ int issue_parse_hook(struct json_object *args, const char *key, const char *opt,
 static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
 				   size_t errlen)
 {
-	const char *profile = arg_str(args, "profile");
+	const char *profile = jobj_str(args, "profile");
 	int r;
 
 	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
@@ -282,6 +260,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 {
 	struct json_object *domains;
 	const char *authn;
+	long long port, rsa_bits;
 	int r = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -297,8 +276,8 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 				r = ACMED_EUSAGE;
 			}
 		}
-	if (r == 0 && arg_str(args, "csr"))
-		r = parse_csr(arg_str(args, "csr"), req, err, errlen);
+	if (r == 0 && jobj_str(args, "csr"))
+		r = parse_csr(jobj_str(args, "csr"), req, err, errlen);
 	if (r < 0)
 		goto fail;
 	if (req->ndomains == 0) {
@@ -306,27 +285,29 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	req->cert_name = xstrdup(arg_str(args, "cert_name"));
+	req->cert_name = xstrdup(jobj_str(args, "cert_name"));
 	if (req->cert_name && !store_name_valid(req->cert_name)) {
 		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
 				      "and '_', and may not start with '.' or '-'", req->cert_name);
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	authn = arg_str(args, "authenticator");
+	authn = jobj_str(args, "authenticator");
 	if (!authn || !authn_lookup(authn)) {
 		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR or --standalone");
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
 	req->authn.name = strdup(authn);
-	req->authn.http01_address = xstrdup(arg_str(args, "http01_address"));
-	req->authn.http01_port = arg_int(args, "http01_port");
-	if (req->authn.http01_port < 0 || req->authn.http01_port > 65535) {
+	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
+	port = jobj_int(args, "http01_port", 0);
+	rsa_bits = jobj_int(args, "rsa_key_size", 0);
+	if (port < 0 || port > 65535) {
 		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
+	req->authn.http01_port = (int)port;
 	r = parse_webroot_map(args, req, err, errlen);
 	if (r == 0)
 		r = default_webroot(args, req, err, errlen);
@@ -338,23 +319,23 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	}
 	/* Each key option given overrides its own acmed.conf setting only. */
-	r = key_spec_parse(arg_str(args, "key_type") ? arg_str(args, "key_type") : cfg->key_type,
-			   arg_str(args, "elliptic_curve") ? arg_str(args, "elliptic_curve")
+	r = key_spec_parse(jobj_str(args, "key_type") ? jobj_str(args, "key_type") : cfg->key_type,
+			   jobj_str(args, "elliptic_curve") ? jobj_str(args, "elliptic_curve")
 							   : cfg->elliptic_curve,
-			   arg_int(args, "rsa_key_size") ? arg_int(args, "rsa_key_size")
-							 : cfg->rsa_key_size,
+			   rsa_bits < 0 || rsa_bits > 65536 ? -1 : rsa_bits ? (int)rsa_bits
+									       : cfg->rsa_key_size,
 			   &req->key, err, errlen);
 	if (r < 0) {
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	req->reuse_key = arg_bool(args, "reuse_key");
-	req->email = xstrdup(arg_str(args, "email") ? arg_str(args, "email") : cfg->email);
-	req->unsafe_no_email = arg_bool(args, "register_unsafely_without_email");
-	req->agree_tos = arg_bool(args, "agree_tos") || cfg->agree_tos;
-	req->server = xstrdup(arg_str(args, "server") ? arg_str(args, "server") : cfg->server);
-	req->preferred_chain = xstrdup(arg_str(args, "preferred_chain"));
-	req->dry_run = arg_bool(args, "dry_run");
+	req->reuse_key = jobj_bool(args, "reuse_key");
+	req->email = xstrdup(jobj_str(args, "email") ? jobj_str(args, "email") : cfg->email);
+	req->unsafe_no_email = jobj_bool(args, "register_unsafely_without_email");
+	req->agree_tos = jobj_bool(args, "agree_tos") || cfg->agree_tos;
+	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
+	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
+	req->dry_run = jobj_bool(args, "dry_run");
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "issue.h"
 #include "job.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "scheduler.h"
 #include "store.h"
@@ -267,22 +268,6 @@ static long clamp_recheck(long retry_after)
 	return retry_after > ARI_MAX_RECHECK ? ARI_MAX_RECHECK : retry_after;
 }
 
-static long long jint(struct json_object *o, const char *key, long long dflt)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : dflt;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 /* A new window gets a new random moment in it (RFC 9773 section 4.2); the
  * same window keeps the moment already chosen. */
 static void take_window(struct lineage_entry *e, time_t start, time_t end, time_t now)
@@ -310,8 +295,8 @@ static void take_window(struct lineage_entry *e, time_t start, time_t end, time_
 
 void sched_ari_event(struct daemon *d, const char *server, struct json_object *ev)
 {
-	struct lineage_entry *e = index_get(&d->index, jstr(ev, "name"));
-	const char *error = jstr(ev, "error"), *expl = jstr(ev, "explanation");
+	struct lineage_entry *e = index_get(&d->index, jobj_str(ev, "name"));
+	const char *error = jobj_str(ev, "error"), *expl = jobj_str(ev, "explanation");
 	time_t now = time(NULL);
 
 	if (!e || !streq(e->conf.server, server))
@@ -320,13 +305,13 @@ void sched_ari_event(struct daemon *d, const char *server, struct json_object *e
 	e->sched.ari_error = xstrdup(error);
 	free(e->sched.ari_explanation);
 	e->sched.ari_explanation = xstrdup(expl);
-	e->sched.ari_next_check = now + clamp_recheck((long)jint(ev, "retry_after", -1));
+	e->sched.ari_next_check = now + clamp_recheck((long)jobj_int(ev, "retry_after", -1));
 	if (error) {
 		/* Malformed or missing: the rule of renew_before_expiry holds. */
 		e->sched.ari_valid = false;
 		return;
 	}
-	take_window(e, (time_t)jint(ev, "start", 0), (time_t)jint(ev, "end", 0), now);
+	take_window(e, (time_t)jobj_int(ev, "start", 0), (time_t)jobj_int(ev, "end", 0), now);
 }
 
 void sched_ari_done(struct daemon *d, const char *server, struct json_object *reply)
@@ -338,7 +323,7 @@ void sched_ari_done(struct daemon *d, const char *server, struct json_object *re
 	if (!ca)
 		return;
 	ca->checking = false;
-	if (jint(reply, "status", -1) == 0 && json_object_object_get_ex(reply, "ari", &ari)) {
+	if (jobj_int(reply, "status", -1) == 0 && json_object_object_get_ex(reply, "ari", &ari)) {
 		ca->ari = json_object_get_boolean(ari) ? CA_ARI : CA_NO_ARI;
 		log_info("%s %s ARI (renewalInfo)", server,
 			 ca->ari == CA_ARI ? "offers" : "does not offer");
@@ -366,10 +351,10 @@ static bool record_failure(struct daemon *d, const char *name, struct json_objec
 	struct lineage_entry *e = index_get(&d->index, name);
 	const char *msg;
 	char why[512];
-	time_t now = time(NULL), retry_after = (time_t)jint(reply, "retry_after", 0);
+	time_t now = time(NULL), retry_after = (time_t)jobj_int(reply, "retry_after", 0);
 
 	json_object_object_get_ex(reply, "error", &err);
-	msg = jstr(err, "message") ? jstr(err, "message") : "the renewal failed";
+	msg = jobj_str(err, "message") ? jobj_str(err, "message") : "the renewal failed";
 	if (store_renewal_record_failure(d->store, name, now, msg, retry_after, NULL, why,
 					 sizeof(why)) == 0)
 		return true;
@@ -391,7 +376,7 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 		if (ca && !ca->checking)
 			ca->ari = json_object_get_boolean(ari) ? CA_ARI : CA_NO_ARI;
 	}
-	if (record_fail && e && e->have_conf && jint(reply, "status", -1) != 0 &&
+	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
 	    !record_failure(d, name, reply))
 		return;
