@@ -54,7 +54,7 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 
 	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
 		struct json_object *e = json_object_array_get_idx(l, i);
-		const char *path = jobj_str(e, "fullchain_path");
+		const char *path = jobj_str(e, "fullchain_path"), *reason;
 
 		if (str_empty(path))
 			path = str_or_empty(jobj_str(e, "name"));
@@ -64,9 +64,9 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 		} else {
 			printf("  %s (%s)\n", path, tag);
 		}
-		if (why && (jobj_str(e, "message") || jobj_str(e, "reason")))
-			printf("    %s\n", str_or_empty(jobj_str(e, "message")) ? str_or_empty(jobj_str(e, "message"))
-							 : str_or_empty(jobj_str(e, "reason")));
+		reason = jobj_str(e, "message") ? jobj_str(e, "message") : jobj_str(e, "reason");
+		if (why && reason)
+			printf("    %s\n", reason);
 	}
 }
 

@@ -112,7 +112,8 @@ assert_match "$OUT" "0 renew failure\\(s\\), 1 hook failure\\(s\\)"
 assert_eq "$(live_version "$B")" 4 "a failing hook does not undo the renewal"
 
 # 6. A hook that hangs is killed at hook_timeout (3 s) with its process
-#    group; meanwhile the daemon answers at once.
+#    group; meanwhile the daemon answers at once, and does not start a second
+#    renewal of the lineage waiting for it.
 start=${EPOCHREALTIME//[.,]/}
 "$ACMECTL" renew --force-renewal --cert-name "$A" --pre-hook "sleep 300 & sleep 301" \
 	>"$T/hang.out" 2>&1 &
@@ -125,6 +126,11 @@ for cmd in status certificates; do
 	(((t1 - t0) < 1000000)) || fail "acmectl $cmd took $(((t1 - t0) / 1000)) ms during a hung hook"
 done
 assert_match "$("$ACMECTL" status)" "Hooks: 1 running or queued"
+# A lineage already in a batch is not renewed twice.
+assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "$A" --no-directory-hooks
+assert_match "$OUT" "The following certificates were skipped:"
+assert_match "$OUT" "a renewal of it is already running"
+assert_match "$OUT" "No renewals were attempted."
 rc=0
 wait "$hang" || rc=$?
 elapsed=$(((${EPOCHREALTIME//[.,]/} - start) / 1000))
