@@ -510,9 +510,14 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	const char *name = it && it->name ? it->name : "(csr)", *code, *msg;
 
 	json_object_object_add(o, "name", json_object_new_string(name));
+	if (it && it->name) {
+		char *path = store_live_path(d->store, it->name, "fullchain.pem");
+
+		json_object_object_add(o, "fullchain_path", json_object_new_string(str_or_empty(path)));
+		free(path);
+	}
 	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0) {
-		static const char *const keys[] = { "version", "serial", "not_after",
-						    "fullchain_path" };
+		static const char *const keys[] = { "version", "serial", "not_after" };
 
 		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
 			struct json_object *v;
