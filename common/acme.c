@@ -215,6 +215,8 @@ static int fetch_nonce(struct acme_client *c)
 	struct http_response resp;
 	int r;
 
+	c->retry_after = -1; /* this response's, or none */
+
 	r = http_request(c->http, "HEAD", c->dir.new_nonce, NULL, NULL, &resp, c->err,
 			 sizeof(c->err));
 	if (r < 0)
@@ -274,6 +276,8 @@ static int acme_post(struct acme_client *c, const char *url, const char *payload
 			set_err(c, "signing a request to %s failed", url);
 			return r;
 		}
+		c->retry_after = -1; /* this response's, or none */
+
 		r = http_request(c->http, "POST", url, jws, "application/jose+json", resp, c->err,
 				 sizeof(c->err));
 		FREE_AND_NULL(jws);
@@ -353,6 +357,8 @@ int acme_directory_load(struct acme_client *c)
 	struct json_object *o = NULL, *meta, *ear;
 	struct acme_directory *d = &c->dir;
 	int r;
+
+	c->retry_after = -1; /* this response's, or none */
 
 	r = http_request(c->http, "GET", c->directory_url, NULL, NULL, &resp, c->err,
 			 sizeof(c->err));
@@ -891,6 +897,8 @@ int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 	}
 	if (asprintf(&url, "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", cert_id) < 0)
 		return -ENOMEM;
+	c->retry_after = -1; /* this response's, or none */
+
 	r = http_request(c->http, "GET", url, NULL, NULL, &resp, c->err, sizeof(c->err));
 	if (r < 0)
 		goto out;

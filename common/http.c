@@ -212,14 +212,16 @@ long http_retry_after_seconds(const char *value, long now)
 	if (isdigit((unsigned char)value[0])) {
 		errno = 0;
 		secs = strtol(value, &end, 10);
-		if (errno || *end != '\0' || secs < 0)
+		if (*end != '\0' || secs < 0 || (errno && errno != ERANGE))
 			return -1;
-		return secs;
+		return secs > HTTP_RETRY_AFTER_MAX ? HTTP_RETRY_AFTER_MAX : secs;
 	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	if (!end || *end != '\0')
 		return -1;
 	secs = (long)timegm(&tm) - now;
+	if (secs > HTTP_RETRY_AFTER_MAX)
+		secs = HTTP_RETRY_AFTER_MAX;
 	return secs < 0 ? 0 : secs;
 }

@@ -33,6 +33,11 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 
 void http_response_clear(struct http_response *resp);
 
+/* A Retry-After longer than this counts as this: a CA's mistake must not
+ * stop renewals for years. */
+#define HTTP_RETRY_AFTER_MAX (7L * 86400)
+
 /* Parse a Retry-After value (delta-seconds or HTTP-date) relative to NOW.
- * Returns seconds to wait (>= 0) or -1 if absent or malformed. */
+ * Returns seconds to wait (0 to HTTP_RETRY_AFTER_MAX) or -1 if absent or
+ * malformed. */
 long http_retry_after_seconds(const char *value, long now);

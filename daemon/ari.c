@@ -22,6 +22,7 @@ static void check_one(struct acme_client *c, const char *name, const char *id, i
 
 	json_object_object_add(ev, "event", json_object_new_string("ari"));
 	json_object_object_add(ev, "name", json_object_new_string(name));
+	json_object_object_add(ev, "cert_id", json_object_new_string(id));
 	json_object_object_add(ev, "retry_after", json_object_new_int64(ri.retry_after));
 	if (r < 0) {
 		log_warning("ARI for %s: %s", name, c->err[0] ? c->err : acmed_strerror(r));

@@ -12,8 +12,9 @@
 /* Load SERVER's directory; if it has renewalInfo, GET the window of each of
  * the N certificates (NAMES[i], ARI certificate ID IDS[i]) and write one
  * line per certificate on EV_FD:
- *   {"event":"ari","name":N,"start":T,"end":T,"retry_after":S,"explanation":U}
- *   {"event":"ari","name":N,"error":"...","retry_after":S}
+ *   {"event":"ari","name":N,"cert_id":I,"start":T,"end":T,"retry_after":S,
+ *    "explanation":U}
+ *   {"event":"ari","name":N,"cert_id":I,"error":"...","retry_after":S}
  * (T epoch seconds; retry_after -1 when absent). Returns the reply:
  * {"status":0,"ari":true|false} or an error reply. Never NULL. */
 struct json_object *ari_check_run(const char *server, const struct acmed_config *cfg,

@@ -43,8 +43,12 @@ struct batch {
  * a hook dropped at shutdown reports after its batch is gone. */
 struct hook_ctx {
 	int batch_id;
-	char *name; /* the lineage of a deploy hook */
+	char *name;     /* the lineage of a deploy hook */
+	unsigned lines; /* output lines passed to the client */
 };
+
+/* A client sees this many lines of a hook's output; the log has more. */
+#define HOOK_CLIENT_LINES 200
 
 static struct batch *batch_by_id(struct daemon *d, int id)
 {
@@ -307,7 +311,11 @@ static void hook_output(struct daemon *d, void *ctx, const struct hook_req *h, c
 	struct hook_ctx *hc = ctx;
 	struct batch *b = batch_by_id(d, hc->batch_id);
 
-	if (b)
+	if (!b || hc->lines > HOOK_CLIENT_LINES)
+		return;
+	if (++hc->lines > HOOK_CLIENT_LINES)
+		send_progress(b, "%s: (more output in acmed's log)", h->label);
+	else
 		send_progress(b, "%s: %s", h->label, line);
 }
 
@@ -388,6 +396,9 @@ static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, co
 		b->hooks_pending--;
 		free(hc->name);
 		free(hc);
+		free(req.command);
+		free(req.label);
+		strv_free_nt(req.env);
 	}
 }
 
@@ -401,7 +412,10 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 	char **paths = NULL;
 	size_t npaths = 0;
 
+	/* Held while queueing: a hook that cannot start reports at once, and
+	 * must not let the batch move on while more are being queued. */
 	b->refs++;
+	b->hooks_pending++;
 	if (b->dir_hooks) {
 		char *base = fs_join(store_dir(d->store), "renewal-hooks");
 		char *dir = base ? fs_join(base, hook_kind_names[kind]) : NULL;
@@ -420,6 +434,8 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 	queue_one(d, b, kind, it, data, b->cmd_hooks[kind], false, seen);
 	strv_free(paths, npaths);
 	json_object_put(seen);
+	b->hooks_pending--;
+	advance(d, b);
 	batch_unref(b);
 }
 
@@ -465,6 +481,8 @@ static void batch_finish(struct daemon *d, struct batch *b)
 		reply = finish_reply(b);
 		conn_finish(b->client, reply);
 		json_object_put(reply);
+		/* Unlinked already: batch_forget_client() cannot reach it. */
+		b->client = NULL;
 	}
 }
 

@@ -192,12 +192,21 @@ static int choose_name(struct daemon *d, struct issue_req *req, char *err, size_
 	return 0;
 }
 
-/* The ARI ID of lineage NAME's current certificate, or NULL. */
-static char *current_ari_id(struct daemon *d, const char *name)
+/* The ARI ID of the certificate REQ replaces: lineage NAME's current one,
+ * if REQ goes to the same CA (so the same account) for some of its names;
+ * a CA refuses "replaces" for a certificate it or the account did not
+ * issue, or for names it did not cover. NULL if none. */
+static char *replaced_ari_id(struct daemon *d, const struct issue_req *req)
 {
-	const struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
+	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
+	bool overlap = false;
 
-	return e && e->have_cert && e->cert.ari_id[0] ? strdup(e->cert.ari_id) : NULL;
+	if (!e || !e->have_cert || !e->cert.ari_id[0] || !streq(e->conf.server, req->server))
+		return NULL;
+	for (size_t i = 0; i < req->ndomains && !overlap; i++)
+		for (size_t k = 0; k < e->conf.ndomains && !overlap; k++)
+			overlap = streq(req->domains[i], e->conf.domains[k]);
+	return overlap ? strdup(e->cert.ari_id) : NULL;
 }
 
 /* A batch of one job for CLIENT; it answers when the job and its hooks
@@ -234,7 +243,7 @@ static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *a
 		reply_error(c, r, "%s", err);
 		return;
 	}
-	req.replaces = current_ari_id(d, req.name);
+	req.replaces = replaced_ari_id(d, &req);
 	o.dry_run = req.dry_run;
 	submit_one(d, c, &o, &req);
 }
@@ -253,7 +262,7 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 	if (r < 0)
 		return r;
-	req.replaces = current_ari_id(d, e->name);
+	req.replaces = replaced_ari_id(d, &req);
 	req.dry_run = dry_run;
 	r = batch_add(d, b, &req);
 	if (r < 0)

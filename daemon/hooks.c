@@ -19,6 +19,9 @@
 #include "util.h"
 
 #define HOOK_LINE_MAX 4096
+/* Output beyond this much is read and dropped: a chatty hook must not
+ * fill the log. */
+#define HOOK_OUTPUT_MAX (256 * 1024)
 #define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const char *const hook_kind_names[HOOK__MAX] = {
@@ -35,6 +38,7 @@ struct hook_run {
 	struct watch pid_w;   /* pidfd */
 	struct watch timer_w; /* timeout, then the kill grace */
 	struct ctl_reader buf;
+	size_t output;   /* bytes read so far */
 	bool term_sent;
 	struct timespec t0;
 };
@@ -89,22 +93,31 @@ static void emit_lines(struct daemon *d, struct hook_run *h, bool flush)
 	}
 }
 
-/* Read what is there; false at EOF or on an error. */
+/* One read of what is there (one per event, so a hook that writes without
+ * pause cannot keep the loop from the rest); false at EOF or on an error. */
 static bool read_output(struct daemon *d, struct hook_run *h)
 {
 	char chunk[4096];
+	ssize_t n = read(h->out_w.fd, chunk, sizeof(chunk));
 
-	for (;;) {
-		ssize_t n = read(h->out_w.fd, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (n == 0)
+		return false;
+	if (h->output < HOOK_OUTPUT_MAX) {
+		size_t keep = (size_t)n < HOOK_OUTPUT_MAX - h->output ? (size_t)n
+								       : HOOK_OUTPUT_MAX - h->output;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return true;
-		if (n <= 0 || ctl_reader_feed(&h->buf, chunk, (size_t)n) < 0)
+		if (ctl_reader_feed(&h->buf, chunk, keep) < 0)
 			return false;
 		emit_lines(d, h, false);
+		if (h->output + (size_t)n > HOOK_OUTPUT_MAX) {
+			emit_lines(d, h, true);
+			emit_line(d, h, "(more output dropped)");
+		}
 	}
+	h->output += (size_t)n;
+	return true;
 }
 
 static void on_output(struct daemon *d, struct watch *w, uint32_t events)

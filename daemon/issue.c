@@ -794,8 +794,7 @@ static int check_profile(struct run *run)
 }
 
 /* newOrder with the profile and, when the CA has ARI, "replaces". A CA
- * that says the old certificate was already replaced gets the order again
- * without it (RFC 9773 section 5). */
+ * that refuses the order with it gets the order again without it. */
 static int create_order(struct run *run, struct acme_order *order)
 {
 	const struct issue_req *req = run->req;
@@ -807,10 +806,15 @@ static int create_order(struct run *run, struct acme_order *order)
 
 	run->step = "creating the order";
 	r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
-	if (r == ACMED_EPROBLEM && opts.replaces &&
-	    streq(run->acme->problem.type, "urn:ietf:params:acme:error:alreadyReplaced")) {
-		log_warning("the CA says %s was already replaced; ordering without \"replaces\"",
-			    opts.replaces);
+	if ((r == ACMED_EPROBLEM || r == ACMED_EPROTO) && opts.replaces) {
+		/* alreadyReplaced, or a certificate the CA will not have this
+		 * order replace (another account, other names): RFC 9773 makes
+		 * "replaces" a hint, so order without it. */
+		char why[512];
+
+		acme_problem_format(&run->acme->problem, why, sizeof(why));
+		log_warning("the CA refused the order replacing %s (%s); ordering without "
+			    "\"replaces\"", opts.replaces, r == ACMED_EPROBLEM ? why : run->acme->err);
 		acme_order_clear(order);
 		opts.replaces = NULL;
 		r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);

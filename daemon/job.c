@@ -262,9 +262,19 @@ static int job_start(struct daemon *d, struct job *j)
 	j->pid_w = (struct watch){ pidfd, on_exit_fd };
 	if (pidfd < 0 || daemon_watch(d, &j->pipe_w, EPOLLIN) < 0 ||
 	    daemon_watch(d, &j->pid_w, EPOLLIN) < 0) {
-		/* Cannot supervise it: do not leave it running unsupervised. */
+		/* Cannot supervise it: do not leave it running unsupervised,
+		 * nor a watch pointing at a job about to be freed. */
+		r = -errno;
 		kill(pid, SIGKILL);
-		return -errno;
+		waitpid(pid, NULL, 0);
+		for (struct watch *w = &j->pipe_w; w <= &j->pid_w; w++) {
+			if (w->fd >= 0) {
+				daemon_unwatch(d, w);
+				close(w->fd);
+				w->fd = -1;
+			}
+		}
+		return r;
 	}
 	d->running++;
 	if (j->kind == JOB_ARI)

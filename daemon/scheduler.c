@@ -190,13 +190,16 @@ static bool cas_settled(const struct daemon *d);
 void sched_update(struct daemon *d)
 {
 	time_t next = 0;
+	/* --oneshot renews only once every CA has answered: until then only
+	 * the CAs' times count, or a due lineage would fire the timer in a loop. */
+	bool renewals = !d->oneshot || cas_settled(d);
 
 	if (d->oneshot && d->sched.oneshot_started)
 		return;
 	for (size_t i = 0; i < d->index.n; i++) {
 		struct lineage_entry *e = &d->index.v[i];
 
-		if (schedulable(e) && !job_busy(d, e->name) && !waiting_for_ca(d, e))
+		if (renewals && schedulable(e) && !job_busy(d, e->name) && !waiting_for_ca(d, e))
 			next = earlier(next, sched_renew_at(d, e));
 		if (schedulable(e))
 			ca_get(d, e->conf.server); /* know every CA in use */
@@ -222,8 +225,11 @@ static void start_ari_job(struct daemon *d, struct ca_state *ca, bool probe, tim
 	for (size_t i = 0; names && ids && i < d->index.n; i++) {
 		struct lineage_entry *e = &d->index.v[i];
 
+		/* A lineage being renewed is asked about once it has its new
+		 * certificate. */
 		if (!schedulable(e) || !e->cert.ari_id[0] || !streq(e->conf.server, ca->server) ||
-		    e->cert.not_after <= now || (!probe && e->sched.ari_next_check > now))
+		    e->cert.not_after <= now || (!probe && e->sched.ari_next_check > now) ||
+		    job_busy(d, e->name))
 			continue;
 		names[n] = strdup(e->name);
 		ids[n] = strdup(e->cert.ari_id);
@@ -299,7 +305,10 @@ void sched_ari_event(struct daemon *d, const char *server, struct json_object *e
 	const char *error = jobj_str(ev, "error"), *expl = jobj_str(ev, "explanation");
 	time_t now = time(NULL);
 
-	if (!e || !streq(e->conf.server, server))
+	/* An answer about a certificate the lineage no longer has (it was
+	 * renewed meanwhile) must not schedule the new one. */
+	if (!e || !streq(e->conf.server, server) || !e->have_cert ||
+	    !streq(e->cert.ari_id, jobj_str(ev, "cert_id")))
 		return;
 	free(e->sched.ari_error);
 	e->sched.ari_error = xstrdup(error);
@@ -403,7 +412,7 @@ static void start_due(struct daemon *d, time_t now)
 			return;
 		if (issue_req_from_renewal(&e->conf, &req) < 0)
 			continue;
-		req.replaces = xstrdup(e->cert.ari_id[0] ? e->cert.ari_id : NULL);
+		req.replaces = xstrdup(e->cert.ari_id[0] ? e->cert.ari_id : NULL); /* same CA */
 		timefmt_format_rfc3339(e->cert.not_after, due, sizeof(due));
 		log_info("%s is due for renewal (expires %s%s)", e->name, due,
 			 e->conf.state.failures ? ", retrying after a failure" : "");

@@ -21,7 +21,10 @@ faults on and off while acmed runs:
     "profiles": {"classic": "the default", "shortlived": "6 days"},
     "faults": [{"path": "REGEX", "method": "POST", "status": 503,
                 "retry_after": "120", "type": "serverInternal",
-                "times": 1}]            # "times" omitted: every time
+                "times": 1}]            # "times" omitted: every time;
+                                        # {"path":..., "delay": 3}: forward
+                                        # after 3 s; "ari": {"delay": 3, ...}
+                                        # delays renewal-info answers
     "down": true                         # drop every connection
   }
 
@@ -136,6 +139,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop()
             return
         fault = pick_fault(cfg, self.command, self.path)
+        if fault and "status" not in fault and not fault.get("drop"):
+            time.sleep(fault.get("delay", 0))
+            fault = None
         if fault:
             entry.update(status=fault.get("status", 500), injected=True)
             log(entry)
@@ -157,6 +163,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.forward(cfg, body, entry)
 
     def renewal_info(self, ari, cert_id, entry):
+        time.sleep(ari.get("delay", 0))
         answer = ari.get("answer", "ok")
         window = ari.get("windows", {}).get(cert_id, ari)
         headers = [("Content-Type", "application/json")]

@@ -88,9 +88,12 @@ assert_eq "$(live_version "$A")" 1 "no renewal for a window far ahead"
 #    renews at once, telling the CA which certificate this replaces.
 past_start=$(date -u -d '-2 days' +%FT%TZ)
 past_end=$(date -u -d '-1 day' +%FT%TZ)
-proxy_config "{\"profiles\": {\"classic\": \"the default\", \"shortlived\": \"6 days\"},
-	\"ari\": {\"start\": \"$far_start\", \"end\": \"$far_end\",
-	\"windows\": {\"$id1\": {\"start\": \"$past_start\", \"end\": \"$past_end\"}}}}"
+profiles='"profiles": {"classic": "the default", "shortlived": "6 days"}'
+past_window() { # ID [EXTRA-JSON]: the proxy config with ID's window in the past
+	proxy_config "{$profiles, \"ari\": {\"start\": \"$far_start\", \"end\": \"$far_end\",
+		\"windows\": {\"$1\": {\"start\": \"$past_start\", \"end\": \"$past_end\"}}${2:-}}}"
+}
+past_window "$id1"
 stop_acmed
 start_acmed
 wait_until 15 "the renewal ARI asked for" live_at_least "$A" 2
@@ -100,6 +103,33 @@ assert_eq "$(jq -r .payload.profile <<<"$orders" | tail -n 1)" shortlived "renew
 assert_contains "$T/acmed.log" "$A: the CA suggests renewing between $past_start and $past_end"
 sleep 2
 assert_eq "$(live_version "$A")" 2 "the new certificate has the far window: no loop"
+
+# 3b. A CA that refuses the order naming the certificate it replaces (an
+#     account or names it does not match) gets the order again without it.
+id2=$(ari_id "$T/state/live/$A/cert.pem")
+proxy_config "{$profiles, \"ari\": {\"start\": \"$far_start\", \"end\": \"$far_end\"},
+	\"faults\": [{\"path\": \"order-plz\", \"status\": 403, \"type\": \"unauthorized\",
+	\"detail\": \"requester account did not request the certificate being replaced\",
+	\"times\": 1}]}"
+assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "$A"
+orders=$(proxy_requests '.path == "/order-plz"' | tail -n 2)
+assert_eq "$(jq -r '.injected // false' <<<"$orders" | tr '\n' ' ')" "true false " "refused, then placed"
+assert_eq "$(jq -r '.payload.replaces // "none"' <<<"$orders" | tr '\n' ' ')" "$id2 none " \
+	"the second order without replaces"
+assert_eq "$(live_version "$A")" 3 "renewed after the retry"
+
+# 3c. An answer about a certificate the lineage no longer has (it was
+#     renewed while the answer was on its way) is not applied to the new
+#     one: no second renewal.
+id3=$(ari_id "$T/state/live/$A/cert.pem")
+past_window "$id3" ', "delay": 3'
+stop_acmed
+start_acmed
+assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "$A"
+assert_eq "$(live_version "$A")" 4 "renewed by hand during the ARI check"
+wait_until 10 "the late answer" grep -q "ARI check of 1 certificate(s)" "$T/acmed.log"
+sleep 4
+assert_eq "$(live_version "$A")" 4 "the late answer for version 3 renewed version 4"
 
 # 4. A malformed answer, then an inverted window: the rule applies again.
 for answer in malformed inverted; do

@@ -141,6 +141,26 @@ assert_contains "$T/hang.out" "$T/state/live/$A/fullchain.pem \\(success\\)"
 assert_contains "$T/acmed.log" "still running after 3 s; sending SIGTERM to its process group"
 ! pgrep -f "sleep 30[01]" >/dev/null || fail "the hook's processes outlived its timeout"
 
+# 6b. A hook that writes without pause cannot stall the daemon either: it
+#     still answers, the hook is killed at the timeout, the client sees the
+#     first 200 lines and the log the first 256 KiB.
+"$ACMECTL" renew --force-renewal --cert-name "$A" --no-directory-hooks \
+	--pre-hook 'while :; do echo flood; done' >"$T/flood.out" 2>&1 &
+flood=$!
+wait_until 5 "the flooding hook started" grep -q ": flood$" "$T/acmed.log"
+t0=${EPOCHREALTIME//[.,]/}
+assert_exit 0 "$ACMECTL" status
+t1=${EPOCHREALTIME//[.,]/}
+(((t1 - t0) < 1000000)) || fail "acmectl status took $(((t1 - t0) / 1000)) ms during a flood"
+rc=0
+wait "$flood" || rc=$?
+assert_eq "$rc" 1 "renew exit status after the flooding hook"
+assert_contains "$T/acmed.log" "while :; do echo flood; done\": \(more output dropped\)"
+logged=$(grep -c ': flood$' "$T/acmed.log")
+((logged > 1000 && logged <= 256 * 1024 / 6)) || fail "$logged lines of flood in the log"
+assert_eq "$(grep -c ': flood$' "$T/flood.out")" 200 "flood lines shown by acmectl"
+assert_contains "$T/flood.out" "\(more output in acmed's log\)"
+
 # 7. One that ignores SIGTERM gets SIGKILL 10 s later.
 assert_exit 1 "$ACMECTL" renew --force-renewal --cert-name "$A" --no-directory-hooks \
 	--post-hook "trap '' TERM; sleep 302"

@@ -84,5 +84,12 @@ TEST(retry_after)
 	ASSERT_INT_EQ(http_retry_after_seconds("", now), -1);
 	ASSERT_INT_EQ(http_retry_after_seconds("soon", now), -1);
 	ASSERT_INT_EQ(http_retry_after_seconds("12s", now), -1);
+	/* Years, or more than a long holds: a week at most. */
+	ASSERT_INT_EQ(http_retry_after_seconds("315360000", now), HTTP_RETRY_AFTER_MAX);
+	ASSERT_INT_EQ(http_retry_after_seconds("99999999999999999999999", now),
+		      HTTP_RETRY_AFTER_MAX);
+	ASSERT_INT_EQ(http_retry_after_seconds("Fri, 01 Dec 2090 00:00:00 GMT", now),
+		      HTTP_RETRY_AFTER_MAX);
+	ASSERT_INT_EQ(http_retry_after_seconds("-5", now), -1);
 	ASSERT_INT_EQ(http_retry_after_seconds("-5", now), -1);
 }
