@@ -286,10 +286,30 @@ static int job_start(struct daemon *d, struct job *j)
 	return 0;
 }
 
+/* The port a standalone job answers http-01 on, or 0 for other jobs. */
+static int standalone_port(const struct job *j)
+{
+	if (j->kind != JOB_ISSUE || !streq(j->req.authn.name, "standalone"))
+		return 0;
+	return j->req.authn.http01_port ? j->req.authn.http01_port : 80;
+}
+
+/* Two standalone responders cannot listen on one port: such jobs take turns. */
+static bool port_taken(const struct daemon *d, const struct job *j)
+{
+	int port = standalone_port(j);
+
+	for (const struct job *o = d->jobs; port && o; o = o->next)
+		if (o != j && o->started && !o->exited && standalone_port(o) == port)
+			return true;
+	return false;
+}
+
 void job_start_queued(struct daemon *d)
 {
 	for (struct job *j = d->jobs; j; j = j->next) {
-		if (j->started || (j->kind == JOB_ISSUE && !batch_released(j->batch)))
+		if (j->started || (j->kind == JOB_ISSUE && !batch_released(j->batch)) ||
+		    port_taken(d, j))
 			continue;
 		if (d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			return;
