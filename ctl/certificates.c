@@ -41,15 +41,15 @@ static void print_next_renewal(struct json_object *e)
 	char date[64], a[64], b[64];
 
 	json_object_object_get_ex(e, "ari", &ari);
-	if (jobj_int(e, "next_renewal", 0)) {
-		format_time(jobj_int(e, "next_renewal", 0), date, sizeof(date));
+	if (jobj_time(e, "next_renewal")) {
+		format_time(jobj_time(e, "next_renewal"), date, sizeof(date));
 		printf("    Next Renewal: %s\n", date);
 	} else {
 		printf("    Next Renewal: not scheduled\n");
 	}
-	if (ari && jobj_int(ari, "window_start", 0)) {
-		format_time(jobj_int(ari, "window_start", 0), a, sizeof(a));
-		format_time(jobj_int(ari, "window_end", 0), b, sizeof(b));
+	if (ari && jobj_time(ari, "window_start")) {
+		format_time(jobj_time(ari, "window_start"), a, sizeof(a));
+		format_time(jobj_time(ari, "window_end"), b, sizeof(b));
 		printf("    Renewal Window (ARI): %s to %s\n", a, b);
 		if (jobj_str(ari, "explanation"))
 			printf("    Renewal Window Explanation: %s\n", str_or_empty(jobj_str(ari, "explanation")));
@@ -65,16 +65,16 @@ static void print_failures(struct json_object *e)
 	char date[64];
 
 	if (jobj_int(e, "failures", 0) > 0) {
-		format_time(jobj_int(e, "last_attempt", 0), date, sizeof(date));
+		format_time(jobj_time(e, "last_attempt"), date, sizeof(date));
 		printf("    Renewal Failures: %lld in a row, the last at %s\n", jobj_int(e, "failures", 0),
 		       date);
 		if (jobj_str(e, "last_error"))
 			printf("    Last Error: %s\n", str_or_empty(jobj_str(e, "last_error")));
-		format_time(jobj_int(e, "next_attempt", 0), date, sizeof(date));
+		format_time(jobj_time(e, "next_attempt"), date, sizeof(date));
 		printf("    Next Attempt: %s\n", date);
 	}
-	if (jobj_int(e, "retry_after", 0) > time(NULL)) {
-		format_time(jobj_int(e, "retry_after", 0), date, sizeof(date));
+	if (jobj_time(e, "retry_after") > time(NULL)) {
+		format_time(jobj_time(e, "retry_after"), date, sizeof(date));
 		printf("    CA Retry-After: %s\n", date);
 	}
 }
@@ -95,8 +95,8 @@ static void print_entry(struct json_object *e, long now)
 			printf(" %s", json_object_get_string(json_object_array_get_idx(doms, i)));
 	printf("\n");
 	if (jobj_str(e, "serial")) {
-		format_time(jobj_int(e, "not_after", 0), date, sizeof(date));
-		validity(jobj_int(e, "not_after", 0), now, valid, sizeof(valid));
+		format_time(jobj_time(e, "not_after"), date, sizeof(date));
+		validity(jobj_time(e, "not_after"), now, valid, sizeof(valid));
 		printf("    Expiry Date: %s (%s)\n", date, valid);
 		print_next_renewal(e);
 		printf("    Certificate Path: %s\n", str_or_empty(jobj_str(e, "fullchain_path")));
@@ -197,10 +197,10 @@ int verb_status(const struct client *cl, int argc, char **argv)
 		printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
 		       jobj_int(data, "jobs_queued", 0));
 		printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
-		if (jobj_int(data, "next_wakeup", 0)) {
+		if (jobj_time(data, "next_wakeup")) {
 			char date[64];
 
-			format_time(jobj_int(data, "next_wakeup", 0), date, sizeof(date));
+			format_time(jobj_time(data, "next_wakeup"), date, sizeof(date));
 			printf("Next wake-up: %s\n", date);
 		} else {
 			printf("Next wake-up: none scheduled\n");

@@ -338,12 +338,12 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 		json_object_object_add(o, "chain_path", json_object_new_string(paths[1]));
 		json_object_object_add(o, "fullchain_path", json_object_new_string(paths[2]));
 		json_object_object_add(o, "not_after",
-				       json_object_new_int64(jobj_int(data, "not_after", 0)));
+				       json_object_get(json_object_object_get(data, "not_after")));
 		client_print_json(o);
 		json_object_put(o);
 		return EXIT_OK;
 	}
-	format_time(jobj_int(data, "not_after", 0), date, sizeof(date));
+	format_time(jobj_time(data, "not_after"), date, sizeof(date));
 	printf("Successfully received certificate.\n"
 	       "Certificate is saved at:            %s\n"
 	       "Intermediate CA chain is saved at:  %s\n"
@@ -381,7 +381,7 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 		client_print_json(data);
 		goto out;
 	}
-	format_time(jobj_int(data, "not_after", 0), date, sizeof(date));
+	format_time(jobj_time(data, "not_after"), date, sizeof(date));
 	if (json_object_object_get_ex(data, "dry_run", NULL))
 		printf("The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
 		       "nothing was saved.\n", date);

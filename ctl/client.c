@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,32 @@ static int connect_socket(const char *path)
 	return fd;
 }
 
+/* The daemon is not there (or went away): one line on stderr, and with
+ * --json an error object on stdout, so a script reads JSON either way. */
+static void unreachable(const struct client *cl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void unreachable(const struct client *cl, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "acmectl: %s\n", msg);
+	if (cl->json) {
+		struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_string("unreachable"));
+		json_object_object_add(e, "message", json_object_new_string(msg));
+		json_object_object_add(o, "status", json_object_new_int(-ECONNREFUSED));
+		json_object_object_add(o, "error", e);
+		client_print_json(o);
+		json_object_put(o);
+	}
+}
+
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply)
 {
@@ -37,11 +64,10 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 	int fd = connect_socket(cl->socket), r;
 
 	if (fd < 0) {
-		fprintf(stderr, "acmectl: cannot reach acmed at %s: %s (is acmed running? see "
-				"--socket)\n",
-			cl->socket, strerror(-fd));
+		unreachable(cl, "cannot reach acmed at %s: %s (is acmed running? see --socket)",
+			    cl->socket, strerror(-fd));
 		json_object_put(req);
-		return EXIT_FAILED;
+		return EXIT_UNREACHABLE;
 	}
 	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
@@ -65,10 +91,10 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 		}
 		json_object_put(frame);
 	}
-	fprintf(stderr, "acmectl: lost the connection to acmed at %s: %s\n", cl->socket,
-		r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
+	unreachable(cl, "lost the connection to acmed at %s: %s", cl->socket,
+		    r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
 	close(fd);
-	return EXIT_FAILED;
+	return EXIT_UNREACHABLE;
 }
 
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,
@@ -96,6 +122,8 @@ bool client_reply_ok(struct json_object *reply)
 
 void client_print_json(struct json_object *o)
 {
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_add(o, "schema", json_object_new_int(CTL_JSON_SCHEMA));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 }

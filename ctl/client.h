@@ -7,7 +7,11 @@
 #include <json-c/json.h>
 
 /* Exit codes, as documented in acmectl(8). */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+/* The version of acmectl's JSON output (docs/json.md), in every object it
+ * prints as "schema". */
+#define CTL_JSON_SCHEMA 1
 
 struct client {
 	const char *socket; /* --socket, $ACMED_SOCKET or the default */
@@ -18,8 +22,9 @@ struct client {
 
 /* Send CMD with ARGS (borrowed), print progress events as they arrive (to
  * stderr, unless quiet), and return the final reply in *REPLY (caller puts).
- * Connection failures print one line naming the socket and return
- * EXIT_FAILED; otherwise EXIT_OK. */
+ * When the daemon cannot be reached or the connection is lost, print one
+ * line naming the socket (with --json also an error object on stdout) and
+ * return EXIT_UNREACHABLE; otherwise EXIT_OK. */
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply);
 
@@ -33,7 +38,7 @@ int client_request(const struct client *cl, const char *cmd, struct json_object 
  * Returns the exit code for a failed reply. */
 int client_report_error(const struct client *cl, struct json_object *reply);
 
-/* Print a JSON value on stdout, pretty. */
+/* Print a JSON object on stdout, pretty, with "schema" added. */
 void client_print_json(struct json_object *o);
 
 /* reply.status == 0? */

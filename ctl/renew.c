@@ -58,8 +58,8 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 
 		if (str_empty(path))
 			path = str_or_empty(jobj_str(e, "name"));
-		if (jobj_int(e, "not_after", 0) && streq(key, "not_due")) {
-			format_time(jobj_int(e, "not_after", 0), date, sizeof(date));
+		if (jobj_time(e, "not_after") && streq(key, "not_due")) {
+			format_time(jobj_time(e, "not_after"), date, sizeof(date));
 			printf("  %s expires on %.10s (%s)\n", path, date, tag);
 		} else {
 			printf("  %s (%s)\n", path, tag);

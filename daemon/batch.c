@@ -254,7 +254,7 @@ static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
 		       const struct item *it, struct json_object *data)
 {
 	char *extra[16] = { 0 }, **env;
-	char *lists[3] = { 0 }, num[32], when[32];
+	char *lists[3] = { 0 }, num[32];
 	size_t n = 0, count;
 
 	env_add(extra, &n, "ACMED_STATE_DIR", store_dir(d->store));
@@ -275,8 +275,7 @@ static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
 		snprintf(num, sizeof(num), "%lld", jobj_int(data, "version", 0));
 		env_add(extra, &n, "ACMED_VERSION", num);
 		env_add(extra, &n, "ACMED_SERIAL", jobj_str(data, "serial"));
-		timefmt_format_rfc3339((time_t)jobj_int(data, "not_after", 0), when, sizeof(when));
-		env_add(extra, &n, "ACMED_NOT_AFTER", when);
+		env_add(extra, &n, "ACMED_NOT_AFTER", jobj_str(data, "not_after"));
 		for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 			char *p = store_live_path(d->store, it->name, files[i][1]);
 

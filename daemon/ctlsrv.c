@@ -296,8 +296,8 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		set_str(o, "message", msg);
 	} else if (!force && !dry_run && !sched_due(d, e, now)) {
 		list = "not_due";
-		json_object_object_add(o, "not_after", json_object_new_int64(e->cert.not_after));
-		json_object_object_add(o, "next_renewal", json_object_new_int64(sched_renew_at(d, e)));
+		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
+		json_object_object_add(o, "next_renewal", jobj_new_time(sched_renew_at(d, e)));
 	} else if ((r = renew_job(d, b, e, dry_run)) < 0) {
 		set_str(o, "code", acmed_errname(r));
 		set_str(o, "message", acmed_strerror(r));
@@ -421,7 +421,7 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 			       json_object_new_int((int)(job_count(d) - d->running)));
 	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
 	if (sched_next_wake(d) > time(NULL))
-		json_object_object_add(data, "next_wakeup", json_object_new_int64(sched_next_wake(d)));
+		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
 	reply_data(c, data);
 }
 

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "renewal.h"
 #include "timefmt.h"
@@ -179,7 +180,7 @@ static void add_str(struct json_object *o, const char *key, const char *v)
 static void add_time(struct json_object *o, const char *key, time_t t)
 {
 	if (t > 0)
-		json_object_object_add(o, key, json_object_new_int64(t));
+		json_object_object_add(o, key, jobj_new_time(t));
 }
 
 /* The last failures, if any: "failures", "last_attempt", "last_error"... */
@@ -228,8 +229,8 @@ struct json_object *index_entry_json(const struct lineage_entry *e, const struct
 	json_object_object_add(o, "version", json_object_new_int(e->version));
 	json_object_object_add(o, "serial", json_object_new_string(e->cert.serial));
 	json_object_object_add(o, "key_type", json_object_new_string(e->cert.key_type));
-	json_object_object_add(o, "not_before", json_object_new_int64(e->cert.not_before));
-	json_object_object_add(o, "not_after", json_object_new_int64(e->cert.not_after));
+	json_object_object_add(o, "not_before", jobj_new_time(e->cert.not_before));
+	json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
 	json_object_object_add(o, "valid", json_object_new_boolean(e->cert.not_after > now));
 	add_time(o, "next_renewal", next_renewal);
 	add_path(o, s, e->name, "cert_path", "cert.pem");

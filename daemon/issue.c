@@ -752,7 +752,7 @@ static struct json_object *lineage_result(struct run *run, int version, const ch
 		free(path);
 	}
 	if (crypto_cert_info(cert, strlen(cert), &info) == 0) {
-		json_object_object_add(d, "not_after", json_object_new_int64(info.not_after));
+		json_object_object_add(d, "not_after", jobj_new_time(info.not_after));
 		json_object_object_add(d, "serial", json_object_new_string(info.serial));
 		cert_info_clear(&info);
 	}
@@ -768,7 +768,7 @@ static struct json_object *csr_result(const struct version_pems *v)
 	json_object_object_add(d, "chain", json_object_new_string(v->chain));
 	json_object_object_add(d, "fullchain", json_object_new_string(v->fullchain));
 	if (crypto_cert_info(v->cert, strlen(v->cert), &info) == 0) {
-		json_object_object_add(d, "not_after", json_object_new_int64(info.not_after));
+		json_object_object_add(d, "not_after", jobj_new_time(info.not_after));
 		cert_info_clear(&info);
 	}
 	return d;
@@ -1007,7 +1007,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		json_object_object_add(reply, "data", data);
 	}
 	if (run.retry_after > 0)
-		json_object_object_add(reply, "retry_after", json_object_new_int64(run.retry_after));
+		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
 	if (run.ca_ari >= 0)
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);

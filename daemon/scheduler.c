@@ -360,7 +360,7 @@ static bool record_failure(struct daemon *d, const char *name, struct json_objec
 	struct lineage_entry *e = index_get(&d->index, name);
 	const char *msg;
 	char why[512];
-	time_t now = time(NULL), retry_after = (time_t)jobj_int(reply, "retry_after", 0);
+	time_t now = time(NULL), retry_after = jobj_time(reply, "retry_after");
 
 	json_object_object_get_ex(reply, "error", &err);
 	msg = jobj_str(err, "message") ? jobj_str(err, "message") : "the renewal failed";

@@ -53,8 +53,8 @@ assert_exit 1 "$ACMECTL" certonly --standalone --http-01-address 127.0.0.1 --htt
 assert_match "$OUT" "validating fresh.$TEST_DOMAIN failed: urn:ietf:params:acme:error:connection"
 unchanged "failed validation"
 
-# The daemon's socket is not there: one line naming it.
-assert_exit 1 "$ACMECTL" --socket "$T/nope.sock" certificates
+# The daemon's socket is not there: one line naming it, exit status 3.
+assert_exit 3 "$ACMECTL" --socket "$T/nope.sock" certificates
 assert_match "$OUT" "cannot reach acmed at $T/nope.sock"
 assert_eq "$(wc -l <<<"$OUT")" 1 "one line"
 

@@ -723,6 +723,16 @@ stop_acmed() {
 	assert_eq "$rc" "${1:-0}" "acmed exit status after SIGTERM"
 }
 
+# cert_json NAME FIELD: FIELD (a jq path such as "failures" or
+# "ari.window_start") of lineage NAME in `acmectl --json certificates`;
+# times (RFC 3339 in the JSON) are printed as Unix times, "null" if absent.
+cert_json() {
+	command "$ACMECTL" --socket "$ACMED_SOCKET" --json certificates --cert-name "$1" |
+		jq -r ".certificates[0].$2 | $JQ_EPOCH"
+}
+# A jq filter: an RFC 3339 time as a Unix time, anything else unchanged.
+JQ_EPOCH='if type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T") then fromdateiso8601 else . end'
+
 # acmectl ARGS...: the acmectl binary talking to this test's acmed.
 acmectl() {
 	command "$ACMECTL" --socket "$ACMED_SOCKET" "$@"

@@ -23,9 +23,6 @@ start_acmed
 
 A=a.$TEST_DOMAIN
 standalone=(--standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01_PORT")
-cert_json() { # NAME FIELD
-	"$ACMECTL" --json certificates --cert-name "$1" | jq -r ".certificates[0].$2"
-}
 cert_has() { # NAME FIELD: FIELD of NAME is set
 	[[ $(cert_json "$1" "$2") != null ]]
 }

@@ -25,9 +25,6 @@ assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$B"
 # Both are due 6 s after issue; from now on the CA is unreachable.
 proxy_config '{"down": true}'
 
-cert_json() { # NAME FIELD: a field of NAME in `acmectl --json certificates`
-	"$ACMECTL" --json certificates --cert-name "$1" | jq -r ".certificates[0].$2"
-}
 failures_at_least() { # NAME N
 	local f
 	f=$(cert_json "$1" failures) && ((f >= $2))

@@ -34,8 +34,7 @@ assert_eq "$(readlink "$live/cert.pem")" "../../archive/$D/cert1.pem" "live -> v
 nb=$(date -d "$(openssl x509 -in "$live/cert.pem" -noout -startdate | cut -d= -f2)" +%s)
 na=$(date -d "$(openssl x509 -in "$live/cert.pem" -noout -enddate | cut -d= -f2)" +%s)
 due=$((na - (na - nb) / 2))
-"$ACMECTL" --json certificates >"$T/c1.json"
-assert_eq "$(jq -r '.certificates[0].next_renewal' "$T/c1.json")" "$due" "next_renewal"
+assert_eq "$(cert_json "$D" next_renewal)" "$due" "next_renewal"
 assert_exit 0 "$ACMECTL" status
 assert_match "$OUT" "Next wake-up: "
 
