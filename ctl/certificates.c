@@ -1,4 +1,4 @@
-/* acmectl certificates and status. */
+/* acmectl certificates. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,50 +161,6 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 		for (size_t i = 0; i < json_object_array_length(list); i++)
 			print_entry(json_object_array_get_idx(list, i), now);
 		printf("%s\n", RULE);
-	}
-	json_object_put(reply);
-	return EXIT_OK;
-}
-
-int verb_status(const struct client *cl, int argc, char **argv)
-{
-	struct json_object *reply = NULL, *data;
-	int ret;
-
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--json"))
-			continue;
-		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			printf("Usage: acmectl status [--json]\n");
-			return EXIT_OK;
-		}
-		fprintf(stderr, "acmectl status: unexpected argument '%s'\n", argv[i]);
-		return EXIT_USAGE;
-	}
-	ret = client_request(cl, "status", NULL, &reply, &data);
-	if (ret != EXIT_OK) {
-		json_object_put(reply);
-		return ret;
-	}
-	if (cl->json) {
-		client_print_json(data);
-	} else {
-		printf("acmed %s (pid %lld), up %lld s\n", str_or_empty(jobj_str(data, "version")),
-		       jobj_int(data, "pid", 0), jobj_int(data, "uptime", 0));
-		printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
-		printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
-		printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
-		printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
-		       jobj_int(data, "jobs_queued", 0));
-		printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
-		if (jobj_time(data, "next_wakeup")) {
-			char date[64];
-
-			format_time(jobj_time(data, "next_wakeup"), date, sizeof(date));
-			printf("Next wake-up: %s\n", date);
-		} else {
-			printf("Next wake-up: none scheduled\n");
-		}
 	}
 	json_object_put(reply);
 	return EXIT_OK;

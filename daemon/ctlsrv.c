@@ -406,12 +406,51 @@ static void cmd_certificates(struct daemon *d, struct conn *c, struct json_objec
 	reply_data(c, data);
 }
 
+/* The lineage renewed next, and those whose last renewals failed. */
+static void status_lineages(struct daemon *d, struct json_object *data)
+{
+	struct json_object *failing = json_object_new_array(), *next = NULL;
+	struct lineage_entry *first = NULL;
+	time_t first_at = 0;
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+		time_t at = sched_renew_at(d, e);
+
+		if (at > 0 && (!first || at < first_at)) {
+			first = e;
+			first_at = at;
+		}
+		if (e->have_conf && e->conf.state.failures > 0) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(e->name));
+			json_object_object_add(o, "failures",
+					       json_object_new_int(e->conf.state.failures));
+			if (e->conf.state.last_error)
+				json_object_object_add(o, "last_error",
+						       json_object_new_string(e->conf.state.last_error));
+			json_object_object_add(o, "next_attempt",
+					       jobj_new_time(e->conf.state.next_attempt));
+			json_object_array_add(failing, o);
+		}
+	}
+	if (first) {
+		next = json_object_new_object();
+		json_object_object_add(next, "name", json_object_new_string(first->name));
+		json_object_object_add(next, "at", jobj_new_time(first_at));
+		json_object_object_add(data, "next_renewal", next);
+	}
+	json_object_object_add(data, "failing", failing);
+}
+
 static void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
 {
 	struct json_object *data = json_object_new_object();
 
 	json_object_object_add(data, "version", json_object_new_string(ACMED_VERSION));
 	json_object_object_add(data, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(data, "started", jobj_new_time(d->started));
 	json_object_object_add(data, "uptime", json_object_new_int64(time(NULL) - d->started));
 	json_object_object_add(data, "state_dir", json_object_new_string(store_dir(d->store)));
 	json_object_object_add(data, "server", json_object_new_string(d->cfg.server));
@@ -420,8 +459,10 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 	json_object_object_add(data, "jobs_queued",
 			       json_object_new_int((int)(job_count(d) - d->running)));
 	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
+	json_object_object_add(data, "jobs", job_list_json(d));
 	if (sched_next_wake(d) > time(NULL))
 		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
+	status_lineages(d, data);
 	reply_data(c, data);
 }
 

@@ -15,6 +15,7 @@
 #include "ctlproto.h"
 #include "error.h"
 #include "job.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "scheduler.h"
 #include "util.h"
@@ -34,6 +35,8 @@ struct job {
 	char **ari_names, **ari_ids;
 	size_t nari;
 	struct ctl_reader lines; /* reused as a plain byte buffer */
+	char *step;              /* the last progress message */
+	time_t started_at;
 	struct json_object *reply;
 	bool started, pipe_done, exited;
 	int wstatus;
@@ -74,6 +77,7 @@ unsigned job_count(const struct daemon *d)
 
 static void job_free(struct job *j)
 {
+	free(j->step);
 	issue_req_clear(&j->req);
 	free(j->server);
 	strv_free(j->ari_names, j->nari);
@@ -141,6 +145,8 @@ static void handle_line(struct daemon *d, struct job *j, char *line)
 		json_object_put(j->reply);
 		j->reply = json_object_get(reply);
 	} else if (streq(type, "progress") && j->kind == JOB_ISSUE) {
+		free(j->step);
+		j->step = xstrdup(jobj_str(o, "message"));
 		json_object_object_add(o, "job", json_object_new_int(j->id));
 		if (j->req.name)
 			json_object_object_add(o, "name", json_object_new_string(j->req.name));
@@ -258,6 +264,7 @@ static int job_start(struct daemon *d, struct job *j)
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	j->pid = pid;
 	j->started = true;
+	j->started_at = time(NULL);
 	j->pipe_w = (struct watch){ pfd[0], on_pipe };
 	j->pid_w = (struct watch){ pidfd, on_exit_fd };
 	if (pidfd < 0 || daemon_watch(d, &j->pipe_w, EPOLLIN) < 0 ||
@@ -383,4 +390,31 @@ void job_stop_all(struct daemon *d)
 		job_free(j);
 	}
 	d->running = 0;
+}
+
+struct json_object *job_list_json(const struct daemon *d)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (const struct job *j = d->jobs; j; j = j->next) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int(j->id));
+		json_object_object_add(o, "kind", json_object_new_string(
+							 j->kind == JOB_ARI	 ? "ari"
+							 : j->req.renewal ? "renew"
+									   : "certonly"));
+		if (j->kind == JOB_ISSUE && j->req.name)
+			json_object_object_add(o, "name", json_object_new_string(j->req.name));
+		if (j->kind == JOB_ARI)
+			json_object_object_add(o, "server", json_object_new_string(j->server));
+		json_object_object_add(o, "state", json_object_new_string(j->started ? "running"
+										      : "queued"));
+		if (j->started)
+			json_object_object_add(o, "started", jobj_new_time(j->started_at));
+		if (j->step)
+			json_object_object_add(o, "step", json_object_new_string(j->step));
+		json_object_array_add(list, o);
+	}
+	return list;
 }

@@ -28,5 +28,8 @@ bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);
 /* The lineage name of a queued or running job for exactly DOMAINS, or NULL. */
 const char *job_name_for_domains(const struct daemon *d, char *const *domains, size_t n);
+/* The jobs as JSON for `status`: id, kind, name or server, state,
+ * started, step (the last progress message). Caller puts. */
+struct json_object *job_list_json(const struct daemon *d);
 /* Stop every worker and drop every job (daemon shutdown). */
 void job_stop_all(struct daemon *d);

@@ -1,0 +1,100 @@
+/* acmectl status: the daemon's state. */
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "util.h"
+#include "verbs.h"
+
+static void print_time_line(const char *label, time_t t)
+{
+	char date[64];
+
+	format_time(t, date, sizeof(date));
+	printf("%s%s\n", label, date);
+}
+
+static void print_jobs(struct json_object *jobs)
+{
+	for (size_t i = 0; jobs && i < json_object_array_length(jobs); i++) {
+		struct json_object *j = json_object_array_get_idx(jobs, i);
+		const char *what = jobj_str(j, "name") ? jobj_str(j, "name") : jobj_str(j, "server");
+
+		printf("  job %lld, %s %s: %s%s%s\n", jobj_int(j, "id", 0),
+		       str_or_empty(jobj_str(j, "kind")), str_or_empty(what),
+		       str_or_empty(jobj_str(j, "state")), jobj_str(j, "step") ? ", " : "",
+		       str_or_empty(jobj_str(j, "step")));
+	}
+}
+
+static void print_failing(struct json_object *failing)
+{
+	for (size_t i = 0; failing && i < json_object_array_length(failing); i++) {
+		struct json_object *f = json_object_array_get_idx(failing, i);
+		char date[64];
+
+		format_time(jobj_time(f, "next_attempt"), date, sizeof(date));
+		printf("  %s: %lld failure(s), next attempt %s\n    %s\n",
+		       str_or_empty(jobj_str(f, "name")), jobj_int(f, "failures", 0), date,
+		       str_or_empty(jobj_str(f, "last_error")));
+	}
+}
+
+static void print_status(struct json_object *data)
+{
+	struct json_object *jobs = NULL, *failing = NULL, *next = NULL;
+
+	json_object_object_get_ex(data, "jobs", &jobs);
+	json_object_object_get_ex(data, "failing", &failing);
+	json_object_object_get_ex(data, "next_renewal", &next);
+	printf("acmed %s (pid %lld), up %lld s\n", str_or_empty(jobj_str(data, "version")),
+	       jobj_int(data, "pid", 0), jobj_int(data, "uptime", 0));
+	printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
+	printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
+	printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
+	if (next) {
+		char date[64];
+
+		format_time(jobj_time(next, "at"), date, sizeof(date));
+		printf("Next renewal: %s at %s\n", str_or_empty(jobj_str(next, "name")), date);
+	}
+	printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
+	       jobj_int(data, "jobs_queued", 0));
+	print_jobs(jobs);
+	printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
+	if (jobj_time(data, "next_wakeup"))
+		print_time_line("Next wake-up: ", jobj_time(data, "next_wakeup"));
+	else
+		printf("Next wake-up: none scheduled\n");
+	if (failing && json_object_array_length(failing)) {
+		printf("Renewals failing: %zu\n", json_object_array_length(failing));
+		print_failing(failing);
+	}
+}
+
+int verb_status(const struct client *cl, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *data;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--json"))
+			continue;
+		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			printf("Usage: acmectl status [--json]\n");
+			return EXIT_OK;
+		}
+		fprintf(stderr, "acmectl status: unexpected argument '%s'\nTry 'acmectl status "
+				"--help'.\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	ret = client_request(cl, "status", NULL, &reply, &data);
+	if (ret == EXIT_OK) {
+		if (cl->json)
+			client_print_json(data);
+		else
+			print_status(data);
+	}
+	json_object_put(reply);
+	return ret;
+}
