@@ -124,7 +124,8 @@ void client_print_json(struct json_object *o)
 {
 	if (json_object_is_type(o, json_type_object))
 		json_object_object_add(o, "schema", json_object_new_int(CTL_JSON_SCHEMA));
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_SPACED |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
