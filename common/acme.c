@@ -104,6 +104,10 @@ void acme_client_free(struct acme_client *c)
 	free(c->directory_url);
 	free(c->nonce);
 	free(c->kid);
+	free(c->eab_kid);
+	if (c->eab_key)
+		OPENSSL_cleanse(c->eab_key, c->eab_keylen);
+	free(c->eab_key);
 	free(c);
 }
 
@@ -405,6 +409,43 @@ int acme_set_account(struct acme_client *c, const struct signer *key, const char
 	return dupstr(&c->kid, kid);
 }
 
+int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b64url)
+{
+	unsigned char *key = NULL;
+	size_t len = 0;
+
+	if (b64url_decode(hmac_key_b64url, &key, &len) < 0 || len == 0) {
+		free(key);
+		set_err(c, "the EAB MAC key is not base64url");
+		return -EINVAL;
+	}
+	if (dupstr(&c->eab_kid, kid) < 0) {
+		free(key);
+		return -ENOMEM;
+	}
+	free(c->eab_key);
+	c->eab_key = key;
+	c->eab_keylen = len;
+	return 0;
+}
+
+/* Add the externalAccountBinding to a newAccount request. */
+static int add_eab(struct acme_client *c, struct json_object *req)
+{
+	char *eab = NULL;
+	struct json_object *o;
+	int r = jws_eab(c->key, c->eab_kid, c->eab_key, c->eab_keylen, c->dir.new_account, &eab);
+
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(eab);
+	free(eab);
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(req, "externalAccountBinding", o);
+	return 0;
+}
+
 int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		     bool only_existing)
 {
@@ -432,6 +473,8 @@ int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 			free(mailto);
 			json_object_object_add(req, "contact", contact);
 		}
+		if (c->eab_kid && (r = add_eab(c, req)) < 0)
+			goto out;
 	}
 	r = acme_post_json(c, c->dir.new_account, json_object_to_json_string(req), true, &resp,
 			   &acct);
@@ -925,5 +968,110 @@ out:
 	json_object_put(o);
 	http_response_clear(&resp);
 	free(url);
+	return r;
+}
+
+int acme_revoke(struct acme_client *c, const unsigned char *der, size_t len,
+		enum acme_revoke_reason reason, bool by_cert_key)
+{
+	struct json_object *req = json_object_new_object();
+	struct http_response resp = { 0 };
+	char *cert64 = b64url_encode(der, len);
+	int r = -ENOMEM;
+
+	if (!req || !cert64)
+		goto out;
+	if (!c->dir.revoke_cert) {
+		set_err(c, "the CA's directory has no revokeCert");
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	json_object_object_add(req, "certificate", json_object_new_string(cert64));
+	json_object_object_add(req, "reason", json_object_new_int((int)reason));
+	r = acme_post(c, c->dir.revoke_cert, json_object_to_json_string(req), by_cert_key, &resp);
+	if (r == ACMED_EPROBLEM && streq(c->problem.type, PROBLEM_PREFIX "alreadyRevoked"))
+		r = -EALREADY;
+out:
+	json_object_put(req);
+	http_response_clear(&resp);
+	free(cert64);
+	return r;
+}
+
+int acme_account_get(struct acme_client *c, struct json_object **out)
+{
+	struct http_response resp = { 0 };
+	int r = acme_post_json(c, c->kid, NULL, false, &resp, out);
+
+	http_response_clear(&resp);
+	return r;
+}
+
+int acme_account_update(struct acme_client *c, const char *email, bool deactivate,
+			struct json_object **out)
+{
+	struct json_object *req = json_object_new_object(), *acct = NULL;
+	struct http_response resp = { 0 };
+	int r = -ENOMEM;
+
+	if (!req)
+		return -ENOMEM;
+	if (deactivate) {
+		json_object_object_add(req, "status", json_object_new_string("deactivated"));
+	} else {
+		struct json_object *contact = json_object_new_array();
+		char *mailto = NULL;
+
+		if (email && asprintf(&mailto, "mailto:%s", email) < 0)
+			goto out;
+		if (mailto)
+			json_object_array_add(contact, json_object_new_string(mailto));
+		free(mailto);
+		json_object_object_add(req, "contact", contact);
+	}
+	r = acme_post_json(c, c->kid, json_object_to_json_string(req), false, &resp, &acct);
+	if (r == 0 && out) {
+		*out = acct;
+		acct = NULL;
+	}
+out:
+	json_object_put(req);
+	json_object_put(acct);
+	http_response_clear(&resp);
+	return r;
+}
+
+int acme_key_change(struct acme_client *c, const struct signer *new_key)
+{
+	struct json_object *inner_payload = json_object_new_object();
+	struct http_response resp = { 0 };
+	char *inner = NULL;
+	int r = -ENOMEM;
+
+	if (!c->dir.key_change) {
+		set_err(c, "the CA's directory has no keyChange");
+		r = ACMED_EPROTO;
+		goto out;
+	}
+	if (!inner_payload)
+		goto out;
+	/* The inner JWS, signed by the new key with it as JWK and no nonce,
+	 * names the account and its old key. */
+	json_object_object_add(inner_payload, "account", json_object_new_string(c->kid));
+	json_object_object_add(inner_payload, "oldKey", signer_jwk(c->key));
+	r = jws_sign(new_key, c->dir.key_change, NULL, NULL,
+		     json_object_to_json_string(inner_payload), &inner);
+	if (r < 0) {
+		set_err(c, "signing the key change failed");
+		goto out;
+	}
+	/* Some CAs answer with the account, some with nothing. */
+	r = acme_post(c, c->dir.key_change, inner, false, &resp);
+	if (r == 0)
+		c->key = new_key;
+out:
+	json_object_put(inner_payload);
+	http_response_clear(&resp);
+	free(inner);
 	return r;
 }

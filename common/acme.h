@@ -54,6 +54,9 @@ struct acme_client {
 	unsigned poll_timeout_s;   /* give up polling after this long */
 	unsigned bad_nonce_retries;
 	bool account_created;      /* the last newAccount made a new account (201) */
+	char *eab_kid;             /* external account binding for newAccount */
+	unsigned char *eab_key;
+	size_t eab_keylen;
 };
 
 int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out);
@@ -65,11 +68,28 @@ int acme_directory_load(struct acme_client *c);
 /* Use KEY (borrowed) and, once known, the account URL KID for signing. */
 int acme_set_account(struct acme_client *c, const struct signer *key, const char *kid);
 
+/* Bind new accounts to the CA's external account KID with its MAC key
+ * (base64url, as CAs hand it out). 0, or -EINVAL for a key that is not
+ * base64url. */
+int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b64url);
+
 /* newAccount with the key set by acme_set_account(). EMAIL NULL registers
  * without contact. With ONLY_EXISTING, looks the key's account up instead
  * (-ENOENT if the CA has none). The account URL is stored as c->kid. */
 int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		     bool only_existing);
+
+/* The account object (POST-as-GET to the account URL); caller puts *OUT. */
+int acme_account_get(struct acme_client *c, struct json_object **out);
+/* Update the account: its contact to EMAIL (NULL: no contact) unless
+ * DEACTIVATE, which deactivates it for good. *OUT (caller puts, may be
+ * NULL) gets the account object the CA returned. */
+int acme_account_update(struct acme_client *c, const char *email, bool deactivate,
+			struct json_object **out);
+/* keyChange (RFC 8555 section 7.3.5): the account, signed for by the
+ * current key, moves to NEW_KEY. On success the client signs with NEW_KEY
+ * (borrowed) from then on. */
+int acme_key_change(struct acme_client *c, const struct signer *new_key);
 
 struct acme_order {
 	char *url;
@@ -145,6 +165,22 @@ void acme_renewal_info_clear(struct acme_renewal_info *ri);
  * end <= start. -ENOTSUP if the directory has no renewalInfo. */
 int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 			  struct acme_renewal_info *ri);
+
+/* Revocation reasons (RFC 5280 section 5.3.1) that ACME accepts. */
+enum acme_revoke_reason {
+	REVOKE_UNSPECIFIED = 0,
+	REVOKE_KEY_COMPROMISE = 1,
+	REVOKE_AFFILIATION_CHANGED = 3,
+	REVOKE_SUPERSEDED = 4,
+	REVOKE_CESSATION_OF_OPERATION = 5,
+};
+
+/* revokeCert (RFC 8555 section 7.6) for certificate DER with REASON. With
+ * BY_CERT_KEY the request is signed by the certificate's own key, set as
+ * the account key with acme_set_account(c, key, NULL), and carries it as a
+ * JWK; else by the account. An already revoked certificate is -EALREADY. */
+int acme_revoke(struct acme_client *c, const unsigned char *der, size_t len,
+		enum acme_revoke_reason reason, bool by_cert_key);
 
 /* "type: detail; subproblems: ident: type: detail; ..." for a person.
  * The "urn:ietf:params:acme:error:" prefix is kept: it is what CAs document. */

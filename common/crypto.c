@@ -389,6 +389,23 @@ X509 *crypto_cert_from_pem(const char *pem, size_t len)
 	return x;
 }
 
+int crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *derlen)
+{
+	X509 *x = crypto_cert_from_pem(pem, len);
+	unsigned char *buf = NULL;
+	int n = x ? i2d_X509(x, &buf) : -1;
+
+	X509_free(x);
+	if (n <= 0)
+		return -EINVAL;
+	*der = malloc((size_t)n);
+	if (*der)
+		memcpy(*der, buf, (size_t)n);
+	OPENSSL_free(buf);
+	*derlen = (size_t)n;
+	return *der ? 0 : -ENOMEM;
+}
+
 static int asn1_time(const ASN1_TIME *t, time_t *out)
 {
 	struct tm tm;

@@ -66,6 +66,8 @@ int crypto_cert_info(const char *pem, size_t len, struct cert_info *out);
 void cert_info_clear(struct cert_info *info);
 
 X509 *crypto_cert_from_pem(const char *pem, size_t len);
+/* The DER of the first certificate in PEM; caller frees. -EINVAL. */
+int crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *derlen);
 
 /* 0 if the private KEY belongs to certificate CERT_PEM, ACMED_EMISMATCH if
  * not, -EINVAL if either does not parse. */

@@ -12,8 +12,19 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 			   "obtain a certificate and save it as a lineage" },
 	[CMD_RENEW] = { "renew", CMD_MUTATES | CMD_STREAMS,
 			"renew the certificates that are due (all with --force-renewal)" },
+	[CMD_REVOKE] = { "revoke", CMD_MUTATES | CMD_STREAMS,
+			 "revoke a certificate (and stop renewing its lineage)" },
+	[CMD_DELETE] = { "delete", CMD_MUTATES,
+			 "delete a lineage: its archive, live links and renewal file" },
 	[CMD_CERTIFICATES] = { "certificates", 0, "list the certificates acmed manages" },
+	[CMD_CHECK] = { "check", CMD_STREAMS, "verify every lineage's files and live/ links" },
+	[CMD_REPAIR] = { "repair", CMD_MUTATES | CMD_STREAMS,
+			 "point live/ at the newest good version again" },
+	[CMD_ACCOUNT] = { "account", CMD_MUTATES | CMD_STREAMS,
+			  "register, show, update, deactivate or roll over the ACME account" },
 	[CMD_STATUS] = { "status", 0, "show the daemon's state" },
+	[CMD_RELOAD] = { "reload", CMD_MUTATES,
+			 "re-read acmed.conf and the renewal files" },
 };
 _Static_assert(ELEMENTSOF(ctl_cmds) == CMD__MAX, "every command needs a table entry");
 

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -272,6 +273,51 @@ int fs_symlink_replace(int dirfd, const char *target, const char *name)
 		return r;
 	}
 	return 0;
+}
+
+/* Empty the directory FD (which this closes) depth first. */
+static int empty_dir(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (e = readdir(d))) {
+		int sub;
+
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			r = -errno;
+			break;
+		}
+		sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || (r = empty_dir(sub)) < 0 || unlinkat(fd, e->d_name, AT_REMOVEDIR) < 0)
+			r = r < 0 ? r : -errno;
+		/* Entries removed under readdir() are fine; start over to be sure. */
+		rewinddir(d);
+	}
+	closedir(d);
+	return r;
+}
+
+int fs_remove_tree(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = empty_dir(fd);
+	if (r == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		r = -errno;
+	return r < 0 ? r : fs_fsync_dir(dirfd);
 }
 
 bool fs_name_ok(const char *name)

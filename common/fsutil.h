@@ -37,6 +37,11 @@ int fs_mkdirs(const char *path, mode_t mode);
  * the directory: callers swapping several links fsync once after the last. */
 int fs_symlink_replace(int dirfd, const char *target, const char *name);
 
+/* Remove directory NAME in DIRFD with everything below it, never following
+ * a symlink (a link is removed, not what it points at), then fsync DIRFD.
+ * A NAME that does not exist is 0. 0 or -errno. */
+int fs_remove_tree(int dirfd, const char *name);
+
 /* fsync a directory. */
 int fs_fsync_dir(int dirfd);
 

@@ -5,6 +5,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "error.h"
@@ -363,6 +364,56 @@ int jws_sign(const struct signer *s, const char *url, const char *nonce, const c
 	r = *out ? 0 : -ENOMEM;
 out:
 	json_object_put(hdr);
+	json_object_put(jws);
+	free(hdr64);
+	free(payload64);
+	free(input);
+	free(sig64);
+	return r;
+}
+
+int jws_eab(const struct signer *account, const char *kid, const unsigned char *key,
+	    size_t keylen, const char *url, char **out)
+{
+	struct json_object *hdr = json_object_new_object(), *jwk = signer_jwk(account);
+	struct json_object *jws = json_object_new_object();
+	char *hdr64 = NULL, *payload64 = NULL, *input = NULL, *sig64 = NULL;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	const char *s;
+	int r = -ENOMEM;
+
+	if (!hdr || !jwk || !jws)
+		goto out;
+	json_object_object_add(hdr, "alg", json_object_new_string("HS256"));
+	json_object_object_add(hdr, "kid", json_object_new_string(kid));
+	json_object_object_add(hdr, "url", json_object_new_string(url));
+	s = json_object_to_json_string_ext(hdr, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	hdr64 = b64url_encode(s, strlen(s));
+	s = json_object_to_json_string_ext(jwk, JSON_C_TO_STRING_PLAIN);
+	payload64 = b64url_encode(s, strlen(s));
+	if (!hdr64 || !payload64 || asprintf(&input, "%s.%s", hdr64, payload64) < 0) {
+		input = NULL;
+		goto out;
+	}
+	if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input, strlen(input), mac,
+		  &maclen)) {
+		r = ACMED_ECRYPTO;
+		goto out;
+	}
+	sig64 = b64url_encode(mac, maclen);
+	if (!sig64)
+		goto out;
+	json_object_object_add(jws, "protected", json_object_new_string(hdr64));
+	json_object_object_add(jws, "payload", json_object_new_string(payload64));
+	json_object_object_add(jws, "signature", json_object_new_string(sig64));
+	*out = strdup(json_object_to_json_string_ext(jws, JSON_C_TO_STRING_PLAIN));
+	r = *out ? 0 : -ENOMEM;
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	json_object_put(hdr);
+	json_object_put(jwk);
 	json_object_put(jws);
 	free(hdr64);
 	free(payload64);

@@ -46,6 +46,13 @@ char *jwk_thumbprint(const struct json_object *jwk);
 int jws_sign(const struct signer *s, const char *url, const char *nonce, const char *kid,
 	     const char *payload, char **out);
 
+/* The externalAccountBinding of a newAccount request (RFC 8555 section
+ * 7.3.4): a flattened JWS over the account's public JWK, HS256 with the
+ * CA's MAC KEY (raw bytes) and KID, for URL (newAccount). Caller frees.
+ * 0, -ENOMEM or ACMED_ECRYPTO. */
+int jws_eab(const struct signer *account, const char *kid, const unsigned char *key,
+	    size_t keylen, const char *url, char **out);
+
 /* Key authorization TOKEN "." thumbprint (RFC 8555 section 8.1); caller frees. */
 char *jws_key_authorization(const struct signer *s, const char *token);
 /* base64url(SHA-256(key authorization)): the dns-01 TXT value. Caller frees. */

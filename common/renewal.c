@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,8 @@ void renewal_clear(struct renewal *r)
 	free(r->post_hook);
 	free(r->deploy_hook);
 	renewal_state_clear(&r->state);
+	free(r->revoked_reason);
+	free(r->revoked_serial);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -206,6 +209,12 @@ int renewal_format(const struct renewal *r, char **text)
 				       r->authn.http01_port);
 	if (r->state.failures > 0 || r->state.retry_after > 0)
 		format_state(root, &r->state);
+	if (r->revoked) {
+		grp = config_setting_add(root, "revoked", CONFIG_TYPE_GROUP);
+		add_time(grp, "at", r->revoked_at);
+		add_string(grp, "reason", r->revoked_reason);
+		add_string(grp, "serial", r->revoked_serial);
+	}
 	f = open_memstream(text, &len);
 	if (f) {
 		fputs("# acmed renewal configuration. Written by acmed; edit with care.\n", f);
@@ -341,20 +350,40 @@ out:
 	return ret;
 }
 
-/* A time member of the state group: "2026-11-23T10:00:00Z". */
-static int parse_time(config_setting_t *grp, const char *member, time_t *out,
+/* A time member of group GROUP: "2026-11-23T10:00:00Z". */
+static int parse_time(config_setting_t *grp, const char *group, const char *member, time_t *out,
 		      const char *filename, char *err, size_t errlen)
 {
 	config_setting_t *s = config_setting_get_member(grp, member);
 	char name[64];
 	int ret = 0;
 
-	snprintf(name, sizeof(name), "state.%s", member);
+	snprintf(name, sizeof(name), "%s.%s", group, member);
 	if (!s)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 	    timefmt_parse_rfc3339(config_setting_get_string(s), out) < 0)
 		FAIL(s, "must be a UTC time such as \"2026-11-23T10:00:00Z\"");
+out:
+	return ret;
+}
+
+static int parse_revoked(config_setting_t *root, struct renewal *r, const char *filename,
+			 char *err, size_t errlen)
+{
+	const char *name = "revoked";
+	config_setting_t *grp = config_setting_get_member(root, name);
+	int ret = 0;
+
+	if (!grp)
+		return 0;
+	if (!config_setting_is_group(grp))
+		FAIL(grp, "must be a group { at = \"...\"; reason = \"...\"; serial = \"...\"; }");
+	r->revoked = true;
+	if ((ret = parse_time(grp, "revoked", "at", &r->revoked_at, filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "reason", false, &r->revoked_reason, filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "serial", false, &r->revoked_serial, filename, err, errlen)) < 0)
+		goto out;
 out:
 	return ret;
 }
@@ -377,11 +406,22 @@ static int parse_state(config_setting_t *root, struct renewal_state *st, const c
 			FAIL(s, "must be a number of failures, 0 or more");
 		st->failures = config_setting_get_int(s);
 	}
-	if ((ret = parse_time(grp, "last_attempt", &st->last_attempt, filename, err, errlen)) < 0 ||
-	    (ret = parse_time(grp, "next_attempt", &st->next_attempt, filename, err, errlen)) < 0 ||
-	    (ret = parse_time(grp, "retry_after", &st->retry_after, filename, err, errlen)) < 0 ||
-	    (ret = get_string(grp, "last_error", false, &st->last_error, filename, err, errlen)) < 0)
-		goto out;
+	static const struct {
+		const char *member;
+		size_t offset;
+	} times[] = {
+		{ "last_attempt", offsetof(struct renewal_state, last_attempt) },
+		{ "next_attempt", offsetof(struct renewal_state, next_attempt) },
+		{ "retry_after", offsetof(struct renewal_state, retry_after) },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(times); i++) {
+		ret = parse_time(grp, "state", times[i].member,
+				 (time_t *)((char *)st + times[i].offset), filename, err, errlen);
+		if (ret < 0)
+			goto out;
+	}
+	ret = get_string(grp, "last_error", false, &st->last_error, filename, err, errlen);
 out:
 	return ret;
 }
@@ -423,7 +463,8 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 	    (ret = get_string(root, "deploy_hook", false, &r->deploy_hook, filename, err,
 			      errlen)) < 0 ||
 	    (ret = parse_renew_before(root, r, filename, err, errlen)) < 0 ||
-	    (ret = parse_state(root, &r->state, filename, err, errlen)) < 0)
+	    (ret = parse_state(root, &r->state, filename, err, errlen)) < 0 ||
+	    (ret = parse_revoked(root, r, filename, err, errlen)) < 0)
 		goto out;
 	s = config_setting_get_member(root, "rsa_key_size");
 	if (s) {

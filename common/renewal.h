@@ -46,6 +46,12 @@ struct renewal {
 	char *profile;     /* ACME profile for new orders, or NULL */
 	char *pre_hook, *post_hook, *deploy_hook;
 	struct renewal_state state;
+	/* Set by `acmectl revoke`: the timer leaves the lineage alone until a
+	 * new version replaces the revoked certificate. */
+	bool revoked;
+	time_t revoked_at;
+	char *revoked_reason; /* "keycompromise"... */
+	char *revoked_serial;
 };
 
 void authn_config_clear(struct authn_config *a);

@@ -18,17 +18,9 @@
 #include "store.h"
 #include "util.h"
 
-#define PEM_MAX (256 * 1024)
+#include "store_priv.h"
 
-struct store {
-	char *dir;
-	int dfd, archive_fd, live_fd, renewal_fd, accounts_fd;
-};
-
-/* The four files of a version, in the order live/ links are switched:
- * the key first, so no reader ever pairs a new certificate with an old key
- * for longer than the window between two renames. */
-static const char *const kinds[] = { "privkey", "cert", "chain", "fullchain" };
+const char *const store_kinds[STORE_NKINDS] = { "privkey", "cert", "chain", "fullchain" };
 
 static const char live_readme[] =
 	"This directory contains your keys and certificates.\n"
@@ -53,7 +45,7 @@ void version_pems_clear(struct version_pems *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static char **pem_slot(struct version_pems *v, size_t i)
+char **store_pem_slot(struct version_pems *v, size_t i)
 {
 	char **slots[] = { &v->privkey, &v->cert, &v->chain, &v->fullchain };
 
@@ -145,7 +137,7 @@ char *store_name_base(const char *first_domain)
 
 /* Read the directory DIRFD refers to from its start, without giving up
  * DIRFD. NULL with errno set on failure. */
-static DIR *dir_stream(int dirfd)
+DIR *store_dir_stream(int dirfd)
 {
 	int fd = dup(dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -169,7 +161,7 @@ static int cmp_str(const void *a, const void *b)
 
 int store_list(struct store *s, char ***names, size_t *n)
 {
-	DIR *d = dir_stream(s->renewal_fd);
+	DIR *d = store_dir_stream(s->renewal_fd);
 	struct dirent *e;
 	char **v = NULL;
 	size_t count = 0;
@@ -206,7 +198,7 @@ int store_list(struct store *s, char ***names, size_t *n)
 	return 0;
 }
 
-static char *conf_name(const char *name)
+char *store_conf_name(const char *name)
 {
 	char *s;
 
@@ -215,7 +207,7 @@ static char *conf_name(const char *name)
 
 bool store_exists(struct store *s, const char *name)
 {
-	char *conf = store_name_valid(name) ? conf_name(name) : NULL;
+	char *conf = store_name_valid(name) ? store_conf_name(name) : NULL;
 	bool r = conf && faccessat(s->renewal_fd, conf, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 
 	free(conf);
@@ -225,7 +217,7 @@ bool store_exists(struct store *s, const char *name)
 int store_renewal_load(struct store *s, const char *name, struct renewal *r, char *err,
 		       size_t errlen)
 {
-	char *conf = conf_name(name), *text = NULL, *fname = NULL;
+	char *conf = store_conf_name(name), *text = NULL, *fname = NULL;
 	int ret;
 
 	if (!conf)
@@ -251,7 +243,7 @@ int store_renewal_load(struct store *s, const char *name, struct renewal *r, cha
 
 int store_renewal_save(struct store *s, const struct renewal *r)
 {
-	char *conf = conf_name(r->name), *text = NULL;
+	char *conf = store_conf_name(r->name), *text = NULL;
 	int ret = conf ? renewal_format(r, &text) : -ENOMEM;
 
 	if (ret == 0)
@@ -283,15 +275,36 @@ int store_renewal_record_failure(struct store *s, const char *name, time_t now, 
 	return ret;
 }
 
+int store_renewal_mark_revoked(struct store *s, const char *name, const char *serial,
+			       const char *reason, time_t at, char *err, size_t errlen)
+{
+	struct renewal r;
+	int ret = store_renewal_load(s, name, &r, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	r.revoked = true;
+	r.revoked_at = at;
+	free(r.revoked_reason);
+	free(r.revoked_serial);
+	r.revoked_reason = xstrdup(reason);
+	r.revoked_serial = xstrdup(serial);
+	ret = store_renewal_save(s, &r);
+	if (ret < 0)
+		snprintf(err, errlen, "%s/renewal/%s.conf: %s", s->dir, name, acmed_strerror(ret));
+	renewal_clear(&r);
+	return ret;
+}
+
 int store_check_pems(const struct version_pems *v, char *err, size_t errlen)
 {
 	char **certs = NULL, *joined = NULL;
 	size_t n = 0;
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-		if (str_empty(*pem_slot((struct version_pems *)v, i))) {
-			snprintf(err, errlen, "%s is empty", kinds[i]);
+	for (size_t i = 0; i < ELEMENTSOF(store_kinds); i++) {
+		if (str_empty(*store_pem_slot((struct version_pems *)v, i))) {
+			snprintf(err, errlen, "%s is empty", store_kinds[i]);
 			return ACMED_ECORRUPT;
 		}
 	}
@@ -334,9 +347,9 @@ out:
 	return r;
 }
 
-static int file_name(char *buf, size_t len, size_t kind, int version)
+int store_file_name(char *buf, size_t len, size_t kind, int version)
 {
-	int n = snprintf(buf, len, "%s%d.pem", kinds[kind], version);
+	int n = snprintf(buf, len, "%s%d.pem", store_kinds[kind], version);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -344,21 +357,21 @@ static int file_name(char *buf, size_t len, size_t kind, int version)
 /* Highest N of any archive/NAME/{cert,chain,fullchain,privkey}N.pem; 0 if
  * none. A version a crash left half-written still counts, so the next
  * publish never collides with its files. */
-static int highest_version(int dirfd)
+int store_highest_version(int dirfd)
 {
 	int best = 0;
-	DIR *d = dir_stream(dirfd);
+	DIR *d = store_dir_stream(dirfd);
 	struct dirent *e;
 
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-			size_t klen = strlen(kinds[i]);
+		for (size_t i = 0; i < ELEMENTSOF(store_kinds); i++) {
+			size_t klen = strlen(store_kinds[i]);
 			int v;
 			char tail[8];
 
-			if (strncmp(e->d_name, kinds[i], klen) == 0 &&
+			if (strncmp(e->d_name, store_kinds[i], klen) == 0 &&
 			    sscanf(e->d_name + klen, "%d%7s", &v, tail) == 2 &&
 			    streq(tail, ".pem") && v > best)
 				best = v;
@@ -368,16 +381,16 @@ static int highest_version(int dirfd)
 	return best;
 }
 
-static int read_version_at(int archfd, int version, struct version_pems *v)
+int store_read_version_at(int archfd, int version, struct version_pems *v)
 {
 	char fname[64];
 	int r = 0;
 
 	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; r == 0 && i < ELEMENTSOF(kinds); i++) {
-		r = file_name(fname, sizeof(fname), i, version);
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
+		r = store_file_name(fname, sizeof(fname), i, version);
 		if (r == 0)
-			r = fs_read_fileat(archfd, fname, PEM_MAX, pem_slot(v, i), NULL);
+			r = fs_read_fileat(archfd, fname, PEM_MAX, store_pem_slot(v, i), NULL);
 	}
 	if (r < 0)
 		version_pems_clear(v);
@@ -385,15 +398,15 @@ static int read_version_at(int archfd, int version, struct version_pems *v)
 }
 
 /* Point the four live links at VERSION, then fsync live/NAME. */
-static int switch_links(int livefd, const char *name, int version)
+int store_switch_links(int livefd, const char *name, int version)
 {
 	char target[512], fname[64], link[32];
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-		file_name(fname, sizeof(fname), i, version);
+	for (size_t i = 0; i < ELEMENTSOF(store_kinds); i++) {
+		store_file_name(fname, sizeof(fname), i, version);
 		snprintf(target, sizeof(target), "../../archive/%s/%s", name, fname);
-		snprintf(link, sizeof(link), "%s.pem", kinds[i]);
+		snprintf(link, sizeof(link), "%s.pem", store_kinds[i]);
 		r = fs_symlink_replace(livefd, target, link);
 		if (r < 0)
 			return r;
@@ -409,22 +422,22 @@ static int write_intent(int archfd, int version)
 	return fs_write_durable(archfd, ".intent", buf, (size_t)n, 0600, 0);
 }
 
-static int clear_intent(int archfd)
+int store_clear_intent(int archfd)
 {
 	if (unlinkat(archfd, ".intent", 0) < 0 && errno != ENOENT)
 		return -errno;
 	return fs_fsync_dir(archfd);
 }
 
-static int write_version(int archfd, int version, const struct version_pems *v)
+int store_write_version(int archfd, int version, const struct version_pems *v)
 {
 	char fname[64];
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < ELEMENTSOF(kinds); i++) {
-		const char *pem = *pem_slot((struct version_pems *)v, i);
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
+		const char *pem = *store_pem_slot((struct version_pems *)v, i);
 
-		r = file_name(fname, sizeof(fname), i, version);
+		r = store_file_name(fname, sizeof(fname), i, version);
 		if (r == 0)
 			r = fs_write_durable(archfd, fname, pem, strlen(pem), i == 0 ? 0600 : 0644,
 					     FS_NOREPLACE);
@@ -432,7 +445,7 @@ static int write_version(int archfd, int version, const struct version_pems *v)
 	return r;
 }
 
-static int open_lineage_dirs(struct store *s, const char *name, bool create, int *archfd,
+int store_open_lineage_dirs(struct store *s, const char *name, bool create, int *archfd,
 			     int *livefd)
 {
 	*archfd = open_subdir(s->archive_fd, name, 0755, create);
@@ -459,7 +472,7 @@ int store_publish(struct store *s, const char *name, const struct version_pems *
 	r = store_check_pems(v, err, errlen);
 	if (r < 0)
 		return r;
-	r = open_lineage_dirs(s, name, true, &archfd, &livefd);
+	r = store_open_lineage_dirs(s, name, true, &archfd, &livefd);
 	if (r < 0) {
 		snprintf(err, errlen, "%s/archive/%s: %s", s->dir, name, acmed_strerror(r));
 		return r;
@@ -470,39 +483,70 @@ int store_publish(struct store *s, const char *name, const struct version_pems *
 		snprintf(err, errlen, "lineage %s is locked by another process", name);
 		goto out;
 	}
-	n = highest_version(archfd);
+	n = store_highest_version(archfd);
 	if (n < 0) {
 		r = n;
 		goto out;
 	}
 	n++;
-	r = write_version(archfd, n, v);
+	r = store_write_version(archfd, n, v);
 	if (r < 0) {
 		snprintf(err, errlen, "writing %s/archive/%s version %d: %s", s->dir, name, n,
 			 acmed_strerror(r));
 		goto out;
 	}
 	/* Check what is on disk, not what we meant to write. */
-	r = read_version_at(archfd, n, &back);
+	r = store_read_version_at(archfd, n, &back);
 	if (r == 0)
 		r = store_check_pems(&back, err, errlen);
 	if (r < 0)
 		goto out;
 	r = write_intent(archfd, n);
 	if (r == 0)
-		r = switch_links(livefd, name, n);
+		r = store_switch_links(livefd, name, n);
 	if (r < 0) {
 		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
 		goto out;
 	}
 	if (faccessat(livefd, "README", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		fs_write_durable(livefd, "README", live_readme, sizeof(live_readme) - 1, 0644, 0);
-	r = clear_intent(archfd);
+	r = store_clear_intent(archfd);
 	*version = n;
 out:
 	version_pems_clear(&back);
 	close(archfd);
 	close(livefd);
+	return r;
+}
+
+int store_delete(struct store *s, const char *name, char *err, size_t errlen)
+{
+	char *conf = store_name_valid(name) ? store_conf_name(name) : NULL;
+	int archfd, r = 0;
+
+	if (!conf) {
+		snprintf(err, errlen, "'%s' is not a valid certificate name", name);
+		return -EINVAL;
+	}
+	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* The publishers' lock: never pull a lineage from under one. */
+	if (archfd >= 0 && flock(archfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "lineage %s is locked by another process", name);
+		goto out;
+	}
+	if (unlinkat(s->renewal_fd, conf, 0) < 0 && errno != ENOENT) {
+		r = -errno;
+		snprintf(err, errlen, "%s/renewal/%s: %s", s->dir, conf, strerror(errno));
+		goto out;
+	}
+	if ((r = fs_fsync_dir(s->renewal_fd)) < 0 || (r = fs_remove_tree(s->live_fd, name)) < 0 ||
+	    (r = fs_remove_tree(s->archive_fd, name)) < 0)
+		snprintf(err, errlen, "deleting %s from %s: %s", name, s->dir, acmed_strerror(r));
+out:
+	if (archfd >= 0)
+		close(archfd);
+	free(conf);
 	return r;
 }
 
@@ -523,7 +567,7 @@ int store_live_version(struct store *s, const char *name, int *version)
 	if (sscanf(link + (strrchr(link, '/') ? strrchr(link, '/') - link + 1 : 0), "cert%d.pem",
 		   &v) != 1 || v < 1)
 		return ACMED_ECORRUPT;
-	file_name(fname, sizeof(fname), 1, v);
+	store_file_name(fname, sizeof(fname), 1, v);
 	snprintf(expect, sizeof(expect), "../../archive/%s/%s", name, fname);
 	if (!streq(link, expect))
 		return ACMED_ECORRUPT;
@@ -540,17 +584,17 @@ int store_read_version(struct store *s, const char *name, int version, struct ve
 	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (archfd < 0)
 		return -errno;
-	r = read_version_at(archfd, version, v);
+	r = store_read_version_at(archfd, version, v);
 	close(archfd);
 	return r;
 }
 
 /* True if version N exists and passes the check. */
-static bool version_good(int archfd, int n)
+bool store_version_good(int archfd, int n)
 {
 	struct version_pems v;
 	char err[256];
-	bool ok = read_version_at(archfd, n, &v) == 0 && store_check_pems(&v, err, sizeof(err)) == 0;
+	bool ok = store_read_version_at(archfd, n, &v) == 0 && store_check_pems(&v, err, sizeof(err)) == 0;
 
 	version_pems_clear(&v);
 	return ok;
@@ -561,7 +605,7 @@ int store_recover(struct store *s, const char *name)
 	char *text = NULL;
 	int archfd = -1, livefd = -1, n, r;
 
-	r = open_lineage_dirs(s, name, false, &archfd, &livefd);
+	r = store_open_lineage_dirs(s, name, false, &archfd, &livefd);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	r = fs_read_fileat(archfd, ".intent", 64, &text, NULL);
@@ -570,17 +614,17 @@ int store_recover(struct store *s, const char *name)
 		goto out;
 	}
 	if (r < 0 || sscanf(text, "%d", &n) != 1 || n < 1)
-		n = highest_version(archfd);
+		n = store_highest_version(archfd);
 	/* Roll forward if the new version is whole, else back to the newest
 	 * older version that is. */
-	while (n > 0 && !version_good(archfd, n))
+	while (n > 0 && !store_version_good(archfd, n))
 		n--;
 	if (n > 0) {
 		log_warning("%s: finishing an interrupted update of live/ (version %d)", name, n);
-		r = switch_links(livefd, name, n);
+		r = store_switch_links(livefd, name, n);
 	}
 	if (r == 0)
-		r = clear_intent(archfd);
+		r = store_clear_intent(archfd);
 out:
 	free(text);
 	if (archfd >= 0)
@@ -592,7 +636,7 @@ out:
 
 void store_recover_all(struct store *s)
 {
-	DIR *d = dir_stream(s->archive_fd);
+	DIR *d = store_dir_stream(s->archive_fd);
 	struct dirent *e;
 
 	if (!d)
@@ -608,260 +652,4 @@ char *store_live_path(const struct store *s, const char *name, const char *file)
 	char *p;
 
 	return asprintf(&p, "%s/live/%s/%s", s->dir, name, file) < 0 ? NULL : p;
-}
-
-/* accounts/<host[:port]><path>, each component checked. */
-static char *account_server_dir(const char *server)
-{
-	const char *p = strstr(server, "://");
-	char *dir, *tok, *save = NULL, *out = NULL;
-	size_t used = 0;
-
-	if (!p)
-		return NULL;
-	dir = strdup(p + 3);
-	out = calloc(1, strlen(server) + 1);
-	if (!dir || !out)
-		goto fail;
-	for (tok = strtok_r(dir, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (!fs_name_ok(tok) || strchr(tok, '?') || strchr(tok, '#'))
-			goto fail;
-		used += (size_t)sprintf(out + used, "%s%s", used ? "/" : "", tok);
-	}
-	if (used == 0)
-		goto fail;
-	free(dir);
-	return out;
-fail:
-	free(dir);
-	free(out);
-	return NULL;
-}
-
-void stored_account_clear(struct stored_account *a)
-{
-	free(a->id);
-	free(a->url);
-	free(a->email);
-	EVP_PKEY_free(a->key);
-	memset(a, 0, sizeof(*a));
-}
-
-/* The only subdirectory of DIRFD, or -ENOENT / -EEXIST. */
-static int only_subdir(int dirfd, char **out)
-{
-	int r = -ENOENT;
-	DIR *d = dir_stream(dirfd);
-	struct dirent *e;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		struct stat st;
-
-		/* d_type is DT_UNKNOWN on some file systems: ask then. */
-		if (!fs_name_ok(e->d_name) ||
-		    (e->d_type != DT_DIR &&
-		     (e->d_type != DT_UNKNOWN ||
-		      fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		      !S_ISDIR(st.st_mode))))
-			continue;
-		if (*out) {
-			r = -EEXIST;
-			FREE_AND_NULL(*out);
-			break;
-		}
-		*out = strdup(e->d_name);
-		r = *out ? 0 : -ENOMEM;
-	}
-	closedir(d);
-	return r;
-}
-
-static int open_account_dir(struct store *s, const char *server, bool create, char **rel)
-{
-	char *sdir = account_server_dir(server);
-	int fd, r;
-
-	if (!sdir)
-		return -EINVAL;
-	if (create) {
-		char *full = fs_join(s->dir, "accounts");
-		char *path = full ? fs_join(full, sdir) : NULL;
-
-		r = path ? fs_mkdirs(path, 0700) : -ENOMEM;
-		free(full);
-		free(path);
-		if (r < 0) {
-			free(sdir);
-			return r;
-		}
-	}
-	fd = openat(s->accounts_fd, sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = fd < 0 ? -errno : fd;
-	if (rel)
-		*rel = sdir;
-	else
-		free(sdir);
-	return r;
-}
-
-int store_account_load(struct store *s, const char *server, const char *id,
-		       struct stored_account *a, char *err, size_t errlen)
-{
-	char *rel = NULL, *pick = NULL, *text = NULL, *path = NULL;
-	struct json_object *info = NULL, *v;
-	int sfd, afd = -1, r;
-
-	memset(a, 0, sizeof(*a));
-	sfd = open_account_dir(s, server, false, &rel);
-	if (sfd < 0) {
-		r = sfd == -EINVAL ? -EINVAL : -ENOENT;
-		snprintf(err, errlen, "no account for %s", server);
-		goto out;
-	}
-	if (!id) {
-		r = only_subdir(sfd, &pick);
-		if (r < 0) {
-			snprintf(err, errlen,
-				 r == -EEXIST ? "several accounts for %s in %s/accounts/%s"
-					      : "no account for %s",
-				 server, s->dir, rel);
-			goto out;
-		}
-		id = pick;
-	}
-	if (!fs_name_ok(id)) {
-		r = -EINVAL;
-		snprintf(err, errlen, "account id '%s' is not valid", id);
-		goto out;
-	}
-	afd = openat(sfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (afd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "account %s for %s: %s", id, server, acmed_strerror(r));
-		goto out;
-	}
-	if (asprintf(&path, "%s/accounts/%s/%s/key.pem", s->dir, rel, id) < 0)
-		path = NULL;
-	r = fs_read_fileat(afd, "key.pem", PEM_MAX, &text, NULL);
-	if (r == 0)
-		r = crypto_key_from_pem(text, strlen(text), &a->key);
-	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", path ? path : "key.pem",
-			 r == -EINVAL ? "not a private key" : acmed_strerror(r));
-		goto out;
-	}
-	a->id = strdup(id);
-	OPENSSL_cleanse(text, strlen(text));
-	FREE_AND_NULL(text);
-	/* A missing account.json is recoverable: the CA finds the account by key. */
-	if (fs_read_fileat(afd, "account.json", PEM_MAX, &text, NULL) == 0) {
-		info = json_tokener_parse(text);
-		if (json_object_object_get_ex(info, "url", &v) &&
-		    json_object_is_type(v, json_type_string))
-			a->url = strdup(json_object_get_string(v));
-		if (json_object_object_get_ex(info, "email", &v) &&
-		    json_object_is_type(v, json_type_string))
-			a->email = strdup(json_object_get_string(v));
-	}
-	r = a->id ? 0 : -ENOMEM;
-out:
-	if (r < 0)
-		stored_account_clear(a);
-	if (text)
-		OPENSSL_cleanse(text, strlen(text));
-	json_object_put(info);
-	free(text);
-	free(path);
-	free(pick);
-	free(rel);
-	if (afd >= 0)
-		close(afd);
-	if (sfd >= 0)
-		close(sfd);
-	return r;
-}
-
-/* Account id: hex of the first 16 bytes of SHA-256 over the thumbprint. */
-static char *account_id(EVP_PKEY *key)
-{
-	struct signer *sg = NULL;
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	char *id = malloc(33);
-
-	if (!id || !EVP_PKEY_up_ref(key))
-		goto fail;
-	if (signer_new(key, &sg) < 0) {
-		EVP_PKEY_free(key);
-		goto fail;
-	}
-	SHA256((const unsigned char *)signer_thumbprint(sg), strlen(signer_thumbprint(sg)), d);
-	for (int i = 0; i < 16; i++)
-		sprintf(id + 2 * i, "%02x", d[i]);
-	signer_free(sg);
-	return id;
-fail:
-	free(id);
-	return NULL;
-}
-
-int store_account_save_key(struct store *s, const char *server, struct stored_account *a)
-{
-	char *pem = NULL;
-	size_t len = 0;
-	int sfd, afd = -1, r;
-
-	sfd = open_account_dir(s, server, true, NULL);
-	if (sfd < 0)
-		return sfd;
-	free(a->id);
-	a->id = account_id(a->key);
-	r = a->id ? 0 : -ENOMEM;
-	if (r == 0 && mkdirat(sfd, a->id, 0700) < 0)
-		r = -errno;
-	if (r == 0 && (afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		r = -errno;
-	if (r == 0)
-		r = crypto_key_to_pem(a->key, &pem, &len);
-	if (r == 0)
-		r = fs_write_durable(afd, "key.pem", pem, len, 0600, FS_NOREPLACE);
-	if (r == 0)
-		r = fs_fsync_dir(sfd);
-	if (pem)
-		OPENSSL_cleanse(pem, len);
-	free(pem);
-	if (afd >= 0)
-		close(afd);
-	close(sfd);
-	return r;
-}
-
-int store_account_save_info(struct store *s, const char *server, const struct stored_account *a)
-{
-	struct json_object *o = json_object_new_object();
-	const char *text;
-	int sfd, afd = -1, r = -ENOMEM;
-
-	if (!o)
-		return -ENOMEM;
-	json_object_object_add(o, "url", json_object_new_string(a->url));
-	json_object_object_add(o, "server", json_object_new_string(server));
-	if (a->email)
-		json_object_object_add(o, "email", json_object_new_string(a->email));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
-	sfd = open_account_dir(s, server, false, NULL);
-	if (sfd < 0) {
-		r = sfd;
-		goto out;
-	}
-	afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = afd < 0 ? -errno : fs_write_durable(afd, "account.json", text, strlen(text), 0644, 0);
-	if (afd >= 0)
-		close(afd);
-	close(sfd);
-out:
-	json_object_put(o);
-	return r;
 }

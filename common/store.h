@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "renewal.h"
@@ -50,6 +51,11 @@ int store_renewal_record_failure(struct store *s, const char *name, time_t now, 
 				 time_t retry_after, struct renewal_state *out, char *err,
 				 size_t errlen);
 
+/* Mark lineage NAME revoked (certificate SERIAL, REASON, at AT) in its
+ * renewal file. Errors as store_renewal_load() or the write. */
+int store_renewal_mark_revoked(struct store *s, const char *name, const char *serial,
+			       const char *reason, time_t at, char *err, size_t errlen);
+
 /* Check one version's files: each parses, the key matches the certificate,
  * fullchain is cert followed by chain, the leaf verifies against the chain.
  * 0 or an error with the reason in ERR. */
@@ -61,6 +67,24 @@ int store_check_pems(const struct version_pems *v, char *err, size_t errlen);
  * error live/ is unchanged. */
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen);
+
+/* Delete lineage NAME: its renewal file first (from then on it does not
+ * exist), then live/NAME and archive/NAME with everything in them. Refused
+ * with -EBUSY while another process publishes to it. 0, or an error with
+ * the reason in ERR. */
+int store_delete(struct store *s, const char *name, char *err, size_t errlen);
+
+/* Check lineage NAME against the invariant (renewal file readable; live/
+ * links all into archive/NAME at one version; that version whole, key
+ * matching, fullchain = cert + chain; private keys not open to others);
+ * each problem is added to PROBLEMS (a JSON array) as a sentence.
+ * ACMED_ECORRUPT if any, else 0. */
+int store_check(struct store *s, const char *name, struct json_object *problems);
+/* Point live/NAME at the version the check picks: what live/ holds if it is
+ * whole but in no archive version (saved as a new one first), else the
+ * newest version that passes; links flattened into files become links
+ * again. WHAT says what was done, or why nothing could be. */
+int store_repair(struct store *s, const char *name, char *what, size_t whatlen);
 
 /* The version live/NAME points at (from cert.pem's link), or an error. */
 int store_live_version(struct store *s, const char *name, int *version);
@@ -90,7 +114,28 @@ void stored_account_clear(struct stored_account *a);
  * account.json is missing loads with url NULL. */
 int store_account_load(struct store *s, const char *server, const char *id,
 		       struct stored_account *a, char *err, size_t errlen);
+/* True if account ID is stored for SERVER. */
+bool store_account_exists(struct store *s, const char *server, const char *id);
+/* The ID of the only account stored for SERVER in *ID (caller frees):
+ * -ENOENT if none, -EEXIST if several. */
+int store_account_find(struct store *s, const char *server, char **id);
 /* Save the key (exclusively, 0600) of a new account; fills a->id. */
 int store_account_save_key(struct store *s, const char *server, struct stored_account *a);
 /* Save account.json (url, email) next to the key. */
 int store_account_save_info(struct store *s, const char *server, const struct stored_account *a);
+
+/* Account key rollover, crash-safe. Begin: save NEW_KEY as key.next.pem
+ * (exclusively, 0600) beside account ID's key.pem. Commit, once the CA
+ * accepted it: key.pem is kept as key.replaced-TIME.pem and key.next.pem
+ * becomes key.pem (renames, the directory fsynced). Abort: drop
+ * key.next.pem. The account's ID (its directory) stays the same. */
+int store_account_rollover_begin(struct store *s, const char *server, const char *id,
+				 EVP_PKEY *new_key);
+int store_account_rollover_commit(struct store *s, const char *server, const char *id);
+int store_account_rollover_abort(struct store *s, const char *server, const char *id);
+/* The key.next.pem of an interrupted rollover in *KEY (caller frees), or
+ * -ENOENT. */
+int store_account_next_key(struct store *s, const char *server, const char *id, EVP_PKEY **key);
+/* A deactivated account moves aside to accounts/SERVER/.deactivated-ID
+ * (kept, but no longer "the" account), so a new one can be registered. */
+int store_account_retire(struct store *s, const char *server, const char *id);

@@ -44,6 +44,9 @@ static void print_next_renewal(struct json_object *e)
 	if (jobj_time(e, "next_renewal")) {
 		format_time(jobj_time(e, "next_renewal"), date, sizeof(date));
 		printf("    Next Renewal: %s\n", date);
+	} else if (json_object_object_get_ex(e, "revoked", NULL)) {
+		printf("    Next Renewal: none: revoked; 'acmectl renew --cert-name %s' for a new "
+		       "certificate\n", str_or_empty(jobj_str(e, "name")));
 	} else {
 		printf("    Next Renewal: not scheduled\n");
 	}
@@ -57,6 +60,18 @@ static void print_next_renewal(struct json_object *e)
 		printf("    Renewal Window (ARI): unusable answer, renewing by the expiry rule: %s\n",
 		       str_or_empty(jobj_str(ari, "error")));
 	}
+}
+
+/* What happened last: "issued 2026-...", "failed 2026-...", "revoked ...". */
+static void print_last_result(struct json_object *e)
+{
+	struct json_object *lr = NULL;
+	char date[64];
+
+	if (!json_object_object_get_ex(e, "last_result", &lr) || !jobj_time(lr, "at"))
+		return;
+	format_time(jobj_time(lr, "at"), date, sizeof(date));
+	printf("    Last Result: %s at %s\n", str_or_empty(jobj_str(lr, "status")), date);
 }
 
 /* The backoff after failed renewals, and the CA's Retry-After. */
@@ -97,11 +112,14 @@ static void print_entry(struct json_object *e, long now)
 	if (jobj_str(e, "serial")) {
 		format_time(jobj_time(e, "not_after"), date, sizeof(date));
 		validity(jobj_time(e, "not_after"), now, valid, sizeof(valid));
+		if (json_object_object_get_ex(e, "revoked", NULL))
+			snprintf(valid, sizeof(valid), "INVALID: REVOKED");
 		printf("    Expiry Date: %s (%s)\n", date, valid);
 		print_next_renewal(e);
 		printf("    Certificate Path: %s\n", str_or_empty(jobj_str(e, "fullchain_path")));
 		printf("    Private Key Path: %s\n", str_or_empty(jobj_str(e, "privkey_path")));
 	}
+	print_last_result(e);
 	print_failures(e);
 	if (jobj_bool(e, "job_running"))
 		printf("    Job: running\n");

@@ -14,6 +14,12 @@ typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
 static const verb_fn verbs[CMD__MAX] = {
 	[CMD_CERTONLY] = verb_certonly,
 	[CMD_RENEW] = verb_renew,
+	[CMD_REVOKE] = verb_revoke,
+	[CMD_DELETE] = verb_delete,
+	[CMD_CHECK] = verb_check,
+	[CMD_REPAIR] = verb_repair,
+	[CMD_ACCOUNT] = verb_account,
+	[CMD_RELOAD] = verb_reload,
 	[CMD_CERTIFICATES] = verb_certificates,
 	[CMD_STATUS] = verb_status,
 };

@@ -72,6 +72,31 @@ static void print_status(struct json_object *data)
 	}
 }
 
+int verb_reload(const struct client *cl, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *data;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--json"))
+			continue;
+		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			printf("Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
+			       "files; a bad file is reported and\nthe running configuration stays.\n");
+			return EXIT_OK;
+		}
+		fprintf(stderr, "acmectl reload: unexpected argument '%s'\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	ret = client_request(cl, "reload", NULL, &reply, &data);
+	if (ret == EXIT_OK && cl->json)
+		client_print_json(data);
+	else if (ret == EXIT_OK)
+		printf("acmed: %s\n", str_or_empty(jobj_str(data, "message")));
+	json_object_put(reply);
+	return ret;
+}
+
 int verb_status(const struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;

@@ -5,6 +5,12 @@
 
 int verb_certonly(const struct client *cl, int argc, char **argv);
 int verb_renew(const struct client *cl, int argc, char **argv);
+int verb_delete(const struct client *cl, int argc, char **argv);
+int verb_revoke(const struct client *cl, int argc, char **argv);
+int verb_account(const struct client *cl, int argc, char **argv);
+int verb_check(const struct client *cl, int argc, char **argv);
+int verb_repair(const struct client *cl, int argc, char **argv);
+int verb_reload(const struct client *cl, int argc, char **argv);
 int verb_certificates(const struct client *cl, int argc, char **argv);
 int verb_status(const struct client *cl, int argc, char **argv);
 

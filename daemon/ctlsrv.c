@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "batch.h"
+#include "check.h"
 #include "build-config.h"
 #include "ctlproto.h"
 #include "ctlsrv.h"
@@ -20,6 +23,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "revoke.h"
 #include "scheduler.h"
 #include "timefmt.h"
 #include "util.h"
@@ -48,6 +52,7 @@ static void conn_close(struct conn *c)
 	struct conn **pp;
 
 	batch_forget_client(d, c);
+	job_forget_client(d, c);
 	daemon_unwatch(d, &c->w);
 	close(c->w.fd);
 	for (pp = &d->conns; *pp && *pp != c; pp = &(*pp)->next)
@@ -272,7 +277,7 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 /* What `renew` does with E: a job in B, or a note why not. */
 static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
-		      bool dry_run, time_t now)
+		      bool dry_run, bool named, time_t now)
 {
 	struct json_object *o = json_object_new_object();
 	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
@@ -288,13 +293,16 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 	} else if (job_busy(d, e->name)) {
 		list = "skipped";
 		set_str(o, "reason", "a renewal of it is already running");
+	} else if (e->conf.revoked && !named) {
+		list = "skipped";
+		set_str(o, "reason", "revoked: renew it by name (--cert-name) for a new certificate");
 	} else if (e->conf.state.retry_after > now) {
 		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
 		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
 					   "(Retry-After); acmed retries then on its own", when);
 		set_str(o, "code", "rate-limited");
 		set_str(o, "message", msg);
-	} else if (!force && !dry_run && !sched_due(d, e, now)) {
+	} else if (!force && !dry_run && !(e->conf.revoked && named) && !sched_due(d, e, now)) {
 		list = "not_due";
 		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
 		json_object_object_add(o, "next_renewal", jobj_new_time(sched_renew_at(d, e)));
@@ -361,7 +369,8 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 			picked |= streq(e->name, json_object_get_string(
 							 json_object_array_get_idx(names, k)));
 		if (picked)
-			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, now);
+			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, names != NULL,
+				  now);
 	}
 	batch_start(d, b);
 }
@@ -403,6 +412,308 @@ static void cmd_certificates(struct daemon *d, struct conn *c, struct json_objec
 							     sched_renew_at(d, e)));
 	}
 	json_object_object_add(data, "certificates", list);
+	reply_data(c, data);
+}
+
+/* The names in ARGS[KEY] (a list of strings), each an existing lineage;
+ * else an error reply and NULL. Borrowed from ARGS. */
+static struct json_object *existing_names(struct daemon *d, struct conn *c,
+					  struct json_object *args, const char *key)
+{
+	struct json_object *names = NULL;
+
+	if (!json_object_object_get_ex(args, key, &names) ||
+	    !json_object_is_type(names, json_type_array) || json_object_array_length(names) == 0) {
+		reply_error(c, ACMED_EUSAGE, "no certificate named: use --cert-name NAME");
+		return NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (!n || !index_get(&d->index, n)) {
+			reply_error(c, -ENOENT, "no certificate named '%s'; 'acmectl certificates' "
+						"lists them", n ? n : "");
+			return NULL;
+		}
+	}
+	return names;
+}
+
+/* certbot: delete --cert-name NAME... (acmectl asks for confirmation). All
+ * names are checked first: one that does not exist or is being renewed
+ * changes nothing. */
+static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *names = existing_names(d, c, args, "cert_names"), *done, *data;
+	char err[512];
+	int r;
+
+	if (!names)
+		return;
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (job_busy(d, n)) {
+			reply_error(c, -EBUSY, "%s is being renewed; try again when that is done", n);
+			return;
+		}
+	}
+	done = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		r = store_delete(d->store, n, err, sizeof(err));
+		index_refresh(&d->index, d->store, n);
+		if (r < 0) {
+			json_object_put(done);
+			reply_error(c, r, "%s", err);
+			sched_update(d);
+			return;
+		}
+		log_info("deleted lineage %s", n);
+		json_object_array_add(done, json_object_new_string(n));
+	}
+	sched_update(d);
+	data = json_object_new_object();
+	json_object_object_add(data, "deleted", done);
+	reply_data(c, data);
+}
+
+/* ---- revoke ---- */
+
+/* Once the CA revoked: delete the lineage if asked, else re-read it (it is
+ * marked revoked now). */
+static void revoke_done(struct daemon *d, struct json_object *args, struct json_object *reply)
+{
+	const char *name = jobj_str(args, "name");
+	struct json_object *data = NULL;
+	char err[512];
+
+	if (!name || jobj_int(reply, "status", -1) != 0)
+		return;
+	json_object_object_get_ex(reply, "data", &data);
+	if (jobj_bool(args, "delete")) {
+		if (store_delete(d->store, name, err, sizeof(err)) < 0)
+			log_error("revoked, but could not delete %s: %s", name, err);
+		else
+			json_object_object_add(data, "deleted", json_object_new_boolean(1));
+	}
+	index_refresh(&d->index, d->store, name);
+}
+
+static bool crypto_is_cert(const char *pem)
+{
+	X509 *x = crypto_cert_from_pem(pem, strlen(pem));
+
+	X509_free(x);
+	return x != NULL;
+}
+
+/* The lineage whose current certificate is PEM's, or NULL. */
+static const char *lineage_of_cert(struct daemon *d, const char *pem)
+{
+	struct cert_info info;
+	const char *name = NULL;
+
+	if (crypto_cert_info(pem, strlen(pem), &info) < 0)
+		return NULL;
+	for (size_t i = 0; !name && i < d->index.n; i++) {
+		const struct lineage_entry *e = &d->index.v[i];
+
+		if (e->have_cert && streq(e->cert.serial, info.serial) &&
+		    e->cert.not_after == info.not_after && streq(e->cert.issuer_cn, info.issuer_cn))
+			name = e->name;
+	}
+	cert_info_clear(&info);
+	return name;
+}
+
+/* certbot: revoke (--cert-name NAME | --cert-path PATH) [--reason R]
+ * [--key-path KEY] [--delete-after-revoke]; acmectl sends the files. */
+static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	const char *name = jobj_str(args, "cert_name"), *cert = jobj_str(args, "cert");
+	const char *reason = jobj_str(args, "reason") ? jobj_str(args, "reason") : "unspecified";
+	const char *server = jobj_str(args, "server") ? jobj_str(args, "server") : d->cfg.server;
+	const struct lineage_entry *e;
+	struct json_object *task;
+	char lower[32];
+	int code, r;
+
+	if (!name == !cert) {
+		reply_error(c, ACMED_EUSAGE, "say which certificate: --cert-name NAME or "
+					     "--cert-path PATH");
+		return;
+	}
+	if (revoke_reason_parse(reason, &code) < 0) {
+		reply_error(c, ACMED_EUSAGE, "--reason %s: not one of unspecified, keycompromise, "
+					     "affiliationchanged, superseded, cessationofoperation",
+			    reason);
+		return;
+	}
+	if (cert && !(name = lineage_of_cert(d, cert)) && !crypto_is_cert(cert)) {
+		reply_error(c, ACMED_EUSAGE, "--cert-path: not a PEM certificate");
+		return;
+	}
+	e = name ? index_get(&d->index, name) : NULL;
+	if (name && (!e || !e->have_cert || !e->have_conf)) {
+		reply_error(c, e ? ACMED_ECORRUPT : -ENOENT,
+			    e ? "%s has no readable certificate or renewal file; see acmectl check"
+			      : "no certificate named '%s'; 'acmectl certificates' lists them",
+			    name);
+		return;
+	}
+	if (jobj_bool(args, "delete") && !e) {
+		reply_error(c, ACMED_EUSAGE, "--delete-after-revoke: that certificate is not the "
+					     "current one of any lineage; nothing to delete");
+		return;
+	}
+	if (e && job_busy(d, name)) {
+		reply_error(c, -EBUSY, "%s is being renewed; try again when that is done", name);
+		return;
+	}
+	snprintf(lower, sizeof(lower), "%s", reason);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	task = json_object_new_object();
+	if (e)
+		json_object_object_add(task, "name", json_object_new_string(name));
+	else
+		json_object_object_add(task, "cert", json_object_new_string(cert));
+	if (jobj_str(args, "key"))
+		json_object_object_add(task, "key", json_object_new_string(jobj_str(args, "key")));
+	json_object_object_add(task, "reason", json_object_new_int(code));
+	json_object_object_add(task, "reason_name", json_object_new_string(lower));
+	json_object_object_add(task, "server",
+			       json_object_new_string(e ? e->conf.server : server));
+	if (e && e->conf.account)
+		json_object_object_add(task, "account", json_object_new_string(e->conf.account));
+	json_object_object_add(task, "delete", json_object_new_boolean(jobj_bool(args, "delete")));
+	r = job_submit_task(d, "revoke", e ? name : NULL, revoke_task, revoke_done, task, c);
+	json_object_put(task);
+	if (r < 0)
+		reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+/* ---- account, check, repair, reload ---- */
+
+static void cmd_account(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	static const char *const ops[] = { "register", "show", "update", "deactivate",
+					   "rollover" };
+	const char *op = jobj_str(args, "op"), *email = jobj_str(args, "email");
+	const char *server = jobj_str(args, "server") ? jobj_str(args, "server") : d->cfg.server;
+	struct json_object *task;
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+		known |= streq(op, ops[i]);
+	if (!known) {
+		reply_error(c, ACMED_EUSAGE, "account: say register, show, update, deactivate or "
+					     "rollover");
+		return;
+	}
+	if (strncmp(server, "https://", 8) != 0) {
+		reply_error(c, ACMED_EUSAGE, "--server must be an https:// URL");
+		return;
+	}
+	if (email && (!strchr(email, '@') || strpbrk(email, " ,<>\n"))) {
+		reply_error(c, ACMED_EUSAGE, "--email '%s' is not an email address", email);
+		return;
+	}
+	if (streq(op, "update") && !email) {
+		reply_error(c, ACMED_EUSAGE, "account update: pass --email ADDRESS");
+		return;
+	}
+	if (!jobj_str(args, "eab_kid") != !jobj_str(args, "eab_hmac_key")) {
+		reply_error(c, ACMED_EUSAGE, "--eab-kid and --eab-hmac-key go together");
+		return;
+	}
+	task = json_object_new_object();
+	json_object_object_foreach(args, key, val)
+		json_object_object_add(task, key, json_object_get(val));
+	json_object_object_add(task, "server", json_object_new_string(server));
+	if (!email && d->cfg.email)
+		json_object_object_add(task, "email", json_object_new_string(d->cfg.email));
+	if (d->cfg.agree_tos)
+		json_object_object_add(task, "agree_tos", json_object_new_boolean(1));
+	r = job_submit_task(d, "account", NULL, account_task, NULL, task, c);
+	json_object_put(task);
+	if (r < 0)
+		reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+/* After a repair the lineages are read again. */
+static void repair_done(struct daemon *d, struct json_object *args, struct json_object *reply)
+{
+	index_load(&d->index, d->store);
+}
+
+static void check_or_repair(struct daemon *d, struct conn *c, struct json_object *args,
+			    bool repair)
+{
+	struct json_object *names = NULL, *task;
+	int r;
+
+	if (json_object_object_get_ex(args, "cert_names", &names) &&
+	    !(names = existing_names(d, c, args, "cert_names")))
+		return;
+	for (size_t i = 0; repair && names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (job_busy(d, n)) {
+			reply_error(c, -EBUSY, "%s is being renewed; try again when that is done",
+				    n);
+			return;
+		}
+	}
+	if (repair && !names && d->running > 0) {
+		reply_error(c, -EBUSY, "renewals are running; try again when they are done, or "
+				       "name the lineages with --cert-name");
+		return;
+	}
+	task = json_object_new_object();
+	json_object_object_add(task, "op", json_object_new_string(repair ? "repair" : "check"));
+	if (names)
+		json_object_object_add(task, "names", json_object_get(names));
+	r = job_submit_task(d, repair ? "repair" : "check", NULL, check_task,
+			    repair ? repair_done : NULL, task, c);
+	json_object_put(task);
+	if (r < 0)
+		reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+static void cmd_check(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	check_or_repair(d, c, args, false);
+}
+
+static void cmd_repair(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	check_or_repair(d, c, args, true);
+}
+
+static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *data;
+	char msg[1024];
+	int r = daemon_reload(d, msg, sizeof(msg));
+
+	if (r < 0) {
+		reply_error(c, r, "%s", msg);
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "reloaded", json_object_new_boolean(1));
+	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
+	json_object_object_add(data, "message", json_object_new_string(msg));
 	reply_data(c, data);
 }
 
@@ -469,6 +780,12 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = cmd_certonly,
 	[CMD_RENEW] = cmd_renew,
+	[CMD_REVOKE] = cmd_revoke,
+	[CMD_DELETE] = cmd_delete,
+	[CMD_CHECK] = cmd_check,
+	[CMD_REPAIR] = cmd_repair,
+	[CMD_ACCOUNT] = cmd_account,
+	[CMD_RELOAD] = cmd_reload,
 	[CMD_CERTIFICATES] = cmd_certificates,
 	[CMD_STATUS] = cmd_status,
 };

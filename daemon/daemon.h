@@ -56,6 +56,11 @@ struct daemon {
 	time_t started;
 };
 
+/* Re-read acmed.conf (with the command line's settings over it) and every
+ * renewal file; all or nothing: on any error nothing changes. MSG says
+ * what happened. 0 or an error. (main.c) */
+int daemon_reload(struct daemon *d, char *msg, size_t msglen);
+
 /* Register / change / remove W in the event loop. 0 or -errno. */
 int daemon_watch(struct daemon *d, struct watch *w, uint32_t events);
 int daemon_rewatch(struct daemon *d, struct watch *w, uint32_t events);

@@ -207,6 +207,28 @@ static struct json_object *ari_json(const struct entry_sched *sc)
 	return a;
 }
 
+/* What happened last: a failed attempt, a revocation, or the issue of the
+ * current certificate. */
+static struct json_object *last_result(const struct lineage_entry *e)
+{
+	struct json_object *r = json_object_new_object();
+	const char *status = "none";
+
+	if (e->have_conf && e->conf.state.failures > 0) {
+		status = "failed";
+		add_time(r, "at", e->conf.state.last_attempt);
+		add_str(r, "error", e->conf.state.last_error);
+	} else if (e->have_conf && e->conf.revoked) {
+		status = "revoked";
+		add_time(r, "at", e->conf.revoked_at);
+	} else if (e->have_cert) {
+		status = "issued";
+		add_time(r, "at", e->cert.not_before);
+	}
+	json_object_object_add(r, "status", json_object_new_string(status));
+	return r;
+}
+
 struct json_object *index_entry_json(const struct lineage_entry *e, const struct store *s,
 				     time_t now, bool running, time_t next_renewal)
 {
@@ -224,6 +246,15 @@ struct json_object *index_entry_json(const struct lineage_entry *e, const struct
 		add_state(o, &e->conf.state);
 	if (e->sched.ari_valid || e->sched.ari_error)
 		json_object_object_add(o, "ari", ari_json(&e->sched));
+	if (e->have_conf && e->conf.revoked) {
+		struct json_object *r = json_object_new_object();
+
+		add_time(r, "at", e->conf.revoked_at);
+		add_str(r, "reason", e->conf.revoked_reason);
+		add_str(r, "serial", e->conf.revoked_serial);
+		json_object_object_add(o, "revoked", r);
+	}
+	json_object_object_add(o, "last_result", last_result(e));
 	if (!e->have_cert)
 		return o;
 	json_object_object_add(o, "version", json_object_new_int(e->version));

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "acme.h"
 #include "crypto.h"
 #include "error.h"
@@ -35,6 +36,10 @@ void issue_req_clear(struct issue_req *req)
 	free(req->pre_hook);
 	free(req->post_hook);
 	free(req->deploy_hook);
+	free(req->eab_kid);
+	if (req->eab_hmac_key)
+		OPENSSL_cleanse(req->eab_hmac_key, strlen(req->eab_hmac_key));
+	free(req->eab_hmac_key);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -336,6 +341,13 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
 	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
 	req->dry_run = jobj_bool(args, "dry_run");
+	req->eab_kid = xstrdup(jobj_str(args, "eab_kid"));
+	req->eab_hmac_key = xstrdup(jobj_str(args, "eab_hmac_key"));
+	if (!req->eab_kid != !req->eab_hmac_key) {
+		snprintf(err, errlen, "--eab-kid and --eab-hmac-key go together");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -366,8 +378,7 @@ struct run {
 	int ev_fd;
 	struct store *store;
 	struct acme_client *acme;
-	struct signer *account_key;
-	char *account_id; /* directory of the account under accounts/<server>/ */
+	struct account account;
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
 	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
@@ -410,98 +421,30 @@ static int fail_acme(struct run *run, int r)
 	return fail(run, r, run->acme->err);
 }
 
-static int register_account(struct run *run, struct stored_account *acct)
-{
-	const struct issue_req *req = run->req;
-	int r;
-
-	run->step = "registering an account";
-	if (!req->agree_tos)
-		return fail(run, ACMED_ENOACCOUNT,
-			    "no account for this CA yet; pass --agree-tos to accept its terms "
-			    "of service and register one");
-	if (!req->email && !req->unsafe_no_email)
-		return fail(run, ACMED_ENOACCOUNT,
-			    "an email address is needed to register: pass --email ADDRESS or "
-			    "--register-unsafely-without-email");
-	acct->key = crypto_key_generate(&KEY_SPEC_DEFAULT);
-	if (!acct->key)
-		return fail(run, ACMED_ECRYPTO, "could not generate an account key");
-	acct->email = xstrdup(req->email);
-	r = store_account_save_key(run->store, req->server, acct);
-	if (r < 0)
-		return fail(run, r, "could not save the account key");
-	run->account_id = xstrdup(acct->id);
-	r = signer_new(acct->key, &run->account_key);
-	if (r < 0)
-		return fail(run, r, "unusable account key");
-	EVP_PKEY_up_ref(acct->key);
-	acme_set_account(run->acme, run->account_key, NULL);
-	r = acme_account_new(run->acme, req->email, true, false);
-	if (r < 0)
-		return fail_acme(run, r);
-	acct->url = strdup(run->acme->kid);
-	r = acct->url ? store_account_save_info(run->store, req->server, acct) : -ENOMEM;
-	if (r < 0)
-		return fail(run, r, "could not save account.json");
-	issue_progress(run->ev_fd, "Account registered: %s", acct->url);
-	return 0;
-}
-
 /* Load the account for the server (the one the lineage used, or the only
- * one), register one if there is none, look it up by key if its URL was lost. */
+ * one), register one if there is none (as the request allows), look it up
+ * by key if its URL was lost. */
 static int setup_account(struct run *run, const char *account_id)
 {
-	struct stored_account acct;
-	char err[512];
-	int r;
+	const struct issue_req *req = run->req;
+	struct account_reg reg = {
+		.email = req->email,
+		.agree_tos = req->agree_tos,
+		.unsafe_no_email = req->unsafe_no_email,
+		.eab_kid = req->eab_kid,
+		.eab_hmac_key = req->eab_hmac_key,
+	};
+	char err[1024];
+	int r = account_open(run->store, run->acme, req->server, account_id, &reg, run->ev_fd,
+			     &run->account, err, sizeof(err));
 
-	run->step = "loading the account";
-	r = store_account_load(run->store, run->req->server, account_id, &acct, err, sizeof(err));
-	if (r == -ENOENT && !account_id) {
-		memset(&acct, 0, sizeof(acct));
-		r = register_account(run, &acct);
-		stored_account_clear(&acct);
-		return r;
-	}
-	if (r < 0)
-		return fail(run, r, err);
-	r = signer_new(acct.key, &run->account_key);
 	if (r < 0) {
-		stored_account_clear(&acct);
-		return fail(run, r, "unusable account key");
+		run->step = run->account.step;
+		if (run->acme->retry_after > 0)
+			run->retry_after = time(NULL) + run->acme->retry_after;
+		return fail(run, r, err);
 	}
-	acct.key = NULL; /* owned by the signer now */
-	run->account_id = xstrdup(acct.id);
-	acme_set_account(run->acme, run->account_key, acct.url);
-	if (!acct.url) {
-		/* The key is saved before the CA is asked, so account.json may be
-		 * missing: lost, or the registration never completed. The CA finds
-		 * the account by key; with --agree-tos it registers it if it has none. */
-		bool may_register = run->req->agree_tos &&
-				    (run->req->email || run->req->unsafe_no_email);
-
-		run->step = "looking up the account by its key";
-		r = acme_account_new(run->acme, run->req->email, may_register, !may_register);
-		if (r == 0) {
-			acct.url = strdup(run->acme->kid);
-			free(acct.email);
-			acct.email = xstrdup(run->acme->account_created ? run->req->email : NULL);
-			r = store_account_save_info(run->store, run->req->server, &acct);
-			issue_progress(run->ev_fd, "%s: %s",
-				       run->acme->account_created ? "Account registered"
-								  : "Found existing account",
-				       run->acme->kid);
-		} else if (r == -ENOENT) {
-			r = fail(run, ACMED_ENOACCOUNT,
-				 "the CA has no account for the saved key; pass --agree-tos (and "
-				 "--email or --register-unsafely-without-email) to register it");
-		} else {
-			r = fail_acme(run, r);
-		}
-	}
-	stored_account_clear(&acct);
-	return r;
+	return 0;
 }
 
 static const struct acme_challenge *pick_challenge(const struct acme_authz *a, const char *type)
@@ -570,7 +513,7 @@ static int authorize(struct run *run, struct acme_order *order)
 		}
 		x->chal_url = strdup(chal->url);
 		x->token = strdup(chal->token);
-		x->key_auth = jws_key_authorization(run->account_key, chal->token);
+		x->key_auth = jws_key_authorization(run->account.key, chal->token);
 		np++;
 		if (!x->chal_url || !x->token || !x->key_auth) {
 			r = fail(run, -ENOMEM, NULL);
@@ -920,7 +863,7 @@ static int obtain(struct run *run, struct json_object **data)
 		goto out;
 	}
 	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
-	r = save_renewal(run, have_old ? &old : NULL, run->account_id);
+	r = save_renewal(run, have_old ? &old : NULL, run->account.id);
 	if (r < 0) {
 		r = fail(run, r, NULL);
 		goto out;
@@ -1011,8 +954,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	if (run.ca_ari >= 0)
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);
-	signer_free(run.account_key);
-	free(run.account_id);
+	account_clear(&run.account);
 	store_close(run.store);
 	return reply;
 }

@@ -31,6 +31,7 @@ struct issue_req {
 	char *replaces;     /* ARI certificate ID of the certificate being replaced */
 	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
 	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
+	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
 };
 
 /* Validate a certonly request's ARGS (see ctl/certonly.c for the fields)

@@ -12,6 +12,7 @@
 
 #include "ari.h"
 #include "batch.h"
+#include "ctlsrv.h"
 #include "ctlproto.h"
 #include "error.h"
 #include "job.h"
@@ -20,7 +21,7 @@
 #include "scheduler.h"
 #include "util.h"
 
-enum job_kind { JOB_ISSUE, JOB_ARI };
+enum job_kind { JOB_ISSUE, JOB_ARI, JOB_TASK };
 
 struct job {
 	struct job *next;
@@ -34,6 +35,12 @@ struct job {
 	char *server;         /* JOB_ARI: the CA, and the certificates to ask about */
 	char **ari_names, **ari_ids;
 	size_t nari;
+	const char *what;     /* JOB_TASK: what it is, the function, its client */
+	char *task_name;
+	task_fn task;
+	task_done_fn task_done;
+	struct json_object *task_args;
+	struct conn *client;
 	struct ctl_reader lines; /* reused as a plain byte buffer */
 	char *step;              /* the last progress message */
 	time_t started_at;
@@ -45,9 +52,17 @@ struct job {
 bool job_busy(const struct daemon *d, const char *name)
 {
 	for (const struct job *j = d->jobs; j; j = j->next)
-		if (j->kind == JOB_ISSUE && streq(j->req.name, name))
+		if ((j->kind == JOB_ISSUE && streq(j->req.name, name)) ||
+		    (j->kind == JOB_TASK && streq(j->task_name, name)))
 			return true;
 	return false;
+}
+
+void job_forget_client(struct daemon *d, struct conn *client)
+{
+	for (struct job *j = d->jobs; j; j = j->next)
+		if (j->client == client)
+			j->client = NULL;
 }
 
 const char *job_name_for_domains(const struct daemon *d, char *const *domains, size_t n)
@@ -80,6 +95,8 @@ static void job_free(struct job *j)
 	free(j->step);
 	issue_req_clear(&j->req);
 	free(j->server);
+	free(j->task_name);
+	json_object_put(j->task_args);
 	strv_free(j->ari_names, j->nari);
 	strv_free(j->ari_ids, j->nari);
 	ctl_reader_clear(&j->lines);
@@ -108,12 +125,17 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	close_range(4, ~0U, 0);
 	if (j->kind == JOB_ARI)
 		snprintf(tag, sizeof(tag), "job %d ARI", j->id);
+	else if (j->kind == JOB_TASK)
+		snprintf(tag, sizeof(tag), "job %d %s%s%s", j->id, j->what, j->task_name ? " " : "",
+			 j->task_name ? j->task_name : "");
 	else
 		snprintf(tag, sizeof(tag), "job %d %s", j->id, j->req.name ? j->req.name : "(csr)");
 	log_set_tag(tag);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (j->kind == JOB_ARI)
 		reply = ari_check_run(j->server, &d->cfg, j->ari_names, j->ari_ids, j->nari, ev_fd);
+	else if (j->kind == JOB_TASK)
+		reply = j->task(j->task_args, &d->cfg, ev_fd);
 	else
 		reply = issue_run(&j->req, &d->cfg, ev_fd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -151,6 +173,12 @@ static void handle_line(struct daemon *d, struct job *j, char *line)
 		if (j->req.name)
 			json_object_object_add(o, "name", json_object_new_string(j->req.name));
 		batch_progress(d, j->batch, o);
+	} else if (streq(type, "progress") && j->kind == JOB_TASK) {
+		free(j->step);
+		j->step = xstrdup(jobj_str(o, "message"));
+		json_object_object_add(o, "job", json_object_new_int(j->id));
+		if (j->client)
+			conn_send(j->client, o);
 	} else if (streq(type, "ari") && j->kind == JOB_ARI) {
 		sched_ari_event(d, j->server, o);
 	}
@@ -233,10 +261,17 @@ static void job_finish(struct daemon *d, struct job *j)
 		;
 	*pp = j->next;
 	d->running--;
-	if (j->kind == JOB_ARI)
+	if (j->kind == JOB_ARI) {
 		sched_ari_done(d, j->server, j->reply);
-	else
+	} else if (j->kind == JOB_TASK) {
+		if (j->task_done)
+			j->task_done(d, j->task_args, j->reply);
+		if (j->client)
+			conn_finish(j->client, j->reply);
+		sched_update(d);
+	} else {
 		batch_job_done(d, j->batch, j->req.name, j->reply);
+	}
 	job_free(j);
 	job_start_queued(d);
 }
@@ -287,6 +322,9 @@ static int job_start(struct daemon *d, struct job *j)
 	if (j->kind == JOB_ARI)
 		log_info("job %d started (worker %d): ARI check of %zu certificate(s) at %s", j->id,
 			 (int)pid, j->nari, j->server);
+	else if (j->kind == JOB_TASK)
+		log_info("job %d started (worker %d): %s%s%s", j->id, (int)pid, j->what,
+			 j->task_name ? " " : "", j->task_name ? j->task_name : "");
 	else
 		log_info("job %d started (worker %d) for %s", j->id, (int)pid,
 			 j->req.name ? j->req.name : "a CSR");
@@ -356,6 +394,24 @@ int job_submit_issue(struct daemon *d, struct issue_req *req, struct batch *b)
 	return job_queue(d, j);
 }
 
+int job_submit_task(struct daemon *d, const char *what, const char *name, task_fn fn,
+		    task_done_fn done, struct json_object *args, struct conn *client)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j || (name && !(j->task_name = strdup(name)))) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->kind = JOB_TASK;
+	j->what = what;
+	j->task = fn;
+	j->task_done = done;
+	j->task_args = json_object_get(args);
+	j->client = client;
+	return job_queue(d, j);
+}
+
 int job_submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n)
 {
 	struct job *j = calloc(1, sizeof(*j));
@@ -401,11 +457,14 @@ struct json_object *job_list_json(const struct daemon *d)
 
 		json_object_object_add(o, "id", json_object_new_int(j->id));
 		json_object_object_add(o, "kind", json_object_new_string(
-							 j->kind == JOB_ARI	 ? "ari"
-							 : j->req.renewal ? "renew"
+							 j->kind == JOB_ARI	   ? "ari"
+							 : j->kind == JOB_TASK ? j->what
+							 : j->req.renewal	   ? "renew"
 									   : "certonly"));
 		if (j->kind == JOB_ISSUE && j->req.name)
 			json_object_object_add(o, "name", json_object_new_string(j->req.name));
+		if (j->kind == JOB_TASK && j->task_name)
+			json_object_object_add(o, "name", json_object_new_string(j->task_name));
 		if (j->kind == JOB_ARI)
 			json_object_object_add(o, "server", json_object_new_string(j->server));
 		json_object_object_add(o, "state", json_object_new_string(j->started ? "running"

@@ -94,40 +94,121 @@ static int parse_args(int argc, char **argv, struct options *o)
 }
 
 /* Config file first, then command-line flags over it. */
-static int setup_config(const struct options *o, struct acmed_config *cfg)
+/* The command line, kept for reloads. */
+static const struct options *cli;
+
+/* Config file first, then command-line flags over it, into CFG (cleared
+ * on error). ERR says what is wrong. */
+static int read_config(const struct options *o, struct acmed_config *cfg, char *err,
+		       size_t errlen)
 {
-	char err[512] = "";
 	enum log_level lvl;
 	int r = config_defaults(cfg);
 
 	if (r == 0)
 		r = config_load(o->config ? o->config : ACMED_SYSCONFDIR "/acmed.conf", !o->config,
-				cfg, err, sizeof(err));
+				cfg, err, errlen);
 	if (r == 0 && ((o->state_dir && (r = config_set_string(&cfg->state_dir, o->state_dir))) ||
 		       (o->socket && (r = config_set_string(&cfg->socket_path, o->socket))) ||
 		       (o->server && (r = config_set_string(&cfg->server, o->server))) ||
 		       (o->ca_bundle && (r = config_set_string(&cfg->ca_bundle, o->ca_bundle))) ||
 		       (o->log_level && (r = config_set_string(&cfg->log_level, o->log_level)))))
-		snprintf(err, sizeof(err), "out of memory");
+		snprintf(err, errlen, "out of memory");
 	if (r == 0 && log_parse_level(cfg->log_level, &lvl) < 0) {
-		snprintf(err, sizeof(err), "--log-level %s: must be error, warning, info or debug",
+		snprintf(err, errlen, "--log-level %s: must be error, warning, info or debug",
 			 cfg->log_level);
 		r = -EINVAL;
 	}
 	if (r == 0 && strncmp(cfg->server, "https://", 8) != 0) {
-		snprintf(err, sizeof(err), "--server %s: must be an https:// URL", cfg->server);
+		snprintf(err, errlen, "--server %s: must be an https:// URL", cfg->server);
 		r = -EINVAL;
 	}
 	if (r == 0 && cfg->ca_bundle && access(cfg->ca_bundle, R_OK) < 0) {
-		snprintf(err, sizeof(err), "CA bundle %s: %s", cfg->ca_bundle, strerror(errno));
+		snprintf(err, errlen, "CA bundle %s: %s", cfg->ca_bundle, strerror(errno));
 		r = -errno;
 	}
+	if (r < 0)
+		config_clear(cfg);
+	return r;
+}
+
+static int setup_config(const struct options *o, struct acmed_config *cfg)
+{
+	char err[512] = "";
+	enum log_level lvl;
+	int r = read_config(o, cfg, err, sizeof(err));
+
 	if (r < 0) {
 		fprintf(stderr, "acmed: %s\n", err);
 		return r;
 	}
+	log_parse_level(cfg->log_level, &lvl);
 	log_set_level(lvl);
 	return 0;
+}
+
+/* Keep what the scheduler learnt of each certificate that is still there. */
+static void carry_over(struct cert_index *to, struct cert_index *from)
+{
+	for (size_t i = 0; i < to->n; i++) {
+		struct lineage_entry *e = &to->v[i], *old = index_get(from, e->name);
+
+		if (old && e->have_cert && old->have_cert && streq(e->cert.serial, old->cert.serial)) {
+			e->sched = old->sched;
+			memset(&old->sched, 0, sizeof(old->sched));
+		}
+	}
+}
+
+int daemon_reload(struct daemon *d, char *msg, size_t msglen)
+{
+	struct acmed_config cfg;
+	struct cert_index ix = { 0 };
+	enum log_level lvl;
+	int r;
+
+	msg[0] = '\0';
+	sd_notify(0, "RELOADING=1");
+	r = read_config(cli, &cfg, msg, msglen);
+
+	if (r < 0)
+		goto refused;
+	if (!streq(cfg.state_dir, d->cfg.state_dir) || !streq(cfg.socket_path, d->cfg.socket_path)) {
+		snprintf(msg, msglen, "state_dir and socket cannot change while acmed runs: "
+				      "restart it");
+		r = ACMED_ECONFIG;
+		goto refused;
+	}
+	r = index_load(&ix, d->store);
+	for (size_t i = 0; r == 0 && i < ix.n; i++) {
+		if (!ix.v[i].have_conf) {
+			snprintf(msg, msglen, "%s", ix.v[i].problem);
+			r = ACMED_ECONFIG;
+		}
+	}
+	if (r < 0)
+		goto refused;
+	carry_over(&ix, &d->index);
+	index_clear(&d->index);
+	d->index = ix;
+	config_clear(&d->cfg);
+	d->cfg = cfg;
+	log_parse_level(d->cfg.log_level, &lvl);
+	log_set_level(lvl);
+	snprintf(msg, msglen, "reloaded acmed.conf and %zu renewal files", d->index.n);
+	log_info("%s", msg);
+	job_start_queued(d);
+	sched_update(d);
+	sd_notify(0, "READY=1");
+	return 0;
+refused:
+	if (!*msg)
+		snprintf(msg, msglen, "%s", acmed_strerror(r));
+	log_error("reload refused, the running configuration stays: %s", msg);
+	index_clear(&ix);
+	config_clear(&cfg);
+	sd_notify(0, "READY=1");
+	return r;
 }
 
 int daemon_watch(struct daemon *d, struct watch *w, uint32_t events)
@@ -161,10 +242,12 @@ static void on_signal(struct daemon *d, struct watch *w, uint32_t events)
 		log_info("received signal %u, stopping", si.ssi_signo);
 		d->quit = true;
 		break;
-	case SIGHUP:
-		log_warning("SIGHUP: reloading the configuration is not supported yet; restart "
-			    "acmed to apply changes");
+	case SIGHUP: {
+		char msg[1024] = "";
+
+		daemon_reload(d, msg, sizeof(msg));
 		break;
+	}
 	}
 }
 
@@ -266,6 +349,7 @@ int main(int argc, char **argv)
 	umask(022);
 	if (parse_args(argc, argv, &opts) < 0)
 		return 2;
+	cli = &opts;
 	if (setup_config(&opts, &d.cfg) < 0)
 		return 1;
 	d.started = time(NULL);

@@ -46,10 +46,11 @@ static struct ca_state *ca_get(struct daemon *d, const char *server)
 	return ca;
 }
 
-/* A lineage the timer looks after: a parsed renewal file, a certificate. */
+/* A lineage the timer looks after: a parsed renewal file, a certificate
+ * that was not revoked (certbot would renew a revoked one at once). */
 static bool schedulable(const struct lineage_entry *e)
 {
-	return e->have_conf && e->have_cert;
+	return e->have_conf && e->have_cert && !e->conf.revoked;
 }
 
 /* Its CA is being asked whether it has ARI: wait for the answer. */

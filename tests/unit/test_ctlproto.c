@@ -248,7 +248,8 @@ TEST(cmd_table)
 	ASSERT_INT_EQ(ctl_cmd_lookup("certificates"), CMD_CERTIFICATES);
 	ASSERT_INT_EQ(ctl_cmd_lookup("status"), CMD_STATUS);
 	ASSERT_INT_EQ(ctl_cmd_lookup("renew"), CMD_RENEW);
-	ASSERT_INT_EQ(ctl_cmd_lookup("revoke"), -1);
+	ASSERT_INT_EQ(ctl_cmd_lookup("revoke"), CMD_REVOKE);
+	ASSERT_INT_EQ(ctl_cmd_lookup("register"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup("CERTONLY"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup("cert"), -1);
 	ASSERT_INT_EQ(ctl_cmd_lookup(""), -1);

@@ -1,0 +1,127 @@
+/* acmectl account: register, show, update, deactivate, rollover. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "util.h"
+#include "verbs.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: acmectl account COMMAND [OPTIONS]\n\n"
+	      "The ACME account acmed uses with a CA (one per CA).\n\n"
+	      "Commands:\n"
+	      "  register   --agree-tos (--email E | --register-unsafely-without-email)\n"
+	      "             [--eab-kid KID --eab-hmac-key KEY]\n"
+	      "  show       what the CA has on file (status, contact)\n"
+	      "  update     --email E: change the contact address\n"
+	      "  deactivate stop the account for good (a new one can be registered)\n"
+	      "  rollover   replace the account key (RFC 8555 key change)\n\n"
+	      "Options:\n"
+	      "  -m, --email ADDRESS        contact address\n"
+	      "      --register-unsafely-without-email\n"
+	      "      --agree-tos            accept the CA's terms of service\n"
+	      "      --eab-kid KID          external account binding: the key ID the CA gave\n"
+	      "      --eab-hmac-key KEY     and its MAC key (base64url)\n"
+	      "      --server URL           the CA (default: the daemon's)\n"
+	      "      --json                 the result as JSON\n",
+	      f);
+}
+
+static void print_account(struct json_object *d)
+{
+	struct json_object *contact = NULL;
+	const char *op = jobj_str(d, "op");
+
+	if (streq(op, "register"))
+		printf("Account registered.\n");
+	else if (streq(op, "update"))
+		printf("Your e-mail address was updated to %s.\n", str_or_empty(jobj_str(d, "email")));
+	else if (streq(op, "deactivate"))
+		printf("Account deactivated.\n");
+	else if (streq(op, "rollover"))
+		printf("The account key was replaced; the CA knows the account by the new one.\n");
+	printf("  Server: %s\n", str_or_empty(jobj_str(d, "server")));
+	printf("  Account URL: %s\n", str_or_empty(jobj_str(d, "url")));
+	printf("  Account ID: %s\n", str_or_empty(jobj_str(d, "id")));
+	if (jobj_str(d, "status"))
+		printf("  Status: %s\n", str_or_empty(jobj_str(d, "status")));
+	if (json_object_object_get_ex(d, "contact", &contact)) {
+		printf("  Contact:");
+		for (size_t i = 0; i < json_object_array_length(contact); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(contact, i)));
+		printf("%s\n", json_object_array_length(contact) ? "" : " none");
+	} else if (jobj_str(d, "email")) {
+		printf("  Email: %s\n", str_or_empty(jobj_str(d, "email")));
+	}
+	printf("  Key: %s, thumbprint %s\n", str_or_empty(jobj_str(d, "key_type")),
+	       str_or_empty(jobj_str(d, "thumbprint")));
+}
+
+int verb_account(const struct client *cl, int argc, char **argv)
+{
+	enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER, O_JSON };
+	static const struct option longopts[] = {
+		{ "email", required_argument, NULL, 'm' },
+		{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
+		{ "agree-tos", no_argument, NULL, O_TOS },
+		{ "eab-kid", required_argument, NULL, O_KID },
+		{ "eab-hmac-key", required_argument, NULL, O_HMAC },
+		{ "server", required_argument, NULL, O_SERVER },
+		{ "non-interactive", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static const char *const ops[] = { "register", "show", "update", "deactivate", "rollover" };
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	const char *op = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+	bool known = false;
+	int c, ret = EXIT_USAGE;
+
+	for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
+		known |= streq(op, ops[i]);
+	optind = op ? 2 : 1;
+	while ((c = getopt_long(argc, argv, "m:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': json_object_object_add(args, "email", json_object_new_string(optarg)); break;
+		case O_UNSAFE:
+			json_object_object_add(args, "register_unsafely_without_email",
+					       json_object_new_boolean(1));
+			break;
+		case O_TOS: json_object_object_add(args, "agree_tos", json_object_new_boolean(1)); break;
+		case O_KID: json_object_object_add(args, "eab_kid", json_object_new_string(optarg)); break;
+		case O_HMAC:
+			json_object_object_add(args, "eab_hmac_key", json_object_new_string(optarg));
+			break;
+		case O_SERVER:
+			json_object_object_add(args, "server", json_object_new_string(optarg));
+			break;
+		case 'n': case O_JSON: break;
+		case 'h': usage(stdout); ret = EXIT_OK; goto out;
+		default: fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
+		}
+	}
+	if (!known) {
+		fprintf(stderr, "acmectl account: %s%s%s: say register, show, update, deactivate or "
+				"rollover\n", op ? "unknown command '" : "which command",
+			op ? op : "", op ? "'" : "");
+		goto out;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "acmectl account %s: unexpected argument '%s'\n", op, argv[optind]);
+		goto out;
+	}
+	json_object_object_add(args, "op", json_object_new_string(op));
+	ret = client_request(cl, "account", args, &reply, &data);
+	if (ret == EXIT_OK && cl->json)
+		client_print_json(data);
+	else if (ret == EXIT_OK)
+		print_account(data);
+out:
+	json_object_put(reply);
+	json_object_put(args);
+	return ret;
+}

@@ -1,0 +1,128 @@
+/* acmectl revoke: certbot's `revoke`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "jsonutil.h"
+#include "util.h"
+#include "verbs.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: acmectl revoke (--cert-name NAME | --cert-path PATH) [OPTIONS]\n\n"
+	      "Revoke a certificate. A lineage's current certificate is then marked revoked\n"
+	      "and not renewed on its own; renew it by name, or delete it.\n\n"
+	      "      --cert-name NAME       the current certificate of this lineage\n"
+	      "      --cert-path PATH       this certificate file (PEM)\n"
+	      "      --reason R             unspecified (default), keycompromise,\n"
+	      "                             affiliationchanged, superseded, cessationofoperation\n"
+	      "      --key-path KEY         sign with the certificate's own key (PEM) instead\n"
+	      "                             of the account key, e.g. when the account is lost\n"
+	      "      --delete-after-revoke  then delete the lineage\n"
+	      "      --no-delete-after-revoke  keep it, marked revoked (the default)\n"
+	      "      --server URL           the CA, for a certificate that is in no lineage\n"
+	      "  -n, --non-interactive      never ask (acmectl revoke never does)\n"
+	      "      --json                 the result as JSON\n",
+	      f);
+}
+
+/* Put file PATH's text in ARGS[KEY]. */
+static int add_file(struct json_object *args, const char *key, const char *opt,
+		    const char *path)
+{
+	char *text = NULL;
+	int r = fs_read_file(path, 256 * 1024, &text, NULL);
+
+	if (r < 0) {
+		fprintf(stderr, "acmectl revoke: %s %s: %s\n", opt, path, strerror(-r));
+		return r;
+	}
+	json_object_object_add(args, key, json_object_new_string(text));
+	free(text);
+	return 0;
+}
+
+int verb_revoke(const struct client *cl, int argc, char **argv)
+{
+	enum { O_NAME = 256, O_PATH, O_REASON, O_KEY, O_DEL, O_NODEL, O_SERVER, O_JSON };
+	static const struct option longopts[] = {
+		{ "cert-name", required_argument, NULL, O_NAME },
+		{ "cert-path", required_argument, NULL, O_PATH },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "key-path", required_argument, NULL, O_KEY },
+		{ "delete-after-revoke", no_argument, NULL, O_DEL },
+		{ "no-delete-after-revoke", no_argument, NULL, O_NODEL },
+		{ "server", required_argument, NULL, O_SERVER },
+		{ "non-interactive", no_argument, NULL, 'n' },
+		{ "noninteractive", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	const char *path = NULL, *name = NULL;
+	int c, ret = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_NAME: name = optarg; break;
+		case O_PATH: path = optarg; break;
+		case O_REASON:
+			json_object_object_add(args, "reason", json_object_new_string(optarg));
+			break;
+		case O_KEY:
+			if (add_file(args, "key", "--key-path", optarg) < 0)
+				goto out;
+			break;
+		case O_DEL: json_object_object_add(args, "delete", json_object_new_boolean(1)); break;
+		case O_NODEL: json_object_object_del(args, "delete"); break;
+		case O_SERVER:
+			json_object_object_add(args, "server", json_object_new_string(optarg));
+			break;
+		case 'n': case O_JSON: break;
+		case 'h': usage(stdout); ret = EXIT_OK; goto out;
+		default: fprintf(stderr, "Try 'acmectl revoke --help'.\n"); goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "acmectl revoke: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	if (!name == !path) {
+		fprintf(stderr, "acmectl revoke: say which certificate: --cert-name NAME or "
+				"--cert-path PATH\n");
+		goto out;
+	}
+	if (name)
+		json_object_object_add(args, "cert_name", json_object_new_string(name));
+	if (path && add_file(args, "cert", "--cert-path", path) < 0)
+		goto out;
+	ret = client_request(cl, "revoke", args, &reply, &data);
+	if (ret != EXIT_OK)
+		goto out;
+	if (cl->json) {
+		client_print_json(data);
+		goto out;
+	}
+	if (jobj_bool(data, "already_revoked"))
+		printf("The CA had revoked the certificate %s already", str_or_empty(path ? path : name));
+	else
+		printf("Congratulations! You have successfully revoked the certificate %s",
+		       str_or_empty(path ? path : name));
+	printf(" (serial %s, reason %s).\n", str_or_empty(jobj_str(data, "serial")),
+	       str_or_empty(jobj_str(data, "reason")));
+	if (jobj_bool(data, "deleted"))
+		printf("Deleted all files relating to certificate %s.\n",
+		       str_or_empty(jobj_str(data, "name")));
+	else if (jobj_str(data, "name"))
+		printf("Lineage %s is marked revoked and will not be renewed on its own.\n",
+		       jobj_str(data, "name"));
+out:
+	json_object_put(reply);
+	json_object_put(args);
+	return ret;
+}

@@ -1,0 +1,17 @@
+/* Revocation (RFC 8555 section 7.6), the worker's side. */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "config.h"
+
+/* certbot's --reason names and their codes (RFC 5280): 0, or -EINVAL for a
+ * name that is not one. */
+int revoke_reason_parse(const char *name, int *code);
+
+/* The `revoke` task (job.h's task_fn): ARGS {"name" (a lineage: its current
+ * certificate) or "cert" (PEM), "key" (PEM: sign with the certificate's
+ * key instead of the account's), "reason", "server", "account"}. A revoked
+ * lineage is marked so in its renewal file. */
+struct json_object *revoke_task(struct json_object *args, const struct acmed_config *cfg,
+				int ev_fd);
