@@ -208,6 +208,30 @@ static int pick_version(int archfd, int livefd, char *what, size_t whatlen)
 	return n;
 }
 
+/* Private keys open to others are closed to them: 0600. */
+static int fix_key_modes(int archfd, char *what, size_t whatlen)
+{
+	DIR *d = store_dir_stream(archfd);
+	struct dirent *e;
+	int fixed = 0;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(e->d_name, "privkey", 7) == 0 &&
+		    fstatat(archfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && (st.st_mode & 0037) &&
+		    fchmodat(archfd, e->d_name, 0600, 0) == 0)
+			fixed++;
+	}
+	if (d)
+		closedir(d);
+	if (fixed)
+		snprintf(what + strlen(what), whatlen - strlen(what),
+			 "%s%d private key(s) made 0600", *what ? "; " : "", fixed);
+	return fixed;
+}
+
 int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 {
 	char saved[128] = "";
@@ -243,6 +267,8 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 		snprintf(what, whatlen, "%slive/%s now points at version %d", saved, name, n);
 	else
 		snprintf(what, whatlen, "relinking live/%s: %s", name, acmed_strerror(r));
+	if (r == 0)
+		fix_key_modes(archfd, what, whatlen);
 out:
 	close(archfd);
 	close(livefd);

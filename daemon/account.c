@@ -96,9 +96,6 @@ static int register_new(struct store *s, struct acme_client *c, const char *serv
 		return failed(ACMED_ENOACCOUNT, err, errlen,
 			      "an email address is needed to register: pass --email ADDRESS or "
 			      "--register-unsafely-without-email");
-	if (reg->eab_kid && (r = acme_set_eab(c, reg->eab_kid, reg->eab_hmac_key)) < 0)
-		return failed(ACMED_EUSAGE, err, errlen,
-			      "--eab-hmac-key: not the base64url key the CA gave");
 	if (c->dir.external_account_required && !reg->eab_kid)
 		return failed(ACMED_ENOACCOUNT, err, errlen,
 			      "this CA registers accounts only with an external account binding: "
@@ -174,6 +171,11 @@ int account_open(struct store *s, struct acme_client *c, const char *server, con
 
 	memset(a, 0, sizeof(*a));
 	a->step = "loading the account";
+	/* Any newAccount below (a registration, or one found by its key) is
+	 * bound to the external account, if one was given. */
+	if (reg && reg->eab_kid && acme_set_eab(c, reg->eab_kid, reg->eab_hmac_key) < 0)
+		return failed(ACMED_EUSAGE, err, errlen,
+			      "--eab-hmac-key: not the base64url key the CA gave");
 	/* The lineage's account; if it is gone (deactivated), the CA's one. */
 	if (!id || !store_account_exists(s, server, id)) {
 		r = store_account_find(s, server, &found);
@@ -283,6 +285,24 @@ static int op_rollover(struct store *s, struct acme_client *c, const char *serve
 	return r;
 }
 
+/* An account whose registration completed (a key alone, left by a failed
+ * registration, is finished by the next one). *ID gets its ID. */
+static bool registered(struct store *s, const char *server, char **id)
+{
+	struct stored_account st;
+	char err[256];
+	bool done;
+
+	*id = NULL;
+	if (store_account_find(s, server, id) == -ENOENT)
+		return false;
+	if (!*id || store_account_load(s, server, *id, &st, err, sizeof(err)) < 0)
+		return true; /* several, or unreadable: not for us to replace */
+	done = st.url != NULL;
+	stored_account_clear(&st);
+	return done;
+}
+
 static int run_op(const char *op, struct json_object *args, struct store *s,
 		  struct acme_client *c, const char *server, int ev_fd, struct account *a,
 		  struct json_object **obj, char *err, size_t errlen)
@@ -297,7 +317,7 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 	char *existing = NULL;
 	int r;
 
-	if (streq(op, "register") && store_account_find(s, server, &existing) != -ENOENT) {
+	if (streq(op, "register") && registered(s, server, &existing)) {
 		r = failed(-EEXIST, err, errlen, "there is an account for %s already (%s/accounts, "
 						 "%s); acmed uses one account per CA: see "
 						 "'acmectl account show'",
@@ -305,6 +325,7 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 		free(existing);
 		return r;
 	}
+	free(existing);
 	r = account_open(s, c, server, NULL, streq(op, "register") ? &reg : NULL, ev_fd, a, err,
 			 errlen);
 	if (r < 0 || streq(op, "register"))

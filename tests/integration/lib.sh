@@ -445,21 +445,24 @@ start_challtestsrv() {
 	wait_for "challtestsrv DNS" "$SPAWNED_PID" dns_query "ready.$TEST_DOMAIN"
 }
 
-# start_pebble [--validity SECONDS] [--blocklist DOMAIN]... [VAR=VALUE]...
+# start_pebble [--validity SECONDS] [--blocklist DOMAIN]... [--eab KID KEY]...
+#              [VAR=VALUE]...
 # Starts challtestsrv, then Pebble on free ports, and waits until its
 # directory answers. VAR=VALUE pairs go into Pebble's environment (e.g.
 # PEBBLE_AUTHZREUSE=0, PEBBLE_CHAIN_LENGTH=2). Pebble always runs with
 # PEBBLE_VA_NOSLEEP=1 and its default 5% bad-nonce rejection, which clients
 # must retry. --validity sets the issued certificates' lifetime (Pebble's
 # default is 5 years); --blocklist makes Pebble refuse a domain and its
-# subdomains (rejectedIdentifier).
+# subdomains (rejectedIdentifier); --eab makes Pebble require an external
+# account binding and accept KID with MAC key KEY (base64url).
 start_pebble() {
-	local validity="" blocklist="" sep="" port mgmt_port
+	local validity="" blocklist="" sep="" port mgmt_port eab_required=false eab="" esep=""
 	local -a env=(PEBBLE_VA_NOSLEEP=1)
 	while (($#)); do
 		case $1 in
 		--validity) validity="\"certificateValidityPeriod\": $2,"; shift 2 ;;
 		--blocklist) blocklist+="$sep\"$2\""; sep=", "; shift 2 ;;
+		--eab) eab+="$esep\"$2\": \"$3\""; esep=", "; eab_required=true; shift 3 ;;
 		*=*) env+=("$1"); shift ;;
 		*) fail "start_pebble: unknown argument $1" ;;
 		esac
@@ -486,7 +489,8 @@ start_pebble() {
 		    "httpPort": $HTTP01_PORT,
 		    "tlsPort": $TLSALPN_PORT,
 		    "ocspResponderURL": "",
-		    "externalAccountBindingRequired": false,
+		    "externalAccountBindingRequired": $eab_required,
+		    "externalAccountMACKeys": {$eab},
 		    $validity
 		    "domainBlocklist": [$blocklist]
 		  }
