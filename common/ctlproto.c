@@ -36,14 +36,14 @@ int ctl_cmd_lookup(const char *name)
 	return -1;
 }
 
-int ctl_frame_encode(struct json_object *o, char **buf, size_t *len)
+static int encode(struct json_object *o, size_t max, char **buf, size_t *len)
 {
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t n = strlen(text);
 	unsigned char *b;
 
-	if (n > CTL_MAX_FRAME)
+	if (n > max)
 		return -EMSGSIZE;
 	b = malloc(n + 4);
 	if (!b)
@@ -56,6 +56,16 @@ int ctl_frame_encode(struct json_object *o, char **buf, size_t *len)
 	*buf = (char *)b;
 	*len = n + 4;
 	return 0;
+}
+
+int ctl_frame_encode(struct json_object *o, char **buf, size_t *len)
+{
+	return encode(o, CTL_MAX_FRAME, buf, len);
+}
+
+int ctl_reply_encode(struct json_object *o, char **buf, size_t *len)
+{
+	return encode(o, CTL_MAX_REPLY, buf, len);
 }
 
 void ctl_reader_clear(struct ctl_reader *r)
@@ -94,7 +104,7 @@ int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 	n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 | (uint32_t)r->buf[2] << 8 |
 	    r->buf[3];
 	/* Refuse before buffering: the length is checked, not trusted. */
-	if (n > CTL_MAX_FRAME)
+	if (n > (r->max ? r->max : CTL_MAX_FRAME))
 		return -EMSGSIZE;
 	if (r->len < 4 + (size_t)n)
 		return 0;
@@ -131,7 +141,7 @@ int ctl_send(int fd, struct json_object *o)
 
 int ctl_recv(int fd, struct json_object **out)
 {
-	struct ctl_reader rd = { 0 };
+	struct ctl_reader rd = { .max = CTL_MAX_REPLY };
 	unsigned char hdr[4], *body = NULL;
 	size_t need = 4, got = 0;
 	int r;
@@ -156,7 +166,7 @@ int ctl_recv(int fd, struct json_object **out)
 		if (phase == 0) {
 			need = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 |
 			       hdr[3];
-			if (need > CTL_MAX_FRAME) {
+			if (need > CTL_MAX_REPLY) {
 				r = -EMSGSIZE;
 				goto out;
 			}

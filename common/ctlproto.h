@@ -10,8 +10,14 @@
 
 #include <json-c/json.h>
 
+/* A request (client to daemon) is at most this long, checked before it is
+ * buffered; a reply (daemon to client) may be longer: the certificates of
+ * thousands of lineages. */
 #ifndef CTL_MAX_FRAME
 #define CTL_MAX_FRAME (64 * 1024)
+#endif
+#ifndef CTL_MAX_REPLY
+#define CTL_MAX_REPLY (64 * 1024 * 1024)
 #endif
 #define CTL_VERSION 1
 
@@ -47,13 +53,17 @@ extern const struct ctl_cmd_info ctl_cmds[CMD__MAX];
 /* Index of NAME in ctl_cmds, or -1. */
 int ctl_cmd_lookup(const char *name);
 
-/* Serialise O as one frame; caller frees *buf. -EMSGSIZE if too large. */
+/* Serialise O as one request frame; caller frees *buf. -EMSGSIZE if over
+ * CTL_MAX_FRAME. */
 int ctl_frame_encode(struct json_object *o, char **buf, size_t *len);
+/* The same for a reply frame (up to CTL_MAX_REPLY). */
+int ctl_reply_encode(struct json_object *o, char **buf, size_t *len);
 
 /* Incremental decoder for a non-blocking reader. */
 struct ctl_reader {
 	unsigned char *buf;
 	size_t len, cap;
+	size_t max; /* the frame limit; 0: CTL_MAX_FRAME */
 };
 
 void ctl_reader_clear(struct ctl_reader *r);
@@ -63,6 +73,7 @@ int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n);
  * for an oversized frame, -EBADMSG for one that is not a JSON object. */
 int ctl_reader_next(struct ctl_reader *r, struct json_object **out);
 
-/* Blocking send / receive of one frame on FD (for acmectl and tests). */
+/* Blocking send of one request frame, and receive of one reply frame (up to
+ * CTL_MAX_REPLY), on FD (for acmectl and tests). */
 int ctl_send(int fd, struct json_object *o);
 int ctl_recv(int fd, struct json_object **out);

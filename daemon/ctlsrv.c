@@ -28,7 +28,9 @@
 #include "timefmt.h"
 #include "util.h"
 
-#define CONN_MAX_QUEUED (1024 * 1024) /* a client this far behind is dropped */
+/* A client this far behind is dropped: room for the longest reply and the
+ * progress lines before it. */
+#define CONN_MAX_QUEUED (CTL_MAX_REPLY + 1024 * 1024)
 
 struct conn {
 	struct conn *next;
@@ -87,13 +89,31 @@ static void conn_flush(struct conn *c)
 		conn_close(c);
 }
 
+static void send_too_long(struct conn *c)
+{
+	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string("system"));
+	json_object_object_add(e, "message",
+			       json_object_new_string("the answer is longer than the control "
+						      "protocol allows; ask for less (--cert-name)"));
+	json_object_object_add(reply, "status", json_object_new_int(-EMSGSIZE));
+	json_object_object_add(reply, "error", e);
+	conn_send(c, reply);
+	json_object_put(reply);
+}
+
 void conn_send(struct conn *c, struct json_object *frame)
 {
 	char *buf, *nout;
 	size_t len;
 
-	if (ctl_frame_encode(frame, &buf, &len) < 0)
+	if (ctl_reply_encode(frame, &buf, &len) < 0) {
+		/* A reply too long to send still ends the exchange. */
+		if (c->closing && !json_object_object_get_ex(frame, "event", NULL))
+			send_too_long(c);
 		return;
+	}
 	if (c->outlen + len > CONN_MAX_QUEUED) {
 		free(buf);
 		log_warning("control client pid %d is not reading; dropping it", (int)c->pid);

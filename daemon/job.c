@@ -204,7 +204,7 @@ static void on_pipe(struct daemon *d, struct watch *w, uint32_t events)
 			j->lines.len -= len + 1;
 		}
 		/* A worker line never gets this long; a runaway one is dropped. */
-		if (j->lines.len > CTL_MAX_FRAME)
+		if (j->lines.len > CTL_MAX_REPLY)
 			j->lines.len = 0;
 		return;
 	}
