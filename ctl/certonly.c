@@ -45,6 +45,8 @@ static void usage(FILE *f)
 	      "  -m, --email ADDRESS        contact address for a new account\n"
 	      "      --register-unsafely-without-email\n"
 	      "      --agree-tos            accept the CA's terms of service\n"
+	      "      --eab-kid KID, --eab-hmac-key KEY\n"
+	      "                             external account binding for a new account\n"
 	      "      --server URL           ACME directory (default: the daemon's)\n"
 	      "      --preferred-chain CN   pick the chain whose top issuer has this CN\n"
 	      "      --profile NAME         ask the CA for this certificate profile\n"
@@ -162,6 +164,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
 		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
 		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
+		O_EABKID, O_EABKEY,
 	};
 	static const struct option longopts[] = {
 		{ "domains", required_argument, NULL, 'd' },
@@ -198,6 +201,8 @@ static int parse(struct certonly *co, int argc, char **argv)
 		{ "deploy-hook", required_argument, NULL, O_DEPLOY },
 		{ "renew-hook", required_argument, NULL, O_DEPLOY },
 		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "eab-kid", required_argument, NULL, O_EABKID },
+		{ "eab-hmac-key", required_argument, NULL, O_EABKEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -272,6 +277,10 @@ static int parse(struct certonly *co, int argc, char **argv)
 			json_object_object_add(a, "deploy_hook", json_object_new_string(optarg));
 			break;
 		case O_DRY: json_object_object_add(a, "dry_run", json_object_new_boolean(1)); break;
+		case O_EABKID: json_object_object_add(a, "eab_kid", json_object_new_string(optarg)); break;
+		case O_EABKEY:
+			json_object_object_add(a, "eab_hmac_key", json_object_new_string(optarg));
+			break;
 		case 'n': case O_FORCE: case O_JSON: break;
 		case 'h': usage(stdout); exit(0);
 		default:

@@ -1,7 +1,8 @@
 #!/bin/bash
 # acmectl account against a Pebble that requires external account binding
 # (EAB): registering without it and with a wrong MAC key fails clearly,
-# with the right one it works; show, update; rollover replaces the key
+# with the right one (given to certonly) it works; show, update; rollover
+# replaces the key
 # (the CA then refuses the old one, and a new order with the new key
 # works); deactivate. Also: the same account serves certonly.
 source "$(dirname "$0")/lib.sh"
@@ -37,10 +38,11 @@ assert_exit 1 "$ACMECTL" account register --agree-tos -m admin@example.org \
 	--eab-kid "$KID" --eab-hmac-key "$WRONG"
 assert_match "$OUT" "registering an account failed: urn:ietf:params:acme:error:"
 
-# 4. The right one: registered (the key a failed attempt saved is used).
-assert_exit 0 "$ACMECTL" account register --agree-tos -m admin@example.org \
-	--eab-kid "$KID" --eab-hmac-key "$KEY"
-assert_match "$OUT" "Account registered."
+# 4. The right one, given to certonly: registered (with the key the failed
+#    attempt saved), and the certificate issued.
+assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "a.$TEST_DOMAIN" --agree-tos \
+	-m admin@example.org --eab-kid "$KID" --eab-hmac-key "$KEY"
+assert_match "$OUT" "Account registered: "
 assert_eq "$(find "$accounts" -name key.pem | wc -l)" 1 "one account key"
 acct_dir=$(dirname "$(find "$accounts" -name key.pem)")
 url=$(jq -r .url "$acct_dir/account.json")
@@ -51,8 +53,8 @@ assert_match "$OUT" "there is an account for .* already"
 assert_eq "$(jq -r '.status, .url, .contact[0], .schema' "$T/show.json" | tr '\n' ' ')" \
 	"valid $url mailto:admin@example.org 1 " "account show"
 
-# 5. certonly uses that account.
-assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "a.$TEST_DOMAIN"
+# 5. Later orders use that account.
+assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "c.$TEST_DOMAIN"
 [[ $OUT != *"Account registered"* ]] || fail "certonly registered another account"
 
 # 6. update the contact.
