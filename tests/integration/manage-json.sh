@@ -107,5 +107,24 @@ sed -i '/renew_before_expiry/d' "$T/state/renewal/$A.conf"
 kill -HUP "$ACMED_PID"
 wait_until 5 "SIGHUP's reload" grep -q "reloaded acmed.conf and 1 renewal files" "$T/acmed.log"
 assert_eq "$(cert_json "$A" next_renewal)" "$((na - 30 * 86400))" "the default rule again"
+
+# Many lineages: answers longer than a request may be (64 KiB) still come
+# whole: 800 clones of A through the store's own layout, then a reload.
+s=$T/state
+for ((i = 1; i <= 800; i++)); do
+	n=clone-$i
+	cp -a "$s/archive/$A" "$s/archive/$n"
+	mkdir "$s/live/$n"
+	for f in cert chain fullchain privkey; do
+		ln -s "../../archive/$n/${f}1.pem" "$s/live/$n/$f.pem"
+	done
+	sed "s/^name = .*/name = \"$n\";/" "$s/renewal/$A.conf" >"$s/renewal/$n.conf"
+done
+assert_exit 0 "$ACMECTL" reload
+assert_eq "$(json '.certificates | length' certificates)" 801 "all 801 lineages listed"
+assert_exit 0 "$ACMECTL" certificates
+assert_eq "$(grep -c "Certificate Name:" <<<"$OUT")" 801 "all 801 in the text listing"
+assert_eq "$(json '[.problems, (.lineages | length)] | join(" ")' check)" "0 801" \
+	"check of 801 lineages"
 stop_acmed
 pass
