@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		   "  -q, --quiet    no progress lines\n"
 		   "  -h, --help     this help; 'acmectl COMMAND --help' for a command\n"
 		   "  -V, --version  show the version\n"
-		   "\nExit status: 0 success, 1 failure, 2 usage error.\n",
+		   "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable.\n",
 		ACMED_RUNDIR);
 }
 

@@ -20,8 +20,8 @@ static void print_jobs(struct json_object *jobs)
 		struct json_object *j = json_object_array_get_idx(jobs, i);
 		const char *what = jobj_str(j, "name") ? jobj_str(j, "name") : jobj_str(j, "server");
 
-		printf("  job %lld, %s %s: %s%s%s\n", jobj_int(j, "id", 0),
-		       str_or_empty(jobj_str(j, "kind")), str_or_empty(what),
+		printf("  job %lld, %s%s%s: %s%s%s\n", jobj_int(j, "id", 0),
+		       str_or_empty(jobj_str(j, "kind")), what ? " " : "", str_or_empty(what),
 		       str_or_empty(jobj_str(j, "state")), jobj_str(j, "step") ? ", " : "",
 		       str_or_empty(jobj_str(j, "step")));
 	}

@@ -692,7 +692,7 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 			return;
 		}
 	}
-	if (repair && !names && d->running > 0) {
+	if (repair && !names && job_renewing(d)) {
 		reply_error(c, -EBUSY, "renewals are running; try again when they are done, or "
 				       "name the lineages with --cert-name");
 		return;

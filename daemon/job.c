@@ -58,6 +58,14 @@ bool job_busy(const struct daemon *d, const char *name)
 	return false;
 }
 
+bool job_renewing(const struct daemon *d)
+{
+	for (const struct job *j = d->jobs; j; j = j->next)
+		if (j->kind == JOB_ISSUE)
+			return true;
+	return false;
+}
+
 void job_forget_client(struct daemon *d, struct conn *client)
 {
 	for (struct job *j = d->jobs; j; j = j->next)

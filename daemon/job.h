@@ -41,6 +41,8 @@ void job_forget_client(struct daemon *d, struct conn *client);
 /* Start queued jobs while slots are free. May finish jobs (and batches)
  * whose worker cannot be started. */
 void job_start_queued(struct daemon *d);
+/* True if any issuance or renewal is queued or running. */
+bool job_renewing(const struct daemon *d);
 /* True if a job (running or queued) works on lineage NAME. */
 bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);

@@ -113,6 +113,10 @@ static int revoke(struct revocation *rv, struct json_object *args, int ev_fd, bo
 				 jobj_str(args, "account"), NULL, ev_fd, &rv->account, rv->err,
 				 sizeof(rv->err));
 		rv->step = rv->account.step;
+		if (r == ACMED_ENOACCOUNT)
+			failed(rv, r, "acmed has no account with this CA to revoke with: sign with "
+				      "the certificate's key (--key-path), or register one first "
+				      "('acmectl account register')");
 	}
 	if (r == 0) {
 		rv->step = "revoking the certificate";
