@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctlproto.h"
@@ -134,7 +135,20 @@ int ctl_send(int fd, struct json_object *o)
 
 	if (r < 0)
 		return r;
-	r = fs_write_all(fd, buf, len);
+	/* send() with MSG_NOSIGNAL: a peer that hung up (a daemon refusing a
+	 * client before reading its request) is an error to report, not a
+	 * SIGPIPE that kills acmectl before it can read the refusal. */
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
 	free(buf);
 	return r;
 }

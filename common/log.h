@@ -1,18 +1,28 @@
-/* Logging: readable lines on stderr. Messages never contain secrets; callers
- * pass identifiers and URLs, never key material or JWS bodies. */
+/* Logging: readable lines on stderr, the journal with structured fields
+ * under systemd, or syslog for a daemon that left its terminal. Messages
+ * never contain secrets; callers pass identifiers and URLs, never key
+ * material or JWS bodies. */
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
 /* Send lines to syslog instead of stderr (a daemon that left its terminal). */
 void log_use_syslog(void);
+/* Send lines to the journal, with PRIORITY and acmed's fields, when stderr
+ * is the journal's (systemd sets $JOURNAL_STREAM to its device:inode).
+ * True if it does. */
+bool log_use_journal_if_there(void);
 /* Parse "error", "warning", "info", "debug". Returns 0 or -EINVAL. */
 int log_parse_level(const char *s, enum log_level *out);
-/* Prefix every line with this tag (e.g. "job 3 example.com"); NULL clears. */
-void log_set_tag(const char *tag);
+/* What the lines of this process are about: job JOB (0: none) for lineage
+ * NAME (NULL: none), shown as "job 3 example.com" on stderr and as
+ * ACMED_JOB= and ACMED_CERT_NAME= in the journal; WHAT ("ARI", "revoke")
+ * replaces the name in the text when there is none. */
+void log_set_context(int job, const char *name, const char *what);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -74,6 +74,9 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
 	r = ctl_send(fd, req);
 	json_object_put(req);
+	/* A refusal may already wait in the socket even when sending failed. */
+	if (r == -EPIPE || r == -ECONNRESET)
+		r = 0;
 	while (r == 0) {
 		r = ctl_recv(fd, &frame);
 		if (r < 0)

@@ -94,6 +94,10 @@ static const struct setting schema[] = {
 	S(deploy_hook, T_STRING, 0, 0, NULL),
 	S(directory_hooks, T_BOOL, 0, 0, NULL),
 	S(profile, T_STRING, 0, 0, check_profile),
+	S(read_group, T_STRING, 0, 0, NULL),
+	S(admin_group, T_STRING, 0, 0, NULL),
+	S(max_clients, T_INT, 1, 4096, NULL),
+	S(client_timeout, T_DURATION, 1, 3600, NULL),
 };
 #undef S
 #undef SF
@@ -117,11 +121,14 @@ int config_defaults(struct acmed_config *cfg)
 	cfg->renew_jitter = 3600;
 	cfg->hook_timeout = 300;
 	cfg->directory_hooks = true;
+	cfg->max_clients = 64;
+	cfg->client_timeout = 10;
 	cfg->key = KEY_SPEC_DEFAULT;
 	if (config_set_string(&cfg->server, ACMED_DEFAULT_SERVER) < 0 ||
 	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
 	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
-	    config_set_string(&cfg->log_level, "info") < 0)
+	    config_set_string(&cfg->log_level, "info") < 0 ||
+	    config_set_string(&cfg->read_group, "acmed") < 0)
 		return -ENOMEM;
 	return 0;
 }

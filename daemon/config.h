@@ -27,6 +27,10 @@ struct acmed_config {
 	char *pre_hook, *post_hook, *deploy_hook;
 	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post}/ */
 	char *profile;
+	char *read_group;    /* may list and check; default "acmed" */
+	char *admin_group;   /* may change state besides root; default none */
+	int max_clients;     /* control connections at once */
+	long client_timeout; /* seconds for a client to send its request */
 	struct key_spec key; /* derived from the three key settings */
 };
 

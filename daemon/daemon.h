@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "listen.h"
 #include "index.h"
 #include "store.h"
 
@@ -43,6 +44,10 @@ struct daemon {
 	struct watch listen_w;
 	struct watch signal_w;
 	struct conn *conns;
+	unsigned nconns;
+	time_t last_refusal;    /* of a client over max_clients, for the log */
+	struct listener listener;
+	gid_t read_gid, admin_gid; /* who may read, who may change state */
 	struct job *jobs; /* running and queued, in submission order */
 	unsigned running;
 	int next_job_id;
@@ -50,6 +55,7 @@ struct daemon {
 	int next_batch_id;
 	struct hook_run *hooks; /* hook queue; the first one runs */
 	struct sched_state sched;
+	struct watch watchdog_w; /* notify.c */
 	bool oneshot;  /* --oneshot: one renewal pass, then exit */
 	int exit_code; /* main()'s exit status when QUIT is set */
 	bool quit;

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "notify.h"
 #include "scheduler.h"
 #include "util.h"
 
@@ -116,7 +117,6 @@ static void job_free(struct job *j)
 static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 {
 	struct json_object *reply, *line;
-	char tag[300];
 	sigset_t all;
 	struct timespec t0, t1;
 	struct rusage ru;
@@ -132,13 +132,11 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	}
 	close_range(4, ~0U, 0);
 	if (j->kind == JOB_ARI)
-		snprintf(tag, sizeof(tag), "job %d ARI", j->id);
+		log_set_context(j->id, NULL, "ARI");
 	else if (j->kind == JOB_TASK)
-		snprintf(tag, sizeof(tag), "job %d %s%s%s", j->id, j->what, j->task_name ? " " : "",
-			 j->task_name ? j->task_name : "");
+		log_set_context(j->id, j->task_name, j->what);
 	else
-		snprintf(tag, sizeof(tag), "job %d %s", j->id, j->req.name ? j->req.name : "(csr)");
-	log_set_tag(tag);
+		log_set_context(j->id, j->req.name, "(csr)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (j->kind == JOB_ARI)
 		reply = ari_check_run(j->server, &d->cfg, j->ari_names, j->ari_ids, j->nari, ev_fd);
@@ -327,6 +325,7 @@ static int job_start(struct daemon *d, struct job *j)
 		return r;
 	}
 	d->running++;
+	notify_status(d);
 	if (j->kind == JOB_ARI)
 		log_info("job %d started (worker %d): ARI check of %zu certificate(s) at %s", j->id,
 			 (int)pid, j->nari, j->server);

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "batch.h"
 #include "build-config.h"
 #include "config.h"
@@ -21,6 +19,8 @@
 #include "hooks.h"
 #include "job.h"
 #include "log.h"
+#include "notify.h"
+#include "peer.h"
 #include "scheduler.h"
 #include "util.h"
 
@@ -132,11 +132,29 @@ static int read_config(const struct options *o, struct acmed_config *cfg, char *
 	return r;
 }
 
-static int setup_config(const struct options *o, struct acmed_config *cfg)
+/* The gids of CFG's read and admin groups: a missing read group (the
+ * default "acmed" when the package made none) leaves reading to root. */
+static int resolve_groups(const struct acmed_config *cfg, gid_t *read_gid, gid_t *admin_gid,
+			  char *err, size_t errlen)
 {
+	if (peer_group(cfg->admin_group, admin_gid) < 0) {
+		snprintf(err, errlen, "admin_group: there is no group named '%s'", cfg->admin_group);
+		return ACMED_ECONFIG;
+	}
+	if (peer_group(cfg->read_group, read_gid) < 0)
+		log_debug("there is no group '%s': only root may use acmectl", cfg->read_group);
+	return 0;
+}
+
+static int setup_config(const struct options *o, struct daemon *d)
+{
+	struct acmed_config *cfg = &d->cfg;
 	char err[512] = "";
 	enum log_level lvl;
 	int r = read_config(o, cfg, err, sizeof(err));
+
+	if (r == 0 && (r = resolve_groups(cfg, &d->read_gid, &d->admin_gid, err, sizeof(err))) < 0)
+		config_clear(cfg);
 
 	if (r < 0) {
 		fprintf(stderr, "acmed: %s\n", err);
@@ -165,12 +183,14 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	struct acmed_config cfg;
 	struct cert_index ix = { 0 };
 	enum log_level lvl;
+	gid_t read_gid, admin_gid;
 	int r;
 
 	msg[0] = '\0';
-	sd_notify(0, "RELOADING=1");
+	notify_reloading();
 	r = read_config(cli, &cfg, msg, msglen);
-
+	if (r == 0 && (r = resolve_groups(&cfg, &read_gid, &admin_gid, msg, msglen)) < 0)
+		config_clear(&cfg);
 	if (r < 0)
 		goto refused;
 	if (!streq(cfg.state_dir, d->cfg.state_dir) || !streq(cfg.socket_path, d->cfg.socket_path)) {
@@ -193,13 +213,15 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	d->index = ix;
 	config_clear(&d->cfg);
 	d->cfg = cfg;
+	d->read_gid = read_gid;
+	d->admin_gid = admin_gid;
 	log_parse_level(d->cfg.log_level, &lvl);
 	log_set_level(lvl);
 	snprintf(msg, msglen, "reloaded acmed.conf and %zu renewal files", d->index.n);
 	log_info("%s", msg);
 	job_start_queued(d);
 	sched_update(d);
-	sd_notify(0, "READY=1");
+	notify_ready(d);
 	return 0;
 refused:
 	if (!*msg)
@@ -207,7 +229,7 @@ refused:
 	log_error("reload refused, the running configuration stays: %s", msg);
 	index_clear(&ix);
 	config_clear(&cfg);
-	sd_notify(0, "READY=1");
+	notify_ready(d);
 	return r;
 }
 
@@ -342,6 +364,10 @@ int main(int argc, char **argv)
 		.signal_w.fd = -1,
 		.sched.timer_w.fd = -1,
 		.sched.clock_w.fd = -1,
+		.watchdog_w.fd = -1,
+		.listener = { .fd = -1, .lock_fd = -1 },
+		.read_gid = (gid_t)-1,
+		.admin_gid = (gid_t)-1,
 	};
 	char err[512] = "";
 	int r;
@@ -350,7 +376,9 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &opts) < 0)
 		return 2;
 	cli = &opts;
-	if (setup_config(&opts, &d.cfg) < 0)
+	/* Under systemd, stderr may be the journal: use its fields then. */
+	log_use_journal_if_there();
+	if (setup_config(&opts, &d) < 0)
 		return 1;
 	d.started = time(NULL);
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -364,6 +392,8 @@ int main(int argc, char **argv)
 		log_error("%s", *err ? err : acmed_strerror(r));
 	if (r == 0 && (r = sched_init(&d)) < 0)
 		log_error("renewal timer setup: %s", strerror(-r));
+	if (r == 0 && (r = notify_init(&d)) < 0)
+		log_error("watchdog setup: %s", strerror(-r));
 	if (r < 0)
 		goto out;
 	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && (r = detach()) < 0) {
@@ -376,13 +406,14 @@ int main(int argc, char **argv)
 	else
 		log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
 			 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
-	sd_notify(0, "READY=1");
+	notify_ready(&d);
 	r = run_loop(&d);
-	sd_notify(0, "STOPPING=1");
+	notify_stopping();
 	job_stop_all(&d);
 	batch_free_all(&d);
 	hooks_stop_all(&d);
 out:
+	notify_fini(&d);
 	sched_fini(&d);
 	ctlsrv_close(&d);
 	index_clear(&d.index);

@@ -13,6 +13,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "notify.h"
 #include "scheduler.h"
 #include "store.h"
 #include "timefmt.h"
@@ -211,6 +212,7 @@ void sched_update(struct daemon *d)
 	if (d->oneshot && cas_settled(d))
 		next = 1;
 	arm(d, next);
+	notify_status(d);
 }
 
 /* ---- ARI ---- */

@@ -65,6 +65,26 @@ TEST(defaults)
 	ASSERT_INT_EQ(c->cfg.hook_timeout, 300);
 	ASSERT_TRUE(c->cfg.directory_hooks);
 	ASSERT_TRUE(!c->cfg.pre_hook && !c->cfg.post_hook && !c->cfg.deploy_hook && !c->cfg.profile);
+	ASSERT_STR_EQ(c->cfg.read_group, "acmed");
+	ASSERT_TRUE(c->cfg.admin_group == NULL);
+	ASSERT_INT_EQ(c->cfg.max_clients, 64);
+	ASSERT_INT_EQ(c->cfg.client_timeout, 10);
+	ctx_free(c);
+}
+
+TEST(access_settings)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(load(c, "read_group = \"ssl-cert\";\nadmin_group = \"wheel\";\n"
+			      "max_clients = 200;\nclient_timeout = \"1m\";\n"), 0);
+	ASSERT_STR_EQ(c->cfg.read_group, "ssl-cert");
+	ASSERT_STR_EQ(c->cfg.admin_group, "wheel");
+	ASSERT_INT_EQ(c->cfg.max_clients, 200);
+	ASSERT_INT_EQ(c->cfg.client_timeout, 60);
+	ERROR("max_clients = 0;\n", ":1: max_clients: must be between 1 and 4096");
+	ERROR("client_timeout = \"2h\";\n", ":1: client_timeout: must be between 1s and 1h");
+	ERROR("read_group = 7;\n", ":1: read_group: must be a string");
 	ctx_free(c);
 }
 

@@ -1,0 +1,133 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "job.h"
+#include "log.h"
+#include "notify.h"
+#include "scheduler.h"
+#include "util.h"
+
+static char last_status[512];
+
+static void on_watchdog(struct daemon *d, struct watch *w, uint32_t events)
+{
+	uint64_t ticks;
+
+	/* Sent from the loop: a loop that hangs stops sending, and systemd
+	 * restarts the service. */
+	if (read(w->fd, &ticks, sizeof(ticks)) > 0)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+int notify_init(struct daemon *d)
+{
+	uint64_t usec = 0;
+	struct itimerspec its;
+
+	d->watchdog_w.fd = -1;
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	usec /= 2;
+	its.it_value.tv_sec = (time_t)(usec / 1000000);
+	its.it_value.tv_nsec = (long)(usec % 1000000) * 1000;
+	its.it_interval = its.it_value;
+	d->watchdog_w = (struct watch){ timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+					on_watchdog };
+	if (d->watchdog_w.fd < 0 || timerfd_settime(d->watchdog_w.fd, 0, &its, NULL) < 0)
+		return -errno;
+	log_debug("watchdog: pinging every %llu ms", (unsigned long long)usec / 1000);
+	return daemon_watch(d, &d->watchdog_w, EPOLLIN);
+}
+
+void notify_fini(struct daemon *d)
+{
+	if (d->watchdog_w.fd >= 0) {
+		daemon_unwatch(d, &d->watchdog_w);
+		close(d->watchdog_w.fd);
+		d->watchdog_w.fd = -1;
+	}
+}
+
+/* "renewing 2 of 3: a.example, b.example" from the jobs. */
+static bool jobs_status(struct daemon *d, char *buf, size_t len)
+{
+	struct json_object *jobs = job_list_json(d);
+	size_t running = 0, total = 0, pos;
+
+	for (size_t i = 0; i < json_object_array_length(jobs); i++) {
+		struct json_object *j = json_object_array_get_idx(jobs, i), *v;
+
+		if (json_object_object_get_ex(j, "kind", &v) &&
+		    (streq(json_object_get_string(v), "renew") ||
+		     streq(json_object_get_string(v), "certonly"))) {
+			total++;
+			running += json_object_object_get_ex(j, "started", NULL);
+		}
+	}
+	pos = (size_t)snprintf(buf, len, "renewing %zu of %zu", running, total);
+	for (size_t i = 0, shown = 0; i < json_object_array_length(jobs) && pos < len; i++) {
+		struct json_object *j = json_object_array_get_idx(jobs, i), *v;
+
+		if (!json_object_object_get_ex(j, "started", NULL) ||
+		    !json_object_object_get_ex(j, "name", &v))
+			continue;
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s%s", shown++ ? ", " : ": ",
+					json_object_get_string(v));
+	}
+	json_object_put(jobs);
+	return total > 0;
+}
+
+void notify_status(struct daemon *d)
+{
+	char buf[sizeof(last_status)], when[64];
+	const struct lineage_entry *first = NULL;
+	time_t first_at = 0;
+
+	if (!jobs_status(d, buf, sizeof(buf))) {
+		for (size_t i = 0; i < d->index.n; i++) {
+			time_t at = sched_renew_at(d, &d->index.v[i]);
+
+			if (at > 0 && (!first || at < first_at)) {
+				first = &d->index.v[i];
+				first_at = at;
+			}
+		}
+		if (first) {
+			struct tm tm;
+
+			gmtime_r(&first_at, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		}
+		snprintf(buf, sizeof(buf), "%zu certificate%s, %s%s%s%s", d->index.n,
+			 d->index.n == 1 ? "" : "s", first ? "next renewal " : "no renewal scheduled",
+			 first ? first->name : "", first ? " at " : "", first ? when : "");
+	}
+	if (streq(buf, last_status))
+		return;
+	snprintf(last_status, sizeof(last_status), "%s", buf);
+	sd_notifyf(0, "STATUS=%s", buf);
+}
+
+void notify_ready(struct daemon *d)
+{
+	notify_status(d);
+	sd_notify(0, "READY=1");
+}
+
+void notify_reloading(void)
+{
+	sd_notify(0, "RELOADING=1");
+}
+
+void notify_stopping(void)
+{
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
