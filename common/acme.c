@@ -414,7 +414,8 @@ int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b6
 	unsigned char *key = NULL;
 	size_t len = 0;
 
-	if (b64url_decode(hmac_key_b64url, &key, &len) < 0 || len == 0) {
+	if (hmac_key_b64url &&
+	    (b64url_decode(hmac_key_b64url, &key, &len) < 0 || len == 0)) {
 		free(key);
 		set_err(c, "the EAB MAC key is not base64url");
 		return -EINVAL;
@@ -423,6 +424,8 @@ int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b6
 		free(key);
 		return -ENOMEM;
 	}
+	if (c->eab_key)
+		OPENSSL_cleanse(c->eab_key, c->eab_keylen);
 	free(c->eab_key);
 	c->eab_key = key;
 	c->eab_keylen = len;

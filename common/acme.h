@@ -69,8 +69,8 @@ int acme_directory_load(struct acme_client *c);
 int acme_set_account(struct acme_client *c, const struct signer *key, const char *kid);
 
 /* Bind new accounts to the CA's external account KID with its MAC key
- * (base64url, as CAs hand it out). 0, or -EINVAL for a key that is not
- * base64url. */
+ * (base64url, as CAs hand it out). A NULL key: the account's remote signer
+ * holds it (jws_eab()). 0, or -EINVAL for a key that is not base64url. */
 int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b64url);
 
 /* newAccount with the key set by acme_set_account(). EMAIL NULL registers

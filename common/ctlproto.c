@@ -155,7 +155,12 @@ int ctl_send(int fd, struct json_object *o)
 
 int ctl_recv(int fd, struct json_object **out)
 {
-	struct ctl_reader rd = { .max = CTL_MAX_REPLY };
+	return ctl_recv_max(fd, CTL_MAX_REPLY, out);
+}
+
+int ctl_recv_max(int fd, size_t max, struct json_object **out)
+{
+	struct ctl_reader rd = { .max = max };
 	unsigned char hdr[4], *body = NULL;
 	size_t need = 4, got = 0;
 	int r;
@@ -180,7 +185,7 @@ int ctl_recv(int fd, struct json_object **out)
 		if (phase == 0) {
 			need = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 |
 			       hdr[3];
-			if (need > CTL_MAX_REPLY) {
+			if (need > max) {
 				r = -EMSGSIZE;
 				goto out;
 			}

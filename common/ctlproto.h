@@ -77,3 +77,5 @@ int ctl_reader_next(struct ctl_reader *r, struct json_object **out);
  * CTL_MAX_REPLY), on FD (for acmectl and tests). */
 int ctl_send(int fd, struct json_object *o);
 int ctl_recv(int fd, struct json_object **out);
+/* ctl_recv() of a frame of at most MAX bytes (-EMSGSIZE beyond). */
+int ctl_recv_max(int fd, size_t max, struct json_object **out);

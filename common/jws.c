@@ -19,7 +19,13 @@ struct signer {
 	size_t ec_coord_len; /* 0 for RSA */
 	struct json_object *jwk;
 	char *thumbprint;
+	/* A key another process holds (key NULL). */
+	signer_remote_fn *remote;
+	void *ctx;
+	char *which;
 };
+
+static const char *member(const struct json_object *jwk, const char *name);
 
 static const char b64url_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -204,6 +210,36 @@ int signer_new(EVP_PKEY *key, struct signer **out)
 	return 0;
 }
 
+int signer_new_remote(const char *alg, struct json_object *jwk, signer_remote_fn *fn, void *ctx,
+		      const char *which, struct signer **out)
+{
+	static const char *const algs[] = { "ES256", "ES384", "RS256" };
+	const char *kty = member(jwk, "kty");
+	struct signer *s;
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(algs) && !streq(alg, algs[i]); i++)
+		;
+	if (i == ELEMENTSOF(algs) || !streq(kty, alg[0] == 'E' ? "EC" : "RSA") ||
+	    member(jwk, "d"))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->alg = algs[i];
+	s->jwk = json_object_get(jwk);
+	s->thumbprint = jwk_thumbprint(jwk);
+	s->remote = fn;
+	s->ctx = ctx;
+	s->which = strdup(which);
+	if (!s->thumbprint || !s->which) {
+		signer_free(s);
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
 void signer_free(struct signer *s)
 {
 	if (!s)
@@ -211,6 +247,7 @@ void signer_free(struct signer *s)
 	EVP_PKEY_free(s->key);
 	json_object_put(s->jwk);
 	free(s->thumbprint);
+	free(s->which);
 	free(s);
 }
 
@@ -226,6 +263,11 @@ struct json_object *signer_jwk(const struct signer *s)
 	if (json_object_deep_copy(s->jwk, &copy, NULL) < 0)
 		return NULL;
 	return copy;
+}
+
+struct json_object *signer_jwk_borrow(const struct signer *s)
+{
+	return s->jwk;
 }
 
 const char *signer_thumbprint(const struct signer *s)
@@ -296,7 +338,7 @@ static int ecdsa_der_to_raw(const unsigned char *der, size_t derlen, size_t coor
 	return ok ? 0 : ACMED_ECRYPTO;
 }
 
-static int sign_bytes(const struct signer *s, const char *data, char **sig_b64)
+static int sign_local(const struct signer *s, const char *data, char **sig_b64)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *sig = NULL, raw[2 * 66];
@@ -327,11 +369,28 @@ out:
 	return r;
 }
 
+/* The signature over HDR64 "." PAYLOAD64, by S or by the process holding
+ * its key. */
+static int sign_bytes(const struct signer *s, const char *hdr64, const char *payload64,
+		      char **sig_b64)
+{
+	char *input;
+	int r;
+
+	if (s->remote)
+		return s->remote(s->ctx, s->which, hdr64, payload64, sig_b64);
+	if (asprintf(&input, "%s.%s", hdr64, payload64) < 0)
+		return -ENOMEM;
+	r = sign_local(s, input, sig_b64);
+	free(input);
+	return r;
+}
+
 int jws_sign(const struct signer *s, const char *url, const char *nonce, const char *kid,
 	     const char *payload, char **out)
 {
 	struct json_object *hdr = json_object_new_object(), *jws = NULL;
-	char *hdr64 = NULL, *payload64 = NULL, *input = NULL, *sig64 = NULL;
+	char *hdr64 = NULL, *payload64 = NULL, *sig64 = NULL;
 	const char *hdr_str;
 	int r = -ENOMEM;
 
@@ -349,11 +408,9 @@ int jws_sign(const struct signer *s, const char *url, const char *nonce, const c
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	hdr64 = b64url_encode(hdr_str, strlen(hdr_str));
 	payload64 = payload ? b64url_encode(payload, strlen(payload)) : strdup("");
-	if (!hdr64 || !payload64 || asprintf(&input, "%s.%s", hdr64, payload64) < 0) {
-		input = NULL;
+	if (!hdr64 || !payload64)
 		goto out;
-	}
-	r = sign_bytes(s, input, &sig64);
+	r = sign_bytes(s, hdr64, payload64, &sig64);
 	if (r < 0)
 		goto out;
 	jws = json_object_new_object();
@@ -367,8 +424,27 @@ out:
 	json_object_put(jws);
 	free(hdr64);
 	free(payload64);
-	free(input);
 	free(sig64);
+	return r;
+}
+
+int jws_eab_mac(const unsigned char *key, size_t keylen, const char *hdr64,
+		const char *payload64, char **sig64)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char *input;
+	int r = ACMED_ECRYPTO;
+
+	if (asprintf(&input, "%s.%s", hdr64, payload64) < 0)
+		return -ENOMEM;
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input, strlen(input), mac,
+		 &maclen)) {
+		*sig64 = b64url_encode(mac, maclen);
+		r = *sig64 ? 0 : -ENOMEM;
+	}
+	OPENSSL_cleanse(mac, sizeof(mac));
+	free(input);
 	return r;
 }
 
@@ -377,9 +453,7 @@ int jws_eab(const struct signer *account, const char *kid, const unsigned char *
 {
 	struct json_object *hdr = json_object_new_object(), *jwk = signer_jwk(account);
 	struct json_object *jws = json_object_new_object();
-	char *hdr64 = NULL, *payload64 = NULL, *input = NULL, *sig64 = NULL;
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	char *hdr64 = NULL, *payload64 = NULL, *sig64 = NULL;
 	const char *s;
 	int r = -ENOMEM;
 
@@ -393,17 +467,15 @@ int jws_eab(const struct signer *account, const char *kid, const unsigned char *
 	hdr64 = b64url_encode(s, strlen(s));
 	s = json_object_to_json_string_ext(jwk, JSON_C_TO_STRING_PLAIN);
 	payload64 = b64url_encode(s, strlen(s));
-	if (!hdr64 || !payload64 || asprintf(&input, "%s.%s", hdr64, payload64) < 0) {
-		input = NULL;
+	if (!hdr64 || !payload64)
 		goto out;
-	}
-	if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input, strlen(input), mac,
-		  &maclen)) {
-		r = ACMED_ECRYPTO;
-		goto out;
-	}
-	sig64 = b64url_encode(mac, maclen);
-	if (!sig64)
+	if (key)
+		r = jws_eab_mac(key, keylen, hdr64, payload64, &sig64);
+	else if (account->remote)
+		r = account->remote(account->ctx, "eab", hdr64, payload64, &sig64);
+	else
+		r = -EINVAL;
+	if (r < 0)
 		goto out;
 	json_object_object_add(jws, "protected", json_object_new_string(hdr64));
 	json_object_object_add(jws, "payload", json_object_new_string(payload64));
@@ -411,15 +483,21 @@ int jws_eab(const struct signer *account, const char *kid, const unsigned char *
 	*out = strdup(json_object_to_json_string_ext(jws, JSON_C_TO_STRING_PLAIN));
 	r = *out ? 0 : -ENOMEM;
 out:
-	OPENSSL_cleanse(mac, sizeof(mac));
 	json_object_put(hdr);
 	json_object_put(jwk);
 	json_object_put(jws);
 	free(hdr64);
 	free(payload64);
-	free(input);
 	free(sig64);
 	return r;
+}
+
+/* The signature of HDR64 "." PAYLOAD64 with the local key of S, for the
+ * process that holds it. */
+int jws_sign_input(const struct signer *s, const char *hdr64, const char *payload64,
+		   char **sig64)
+{
+	return s->remote ? -EINVAL : sign_bytes(s, hdr64, payload64, sig64);
 }
 
 char *jws_key_authorization(const struct signer *s, const char *token)

@@ -28,10 +28,24 @@ void signer_free(struct signer *s);
 const char *signer_alg(const struct signer *s);
 /* Public JWK as a new JSON object (caller puts it). */
 struct json_object *signer_jwk(const struct signer *s);
+/* The public JWK itself (borrowed, lives as long as S). */
+struct json_object *signer_jwk_borrow(const struct signer *s);
 /* RFC 7638 thumbprint, base64url SHA-256 (borrowed, lives as long as S). */
 const char *signer_thumbprint(const struct signer *s);
-/* Borrow the key (for CSR signing by the same process). */
+/* Borrow the key (for CSR signing by the same process); NULL for a remote
+ * signer. */
 EVP_PKEY *signer_key(const struct signer *s);
+
+/* A key held by another process: FN(CTX, WHICH, PROTECTED, PAYLOAD, &SIG)
+ * returns the base64url signature over PROTECTED "." PAYLOAD (both
+ * base64url) made with key WHICH, or an error. */
+typedef int signer_remote_fn(void *ctx, const char *which, const char *protected64,
+			     const char *payload64, char **sig64);
+/* A signer for key WHICH of FN's process, whose algorithm is ALG and public
+ * key JWK (a reference is taken). 0, -EINVAL (ALG not one this file
+ * signs with, or JWK not a public key) or -ENOMEM. */
+int signer_new_remote(const char *alg, struct json_object *jwk, signer_remote_fn *fn, void *ctx,
+		      const char *which, struct signer **out);
 
 /* Canonical JWK members for the thumbprint: lexicographic order, no
  * whitespace. Caller frees. Exposed for the RFC 7638 test vector. */
@@ -48,10 +62,21 @@ int jws_sign(const struct signer *s, const char *url, const char *nonce, const c
 
 /* The externalAccountBinding of a newAccount request (RFC 8555 section
  * 7.3.4): a flattened JWS over the account's public JWK, HS256 with the
- * CA's MAC KEY (raw bytes) and KID, for URL (newAccount). Caller frees.
- * 0, -ENOMEM or ACMED_ECRYPTO. */
+ * CA's MAC KEY (raw bytes) and KID, for URL (newAccount). KEY NULL with a
+ * remote ACCOUNT signer: its process holds the MAC key and computes it as
+ * key "eab". Caller frees. 0, -ENOMEM or ACMED_ECRYPTO. */
 int jws_eab(const struct signer *account, const char *kid, const unsigned char *key,
 	    size_t keylen, const char *url, char **out);
+
+/* The HS256 MAC of HDR64 "." PAYLOAD64 with KEY, base64url: what
+ * jws_eab() signs with. 0, -ENOMEM or ACMED_ECRYPTO. */
+int jws_eab_mac(const unsigned char *key, size_t keylen, const char *hdr64,
+		const char *payload64, char **sig64);
+/* The base64url signature of HDR64 "." PAYLOAD64 with S's own key (what a
+ * key-holding process answers a remote signer with). -EINVAL for a remote
+ * S. */
+int jws_sign_input(const struct signer *s, const char *hdr64, const char *payload64,
+		   char **sig64);
 
 /* Key authorization TOKEN "." thumbprint (RFC 8555 section 8.1); caller frees. */
 char *jws_key_authorization(const struct signer *s, const char *token);

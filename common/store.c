@@ -589,6 +589,22 @@ int store_read_version(struct store *s, const char *name, int version, struct ve
 	return r;
 }
 
+int store_read_cert(struct store *s, const char *name, char **pem)
+{
+	char fname[64];
+	int archfd, version, r = store_live_version(s, name, &version);
+
+	if (r < 0)
+		return r;
+	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (archfd < 0)
+		return -errno;
+	store_file_name(fname, sizeof(fname), 1, version);
+	r = fs_read_fileat(archfd, fname, PEM_MAX, pem, NULL);
+	close(archfd);
+	return r;
+}
+
 /* True if version N exists and passes the check. */
 bool store_version_good(int archfd, int n)
 {

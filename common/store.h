@@ -90,6 +90,9 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen);
 int store_live_version(struct store *s, const char *name, int *version);
 /* Read version N's files (N = 0: what live/ points at). */
 int store_read_version(struct store *s, const char *name, int version, struct version_pems *v);
+/* The current certificate of NAME alone (no key read), PEM in *PEM
+ * (caller frees). */
+int store_read_cert(struct store *s, const char *name, char **pem);
 
 /* Finish or undo a publish interrupted by a crash (an intent left behind). */
 int store_recover(struct store *s, const char *name);
@@ -114,6 +117,10 @@ void stored_account_clear(struct stored_account *a);
  * account.json is missing loads with url NULL. */
 int store_account_load(struct store *s, const char *server, const char *id,
 		       struct stored_account *a, char *err, size_t errlen);
+/* The same without reading the key (a->key stays NULL): for the process
+ * that talks to the CA, which never holds a private key. */
+int store_account_load_info(struct store *s, const char *server, const char *id,
+			    struct stored_account *a, char *err, size_t errlen);
 /* True if account ID is stored for SERVER. */
 bool store_account_exists(struct store *s, const char *server, const char *id);
 /* The ID of the only account stored for SERVER in *ID (caller frees):
@@ -136,6 +143,8 @@ int store_account_rollover_abort(struct store *s, const char *server, const char
 /* The key.next.pem of an interrupted rollover in *KEY (caller frees), or
  * -ENOENT. */
 int store_account_next_key(struct store *s, const char *server, const char *id, EVP_PKEY **key);
+/* True if account ID has a key.next.pem (an interrupted rollover). */
+bool store_account_has_next_key(struct store *s, const char *server, const char *id);
 /* A deactivated account moves aside to accounts/SERVER/.deactivated-ID
  * (kept, but no longer "the" account), so a new one can be registered. */
 int store_account_retire(struct store *s, const char *server, const char *id);

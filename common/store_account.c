@@ -115,8 +115,8 @@ static int open_account_dir(struct store *s, const char *server, bool create, ch
 	return r;
 }
 
-int store_account_load(struct store *s, const char *server, const char *id,
-		       struct stored_account *a, char *err, size_t errlen)
+static int load(struct store *s, const char *server, const char *id, bool with_key,
+		struct stored_account *a, char *err, size_t errlen)
 {
 	char *rel = NULL, *pick = NULL, *text = NULL, *path = NULL;
 	struct json_object *info = NULL, *v;
@@ -153,8 +153,9 @@ int store_account_load(struct store *s, const char *server, const char *id,
 	}
 	if (asprintf(&path, "%s/accounts/%s/%s/key.pem", s->dir, rel, id) < 0)
 		path = NULL;
-	r = fs_read_fileat(afd, "key.pem", PEM_MAX, &text, NULL);
-	if (r == 0)
+	if (!with_key)
+		r = faccessat(afd, "key.pem", F_OK, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	else if ((r = fs_read_fileat(afd, "key.pem", PEM_MAX, &text, NULL)) == 0)
 		r = crypto_key_from_pem(text, strlen(text), &a->key);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", path ? path : "key.pem",
@@ -162,7 +163,8 @@ int store_account_load(struct store *s, const char *server, const char *id,
 		goto out;
 	}
 	a->id = strdup(id);
-	OPENSSL_cleanse(text, strlen(text));
+	if (text)
+		OPENSSL_cleanse(text, strlen(text));
 	FREE_AND_NULL(text);
 	/* A missing account.json is recoverable: the CA finds the account by key. */
 	if (fs_read_fileat(afd, "account.json", PEM_MAX, &text, NULL) == 0) {
@@ -190,6 +192,18 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	return r;
+}
+
+int store_account_load(struct store *s, const char *server, const char *id,
+		       struct stored_account *a, char *err, size_t errlen)
+{
+	return load(s, server, id, true, a, err, errlen);
+}
+
+int store_account_load_info(struct store *s, const char *server, const char *id,
+			    struct stored_account *a, char *err, size_t errlen)
+{
+	return load(s, server, id, false, a, err, errlen);
 }
 
 int store_account_find(struct store *s, const char *server, char **id)
@@ -372,6 +386,18 @@ int store_account_next_key(struct store *s, const char *server, const char *id, 
 	free(text);
 	close(afd);
 	return r;
+}
+
+bool store_account_has_next_key(struct store *s, const char *server, const char *id)
+{
+	int afd = open_account_id(s, server, id);
+	bool there;
+
+	if (afd < 0)
+		return false;
+	there = faccessat(afd, "key.next.pem", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	close(afd);
+	return there;
 }
 
 int store_account_retire(struct store *s, const char *server, const char *id)

@@ -42,25 +42,20 @@ static int acme_failed(struct acme_client *c, int r, char *err, size_t errlen)
 
 /* A rollover that stopped between saving the new key and using it: if the
  * CA knows the account by the new key, finish it, else drop the new key. */
-static int finish_rollover(struct store *s, struct acme_client *c, const char *server,
-			   const char *id, int ev_fd)
+static int finish_rollover(struct store *s, struct signer_link *keys, struct acme_client *c,
+			   const char *server, const char *id, int ev_fd)
 {
 	struct stored_account st;
 	struct signer *next = NULL;
-	EVP_PKEY *key = NULL;
 	char why[512];
-	int r = store_account_next_key(s, server, id, &key);
+	int r;
 
-	if (r == -ENOENT)
+	if (!store_account_has_next_key(s, server, id))
 		return 0;
+	r = signer_open_key(keys, "account-next", id, false, NULL, &next, NULL);
 	if (r < 0)
 		return r;
-	r = signer_new(key, &next);
-	if (r < 0) {
-		EVP_PKEY_free(key);
-		return r;
-	}
-	r = store_account_load(s, server, id, &st, why, sizeof(why));
+	r = store_account_load_info(s, server, id, &st, why, sizeof(why));
 	if (r == -ENOENT) {
 		/* Only the last rename was missing: the CA took the new key. */
 		r = store_account_rollover_commit(s, server, id);
@@ -80,9 +75,9 @@ static int finish_rollover(struct store *s, struct acme_client *c, const char *s
 	return r;
 }
 
-static int register_new(struct store *s, struct acme_client *c, const char *server,
-			const struct account_reg *reg, int ev_fd, struct account *a, char *err,
-			size_t errlen)
+static int register_new(struct store *s, struct signer_link *keys, struct acme_client *c,
+			const char *server, const struct account_reg *reg, int ev_fd,
+			struct account *a, char *err, size_t errlen)
 {
 	struct stored_account st = { 0 };
 	int r;
@@ -100,40 +95,25 @@ static int register_new(struct store *s, struct acme_client *c, const char *serv
 		return failed(ACMED_ENOACCOUNT, err, errlen,
 			      "this CA registers accounts only with an external account binding: "
 			      "pass --eab-kid and --eab-hmac-key as the CA gave them");
-	st.key = crypto_key_generate(&KEY_SPEC_DEFAULT);
-	if (!st.key)
-		return failed(ACMED_ECRYPTO, err, errlen, "could not generate an account key");
-	st.email = xstrdup(reg->email);
-	/* The key first: if the CA registers it and we crash, the next run
-	 * finds the account by this key. */
-	r = store_account_save_key(s, server, &st);
-	if (r < 0) {
-		r = failed(r, err, errlen, "could not save the account key: %s", acmed_strerror(r));
-		goto out;
-	}
-	a->id = xstrdup(st.id);
-	r = signer_new(st.key, &a->key);
+	/* The signer makes the key and saves it first: if the CA registers it
+	 * and we crash, the next run finds the account by this key. */
+	r = signer_open_key(keys, "account", NULL, true, NULL, &a->key, &a->id);
 	if (r < 0)
-		goto out;
-	EVP_PKEY_up_ref(st.key);
+		return failed(r, err, errlen, "%s", keys->err);
 	acme_set_account(c, a->key, NULL);
 	r = acme_account_new(c, reg->email, true, false);
-	if (r < 0) {
-		r = acme_failed(c, r, err, errlen);
-		goto out;
-	}
-	st.url = strdup(c->kid);
+	if (r < 0)
+		return acme_failed(c, r, err, errlen);
+	st.id = a->id;
+	st.url = c->kid;
+	st.email = (char *)reg->email;
 	a->url = xstrdup(c->kid);
 	a->email = xstrdup(reg->email);
-	r = st.url ? store_account_save_info(s, server, &st) : -ENOMEM;
-	if (r < 0) {
-		r = failed(r, err, errlen, "could not save account.json: %s", acmed_strerror(r));
-		goto out;
-	}
-	issue_progress(ev_fd, "Account registered: %s", st.url);
-out:
-	stored_account_clear(&st);
-	return r;
+	r = store_account_save_info(s, server, &st);
+	if (r < 0)
+		return failed(r, err, errlen, "could not save account.json: %s", acmed_strerror(r));
+	issue_progress(ev_fd, "Account registered: %s", c->kid);
+	return 0;
 }
 
 /* account.json was lost (or the registration never finished): the CA finds
@@ -161,9 +141,9 @@ static int find_by_key(struct store *s, struct acme_client *c, const char *serve
 	return r;
 }
 
-int account_open(struct store *s, struct acme_client *c, const char *server, const char *id,
-		 const struct account_reg *reg, int ev_fd, struct account *a, char *err,
-		 size_t errlen)
+int account_open(struct store *s, struct signer_link *keys, struct acme_client *c,
+		 const char *server, const char *id, const struct account_reg *reg, int ev_fd,
+		 struct account *a, char *err, size_t errlen)
 {
 	struct stored_account st;
 	char *found = NULL;
@@ -172,15 +152,15 @@ int account_open(struct store *s, struct acme_client *c, const char *server, con
 	memset(a, 0, sizeof(*a));
 	a->step = "loading the account";
 	/* Any newAccount below (a registration, or one found by its key) is
-	 * bound to the external account, if one was given. */
-	if (reg && reg->eab_kid && acme_set_eab(c, reg->eab_kid, reg->eab_hmac_key) < 0)
-		return failed(ACMED_EUSAGE, err, errlen,
-			      "--eab-hmac-key: not the base64url key the CA gave");
+	 * bound to the external account, if one was given; the signer holds
+	 * its MAC key. */
+	if (reg && reg->eab_kid && acme_set_eab(c, reg->eab_kid, NULL) < 0)
+		return failed(-ENOMEM, err, errlen, "out of memory");
 	/* The lineage's account; if it is gone (deactivated), the CA's one. */
 	if (!id || !store_account_exists(s, server, id)) {
 		r = store_account_find(s, server, &found);
 		if (r == -ENOENT)
-			return register_new(s, c, server, reg, ev_fd, a, err, errlen);
+			return register_new(s, keys, c, server, reg, ev_fd, a, err, errlen);
 		if (r == -EEXIST)
 			return failed(r, err, errlen, "several accounts for %s in %s/accounts: keep "
 						      "one, or name it in the renewal file",
@@ -191,18 +171,19 @@ int account_open(struct store *s, struct acme_client *c, const char *server, con
 			log_warning("account %s is no longer there; using account %s", id, found);
 		id = found;
 	}
-	r = finish_rollover(s, c, server, id, ev_fd);
+	r = finish_rollover(s, keys, c, server, id, ev_fd);
+	if (r < 0)
+		failed(r, err, errlen, "%s", keys->err[0] ? keys->err : acmed_strerror(r));
 	if (r == 0)
-		r = store_account_load(s, server, id, &st, err, errlen);
+		r = store_account_load_info(s, server, id, &st, err, errlen);
 	free(found);
 	if (r < 0)
 		return r;
-	r = signer_new(st.key, &a->key);
+	r = signer_open_key(keys, "account", st.id, false, NULL, &a->key, NULL);
 	if (r < 0) {
 		stored_account_clear(&st);
-		return failed(r, err, errlen, "unusable account key");
+		return failed(r, err, errlen, "%s", keys->err);
 	}
-	st.key = NULL; /* owned by the signer now */
 	acme_set_account(c, a->key, st.url);
 	if (!st.url) {
 		a->step = "looking up the account by its key";
@@ -245,29 +226,18 @@ static struct json_object *describe(const char *server, const struct account *a,
 	return d;
 }
 
-static int op_rollover(struct store *s, struct acme_client *c, const char *server,
-		       struct account *a, int ev_fd, char *err, size_t errlen)
+static int op_rollover(struct store *s, struct signer_link *keys, struct acme_client *c,
+		       const char *server, struct account *a, int ev_fd, char *err, size_t errlen)
 {
-	EVP_PKEY *key = crypto_key_generate(&KEY_SPEC_DEFAULT);
 	struct signer *next = NULL;
 	int r;
 
 	a->step = "changing the account key";
-	if (!key)
-		return failed(ACMED_ECRYPTO, err, errlen, "could not generate a key");
-	/* The new key is on disk before the CA hears of it, and replaces the
-	 * old one only once the CA took it. */
-	r = store_account_rollover_begin(s, server, a->id, key);
-	if (r < 0) {
-		EVP_PKEY_free(key);
-		return failed(r, err, errlen, "could not save the new key: %s", acmed_strerror(r));
-	}
-	r = signer_new(key, &next);
-	if (r < 0) {
-		EVP_PKEY_free(key);
-		store_account_rollover_abort(s, server, a->id);
-		return failed(r, err, errlen, "unusable new key");
-	}
+	/* The signer saves the new key before the CA hears of it; it replaces
+	 * the old one only once the CA took it. */
+	r = signer_open_key(keys, "account-next", a->id, true, NULL, &next, NULL);
+	if (r < 0)
+		return failed(r, err, errlen, "%s", keys->err);
 	r = acme_key_change(c, next);
 	if (r < 0) {
 		acme_failed(c, r, err, errlen);
@@ -296,7 +266,7 @@ static bool registered(struct store *s, const char *server, char **id)
 	*id = NULL;
 	if (store_account_find(s, server, id) == -ENOENT)
 		return false;
-	if (!*id || store_account_load(s, server, *id, &st, err, sizeof(err)) < 0)
+	if (!*id || store_account_load_info(s, server, *id, &st, err, sizeof(err)) < 0)
 		return true; /* several, or unreadable: not for us to replace */
 	done = st.url != NULL;
 	stored_account_clear(&st);
@@ -304,15 +274,14 @@ static bool registered(struct store *s, const char *server, char **id)
 }
 
 static int run_op(const char *op, struct json_object *args, struct store *s,
-		  struct acme_client *c, const char *server, int ev_fd, struct account *a,
-		  struct json_object **obj, char *err, size_t errlen)
+		  struct signer_link *keys, struct acme_client *c, const char *server, int ev_fd,
+		  struct account *a, struct json_object **obj, char *err, size_t errlen)
 {
 	struct account_reg reg = {
 		.email = jobj_str(args, "email"),
 		.agree_tos = jobj_bool(args, "agree_tos"),
 		.unsafe_no_email = jobj_bool(args, "register_unsafely_without_email"),
 		.eab_kid = jobj_str(args, "eab_kid"),
-		.eab_hmac_key = jobj_str(args, "eab_hmac_key"),
 	};
 	char *existing = NULL;
 	int r;
@@ -326,12 +295,12 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 		return r;
 	}
 	free(existing);
-	r = account_open(s, c, server, NULL, streq(op, "register") ? &reg : NULL, ev_fd, a, err,
-			 errlen);
+	r = account_open(s, keys, c, server, NULL, streq(op, "register") ? &reg : NULL, ev_fd, a,
+			 err, errlen);
 	if (r < 0 || streq(op, "register"))
 		return r;
 	if (streq(op, "rollover"))
-		return op_rollover(s, c, server, a, ev_fd, err, errlen);
+		return op_rollover(s, keys, c, server, a, ev_fd, err, errlen);
 	a->step = streq(op, "show") ? "asking the CA for the account" : "updating the account";
 	if (streq(op, "show"))
 		r = acme_account_get(c, obj);
@@ -361,16 +330,26 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 	struct json_object *reply = json_object_new_object(), *obj = NULL;
 	struct store *s = NULL;
 	struct acme_client *c = NULL;
-	struct account a = { .step = "loading the CA's directory" };
+	struct account a = { .step = "starting the signer" };
+	struct signer_link keys = { .fd = -1 };
+	struct signer_conf sc = {
+		.state_dir = cfg->state_dir,
+		.server = server,
+		.eab_hmac_key = jobj_str(args, "eab_hmac_key"),
+	};
 	char err[1024] = "";
 	int r = store_open(cfg->state_dir, true, &s);
 
 	if (r == 0)
+		r = signer_separate(&sc, cfg->ca_bundle, NULL, 0, &keys, err, sizeof(err));
+	if (r == 0) {
+		a.step = "loading the CA's directory";
 		r = acme_client_new(server, cfg->ca_bundle, &c);
+	}
 	if (r == 0 && (r = acme_directory_load(c)) < 0)
 		acme_failed(c, r, err, sizeof(err));
 	if (r == 0)
-		r = run_op(op, args, s, c, server, ev_fd, &a, &obj, err, sizeof(err));
+		r = run_op(op, args, s, &keys, c, server, ev_fd, &a, &obj, err, sizeof(err));
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
 		struct json_object *e = json_object_new_object();
@@ -393,6 +372,7 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 	json_object_put(obj);
 	account_clear(&a);
 	acme_client_free(c);
+	signer_stop(&keys);
 	store_close(s);
 	return reply;
 }

@@ -10,6 +10,7 @@
 
 #include "acme.h"
 #include "config.h"
+#include "signer.h"
 #include "store.h"
 
 /* What may be registered when the CA has no account for us. */
@@ -17,7 +18,7 @@ struct account_reg {
 	const char *email; /* NULL: no contact */
 	bool agree_tos;
 	bool unsafe_no_email;
-	const char *eab_kid, *eab_hmac_key; /* external account binding, or NULL */
+	const char *eab_kid; /* external account binding (the signer has its key), or NULL */
 };
 
 /* One worker's session with one account. */
@@ -32,14 +33,15 @@ struct account {
 void account_clear(struct account *a);
 
 /* Open the account for SERVER in client C (directory loaded): account ID,
- * or the only one stored. With none stored, REG (NULL: none) registers a
- * new one; a key whose account.json was lost is looked up by key
- * (registered with REG if the CA has none); an interrupted key rollover is
- * finished or undone first. Progress on EV_FD. 0, or an error with the
- * reason in ERR and the failing step in a->step. */
-int account_open(struct store *s, struct acme_client *c, const char *server, const char *id,
-		 const struct account_reg *reg, int ev_fd, struct account *a, char *err,
-		 size_t errlen);
+ * or the only one stored, its key held by the job's signer KEYS. With none
+ * stored, REG (NULL: none) registers a new one; a key whose account.json
+ * was lost is looked up by key (registered with REG if the CA has none);
+ * an interrupted key rollover is finished or undone first. Progress on
+ * EV_FD. 0, or an error with the reason in ERR and the failing step in
+ * a->step. */
+int account_open(struct store *s, struct signer_link *keys, struct acme_client *c,
+		 const char *server, const char *id, const struct account_reg *reg, int ev_fd,
+		 struct account *a, char *err, size_t errlen);
 
 /* The `account` task (job.h's task_fn): ARGS {"op": "register" | "show" |
  * "update" | "deactivate" | "rollover", "server", "email",

@@ -18,6 +18,7 @@
 #include "issue.h"
 #include "job.h"
 #include "jsonutil.h"
+#include "jws.h"
 #include "log.h"
 #include "revoke.h"
 #include "scheduler.h"
@@ -507,6 +508,10 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 	}
 	if (!jobj_str(args, "eab_kid") != !jobj_str(args, "eab_hmac_key")) {
 		conn_reply_error(c, ACMED_EUSAGE, "--eab-kid and --eab-hmac-key go together");
+		return;
+	}
+	if (jobj_str(args, "eab_hmac_key") && !b64url_valid(jobj_str(args, "eab_hmac_key"))) {
+		conn_reply_error(c, ACMED_EUSAGE, "--eab-hmac-key: not the base64url key the CA gave");
 		return;
 	}
 	task = json_object_new_object();

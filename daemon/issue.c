@@ -15,6 +15,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "plugin.h"
+#include "signer.h"
 #include "store.h"
 #include "timefmt.h"
 #include "util.h"
@@ -348,6 +349,11 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
+	if (req->eab_hmac_key && !b64url_valid(req->eab_hmac_key)) {
+		snprintf(err, errlen, "--eab-hmac-key: not the base64url key the CA gave");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -378,6 +384,7 @@ struct run {
 	int ev_fd;
 	struct store *store;
 	struct acme_client *acme;
+	struct signer_link keys; /* the job's signer: every private key is there */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
@@ -432,11 +439,10 @@ static int setup_account(struct run *run, const char *account_id)
 		.agree_tos = req->agree_tos,
 		.unsafe_no_email = req->unsafe_no_email,
 		.eab_kid = req->eab_kid,
-		.eab_hmac_key = req->eab_hmac_key,
 	};
 	char err[1024];
-	int r = account_open(run->store, run->acme, req->server, account_id, &reg, run->ev_fd,
-			     &run->account, err, sizeof(err));
+	int r = account_open(run->store, &run->keys, run->acme, req->server, account_id, &reg,
+			     run->ev_fd, &run->account, err, sizeof(err));
 
 	if (r < 0) {
 		run->step = run->account.step;
@@ -622,25 +628,6 @@ static int check_names(struct run *run, const char *cert)
 	return r;
 }
 
-static int lineage_key(struct run *run, const struct renewal *old, EVP_PKEY **key)
-{
-	struct version_pems cur = { 0 };
-	int r;
-
-	run->step = "preparing the certificate key";
-	if (run->req->reuse_key && old) {
-		r = store_read_version(run->store, run->req->name, 0, &cur);
-		if (r == 0)
-			r = crypto_key_from_pem(cur.privkey, strlen(cur.privkey), key);
-		version_pems_clear(&cur);
-		if (r < 0)
-			return fail(run, r, "--reuse-key: the current key cannot be read");
-		return 0;
-	}
-	*key = crypto_key_generate(&run->req->key);
-	return *key ? 0 : fail(run, ACMED_ECRYPTO, "key generation failed");
-}
-
 /* A value of the request, else what the lineage had saved. */
 static char *keep(char *given, char *old)
 {
@@ -777,7 +764,6 @@ static int obtain(struct run *run, struct json_object **data)
 	bool have_old = false;
 	struct acme_order order = { 0 };
 	struct version_pems v = { 0 };
-	EVP_PKEY *key = NULL;
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 	char *pem = NULL, err[512];
@@ -811,11 +797,11 @@ static int obtain(struct run *run, struct json_object **data)
 	if (r < 0)
 		goto out;
 	if (!req->csr) {
-		r = lineage_key(run, have_old ? &old : NULL, &key);
-		if (r == 0)
-			r = crypto_csr_make(key, req->domains, req->ndomains, &csr, &csrlen);
+		/* The signer makes the key (or reuses the lineage's) and keeps it. */
+		run->step = "preparing the certificate key";
+		r = signer_csr(&run->keys, req->domains, req->ndomains, &csr, &csrlen);
 		if (r < 0) {
-			r = fail(run, r, "could not make the CSR");
+			r = fail(run, r, run->keys.err);
 			goto out;
 		}
 	}
@@ -855,11 +841,9 @@ static int obtain(struct run *run, struct json_object **data)
 		goto out;
 	}
 	run->step = "saving the certificate";
-	r = crypto_key_to_pem(key, &v.privkey, NULL);
-	if (r == 0)
-		r = store_publish(run->store, req->name, &v, &version, err, sizeof(err));
+	r = signer_publish(&run->keys, v.cert, v.chain, &version);
 	if (r < 0) {
-		r = fail(run, r, err);
+		r = fail(run, r, run->keys.err);
 		goto out;
 	}
 	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
@@ -873,10 +857,42 @@ out:
 	version_pems_clear(&v);
 	acme_order_clear(&order);
 	renewal_clear(&old);
-	EVP_PKEY_free(key);
 	free(csr);
 	free(pem);
 	return r;
+}
+
+/* Start the job's signer and confine this process (signer.h): from here on
+ * it holds no private key and cannot open one. */
+static int separate(struct run *run)
+{
+	const struct issue_req *req = run->req;
+	struct signer_conf sc = {
+		.state_dir = run->cfg->state_dir,
+		.server = req->server,
+		.name = req->csr ? NULL : req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		.key = req->key,
+		.reuse_key = req->reuse_key,
+		.publish = !req->dry_run && !req->csr,
+		.eab_hmac_key = req->eab_hmac_key,
+	};
+	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
+	char err[512] = "";
+	int r;
+
+	if (!roots)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->authn.nwebroot; i++)
+		roots[i] = req->authn.webroot[i].path;
+	run->step = "starting the signer";
+	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
+			    sizeof(err));
+	free(roots);
+	if (r < 0)
+		return fail(run, r, err);
+	return 0;
 }
 
 /* "a", "a and b", "a, b and c", as certbot words it. */
@@ -919,7 +935,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			      int ev_fd)
 {
 	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
-			   .ca_ari = -1 };
+			   .ca_ari = -1, .keys.fd = -1 };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -932,8 +948,10 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
 			       req->dry_run ? " (dry run)" : "");
 	r = store_open(cfg->state_dir, true, &run.store);
+	if (r == 0)
+		r = separate(&run);
 	if (r < 0)
-		fail(&run, r, NULL);
+		fail(&run, r, run.err[0] ? run.err : NULL);
 	else
 		r = obtain(&run, &data);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
@@ -955,6 +973,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);
 	account_clear(&run.account);
+	signer_stop(&run.keys);
 	store_close(run.store);
 	return reply;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -121,6 +122,7 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	struct timespec t0, t1;
 	struct rusage ru;
 
+	prctl(PR_SET_NAME, "acmed-worker");
 	/* The parent blocks these for its signalfd; the worker wants defaults. */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);

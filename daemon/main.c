@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify.h"
 #include "peer.h"
+#include "sandbox.h"
 #include "scheduler.h"
 #include "util.h"
 
@@ -406,6 +407,9 @@ int main(int argc, char **argv)
 	else
 		log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
 			 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
+	if (sandbox_abi() == 0)
+		log_warning("this kernel has no Landlock: the workers that talk to the CA run apart "
+			    "from the private keys, but are not confined (docs/security.md)");
 	notify_ready(&d);
 	r = run_loop(&d);
 	notify_stopping();

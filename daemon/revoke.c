@@ -42,9 +42,13 @@ int revoke_reason_parse(const char *name, int *code)
 struct revocation {
 	struct store *store;
 	struct acme_client *acme;
+	struct signer_link keys;
 	struct account account;
 	struct signer *cert_key; /* with --key-path */
 	char *cert;              /* PEM */
+	unsigned char *der;
+	size_t derlen;
+	bool by_key;             /* sign with the certificate's key */
 	const char *step;
 	char err[1024];
 };
@@ -63,53 +67,44 @@ static int failed(struct revocation *rv, int r, const char *fmt, ...)
 }
 
 /* Sign with the certificate's own key (RFC 8555 section 7.6: for when the
- * account is lost), which must belong to the certificate. */
-static int use_cert_key(struct revocation *rv, const char *key_pem)
+ * account is lost), which the signer checks belongs to the certificate. */
+static int use_cert_key(struct revocation *rv)
 {
-	EVP_PKEY *key = NULL;
+	rv->step = "reading the certificate's key";
+	if (signer_open_key(&rv->keys, "certificate", NULL, false, rv->cert, &rv->cert_key,
+			    NULL) < 0)
+		return failed(rv, ACMED_EMISMATCH, "%s", rv->keys.err);
+	acme_set_account(rv->acme, rv->cert_key, NULL);
+	return 0;
+}
+
+/* The certificate to revoke: the lineage's current one, or the one given. */
+static int read_cert(struct revocation *rv, struct json_object *args)
+{
+	const char *name = jobj_str(args, "name");
 	int r;
 
-	rv->step = "reading the certificate's key";
-	r = crypto_key_matches_cert(key_pem, strlen(key_pem), rv->cert, strlen(rv->cert));
-	if (r == ACMED_EMISMATCH)
-		return failed(rv, r, "the key given with --key-path does not belong to the "
-				     "certificate");
-	if (r == 0)
-		r = crypto_key_from_pem(key_pem, strlen(key_pem), &key);
-	if (r == 0 && (r = signer_new(key, &rv->cert_key)) < 0)
-		EVP_PKEY_free(key);
-	if (r < 0)
-		return failed(rv, r, "--key-path: not a private key acmed can sign with");
-	acme_set_account(rv->acme, rv->cert_key, NULL);
+	rv->step = "reading the certificate";
+	if (name) {
+		r = store_read_cert(rv->store, name, &rv->cert);
+		if (r < 0)
+			return failed(rv, r, "live/%s: %s", name, acmed_strerror(r));
+	} else {
+		rv->cert = xstrdup(jobj_str(args, "cert"));
+	}
+	if (!rv->cert || crypto_cert_der(rv->cert, strlen(rv->cert), &rv->der, &rv->derlen) < 0)
+		return failed(rv, -EINVAL, "not a PEM certificate");
 	return 0;
 }
 
 static int revoke(struct revocation *rv, struct json_object *args, int ev_fd, bool *already)
 {
-	const char *name = jobj_str(args, "name");
-	unsigned char *der = NULL;
-	size_t derlen = 0;
 	int r;
 
-	rv->step = "reading the certificate";
-	if (name) {
-		struct version_pems v = { 0 };
-
-		r = store_read_version(rv->store, name, 0, &v);
-		if (r < 0)
-			return failed(rv, r, "live/%s: %s", name, acmed_strerror(r));
-		rv->cert = v.cert;
-		v.cert = NULL;
-		version_pems_clear(&v);
+	if (rv->by_key) {
+		r = use_cert_key(rv);
 	} else {
-		rv->cert = xstrdup(jobj_str(args, "cert"));
-	}
-	if (!rv->cert || crypto_cert_der(rv->cert, strlen(rv->cert), &der, &derlen) < 0)
-		return failed(rv, -EINVAL, "not a PEM certificate");
-	if (jobj_str(args, "key")) {
-		r = use_cert_key(rv, jobj_str(args, "key"));
-	} else {
-		r = account_open(rv->store, rv->acme, jobj_str(args, "server"),
+		r = account_open(rv->store, &rv->keys, rv->acme, jobj_str(args, "server"),
 				 jobj_str(args, "account"), NULL, ev_fd, &rv->account, rv->err,
 				 sizeof(rv->err));
 		rv->step = rv->account.step;
@@ -120,16 +115,14 @@ static int revoke(struct revocation *rv, struct json_object *args, int ev_fd, bo
 	}
 	if (r == 0) {
 		rv->step = "revoking the certificate";
-		r = acme_revoke(rv->acme, der, derlen, (enum acme_revoke_reason)jobj_int(args,
-												"reason", 0),
-				jobj_str(args, "key") != NULL);
+		r = acme_revoke(rv->acme, rv->der, rv->derlen,
+				(enum acme_revoke_reason)jobj_int(args, "reason", 0), rv->by_key);
 		*already = r == -EALREADY;
 		if (*already)
 			r = 0;
 		else if (r < 0)
 			failed(rv, r, "%s", rv->acme->err);
 	}
-	free(der);
 	return r;
 }
 
@@ -164,12 +157,30 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 				int ev_fd)
 {
 	struct json_object *reply = json_object_new_object();
-	struct revocation rv = { .step = "loading the CA's directory" };
+	struct revocation rv = { .step = "opening the state", .keys.fd = -1 };
+	struct signer_conf sc = {
+		.state_dir = cfg->state_dir,
+		.server = jobj_str(args, "server"),
+		.cert_key_pem = jobj_str(args, "key"),
+	};
 	bool already = false;
+	char err[512] = "";
 	int r = store_open(cfg->state_dir, true, &rv.store);
 
+	/* What the worker reads of the state, it reads before it is confined. */
+	rv.by_key = sc.cert_key_pem != NULL;
 	if (r == 0)
-		r = acme_client_new(jobj_str(args, "server"), cfg->ca_bundle, &rv.acme);
+		r = read_cert(&rv, args);
+	if (r == 0) {
+		rv.step = "starting the signer";
+		r = signer_separate(&sc, cfg->ca_bundle, NULL, 0, &rv.keys, err, sizeof(err));
+		if (r < 0)
+			failed(&rv, r, "%s", err);
+	}
+	if (r == 0) {
+		rv.step = "loading the CA's directory";
+		r = acme_client_new(sc.server, cfg->ca_bundle, &rv.acme);
+	}
 	if (r == 0 && (r = acme_directory_load(rv.acme)) < 0)
 		failed(&rv, r, "%s", rv.acme->err);
 	if (r == 0)
@@ -193,7 +204,9 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 	account_clear(&rv.account);
 	signer_free(rv.cert_key);
 	acme_client_free(rv.acme);
+	signer_stop(&rv.keys);
 	store_close(rv.store);
 	free(rv.cert);
+	free(rv.der);
 	return reply;
 }

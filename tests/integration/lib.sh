@@ -21,6 +21,7 @@
 #   READY_TIMEOUT   seconds to wait for a service to come up (default 10)
 #   KEEP_TMP=1      keep $T after the test (its path is printed)
 #   DEMO=1          friendly progress lines for tests/demo.sh
+#   ACMED_WRAP      array: a command start_acmed runs acmed under (strace)
 #
 # Exported variables, set by the functions below:
 #   T                          per-test temp dir
@@ -48,6 +49,7 @@ ACMED=${ACMED:-$BUILD_DIR/acmed}
 ACMECTL=${ACMECTL:-$BUILD_DIR/acmectl}
 READY_TIMEOUT=${READY_TIMEOUT:-10}
 DEMO=${DEMO:-0}
+[[ -v ACMED_WRAP ]] || ACMED_WRAP=()
 # A pyenv shim costs ~100 ms per start; the system python does not.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
@@ -707,7 +709,8 @@ start_acmed() {
 	export ACMED_SOCKET
 	[[ -f $T/acmed.conf ]] || echo "# acmed.conf for $TEST_NAME: defaults only" >"$T/acmed.conf"
 	say "starting acmed with state in $T/state"
-	spawn acmed "$T/acmed.log" "$ACMED" --foreground --log-level debug \
+	# ACMED_WRAP: a command to run acmed under (strace in privsep.sh).
+	spawn acmed "$T/acmed.log" "${ACMED_WRAP[@]}" "$ACMED" --foreground --log-level debug \
 		--config "$T/acmed.conf" --state-dir "$T/state" \
 		--socket "$ACMED_SOCKET" --server "${ACMED_SERVER:-$PEBBLE_DIR_URL}" \
 		--ca-bundle "$PEBBLE_CA_BUNDLE" "$@"

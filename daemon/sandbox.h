@@ -1,0 +1,50 @@
+/* Confinement of a job's processes with Landlock (an unprivileged Linux
+ * LSM, kernel 5.13 and later): a process lists the files and directories it
+ * still needs and loses every other file access, for good and for its
+ * children too. docs/security.md says who gets what.
+ *
+ * Rights are asked for by class; a rule on a file (not a directory) keeps
+ * only the file rights of its class. A path that does not exist is left
+ * out. Opened file descriptors keep working: confinement checks opens. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum sandbox_access {
+	SANDBOX_READ,       /* read files, list directories */
+	SANDBOX_READ_WRITE, /* everything: create, write, rename, remove */
+	SANDBOX_WRITE_ONLY, /* all of READ_WRITE but reading files */
+};
+
+struct sandbox_rule {
+	const char *path;
+	enum sandbox_access access;
+};
+
+/* The Landlock ABI version of the running kernel, or 0 if it has none (too
+ * old, or Landlock not enabled in its LSM list). */
+int sandbox_abi(void);
+
+/* Confine the calling process to the N RULES. With DENY_TCP (and a kernel
+ * of ABI 4 or later) it can neither connect nor bind TCP sockets either;
+ * with ABI 6 it can no longer signal processes outside its sandbox. Sets
+ * no_new_privs. 0, -EOPNOTSUPP if the kernel has no Landlock (nothing
+ * changed), or -errno with ERR saying which step failed. */
+int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool deny_tcp, char *err,
+		  size_t errlen);
+
+/* The read-only system paths every confined process keeps: shared
+ * libraries, the CA certificates, name resolution, time zones, /dev/null
+ * and /dev/urandom. */
+extern const struct sandbox_rule sandbox_system[];
+extern const size_t sandbox_nsystem;
+
+/* Confine a job's worker (the process that talks to the CA): the system
+ * paths, CA_BUNDLE (may be NULL), STATE/renewal read-write, STATE/accounts
+ * write-only but for the account.json files there now (readable), and the
+ * N directories RW (web roots) read-write. Nothing else of STATE: the
+ * private keys in accounts/ and archive/ cannot be opened. STATE NULL: no
+ * part of it. As sandbox_apply(), without TCP restrictions. */
+int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
+		   char *err, size_t errlen);

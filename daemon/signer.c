@@ -1,0 +1,650 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "ctlproto.h"
+#include "error.h"
+#include "fsutil.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "sandbox.h"
+#include "signer.h"
+#include "store.h"
+#include "util.h"
+
+/* A request is a header, a payload or two PEM certificates: 1 MiB is
+ * plenty, and a worker sending more is not one to trust. */
+#define SIGNER_MAX_REQUEST (1024 * 1024)
+
+/* ---- the signer process ---- */
+
+struct keyproc {
+	const struct signer_conf *c;
+	struct store *store;
+	struct signer *account;      /* "account" */
+	struct signer *next;         /* "account-next" */
+	struct signer *certificate;  /* "certificate" (revocation) */
+	EVP_PKEY *cert_key;          /* the CSR's key, for publish */
+	char err[512];
+};
+
+static int refuse(struct keyproc *k, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct keyproc *k, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->err, sizeof(k->err), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static struct signer **slot(struct keyproc *k, const char *which)
+{
+	if (streq(which, "account"))
+		return &k->account;
+	if (streq(which, "account-next"))
+		return &k->next;
+	if (streq(which, "certificate"))
+		return &k->certificate;
+	return NULL;
+}
+
+/* Wrap KEY (taken) into *S, replacing what was there. */
+static int hold(struct keyproc *k, EVP_PKEY *key, struct signer **s)
+{
+	struct signer *n = NULL;
+
+	if (signer_new(key, &n) < 0) {
+		EVP_PKEY_free(key);
+		return refuse(k, -EINVAL, "the key is not one acmed can sign with");
+	}
+	signer_free(*s);
+	*s = n;
+	return 0;
+}
+
+static int describe_account(struct keyproc *k, const char *id, bool create,
+			    struct json_object *out)
+{
+	struct stored_account st = { 0 };
+	int r;
+
+	if (create) {
+		st.key = crypto_key_generate(&KEY_SPEC_DEFAULT);
+		if (!st.key)
+			return refuse(k, ACMED_ECRYPTO, "could not generate an account key");
+		r = store_account_save_key(k->store, k->c->server, &st);
+		if (r < 0) {
+			refuse(k, r, "could not save the account key: %s", acmed_strerror(r));
+			goto out;
+		}
+	} else {
+		if (!id || !fs_name_ok(id))
+			return refuse(k, -EINVAL, "describe: no valid account id");
+		r = store_account_load(k->store, k->c->server, id, &st, k->err, sizeof(k->err));
+		if (r < 0)
+			goto out;
+	}
+	json_object_object_add(out, "id", json_object_new_string(st.id));
+	r = hold(k, st.key, &k->account);
+	st.key = NULL;
+out:
+	stored_account_clear(&st);
+	return r;
+}
+
+static int describe_next(struct keyproc *k, const char *id, bool create)
+{
+	EVP_PKEY *key = NULL;
+	int r;
+
+	if (!id || !fs_name_ok(id))
+		return refuse(k, -EINVAL, "describe: no valid account id");
+	if (create) {
+		key = crypto_key_generate(&KEY_SPEC_DEFAULT);
+		if (!key)
+			return refuse(k, ACMED_ECRYPTO, "could not generate a key");
+		/* On disk before the CA hears of it (store.h). */
+		r = store_account_rollover_begin(k->store, k->c->server, id, key);
+		if (r < 0) {
+			EVP_PKEY_free(key);
+			return refuse(k, r, "could not save the new key: %s", acmed_strerror(r));
+		}
+	} else {
+		r = store_account_next_key(k->store, k->c->server, id, &key);
+		if (r < 0)
+			return refuse(k, r, "no key.next.pem: %s", acmed_strerror(r));
+	}
+	return hold(k, key, &k->next);
+}
+
+static int describe_certificate(struct keyproc *k, const char *cert)
+{
+	const char *pem = k->c->cert_key_pem;
+	EVP_PKEY *key = NULL;
+	int r;
+
+	if (!pem)
+		return refuse(k, -EPERM, "this job has no certificate key");
+	if (!cert)
+		return refuse(k, -EINVAL, "describe: the certificate is missing");
+	r = crypto_key_matches_cert(pem, strlen(pem), cert, strlen(cert));
+	if (r == ACMED_EMISMATCH)
+		return refuse(k, r, "the key given with --key-path does not belong to the "
+				    "certificate");
+	if (r == 0)
+		r = crypto_key_from_pem(pem, strlen(pem), &key);
+	if (r < 0)
+		return refuse(k, r, "--key-path: not a private key acmed can sign with");
+	return hold(k, key, &k->certificate);
+}
+
+static int op_describe(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const char *which = jobj_str(req, "key");
+	struct signer **s = which ? slot(k, which) : NULL;
+	int r;
+
+	if (!s)
+		return refuse(k, -EINVAL, "describe: no key '%s'", str_or_empty(which));
+	if (streq(which, "account"))
+		r = describe_account(k, jobj_str(req, "id"), jobj_bool(req, "create"), out);
+	else if (streq(which, "account-next"))
+		r = describe_next(k, jobj_str(req, "id"), jobj_bool(req, "create"));
+	else
+		r = describe_certificate(k, jobj_str(req, "cert"));
+	if (r < 0)
+		return r;
+	json_object_object_add(out, "alg", json_object_new_string(signer_alg(*s)));
+	json_object_object_add(out, "jwk", signer_jwk(*s));
+	return 0;
+}
+
+/* The JSON object base64url B64 encodes, or NULL. */
+static struct json_object *decode_json(const char *b64)
+{
+	unsigned char *raw = NULL;
+	size_t len = 0;
+	struct json_object *o = NULL;
+
+	if (b64 && b64url_decode(b64, &raw, &len) == 0) {
+		o = json_tokener_parse((const char *)raw);
+		if (o && !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	free(raw);
+	return o;
+}
+
+/* Same public key: same thumbprint. */
+static bool same_jwk(struct json_object *a, struct json_object *b)
+{
+	char *ta = a ? jwk_thumbprint(a) : NULL, *tb = b ? jwk_thumbprint(b) : NULL;
+	bool same = ta && tb && streq(ta, tb);
+
+	free(ta);
+	free(tb);
+	return same;
+}
+
+/* An external account binding: HS256, a kid, and as payload the account's
+ * own public key (RFC 8555 section 7.3.4), nothing else. */
+static int sign_eab(struct keyproc *k, struct json_object *hdr, const char *hdr64,
+		    const char *payload64, char **sig)
+{
+	struct json_object *payload = decode_json(payload64), *jwk = NULL;
+	unsigned char *mac = NULL;
+	size_t maclen = 0;
+	int r;
+
+	if (!k->c->eab_hmac_key)
+		r = refuse(k, -EPERM, "this job has no external account binding");
+	else if (!streq(jobj_str(hdr, "alg"), "HS256") || !jobj_str(hdr, "kid"))
+		r = refuse(k, -EINVAL, "sign: an external account binding is HS256 with a kid");
+	else if (!k->account || !(jwk = signer_jwk(k->account)) || !same_jwk(payload, jwk))
+		r = refuse(k, -EINVAL, "sign: an external account binding binds the account "
+				       "key only");
+	else if (b64url_decode(k->c->eab_hmac_key, &mac, &maclen) < 0 || maclen == 0)
+		r = refuse(k, -EINVAL, "--eab-hmac-key: not the base64url key the CA gave");
+	else
+		r = jws_eab_mac(mac, maclen, hdr64, payload64, sig);
+	if (mac)
+		OPENSSL_cleanse(mac, maclen);
+	free(mac);
+	json_object_put(payload);
+	json_object_put(jwk);
+	return r;
+}
+
+static int op_sign(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const char *which = jobj_str(req, "key"), *hdr64 = jobj_str(req, "protected");
+	const char *payload64 = jobj_str(req, "payload"), *url;
+	struct json_object *hdr = decode_json(hdr64), *jwk;
+	struct signer **s = which ? slot(k, which) : NULL;
+	char *sig = NULL;
+	int r;
+
+	url = hdr ? jobj_str(hdr, "url") : NULL;
+	if (!hdr || !payload64 || (payload64[0] && !b64url_valid(payload64)))
+		r = refuse(k, -EINVAL, "sign: protected and payload must be base64url, the "
+				       "protected header a JSON object");
+	else if (!url || strncmp(url, "https://", 8) != 0)
+		r = refuse(k, -EINVAL, "sign: the protected header names no https URL");
+	else if (streq(which, "eab"))
+		r = sign_eab(k, hdr, hdr64, payload64, &sig);
+	else if (!s || !*s)
+		r = refuse(k, -EINVAL, "sign: key '%s' is not open", str_or_empty(which));
+	else if (!streq(jobj_str(hdr, "alg"), signer_alg(*s)))
+		r = refuse(k, -EINVAL, "sign: alg must be %s", signer_alg(*s));
+	else if (!jobj_str(hdr, "kid") &&
+		 (!json_object_object_get_ex(hdr, "jwk", &jwk) ||
+		  !same_jwk(jwk, signer_jwk_borrow(*s))))
+		r = refuse(k, -EINVAL, "sign: the header has neither a kid nor this key's jwk");
+	else
+		r = jws_sign_input(*s, hdr64, payload64, &sig);
+	if (r == 0)
+		json_object_object_add(out, "signature", json_object_new_string(sig));
+	free(sig);
+	json_object_put(hdr);
+	return r;
+}
+
+static int op_csr(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const struct signer_conf *c = k->c;
+	struct json_object *names;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *b64;
+	int r;
+
+	if (!c->name)
+		return refuse(k, -EPERM, "this job makes no CSR");
+	if (!json_object_object_get_ex(req, "names", &names) ||
+	    !json_object_is_type(names, json_type_array) ||
+	    json_object_array_length(names) != c->ndomains)
+		return refuse(k, -EPERM, "csr: the names must be the job's");
+	for (size_t i = 0; i < c->ndomains; i++)
+		if (!streq(json_object_get_string(json_object_array_get_idx(names, i)),
+			   c->domains[i]))
+			return refuse(k, -EPERM, "csr: the names must be the job's");
+	if (!k->cert_key && c->reuse_key) {
+		struct version_pems v = { 0 };
+
+		r = store_read_version(k->store, c->name, 0, &v);
+		if (r == 0)
+			r = crypto_key_from_pem(v.privkey, strlen(v.privkey), &k->cert_key);
+		version_pems_clear(&v);
+		if (r < 0)
+			return refuse(k, r, "--reuse-key: the current key cannot be read");
+	}
+	if (!k->cert_key && !(k->cert_key = crypto_key_generate(&c->key)))
+		return refuse(k, ACMED_ECRYPTO, "key generation failed");
+	r = crypto_csr_make(k->cert_key, c->domains, c->ndomains, &der, &len);
+	if (r < 0)
+		return refuse(k, r, "could not make the CSR");
+	b64 = b64url_encode(der, len);
+	if (b64)
+		json_object_object_add(out, "csr", json_object_new_string(b64));
+	free(b64);
+	free(der);
+	return b64 ? 0 : -ENOMEM;
+}
+
+static int op_publish(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const char *cert = jobj_str(req, "cert"), *chain = jobj_str(req, "chain");
+	struct version_pems v = { 0 };
+	int version = 0, r;
+
+	if (!k->c->publish || !k->c->name)
+		return refuse(k, -EPERM, "this job publishes nothing");
+	if (!k->cert_key)
+		return refuse(k, -EINVAL, "publish: no CSR was made");
+	if (!cert || !chain)
+		return refuse(k, -EINVAL, "publish: cert and chain are needed");
+	v.cert = strdup(cert);
+	v.chain = strdup(chain);
+	if (!v.cert || !v.chain || asprintf(&v.fullchain, "%s%s", cert, chain) < 0) {
+		v.fullchain = NULL;
+		r = -ENOMEM;
+	} else {
+		r = crypto_key_to_pem(k->cert_key, &v.privkey, NULL);
+	}
+	if (r == 0)
+		r = store_publish(k->store, k->c->name, &v, &version, k->err, sizeof(k->err));
+	version_pems_clear(&v);
+	if (r < 0)
+		return r;
+	json_object_object_add(out, "version", json_object_new_int(version));
+	return 0;
+}
+
+static const struct {
+	const char *op;
+	int (*fn)(struct keyproc *k, struct json_object *req, struct json_object *out);
+} ops[] = {
+	{ "describe", op_describe },
+	{ "sign", op_sign },
+	{ "csr", op_csr },
+	{ "publish", op_publish },
+};
+
+static struct json_object *handle(struct keyproc *k, struct json_object *req)
+{
+	const char *op = jobj_str(req, "op");
+	struct json_object *reply = json_object_new_object(), *out = json_object_new_object();
+	size_t i;
+	int r;
+
+	k->err[0] = '\0';
+	for (i = 0; i < ELEMENTSOF(ops) && !streq(op, ops[i].op); i++)
+		;
+	if (i < ELEMENTSOF(ops))
+		r = ops[i].fn(k, req, out);
+	else
+		r = refuse(k, -EPERM, "unknown request '%s': the signer answers describe, sign, "
+				      "csr and publish only",
+			   str_or_empty(op));
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		if (!k->err[0])
+			snprintf(k->err, sizeof(k->err), "%s", acmed_strerror(r));
+		log_warning("signer: refused %s: %s", str_or_empty(op), k->err);
+		json_object_object_add(e, "code", json_object_new_int(r));
+		json_object_object_add(e, "message", json_object_new_string(k->err));
+		json_object_object_add(reply, "error", e);
+		json_object_put(out);
+	} else {
+		json_object_object_add(reply, "ok", out);
+	}
+	return reply;
+}
+
+static int send_frame(int fd, struct json_object *o)
+{
+	char *buf;
+	size_t len;
+	int r = ctl_reply_encode(o, &buf, &len);
+
+	if (r == 0) {
+		r = fs_write_all(fd, buf, len);
+		free(buf);
+	}
+	return r;
+}
+
+int signer_serve(const struct signer_conf *c, int fd)
+{
+	struct keyproc k = { .c = c };
+	int r = store_open(c->state_dir, true, &k.store);
+
+	if (r < 0)
+		log_error("signer: state directory %s: %s", c->state_dir, acmed_strerror(r));
+	while (r == 0) {
+		struct json_object *req = NULL, *reply;
+
+		r = ctl_recv_max(fd, SIGNER_MAX_REQUEST, &req);
+		if (r == -ECONNRESET) {
+			r = 0; /* the worker is done */
+			break;
+		}
+		if (r < 0) {
+			log_error("signer: malformed request from the worker (%s); stopping",
+				  acmed_strerror(r));
+			break;
+		}
+		reply = handle(&k, req);
+		r = send_frame(fd, reply);
+		json_object_put(reply);
+		json_object_put(req);
+	}
+	signer_free(k.account);
+	signer_free(k.next);
+	signer_free(k.certificate);
+	EVP_PKEY_free(k.cert_key);
+	store_close(k.store);
+	return r;
+}
+
+static _Noreturn void signer_main(const struct signer_conf *c, int fd, pid_t worker)
+{
+	struct sandbox_rule rules[32];
+	size_t n = 0;
+	char err[256] = "";
+	int r;
+
+	prctl(PR_SET_NAME, "acmed-signer");
+	/* If the worker dies, so does its signer. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != worker)
+		_exit(1);
+	/* Keep stdio (the log) and the worker's socket: fd 3. */
+	if (fd != 3) {
+		dup2(fd, 3);
+		fd = 3;
+	}
+	close_range(4, ~0U, 0);
+	for (size_t i = 0; i < sandbox_nsystem; i++)
+		rules[n++] = sandbox_system[i];
+	rules[n++] = (struct sandbox_rule){ c->state_dir, SANDBOX_READ_WRITE };
+	r = sandbox_apply(rules, n, true, err, sizeof(err));
+	if (r < 0 && r != -EOPNOTSUPP) {
+		log_error("signer: cannot confine itself: %s", err);
+		_exit(1);
+	}
+	_exit(signer_serve(c, fd) < 0 ? 1 : 0);
+}
+
+int signer_start(const struct signer_conf *c, struct signer_link *l)
+{
+	pid_t worker = getpid(), pid;
+	int sv[2];
+
+	l->fd = -1;
+	l->pid = -1;
+	l->err[0] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		signer_main(c, sv[1], worker);
+	}
+	close(sv[1]);
+	l->fd = sv[0];
+	l->pid = pid;
+	return 0;
+}
+
+int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
+		    size_t n, struct signer_link *l, char *err, size_t errlen)
+{
+	int r = signer_start(c, l);
+
+	if (r < 0) {
+		snprintf(err, errlen, "could not start the signer: %s", strerror(-r));
+		return r;
+	}
+	if (c->eab_hmac_key)
+		explicit_bzero((char *)c->eab_hmac_key, strlen(c->eab_hmac_key));
+	if (c->cert_key_pem)
+		explicit_bzero((char *)c->cert_key_pem, strlen(c->cert_key_pem));
+	r = sandbox_worker(c->state_dir, ca_bundle, rw, n, err, errlen);
+	if (r == -EOPNOTSUPP)
+		return 0;
+	if (r < 0) {
+		signer_stop(l);
+		return r;
+	}
+	return 0;
+}
+
+void signer_stop(struct signer_link *l)
+{
+	int status;
+
+	if (l->fd < 0)
+		return;
+	close(l->fd);
+	while (waitpid(l->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	l->fd = -1;
+	l->pid = -1;
+}
+
+/* ---- the worker's side ---- */
+
+/* Send REQ (taken), wait for the answer: *OK (caller puts) or the refusal
+ * in l->err. */
+static int call(struct signer_link *l, struct json_object *req, struct json_object **ok)
+{
+	struct json_object *reply = NULL, *v, *e;
+	int r;
+
+	*ok = NULL;
+	if (l->fd < 0) {
+		json_object_put(req);
+		snprintf(l->err, sizeof(l->err), "no signer runs for this job");
+		return -EPIPE;
+	}
+	r = send_frame(l->fd, req);
+	json_object_put(req);
+	if (r == 0)
+		r = ctl_recv_max(l->fd, CTL_MAX_REPLY, &reply);
+	if (r < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer is gone (%s)", acmed_strerror(r));
+		return r;
+	}
+	if (json_object_object_get_ex(reply, "ok", &v)) {
+		*ok = json_object_get(v);
+	} else if (json_object_object_get_ex(reply, "error", &e)) {
+		r = (int)jobj_int(e, "code", -EPROTO);
+		snprintf(l->err, sizeof(l->err), "%s", str_or_empty(jobj_str(e, "message")));
+		if (r >= 0)
+			r = -EPROTO;
+	} else {
+		r = -EPROTO;
+		snprintf(l->err, sizeof(l->err), "the signer's answer makes no sense");
+	}
+	json_object_put(reply);
+	return r;
+}
+
+static struct json_object *request(const char *op)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	return o;
+}
+
+/* jws.h's signer_remote_fn: CTX is the link. */
+static int remote_sign(void *ctx, const char *which, const char *hdr64, const char *payload64,
+		       char **sig64)
+{
+	struct signer_link *l = ctx;
+	struct json_object *req = request("sign"), *ok;
+	int r;
+
+	json_object_object_add(req, "key", json_object_new_string(which));
+	json_object_object_add(req, "protected", json_object_new_string(hdr64));
+	json_object_object_add(req, "payload", json_object_new_string(payload64));
+	r = call(l, req, &ok);
+	if (r < 0) {
+		log_error("the signer refused to sign: %s", l->err);
+		return r;
+	}
+	*sig64 = xstrdup(jobj_str(ok, "signature"));
+	json_object_put(ok);
+	return *sig64 ? 0 : -EPROTO;
+}
+
+int signer_open_key(struct signer_link *l, const char *which, const char *id, bool create,
+		    const char *cert, struct signer **out, char **new_id)
+{
+	struct json_object *req = request("describe"), *ok, *jwk;
+	int r;
+
+	json_object_object_add(req, "key", json_object_new_string(which));
+	if (id)
+		json_object_object_add(req, "id", json_object_new_string(id));
+	if (create)
+		json_object_object_add(req, "create", json_object_new_boolean(1));
+	if (cert)
+		json_object_object_add(req, "cert", json_object_new_string(cert));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(ok, "jwk", &jwk) ||
+	    signer_new_remote(str_or_empty(jobj_str(ok, "alg")), jwk, remote_sign, l, which,
+			      out) < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer described no usable key");
+		r = -EPROTO;
+	} else if (new_id) {
+		*new_id = xstrdup(jobj_str(ok, "id"));
+	}
+	json_object_put(ok);
+	return r;
+}
+
+int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned char **der,
+	       size_t *len)
+{
+	struct json_object *req = request("csr"), *arr = json_object_new_array(), *ok;
+	const char *b64;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(names[i]));
+	json_object_object_add(req, "names", arr);
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	b64 = jobj_str(ok, "csr");
+	if (!b64 || b64url_decode(b64, der, len) < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no CSR");
+		r = -EPROTO;
+	}
+	json_object_put(ok);
+	return r;
+}
+
+int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version)
+{
+	struct json_object *req = request("publish"), *ok;
+	int r;
+
+	json_object_object_add(req, "cert", json_object_new_string(cert));
+	json_object_object_add(req, "chain", json_object_new_string(chain));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	*version = (int)jobj_int(ok, "version", 0);
+	json_object_put(ok);
+	if (*version <= 0) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no version");
+		return -EPROTO;
+	}
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* The worker's confinement (daemon/sandbox.c): after sandbox_worker() a
+ * process cannot open a private key of the state directory, nor anything
+ * outside what it was given, but still reads and writes what a job needs.
+ * Each test runs in its own child (test.h), so confinement ends with it. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sandbox.h"
+#include "testutil.h"
+
+/* A state directory as acmed keeps it, with a key in each place keys are. */
+static char *make_state(void)
+{
+	char *d = tmpdir_make(), p[512];
+	static const char *const dirs[] = {
+		"accounts", "accounts/ca.test", "accounts/ca.test/dir",
+		"accounts/ca.test/dir/0123abcd", "archive", "archive/a.test", "live", "renewal",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", d, dirs[i]);
+		ASSERT_INT_EQ(mkdir(p, 0700), 0);
+	}
+	snprintf(p, sizeof(p), "%s/accounts/ca.test/dir/0123abcd/key.pem", d);
+	file_write(p, "-----BEGIN PRIVATE KEY-----\n");
+	snprintf(p, sizeof(p), "%s/accounts/ca.test/dir/0123abcd/account.json", d);
+	file_write(p, "{\"url\":\"https://ca.test/acct/1\"}");
+	snprintf(p, sizeof(p), "%s/archive/a.test/privkey1.pem", d);
+	file_write(p, "-----BEGIN PRIVATE KEY-----\n");
+	snprintf(p, sizeof(p), "%s/archive/a.test/cert1.pem", d);
+	file_write(p, "-----BEGIN CERTIFICATE-----\n");
+	snprintf(p, sizeof(p), "%s/renewal/a.test.conf", d);
+	file_write(p, "name = \"a.test\";\n");
+	return d;
+}
+
+/* open(STATE/REL, FLAGS): 0 or -errno. */
+static int try_open(const char *state, const char *rel, int flags)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", state, rel);
+	fd = open(p, flags | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+TEST(worker_cannot_open_keys)
+{
+	char *state = make_state(), *web = tmpdir_make(), err[256] = "";
+	char *roots[] = { web };
+	int r;
+
+	if (sandbox_abi() == 0) {
+		/* The documented fallback: nothing is confined, and it says so. */
+		ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EOPNOTSUPP);
+		ASSERT_INT_EQ(try_open(state, "archive/a.test/privkey1.pem", O_RDONLY), 0);
+		printf("# this kernel has no Landlock: checked the fallback only\n");
+		return;
+	}
+	r = sandbox_worker(state, NULL, roots, 1, err, sizeof(err));
+	TEST_CHECK(r == 0, "sandbox_worker: %d %s", r, err);
+	/* The private keys: not even for reading. */
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/key.pem", O_RDONLY), -EACCES);
+	ASSERT_INT_EQ(try_open(state, "archive/a.test/privkey1.pem", O_RDONLY), -EACCES);
+	/* Nor anything else of archive/ and live/. */
+	ASSERT_INT_EQ(try_open(state, "archive/a.test/cert1.pem", O_RDONLY), -EACCES);
+	ASSERT_INT_EQ(try_open(state, "archive/a.test/new.pem", O_WRONLY | O_CREAT), -EACCES);
+	ASSERT_INT_EQ(try_open(state, "live", O_RDONLY | O_DIRECTORY), -EACCES);
+	/* What a job needs: its account's public file, renewal files, new
+	 * files among the accounts (write-only), the web root. */
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/account.json", O_RDONLY), 0);
+	ASSERT_INT_EQ(try_open(state, "renewal/a.test.conf", O_RDONLY), 0);
+	ASSERT_INT_EQ(try_open(state, "renewal/b.test.conf", O_WRONLY | O_CREAT | O_EXCL), 0);
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/new.json",
+			       O_WRONLY | O_CREAT | O_EXCL), 0);
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/new.json", O_RDONLY), -EACCES);
+	ASSERT_INT_EQ(try_open(web, ".well-known", O_WRONLY | O_CREAT | O_EXCL), 0);
+	/* The system: libraries and CA certificates yes, the rest of /etc no. */
+	ASSERT_INT_EQ(try_open("", "etc/hosts", O_RDONLY), 0);
+	ASSERT_INT_EQ(try_open("", "usr/lib", O_RDONLY | O_DIRECTORY), 0);
+	ASSERT_INT_EQ(try_open("", "etc/passwd", O_RDONLY), -EACCES);
+	ASSERT_INT_EQ(try_open("", "root", O_RDONLY | O_DIRECTORY), -EACCES);
+	ASSERT_INT_EQ(try_open("", "tmp/x", O_WRONLY | O_CREAT), -EACCES);
+}
+
+TEST(ari_worker_gets_no_state_at_all)
+{
+	char *state = make_state(), err[256] = "";
+
+	if (sandbox_abi() == 0) {
+		ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, err, sizeof(err)), -EOPNOTSUPP);
+		printf("# this kernel has no Landlock: checked the fallback only\n");
+		return;
+	}
+	ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(try_open(state, "renewal/a.test.conf", O_RDONLY), -EACCES);
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/account.json", O_RDONLY),
+		      -EACCES);
+	ASSERT_INT_EQ(try_open("", "etc/ssl", O_RDONLY | O_DIRECTORY), 0);
+}
+
+TEST(signer_rules_keep_tcp_away)
+{
+	struct sandbox_rule rules[] = { { "/usr", SANDBOX_READ } };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(1) };
+	char err[256] = "";
+	int fd;
+
+	if (sandbox_abi() < 4) {
+		printf("# Landlock ABI %d has no network rules: skipping nothing, checking the "
+		       "call still succeeds\n", sandbox_abi());
+		ASSERT_TRUE(sandbox_apply(rules, 1, true, err, sizeof(err)) ==
+			    (sandbox_abi() ? 0 : -EOPNOTSUPP));
+		return;
+	}
+	ASSERT_INT_EQ(sandbox_apply(rules, 1, true, err, sizeof(err)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_TRUE(fd >= 0);
+	/* Denied by the sandbox (EACCES), not refused by the port (ECONNREFUSED). */
+	ASSERT_INT_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0, -EACCES);
+	close(fd);
+}

@@ -1,0 +1,311 @@
+/* The signer process (daemon/signer.c): it answers describe, sign, csr and
+ * publish, and refuses anything else, or a request that fails its checks.
+ * Each test starts a real signer process on a throwaway state directory. */
+#include <openssl/ecdsa.h>
+#include <openssl/hmac.h>
+
+#include "crypto.h"
+#include "ctlproto.h"
+#include "jsonutil.h"
+#include "jws.h"
+#include "signer.h"
+#include "testutil.h"
+
+#define SERVER "https://ca.test/dir"
+#define EAB_KEY "c2VjcmV0LW1hYy1rZXktZm9yLXRlc3Rz" /* "secret-mac-key-for-tests" */
+
+static char *domains[] = { "a.test", "b.test" };
+
+struct fixture {
+	char *state;
+	struct signer_conf conf;
+	struct signer_link link;
+};
+
+static void start(struct fixture *f, bool publish)
+{
+	f->state = tmpdir_make();
+	f->conf = (struct signer_conf){
+		.state_dir = f->state,
+		.server = SERVER,
+		.name = "a.test",
+		.domains = domains,
+		.ndomains = 2,
+		.key = KEY_SPEC_DEFAULT,
+		.publish = publish,
+		.eab_hmac_key = EAB_KEY,
+	};
+	ASSERT_INT_EQ(signer_start(&f->conf, &f->link), 0);
+}
+
+/* Send REQ (a JSON text) as is; the reply's error message, or NULL if the
+ * signer answered "ok". */
+static char *raw(struct fixture *f, const char *req)
+{
+	struct json_object *o = json_tokener_parse(req), *reply = NULL, *e;
+	char *buf, *msg = NULL;
+	size_t len;
+
+	ASSERT_NONNULL(o);
+	ASSERT_INT_EQ(ctl_reply_encode(o, &buf, &len), 0);
+	ASSERT_INT_EQ(write(f->link.fd, buf, len), (ssize_t)len);
+	ASSERT_INT_EQ(ctl_recv(f->link.fd, &reply), 0);
+	if (json_object_object_get_ex(reply, "error", &e))
+		msg = strdup(jobj_str(e, "message"));
+	else
+		ASSERT_TRUE(json_object_object_get_ex(reply, "ok", NULL));
+	json_object_put(o);
+	json_object_put(reply);
+	free(buf);
+	return msg;
+}
+
+static void assert_refused(struct fixture *f, const char *req, const char *why)
+{
+	char *msg = raw(f, req);
+
+	TEST_CHECK(msg != NULL, "the signer accepted %s", req);
+	ASSERT_STR_CONTAINS(msg, why);
+	free(msg);
+}
+
+static char *b64(const char *s)
+{
+	return b64url_encode(s, strlen(s));
+}
+
+/* A sign request for KEY over the header HDR (JSON text) and payload "{}". */
+static char *sign_req(const char *key, const char *hdr)
+{
+	char *h = b64(hdr), *p = b64("{}"), *req;
+
+	ASSERT_TRUE(asprintf(&req, "{\"op\":\"sign\",\"key\":\"%s\",\"protected\":\"%s\","
+				   "\"payload\":\"%s\"}",
+			     key, h, p) > 0);
+	free(h);
+	free(p);
+	return req;
+}
+
+/* The account key the signer saved, read as a test may. */
+static EVP_PKEY *saved_account_key(struct fixture *f, const char *id)
+{
+	char path[512];
+	FILE *fp;
+	EVP_PKEY *key;
+
+	snprintf(path, sizeof(path), "%s/accounts/ca.test/dir/%s/key.pem", f->state, id);
+	ASSERT_INT_EQ(file_mode(path), 0600);
+	fp = fopen(path, "r");
+	ASSERT_NONNULL(fp);
+	key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	fclose(fp);
+	ASSERT_NONNULL(key);
+	return key;
+}
+
+static bool es256_verifies(EVP_PKEY *key, const char *input, const char *sig64)
+{
+	unsigned char *sig = NULL, *der = NULL;
+	size_t siglen = 0;
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int derlen, ok;
+
+	ASSERT_INT_EQ(b64url_decode(sig64, &sig, &siglen), 0);
+	ASSERT_INT_EQ(siglen, 64);
+	ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
+	derlen = i2d_ECDSA_SIG(es, &der);
+	ASSERT_INT_EQ(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key), 1);
+	ok = EVP_DigestVerify(ctx, der, (size_t)derlen, (const unsigned char *)input, strlen(input));
+	EVP_MD_CTX_free(ctx);
+	ECDSA_SIG_free(es);
+	OPENSSL_free(der);
+	free(sig);
+	return ok == 1;
+}
+
+/* PROTECTED "." PAYLOAD of flattened JWS O. */
+static char *signing_input(struct json_object *o)
+{
+	const char *p = jobj_str(o, "protected"), *q = jobj_str(o, "payload");
+	char *s = NULL;
+
+	ASSERT_TRUE(p && q);
+	ASSERT_TRUE(asprintf(&s, "%s.%s", p ? p : "", q ? q : "") > 0);
+	return s;
+}
+
+TEST(unknown_requests_are_refused)
+{
+	struct fixture f;
+
+	start(&f, false);
+	assert_refused(&f, "{\"op\":\"read\",\"path\":\"/etc/shadow\"}",
+		       "unknown request 'read': the signer answers describe, sign, csr and "
+		       "publish only");
+	assert_refused(&f, "{\"op\":\"export\",\"key\":\"account\"}", "unknown request 'export'");
+	assert_refused(&f, "{\"path\":\"x\"}", "unknown request ''");
+	/* A key that is not open signs nothing; a job without one has none. */
+	assert_refused(&f, "{\"op\":\"describe\",\"key\":\"private\"}", "no key 'private'");
+	assert_refused(&f, "{\"op\":\"describe\",\"key\":\"certificate\",\"cert\":\"x\"}",
+		       "this job has no certificate key");
+	assert_refused(&f, "{\"op\":\"describe\",\"key\":\"account\",\"id\":\"../../x\"}",
+		       "no valid account id");
+	signer_stop(&f.link);
+}
+
+TEST(account_key_signs_only_what_it_checked)
+{
+	struct fixture f;
+	struct signer *acct = NULL;
+	struct json_object *jws;
+	char *id = NULL, *out = NULL, *input = NULL, *req;
+	EVP_PKEY *key;
+
+	start(&f, false);
+	ASSERT_INT_EQ(signer_open_key(&f.link, "account", NULL, true, NULL, &acct, &id), 0);
+	ASSERT_NONNULL(id);
+	ASSERT_STR_EQ(signer_alg(acct), "ES256");
+	ASSERT_TRUE(signer_key(acct) == NULL); /* this process holds no key */
+	key = saved_account_key(&f, id);
+
+	/* A request signed through the signer verifies with the saved key. */
+	ASSERT_INT_EQ(jws_sign(acct, "https://ca.test/new-order", "n1", "https://ca.test/acct/1",
+			       "{\"identifiers\":[]}", &out),
+		      0);
+	jws = json_tokener_parse(out);
+	input = signing_input(jws);
+	ASSERT_TRUE(es256_verifies(key, input, jobj_str(jws, "signature")));
+	input[0] ^= 1;
+	ASSERT_TRUE(!es256_verifies(key, input, jobj_str(jws, "signature")));
+
+	/* What it refuses to sign. */
+	req = sign_req("account", "{\"alg\":\"RS256\",\"kid\":\"k\",\"url\":\"https://ca.test/x\"}");
+	assert_refused(&f, req, "alg must be ES256");
+	free(req);
+	req = sign_req("account", "{\"alg\":\"ES256\",\"kid\":\"k\",\"url\":\"http://ca.test/x\"}");
+	assert_refused(&f, req, "names no https URL");
+	free(req);
+	req = sign_req("account", "{\"alg\":\"ES256\",\"kid\":\"k\"}");
+	assert_refused(&f, req, "names no https URL");
+	free(req);
+	/* Another key's JWK in the header: not this key's request. */
+	req = sign_req("account", "{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+				  "\"x\":\"AAAA\",\"y\":\"AAAA\"},\"url\":\"https://ca.test/x\"}");
+	assert_refused(&f, req, "neither a kid nor this key's jwk");
+	free(req);
+	req = sign_req("account-next", "{\"alg\":\"ES256\",\"kid\":\"k\",\"url\":\"https://c/x\"}");
+	assert_refused(&f, req, "key 'account-next' is not open");
+	free(req);
+	assert_refused(&f, "{\"op\":\"sign\",\"key\":\"account\",\"protected\":\"!!\","
+			   "\"payload\":\"\"}",
+		       "must be base64url");
+
+	json_object_put(jws);
+	EVP_PKEY_free(key);
+	free(input);
+	free(out);
+	free(id);
+	signer_free(acct);
+	signer_stop(&f.link);
+}
+
+TEST(eab_binds_the_account_key_only)
+{
+	struct fixture f;
+	struct signer *acct = NULL;
+	struct json_object *jws;
+	unsigned char mac[32], *key = NULL;
+	unsigned int maclen = 0;
+	size_t keylen = 0;
+	char *id = NULL, *out = NULL, *input = NULL, *mac64, *req, hdr[1024];
+
+	start(&f, false);
+	/* No account open yet: nothing to bind. */
+	req = sign_req("eab", "{\"alg\":\"HS256\",\"kid\":\"kid-1\",\"url\":\"https://ca.test/n\"}");
+	assert_refused(&f, req, "binds the account key only");
+	free(req);
+	ASSERT_INT_EQ(signer_open_key(&f.link, "account", NULL, true, NULL, &acct, &id), 0);
+	/* The MAC comes from the signer (no key given here) and is right. */
+	ASSERT_INT_EQ(jws_eab(acct, "kid-1", NULL, 0, "https://ca.test/new-acct", &out), 0);
+	jws = json_tokener_parse(out);
+	input = signing_input(jws);
+	ASSERT_INT_EQ(b64url_decode(EAB_KEY, &key, &keylen), 0);
+	HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)input, strlen(input), mac, &maclen);
+	mac64 = b64url_encode(mac, maclen);
+	ASSERT_STR_EQ(jobj_str(jws, "signature"), mac64);
+	/* A payload other than the account's key, or another alg: refused. */
+	req = sign_req("eab", "{\"alg\":\"HS256\",\"kid\":\"kid-1\",\"url\":\"https://ca.test/n\"}");
+	assert_refused(&f, req, "binds the account key only");
+	free(req);
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"HS512\",\"kid\":\"kid-1\",\"url\":\"https://c/n\"}");
+	req = sign_req("eab", hdr);
+	assert_refused(&f, req, "HS256 with a kid");
+	free(req);
+
+	json_object_put(jws);
+	free(mac64);
+	free(key);
+	free(input);
+	free(out);
+	free(id);
+	signer_free(acct);
+	signer_stop(&f.link);
+}
+
+TEST(csr_for_the_jobs_names_only)
+{
+	struct fixture f;
+	unsigned char *der = NULL, *der2 = NULL;
+	size_t len = 0, len2 = 0, n = 0;
+	char **names = NULL, *evil[] = { "evil.test" }, *one[] = { "a.test" }, *path;
+	int version = 0;
+
+	start(&f, false);
+	ASSERT_INT_EQ(signer_csr(&f.link, evil, 1, &der, &len), -EPERM);
+	ASSERT_STR_CONTAINS(f.link.err, "the names must be the job's");
+	ASSERT_INT_EQ(signer_csr(&f.link, one, 1, &der, &len), -EPERM);
+	ASSERT_INT_EQ(signer_csr(&f.link, domains, 2, &der, &len), 0);
+	ASSERT_INT_EQ(crypto_csr_load(der, len, &der2, &len2, &names, &n), 0);
+	ASSERT_INT_EQ(n, 2);
+	ASSERT_STR_EQ(names[0], "a.test");
+	ASSERT_STR_EQ(names[1], "b.test");
+	/* A dry run publishes nothing. */
+	ASSERT_INT_EQ(signer_publish(&f.link, "cert", "chain", &version), -EPERM);
+	ASSERT_STR_CONTAINS(f.link.err, "this job publishes nothing");
+	/* And no key file was written: the key stays in the signer. */
+	path = path_join(f.state, "archive");
+	ASSERT_INT_EQ(dir_count(path, NULL), 0);
+	free(path);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(der);
+	free(der2);
+	signer_stop(&f.link);
+}
+
+TEST(publish_needs_a_csr_first)
+{
+	struct fixture f;
+	int version = 0;
+
+	start(&f, true);
+	ASSERT_INT_EQ(signer_publish(&f.link, "cert", "chain", &version), -EINVAL);
+	ASSERT_STR_CONTAINS(f.link.err, "no CSR was made");
+	signer_stop(&f.link);
+}
+
+TEST(malformed_frame_ends_the_signer)
+{
+	struct fixture f;
+	int status = 0;
+
+	start(&f, false);
+	/* A frame longer than any request may be. */
+	ASSERT_INT_EQ(write(f.link.fd, "\x7f\xff\xff\xff", 4), 4);
+	ASSERT_INT_EQ(waitpid(f.link.pid, &status, 0), f.link.pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	close(f.link.fd);
+}
