@@ -73,6 +73,12 @@ int fs_fsync_dir(int dirfd)
 int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		     unsigned flags)
 {
+	return fs_write_durable_group(dirfd, name, data, len, mode, (gid_t)-1, flags);
+}
+
+int fs_write_durable_group(int dirfd, const char *name, const void *data, size_t len,
+			   mode_t mode, gid_t gid, unsigned flags)
+{
 	char tmp[300];
 	int fd = -1, r;
 	bool created = false;
@@ -83,14 +89,16 @@ int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, 
 		r = temp_name(name, tmp, sizeof(tmp));
 		if (r < 0)
 			return r;
-		/* The mode is fixed here, before a single secret byte exists. */
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		/* The mode is fixed here, before a single secret byte exists:
+		 * the owner's bits only until the group is the right one. */
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode & 0700);
 		if (fd < 0 && (errno != EEXIST || tries > 8))
 			return -errno;
 	}
 	created = true;
 	/* umask may have narrowed the mode; make it exactly what was asked. */
-	if (fchmod(fd, mode) < 0) {
+	if ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) || fchmod(fd, mode) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -198,12 +206,12 @@ static int read_fd(int fd, size_t max, char **data, size_t *len)
 	return 0;
 }
 
-int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len)
+static int read_at(int dirfd, const char *name, int flags, size_t max, char **data, size_t *len)
 {
 	struct stat st;
 	int fd, r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -216,9 +224,48 @@ int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t 
 	return r;
 }
 
+int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len)
+{
+	return read_at(dirfd, name, O_NOFOLLOW, max, data, len);
+}
+
 int fs_read_file(const char *path, size_t max, char **data, size_t *len)
 {
-	return fs_read_fileat(AT_FDCWD, path, max, data, len);
+	return read_at(AT_FDCWD, path, 0, max, data, len);
+}
+
+int fs_open_dirs(int dirfd, const char *relpath, bool create, mode_t mode)
+{
+	char *p = strdup(relpath), *save = NULL;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), r = fd < 0 ? -errno : 0;
+
+	if (!p || fd < 0) {
+		free(p);
+		if (fd >= 0)
+			close(fd);
+		return r < 0 ? r : -ENOMEM;
+	}
+	for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (create && mkdirat(fd, c, mode) < 0 && errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			r = errno == ENOTDIR ? -ELOOP : -errno;
+			break;
+		}
+		close(fd);
+		fd = next;
+	}
+	free(p);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 int fs_mkdirs(const char *path, mode_t mode)
@@ -347,4 +394,66 @@ char *fs_join(const char *a, const char *b)
 	if (asprintf(&s, "%.*s/%s", (int)la, a, b) < 0)
 		return NULL;
 	return s;
+}
+
+/* One directory of fs_check_private_dir(): LAST is PATH itself. */
+static int check_private(const char *dir, bool last, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not root: acmed keeps private keys "
+				      "below it; chown root %s, or choose another --state-dir",
+			 dir, (unsigned)st.st_uid, dir);
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX) || st.st_uid)) {
+		snprintf(err, errlen, "%s is writable by %s (mode %04o): acmed keeps private keys "
+				      "below it; chmod go-w %s, or choose another --state-dir",
+			 dir, st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int fs_check_private_dir(const char *path, char *err, size_t errlen)
+{
+	char *copy = strdup(path), *real = NULL, *slash;
+	bool exists = true;
+	size_t len;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	/* A directory not made yet: check where it will be made. */
+	while (!(real = realpath(copy, NULL)) && errno == ENOENT &&
+	       (slash = strrchr(copy, '/')) && slash != copy) {
+		*slash = '\0';
+		exists = false;
+	}
+	if (!real && errno == ENOENT && copy[0] == '/')
+		real = strdup("/");
+	free(copy);
+	if (!real) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	/* From the top down: "/", "/var", "/var/lib", ... PATH. */
+	len = strlen(real);
+	r = check_private("/", len == 1 && exists, err, errlen);
+	for (size_t i = 2; r == 0 && i <= len; i++) {
+		if (i < len && real[i] != '/')
+			continue;
+		real[i] = '\0';
+		r = check_private(real, i == len && exists, err, errlen);
+		if (i < len)
+			real[i] = '/';
+	}
+	free(real);
+	return r;
 }

@@ -17,6 +17,11 @@ enum {
 int fs_write_durable(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		     unsigned flags);
 
+/* The same, the file's group set to GID ((gid_t)-1: the process's) before
+ * MODE's group bits apply. */
+int fs_write_durable_group(int dirfd, const char *name, const void *data, size_t len,
+			   mode_t mode, gid_t gid, unsigned flags);
+
 /* write(2) all of DATA, through EINTR and short writes. 0 or -errno. */
 int fs_write_all(int fd, const void *data, size_t len);
 
@@ -24,7 +29,9 @@ int fs_write_all(int fd, const void *data, size_t len);
 int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, unsigned flags);
 
 /* Read a whole regular file (at most MAX bytes, else -EFBIG) into a
- * NUL-terminated buffer the caller frees. Symlinks are followed. */
+ * NUL-terminated buffer the caller frees. fs_read_file() follows symlinks
+ * (a file a user names); fs_read_fileat(), for the state directory, does
+ * not: a symlink there is -ELOOP. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len);
 int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len);
 
@@ -48,6 +55,18 @@ int fs_fsync_dir(int dirfd);
 /* True if NAME is safe as one path component we create: non-empty, at most
  * 255 bytes, no '/', no NUL, not starting with '.', printable ASCII only. */
 bool fs_name_ok(const char *name);
+
+/* Open directory RELPATH below DIRFD one component at a time, never
+ * following a symlink; with CREATE, missing components are made with MODE.
+ * The directory's fd, or -errno (-ELOOP for a symlink on the way). */
+int fs_open_dirs(int dirfd, const char *relpath, bool create, mode_t mode);
+
+/* Is directory PATH safe to keep secrets in: it and every directory above
+ * it (symlinks resolved) owned by root or by us, and writable by nobody
+ * else, but for a parent with the sticky bit owned by root (/tmp). A PATH
+ * not made yet: the directories it would be made in. 0, or -EPERM with ERR
+ * naming the directory and saying what to do. */
+int fs_check_private_dir(const char *path, char *err, size_t errlen);
 
 /* Join A and B with one '/'; caller frees. NULL on allocation failure. */
 char *fs_join(const char *a, const char *b);

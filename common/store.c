@@ -247,7 +247,7 @@ int store_renewal_save(struct store *s, const struct renewal *r)
 	int ret = conf ? renewal_format(r, &text) : -ENOMEM;
 
 	if (ret == 0)
-		ret = fs_write_durable(s->renewal_fd, conf, text, strlen(text), 0644, 0);
+		ret = fs_write_durable(s->renewal_fd, conf, text, strlen(text), 0600, 0);
 	free(text);
 	free(conf);
 	return ret;
@@ -429,18 +429,43 @@ int store_clear_intent(int archfd)
 	return fs_fsync_dir(archfd);
 }
 
+/* The mode and group of a new privkeyN.pem: 0600, but with the group of
+ * the newest earlier key and its group-read bit (as certbot does), so a
+ * server reading keys through a group (ssl-cert) keeps working. */
+static void key_access(int archfd, int version, mode_t *mode, gid_t *gid)
+{
+	char fname[64];
+	struct stat st;
+
+	*mode = 0600;
+	*gid = (gid_t)-1;
+	for (int n = version - 1; n > 0; n--) {
+		store_file_name(fname, sizeof(fname), 0, n);
+		if (fstatat(archfd, fname, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+			*mode |= st.st_mode & S_IRGRP;
+			*gid = st.st_gid;
+			return;
+		}
+	}
+}
+
 int store_write_version(int archfd, int version, const struct version_pems *v)
 {
 	char fname[64];
+	mode_t key_mode;
+	gid_t key_gid;
 	int r = 0;
 
+	key_access(archfd, version, &key_mode, &key_gid);
 	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
 		const char *pem = *store_pem_slot((struct version_pems *)v, i);
 
 		r = store_file_name(fname, sizeof(fname), i, version);
-		if (r == 0)
-			r = fs_write_durable(archfd, fname, pem, strlen(pem), i == 0 ? 0600 : 0644,
-					     FS_NOREPLACE);
+		if (r == 0 && i == 0)
+			r = fs_write_durable_group(archfd, fname, pem, strlen(pem), key_mode,
+						   key_gid, FS_NOREPLACE);
+		else if (r == 0)
+			r = fs_write_durable(archfd, fname, pem, strlen(pem), 0644, FS_NOREPLACE);
 	}
 	return r;
 }

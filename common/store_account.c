@@ -90,24 +90,11 @@ static int only_subdir(int dirfd, char **out)
 static int open_account_dir(struct store *s, const char *server, bool create, char **rel)
 {
 	char *sdir = account_server_dir(server);
-	int fd, r;
+	int r;
 
 	if (!sdir)
 		return -EINVAL;
-	if (create) {
-		char *full = fs_join(s->dir, "accounts");
-		char *path = full ? fs_join(full, sdir) : NULL;
-
-		r = path ? fs_mkdirs(path, 0700) : -ENOMEM;
-		free(full);
-		free(path);
-		if (r < 0) {
-			free(sdir);
-			return r;
-		}
-	}
-	fd = openat(s->accounts_fd, sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = fd < 0 ? -errno : fd;
+	r = fs_open_dirs(s->accounts_fd, sdir, create, 0700);
 	if (rel)
 		*rel = sdir;
 	else
@@ -255,7 +242,7 @@ int store_account_save_key(struct store *s, const char *server, struct stored_ac
 	r = a->id ? 0 : -ENOMEM;
 	if (r == 0 && mkdirat(sfd, a->id, 0700) < 0)
 		r = -errno;
-	if (r == 0 && (afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (r == 0 && (afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		r = -errno;
 	if (r == 0)
 		r = crypto_key_to_pem(a->key, &pem, &len);
@@ -291,7 +278,7 @@ int store_account_save_info(struct store *s, const char *server, const struct st
 		r = sfd;
 		goto out;
 	}
-	afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	afd = openat(sfd, a->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = afd < 0 ? -errno : fs_write_durable(afd, "account.json", text, strlen(text), 0644, 0);
 	if (afd >= 0)
 		close(afd);

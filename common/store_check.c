@@ -98,6 +98,19 @@ static void check_key_modes(int archfd, const char *name, struct json_object *li
 		closedir(d);
 }
 
+/* Renewal files may name hooks and credentials' paths: 0600. */
+static void check_conf_mode(struct store *s, const char *name, struct json_object *list)
+{
+	char *conf = store_conf_name(name);
+	struct stat st;
+
+	if (conf && fstatat(s->renewal_fd, conf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_mode & 077))
+		problem(list, "renewal/%s has mode %04o: it should be 0600", conf,
+			(unsigned)(st.st_mode & 07777));
+	free(conf);
+}
+
 int store_check(struct store *s, const char *name, struct json_object *problems)
 {
 	size_t before = json_object_array_length(problems);
@@ -110,6 +123,7 @@ int store_check(struct store *s, const char *name, struct json_object *problems)
 		problem(problems, "%s", err);
 	else
 		renewal_clear(&r);
+	check_conf_mode(s, name, problems);
 	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	livefd = openat(s->live_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (archfd < 0)
@@ -150,17 +164,33 @@ out:
 
 /* What live/NAME holds, read through links or as the regular files a
  * backup restore left, if it is a whole, matching set; else -EINVAL. */
-static int live_contents(int livefd, struct version_pems *v)
+static int live_contents(int archfd, int livefd, struct version_pems *v)
 {
-	char link[32], err[256];
+	char link[32], target[512];
 	int r = 0;
 
 	memset(v, 0, sizeof(*v));
 	for (size_t k = 0; r == 0 && k < STORE_NKINDS; k++) {
+		char **slot = store_pem_slot(v, k);
+		ssize_t n;
+
 		snprintf(link, sizeof(link), "%s.pem", store_kinds[k]);
-		r = fs_read_fileat(livefd, link, PEM_MAX, store_pem_slot(v, k), NULL);
+		n = readlinkat(livefd, link, target, sizeof(target) - 1);
+		if (n < 0) {
+			/* Not a link: a regular file, read where it is. */
+			r = errno == EINVAL ? fs_read_fileat(livefd, link, PEM_MAX, slot, NULL)
+					    : -errno;
+			continue;
+		}
+		target[n] = '\0';
+		/* A link is followed by hand, and only into this lineage's
+		 * archive: ../../archive/NAME/FILE. */
+		r = strncmp(target, "../../archive/", 14) == 0 && strchr(target + 14, '/') &&
+				    fs_name_ok(strrchr(target, '/') + 1)
+			    ? fs_read_fileat(archfd, strrchr(target, '/') + 1, PEM_MAX, slot, NULL)
+			    : -ELOOP;
 	}
-	if (r == 0 && store_check_pems(v, err, sizeof(err)) < 0)
+	if (r == 0 && store_check_pems(v, target, sizeof(target)) < 0)
 		r = -EINVAL;
 	if (r < 0)
 		version_pems_clear(v);
@@ -189,7 +219,7 @@ static int pick_version(int archfd, int livefd, char *what, size_t whatlen)
 
 	if (top < 0)
 		return top;
-	if (live_contents(livefd, &cur) == 0) {
+	if (live_contents(archfd, livefd, &cur) == 0) {
 		for (n = top; n > 0 && !same_as_version(archfd, n, &cur); n--)
 			;
 		if (n == 0) {
@@ -232,6 +262,18 @@ static int fix_key_modes(int archfd, char *what, size_t whatlen)
 	return fixed;
 }
 
+static void fix_conf_mode(struct store *s, const char *name, char *what, size_t whatlen)
+{
+	char *conf = store_conf_name(name);
+	struct stat st;
+
+	if (conf && fstatat(s->renewal_fd, conf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && (st.st_mode & 077) && fchmodat(s->renewal_fd, conf, 0600, 0) == 0)
+		snprintf(what + strlen(what), whatlen - strlen(what), "%srenewal/%s made 0600",
+			 *what ? "; " : "", conf);
+	free(conf);
+}
+
 int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 {
 	char saved[128] = "";
@@ -269,6 +311,8 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 		snprintf(what, whatlen, "relinking live/%s: %s", name, acmed_strerror(r));
 	if (r == 0)
 		fix_key_modes(archfd, what, whatlen);
+	if (r == 0)
+		fix_conf_mode(s, name, what, whatlen);
 out:
 	close(archfd);
 	close(livefd);

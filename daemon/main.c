@@ -16,6 +16,7 @@
 #include "ctlsrv.h"
 #include "daemon.h"
 #include "error.h"
+#include "fsutil.h"
 #include "hooks.h"
 #include "job.h"
 #include "log.h"
@@ -296,10 +297,17 @@ static int setup_signals(struct daemon *d)
 /* Open the store, finish any interrupted publish, build the index. */
 static int load_state(struct daemon *d)
 {
-	int r = store_open(d->cfg.state_dir, true, &d->store);
+	char err[1024];
+	/* Checked before anything is made there, and again once it is. */
+	int r = fs_check_private_dir(d->cfg.state_dir, err, sizeof(err));
 
+	if (r == 0 && (r = store_open(d->cfg.state_dir, true, &d->store)) < 0)
+		snprintf(err, sizeof(err), "state directory %s: %s", d->cfg.state_dir,
+			 acmed_strerror(r));
+	if (r == 0)
+		r = fs_check_private_dir(d->cfg.state_dir, err, sizeof(err));
 	if (r < 0) {
-		log_error("state directory %s: %s", d->cfg.state_dir, acmed_strerror(r));
+		log_error("refusing to start: %s", err);
 		return r;
 	}
 	store_recover_all(d->store);

@@ -88,6 +88,17 @@ assert_match "$OUT" "bad3.conf:1: colour: unknown setting"
 assert_exit 1 timeout 10 "$ACMED" --config "$T/missing.conf" --foreground --state-dir "$T/s2" --socket "$T/s2.sock"
 assert_match "$OUT" "missing.conf: No such file or directory"
 assert_exit 2 timeout 10 "$ACMED" --bogus
+# A state directory others could write to (or one below such a parent) is
+# refused before anything is made in it.
+mkdir -m 0777 "$T/open"
+assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground \
+	--state-dir "$T/open/state" --socket "$T/s3.sock"
+assert_match "$OUT" "refusing to start: $T/open is writable by others \\(mode 0777\\)"
+[[ ! -e $T/open/state ]] || fail "acmed made a state directory under $T/open"
+mkdir -m 0775 "$T/shared"
+assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground \
+	--state-dir "$T/shared" --socket "$T/s3.sock"
+assert_match "$OUT" "$T/shared is writable by its group \\(mode 0775\\): acmed keeps private keys"
 # A second daemon on the same socket refuses to start.
 assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground --state-dir "$T/state" --socket "$T/acmed.sock"
 assert_match "$OUT" "another acmed is already listening on $T/acmed.sock"

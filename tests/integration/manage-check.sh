@@ -7,7 +7,8 @@
 #   mismatch   privkey2.pem replaced by another lineage's key
 #   mixed      live/cert.pem pointing at version 1, the others at 2
 #   lostarch   only live/'s flattened files left, the archive emptied
-#   modes      privkey1.pem and privkey2.pem readable by everyone
+#   modes      privkey1.pem and privkey2.pem readable by everyone, and
+#              its renewal file too
 # check reports each (exit 1); repair relinks to the version the check
 # picks (version 1 where 2 is broken, never simply the highest), makes
 # flattened links links again, saves live/'s own files when no archive
@@ -47,6 +48,7 @@ for f in cert chain fullchain privkey; do
 done
 rm "$s/archive/lostarch/"*.pem
 chmod 0644 "$s/archive/modes/privkey1.pem" "$s/archive/modes/privkey2.pem"
+chmod 0644 "$s/renewal/modes.conf"
 keep_before=$(cd "$s" && find archive/keep live/keep -printf '%p %l %s %m\n' | sort)
 
 # check: every problem, by lineage; exit 1.
@@ -59,6 +61,7 @@ assert_match "$OUT" "archive/mismatch version 2: privkey does not match cert"
 assert_match "$OUT" "live/mixed links point at different versions \\(privkey 2, cert 1, chain 2, fullchain 2\\)"
 assert_match "$OUT" "live/lostarch/privkey.pem is a regular file"
 assert_match "$OUT" "archive/modes/privkey1.pem has mode 0644"
+assert_match "$OUT" "renewal/modes.conf has mode 0644: it should be 0600"
 assert_match "$OUT" "keep: ok"
 assert_match "$OUT" "7 lineage\\(s\\) with problems"
 "$ACMECTL" --json check --cert-name mixed --cert-name keep >"$T/check.json" && fail "check --json exited 0"
@@ -82,6 +85,7 @@ for n in "${names[@]}"; do
 	done
 done
 assert_eq "$(stat -c %a "$s/archive/modes/privkey1.pem")" 600 "key mode closed"
+assert_eq "$(stat -c %a "$s/renewal/modes.conf")" 600 "renewal file mode closed"
 assert_eq "$(cd "$s" && find archive/keep live/keep -printf '%p %l %s %m\n' | sort)" \
 	"$keep_before" "a whole lineage untouched by repair"
 assert_exit 0 "$ACMECTL" check

@@ -111,6 +111,7 @@ assert_eq "$(cert_json "$A" next_renewal)" "$((na - 30 * 86400))" "the default r
 # Many lineages: answers longer than a request may be (64 KiB) still come
 # whole: 800 clones of A through the store's own layout, then a reload.
 s=$T/state
+umask 077 # renewal files are 0600, as acmed writes them
 for ((i = 1; i <= 800; i++)); do
 	n=clone-$i
 	cp -a "$s/archive/$A" "$s/archive/$n"

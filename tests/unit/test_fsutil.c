@@ -172,6 +172,14 @@ static void make_file(struct dir *d, const char *name, size_t size)
 	free(buf);
 }
 
+static mode_t file_mode_at(struct dir *d, const char *name)
+{
+	struct stat st;
+
+	ASSERT_INT_EQ(fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_mode & 07777;
+}
+
 static int read_size(struct dir *d, const char *name, size_t max, size_t *len)
 {
 	char *path = path_join(d->path, name), *data = NULL;
@@ -255,6 +263,69 @@ TEST(read_file_kinds)
 	ASSERT_INT_EQ(fs_read_fileat(d.fd, "target", 100, &data, NULL), 0);
 	ASSERT_STR_EQ(data, "xxxxx");
 	free(data);
+	/* Under the state directory, a symlink is not followed. */
+	ASSERT_INT_EQ(fs_read_fileat(d.fd, "link", 100, &data, NULL), -ELOOP);
+	dir_close(&d);
+}
+
+TEST(open_dirs_never_follows_links)
+{
+	struct dir d = dir_open();
+	int fd;
+
+	fd = fs_open_dirs(d.fd, "a/b/c", true, 0700);
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	ASSERT_INT_EQ(file_mode_at(&d, "a/b"), 0700);
+	fd = fs_open_dirs(d.fd, "a/b/c", false, 0700);
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	ASSERT_INT_EQ(fs_open_dirs(d.fd, "a/x", false, 0700), -ENOENT);
+	/* A link anywhere on the way: refused, created or not. */
+	ASSERT_INT_EQ(symlinkat("a", d.fd, "l"), 0);
+	ASSERT_INT_EQ(fs_open_dirs(d.fd, "l/b", false, 0700), -ELOOP);
+	ASSERT_INT_EQ(fs_open_dirs(d.fd, "l/b/new", true, 0700), -ELOOP);
+	ASSERT_INT_EQ(symlinkat("/", d.fd, "a/b/up"), 0);
+	ASSERT_INT_EQ(fs_open_dirs(d.fd, "a/b/up", true, 0700), -ELOOP);
+	dir_close(&d);
+}
+
+/* Where private keys may live: every directory from / down owned by root
+ * (or us) and writable by nobody else, but sticky root-owned parents. */
+TEST(private_dir_check)
+{
+	struct dir d = dir_open();
+	char err[512] = "", *state = path_join(d.path, "state"), *deep = path_join(d.path, "x/y/z");
+
+	ASSERT_INT_EQ(mkdir(state, 0755), 0);
+	ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)), 0);
+	/* Not made yet: where it would be made is checked. */
+	ASSERT_INT_EQ(fs_check_private_dir(deep, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(chmod(state, 0775), 0);
+	ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)), -EPERM);
+	ASSERT_STR_CONTAINS(err, "is writable by its group (mode 0775)");
+	ASSERT_STR_CONTAINS(err, "chmod go-w");
+	ASSERT_INT_EQ(chmod(state, 0755), 0);
+	/* A parent writable by all: refused, unless sticky and root's. */
+	ASSERT_INT_EQ(chmod(d.path, 0777), 0);
+	ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)), -EPERM);
+	ASSERT_STR_CONTAINS(err, "is writable by others (mode 0777)");
+	ASSERT_INT_EQ(fs_check_private_dir(deep, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(chmod(d.path, 01777), 0);
+	ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)) == 0, geteuid() == 0);
+	/* But the state directory itself is never shared, sticky or not. */
+	ASSERT_INT_EQ(chmod(state, 01777), 0);
+	ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(chmod(state, 0700), 0);
+	ASSERT_INT_EQ(chmod(d.path, 0700), 0);
+	/* Owned by someone else. */
+	if (geteuid() == 0) {
+		ASSERT_INT_EQ(chown(state, 65534, 65534), 0);
+		ASSERT_INT_EQ(fs_check_private_dir(state, err, sizeof(err)), -EPERM);
+		ASSERT_STR_CONTAINS(err, "is owned by uid 65534, not root");
+	}
+	free(state);
+	free(deep);
 	dir_close(&d);
 }
 

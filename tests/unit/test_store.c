@@ -237,6 +237,39 @@ TEST(publish_second_version_moves_links)
 	fixture_close(&f);
 }
 
+/* A key made readable to a group (ssl-cert, for a server that reads it as
+ * itself) stays so for the next versions: same group, group-read, nothing
+ * more; a 0600 key stays 0600. */
+TEST(publish_carries_the_key_group_over)
+{
+	struct fixture f = fixture_open();
+	struct version_pems v1 = make_version(), v2 = make_version(), v3 = make_version();
+	char err[512], *k1 = fpath(&f, "archive/" NAME "/privkey1.pem");
+	char *k2 = fpath(&f, "archive/" NAME "/privkey2.pem");
+	char *k3 = fpath(&f, "archive/" NAME "/privkey3.pem");
+	struct stat st;
+	gid_t group = 65534; /* nogroup: not root's */
+
+	ASSERT_INT_EQ(publish(&f, &v1, err, sizeof(err)), 1);
+	ASSERT_INT_EQ(publish(&f, &v2, err, sizeof(err)), 2);
+	ASSERT_INT_EQ(mode_of(&f, "archive/" NAME "/privkey2.pem"), 0600);
+	ASSERT_INT_EQ(chown(k2, (uid_t)-1, group), 0);
+	ASSERT_INT_EQ(chmod(k2, 0644), 0); /* others' read is not carried */
+	ASSERT_INT_EQ(publish(&f, &v3, err, sizeof(err)), 3);
+	ASSERT_INT_EQ(stat(k3, &st), 0);
+	ASSERT_INT_EQ(st.st_gid, group);
+	ASSERT_INT_EQ(st.st_mode & 07777, 0640);
+	ASSERT_INT_EQ(stat(k1, &st), 0);
+	ASSERT_INT_EQ(st.st_mode & 07777, 0600);
+	free(k1);
+	free(k2);
+	free(k3);
+	version_pems_clear(&v1);
+	version_pems_clear(&v2);
+	version_pems_clear(&v3);
+	fixture_close(&f);
+}
+
 TEST(publish_rejects_bad_versions_and_leaves_live)
 {
 	struct fixture f = fixture_open();
@@ -511,7 +544,7 @@ TEST(renewal_save_load)
 	ASSERT_TRUE(!store_exists(f.s, NAME));
 	ASSERT_INT_EQ(store_renewal_save(f.s, &r), 0);
 	ASSERT_TRUE(store_exists(f.s, NAME));
-	ASSERT_INT_EQ(mode_of(&f, "renewal/" NAME ".conf"), 0644);
+	ASSERT_INT_EQ(mode_of(&f, "renewal/" NAME ".conf"), 0600);
 	ASSERT_INT_EQ(store_renewal_load(f.s, NAME, &back, err, sizeof(err)), 0);
 	ASSERT_STR_EQ(back.name, NAME);
 	ASSERT_INT_EQ(back.ndomains, 2);
@@ -538,6 +571,33 @@ TEST(renewal_save_load)
 	}
 	ASSERT_INT_EQ(store_renewal_load(f.s, "other", &back, err, sizeof(err)), -EINVAL);
 	ASSERT_STR_CONTAINS(err, "does not match");
+	free(p);
+	renewal_clear(&r);
+	fixture_close(&f);
+}
+
+/* Nothing under the state directory is read through a symlink: a link
+ * planted as a renewal file or an account directory is refused. */
+TEST(no_symlinks_followed)
+{
+	struct fixture f = fixture_open();
+	struct renewal r = make_renewal(NAME), back;
+	struct stored_account a;
+	char err[512] = "", *p = fpath(&f, "renewal/" NAME ".conf"), *q;
+
+	ASSERT_INT_EQ(store_renewal_save(f.s, &r), 0);
+	q = fpath(&f, "renewal.real");
+	ASSERT_INT_EQ(rename(p, q), 0);
+	ASSERT_INT_EQ(symlink(q, p), 0);
+	ASSERT_INT_EQ(store_renewal_load(f.s, NAME, &back, err, sizeof(err)), -ELOOP);
+	free(q);
+	/* accounts/ca.test -> elsewhere: not followed on the way to an account. */
+	q = fpath(&f, "accounts/ca.test");
+	ASSERT_INT_EQ(symlink(f.tmp, q), 0);
+	ASSERT_INT_EQ(store_account_load_info(f.s, "https://ca.test/dir", NULL, &a, err,
+					      sizeof(err)),
+		      -ENOENT);
+	free(q);
 	free(p);
 	renewal_clear(&r);
 	fixture_close(&f);
