@@ -381,7 +381,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int r;
 
-	umask(022);
+	/* The umask is the caller's (UMask=0077 in acmed.service), and the
+	 * hooks' too: every file acmed writes gets its mode explicitly. */
 	if (parse_args(argc, argv, &opts) < 0)
 		return 2;
 	cli = &opts;
@@ -415,7 +416,12 @@ int main(int argc, char **argv)
 	else
 		log_info("acmed %s ready: %zu certificates in %s, control socket %s", ACMED_VERSION,
 			 d.index.n, d.cfg.state_dir, d.cfg.socket_path);
-	if (sandbox_abi() == 0)
+	if (sandbox_abi() == 0 && errno == EPERM)
+		log_warning("Landlock is blocked (a seccomp filter? SystemCallFilter= must allow "
+			    "landlock_create_ruleset, landlock_add_rule and landlock_restrict_self): "
+			    "the workers that talk to the CA run apart from the private keys, but "
+			    "are not confined (docs/security.md)");
+	else if (sandbox_abi() == 0)
 		log_warning("this kernel has no Landlock: the workers that talk to the CA run apart "
 			    "from the private keys, but are not confined (docs/security.md)");
 	notify_ready(&d);

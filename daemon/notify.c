@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -124,7 +125,13 @@ void notify_ready(struct daemon *d)
 
 void notify_reloading(void)
 {
-	sd_notify(0, "RELOADING=1");
+	struct timespec now;
+	unsigned long long usec;
+
+	/* MONOTONIC_USEC: what systemd 253's Type=notify-reload asks for. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	usec = (unsigned long long)now.tv_sec * 1000000 + (unsigned long long)now.tv_nsec / 1000;
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", usec);
 }
 
 void notify_stopping(void)

@@ -23,7 +23,8 @@ struct sandbox_rule {
 };
 
 /* The Landlock ABI version of the running kernel, or 0 if it has none (too
- * old, or Landlock not enabled in its LSM list). */
+ * old, or Landlock not enabled in its LSM list: errno EOPNOTSUPP or
+ * ENOSYS) or may not use it (a seccomp filter: errno EPERM). */
 int sandbox_abi(void);
 
 /* Confine the calling process to the N RULES. With DENY_TCP (and a kernel
