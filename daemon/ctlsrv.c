@@ -36,6 +36,17 @@ struct conn {
 	bool closing;     /* close once OUT is written */
 };
 
+/* Closing a Unix socket with unread bytes in it resets the connection, and
+ * the client may then lose the reply it was sent (a refusal of a request it
+ * had not finished sending): read what is there first. */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static void conn_close(struct conn *c)
 {
 	struct daemon *d = c->d;
@@ -44,6 +55,7 @@ static void conn_close(struct conn *c)
 	batch_forget_client(d, c);
 	job_forget_client(d, c);
 	daemon_unwatch(d, &c->w);
+	drain(c->w.fd);
 	close(c->w.fd);
 	if (c->timer_w.fd >= 0) {
 		daemon_unwatch(d, &c->timer_w);
@@ -278,6 +290,28 @@ static int start_timer(struct daemon *d, struct conn *c)
 	return 0;
 }
 
+/* Tell a client refused at accept why, if its socket takes the few bytes
+ * at once (a fresh one does); never wait for it. */
+static void refuse_busy(int fd, int max)
+{
+	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+	char msg[128], *buf;
+	size_t len;
+
+	snprintf(msg, sizeof(msg), "acmed is serving %d clients already (max_clients); try again",
+		 max);
+	json_object_object_add(e, "code", json_object_new_string("busy"));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(reply, "status", json_object_new_int(-EBUSY));
+	json_object_object_add(reply, "error", e);
+	if (ctl_reply_encode(reply, &buf, &len) == 0) {
+		if (send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("could not tell a refused client why: %s", strerror(errno));
+		free(buf);
+	}
+	json_object_put(reply);
+}
+
 static void on_accept(struct daemon *d, struct watch *w, uint32_t events)
 {
 	struct conn *c;
@@ -294,6 +328,8 @@ static void on_accept(struct daemon *d, struct watch *w, uint32_t events)
 			log_warning("more than %d control clients at once; refusing more",
 				    d->cfg.max_clients);
 		d->last_refusal = now;
+		refuse_busy(fd, d->cfg.max_clients);
+		drain(fd);
 		close(fd);
 		return;
 	}

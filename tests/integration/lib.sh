@@ -82,6 +82,7 @@ PORT_DIR=/tmp/acmed-test-ports
 _PIDS=()   # processes we started, in start order
 _NAMES=()  # their names, same index ("pebble", "acmed", ...)
 _LOGS=()   # log files printed when the test fails
+_AT_EXIT=() # commands run at exit, last first (see at_exit)
 
 # ---------------------------------------------------------------- output
 
@@ -287,6 +288,9 @@ _cleanup() {
 		fi
 		stop_pid "${_PIDS[i]}" >/dev/null 2>&1
 	done
+	for ((j = ${#_AT_EXIT[@]} - 1; j >= 0; j--)); do
+		eval "${_AT_EXIT[j]}" >/dev/null 2>&1
+	done
 	# A sanitizer report from the daemon fails the test even if every
 	# assertion passed (the sanitizer build runs this same suite).
 	if [[ -f $T/acmed.log ]] && _sanitizer_errors "$T/acmed.log"; then
@@ -315,6 +319,12 @@ trap _cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# at_exit CMD: run CMD (a shell string) when the test ends, pass or fail,
+# after the services are stopped: to remove users and groups a test made.
+at_exit() {
+	_AT_EXIT+=("$1")
+}
 
 # ---------------------------------------------------------------- ports
 
