@@ -58,14 +58,14 @@ static int finish_rollover(struct store *s, struct signer_link *keys, struct acm
 	r = store_account_load_info(s, server, id, &st, why, sizeof(why));
 	if (r == -ENOENT) {
 		/* Only the last rename was missing: the CA took the new key. */
-		r = store_account_rollover_commit(s, server, id);
+		r = signer_account(keys, "commit", id, NULL, NULL);
 	} else if (r == 0) {
 		acme_set_account(c, next, NULL);
 		r = acme_account_new(c, NULL, false, true);
 		if (r == 0 && streq(c->kid, st.url))
-			r = store_account_rollover_commit(s, server, id);
+			r = signer_account(keys, "commit", id, NULL, NULL);
 		else if (r == 0 || r == -ENOENT)
-			r = store_account_rollover_abort(s, server, id);
+			r = signer_account(keys, "abort", id, NULL, NULL);
 		acme_set_account(c, NULL, NULL);
 		stored_account_clear(&st);
 	}
@@ -75,11 +75,10 @@ static int finish_rollover(struct store *s, struct signer_link *keys, struct acm
 	return r;
 }
 
-static int register_new(struct store *s, struct signer_link *keys, struct acme_client *c,
-			const char *server, const struct account_reg *reg, int ev_fd,
-			struct account *a, char *err, size_t errlen)
+static int register_new(struct signer_link *keys, struct acme_client *c,
+			const struct account_reg *reg, int ev_fd, struct account *a, char *err,
+			size_t errlen)
 {
-	struct stored_account st = { 0 };
 	int r;
 
 	a->step = "registering an account";
@@ -104,21 +103,18 @@ static int register_new(struct store *s, struct signer_link *keys, struct acme_c
 	r = acme_account_new(c, reg->email, true, false);
 	if (r < 0)
 		return acme_failed(c, r, err, errlen);
-	st.id = a->id;
-	st.url = c->kid;
-	st.email = (char *)reg->email;
 	a->url = xstrdup(c->kid);
 	a->email = xstrdup(reg->email);
-	r = store_account_save_info(s, server, &st);
+	r = signer_account(keys, "save", a->id, c->kid, reg->email);
 	if (r < 0)
-		return failed(r, err, errlen, "could not save account.json: %s", acmed_strerror(r));
+		return failed(r, err, errlen, "could not save account.json: %s", keys->err);
 	issue_progress(ev_fd, "Account registered: %s", c->kid);
 	return 0;
 }
 
 /* account.json was lost (or the registration never finished): the CA finds
  * the account by its key, and with REG registers it if it has none. */
-static int find_by_key(struct store *s, struct acme_client *c, const char *server,
+static int find_by_key(struct signer_link *keys, struct acme_client *c,
 		       const struct account_reg *reg, int ev_fd, struct stored_account *st,
 		       char *err, size_t errlen)
 {
@@ -134,7 +130,11 @@ static int find_by_key(struct store *s, struct acme_client *c, const char *serve
 	st->url = strdup(c->kid);
 	free(st->email);
 	st->email = xstrdup(c->account_created ? reg->email : NULL);
-	r = st->url ? store_account_save_info(s, server, st) : -ENOMEM;
+	if (!st->url)
+		return failed(-ENOMEM, err, errlen, "out of memory");
+	r = signer_account(keys, "save", st->id, st->url, st->email);
+	if (r < 0)
+		return failed(r, err, errlen, "could not save account.json: %s", keys->err);
 	issue_progress(ev_fd, "%s: %s", c->account_created ? "Account registered"
 						   : "Found existing account",
 		       c->kid);
@@ -160,7 +160,7 @@ int account_open(struct store *s, struct signer_link *keys, struct acme_client *
 	if (!id || !store_account_exists(s, server, id)) {
 		r = store_account_find(s, server, &found);
 		if (r == -ENOENT)
-			return register_new(s, keys, c, server, reg, ev_fd, a, err, errlen);
+			return register_new(keys, c, reg, ev_fd, a, err, errlen);
 		if (r == -EEXIST)
 			return failed(r, err, errlen, "several accounts for %s in %s/accounts: keep "
 						      "one, or name it in the renewal file",
@@ -187,7 +187,7 @@ int account_open(struct store *s, struct signer_link *keys, struct acme_client *
 	acme_set_account(c, a->key, st.url);
 	if (!st.url) {
 		a->step = "looking up the account by its key";
-		r = find_by_key(s, c, server, reg, ev_fd, &st, err, errlen);
+		r = find_by_key(keys, c, reg, ev_fd, &st, err, errlen);
 	}
 	a->id = xstrdup(st.id);
 	a->url = xstrdup(st.url);
@@ -226,8 +226,8 @@ static struct json_object *describe(const char *server, const struct account *a,
 	return d;
 }
 
-static int op_rollover(struct store *s, struct signer_link *keys, struct acme_client *c,
-		       const char *server, struct account *a, int ev_fd, char *err, size_t errlen)
+static int op_rollover(struct signer_link *keys, struct acme_client *c, struct account *a,
+		       int ev_fd, char *err, size_t errlen)
 {
 	struct signer *next = NULL;
 	int r;
@@ -241,14 +241,14 @@ static int op_rollover(struct store *s, struct signer_link *keys, struct acme_cl
 	r = acme_key_change(c, next);
 	if (r < 0) {
 		acme_failed(c, r, err, errlen);
-		store_account_rollover_abort(s, server, a->id);
+		signer_account(keys, "abort", a->id, NULL, NULL);
 		signer_free(next);
 		return r;
 	}
-	r = store_account_rollover_commit(s, server, a->id);
+	r = signer_account(keys, "commit", a->id, NULL, NULL);
 	if (r < 0)
 		failed(r, err, errlen, "the CA took the new key, but saving it failed (%s); the "
-				       "next start finishes it", acmed_strerror(r));
+				       "next start finishes it", keys->err);
 	issue_progress(ev_fd, "The CA now knows account %s by its new key", a->url);
 	signer_free(a->key);
 	a->key = next;
@@ -300,7 +300,7 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 	if (r < 0 || streq(op, "register"))
 		return r;
 	if (streq(op, "rollover"))
-		return op_rollover(s, keys, c, server, a, ev_fd, err, errlen);
+		return op_rollover(keys, c, a, ev_fd, err, errlen);
 	a->step = streq(op, "show") ? "asking the CA for the account" : "updating the account";
 	if (streq(op, "show"))
 		r = acme_account_get(c, obj);
@@ -309,17 +309,15 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 	if (r < 0)
 		return acme_failed(c, r, err, errlen);
 	if (streq(op, "update")) {
-		struct stored_account st = { .id = a->id, .url = a->url, .email = (char *)reg.email };
-
 		free(a->email);
 		a->email = xstrdup(reg.email);
-		r = store_account_save_info(s, server, &st);
+		r = signer_account(keys, "save", a->id, a->url, reg.email);
 	} else if (streq(op, "deactivate")) {
 		issue_progress(ev_fd, "Account %s is deactivated", a->url);
-		r = store_account_retire(s, server, a->id);
+		r = signer_account(keys, "retire", a->id, NULL, NULL);
 	}
 	if (r < 0)
-		failed(r, err, errlen, "saving the account failed: %s", acmed_strerror(r));
+		failed(r, err, errlen, "saving the account failed: %s", keys->err);
 	return r;
 }
 
@@ -338,7 +336,7 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 		.eab_hmac_key = jobj_str(args, "eab_hmac_key"),
 	};
 	char err[1024] = "";
-	int r = store_open(cfg->state_dir, true, &s);
+	int r = store_open(cfg->state_dir, false, &s);
 
 	if (r == 0)
 		r = signer_separate(&sc, cfg->ca_bundle, NULL, 0, &keys, err, sizeof(err));

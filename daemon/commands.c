@@ -364,12 +364,19 @@ static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *arg
 static void revoke_done(struct daemon *d, struct json_object *args, struct json_object *reply)
 {
 	const char *name = jobj_str(args, "name");
+	const struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
 	struct json_object *data = NULL;
 	char err[512];
 
 	if (!name || jobj_int(reply, "status", -1) != 0)
 		return;
 	json_object_object_get_ex(reply, "data", &data);
+	/* The daemon writes the mark, from what it read itself: the worker
+	 * writes nothing in the state directory. */
+	if (e && e->have_cert &&
+	    store_renewal_mark_revoked(d->store, name, e->cert.serial, jobj_str(args, "reason_name"),
+				       time(NULL), err, sizeof(err)) < 0)
+		log_error("the certificate is revoked, but marking %s so failed: %s", name, err);
 	if (jobj_bool(args, "delete")) {
 		if (store_delete(d->store, name, err, sizeof(err)) < 0)
 			log_error("revoked, but could not delete %s: %s", name, err);

@@ -637,9 +637,12 @@ static char *keep(char *given, char *old)
 /* The renewal file for the new version: the request's settings, the
  * lineage's saved hooks, profile and renew_before_expiry where the request
  * gave none, and no failure state (this attempt succeeded). */
-static int save_renewal(struct run *run, const struct renewal *old, const char *account_id)
+int issue_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
-	const struct issue_req *req = run->req;
+	struct renewal old = { 0 };
+	char err[512];
+	bool have_old = store_exists(s, req->name) &&
+			store_renewal_load(s, req->name, &old, err, sizeof(err)) == 0;
 	struct renewal r = {
 		.name = req->name,
 		.domains = req->domains,
@@ -650,15 +653,17 @@ static int save_renewal(struct run *run, const struct renewal *old, const char *
 		.key = req->key,
 		.reuse_key = req->reuse_key,
 		.preferred_chain = req->preferred_chain,
-		.renew_before = req->renew_before ? req->renew_before : old ? old->renew_before : 0,
-		.profile = keep(req->profile, old ? old->profile : NULL),
-		.pre_hook = keep(req->pre_hook, old ? old->pre_hook : NULL),
-		.post_hook = keep(req->post_hook, old ? old->post_hook : NULL),
-		.deploy_hook = keep(req->deploy_hook, old ? old->deploy_hook : NULL),
+		.renew_before = req->renew_before ? req->renew_before
+						  : have_old ? old.renew_before : 0,
+		.profile = keep(req->profile, have_old ? old.profile : NULL),
+		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
+		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
+		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
 	};
+	int ret = store_renewal_save(s, &r);
 
-	run->step = "saving the renewal configuration";
-	return store_renewal_save(run->store, &r);
+	renewal_clear(&old);
+	return ret;
 }
 
 static struct json_object *lineage_result(struct run *run, int version, const char *cert)
@@ -840,6 +845,7 @@ static int obtain(struct run *run, struct json_object **data)
 		*data = lineage_result(run, 0, v.cert);
 		goto out;
 	}
+	/* The signer saves it with its key, and the renewal file with it. */
 	run->step = "saving the certificate";
 	r = signer_publish(&run->keys, v.cert, v.chain, &version);
 	if (r < 0) {
@@ -847,11 +853,6 @@ static int obtain(struct run *run, struct json_object **data)
 		goto out;
 	}
 	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
-	r = save_renewal(run, have_old ? &old : NULL, run->account.id);
-	if (r < 0) {
-		r = fail(run, r, NULL);
-		goto out;
-	}
 	*data = lineage_result(run, version, v.cert);
 out:
 	version_pems_clear(&v);
@@ -876,6 +877,7 @@ static int separate(struct run *run)
 		.key = req->key,
 		.reuse_key = req->reuse_key,
 		.publish = !req->dry_run && !req->csr,
+		.req = req->csr ? NULL : req,
 		.eab_hmac_key = req->eab_hmac_key,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
@@ -917,17 +919,16 @@ static const char *list_names(char *buf, size_t len, char *const *names, size_t 
  * daemon stops before it reads the result. */
 static void record_failure(struct run *run, struct json_object *reply)
 {
-	struct renewal_state st;
-	char err[512], when[32];
+	int failures = 0;
+	time_t next = 0;
+	char when[32];
 
-	if (store_renewal_record_failure(run->store, run->req->name, time(NULL), run->err,
-					 run->retry_after, &st, err, sizeof(err)) < 0) {
-		log_error("could not record the failure: %s", err);
+	if (signer_record_failure(&run->keys, run->err, run->retry_after, &failures, &next) < 0) {
+		log_error("could not record the failure: %s", run->keys.err);
 		return;
 	}
-	timefmt_format_rfc3339(st.next_attempt, when, sizeof(when));
-	log_warning("renewal failed (%d in a row); next attempt at %s", st.failures, when);
-	renewal_state_clear(&st);
+	timefmt_format_rfc3339(next, when, sizeof(when));
+	log_warning("renewal failed (%d in a row); next attempt at %s", failures, when);
 	json_object_object_add(reply, "failure_recorded", json_object_new_boolean(1));
 }
 
@@ -947,7 +948,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	else
 		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
 			       req->dry_run ? " (dry run)" : "");
-	r = store_open(cfg->state_dir, true, &run.store);
+	r = store_open(cfg->state_dir, false, &run.store);
 	if (r == 0)
 		r = separate(&run);
 	if (r < 0)
@@ -962,7 +963,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		json_object_object_add(e, "message", json_object_new_string(run.err));
 		json_object_object_add(reply, "error", e);
 		log_error("%s", run.err);
-		if (req->renewal && !req->dry_run && run.store)
+		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
 			record_failure(&run, reply);
 	} else {
 		json_object_object_add(reply, "data", data);

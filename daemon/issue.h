@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "renewal.h"
+#include "store.h"
 
 struct issue_req {
 	char **domains;
@@ -45,6 +46,11 @@ void issue_req_clear(struct issue_req *req);
  * of text, "" meaning none. 0, ACMED_EUSAGE or -ENOMEM. */
 int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
 		     char *err, size_t errlen);
+
+/* Save REQ's lineage's renewal file after a successful issuance with
+ * account ACCOUNT_ID, keeping what the old file had that REQ does not say
+ * (hooks, profile, renew_before_expiry). For the signer, which writes it. */
+int issue_save_renewal(struct store *s, const struct issue_req *req, const char *account_id);
 
 /* The request that renews lineage R with what its renewal file saved. */
 int issue_req_from_renewal(const struct renewal *r, struct issue_req *req);

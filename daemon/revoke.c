@@ -132,18 +132,12 @@ static struct json_object *result(struct revocation *rv, struct json_object *arg
 	const char *name = jobj_str(args, "name");
 	struct cert_info info;
 	time_t now = time(NULL);
-	char err[512];
 
 	if (name)
 		json_object_object_add(d, "name", json_object_new_string(name));
 	if (crypto_cert_info(rv->cert, strlen(rv->cert), &info) == 0) {
 		json_object_object_add(d, "serial", json_object_new_string(info.serial));
 		json_object_object_add(d, "not_after", jobj_new_time(info.not_after));
-		if (name && store_renewal_mark_revoked(rv->store, name, info.serial,
-						       jobj_str(args, "reason_name"), now, err,
-						       sizeof(err)) < 0)
-			log_error("the certificate is revoked, but marking %s so failed: %s", name,
-				  err);
 		cert_info_clear(&info);
 	}
 	json_object_object_add(d, "reason", json_object_new_string(
@@ -165,7 +159,7 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 	};
 	bool already = false;
 	char err[512] = "";
-	int r = store_open(cfg->state_dir, true, &rv.store);
+	int r = store_open(cfg->state_dir, false, &rv.store);
 
 	/* What the worker reads of the state, it reads before it is confined. */
 	rv.by_key = sc.cert_key_pem != NULL;

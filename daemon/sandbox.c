@@ -104,6 +104,8 @@ static uint64_t class_rights(enum sandbox_access a, uint64_t handled)
 				   FS_MAKE_SOCK | FS_IOCTL_DEV);
 	case SANDBOX_WRITE_ONLY:
 		return class_rights(SANDBOX_READ_WRITE, handled) & ~FS_READ_FILE;
+	case SANDBOX_LIST:
+		return FS_READ_DIR & handled;
 	}
 	return 0;
 }
@@ -249,9 +251,9 @@ int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, si
 			renewal = NULL;
 		if (asprintf(&accounts, "%s/accounts", state) < 0)
 			accounts = NULL;
-		r = add_path_rule(&l, renewal, SANDBOX_READ_WRITE);
+		r = add_path_rule(&l, renewal, SANDBOX_READ);
 		if (r == 0)
-			r = add_path_rule(&l, accounts ? strdup(accounts) : NULL, SANDBOX_WRITE_ONLY);
+			r = add_path_rule(&l, accounts ? strdup(accounts) : NULL, SANDBOX_LIST);
 		if (r == 0)
 			r = account_files(accounts, 0, &l);
 		free(accounts);

@@ -15,6 +15,7 @@ enum sandbox_access {
 	SANDBOX_READ,       /* read files, list directories */
 	SANDBOX_READ_WRITE, /* everything: create, write, rename, remove */
 	SANDBOX_WRITE_ONLY, /* all of READ_WRITE but reading files */
+	SANDBOX_LIST,       /* list directories, open no file */
 };
 
 struct sandbox_rule {
@@ -42,10 +43,11 @@ extern const struct sandbox_rule sandbox_system[];
 extern const size_t sandbox_nsystem;
 
 /* Confine a job's worker (the process that talks to the CA): the system
- * paths, CA_BUNDLE (may be NULL), STATE/renewal read-write, STATE/accounts
- * write-only but for the account.json files there now (readable), and the
- * N directories RW (web roots) read-write. Nothing else of STATE: the
- * private keys in accounts/ and archive/ cannot be opened. STATE NULL: no
- * part of it. As sandbox_apply(), without TCP restrictions. */
+ * paths, CA_BUNDLE (may be NULL), STATE/renewal read-only, STATE/accounts
+ * listed but for the account.json files there now (readable), and the N
+ * directories RW (web roots) read-write. Nothing else of STATE, and no
+ * write there at all (the signer makes every write of a job): the private
+ * keys in accounts/ and archive/ cannot be opened. STATE NULL: no part of
+ * it. As sandbox_apply(), without TCP restrictions. */
 int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
 		   char *err, size_t errlen);

@@ -33,6 +33,7 @@ struct keyproc {
 	struct signer *next;         /* "account-next" */
 	struct signer *certificate;  /* "certificate" (revocation) */
 	EVP_PKEY *cert_key;          /* the CSR's key, for publish */
+	char *account_id;            /* the account "account" opened */
 	char err[512];
 };
 
@@ -99,6 +100,10 @@ static int describe_account(struct keyproc *k, const char *id, bool create,
 	json_object_object_add(out, "id", json_object_new_string(st.id));
 	r = hold(k, st.key, &k->account);
 	st.key = NULL;
+	if (r == 0) {
+		free(k->account_id);
+		k->account_id = xstrdup(st.id);
+	}
 out:
 	stored_account_clear(&st);
 	return r;
@@ -111,6 +116,9 @@ static int describe_next(struct keyproc *k, const char *id, bool create)
 
 	if (!id || !fs_name_ok(id))
 		return refuse(k, -EINVAL, "describe: no valid account id");
+	if (k->account_id && !streq(id, k->account_id))
+		return refuse(k, -EPERM, "describe: this job uses account %s, not %s",
+			      k->account_id, id);
 	if (create) {
 		key = crypto_key_generate(&KEY_SPEC_DEFAULT);
 		if (!key)
@@ -126,7 +134,10 @@ static int describe_next(struct keyproc *k, const char *id, bool create)
 		if (r < 0)
 			return refuse(k, r, "no key.next.pem: %s", acmed_strerror(r));
 	}
-	return hold(k, key, &k->next);
+	r = hold(k, key, &k->next);
+	if (r == 0 && !k->account_id)
+		k->account_id = xstrdup(id);
+	return r;
 }
 
 static int describe_certificate(struct keyproc *k, const char *cert)
@@ -330,8 +341,82 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 	version_pems_clear(&v);
 	if (r < 0)
 		return r;
+	if (k->c->req) {
+		r = k->account_id ? issue_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
+		if (r < 0)
+			return refuse(k, r, "version %d is saved, but not renewal/%s.conf: %s",
+				      version, k->c->name, acmed_strerror(r));
+	}
 	json_object_object_add(out, "version", json_object_new_int(version));
 	return 0;
+}
+
+static int op_failed(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const struct issue_req *ir = k->c->req;
+	const char *error = jobj_str(req, "error");
+	time_t retry_after = (time_t)jobj_int(req, "retry_after", 0);
+	struct renewal_state st;
+	int r;
+
+	if (!ir || !ir->renewal || ir->dry_run)
+		return refuse(k, -EPERM, "this job records no failure");
+	if (!error || strlen(error) > 2048 || retry_after < 0)
+		return refuse(k, -EINVAL, "failed: an error of at most 2048 bytes is needed");
+	r = store_renewal_record_failure(k->store, ir->name, time(NULL), error, retry_after, &st,
+					 k->err, sizeof(k->err));
+	if (r < 0)
+		return r;
+	json_object_object_add(out, "failures", json_object_new_int(st.failures));
+	json_object_object_add(out, "next_attempt", json_object_new_int64(st.next_attempt));
+	renewal_state_clear(&st);
+	return 0;
+}
+
+/* An email address as acmectl checks them: something@something, no
+ * spaces or separators. */
+static bool email_ok(const char *e)
+{
+	return e && strchr(e, '@') && !strpbrk(e, " ,<>\n\r\t\"") && strlen(e) < 256;
+}
+
+static int op_account(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const char *action = jobj_str(req, "action"), *id = jobj_str(req, "id");
+	const char *url = jobj_str(req, "url"), *email = jobj_str(req, "email");
+	const char *server = k->c->server;
+	int r;
+
+	(void)out;
+	/* Only the account this job opened, and deactivation only by an
+	 * account job (a renewal never retires its account). */
+	if (!id || !k->account_id || !streq(id, k->account_id))
+		return refuse(k, -EPERM, "account: this job has not opened account %s",
+			      str_or_empty(id));
+	if (streq(action, "retire") && k->c->req)
+		return refuse(k, -EPERM, "account: a certificate job may not retire its account");
+	if (streq(action, "save")) {
+		struct stored_account st = { .id = (char *)id, .url = (char *)url,
+					     .email = (char *)email };
+
+		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " \n\r\t\"") ||
+		    strlen(url) > 1024)
+			return refuse(k, -EINVAL, "account: the URL must be an https URL");
+		if (email && !email_ok(email))
+			return refuse(k, -EINVAL, "account: '%s' is not an email address", email);
+		r = store_account_save_info(k->store, server, &st);
+	} else if (streq(action, "commit")) {
+		r = store_account_rollover_commit(k->store, server, id);
+	} else if (streq(action, "abort")) {
+		r = store_account_rollover_abort(k->store, server, id);
+	} else if (streq(action, "retire")) {
+		r = store_account_retire(k->store, server, id);
+	} else {
+		return refuse(k, -EINVAL, "account: no action '%s'", str_or_empty(action));
+	}
+	if (r < 0)
+		refuse(k, r, "account %s: %s: %s", id, action, acmed_strerror(r));
+	return r;
 }
 
 static const struct {
@@ -342,6 +427,8 @@ static const struct {
 	{ "sign", op_sign },
 	{ "csr", op_csr },
 	{ "publish", op_publish },
+	{ "failed", op_failed },
+	{ "account", op_account },
 };
 
 static struct json_object *handle(struct keyproc *k, struct json_object *req)
@@ -358,7 +445,7 @@ static struct json_object *handle(struct keyproc *k, struct json_object *req)
 		r = ops[i].fn(k, req, out);
 	else
 		r = refuse(k, -EPERM, "unknown request '%s': the signer answers describe, sign, "
-				      "csr and publish only",
+				      "csr, publish, failed and account only",
 			   str_or_empty(op));
 	if (r < 0) {
 		struct json_object *e = json_object_new_object();
@@ -418,6 +505,7 @@ int signer_serve(const struct signer_conf *c, int fd)
 	signer_free(k.next);
 	signer_free(k.certificate);
 	EVP_PKEY_free(k.cert_key);
+	free(k.account_id);
 	store_close(k.store);
 	return r;
 }
@@ -647,4 +735,38 @@ int signer_publish(struct signer_link *l, const char *cert, const char *chain, i
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
+			  int *failures, time_t *next)
+{
+	struct json_object *req = request("failed"), *ok;
+	int r;
+
+	json_object_object_add(req, "error", json_object_new_string(error));
+	json_object_object_add(req, "retry_after", json_object_new_int64(retry_after));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	*failures = (int)jobj_int(ok, "failures", 0);
+	*next = (time_t)jobj_int(ok, "next_attempt", 0);
+	json_object_put(ok);
+	return 0;
+}
+
+int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
+		   const char *email)
+{
+	struct json_object *req = request("account"), *ok;
+	int r;
+
+	json_object_object_add(req, "action", json_object_new_string(action));
+	json_object_object_add(req, "id", json_object_new_string(id));
+	if (url)
+		json_object_object_add(req, "url", json_object_new_string(url));
+	if (email)
+		json_object_object_add(req, "email", json_object_new_string(email));
+	r = call(l, req, &ok);
+	json_object_put(ok);
+	return r;
 }

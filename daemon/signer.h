@@ -19,7 +19,18 @@
  *             (or the lineage's current one, with reuse_key)
  *   publish   the certificate the CA issued for that key, saved with it as
  *             the lineage's next version (the store's checks: key matches
- *             certificate, chain verifies), so the key never leaves here
+ *             certificate, chain verifies), so the key never leaves here;
+ *             and the lineage's renewal file, made from the job's request
+ *
+ * and, because the worker may not write a byte of the state directory (a
+ * renewal file names hooks that run as root), the two other writes a job
+ * makes, from typed values it checks:
+ *
+ *   failed    a failed renewal's error and Retry-After, into the renewal
+ *             file's state (the backoff)
+ *   account   account.json (an https URL, an email address), and the
+ *             renames of a key rollover (commit, abort) and of a
+ *             deactivation (retire)
  *
  * Anything else, or a request that does not pass its checks, is refused
  * with an error and logged. What a signer may use is fixed when it starts
@@ -30,8 +41,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "crypto.h"
+#include "issue.h"
 #include "jws.h"
 
 struct signer_conf {
@@ -43,6 +56,8 @@ struct signer_conf {
 	struct key_spec key;      /* a new certificate key's type */
 	bool reuse_key;           /* the CSR uses the lineage's current key */
 	bool publish;             /* publish allowed (not a dry run) */
+	const struct issue_req *req; /* its renewal file is saved on publish, and
+				      * failures recorded in it; or NULL */
 	const char *eab_hmac_key; /* base64url MAC key of "eab" signatures, or NULL */
 	const char *cert_key_pem; /* the "certificate" key of a revocation, or NULL */
 };
@@ -82,6 +97,15 @@ int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned cha
 /* Publish CERT and CHAIN (PEM) with the CSR's key as the lineage's next
  * version, its number in *VERSION. */
 int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version);
+
+/* Record the job's failure (ERROR, and the CA's RETRY_AFTER or 0) in the
+ * lineage's renewal file: the consecutive *FAILURES and the *NEXT attempt. */
+int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
+			  int *failures, time_t *next);
+/* Account ID's ACTION: "save" (account.json: URL, EMAIL or NULL),
+ * "commit" or "abort" (a key rollover), "retire" (deactivated). */
+int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
+		   const char *email);
 
 /* The whole request loop of a signer on FD (what signer_start runs; exposed
  * for the tests). Returns when FD is closed: 0, or -errno for a malformed

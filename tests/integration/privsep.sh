@@ -4,7 +4,10 @@
 #   - each worker that talks to the CA (named acmed-worker) confines itself
 #     with Landlock before its first request, and never opens a private key:
 #     no account key.pem or key.next.pem, no privkeyN.pem, not even to fail;
-#   - the signer (acmed-signer) is what opens and creates them;
+#   - nor does it write anything: no file opened for writing (but
+#     /dev/null), nothing renamed, removed or made; the signer makes every
+#     write of a job (new version, renewal file, failure, account.json);
+#   - the signer (acmed-signer) is what opens and creates the keys;
 #   - the jobs that need a key each way all succeed: a registration and
 #     issuance (new account key, new certificate key), a renewal with
 #     --reuse-key (the current key read back), an account key rollover
@@ -15,7 +18,8 @@ source "$(dirname "$0")/lib.sh"
 
 require_cmd strace
 start_pebble
-ACMED_WRAP=(strace -f -qq -s 300 -o "$T/trace" -e trace=openat,prctl,landlock_restrict_self)
+ACMED_WRAP=(strace -f -qq -s 300 -o "$T/trace" \
+	-e trace=openat,prctl,landlock_restrict_self,renameat,renameat2,unlinkat,mkdirat,symlinkat)
 start_acmed
 standalone=(--standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01_PORT")
 A=a.$TEST_DOMAIN
@@ -45,9 +49,12 @@ say "Landlock on this kernel: $landlock"
 
 # Per traced process: its name, whether it confined itself, and the key
 # files it opened (any result). One line each: "NAME CONFINED KEYS...".
-"$PYTHON" - "$T/trace" >"$T/roles" <<'EOF'
+# And in $T/writes, "NAME CALL" for every write a process attempted.
+"$PYTHON" - "$T/trace" "$T/writes" >"$T/roles" <<'EOF'
 import re, sys
-name, confined, keys = {}, {}, {}
+name, confined, keys, writes = {}, {}, {}, []
+write_flag = re.compile(r'O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND')
+modify = re.compile(r'(renameat2?|unlinkat|mkdirat|symlinkat)\(')
 key = re.compile(r'(^|/)\.?(key|key\.next|key\.replaced-[^/"]*|privkey[0-9]*)\.pem')
 for line in open(sys.argv[1]):
     pid, _, call = line.partition(' ')
@@ -64,9 +71,14 @@ for line in open(sys.argv[1]):
     m = re.match(r'openat\([^,]*, "([^"]*)"', call)
     if m and key.search(m.group(1)):
         keys.setdefault(pid, []).append(m.group(1))
+    if (m and write_flag.search(call) and m.group(1) != '/dev/null') or modify.match(call):
+        writes.append((pid, call.strip()))
 for pid in set(name) | set(keys):
     print(name.get(pid, 'acmed'), 'confined' if confined.get(pid) else 'free',
           ' '.join(keys.get(pid, [])) or '-')
+with open(sys.argv[2], 'w') as out:
+    for pid, call in writes:
+        out.write('%s %s\n' % (name.get(pid, 'acmed'), call))
 EOF
 workers=$(grep -c '^acmed-worker ' "$T/roles" || true)
 signers=$(grep -c '^acmed-signer ' "$T/roles" || true)
@@ -79,6 +91,12 @@ say "$workers workers, $signers signers traced"
 if grep '^acmed-worker ' "$T/roles" | grep -v ' -$'; then
 	fail "a worker opened a private key file (above)"
 fi
+# Nor wrote anything; the signers wrote what the jobs saved.
+if grep '^acmed-worker ' "$T/writes"; then
+	fail "a worker wrote (above): only the signer writes during a job"
+fi
+grep '^acmed-signer ' "$T/writes" | grep -qF "\"$A.conf\")" || fail "no signer saved a renewal file"
+grep '^acmed-signer ' "$T/writes" | grep -q 'account.json' || fail "no signer saved account.json"
 # The signers did: the account key, the certificate keys, the next key.
 grep '^acmed-signer ' "$T/roles" | grep -q 'key.pem' || fail "no signer opened an account key"
 grep '^acmed-signer ' "$T/roles" | grep -q 'privkey' || fail "no signer read a certificate key"

@@ -71,14 +71,19 @@ TEST(worker_cannot_open_keys)
 	ASSERT_INT_EQ(try_open(state, "archive/a.test/cert1.pem", O_RDONLY), -EACCES);
 	ASSERT_INT_EQ(try_open(state, "archive/a.test/new.pem", O_WRONLY | O_CREAT), -EACCES);
 	ASSERT_INT_EQ(try_open(state, "live", O_RDONLY | O_DIRECTORY), -EACCES);
-	/* What a job needs: its account's public file, renewal files, new
-	 * files among the accounts (write-only), the web root. */
+	/* What a job needs: its account's public file, the renewal files and
+	 * the account directories to read, the web root. */
 	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/account.json", O_RDONLY), 0);
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir", O_RDONLY | O_DIRECTORY), 0);
 	ASSERT_INT_EQ(try_open(state, "renewal/a.test.conf", O_RDONLY), 0);
-	ASSERT_INT_EQ(try_open(state, "renewal/b.test.conf", O_WRONLY | O_CREAT | O_EXCL), 0);
+	/* And not one write in the state directory: the signer makes them. */
+	ASSERT_INT_EQ(try_open(state, "renewal/a.test.conf", O_WRONLY), -EACCES);
+	ASSERT_INT_EQ(try_open(state, "renewal/b.test.conf", O_WRONLY | O_CREAT | O_EXCL),
+		      -EACCES);
+	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/account.json", O_WRONLY),
+		      -EACCES);
 	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/new.json",
-			       O_WRONLY | O_CREAT | O_EXCL), 0);
-	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/new.json", O_RDONLY), -EACCES);
+			       O_WRONLY | O_CREAT | O_EXCL), -EACCES);
 	ASSERT_INT_EQ(try_open(web, ".well-known", O_WRONLY | O_CREAT | O_EXCL), 0);
 	/* The system: libraries and CA certificates yes, the rest of /etc no. */
 	ASSERT_INT_EQ(try_open("", "etc/hosts", O_RDONLY), 0);

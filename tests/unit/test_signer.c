@@ -1,10 +1,12 @@
-/* The signer process (daemon/signer.c): it answers describe, sign, csr and
- * publish, and refuses anything else, or a request that fails its checks.
+/* The signer process (daemon/signer.c): it answers describe, sign, csr,
+ * publish, failed and account, and refuses anything else, or a request that
+ * fails its checks.
  * Each test starts a real signer process on a throwaway state directory. */
 #include <openssl/ecdsa.h>
 #include <openssl/hmac.h>
 
 #include "crypto.h"
+#include "fsutil.h"
 #include "ctlproto.h"
 #include "jsonutil.h"
 #include "jws.h"
@@ -142,8 +144,8 @@ TEST(unknown_requests_are_refused)
 
 	start(&f, false);
 	assert_refused(&f, "{\"op\":\"read\",\"path\":\"/etc/shadow\"}",
-		       "unknown request 'read': the signer answers describe, sign, csr and "
-		       "publish only");
+		       "unknown request 'read': the signer answers describe, sign, csr, publish, "
+		       "failed and account only");
 	assert_refused(&f, "{\"op\":\"export\",\"key\":\"account\"}", "unknown request 'export'");
 	assert_refused(&f, "{\"path\":\"x\"}", "unknown request ''");
 	/* A key that is not open signs nothing; a job without one has none. */
@@ -206,6 +208,49 @@ TEST(account_key_signs_only_what_it_checked)
 	EVP_PKEY_free(key);
 	free(input);
 	free(out);
+	free(id);
+	signer_free(acct);
+	signer_stop(&f.link);
+}
+
+TEST(state_writes_only_for_the_jobs_account)
+{
+	struct fixture f;
+	struct signer *acct = NULL;
+	char *id = NULL, *req, path[512], *text;
+	size_t len;
+	int failures;
+	time_t next;
+
+	start(&f, false);
+	/* No renewal request in this job: no failure to record. */
+	ASSERT_INT_EQ(signer_record_failure(&f.link, "boom", 0, &failures, &next), -EPERM);
+	ASSERT_STR_CONTAINS(f.link.err, "records no failure");
+	/* No account opened yet: no account to write. */
+	assert_refused(&f, "{\"op\":\"account\",\"action\":\"save\",\"id\":\"x\","
+			   "\"url\":\"https://ca.test/acct/1\"}",
+		       "has not opened account x");
+	ASSERT_INT_EQ(signer_open_key(&f.link, "account", NULL, true, NULL, &acct, &id), 0);
+	/* Its own account, but not any URL or address. */
+	ASSERT_TRUE(asprintf(&req, "{\"op\":\"account\",\"action\":\"save\",\"id\":\"%s\","
+				   "\"url\":\"http://ca.test/acct/1\"}",
+			     id) > 0);
+	assert_refused(&f, req, "must be an https URL");
+	free(req);
+	ASSERT_INT_EQ(signer_account(&f.link, "save", id, "https://ca.test/acct/1",
+				     "root@a.test\nhook = \"x\""),
+		      -EINVAL);
+	ASSERT_STR_CONTAINS(f.link.err, "is not an email address");
+	ASSERT_INT_EQ(signer_account(&f.link, "rename", id, NULL, NULL), -EINVAL);
+	ASSERT_STR_CONTAINS(f.link.err, "no action 'rename'");
+	ASSERT_INT_EQ(signer_account(&f.link, "retire", "0000ffff", NULL, NULL), -EPERM);
+	/* What it accepts lands in account.json. */
+	ASSERT_INT_EQ(signer_account(&f.link, "save", id, "https://ca.test/acct/1", "a@a.test"), 0);
+	snprintf(path, sizeof(path), "%s/accounts/ca.test/dir/%s/account.json", f.state, id);
+	ASSERT_INT_EQ(fs_read_file(path, 65536, &text, &len), 0);
+	ASSERT_STR_CONTAINS(text, "\"https://ca.test/acct/1\"");
+	ASSERT_STR_CONTAINS(text, "a@a.test");
+	free(text);
 	free(id);
 	signer_free(acct);
 	signer_stop(&f.link);
