@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,6 +172,10 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 		if (r < 0)
 			failed(&rv, r, "%s", err);
 	}
+	/* The certificate key given with --key-path is the signer's now: the
+	 * worker keeps no copy of it while it talks to the CA. */
+	if (sc.cert_key_pem)
+		OPENSSL_cleanse((char *)sc.cert_key_pem, strlen(sc.cert_key_pem));
 	if (r == 0) {
 		rv.step = "loading the CA's directory";
 		r = acme_client_new(sc.server, cfg->ca_bundle, &rv.acme);

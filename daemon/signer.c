@@ -520,6 +520,10 @@ static _Noreturn void signer_main(const struct signer_conf *c, int fd, pid_t wor
 	prctl(PR_SET_NAME, "acmed-signer");
 	/* If the worker dies, so does its signer. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* No core dump with keys in it, and no ptrace or /proc/PID/mem but by
+	 * a process with CAP_SYS_PTRACE (Landlock also keeps the confined
+	 * worker from tracing it: their domains are siblings). */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (getppid() != worker)
 		_exit(1);
 	/* Keep stdio (the log) and the worker's socket: fd 3. */

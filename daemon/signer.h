@@ -5,7 +5,7 @@
  * it answers; it holds no private key and, where the kernel has Landlock,
  * cannot open one (sandbox.h). The signer, forked by the worker before it
  * reads a byte from the network, loads and creates the keys and answers
- * four typed requests over a socketpair:
+ * typed requests over a socketpair, four that use a key:
  *
  *   describe  the public half of a key (and create it, where that is the
  *             request): the account key, the next account key of a

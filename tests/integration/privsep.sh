@@ -91,6 +91,10 @@ say "$workers workers, $signers signers traced"
 if grep '^acmed-worker ' "$T/roles" | grep -v ' -$'; then
 	fail "a worker opened a private key file (above)"
 fi
+# Each signer made itself undumpable (no core file, no ptrace without
+# CAP_SYS_PTRACE).
+undumpable=$(grep -c 'prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE' "$T/trace" || true)
+((undumpable == signers)) || fail "$undumpable of $signers signers made themselves undumpable"
 # Nor wrote anything; the signers wrote what the jobs saved.
 if grep '^acmed-worker ' "$T/writes"; then
 	fail "a worker wrote (above): only the signer writes during a job"
