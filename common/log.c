@@ -106,6 +106,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One message is one line: a newline or escape sequence in text from
+	 * outside (a CA, a worker, a hook) cannot forge another log line. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	switch (sink) {
 	case SINK_JOURNAL:
 		to_journal(level, line);

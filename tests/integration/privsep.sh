@@ -99,12 +99,15 @@ undumpable=$(grep -c 'prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE' "$T/trace" || tr
 if grep '^acmed-worker ' "$T/writes"; then
 	fail "a worker wrote (above): only the signer writes during a job"
 fi
-grep '^acmed-signer ' "$T/writes" | grep -qF "\"$A.conf\")" || fail "no signer saved a renewal file"
-grep '^acmed-signer ' "$T/writes" | grep -q 'account.json' || fail "no signer saved account.json"
+# (grep reads the whole file: with pipefail, "grep | grep -q" fails when
+# the first grep is cut off by SIGPIPE.)
+signer_did() { grep -E "^acmed-signer .*$2" "$T/$1" >/dev/null; }
+signer_did writes "\"${A//./\\.}\\.conf\"\\)" || fail "no signer saved a renewal file"
+signer_did writes 'account\.json' || fail "no signer saved account.json"
 # The signers did: the account key, the certificate keys, the next key.
-grep '^acmed-signer ' "$T/roles" | grep -q 'key.pem' || fail "no signer opened an account key"
-grep '^acmed-signer ' "$T/roles" | grep -q 'privkey' || fail "no signer read a certificate key"
-grep '^acmed-signer ' "$T/roles" | grep -q 'key.next.pem' || fail "no signer made key.next.pem"
+signer_did roles 'key\.pem' || fail "no signer opened an account key"
+signer_did roles 'privkey' || fail "no signer read a certificate key"
+signer_did roles 'key\.next\.pem' || fail "no signer made key.next.pem"
 if [[ $landlock == yes ]]; then
 	if grep '^acmed-worker ' "$T/roles" | grep -v ' confined '; then
 		fail "a worker did not confine itself (above)"

@@ -40,6 +40,12 @@ static void start(struct fixture *f, bool publish)
 	ASSERT_INT_EQ(signer_start(&f->conf, &f->link), 0);
 }
 
+static void stop(struct fixture *f)
+{
+	signer_stop(&f->link);
+	free(f->state);
+}
+
 /* Send REQ (a JSON text) as is; the reply's error message, or NULL if the
  * signer answered "ok". */
 static char *raw(struct fixture *f, const char *req)
@@ -154,7 +160,7 @@ TEST(unknown_requests_are_refused)
 		       "this job has no certificate key");
 	assert_refused(&f, "{\"op\":\"describe\",\"key\":\"account\",\"id\":\"../../x\"}",
 		       "no valid account id");
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(account_key_signs_only_what_it_checked)
@@ -210,7 +216,7 @@ TEST(account_key_signs_only_what_it_checked)
 	free(out);
 	free(id);
 	signer_free(acct);
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(state_writes_only_for_the_jobs_account)
@@ -253,7 +259,7 @@ TEST(state_writes_only_for_the_jobs_account)
 	free(text);
 	free(id);
 	signer_free(acct);
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(eab_binds_the_account_key_only)
@@ -296,7 +302,7 @@ TEST(eab_binds_the_account_key_only)
 	free(out);
 	free(id);
 	signer_free(acct);
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(csr_for_the_jobs_names_only)
@@ -328,7 +334,7 @@ TEST(csr_for_the_jobs_names_only)
 	free(names);
 	free(der);
 	free(der2);
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(publish_needs_a_csr_first)
@@ -339,7 +345,7 @@ TEST(publish_needs_a_csr_first)
 	start(&f, true);
 	ASSERT_INT_EQ(signer_publish(&f.link, "cert", "chain", &version), -EINVAL);
 	ASSERT_STR_CONTAINS(f.link.err, "no CSR was made");
-	signer_stop(&f.link);
+	stop(&f);
 }
 
 TEST(malformed_frame_ends_the_signer)
@@ -353,4 +359,5 @@ TEST(malformed_frame_ends_the_signer)
 	ASSERT_INT_EQ(waitpid(f.link.pid, &status, 0), f.link.pid);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	close(f.link.fd);
+	free(f.state);
 }

@@ -1,0 +1,40 @@
+/* The log (common/log.c): one message is one line, whatever text from
+ * outside it carries. */
+#include "fsutil.h"
+#include "log.h"
+#include "testutil.h"
+
+/* What log_msg wrote to stderr while logging MSG as a warning. */
+static char *logged(const char *msg)
+{
+	char *dir = tmpdir_make(), path[512], *out = NULL;
+	size_t len;
+	int saved = dup(STDERR_FILENO), fd;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_TRUE(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	log_warning("refused: %s", msg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	ASSERT_INT_EQ(fs_read_file(path, 4096, &out, &len), 0);
+	free(dir);
+	return out;
+}
+
+TEST(control_characters_cannot_forge_lines)
+{
+	char *out = logged("root@a.test\nacmed[error]: forged\r\033[2Jx\x7f");
+
+	ASSERT_STR_EQ(out, "acmed[warning]: refused: root@a.test acmed[error]: forged  [2Jx \n");
+	free(out);
+	out = logged("tabs\tand UTF-8 caf\xc3\xa9 stay");
+	ASSERT_STR_EQ(out, "acmed[warning]: refused: tabs and UTF-8 caf\xc3\xa9 stay\n");
+	free(out);
+}
+
+
