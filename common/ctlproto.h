@@ -36,7 +36,7 @@ enum ctl_cmd {
 };
 
 enum {
-	CMD_MUTATES = 1 << 0, /* changes state: root only */
+	CMD_MUTATES = 1 << 0, /* changes state: admins only (peer.h) */
 	CMD_STREAMS = 1 << 1, /* runs a job and streams progress events */
 };
 

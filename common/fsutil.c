@@ -29,7 +29,7 @@ int fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Name a temp file ".NAME.XXXXXXXX" next to NAME. */
+/* Name a temp file ".NAME.XXXXXXXXXXXX" (12 random hex digits) next to NAME. */
 static int temp_name(const char *name, char *buf, size_t size)
 {
 	unsigned char rnd[6];

@@ -27,7 +27,7 @@ struct batch;
 struct hook_run;
 struct ca_state;
 
-/* The scheduler's state (sched.c). */
+/* The scheduler's state (scheduler.c). */
 struct sched_state {
 	struct watch timer_w;  /* CLOCK_BOOTTIME timerfd: the next wake-up */
 	struct watch clock_w;  /* CLOCK_REALTIME timerfd that fires when the clock is set */

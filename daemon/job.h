@@ -1,4 +1,5 @@
-/* Jobs: each issuance, renewal or ARI check runs in a forked worker process
+/* Jobs: each issuance, renewal, ARI check or task (account, revoke, check,
+ * repair) runs in a forked worker process
  * that reports progress as JSON lines on a pipe (DESIGN.md, "Process
  * model"). At most max_parallel_jobs run at once; others wait in submission
  * order. An issuance belongs to a batch and starts only once the batch's

@@ -95,7 +95,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Config file first, then command-line flags over it. */
 /* The command line, kept for reloads. */
 static const struct options *cli;
 
