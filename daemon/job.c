@@ -120,7 +120,7 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 	struct json_object *reply, *line;
 	sigset_t all;
 	struct timespec t0, t1;
-	struct rusage ru;
+	struct rusage ru, ru_children;
 
 	prctl(PR_SET_NAME, "acmed-worker");
 	/* The parent blocks these for its signalfd; the worker wants defaults. */
@@ -148,9 +148,12 @@ static _Noreturn void worker_main(struct daemon *d, struct job *j, int ev_fd)
 		reply = issue_run(&j->req, &d->cfg, ev_fd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru);
-	log_info("worker done in %.3f s, peak memory %ld KiB",
+	getrusage(RUSAGE_CHILDREN, &ru_children);
+	/* The children (signer, responder) are reaped by now: the largest
+	 * one's peak. */
+	log_info("worker done in %.3f s, peak memory %ld KiB, largest child %ld KiB",
 		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		 ru.ru_maxrss);
+		 ru.ru_maxrss, ru_children.ru_maxrss);
 	line = json_object_new_object();
 	json_object_object_add(line, "event", json_object_new_string("result"));
 	json_object_object_add(line, "reply", reply);
