@@ -329,6 +329,12 @@ int store_account_rollover_commit(struct store *s, const char *server, const cha
 
 	if (afd < 0)
 		return afd;
+	/* Without a next key there is nothing to commit: keep key.pem. */
+	if (faccessat(afd, "key.next.pem", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = -errno;
+		close(afd);
+		return r;
+	}
 	snprintf(old, sizeof(old), "key.replaced-%lld.pem", (long long)time(NULL));
 	/* The old key is kept, never overwritten; then the new one takes its
 	 * name. A crash between the two leaves key.next.pem and no key.pem,

@@ -334,6 +334,7 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 		.state_dir = cfg->state_dir,
 		.server = server,
 		.eab_hmac_key = jobj_str(args, "eab_hmac_key"),
+		.account_op = op,
 	};
 	char err[1024] = "";
 	int r = store_open(cfg->state_dir, false, &s);

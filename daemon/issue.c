@@ -879,6 +879,8 @@ static int separate(struct run *run)
 		.publish = !req->dry_run && !req->csr,
 		.req = req->csr ? NULL : req,
 		.eab_hmac_key = req->eab_hmac_key,
+		.csr_der = req->csr,
+		.csr_len = req->csrlen,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
 	char err[512] = "";

@@ -157,6 +157,7 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 		.state_dir = cfg->state_dir,
 		.server = jobj_str(args, "server"),
 		.cert_key_pem = jobj_str(args, "key"),
+		.revoke = true,
 	};
 	bool already = false;
 	char err[512] = "";

@@ -34,6 +34,9 @@ struct keyproc {
 	struct signer *certificate;  /* "certificate" (revocation) */
 	EVP_PKEY *cert_key;          /* the CSR's key, for publish */
 	char *account_id;            /* the account "account" opened */
+	char *account_url;           /* its URL (the kid), once known */
+	char *csr;                   /* the last CSR made, base64url DER */
+	bool published;              /* publish is once per job */
 	char err[512];
 };
 
@@ -81,6 +84,9 @@ static int describe_account(struct keyproc *k, const char *id, bool create,
 	struct stored_account st = { 0 };
 	int r;
 
+	/* One account per job: the first one it opens or makes. */
+	if (k->account_id && (create || !streq(id, k->account_id)))
+		return refuse(k, -EPERM, "describe: this job uses account %s", k->account_id);
 	if (create) {
 		st.key = crypto_key_generate(&KEY_SPEC_DEFAULT);
 		if (!st.key)
@@ -100,9 +106,9 @@ static int describe_account(struct keyproc *k, const char *id, bool create,
 	json_object_object_add(out, "id", json_object_new_string(st.id));
 	r = hold(k, st.key, &k->account);
 	st.key = NULL;
-	if (r == 0) {
-		free(k->account_id);
+	if (r == 0 && !k->account_id) {
 		k->account_id = xstrdup(st.id);
+		k->account_url = xstrdup(st.url);
 	}
 out:
 	stored_account_clear(&st);
@@ -182,20 +188,27 @@ static int op_describe(struct keyproc *k, struct json_object *req, struct json_o
 	return 0;
 }
 
-/* The JSON object base64url B64 encodes, or NULL. */
+/* The JSON object base64url B64 encodes, or NULL: exactly one object, no
+ * NUL byte and nothing after it, so that what the signer checks is what
+ * the CA reads. */
 static struct json_object *decode_json(const char *b64)
 {
 	unsigned char *raw = NULL;
 	size_t len = 0;
 	struct json_object *o = NULL;
+	struct json_tokener *tok = json_tokener_new();
 
-	if (b64 && b64url_decode(b64, &raw, &len) == 0) {
-		o = json_tokener_parse((const char *)raw);
-		if (o && !json_object_is_type(o, json_type_object)) {
+	if (tok && b64 && b64url_decode(b64, &raw, &len) == 0 && len > 0 &&
+	    strlen((const char *)raw) == len) {
+		o = json_tokener_parse_ex(tok, (const char *)raw, (int)len);
+		if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+			  json_tokener_get_parse_end(tok) != len ||
+			  !json_object_is_type(o, json_type_object))) {
 			json_object_put(o);
 			o = NULL;
 		}
 	}
+	json_tokener_free(tok);
 	free(raw);
 	return o;
 }
@@ -240,17 +253,85 @@ static int sign_eab(struct keyproc *k, struct json_object *hdr, const char *hdr6
 	return r;
 }
 
+static bool is_job_name(const struct signer_conf *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->ndomains; i++)
+		if (strcasecmp(name, c->domains[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The payload of a request signed by the account key (or the next or
+ * certificate key) must be what this job is for: signer.h. P is the
+ * decoded payload; NULL for a POST-as-GET. */
+static int check_intent(struct keyproc *k, const char *which, struct json_object *hdr,
+			struct json_object *p)
+{
+	const struct signer_conf *c = k->c;
+	const char *kid = jobj_str(hdr, "kid");
+	struct json_object *v, *inner;
+	bool ok;
+
+	if (kid && (!streq(which, "account") || !streq(kid, k->account_url)))
+		return refuse(k, -EPERM, "sign: the kid must be this job's account URL");
+	if (streq(which, "certificate")) {
+		/* revokeCert signed by the certificate's own key: that only. */
+		if (!p || !jobj_str(p, "certificate"))
+			return refuse(k, -EPERM, "sign: the certificate key signs its revocation only");
+		json_object_object_foreach(p, key, val) {
+			(void)val;
+			if (!streq(key, "certificate") && !streq(key, "reason"))
+				return refuse(k, -EPERM, "sign: the certificate key signs its "
+							 "revocation only");
+		}
+		return 0;
+	}
+	if (!p)
+		return 0;
+	if (json_object_object_get_ex(p, "csr", &v)) {
+		if (!k->csr || !streq(json_object_get_string(v), k->csr))
+			return refuse(k, -EPERM, "sign: a finalize must carry the CSR this signer "
+						 "made");
+	} else if (json_object_object_get_ex(p, "identifiers", &v)) {
+		ok = json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0;
+		for (size_t i = 0; ok && i < json_object_array_length(v); i++)
+			ok = is_job_name(c, jobj_str(json_object_array_get_idx(v, i), "value"));
+		if (!ok)
+			return refuse(k, -EPERM, "sign: a new order may ask for this job's names only");
+	} else if (json_object_object_get_ex(p, "protected", &v)) {
+		/* keyChange: the inner JWS must be this job's next key's. */
+		inner = decode_json(json_object_get_string(v));
+		ok = streq(c->account_op, "rollover") && k->next && inner &&
+		     json_object_object_get_ex(inner, "jwk", &v) &&
+		     same_jwk(v, signer_jwk_borrow(k->next));
+		json_object_put(inner);
+		if (!ok)
+			return refuse(k, -EPERM, "sign: a key change only in a rollover, to this "
+						 "job's next key");
+	} else if (streq(jobj_str(p, "status"), "deactivated")) {
+		if (!streq(c->account_op, "deactivate"))
+			return refuse(k, -EPERM, "sign: only 'acmectl account deactivate' "
+						 "deactivates");
+	} else if (json_object_object_get_ex(p, "certificate", &v)) {
+		if (!c->revoke)
+			return refuse(k, -EPERM, "sign: only a revocation job revokes");
+	}
+	return 0;
+}
+
 static int op_sign(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const char *which = jobj_str(req, "key"), *hdr64 = jobj_str(req, "protected");
 	const char *payload64 = jobj_str(req, "payload"), *url;
-	struct json_object *hdr = decode_json(hdr64), *jwk;
+	struct json_object *hdr = decode_json(hdr64), *jwk, *payload = NULL;
 	struct signer **s = which ? slot(k, which) : NULL;
 	char *sig = NULL;
 	int r;
 
 	url = hdr ? jobj_str(hdr, "url") : NULL;
-	if (!hdr || !payload64 || (payload64[0] && !b64url_valid(payload64)))
+	if (payload64 && payload64[0])
+		payload = decode_json(payload64);
+	if (!hdr || !payload64 || (payload64[0] && !payload))
 		r = refuse(k, -EINVAL, "sign: protected and payload must be base64url, the "
 				       "protected header a JSON object");
 	else if (!url || strncmp(url, "https://", 8) != 0)
@@ -265,12 +346,13 @@ static int op_sign(struct keyproc *k, struct json_object *req, struct json_objec
 		 (!json_object_object_get_ex(hdr, "jwk", &jwk) ||
 		  !same_jwk(jwk, signer_jwk_borrow(*s))))
 		r = refuse(k, -EINVAL, "sign: the header has neither a kid nor this key's jwk");
-	else
+	else if ((r = check_intent(k, which, hdr, payload)) == 0)
 		r = jws_sign_input(*s, hdr64, payload64, &sig);
 	if (r == 0)
 		json_object_object_add(out, "signature", json_object_new_string(sig));
 	free(sig);
 	json_object_put(hdr);
+	json_object_put(payload);
 	return r;
 }
 
@@ -311,9 +393,31 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 	b64 = b64url_encode(der, len);
 	if (b64)
 		json_object_object_add(out, "csr", json_object_new_string(b64));
-	free(b64);
+	free(k->csr);
+	k->csr = b64;
 	free(der);
 	return b64 ? 0 : -ENOMEM;
+}
+
+/* CERT (PEM) names exactly the job's names: each of its SANs is one, and
+ * each of them is among its SANs. */
+static bool names_are_the_jobs(const struct signer_conf *c, const char *cert)
+{
+	struct cert_info info;
+	bool ok;
+
+	if (crypto_cert_info(cert, strlen(cert), &info) < 0)
+		return false;
+	ok = info.nnames > 0;
+	for (size_t i = 0; ok && i < info.nnames; i++)
+		ok = is_job_name(c, info.names[i]);
+	for (size_t i = 0; ok && i < c->ndomains; i++) {
+		ok = false;
+		for (size_t j = 0; !ok && j < info.nnames; j++)
+			ok = strcasecmp(c->domains[i], info.names[j]) == 0;
+	}
+	cert_info_clear(&info);
+	return ok;
 }
 
 static int op_publish(struct keyproc *k, struct json_object *req, struct json_object *out)
@@ -324,10 +428,14 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 
 	if (!k->c->publish || !k->c->name)
 		return refuse(k, -EPERM, "this job publishes nothing");
+	if (k->published)
+		return refuse(k, -EPERM, "publish: this job has published already");
 	if (!k->cert_key)
 		return refuse(k, -EINVAL, "publish: no CSR was made");
 	if (!cert || !chain)
 		return refuse(k, -EINVAL, "publish: cert and chain are needed");
+	if (!names_are_the_jobs(k->c, cert))
+		return refuse(k, -EPERM, "publish: the certificate's names are not the job's");
 	v.cert = strdup(cert);
 	v.chain = strdup(chain);
 	if (!v.cert || !v.chain || asprintf(&v.fullchain, "%s%s", cert, chain) < 0) {
@@ -341,6 +449,7 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 	version_pems_clear(&v);
 	if (r < 0)
 		return r;
+	k->published = true;
 	if (k->c->req) {
 		r = k->account_id ? issue_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
 		if (r < 0)
@@ -393,8 +502,11 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 	if (!id || !k->account_id || !streq(id, k->account_id))
 		return refuse(k, -EPERM, "account: this job has not opened account %s",
 			      str_or_empty(id));
-	if (streq(action, "retire") && k->c->req)
-		return refuse(k, -EPERM, "account: a certificate job may not retire its account");
+	if (streq(action, "retire") && !streq(k->c->account_op, "deactivate"))
+		return refuse(k, -EPERM, "account: only 'acmectl account deactivate' retires an "
+					 "account");
+	if ((streq(action, "commit") || streq(action, "abort")) && !k->next)
+		return refuse(k, -EPERM, "account: this job has no next key to %s", action);
 	if (streq(action, "save")) {
 		struct stored_account st = { .id = (char *)id, .url = (char *)url,
 					     .email = (char *)email };
@@ -404,7 +516,16 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 			return refuse(k, -EINVAL, "account: the URL must be an https URL");
 		if (email && !email_ok(email))
 			return refuse(k, -EINVAL, "account: '%s' is not an email address", email);
+		/* The URL is learnt once: from account.json, or from the CA when
+		 * this job registered the account or found it by its key. */
+		if (k->account_url && !streq(url, k->account_url))
+			return refuse(k, -EPERM, "account: the account's URL is %s already",
+				      k->account_url);
 		r = store_account_save_info(k->store, server, &st);
+		if (r == 0 && !streq(k->account_url, url)) {
+			free(k->account_url);
+			k->account_url = xstrdup(url);
+		}
 	} else if (streq(action, "commit")) {
 		r = store_account_rollover_commit(k->store, server, id);
 	} else if (streq(action, "abort")) {
@@ -481,6 +602,10 @@ int signer_serve(const struct signer_conf *c, int fd)
 	struct keyproc k = { .c = c };
 	int r = store_open(c->state_dir, true, &k.store);
 
+	/* With --csr, the CSR to finalize with is the administrator's. */
+	if (r == 0 && c->csr_der && !(k.csr = b64url_encode(c->csr_der, c->csr_len)))
+		r = -ENOMEM;
+
 	if (r < 0)
 		log_error("signer: state directory %s: %s", c->state_dir, acmed_strerror(r));
 	while (r == 0) {
@@ -506,6 +631,8 @@ int signer_serve(const struct signer_conf *c, int fd)
 	signer_free(k.certificate);
 	EVP_PKEY_free(k.cert_key);
 	free(k.account_id);
+	free(k.account_url);
+	free(k.csr);
 	store_close(k.store);
 	return r;
 }

@@ -32,6 +32,13 @@
  *             renames of a key rollover (commit, abort) and of a
  *             deactivation (retire)
  *
+ * A signature is bound to what the job is for: a request signed by kid
+ * names the account's own URL; a finalize carries the CSR this signer
+ * made; a new order asks for the job's names only; a key change (its inner
+ * JWS by this job's next key) only in a rollover, a deactivation only in
+ * the account job that deactivates, a revocation only in a revocation job.
+ * One job publishes once, a certificate for exactly its names.
+ *
  * Anything else, or a request that does not pass its checks, is refused
  * with an error and logged. What a signer may use is fixed when it starts
  * (struct signer_conf). The signer itself cannot open TCP connections
@@ -60,6 +67,11 @@ struct signer_conf {
 				      * failures recorded in it; or NULL */
 	const char *eab_hmac_key; /* base64url MAC key of "eab" signatures, or NULL */
 	const char *cert_key_pem; /* the "certificate" key of a revocation, or NULL */
+	const char *account_op;   /* an account job's operation ("rollover",
+				   * "deactivate", ...), or NULL */
+	bool revoke;              /* a revocation job: a revokeCert payload */
+	const unsigned char *csr_der; /* --csr: the CSR given, DER; or NULL */
+	size_t csr_len;
 };
 
 struct signer_link {

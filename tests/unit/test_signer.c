@@ -82,6 +82,19 @@ static char *b64(const char *s)
 	return b64url_encode(s, strlen(s));
 }
 
+/* A sign request for KEY over the header HDR and PAYLOAD (JSON texts). */
+static char *sign_req_payload(const char *key, const char *hdr, const char *payload)
+{
+	char *h = b64(hdr), *p = b64(payload), *req;
+
+	ASSERT_TRUE(asprintf(&req, "{\"op\":\"sign\",\"key\":\"%s\",\"protected\":\"%s\","
+				   "\"payload\":\"%s\"}",
+			     key, h, p) > 0);
+	free(h);
+	free(p);
+	return req;
+}
+
 /* A sign request for KEY over the header HDR (JSON text) and payload "{}". */
 static char *sign_req(const char *key, const char *hdr)
 {
@@ -177,10 +190,12 @@ TEST(account_key_signs_only_what_it_checked)
 	ASSERT_STR_EQ(signer_alg(acct), "ES256");
 	ASSERT_TRUE(signer_key(acct) == NULL); /* this process holds no key */
 	key = saved_account_key(&f, id);
+	/* The CA's answer to the registration: the account URL, the kid. */
+	ASSERT_INT_EQ(signer_account(&f.link, "save", id, "https://ca.test/acct/1", NULL), 0);
 
 	/* A request signed through the signer verifies with the saved key. */
 	ASSERT_INT_EQ(jws_sign(acct, "https://ca.test/new-order", "n1", "https://ca.test/acct/1",
-			       "{\"identifiers\":[]}", &out),
+			       "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.test\"}]}", &out),
 		      0);
 	jws = json_tokener_parse(out);
 	input = signing_input(jws);
@@ -334,6 +349,124 @@ TEST(csr_for_the_jobs_names_only)
 	free(names);
 	free(der);
 	free(der2);
+	stop(&f);
+}
+
+TEST(signatures_only_for_what_the_job_is_for)
+{
+	struct fixture f;
+	struct signer *acct = NULL;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *id = NULL, *req, *csr, payload[4096];
+	static const char kid[] = "{\"alg\":\"ES256\",\"kid\":\"https://ca.test/acct/1\","
+				  "\"url\":\"https://ca.test/x\"}";
+
+	start(&f, false);
+	ASSERT_INT_EQ(signer_open_key(&f.link, "account", NULL, true, NULL, &acct, &id), 0);
+	/* Before the CA named the account, no kid is its URL. */
+	req = sign_req("account", kid);
+	assert_refused(&f, req, "the kid must be this job's account URL");
+	free(req);
+	ASSERT_INT_EQ(signer_account(&f.link, "save", id, "https://ca.test/acct/1", NULL), 0);
+	/* Nor may the worker rename it afterwards, or open another. */
+	ASSERT_INT_EQ(signer_account(&f.link, "save", id, "https://evil.test/acct/9", NULL),
+		      -EPERM);
+	req = sign_req("account", "{\"alg\":\"ES256\",\"kid\":\"https://ca.test/acct/2\","
+				  "\"url\":\"https://ca.test/x\"}");
+	assert_refused(&f, req, "the kid must be this job's account URL");
+	free(req);
+	assert_refused(&f, "{\"op\":\"describe\",\"key\":\"account\",\"create\":true}",
+		       "this job uses account");
+	/* A new order for the job's names only. */
+	req = sign_req_payload("account", kid, "{\"identifiers\":[{\"type\":\"dns\","
+					       "\"value\":\"a.test\"},{\"type\":\"dns\","
+					       "\"value\":\"evil.test\"}]}");
+	assert_refused(&f, req, "a new order may ask for this job's names only");
+	free(req);
+	req = sign_req_payload("account", kid, "{\"identifiers\":[{\"type\":\"dns\","
+					       "\"value\":\"B.test\"}]}");
+	ASSERT_TRUE(raw(&f, req) == NULL);
+	free(req);
+	/* A finalize with the CSR this signer made, and no other. */
+	req = sign_req_payload("account", kid, "{\"csr\":\"MIIBxyz\"}");
+	assert_refused(&f, req, "a finalize must carry the CSR this signer made");
+	free(req);
+	ASSERT_INT_EQ(signer_csr(&f.link, domains, 2, &der, &len), 0);
+	csr = b64url_encode(der, len);
+	snprintf(payload, sizeof(payload), "{\"csr\":\"%s\"}", csr);
+	req = sign_req_payload("account", kid, payload);
+	ASSERT_TRUE(raw(&f, req) == NULL);
+	free(req);
+	/* What only an account job doing it, or a revocation job, may sign. */
+	req = sign_req_payload("account", kid, "{\"status\":\"deactivated\"}");
+	assert_refused(&f, req, "only 'acmectl account deactivate' deactivates");
+	free(req);
+	req = sign_req_payload("account", kid, "{\"protected\":\"e30\",\"payload\":\"e30\","
+					       "\"signature\":\"AA\"}");
+	assert_refused(&f, req, "a key change only in a rollover");
+	free(req);
+	req = sign_req_payload("account", kid, "{\"certificate\":\"MIIB\"}");
+	assert_refused(&f, req, "only a revocation job revokes");
+	free(req);
+	ASSERT_INT_EQ(signer_account(&f.link, "retire", id, NULL, NULL), -EPERM);
+	ASSERT_INT_EQ(signer_account(&f.link, "commit", id, NULL, NULL), -EPERM);
+	/* A payload the CA would read otherwise than the signer: refused. */
+	req = sign_req_payload("account", kid, "{\"status\":\"valid\"} {\"status\":\"deactivated\"}");
+	assert_refused(&f, req, "must be base64url");
+	free(req);
+	free(csr);
+	free(der);
+	free(id);
+	signer_free(acct);
+	stop(&f);
+}
+
+TEST(publish_once_for_the_jobs_names)
+{
+	struct fixture f;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	EVP_PKEY *ca_key = ec_key(), *pub;
+	X509 *ca = cert_make(ca_key, "Test CA", NULL, NULL, true, NULL, 1, 90), *leaf;
+	X509_REQ *csr;
+	char *chain = cert_pem(ca), *cert;
+	int version = 0;
+
+	start(&f, true);
+	ASSERT_INT_EQ(signer_csr(&f.link, domains, 2, &der, &len), 0);
+	p = der;
+	csr = d2i_X509_REQ(NULL, &p, (long)len);
+	ASSERT_NONNULL(csr);
+	pub = X509_REQ_get_pubkey(csr);
+	/* The CSR's key, but names the job did not ask for. */
+	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:a.test,DNS:evil.test", 2, 30);
+	cert = cert_pem(leaf);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), -EPERM);
+	ASSERT_STR_CONTAINS(f.link.err, "the certificate's names are not the job's");
+	X509_free(leaf);
+	free(cert);
+	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:a.test", 3, 30);
+	cert = cert_pem(leaf);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), -EPERM);
+	X509_free(leaf);
+	free(cert);
+	/* Exactly the job's names: saved, once. */
+	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:b.test,DNS:a.test", 4, 30);
+	cert = cert_pem(leaf);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), 0);
+	ASSERT_INT_EQ(version, 1);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), -EPERM);
+	ASSERT_STR_CONTAINS(f.link.err, "this job has published already");
+	X509_free(leaf);
+	X509_free(ca);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(ca_key);
+	free(cert);
+	free(chain);
+	free(der);
 	stop(&f);
 }
 
