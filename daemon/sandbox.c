@@ -5,7 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,7 +63,10 @@ const struct sandbox_rule sandbox_system[] = {
 	{ "/lib", SANDBOX_READ },
 	{ "/lib64", SANDBOX_READ },
 	{ "/lib32", SANDBOX_READ },
-	{ "/etc/ssl", SANDBOX_READ },
+	/* The CA certificates and OpenSSL's configuration; not the rest of
+	 * /etc/ssl (private/ holds the host's keys). */
+	{ "/etc/ssl/certs", SANDBOX_READ },
+	{ "/etc/ssl/openssl.cnf", SANDBOX_READ },
 	{ "/etc/ca-certificates", SANDBOX_READ },
 	{ "/etc/ld.so.cache", SANDBOX_READ },
 	{ "/etc/localtime", SANDBOX_READ },
@@ -124,8 +132,9 @@ static int add_rule(int ruleset, const struct sandbox_rule *rule, uint64_t handl
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0) {
-		snprintf(err, errlen, "sandbox rule for %s: %s", rule->path, strerror(errno));
-		return -errno;
+		r = -errno;
+		snprintf(err, errlen, "sandbox rule for %s: %s", rule->path, strerror(-r));
+		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
@@ -138,7 +147,7 @@ static int add_rule(int ruleset, const struct sandbox_rule *rule, uint64_t handl
 	if (pb.allowed_access &&
 	    syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &pb, 0) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "sandbox rule for %s: %s", rule->path, strerror(errno));
+		snprintf(err, errlen, "sandbox rule for %s: %s", rule->path, strerror(-r));
 	}
 out:
 	close(fd);
@@ -167,8 +176,9 @@ int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool deny_tcp, cha
 	}
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 	if (ruleset < 0) {
-		snprintf(err, errlen, "landlock_create_ruleset: %s", strerror(errno));
-		return -errno;
+		r = -errno;
+		snprintf(err, errlen, "landlock_create_ruleset: %s", strerror(-r));
+		return r;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = add_rule(ruleset, &rules[i], attr.handled_access_fs, err, errlen);
@@ -237,6 +247,134 @@ static int account_files(const char *dir, int depth, struct rule_list *l)
 	return r;
 }
 
+/* ---- system calls ---- */
+
+#if defined(__x86_64__)
+#define AUDIT_ARCH_HERE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_HERE AUDIT_ARCH_AARCH64
+#endif
+
+/* What Landlock does not cover and a worker never needs: changing a file's
+ * mode, owner, times or extended attributes, and reading or writing
+ * another process's memory. (Not every architecture has every call.) */
+static const int denied_calls[] = {
+#ifdef __NR_chmod
+	__NR_chmod,
+#endif
+	__NR_fchmod, __NR_fchmodat,
+#ifdef __NR_fchmodat2
+	__NR_fchmodat2,
+#endif
+#ifdef __NR_chown
+	__NR_chown,
+#endif
+#ifdef __NR_lchown
+	__NR_lchown,
+#endif
+	__NR_fchown, __NR_fchownat,
+	__NR_setxattr, __NR_lsetxattr, __NR_fsetxattr,
+	__NR_removexattr, __NR_lremovexattr, __NR_fremovexattr,
+#ifdef __NR_utime
+	__NR_utime,
+#endif
+#ifdef __NR_utimes
+	__NR_utimes,
+#endif
+#ifdef __NR_futimesat
+	__NR_futimesat,
+#endif
+	__NR_utimensat,
+	__NR_ptrace, __NR_process_vm_readv, __NR_process_vm_writev,
+};
+
+int sandbox_syscalls(char *err, size_t errlen)
+{
+#ifdef AUDIT_ARCH_HERE
+	enum { NDENIED = sizeof(denied_calls) / sizeof(denied_calls[0]) };
+	struct sock_filter f[NDENIED + 16];
+	struct sock_fprog prog = { 0 };
+	unsigned short n = 0;
+
+#define STMT(code, k) (f[n++] = (struct sock_filter)BPF_STMT(code, k))
+#define JUMP(code, k, jt, jf) (f[n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf))
+	/* Another architecture's calls (x86's i386 ABI): denied outright. */
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_HERE, 1, 0);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+	/* The x32 ABI's numbers. */
+	JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, NDENIED + 7, 0);
+#endif
+	/* Each jumps to the last instruction, the refusal. */
+	for (int i = 0; i < NDENIED; i++)
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied_calls[i],
+		     (unsigned char)(NDENIED - i + 6), 0);
+	/* No Unix stream socket: no connecting to acmed's control socket
+	 * (where root is an administrator), to D-Bus or to another local
+	 * service. Datagrams stay: the journal and syslog are reached so. */
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 3);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]));
+	STMT(BPF_ALU | BPF_AND | BPF_K, 0xf);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_DGRAM, 0, 1);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+#undef STMT
+#undef JUMP
+	prog.len = n;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "seccomp filter: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+#else
+	snprintf(err, errlen, "no seccomp filter for this architecture");
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* Is A the same directory as B or below it? (Both resolved.) */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || streq(b, "/"));
+}
+
+/* A web root the worker may write: not the system's directories, and
+ * neither inside the state directory nor above it (resolved, symbolic
+ * links followed, as Landlock will). */
+static int rw_root_ok(const char *state, const char *root, char *err, size_t errlen)
+{
+	static const char *const system_dirs[] = { "/etc", "/usr", "/boot", "/proc", "/sys",
+						   "/dev", "/run" };
+	char *real = realpath(root, NULL), *rstate = state ? realpath(state, NULL) : NULL;
+	int r = 0;
+
+	if (!real)
+		return 0; /* a missing one gets no rule */
+	if (streq(real, "/") || (rstate && (path_within(real, rstate) ||
+					    path_within(rstate, real))))
+		r = -EPERM;
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(system_dirs); i++)
+		if (path_within(real, system_dirs[i]))
+			r = -EPERM;
+	if (r < 0)
+		snprintf(err, errlen, "web root %s (%s) is a system directory or holds acmed's "
+				      "state: the worker may not write there",
+			 root, real);
+	free(real);
+	free(rstate);
+	return r;
+}
+
 int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
 		   char *err, size_t errlen)
 {
@@ -244,6 +382,9 @@ int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, si
 	char *renewal = NULL, *accounts = NULL;
 	int r = 0;
 
+	for (size_t i = 0; i < n; i++)
+		if ((r = rw_root_ok(state, rw[i], err, errlen)) < 0)
+			return r;
 	for (size_t i = 0; r == 0 && i < sandbox_nsystem; i++)
 		r = add_path_rule(&l, strdup(sandbox_system[i].path), sandbox_system[i].access);
 	if (r == 0 && ca_bundle)
@@ -266,6 +407,16 @@ int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, si
 		r = sandbox_apply(l.v, l.n, false, err, errlen);
 	else
 		snprintf(err, errlen, "out of memory");
+	/* With or without Landlock, the calls it does not cover. */
+	if (r == 0 || r == -EOPNOTSUPP) {
+		char why[128];
+		int s = sandbox_syscalls(why, sizeof(why));
+
+		if (s < 0 && s != -EOPNOTSUPP) {
+			snprintf(err, errlen, "%s", why);
+			r = s;
+		}
+	}
 	for (size_t i = 0; i < l.npaths; i++)
 		free(l.paths[i]);
 	free(l.paths);

@@ -51,3 +51,13 @@ extern const size_t sandbox_nsystem;
  * it. As sandbox_apply(), without TCP restrictions. */
 int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
 		   char *err, size_t errlen);
+
+/* What Landlock leaves open, closed with a seccomp filter (sandbox_worker
+ * applies it too, Landlock or not): the calling process can no longer
+ * change a file's mode, owner, times or extended attributes, trace or
+ * read another process's memory (EPERM), or make a Unix stream socket, so
+ * it cannot reach acmed's control socket or D-Bus (datagrams, for the
+ * journal and syslog, stay); the calls of another
+ * architecture's ABI kill it. Sets no_new_privs. 0, -EOPNOTSUPP on an
+ * architecture it does not know (x86-64 and arm64 it does), or -errno. */
+int sandbox_syscalls(char *err, size_t errlen);

@@ -83,7 +83,6 @@ static int make_dirs(struct authn_state *st, const char *root, char *err, size_t
 		if (!p)
 			return -ENOMEM;
 		if (mkdir(p, 0755) == 0) {
-			chmod(p, 0755);
 			r = remember(st, p, true);
 		} else if (errno != EEXIST) {
 			r = -errno;
@@ -110,7 +109,6 @@ static int write_response(struct authn_state *st, const char *dir,
 		r = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	} else {
-		fchmod(fd, 0644);
 		r = remember(st, path, false);
 	}
 	if (fd >= 0)
@@ -139,10 +137,15 @@ static int webroot_perform(const struct authn_config *cfg, const struct authn_ch
 			   size_t n, struct authn_state **out, char *err, size_t errlen)
 {
 	struct authn_state *st = calloc(1, sizeof(*st));
+	mode_t umask_was;
 	int r = 0;
 
 	if (!st)
 		return -ENOMEM;
+	/* The web server must read what is made here (0755 directories, 0644
+	 * files), whatever acmed's umask (0077 under its unit); the worker may
+	 * not chmod (sandbox.h). */
+	umask_was = umask(022);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *root = authn_webroot_for(cfg, chal[i].identifier);
 		char *dir;
@@ -167,6 +170,7 @@ static int webroot_perform(const struct authn_config *cfg, const struct authn_ch
 		r = dir ? write_response(st, dir, &chal[i], err, errlen) : -ENOMEM;
 		free(dir);
 	}
+	umask(umask_was);
 	if (r < 0) {
 		webroot_cleanup(st);
 		return r;
