@@ -214,10 +214,14 @@ static int read_at(int dirfd, const char *name, int flags, size_t max, char **da
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
 		close(fd);
 		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	}
 	r = read_fd(fd, max, data, len);
 	close(fd);
@@ -402,8 +406,10 @@ static int check_private(const char *dir, bool last, char *err, size_t errlen)
 	struct stat st;
 
 	if (lstat(dir, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
+		int r = -errno;
+
+		snprintf(err, errlen, "%s: %s", dir, strerror(-r));
+		return r;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(err, errlen, "%s is owned by uid %u, not root: acmed keeps private keys "
@@ -440,8 +446,9 @@ int fs_check_private_dir(const char *path, char *err, size_t errlen)
 		real = strdup("/");
 	free(copy);
 	if (!real) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	/* From the top down: "/", "/var", "/var/lib", ... PATH. */
 	len = strlen(real);

@@ -122,6 +122,9 @@ int renewal_state_fail(struct renewal_state *st, time_t now, const char *error,
 	st->failures++;
 	st->last_attempt = now;
 	st->next_attempt = now + renewal_backoff(st->failures);
+	/* No CA (or worker) defers a renewal more than a week. */
+	if (retry_after > now + RENEWAL_RETRY_AFTER_MAX)
+		retry_after = now + RENEWAL_RETRY_AFTER_MAX;
 	st->retry_after = retry_after > now ? retry_after : 0;
 	if (st->retry_after > st->next_attempt)
 		st->next_attempt = st->retry_after;

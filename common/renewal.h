@@ -100,9 +100,13 @@ long renewal_jitter_cap(long not_before, long not_after, long renew_before, long
  * 10 min, 100 min, then a day (Let's Encrypt's integration guide). */
 long renewal_backoff(int failures);
 
+/* The furthest a Retry-After defers a renewal: a week (http.h's cap). */
+#define RENEWAL_RETRY_AFTER_MAX (7L * 86400)
+
 /* Record a failed attempt at NOW with ERROR (copied) and the CA's
- * Retry-After deadline RETRY_AFTER (0: none) in ST: the count goes up and the
- * next attempt is the backoff after NOW, never before RETRY_AFTER. */
+ * Retry-After deadline RETRY_AFTER (0: none; at most NOW plus
+ * RENEWAL_RETRY_AFTER_MAX) in ST: the count goes up and the next attempt is
+ * the backoff after NOW, never before RETRY_AFTER. */
 int renewal_state_fail(struct renewal_state *st, time_t now, const char *error,
 		       time_t retry_after);
 void renewal_state_clear(struct renewal_state *st);

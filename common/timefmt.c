@@ -104,7 +104,10 @@ void timefmt_format_rfc3339(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "(time out of range)");
+		return;
+	}
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 

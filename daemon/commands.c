@@ -538,9 +538,23 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 }
 
 /* After a repair the lineages are read again. */
+/* Re-read the lineages the repair touched, one by one: reloading the
+ * whole index would forget what the scheduler knows of every other one
+ * (its jitter, ARI windows). */
 static void repair_done(struct daemon *d, struct json_object *args, struct json_object *reply)
 {
-	index_load(&d->index, d->store);
+	struct json_object *data, *list;
+
+	(void)args;
+	if (!json_object_object_get_ex(reply, "data", &data) ||
+	    !json_object_object_get_ex(data, "lineages", &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *o = json_object_array_get_idx(list, i);
+
+		if (jobj_str(o, "repaired"))
+			index_refresh(&d->index, d->store, jobj_str(o, "name"));
+	}
 }
 
 static void check_or_repair(struct daemon *d, struct conn *c, struct json_object *args,

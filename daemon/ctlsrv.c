@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -312,13 +313,38 @@ static void refuse_busy(int fd, int max)
 	json_object_put(reply);
 }
 
+/* Out of descriptors, a pending connection would wake the loop again and
+ * again: one is kept in reserve to accept it and close it at once. */
+static int spare_fd = -1;
+
+static void shed_connection(int listen_fd)
+{
+	int fd;
+
+	if (spare_fd < 0)
+		return;
+	close(spare_fd);
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void on_accept(struct daemon *d, struct watch *w, uint32_t events)
 {
 	struct conn *c;
-	int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd;
 
-	if (fd < 0)
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warning("out of file descriptors: refusing a control client");
+			shed_connection(w->fd);
+		}
 		return;
+	}
 	/* Beyond max_clients a connection is closed at once: the clients
 	 * already there, and the jobs, go on undisturbed. */
 	if (d->nconns >= (unsigned)d->cfg.max_clients) {

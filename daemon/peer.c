@@ -12,19 +12,26 @@
  * kernel's SO_PEERGROUPS, as of connect()). */
 static bool in_group(int fd, gid_t primary, gid_t gid)
 {
-	gid_t groups[MAX_GROUPS];
-	socklen_t len = sizeof(groups);
+	gid_t some[MAX_GROUPS], *groups = some;
+	socklen_t len = sizeof(some);
+	bool found = false;
 
 	if (gid == (gid_t)-1)
 		return false;
 	if (primary == gid)
 		return true;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		/* More groups than fit: LEN says how many bytes they take. */
+		if (errno != ERANGE || !(groups = malloc(len)))
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
+	}
+	for (size_t i = 0; !found && i < len / sizeof(gid_t); i++)
+		found = groups[i] == gid;
+	if (groups != some)
+		free(groups);
+	return found;
 }
 
 int peer_get(int fd, gid_t read_gid, gid_t admin_gid, struct peer *p)

@@ -415,6 +415,10 @@ TEST(state_fail)
 	ASSERT_INT_EQ(renewal_state_fail(&st, now + 2000, "x", now), 0);
 	ASSERT_INT_EQ(st.retry_after, 0);
 	ASSERT_STR_EQ(st.last_error, "x");
+	/* A deadline years away (a hostile CA, or a worker) is held to a week. */
+	ASSERT_INT_EQ(renewal_state_fail(&st, now + 3000, "y", (time_t)INT64_MAX), 0);
+	ASSERT_INT_EQ(st.retry_after, now + 3000 + RENEWAL_RETRY_AFTER_MAX);
+	ASSERT_INT_EQ(st.next_attempt, now + 3000 + RENEWAL_RETRY_AFTER_MAX);
 	renewal_state_clear(&st);
 	ASSERT_TRUE(st.failures == 0 && st.last_error == NULL);
 }
