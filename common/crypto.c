@@ -424,12 +424,12 @@ void cert_info_clear(struct cert_info *info)
 
 /* RFC 9773 section 4.1: base64url(AKI keyIdentifier) "." base64url(the
  * DER content octets of the serial number, leading zero included). */
-static void ari_cert_id(X509 *x, char *buf, size_t len)
+static void ari_id_of(const ASN1_OCTET_STRING *kid, const ASN1_INTEGER *serial, char *buf,
+		      size_t len)
 {
-	const ASN1_OCTET_STRING *kid = X509_get0_authority_key_id(x);
 	unsigned char *der = NULL;
 	char *a = NULL, *b = NULL;
-	int n = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &der);
+	int n = i2d_ASN1_INTEGER(serial, &der);
 	long clen;
 	int tag, cls;
 	size_t la, lb;
@@ -453,11 +453,169 @@ static void ari_cert_id(X509 *x, char *buf, size_t len)
 	OPENSSL_free(der);
 }
 
+static void ari_cert_id(X509 *x, char *buf, size_t len)
+{
+	ari_id_of(X509_get0_authority_key_id(x), X509_get0_serialNumber(x), buf, len);
+}
+
+/* SERIAL as certbot shows it: lower-case hex, no leading zeros. */
+static int serial_hex(const ASN1_INTEGER *serial, char *buf, size_t len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	const char *h = hex;
+
+	BN_free(bn);
+	if (!hex)
+		return -EINVAL;
+	while (h[0] == '0' && h[1])
+		h++;
+	snprintf(buf, len, "%s", h);
+	for (char *c = buf; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	OPENSSL_free(hex);
+	return 0;
+}
+
+/* ---- certificate facts without decoding the public key ----
+ *
+ * d2i_X509 decodes the subject's public key through OpenSSL 3's decoder
+ * framework: most of the time it takes (about 1M instructions a
+ * certificate). acmed's index needs none of the key, so its facts are read
+ * from the DER structure (RFC 5280 section 4.1) with OpenSSL's decoders of
+ * the parts; anything unexpected falls back to the full parse. */
+
+/* The next TLV at *P (before END): its tag and class, and its content in
+ * [*P, *P + *LEN) once it returns true. */
+static bool der_next(const unsigned char **p, const unsigned char *end, long *len, int *tag,
+		     int *cls)
+{
+	int r;
+
+	if (*p >= end)
+		return false;
+	r = ASN1_get_object(p, len, tag, cls, end - *p);
+	return !(r & 0x80) && r != 0x21 && *len >= 0 && *len <= end - *p;
+}
+
+static int cert_info_der(const unsigned char *der, long n, struct cert_info *out)
+{
+	const unsigned char *p = der, *end = der + n, *tbs_end, *q, *spki_end;
+	long len;
+	int tag, cls, r = -EINVAL;
+	ASN1_INTEGER *serial = NULL;
+	X509_NAME *issuer = NULL, *subject = NULL;
+	ASN1_TIME *nb = NULL, *na = NULL;
+	ASN1_OBJECT *alg = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES *gens = NULL;
+	AUTHORITY_KEYID *akid = NULL;
+
+	memset(out, 0, sizeof(*out));
+	/* Certificate, then tbsCertificate: SEQUENCEs. */
+	if (!der_next(&p, end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE ||
+	    !der_next(&p, end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE)
+		goto out;
+	tbs_end = p + len;
+	/* [0] version, optional. */
+	q = p;
+	if (!der_next(&q, tbs_end, &len, &tag, &cls))
+		goto out;
+	if (cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0)
+		p = q + len;
+	if (!(serial = d2i_ASN1_INTEGER(NULL, &p, tbs_end - p)))
+		goto out;
+	/* signature AlgorithmIdentifier: skipped. */
+	if (!der_next(&p, tbs_end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE)
+		goto out;
+	p += len;
+	if (!(issuer = d2i_X509_NAME(NULL, &p, tbs_end - p)))
+		goto out;
+	/* validity: SEQUENCE { notBefore, notAfter }. */
+	if (!der_next(&p, tbs_end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE ||
+	    !(nb = d2i_ASN1_TIME(NULL, &p, tbs_end - p)) ||
+	    !(na = d2i_ASN1_TIME(NULL, &p, tbs_end - p)))
+		goto out;
+	if (!(subject = d2i_X509_NAME(NULL, &p, tbs_end - p)))
+		goto out;
+	/* subjectPublicKeyInfo: only its algorithm's OID. */
+	if (!der_next(&p, tbs_end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE)
+		goto out;
+	spki_end = p + len;
+	if (!der_next(&p, spki_end, &len, &tag, &cls) || tag != V_ASN1_SEQUENCE ||
+	    !(alg = d2i_ASN1_OBJECT(NULL, &p, spki_end - p)))
+		goto out;
+	p = spki_end;
+	/* [1], [2] unique IDs (skipped), [3] extensions. */
+	while (p < tbs_end) {
+		if (!der_next(&p, tbs_end, &len, &tag, &cls) || cls != V_ASN1_CONTEXT_SPECIFIC)
+			goto out;
+		q = p;
+		p += len;
+		if (tag == 3 && !(exts = d2i_X509_EXTENSIONS(NULL, &q, len)))
+			goto out;
+	}
+	if (asn1_time(nb, &out->not_before) < 0 || asn1_time(na, &out->not_after) < 0 ||
+	    serial_hex(serial, out->serial, sizeof(out->serial)) < 0)
+		goto out;
+	X509_NAME_get_text_by_NID(issuer, NID_commonName, out->issuer_cn, sizeof(out->issuer_cn));
+	X509_NAME_get_text_by_NID(subject, NID_commonName, out->subject_cn,
+				  sizeof(out->subject_cn));
+	switch (OBJ_obj2nid(alg)) {
+	case NID_rsaEncryption:
+		snprintf(out->key_type, sizeof(out->key_type), "RSA");
+		break;
+	case NID_X9_62_id_ecPublicKey:
+		snprintf(out->key_type, sizeof(out->key_type), "ECDSA");
+		break;
+	default:
+		snprintf(out->key_type, sizeof(out->key_type), "unknown");
+	}
+	if (exts) {
+		akid = X509V3_get_d2i(exts, NID_authority_key_identifier, NULL, NULL);
+		gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	}
+	ari_id_of(akid ? akid->keyid : NULL, serial, out->ari_id, sizeof(out->ari_id));
+	if (gens && san_names(gens, &out->names, &out->nnames) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r < 0)
+		cert_info_clear(out);
+	ASN1_INTEGER_free(serial);
+	X509_NAME_free(issuer);
+	X509_NAME_free(subject);
+	ASN1_TIME_free(nb);
+	ASN1_TIME_free(na);
+	ASN1_OBJECT_free(alg);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	GENERAL_NAMES_free(gens);
+	AUTHORITY_KEYID_free(akid);
+	return r;
+}
+
 int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
 {
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long derlen = 0;
+	int r = -EINVAL;
+
+	if (bio && PEM_read_bio(bio, &name, &header, &der, &derlen) == 1 &&
+	    streq(name, PEM_STRING_X509))
+		r = cert_info_der(der, derlen, out);
+	BIO_free(bio);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return r == 0 ? 0 : crypto_cert_info_full(pem, len, out);
+}
+
+int crypto_cert_info_full(const char *pem, size_t len, struct cert_info *out)
+{
 	X509 *x = crypto_cert_from_pem(pem, len);
-	BIGNUM *bn = NULL;
-	char *hex = NULL;
 	GENERAL_NAMES *gens = NULL;
 	EVP_PKEY *pub;
 	int r = -EINVAL;
@@ -466,21 +624,9 @@ int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
 	if (!x)
 		return -EINVAL;
 	if (asn1_time(X509_get0_notBefore(x), &out->not_before) < 0 ||
-	    asn1_time(X509_get0_notAfter(x), &out->not_after) < 0)
+	    asn1_time(X509_get0_notAfter(x), &out->not_after) < 0 ||
+	    serial_hex(X509_get0_serialNumber(x), out->serial, sizeof(out->serial)) < 0)
 		goto out;
-	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	hex = bn ? BN_bn2hex(bn) : NULL;
-	if (!hex)
-		goto out;
-	{
-		const char *h = hex;
-
-		while (h[0] == '0' && h[1])
-			h++;
-		snprintf(out->serial, sizeof(out->serial), "%s", h);
-		for (char *c = out->serial; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-	}
 	X509_NAME_get_text_by_NID(X509_get_issuer_name(x), NID_commonName, out->issuer_cn,
 				  sizeof(out->issuer_cn));
 	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out->subject_cn,
@@ -497,8 +643,6 @@ out:
 	if (r < 0)
 		cert_info_clear(out);
 	GENERAL_NAMES_free(gens);
-	OPENSSL_free(hex);
-	BN_free(bn);
 	X509_free(x);
 	ERR_clear_error();
 	return r;

@@ -61,8 +61,12 @@ struct cert_info {
 	size_t nnames;
 };
 
-/* Facts of the first certificate in PEM. */
+/* Facts of the first certificate in PEM, read without decoding its public
+ * key (the slow part of a full parse with OpenSSL 3); a certificate that
+ * reading does not understand goes through crypto_cert_info_full(). */
 int crypto_cert_info(const char *pem, size_t len, struct cert_info *out);
+/* The same facts through a full X509 parse. */
+int crypto_cert_info_full(const char *pem, size_t len, struct cert_info *out);
 void cert_info_clear(struct cert_info *info);
 
 X509 *crypto_cert_from_pem(const char *pem, size_t len);

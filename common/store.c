@@ -616,11 +616,16 @@ int store_read_version(struct store *s, const char *name, int version, struct ve
 
 int store_read_cert(struct store *s, const char *name, char **pem)
 {
-	char fname[64];
-	int archfd, version, r = store_live_version(s, name, &version);
+	int version, r = store_live_version(s, name, &version);
 
-	if (r < 0)
-		return r;
+	return r < 0 ? r : store_read_cert_version(s, name, version, pem);
+}
+
+int store_read_cert_version(struct store *s, const char *name, int version, char **pem)
+{
+	char fname[64];
+	int archfd, r;
+
 	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (archfd < 0)
 		return -errno;

@@ -93,6 +93,8 @@ int store_read_version(struct store *s, const char *name, int version, struct ve
 /* The current certificate of NAME alone (no key read), PEM in *PEM
  * (caller frees). */
 int store_read_cert(struct store *s, const char *name, char **pem);
+/* The same, of version VERSION. */
+int store_read_cert_version(struct store *s, const char *name, int version, char **pem);
 
 /* Finish or undo a publish interrupted by a crash (an intent left behind). */
 int store_recover(struct store *s, const char *name);

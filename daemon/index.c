@@ -37,8 +37,7 @@ void index_clear(struct cert_index *ix)
 
 static int entry_load(struct lineage_entry *e, struct store *s, const char *name)
 {
-	struct version_pems v = { 0 };
-	char err[512];
+	char err[512], *cert = NULL;
 
 	memset(e, 0, sizeof(*e));
 	e->name = strdup(name);
@@ -50,14 +49,15 @@ static int entry_load(struct lineage_entry *e, struct store *s, const char *name
 		return 0;
 	}
 	e->have_conf = true;
+	/* The certificate only: the main process has no business with keys. */
 	if (store_live_version(s, name, &e->version) == 0 &&
-	    store_read_version(s, name, e->version, &v) == 0 &&
-	    crypto_cert_info(v.cert, strlen(v.cert), &e->cert) == 0)
+	    store_read_cert_version(s, name, e->version, &cert) == 0 &&
+	    crypto_cert_info(cert, strlen(cert), &e->cert) == 0)
 		e->have_cert = true;
 	else if (asprintf(&e->problem, "live/%s does not point at a readable certificate",
 			  name) < 0)
 		e->problem = NULL;
-	version_pems_clear(&v);
+	free(cert);
 	return 0;
 }
 

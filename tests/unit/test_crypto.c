@@ -531,6 +531,69 @@ TEST(cert_ari_id)
 	EVP_PKEY_free(k);
 }
 
+/* The quick reading (no public key decoded) and the full parse agree. */
+static void assert_same_facts(const char *pem)
+{
+	struct cert_info a, b;
+
+	ASSERT_INT_EQ(crypto_cert_info(pem, strlen(pem), &a), 0);
+	ASSERT_INT_EQ(crypto_cert_info_full(pem, strlen(pem), &b), 0);
+	ASSERT_INT_EQ(a.not_before, b.not_before);
+	ASSERT_INT_EQ(a.not_after, b.not_after);
+	ASSERT_STR_EQ(a.serial, b.serial);
+	ASSERT_STR_EQ(a.issuer_cn, b.issuer_cn);
+	ASSERT_STR_EQ(a.subject_cn, b.subject_cn);
+	ASSERT_STR_EQ(a.key_type, b.key_type);
+	ASSERT_STR_EQ(a.ari_id, b.ari_id);
+	ASSERT_INT_EQ(a.nnames, b.nnames);
+	for (size_t i = 0; i < a.nnames; i++)
+		ASSERT_STR_EQ(a.names[i], b.names[i]);
+	cert_info_clear(&a);
+	cert_info_clear(&b);
+}
+
+TEST(cert_info_quick_reading_matches_full_parse)
+{
+	EVP_PKEY *ec = ec_key(), *rsa = EVP_RSA_gen(2048);
+	X509 *ca = cert_make(rsa, "Test Root \xc3\xa9", NULL, NULL, true, NULL, 0x7fffffff, 3650);
+	X509 *leaf = cert_make(ec, "a.test", ca, rsa, false,
+			       "DNS:a.test,DNS:*.b.test,IP:127.0.0.1,IP:::1", 0x80, 90);
+	X509 *bare = X509_new();
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	static const unsigned char kid[] = { 1, 2, 3, 4, 5 };
+	char *pem;
+
+	/* A root (RSA, no SAN), a leaf with every kind of name and an AKI. */
+	pem = cert_pem(ca);
+	assert_same_facts(pem);
+	free(pem);
+	akid->keyid = ASN1_OCTET_STRING_new();
+	ASSERT_INT_EQ(ASN1_OCTET_STRING_set(akid->keyid, kid, sizeof(kid)), 1);
+	ASSERT_INT_EQ(X509_add1_ext_i2d(leaf, NID_authority_key_identifier, akid, 0, 0), 1);
+	ASSERT_TRUE(X509_sign(leaf, rsa, EVP_sha256()) > 0);
+	pem = cert_pem(leaf);
+	assert_same_facts(pem);
+	free(pem);
+	/* A version 1 certificate: no [0] version, no extensions. */
+	ASSERT_INT_EQ(X509_set_version(bare, 0), 1);
+	ASSERT_INT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(bare), 0), 1);
+	ASSERT_INT_EQ(X509_set_issuer_name(bare, X509_get_subject_name(ca)), 1);
+	ASSERT_INT_EQ(X509_set_subject_name(bare, X509_get_subject_name(ca)), 1);
+	ASSERT_NONNULL(X509_gmtime_adj(X509_getm_notBefore(bare), 0));
+	ASSERT_NONNULL(X509_gmtime_adj(X509_getm_notAfter(bare), 86400));
+	ASSERT_INT_EQ(X509_set_pubkey(bare, ec), 1);
+	ASSERT_TRUE(X509_sign(bare, rsa, EVP_sha256()) > 0);
+	pem = cert_pem(bare);
+	assert_same_facts(pem);
+	free(pem);
+	AUTHORITY_KEYID_free(akid);
+	X509_free(bare);
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(rsa);
+}
+
 TEST(key_matches_cert)
 {
 	EVP_PKEY *k = ec_key(), *other = ec_key();
