@@ -67,7 +67,7 @@ int acme_client_new(const char *directory_url, const char *ca_bundle, struct acm
 	if (!c)
 		return -ENOMEM;
 	c->retry_after = -1;
-	c->poll_first_ms = 200;
+	c->poll_first_ms = 50;
 	c->poll_max_ms = 5000;
 	c->poll_timeout_s = 300;
 	c->bad_nonce_retries = 10;
