@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,11 @@ static void conn_close(struct conn *c)
 	ctl_reader_clear(&c->in);
 	free(c->out);
 	free(c);
+	/* A listing of thousands of lineages is a reply of megabytes: once no
+	 * client is left, give what it freed back to the system, so the
+	 * daemon at rest stays small. */
+	if (d->nconns == 0)
+		malloc_trim(0);
 }
 
 static void conn_flush(struct conn *c)
