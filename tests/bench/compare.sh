@@ -341,9 +341,9 @@ machine() {
 	echo "- CPU: $(nproc) × $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 	echo "- Memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 	echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
-	echo "- acmed $(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo '?')," \
-		"$(certbot --version 2>&1 | head -1), lego $(lego --version | awk '{print $3}')," \
-		"uacme $(uacme -V 2>&1 | awk '{print $2; exit}'), pebble $(dpkg-query -W -f='${Version}' pebble)"
+	echo "- acmed $(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo '?');" \
+		"Debian packages: $(dpkg-query -W -f='${Package} ${Version}, ' certbot lego uacme pebble |
+			sed 's/, $//')"
 }
 if ((SMOKE)); then
 	echo "smoke run: every tool issued and listed; $VALID certificates valid"
