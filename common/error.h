@@ -20,7 +20,8 @@ enum {
 	ACMED_ENOACCOUNT = -1011,   /* no account and registration not allowed */
 	ACMED_ENOCHALLENGE = -1012, /* no challenge we can answer */
 	ACMED_ECORRUPT = -1013,     /* a stored file does not parse */
-	ACMED_ELAST = -1013,
+	ACMED_EHOOK = -1014,        /* a hook failed (a manual auth hook) */
+	ACMED_ELAST = -1014,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */

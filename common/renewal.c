@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libconfig.h>
 
@@ -20,7 +21,56 @@ void authn_config_clear(struct authn_config *a)
 	}
 	free(a->webroot);
 	free(a->http01_address);
+	free(a->manual_auth_hook);
+	free(a->manual_cleanup_hook);
+	free(a->preferred_challenges);
 	memset(a, 0, sizeof(*a));
+}
+
+int authn_parse_preferred(const char *text, char *canon, size_t len, char *err, size_t errlen)
+{
+	static const char *const names[][2] = {
+		{ "dns", "dns-01" }, { "dns-01", "dns-01" }, { "http", "http-01" },
+		{ "http-01", "http-01" }, { "tls-alpn", "tls-alpn-01" },
+		{ "tls-alpn-01", "tls-alpn-01" },
+	};
+	char item[32];
+	size_t used = 0;
+
+	canon[0] = '\0';
+	for (const char *p = text, *end; p && *p; p = *end ? end + 1 : end) {
+		const char *type = NULL;
+		size_t n;
+
+		end = p + strcspn(p, ",");
+		while (p < end && *p == ' ')
+			p++;
+		n = (size_t)(end - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0)
+			continue;
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1),
+			 p);
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(item, names[i][0]) == 0)
+				type = names[i][1];
+		if (!type) {
+			snprintf(err, errlen, "'%s' is not a challenge type: say dns, http or tls-alpn",
+				 item);
+			return -EINVAL;
+		}
+		if (strstr(canon, type))
+			continue;
+		if (used + strlen(type) + 2 > len)
+			return -EINVAL;
+		used += (size_t)snprintf(canon + used, len - used, "%s%s", used ? "," : "", type);
+	}
+	if (!used) {
+		snprintf(err, errlen, "no challenge type given");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int authn_config_copy(const struct authn_config *src, struct authn_config *dst)
@@ -29,6 +79,13 @@ int authn_config_copy(const struct authn_config *src, struct authn_config *dst)
 	dst->name = xstrdup(src->name);
 	dst->http01_address = xstrdup(src->http01_address);
 	dst->http01_port = src->http01_port;
+	dst->manual_auth_hook = xstrdup(src->manual_auth_hook);
+	dst->manual_cleanup_hook = xstrdup(src->manual_cleanup_hook);
+	dst->preferred_challenges = xstrdup(src->preferred_challenges);
+	if ((src->manual_auth_hook && !dst->manual_auth_hook) ||
+	    (src->manual_cleanup_hook && !dst->manual_cleanup_hook) ||
+	    (src->preferred_challenges && !dst->preferred_challenges))
+		goto oom;
 	dst->webroot = calloc(src->nwebroot + 1, sizeof(*dst->webroot));
 	if (!dst->webroot)
 		goto oom;
@@ -210,6 +267,9 @@ int renewal_format(const struct renewal *r, char **text)
 	if (r->authn.http01_port)
 		config_setting_set_int(config_setting_add(grp, "http01_port", CONFIG_TYPE_INT),
 				       r->authn.http01_port);
+	add_string(grp, "manual_auth_hook", r->authn.manual_auth_hook);
+	add_string(grp, "manual_cleanup_hook", r->authn.manual_cleanup_hook);
+	add_string(grp, "preferred_challenges", r->authn.preferred_challenges);
 	if (r->state.failures > 0 || r->state.retry_after > 0)
 		format_state(root, &r->state);
 	if (r->revoked) {
@@ -506,8 +566,27 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 	if ((ret = get_string(grp, "name", true, &r->authn.name, filename, err, errlen)) < 0 ||
 	    (ret = get_string(grp, "http01_address", false, &r->authn.http01_address, filename,
 			      err, errlen)) < 0 ||
+	    (ret = get_string(grp, "manual_auth_hook", false, &r->authn.manual_auth_hook,
+			      filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "manual_cleanup_hook", false, &r->authn.manual_cleanup_hook,
+			      filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "preferred_challenges", false,
+			      &r->authn.preferred_challenges, filename, err, errlen)) < 0 ||
 	    (ret = parse_webroot(grp, &r->authn, filename, err, errlen)) < 0)
 		goto out;
+	if (r->authn.preferred_challenges) {
+		char canon[64], why[128];
+
+		name = "authenticator.preferred_challenges";
+		s = config_setting_get_member(grp, "preferred_challenges");
+		if (authn_parse_preferred(r->authn.preferred_challenges, canon, sizeof(canon), why,
+					  sizeof(why)) < 0)
+			FAIL(s, "%s", why);
+	}
+	if (streq(r->authn.name, "manual") && !r->authn.manual_auth_hook) {
+		name = "authenticator.manual_auth_hook";
+		FAIL(grp, "is needed with the manual authenticator");
+	}
 	s = config_setting_get_member(grp, "http01_port");
 	if (s) {
 		name = "authenticator.http01_port";

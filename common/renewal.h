@@ -15,12 +15,22 @@ struct webroot_entry {
 
 /* The authenticator and its options, as saved for renewals. */
 struct authn_config {
-	char *name; /* "webroot" or "standalone" */
+	char *name; /* "webroot", "standalone" or "manual" */
 	struct webroot_entry *webroot;
 	size_t nwebroot;
 	char *http01_address; /* standalone; NULL = all addresses */
 	int http01_port;      /* standalone; 0 = 80 */
+	char *manual_auth_hook;    /* manual: the command that puts a response in place */
+	char *manual_cleanup_hook; /* manual: the one that takes it down, or NULL */
+	/* Challenge types in order of preference ("dns-01,http-01"), or NULL
+	 * for the authenticator's own order. */
+	char *preferred_challenges;
 };
+
+/* certbot's --preferred-challenges (comma-separated "dns", "http",
+ * "tls-alpn", or the full type names) as the list of types CANON, e.g.
+ * "dns-01,http-01". 0, or -EINVAL with ERR naming the item. */
+int authn_parse_preferred(const char *text, char *canon, size_t len, char *err, size_t errlen);
 
 /* What happened at the last attempts; written after a failed renewal, cleared
  * by a successful one. Times are wall-clock seconds, 0 for none. */

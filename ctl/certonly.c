@@ -26,8 +26,8 @@ struct certonly {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone)"
-	      " [OPTIONS]\n\n"
+	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone |\n"
+	      "       --manual --manual-auth-hook CMD) [OPTIONS]\n\n"
 	      "  -d, --domains D[,D...]     domains for the certificate; the first is the name\n"
 	      "      --cert-name NAME       lineage name (default: the first domain)\n"
 	      "      --webroot              prove control by files under a web root\n"
@@ -35,6 +35,12 @@ static void usage(FILE *f)
 	      "      --standalone           prove control with a built-in HTTP server\n"
 	      "      --http-01-address A    address the standalone server listens on\n"
 	      "      --http-01-port P       port the standalone server listens on (80)\n"
+	      "      --manual               prove control with your own hooks (certbot's)\n"
+	      "      --manual-auth-hook CMD puts each response in place (http-01 file or\n"
+	      "                             dns-01 TXT record; saved for renewals)\n"
+	      "      --manual-cleanup-hook CMD  takes it down afterwards (saved)\n"
+	      "      --preferred-challenges T[,T...]\n"
+	      "                             challenge types in order: dns, http (saved)\n"
 	      "      --key-type ecdsa|rsa   key type (default ecdsa)\n"
 	      "      --elliptic-curve C     secp256r1 (default) or secp384r1\n"
 	      "      --rsa-key-size N       2048 (default), 3072 or 4096\n"
@@ -164,7 +170,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
 		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
 		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
-		O_EABKID, O_EABKEY,
+		O_EABKID, O_EABKEY, O_MANUAL, O_MAUTH, O_MCLEAN, O_PREFCHAL,
 	};
 	static const struct option longopts[] = {
 		{ "domains", required_argument, NULL, 'd' },
@@ -203,6 +209,10 @@ static int parse(struct certonly *co, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "eab-kid", required_argument, NULL, O_EABKID },
 		{ "eab-hmac-key", required_argument, NULL, O_EABKEY },
+		{ "manual", no_argument, NULL, O_MANUAL },
+		{ "manual-auth-hook", required_argument, NULL, O_MAUTH },
+		{ "manual-cleanup-hook", required_argument, NULL, O_MCLEAN },
+		{ "preferred-challenges", required_argument, NULL, O_PREFCHAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -230,6 +240,28 @@ static int parse(struct certonly *co, int argc, char **argv)
 			if (set_authenticator(co, "standalone") < 0)
 				return -EINVAL;
 			break;
+		case O_MANUAL:
+			if (set_authenticator(co, "manual") < 0)
+				return -EINVAL;
+			break;
+		case O_MAUTH:
+			json_object_object_add(a, "manual_auth_hook", json_object_new_string(optarg));
+			break;
+		case O_MCLEAN:
+			json_object_object_add(a, "manual_cleanup_hook",
+					       json_object_new_string(optarg));
+			break;
+		case O_PREFCHAL: {
+			/* certbot takes it more than once: the lists add up. */
+			const char *was = jobj_str(a, "preferred_challenges");
+			char *all = NULL;
+
+			if (asprintf(&all, "%s%s%s", was ? was : "", was ? "," : "", optarg) < 0)
+				return -ENOMEM;
+			json_object_object_add(a, "preferred_challenges", json_object_new_string(all));
+			free(all);
+			break;
+		}
 		case 'a':
 			if (set_authenticator(co, optarg) < 0)
 				return -EINVAL;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "signer.h"
+#include "authhook.h"
 #include "store.h"
 #include "timefmt.h"
 #include "util.h"
@@ -261,6 +262,49 @@ static int parse_hooks_and_profile(struct json_object *args, struct issue_req *r
 	return *profile && !req->profile ? -ENOMEM : 0;
 }
 
+/* --manual's hooks and --preferred-challenges. */
+static int parse_challenge_options(struct json_object *args, const struct authenticator *au,
+				   struct issue_req *req, char *err, size_t errlen)
+{
+	const char *auth = jobj_str(args, "manual_auth_hook");
+	const char *cleanup = jobj_str(args, "manual_cleanup_hook");
+	const char *pref = jobj_str(args, "preferred_challenges");
+	char canon[64], why[128];
+	bool usable = false;
+
+	if (streq(au->name, "manual") ? !auth || !*auth : auth || cleanup) {
+		snprintf(err, errlen, streq(au->name, "manual")
+					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
+						"unattended and cannot ask you to put a response in place"
+					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
+		return ACMED_EUSAGE;
+	}
+	if (pref) {
+		if (authn_parse_preferred(pref, canon, sizeof(canon), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--preferred-challenges: %s", why);
+			return ACMED_EUSAGE;
+		}
+		for (const char *p = canon, *end; *p; p = *end ? end + 1 : end) {
+			char type[32];
+
+			end = p + strcspn(p, ",");
+			snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
+			usable |= authn_answers(au, type);
+		}
+		if (!usable) {
+			snprintf(err, errlen, "--preferred-challenges %s: the %s authenticator answers "
+					      "%s%s%s only",
+				 pref, au->name, au->types[0], au->types[1] ? " and " : "",
+				 au->types[1] ? au->types[1] : "");
+			return ACMED_EUSAGE;
+		}
+	}
+	req->authn.manual_auth_hook = xstrdup(auth);
+	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
+	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
+	return 0;
+}
+
 int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen)
 {
@@ -300,11 +344,15 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	}
 	authn = jobj_str(args, "authenticator");
 	if (!authn || !authn_lookup(authn)) {
-		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR or --standalone");
+		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone "
+				      "or --manual --manual-auth-hook CMD");
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
 	req->authn.name = strdup(authn);
+	r = parse_challenge_options(args, authn_lookup(authn), req, err, errlen);
+	if (r < 0)
+		goto fail;
 	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
 	port = jobj_int(args, "http01_port", 0);
 	rsa_bits = jobj_int(args, "rsa_key_size", 0);
@@ -385,6 +433,7 @@ struct run {
 	struct store *store;
 	struct acme_client *acme;
 	struct signer_link keys; /* the job's signer: every private key is there */
+	struct authhook_link hooks; /* --manual: the job's hook runner */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
@@ -453,7 +502,7 @@ static int setup_account(struct run *run, const char *account_id)
 	return 0;
 }
 
-static const struct acme_challenge *pick_challenge(const struct acme_authz *a, const char *type)
+static const struct acme_challenge *offered(const struct acme_authz *a, const char *type)
 {
 	for (size_t i = 0; i < a->nchal; i++)
 		if (streq(a->chal[i].type, type) && a->chal[i].token)
@@ -461,11 +510,40 @@ static const struct acme_challenge *pick_challenge(const struct acme_authz *a, c
 	return NULL;
 }
 
+/* The challenge to answer for A: the first type in the order of
+ * preference (--preferred-challenges, else the authenticator's own) that
+ * AU answers and the CA offers. */
+static const struct acme_challenge *pick_challenge(const struct authenticator *au,
+						   const struct authn_config *cfg,
+						   const struct acme_authz *a)
+{
+	const char *pref = cfg->preferred_challenges;
+	const struct acme_challenge *c;
+
+	if (!pref) {
+		for (size_t i = 0; i < ELEMENTSOF(au->types) && au->types[i]; i++)
+			if ((c = offered(a, au->types[i])))
+				return c;
+		return NULL;
+	}
+	for (const char *p = pref, *end; *p; p = *end ? end + 1 : end) {
+		char type[32];
+
+		end = p + strcspn(p, ",");
+		snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
+		if (authn_answers(au, type) && (c = offered(a, type)))
+			return c;
+	}
+	return NULL;
+}
+
 struct pending {
 	struct acme_authz authz; /* refreshed while polling: keep no pointers into it */
 	char *chal_url;
+	char *type;
 	char *token;
 	char *key_auth;
+	char *validation;
 };
 
 static int authorize(struct run *run, struct acme_order *order)
@@ -502,14 +580,16 @@ static int authorize(struct run *run, struct acme_order *order)
 		}
 		snprintf(step, sizeof(step), "authorizing %s", x->authz.identifier);
 		run->step = step;
-		chal = pick_challenge(&x->authz, au->challenge_type);
+		chal = pick_challenge(au, &run->req->authn, &x->authz);
 		if (!streq(x->authz.status, "pending") || !chal) {
 			char why[300];
 
 			if (streq(x->authz.status, "pending"))
-				snprintf(why, sizeof(why), "the CA offers no %s challenge for it%s",
-					 au->challenge_type,
-					 x->authz.wildcard ? " (wildcards need dns-01)" : "");
+				snprintf(why, sizeof(why), "the CA offers no challenge the %s "
+							   "authenticator answers (%s%s%s)%s",
+					 au->name, au->types[0], au->types[1] ? ", " : "",
+					 au->types[1] ? au->types[1] : "",
+					 x->authz.wildcard ? "; wildcards need dns-01" : "");
 			else
 				snprintf(why, sizeof(why), "the authorization is %s",
 					 x->authz.status);
@@ -518,10 +598,14 @@ static int authorize(struct run *run, struct acme_order *order)
 			goto out;
 		}
 		x->chal_url = strdup(chal->url);
+		x->type = strdup(chal->type);
 		x->token = strdup(chal->token);
 		x->key_auth = jws_key_authorization(run->account.key, chal->token);
+		x->validation = !x->key_auth ? NULL
+			      : streq(chal->type, "dns-01") ? jws_dns01_value(x->key_auth)
+							    : strdup(x->key_auth);
 		np++;
-		if (!x->chal_url || !x->token || !x->key_auth) {
+		if (!x->chal_url || !x->type || !x->token || !x->key_auth || !x->validation) {
 			r = fail(run, -ENOMEM, NULL);
 			goto out;
 		}
@@ -529,7 +613,8 @@ static int authorize(struct run *run, struct acme_order *order)
 	if (np == 0)
 		goto out;
 	for (size_t i = 0; i < np; i++)
-		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].token, p[i].key_auth };
+		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].type, p[i].token,
+						  p[i].key_auth, p[i].validation };
 	run->step = "setting up the challenge responses";
 	r = au->perform(&run->req->authn, ac, np, &st, run->err, sizeof(run->err));
 	if (r < 0) {
@@ -540,8 +625,8 @@ static int authorize(struct run *run, struct acme_order *order)
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && i < np; i++) {
-		snprintf(step, sizeof(step), "answering the %s challenge for %s",
-			 au->challenge_type, p[i].authz.identifier);
+		snprintf(step, sizeof(step), "answering the %s challenge for %s", p[i].type,
+			 p[i].authz.identifier);
 		run->step = step;
 		r = acme_challenge_respond(run->acme, p[i].chal_url);
 		if (r < 0)
@@ -560,7 +645,7 @@ static int authorize(struct run *run, struct acme_order *order)
 			r = fail_acme(run, r);
 		} else {
 			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
-				       order->nauthz, p[i].authz.identifier, au->challenge_type);
+				       order->nauthz, p[i].authz.identifier, p[i].type);
 		}
 	}
 out:
@@ -568,8 +653,10 @@ out:
 	for (size_t i = 0; i < order->nauthz; i++) {
 		acme_authz_clear(&p[i].authz);
 		free(p[i].chal_url);
+		free(p[i].type);
 		free(p[i].token);
 		free(p[i].key_auth);
+		free(p[i].validation);
 	}
 	free(p);
 	free(ac);
@@ -890,6 +977,23 @@ static int separate(struct run *run)
 		return -ENOMEM;
 	for (size_t i = 0; i < req->authn.nwebroot; i++)
 		roots[i] = req->authn.webroot[i].path;
+	if (streq(req->authn.name, "manual")) {
+		struct authhook_conf hc = {
+			.auth_hook = req->authn.manual_auth_hook,
+			.cleanup_hook = req->authn.manual_cleanup_hook,
+			.domains = req->domains,
+			.ndomains = req->ndomains,
+			.timeout = (int)run->cfg->hook_timeout,
+		};
+
+		run->step = "starting the manual hook runner";
+		r = authhook_start(&hc, &run->hooks);
+		if (r < 0) {
+			free(roots);
+			return fail(run, r, NULL);
+		}
+		authn_manual_use(&run->hooks);
+	}
 	run->step = "starting the signer";
 	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
 			    sizeof(err));
@@ -938,7 +1042,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			      int ev_fd)
 {
 	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
-			   .ca_ari = -1, .keys.fd = -1 };
+			   .ca_ari = -1, .keys.fd = -1, .hooks.fd = -1 };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -977,6 +1081,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	acme_client_free(run.acme);
 	account_clear(&run.account);
 	signer_stop(&run.keys);
+	authhook_stop(&run.hooks);
 	store_close(run.store);
 	return reply;
 }

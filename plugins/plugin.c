@@ -4,7 +4,16 @@
 static const struct authenticator *const authenticators[] = {
 	&authn_webroot,
 	&authn_standalone,
+	&authn_manual,
 };
+
+bool authn_answers(const struct authenticator *au, const char *type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(au->types) && au->types[i]; i++)
+		if (streq(au->types[i], type))
+			return true;
+	return false;
+}
 
 const struct authenticator *authn_lookup(const char *name)
 {

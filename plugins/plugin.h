@@ -3,21 +3,27 @@
  * challenge responses in place at once, take them down afterwards. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "renewal.h"
 
 struct authn_challenge {
 	const char *identifier;        /* the name being validated */
+	const char *type;              /* "http-01" or "dns-01" */
 	const char *token;             /* validated base64url */
 	const char *key_authorization; /* token "." thumbprint */
+	/* What the response holds: the key authorization for http-01, its
+	 * SHA-256 in base64url (the TXT record) for dns-01. */
+	const char *validation;
 };
 
 struct authn_state; /* per-job state of one authenticator */
 
 struct authenticator {
 	const char *name;
-	const char *challenge_type; /* "http-01" */
+	/* The challenge types it answers, in its own order of preference. */
+	const char *types[3];
 	/* Check CFG for DOMAINS before anything is sent to the CA. */
 	int (*prepare)(const struct authn_config *cfg, char *const *domains, size_t n, char *err,
 		       size_t errlen);
@@ -30,6 +36,14 @@ struct authenticator {
 
 extern const struct authenticator authn_webroot;
 extern const struct authenticator authn_standalone;
+extern const struct authenticator authn_manual;
+
+struct authhook_link;
+/* The manual authenticator's hook runner for this job (authhook.h). */
+void authn_manual_use(struct authhook_link *l);
+
+/* Does AU answer challenges of TYPE? */
+bool authn_answers(const struct authenticator *au, const char *type);
 
 /* The authenticator called NAME, or NULL. */
 const struct authenticator *authn_lookup(const char *name);

@@ -189,7 +189,7 @@ static void standalone_cleanup(struct authn_state *st)
 
 const struct authenticator authn_standalone = {
 	.name = "standalone",
-	.challenge_type = "http-01",
+	.types = { "http-01" },
 	.prepare = standalone_prepare,
 	.perform = standalone_perform,
 	.cleanup = standalone_cleanup,

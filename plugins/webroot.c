@@ -181,7 +181,7 @@ static int webroot_perform(const struct authn_config *cfg, const struct authn_ch
 
 const struct authenticator authn_webroot = {
 	.name = "webroot",
-	.challenge_type = "http-01",
+	.types = { "http-01" },
 	.prepare = webroot_prepare,
 	.perform = webroot_perform,
 	.cleanup = webroot_cleanup,

@@ -355,15 +355,16 @@ print(t.getsockname()[1])' 2>/dev/null) || continue
 
 # ---------------------------------------------------------------- DNS
 
-# dns_query NAME [TYPE]: ask challtestsrv's DNS for NAME (TYPE A or AAAA,
-# default A) over UDP; print one address per line, nothing for NODATA.
+# dns_query NAME [TYPE]: ask challtestsrv's DNS for NAME (TYPE A, AAAA or
+# TXT, default A) over UDP; print one address (or TXT string) per line,
+# nothing for NODATA.
 # Returns non-zero on timeout or an error rcode. No dig needed.
 dns_query() {
 	"$PYTHON" - "$CHALLTESTSRV_DNS" "$1" "${2:-A}" <<'EOF'
 import random, socket, struct, sys
 server, name, qtype = sys.argv[1], sys.argv[2], sys.argv[3]
 host, port = server.rsplit(":", 1)
-types = {"A": (1, socket.AF_INET), "AAAA": (28, socket.AF_INET6)}
+types = {"A": (1, socket.AF_INET), "AAAA": (28, socket.AF_INET6), "TXT": (16, None)}
 code, family = types[qtype]
 qid = random.randrange(65536)
 query = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
@@ -390,7 +391,9 @@ for _ in range(an):
     off = skip_name(off)
     rtype, _, _, rlen = struct.unpack(">HHIH", resp[off:off + 10])
     off += 10
-    if rtype == code:
+    if rtype == code and family is None:
+        print(resp[off + 1:off + 1 + resp[off]].decode())
+    elif rtype == code:
         print(socket.inet_ntop(family, resp[off:off + rlen]))
     off += rlen
 EOF

@@ -118,8 +118,17 @@ TEST(authenticator_required)
 
 	USAGE("{\"domains\":[\"example.com\"]}", "--webroot");
 	USAGE("{\"domains\":[\"example.com\"]}", "--standalone");
-	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"manual\"}", "--standalone");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"carrier\"}", "--manual");
 	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":5}", "--webroot");
+	/* --manual needs its auth hook; the manual hooks need --manual. */
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"manual\"}",
+	      "--manual needs --manual-auth-hook");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"manual_auth_hook\":\"true\"}",
+	      "go with --manual");
+	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
+	      "\"preferred_challenges\":\"dns\"}",
+	      "the standalone authenticator answers http-01 only");
 	ctx_free(c);
 }
 

@@ -23,7 +23,8 @@ TEST(writes_and_removes_the_response)
 {
 	char *root = tmpdir_make(), *file, text[128];
 	struct authn_config cfg = webroot_cfg(root, "a.example.com");
-	struct authn_challenge ch = { "a.example.com", "tok_en-1", "tok_en-1.thumb" };
+	struct authn_challenge ch = { "a.example.com", "http-01", "tok_en-1", "tok_en-1.thumb",
+				      "tok_en-1.thumb" };
 	struct authn_state *st = NULL;
 	char err[256] = "";
 	FILE *f;
@@ -55,7 +56,7 @@ TEST(rejects_a_token_that_is_not_base64url)
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct authn_challenge ch = { "a.example.com", bad[i], "x.y" };
+		struct authn_challenge ch = { "a.example.com", "http-01", bad[i], "x.y", "x.y" };
 		struct authn_state *st = NULL;
 
 		err[0] = '\0';
