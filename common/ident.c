@@ -48,8 +48,16 @@ int ident_normalize(const char *in, char out[IDENT_MAX + 1], char *err, size_t e
 		out[i] = (char)tolower((unsigned char)in[i]);
 	out[len] = '\0';
 	if (ident_is_ip(out)) {
-		why = "IP address identifiers are not supported yet; use a DNS name";
-		goto fail;
+		/* RFC 8738: an "ip" identifier, in its canonical text form
+		 * (RFC 5952 for IPv6: "2001:db8::1", lower case, compressed). */
+		unsigned char addr[16];
+		int af = strchr(out, ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(af, out, addr) != 1 || !inet_ntop(af, addr, out, IDENT_MAX + 1)) {
+			why = "it is not an IP address acmed can read";
+			goto fail;
+		}
+		return 0;
 	}
 	p = out;
 	if (strncmp(p, "*.", 2) == 0) {
@@ -70,6 +78,11 @@ int ident_normalize(const char *in, char out[IDENT_MAX + 1], char *err, size_t e
 	}
 	if (labels < 2) {
 		why = "it is not a fully qualified domain name (it needs a dot)";
+		goto fail;
+	}
+	/* No top-level domain is all digits: "192.0.2.256", "*.10.0.0.1". */
+	if (strspn(p, "0123456789") == strlen(p)) {
+		why = "its last label is a number: neither a domain name nor an IP address";
 		goto fail;
 	}
 	return 0;

@@ -130,9 +130,16 @@ bool store_name_valid(const char *name)
 
 char *store_name_base(const char *first_domain)
 {
+	char *name;
+
 	if (strncmp(first_domain, "*.", 2) == 0)
 		first_domain += 2;
-	return strdup(first_domain);
+	name = strdup(first_domain);
+	/* An IPv6 address names its lineage with '_' for ':' ("2001_db8__1"). */
+	for (char *p = name; p && *p; p++)
+		if (*p == ':')
+			*p = '_';
+	return name;
 }
 
 /* Read the directory DIRFD refers to from its start, without giving up

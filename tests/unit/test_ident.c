@@ -121,19 +121,20 @@ TEST(lengths)
 	free(l64);
 }
 
-TEST(ip_literals_rejected)
+/* RFC 8738 IP identifiers, in canonical text form (RFC 5952 for IPv6). */
+TEST(ip_literals_canonical)
 {
-	BAD("192.0.2.1", "IP address");
-	BAD("::1", "IP address");
-	BAD("2001:db8::1", "IP address");
-	BAD("::ffff:192.0.2.1", "IP address");
-}
-
-/* The trailing dot is dropped before the IP check, or "192.0.2.1." would
- * pass as the DNS name "192.0.2.1" and reach the CSR as an IP SAN. */
-TEST(ip_literal_with_trailing_dot_rejected)
-{
-	BAD("192.0.2.1.", "IP address");
+	OK("192.0.2.1", "192.0.2.1");
+	OK("::1", "::1");
+	OK("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+	OK("2001:0db8::0001", "2001:db8::1");
+	OK("::ffff:192.0.2.1", "::ffff:192.0.2.1");
+	/* The trailing dot is dropped before the IP check: an IP identifier,
+	 * not the DNS name "192.0.2.1". */
+	OK("192.0.2.1.", "192.0.2.1");
+	BAD("*.192.0.2.1", "");
+	BAD("192.0.2.256", "");
+	BAD("2001:db8::1%eth0", "");
 }
 
 TEST(is_ip)
