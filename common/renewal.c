@@ -79,6 +79,7 @@ int authn_config_copy(const struct authn_config *src, struct authn_config *dst)
 	dst->name = xstrdup(src->name);
 	dst->http01_address = xstrdup(src->http01_address);
 	dst->http01_port = src->http01_port;
+	dst->tlsalpn01_port = src->tlsalpn01_port;
 	dst->manual_auth_hook = xstrdup(src->manual_auth_hook);
 	dst->manual_cleanup_hook = xstrdup(src->manual_cleanup_hook);
 	dst->preferred_challenges = xstrdup(src->preferred_challenges);
@@ -267,6 +268,9 @@ int renewal_format(const struct renewal *r, char **text)
 	if (r->authn.http01_port)
 		config_setting_set_int(config_setting_add(grp, "http01_port", CONFIG_TYPE_INT),
 				       r->authn.http01_port);
+	if (r->authn.tlsalpn01_port)
+		config_setting_set_int(config_setting_add(grp, "tlsalpn01_port", CONFIG_TYPE_INT),
+				       r->authn.tlsalpn01_port);
 	add_string(grp, "manual_auth_hook", r->authn.manual_auth_hook);
 	add_string(grp, "manual_cleanup_hook", r->authn.manual_cleanup_hook);
 	add_string(grp, "preferred_challenges", r->authn.preferred_challenges);
@@ -594,6 +598,14 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 65535)
 			FAIL(s, "must be a port number between 1 and 65535");
 		r->authn.http01_port = ival;
+	}
+	s = config_setting_get_member(grp, "tlsalpn01_port");
+	if (s) {
+		name = "authenticator.tlsalpn01_port";
+		ival = config_setting_get_int(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 65535)
+			FAIL(s, "must be a port number between 1 and 65535");
+		r->authn.tlsalpn01_port = ival;
 	}
 	ret = 0;
 out:

@@ -20,6 +20,7 @@ struct authn_config {
 	size_t nwebroot;
 	char *http01_address; /* standalone; NULL = all addresses */
 	int http01_port;      /* standalone; 0 = 80 */
+	int tlsalpn01_port;   /* standalone's tls-alpn-01; 0 = 443 */
 	char *manual_auth_hook;    /* manual: the command that puts a response in place */
 	char *manual_cleanup_hook; /* manual: the one that takes it down, or NULL */
 	/* Challenge types in order of preference ("dns-01,http-01"), or NULL

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	      "      --standalone           prove control with a built-in HTTP server\n"
 	      "      --http-01-address A    address the standalone server listens on\n"
 	      "      --http-01-port P       port the standalone server listens on (80)\n"
+	      "      --tls-alpn-01-port P   port of its tls-alpn-01 responder (443)\n"
 	      "      --manual               prove control with your own hooks (certbot's)\n"
 	      "      --manual-auth-hook CMD puts each response in place (http-01 file or\n"
 	      "                             dns-01 TXT record; saved for renewals)\n"
@@ -170,7 +171,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
 		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
 		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
-		O_EABKID, O_EABKEY, O_MANUAL, O_MAUTH, O_MCLEAN, O_PREFCHAL,
+		O_EABKID, O_EABKEY, O_MANUAL, O_MAUTH, O_MCLEAN, O_PREFCHAL, O_ALPNPORT,
 	};
 	static const struct option longopts[] = {
 		{ "domains", required_argument, NULL, 'd' },
@@ -182,6 +183,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 		{ "authenticator", required_argument, NULL, 'a' },
 		{ "http-01-address", required_argument, NULL, O_ADDR },
 		{ "http-01-port", required_argument, NULL, O_PORT },
+		{ "tls-alpn-01-port", required_argument, NULL, O_ALPNPORT },
 		{ "key-type", required_argument, NULL, O_KEYTYPE },
 		{ "elliptic-curve", required_argument, NULL, O_CURVE },
 		{ "rsa-key-size", required_argument, NULL, O_RSA },
@@ -273,6 +275,11 @@ static int parse(struct certonly *co, int argc, char **argv)
 			if (parse_int("--http-01-port", optarg, 1, 65535, &port) < 0)
 				return -EINVAL;
 			json_object_object_add(a, "http01_port", json_object_new_int(port));
+			break;
+		case O_ALPNPORT:
+			if (parse_int("--tls-alpn-01-port", optarg, 1, 65535, &port) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "tlsalpn01_port", json_object_new_int(port));
 			break;
 		case O_KEYTYPE:
 			json_object_object_add(a, "key_type", json_object_new_string(optarg));

@@ -362,6 +362,13 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	}
 	req->authn.http01_port = (int)port;
+	port = jobj_int(args, "tlsalpn01_port", 0);
+	if (port < 0 || port > 65535) {
+		snprintf(err, errlen, "--tls-alpn-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.tlsalpn01_port = (int)port;
 	r = parse_webroot_map(args, req, err, errlen);
 	if (r == 0)
 		r = default_webroot(args, req, err, errlen);

@@ -1,6 +1,7 @@
-/* standalone: a small built-in http-01 responder for the life of the job.
- * The socket is bound in the worker (so "port in use" is reported at once);
- * a forked child answers GET /.well-known/acme-challenge/TOKEN. */
+/* standalone: small built-in responders for the life of the job. The
+ * sockets are bound in the worker (so "port in use" is reported at once);
+ * a forked child answers http-01's GET /.well-known/acme-challenge/TOKEN,
+ * another tls-alpn-01's handshakes (tlsalpn.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,12 +18,13 @@
 #include "jws.h"
 #include "log.h"
 #include "plugin.h"
+#include "tlsalpn.h"
 #include "util.h"
 
 #define PREFIX "GET /.well-known/acme-challenge/"
 
 struct authn_state {
-	pid_t pid;
+	pid_t pid[2]; /* the http-01 and tls-alpn-01 responders, or 0 */
 };
 
 static int standalone_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
@@ -114,16 +116,21 @@ static void respond(int fd, const struct authn_challenge *chal, size_t n)
 		return;
 }
 
-static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t n)
+/* Die with the worker, whatever happens to it; hold nothing of its but the
+ * listening socket (the worker's progress pipe must reach EOF when the
+ * worker exits). */
+static void responder_setup(int lfd)
 {
-	/* Die with the worker, whatever happens to it; hold nothing of its but
-	 * the listening socket (the worker's progress pipe must reach EOF when
-	 * the worker exits). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (lfd > 3)
 		close_range(3, (unsigned)lfd - 1, 0);
 	close_range((unsigned)lfd + 1, ~0U, 0);
 	signal(SIGTERM, SIG_DFL);
+}
+
+static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t n)
+{
+	responder_setup(lfd);
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -137,59 +144,95 @@ static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t 
 	}
 }
 
+static void standalone_cleanup(struct authn_state *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (st->pid[i] <= 0)
+			continue;
+		kill(st->pid[i], SIGTERM);
+		while (waitpid(st->pid[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	free(st);
+}
+
+/* Start the responder for the challenges of TYPE (index I of st->pid). */
+static int start_responder(struct authn_state *st, int i, const struct authn_config *cfg,
+			   const struct authn_challenge *chal, size_t n, char *err,
+			   size_t errlen)
+{
+	bool tls = i == 1;
+	int port = tls ? (cfg->tlsalpn01_port ? cfg->tlsalpn01_port : 443)
+		       : (cfg->http01_port ? cfg->http01_port : 80);
+	struct tlsalpn *t = NULL;
+	int lfd;
+	pid_t pid;
+
+	if (tls && !(t = tlsalpn_new(chal, n))) {
+		snprintf(err, errlen, "tls-alpn-01: could not make the challenge certificates");
+		return ACMED_ECRYPTO;
+	}
+	lfd = listen_on(cfg->http01_address, port, err, errlen);
+	if (lfd < 0) {
+		tlsalpn_free(t);
+		return lfd;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "standalone: fork: %s", strerror(errno));
+		tlsalpn_free(t);
+		close(lfd);
+		return -errno;
+	}
+	if (pid == 0) {
+		if (!tls)
+			serve(lfd, chal, n);
+		responder_setup(lfd);
+		tlsalpn_serve(lfd, t);
+	}
+	close(lfd);
+	tlsalpn_free(t);
+	st->pid[i] = pid;
+	log_debug("standalone %s responder %d listening on port %d", tls ? "tls-alpn-01"
+									 : "http-01",
+		  (int)pid, port);
+	return 0;
+}
+
 static int standalone_perform(const struct authn_config *cfg,
 			      const struct authn_challenge *chal, size_t n,
 			      struct authn_state **out, char *err, size_t errlen)
 {
 	struct authn_state *st;
-	int lfd = listen_on(cfg->http01_address, cfg->http01_port ? cfg->http01_port : 80, err,
-			    errlen);
-	pid_t pid;
+	bool want[2] = { false, false };
+	int r = 0;
 
-	if (lfd < 0)
-		return lfd;
 	for (size_t i = 0; i < n; i++) {
 		if (!b64url_valid(chal[i].token)) {
 			snprintf(err, errlen, "the CA sent a token that is not base64url");
-			close(lfd);
 			return ACMED_EPROTO;
 		}
+		want[streq(chal[i].type, "tls-alpn-01")] = true;
 	}
 	st = calloc(1, sizeof(*st));
-	if (!st) {
-		close(lfd);
-		return -ENOMEM;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "standalone: fork: %s", strerror(errno));
-		free(st);
-		close(lfd);
-		return -errno;
-	}
-	if (pid == 0)
-		serve(lfd, chal, n);
-	close(lfd);
-	st->pid = pid;
-	*out = st;
-	log_debug("standalone responder %d listening on port %d", (int)pid,
-		  cfg->http01_port ? cfg->http01_port : 80);
-	return 0;
-}
-
-static void standalone_cleanup(struct authn_state *st)
-{
 	if (!st)
-		return;
-	kill(st->pid, SIGTERM);
-	while (waitpid(st->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	free(st);
+		return -ENOMEM;
+	for (int i = 0; r == 0 && i < 2; i++)
+		if (want[i])
+			r = start_responder(st, i, cfg, chal, n, err, errlen);
+	if (r < 0) {
+		standalone_cleanup(st);
+		return r;
+	}
+	*out = st;
+	return 0;
 }
 
 const struct authenticator authn_standalone = {
 	.name = "standalone",
-	.types = { "http-01" },
+	.types = { "http-01", "tls-alpn-01" },
 	.prepare = standalone_prepare,
 	.perform = standalone_perform,
 	.cleanup = standalone_cleanup,
