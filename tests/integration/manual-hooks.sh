@@ -11,7 +11,7 @@
 #     runner refuses what is not one of the job's challenges.
 source "$(dirname "$0")/lib.sh"
 
-start_pebble
+start_pebble PEBBLE_AUTHZREUSE=0 # a renewal answers challenges again
 pebble_root
 WEBROOT=$T/www
 mkdir -p "$WEBROOT"

@@ -81,7 +81,8 @@ TEST(missing_or_bad_domains)
 	USAGE("{\"domains\":\"example.com\",\"authenticator\":\"standalone\"}", "no domains");
 	USAGE("{\"domains\":[\"example.com\",\"bad_name.example.com\"],"
 	      "\"authenticator\":\"standalone\"}", "'bad_name.example.com'");
-	USAGE("{\"domains\":[\"192.0.2.1\"],\"authenticator\":\"standalone\"}", "IP address");
+	USAGE("{\"domains\":[\"192.0.2.256\"],\"authenticator\":\"standalone\"}",
+	      "its last label is a number");
 	USAGE("{\"domains\":[\"localhost\"],\"authenticator\":\"standalone\"}", "'localhost'");
 	ctx_free(c);
 }
@@ -128,7 +129,7 @@ TEST(authenticator_required)
 	      "go with --manual");
 	USAGE("{\"domains\":[\"example.com\"],\"authenticator\":\"standalone\","
 	      "\"preferred_challenges\":\"dns\"}",
-	      "the standalone authenticator answers http-01 only");
+	      "the standalone authenticator answers http-01 and tls-alpn-01 only");
 	ctx_free(c);
 }
 
