@@ -24,6 +24,7 @@ static const struct errdesc domain_errors[] = {
 	[-(ACMED_ENOCHALLENGE - ACMED_EFIRST)] = { "no-challenge", "no challenge the authenticator can answer" },
 	[-(ACMED_ECORRUPT - ACMED_EFIRST)] = { "corrupt", "a stored file is corrupt" },
 	[-(ACMED_EHOOK - ACMED_EFIRST)] = { "hook", "a hook failed" },
+	[-(ACMED_EDNS - ACMED_EFIRST)] = { "dns", "the DNS server refused the update or did not answer" },
 };
 _Static_assert(ELEMENTSOF(domain_errors) == ACMED_EFIRST - ACMED_ELAST + 1,
 	       "every ACMED_E* code needs a description");

@@ -21,7 +21,8 @@ enum {
 	ACMED_ENOCHALLENGE = -1012, /* no challenge we can answer */
 	ACMED_ECORRUPT = -1013,     /* a stored file does not parse */
 	ACMED_EHOOK = -1014,        /* a hook failed (a manual auth hook) */
-	ACMED_ELAST = -1014,
+	ACMED_EDNS = -1015,         /* a DNS server refused or did not answer */
+	ACMED_ELAST = -1015,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */

@@ -24,6 +24,7 @@ void authn_config_clear(struct authn_config *a)
 	free(a->manual_auth_hook);
 	free(a->manual_cleanup_hook);
 	free(a->preferred_challenges);
+	free(a->dns_rfc2136_credentials);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -83,7 +84,10 @@ int authn_config_copy(const struct authn_config *src, struct authn_config *dst)
 	dst->manual_auth_hook = xstrdup(src->manual_auth_hook);
 	dst->manual_cleanup_hook = xstrdup(src->manual_cleanup_hook);
 	dst->preferred_challenges = xstrdup(src->preferred_challenges);
+	dst->dns_rfc2136_credentials = xstrdup(src->dns_rfc2136_credentials);
+	dst->dns_rfc2136_propagation_seconds = src->dns_rfc2136_propagation_seconds;
 	if ((src->manual_auth_hook && !dst->manual_auth_hook) ||
+	    (src->dns_rfc2136_credentials && !dst->dns_rfc2136_credentials) ||
 	    (src->manual_cleanup_hook && !dst->manual_cleanup_hook) ||
 	    (src->preferred_challenges && !dst->preferred_challenges))
 		goto oom;
@@ -274,6 +278,11 @@ int renewal_format(const struct renewal *r, char **text)
 	add_string(grp, "manual_auth_hook", r->authn.manual_auth_hook);
 	add_string(grp, "manual_cleanup_hook", r->authn.manual_cleanup_hook);
 	add_string(grp, "preferred_challenges", r->authn.preferred_challenges);
+	add_string(grp, "dns_rfc2136_credentials", r->authn.dns_rfc2136_credentials);
+	if (r->authn.dns_rfc2136_propagation_seconds)
+		config_setting_set_int(config_setting_add(grp, "dns_rfc2136_propagation_seconds",
+							  CONFIG_TYPE_INT),
+				       r->authn.dns_rfc2136_propagation_seconds);
 	if (r->state.failures > 0 || r->state.retry_after > 0)
 		format_state(root, &r->state);
 	if (r->revoked) {
@@ -576,6 +585,8 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 			      filename, err, errlen)) < 0 ||
 	    (ret = get_string(grp, "preferred_challenges", false,
 			      &r->authn.preferred_challenges, filename, err, errlen)) < 0 ||
+	    (ret = get_string(grp, "dns_rfc2136_credentials", false,
+			      &r->authn.dns_rfc2136_credentials, filename, err, errlen)) < 0 ||
 	    (ret = parse_webroot(grp, &r->authn, filename, err, errlen)) < 0)
 		goto out;
 	if (r->authn.preferred_challenges) {
@@ -590,6 +601,19 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 	if (streq(r->authn.name, "manual") && !r->authn.manual_auth_hook) {
 		name = "authenticator.manual_auth_hook";
 		FAIL(grp, "is needed with the manual authenticator");
+	}
+	if (streq(r->authn.name, "dns-rfc2136") &&
+	    (!r->authn.dns_rfc2136_credentials || r->authn.dns_rfc2136_credentials[0] != '/')) {
+		name = "authenticator.dns_rfc2136_credentials";
+		FAIL(grp, "an absolute path is needed with the dns-rfc2136 authenticator");
+	}
+	s = config_setting_get_member(grp, "dns_rfc2136_propagation_seconds");
+	if (s) {
+		name = "authenticator.dns_rfc2136_propagation_seconds";
+		ival = config_setting_get_int(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 3600)
+			FAIL(s, "must be a number of seconds between 1 and 3600");
+		r->authn.dns_rfc2136_propagation_seconds = ival;
 	}
 	s = config_setting_get_member(grp, "http01_port");
 	if (s) {

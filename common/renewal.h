@@ -15,7 +15,7 @@ struct webroot_entry {
 
 /* The authenticator and its options, as saved for renewals. */
 struct authn_config {
-	char *name; /* "webroot", "standalone" or "manual" */
+	char *name; /* "webroot", "standalone", "manual" or "dns-rfc2136" */
 	struct webroot_entry *webroot;
 	size_t nwebroot;
 	char *http01_address; /* standalone; NULL = all addresses */
@@ -26,6 +26,10 @@ struct authn_config {
 	/* Challenge types in order of preference ("dns-01,http-01"), or NULL
 	 * for the authenticator's own order. */
 	char *preferred_challenges;
+	/* dns-rfc2136: certbot's credentials file, and how long to wait for
+	 * the server to answer the TXT records (0: the default). */
+	char *dns_rfc2136_credentials;
+	int dns_rfc2136_propagation_seconds;
 };
 
 /* certbot's --preferred-challenges (comma-separated "dns", "http",

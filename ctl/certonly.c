@@ -27,7 +27,8 @@ struct certonly {
 static void usage(FILE *f)
 {
 	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone |\n"
-	      "       --manual --manual-auth-hook CMD) [OPTIONS]\n\n"
+	      "       --manual --manual-auth-hook CMD |\n"
+	      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n"
 	      "  -d, --domains D[,D...]     domains for the certificate; the first is the name\n"
 	      "      --cert-name NAME       lineage name (default: the first domain)\n"
 	      "      --webroot              prove control by files under a web root\n"
@@ -40,6 +41,13 @@ static void usage(FILE *f)
 	      "      --manual-auth-hook CMD puts each response in place (http-01 file or\n"
 	      "                             dns-01 TXT record; saved for renewals)\n"
 	      "      --manual-cleanup-hook CMD  takes it down afterwards (saved)\n"
+	      "      --dns-rfc2136          prove control with DNS UPDATEs (RFC 2136) to your\n"
+	      "                             authoritative server; dns-01, wildcards allowed\n"
+	      "      --dns-rfc2136-credentials FILE\n"
+	      "                             certbot's credentials file: server, key (saved)\n"
+	      "      --dns-rfc2136-propagation-seconds N\n"
+	      "                             wait at most N s for the server to answer the\n"
+	      "                             TXT records (60; saved)\n"
 	      "      --preferred-challenges T[,T...]\n"
 	      "                             challenge types in order: dns, http (saved)\n"
 	      "      --key-type ecdsa|rsa   key type (default ecdsa)\n"
@@ -159,7 +167,7 @@ static int absolute(const char *path, char **out)
 	} else if (getcwd(cwd, sizeof(cwd))) {
 		*out = fs_join(cwd, path);
 	} else {
-		fprintf(stderr, "acmectl: -w %s: cannot tell the current directory\n", path);
+		fprintf(stderr, "acmectl: %s: cannot tell the current directory\n", path);
 		return -errno;
 	}
 	return *out ? 0 : -ENOMEM;
@@ -172,6 +180,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
 		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
 		O_EABKID, O_EABKEY, O_MANUAL, O_MAUTH, O_MCLEAN, O_PREFCHAL, O_ALPNPORT,
+		O_RFC2136, O_RFC2136_CREDS, O_RFC2136_PROP,
 	};
 	static const struct option longopts[] = {
 		{ "domains", required_argument, NULL, 'd' },
@@ -215,6 +224,9 @@ static int parse(struct certonly *co, int argc, char **argv)
 		{ "manual-auth-hook", required_argument, NULL, O_MAUTH },
 		{ "manual-cleanup-hook", required_argument, NULL, O_MCLEAN },
 		{ "preferred-challenges", required_argument, NULL, O_PREFCHAL },
+		{ "dns-rfc2136", no_argument, NULL, O_RFC2136 },
+		{ "dns-rfc2136-credentials", required_argument, NULL, O_RFC2136_CREDS },
+		{ "dns-rfc2136-propagation-seconds", required_argument, NULL, O_RFC2136_PROP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -245,6 +257,26 @@ static int parse(struct certonly *co, int argc, char **argv)
 		case O_MANUAL:
 			if (set_authenticator(co, "manual") < 0)
 				return -EINVAL;
+			break;
+		case O_RFC2136:
+			if (set_authenticator(co, "dns-rfc2136") < 0)
+				return -EINVAL;
+			break;
+		case O_RFC2136_CREDS: {
+			char *path = NULL;
+
+			if (absolute(optarg, &path) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "dns_rfc2136_credentials",
+					       json_object_new_string(path));
+			free(path);
+			break;
+		}
+		case O_RFC2136_PROP:
+			if (parse_int("--dns-rfc2136-propagation-seconds", optarg, 1, 3600, &port) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "dns_rfc2136_propagation_seconds",
+					       json_object_new_int(port));
 			break;
 		case O_MAUTH:
 			json_object_object_add(a, "manual_auth_hook", json_object_new_string(optarg));

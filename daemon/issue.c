@@ -15,6 +15,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "plugin.h"
+#include "rfc2136.h"
 #include "signer.h"
 #include "authhook.h"
 #include "store.h"
@@ -262,6 +263,44 @@ static int parse_hooks_and_profile(struct json_object *args, struct issue_req *r
 	return *profile && !req->profile ? -ENOMEM : 0;
 }
 
+/* --dns-rfc2136-credentials and --dns-rfc2136-propagation-seconds. The
+ * file is read here too, so a bad one is reported before any CA traffic;
+ * the job's worker reads it again before it is confined. */
+static int parse_rfc2136_options(struct json_object *args, const struct authenticator *au,
+				 struct issue_req *req, char *err, size_t errlen)
+{
+	const char *path = jobj_str(args, "dns_rfc2136_credentials");
+	long long secs = jobj_int(args, "dns_rfc2136_propagation_seconds", 0);
+	struct rfc2136_creds c;
+	int r;
+
+	if (au != &authn_rfc2136) {
+		if (!path && !secs)
+			return 0;
+		snprintf(err, errlen, "--dns-rfc2136-credentials and "
+				      "--dns-rfc2136-propagation-seconds go with --dns-rfc2136");
+		return ACMED_EUSAGE;
+	}
+	if (!path || path[0] != '/') {
+		snprintf(err, errlen, path ? "--dns-rfc2136-credentials %s: give an absolute path"
+					   : "--dns-rfc2136 needs --dns-rfc2136-credentials FILE%s",
+			 path ? path : "");
+		return ACMED_EUSAGE;
+	}
+	if (secs < 0 || secs > RFC2136_PROPAGATION_MAX) {
+		snprintf(err, errlen, "--dns-rfc2136-propagation-seconds must be between 1 and %d",
+			 RFC2136_PROPAGATION_MAX);
+		return ACMED_EUSAGE;
+	}
+	r = rfc2136_creds_load(path, &c, err, errlen);
+	rfc2136_creds_clear(&c);
+	if (r < 0)
+		return r == -ENOMEM ? r : ACMED_EUSAGE;
+	req->authn.dns_rfc2136_credentials = xstrdup(path);
+	req->authn.dns_rfc2136_propagation_seconds = (int)secs;
+	return req->authn.dns_rfc2136_credentials ? 0 : -ENOMEM;
+}
+
 /* --manual's hooks and --preferred-challenges. */
 static int parse_challenge_options(struct json_object *args, const struct authenticator *au,
 				   struct issue_req *req, char *err, size_t errlen)
@@ -271,6 +310,7 @@ static int parse_challenge_options(struct json_object *args, const struct authen
 	const char *pref = jobj_str(args, "preferred_challenges");
 	char canon[64], why[128];
 	bool usable = false;
+	int r;
 
 	if (streq(au->name, "manual") ? !auth || !*auth : auth || cleanup) {
 		snprintf(err, errlen, streq(au->name, "manual")
@@ -299,6 +339,9 @@ static int parse_challenge_options(struct json_object *args, const struct authen
 			return ACMED_EUSAGE;
 		}
 	}
+	r = parse_rfc2136_options(args, au, req, err, errlen);
+	if (r < 0)
+		return r;
 	req->authn.manual_auth_hook = xstrdup(auth);
 	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
 	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
@@ -344,8 +387,9 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	}
 	authn = jobj_str(args, "authenticator");
 	if (!authn || !authn_lookup(authn)) {
-		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone "
-				      "or --manual --manual-auth-hook CMD");
+		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
+				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
+				      "--dns-rfc2136-credentials FILE");
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
@@ -441,6 +485,7 @@ struct run {
 	struct acme_client *acme;
 	struct signer_link keys; /* the job's signer: every private key is there */
 	struct authhook_link hooks; /* --manual: the job's hook runner */
+	struct rfc2136_creds dns;   /* --dns-rfc2136: read before confinement */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
@@ -1001,6 +1046,16 @@ static int separate(struct run *run)
 		}
 		authn_manual_use(&run->hooks);
 	}
+	if (streq(req->authn.name, "dns-rfc2136")) {
+		run->step = "reading the dns-rfc2136 credentials";
+		r = rfc2136_creds_load(req->authn.dns_rfc2136_credentials, &run->dns, err,
+				       sizeof(err));
+		if (r < 0) {
+			free(roots);
+			return fail(run, r, err);
+		}
+		authn_rfc2136_use(&run->dns, req->authn.dns_rfc2136_credentials);
+	}
 	run->step = "starting the signer";
 	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
 			    sizeof(err));
@@ -1089,6 +1144,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	account_clear(&run.account);
 	signer_stop(&run.keys);
 	authhook_stop(&run.hooks);
+	authn_rfc2136_use(NULL, NULL);
+	rfc2136_creds_clear(&run.dns);
 	store_close(run.store);
 	return reply;
 }

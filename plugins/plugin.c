@@ -5,6 +5,7 @@ static const struct authenticator *const authenticators[] = {
 	&authn_webroot,
 	&authn_standalone,
 	&authn_manual,
+	&authn_rfc2136,
 };
 
 bool authn_answers(const struct authenticator *au, const char *type)

@@ -10,7 +10,7 @@
 
 struct authn_challenge {
 	const char *identifier;        /* the name being validated */
-	const char *type;              /* "http-01" or "dns-01" */
+	const char *type;              /* "http-01", "dns-01" or "tls-alpn-01" */
 	const char *token;             /* validated base64url */
 	const char *key_authorization; /* token "." thumbprint */
 	/* What the response holds: the key authorization for http-01, its
@@ -37,6 +37,7 @@ struct authenticator {
 extern const struct authenticator authn_webroot;
 extern const struct authenticator authn_standalone;
 extern const struct authenticator authn_manual;
+extern const struct authenticator authn_rfc2136;
 
 struct authhook_link;
 /* The manual authenticator's hook runner for this job (authhook.h). */

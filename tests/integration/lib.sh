@@ -460,8 +460,64 @@ start_challtestsrv() {
 	wait_for "challtestsrv DNS" "$SPAWNED_PID" dns_query "ready.$TEST_DOMAIN"
 }
 
+# start_bind ZONE: BIND 9 (named) on a free loopback port, authoritative
+# for ZONE (every name in it has A 127.0.0.1), accepting DNS UPDATEs signed
+# with a fresh HMAC-SHA256 TSIG key and nothing else. Sets BIND_DNS
+# (127.0.0.1:PORT), BIND_PORT, BIND_KEY_NAME, BIND_KEY_SECRET, BIND_LOG.
+start_bind() {
+	local zone=$1 d=$T/bind
+	require_cmd named tsig-keygen dig
+	mkdir -p "$d"
+	BIND_PORT=$(free_port)
+	BIND_DNS=127.0.0.1:$BIND_PORT
+	BIND_KEY_NAME=acmed-test.
+	BIND_LOG=$T/named.log
+	tsig-keygen -a hmac-sha256 "$BIND_KEY_NAME" >"$d/key.conf" ||
+		fail "tsig-keygen failed"
+	BIND_KEY_SECRET=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$d/key.conf")
+	[[ -n $BIND_KEY_SECRET ]] || fail "no secret in $d/key.conf"
+	export BIND_DNS BIND_PORT BIND_KEY_NAME BIND_KEY_SECRET BIND_LOG
+	cat >"$d/$zone.zone" <<-EOF
+		\$TTL 60
+		@ IN SOA ns.$zone. hostmaster.$zone. 1 3600 600 86400 60
+		@ IN NS ns.$zone.
+		@ IN A 127.0.0.1
+		* IN A 127.0.0.1
+	EOF
+	cat >"$d/named.conf" <<-EOF
+		include "$d/key.conf";
+		options {
+		  directory "$d";
+		  pid-file "$d/named.pid";
+		  session-keyfile "$d/session.key";
+		  managed-keys-directory "$d";
+		  listen-on port $BIND_PORT { 127.0.0.1; };
+		  listen-on-v6 { none; };
+		  recursion no;
+		  dnssec-validation no;
+		  notify no;
+		};
+		controls { };
+		zone "$zone" {
+		  type primary;
+		  file "$d/$zone.zone";
+		  update-policy { grant $BIND_KEY_NAME zonesub TXT; };
+		};
+	EOF
+	say "starting BIND 9 on $BIND_DNS, authoritative for $zone (TSIG key $BIND_KEY_NAME)"
+	# -g: foreground, logging to stderr; -n 1: one worker thread is enough.
+	spawn named "$BIND_LOG" named -g -n 1 -c "$d/named.conf"
+	wait_for named "$SPAWNED_PID" dig +time=1 +tries=1 +short -p "$BIND_PORT" \
+		@127.0.0.1 SOA "$zone"
+}
+
+# bind_txt NAME: the TXT values BIND answers for NAME, one per line, sorted.
+bind_txt() {
+	dig +time=2 +tries=1 +short -p "$BIND_PORT" @127.0.0.1 TXT "$1" | tr -d '"' | sort
+}
+
 # start_pebble [--validity SECONDS] [--blocklist DOMAIN]... [--eab KID KEY]...
-#              [VAR=VALUE]...
+#              [--dnsserver ADDR:PORT] [VAR=VALUE]...
 # Starts challtestsrv, then Pebble on free ports, and waits until its
 # directory answers. VAR=VALUE pairs go into Pebble's environment (e.g.
 # PEBBLE_AUTHZREUSE=0, PEBBLE_CHAIN_LENGTH=2). Pebble always runs with
@@ -469,15 +525,18 @@ start_challtestsrv() {
 # must retry. --validity sets the issued certificates' lifetime (Pebble's
 # default is 5 years); --blocklist makes Pebble refuse a domain and its
 # subdomains (rejectedIdentifier); --eab makes Pebble require an external
-# account binding and accept KID with MAC key KEY (base64url).
+# account binding and accept KID with MAC key KEY (base64url). --dnsserver
+# points Pebble's resolver at another server than challtestsrv (BIND).
 start_pebble() {
 	local validity="" blocklist="" sep="" port mgmt_port eab_required=false eab="" esep=""
+	local dnsserver=""
 	local -a env=(PEBBLE_VA_NOSLEEP=1)
 	while (($#)); do
 		case $1 in
 		--validity) validity="\"certificateValidityPeriod\": $2,"; shift 2 ;;
 		--blocklist) blocklist+="$sep\"$2\""; sep=", "; shift 2 ;;
 		--eab) eab+="$esep\"$2\": \"$3\""; esep=", "; eab_required=true; shift 3 ;;
+		--dnsserver) dnsserver=$2; shift 2 ;;
 		*=*) env+=("$1"); shift ;;
 		*) fail "start_pebble: unknown argument $1" ;;
 		esac
@@ -515,7 +574,7 @@ start_pebble() {
 	# -strict=false, not "-strict false": Go's flag package stops parsing
 	# at "false" and leaves strict mode ON.
 	spawn pebble "$T/pebble.log" env "${env[@]}" pebble \
-		-config "$T/pebble.json" -dnsserver "$CHALLTESTSRV_DNS" -strict=false
+		-config "$T/pebble.json" -dnsserver "${dnsserver:-$CHALLTESTSRV_DNS}" -strict=false
 	wait_for pebble "$SPAWNED_PID" \
 		curl -sf --cacert "$PEBBLE_CA_BUNDLE" "$PEBBLE_DIR_URL"
 }
