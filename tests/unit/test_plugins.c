@@ -16,7 +16,8 @@ TEST(lookup)
 {
 	ASSERT_TRUE(authn_lookup("webroot") == &authn_webroot);
 	ASSERT_TRUE(authn_lookup("standalone") == &authn_standalone);
-	ASSERT_TRUE(authn_lookup("dns-rfc2136") == NULL);
+	ASSERT_TRUE(authn_lookup("dns-rfc2136") == &authn_rfc2136);
+	ASSERT_TRUE(authn_lookup("dns-route53") == NULL);
 }
 
 TEST(writes_and_removes_the_response)
