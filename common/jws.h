@@ -82,3 +82,8 @@ int jws_sign_input(const struct signer *s, const char *hdr64, const char *payloa
 char *jws_key_authorization(const struct signer *s, const char *token);
 /* base64url(SHA-256(key authorization)): the dns-01 TXT value. Caller frees. */
 char *jws_dns01_value(const char *key_authorization);
+
+/* The private key of JWK (RSA, or EC on P-256 or P-384, with every private
+ * member RFC 7518 lists) in *OUT, checked to match its public half. 0, or
+ * -EINVAL with ERR saying what is wrong, or -ENOMEM. */
+int jwk_private_key(struct json_object *jwk, EVP_PKEY **out, char *err, size_t errlen);

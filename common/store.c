@@ -491,6 +491,22 @@ int store_open_lineage_dirs(struct store *s, const char *name, bool create, int 
 	return 0;
 }
 
+int store_go_live(struct store *s, const char *name, int archfd, int livefd, int n, char *err,
+		  size_t errlen)
+{
+	int r = write_intent(archfd, n);
+
+	if (r == 0)
+		r = store_switch_links(livefd, name, n);
+	if (r < 0) {
+		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
+		return r;
+	}
+	if (faccessat(livefd, "README", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		fs_write_durable(livefd, "README", live_readme, sizeof(live_readme) - 1, 0644, 0);
+	return store_clear_intent(archfd);
+}
+
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen)
 {
@@ -533,17 +549,9 @@ int store_publish(struct store *s, const char *name, const struct version_pems *
 		r = store_check_pems(&back, err, errlen);
 	if (r < 0)
 		goto out;
-	r = write_intent(archfd, n);
+	r = store_go_live(s, name, archfd, livefd, n, err, errlen);
 	if (r == 0)
-		r = store_switch_links(livefd, name, n);
-	if (r < 0) {
-		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
-		goto out;
-	}
-	if (faccessat(livefd, "README", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		fs_write_durable(livefd, "README", live_readme, sizeof(live_readme) - 1, 0644, 0);
-	r = store_clear_intent(archfd);
-	*version = n;
+		*version = n;
 out:
 	version_pems_clear(&back);
 	close(archfd);

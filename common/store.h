@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -67,6 +68,24 @@ int store_check_pems(const struct version_pems *v, char *err, size_t errlen);
  * error live/ is unchanged. */
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen);
+
+/* One version of a lineage made by another client, to import. */
+struct store_import_version {
+	int version;
+	struct version_pems pems;
+	mode_t key_mode; /* privkeyN.pem's mode and group */
+	gid_t key_gid;
+};
+
+/* Import lineage NAME from another client: write each of the N versions V
+ * under its own number (exclusively; a file already there with the same
+ * bytes is kept, so an interrupted import can run again), check version
+ * LIVE as store_publish() does and point live/ at it. NAME must not have a
+ * renewal file yet: the caller saves it last, and from then on the lineage
+ * exists. 0, or an error with the reason in ERR (-EEXIST: a lineage of
+ * that name, or a different file in its archive). */
+int store_import(struct store *s, const char *name, const struct store_import_version *v,
+		 size_t n, int live, char *err, size_t errlen);
 
 /* Delete lineage NAME: its renewal file first (from then on it does not
  * exist), then live/NAME and archive/NAME with everything in them. Refused
@@ -128,6 +147,8 @@ bool store_account_exists(struct store *s, const char *server, const char *id);
 /* The ID of the only account stored for SERVER in *ID (caller frees):
  * -ENOENT if none, -EEXIST if several. */
 int store_account_find(struct store *s, const char *server, char **id);
+/* The account id KEY is stored under (caller frees; NULL on failure). */
+char *store_account_key_id(EVP_PKEY *key);
 /* Save the key (exclusively, 0600) of a new account; fills a->id. */
 int store_account_save_key(struct store *s, const char *server, struct stored_account *a);
 /* Save account.json (url, email) next to the key. */

@@ -228,6 +228,11 @@ fail:
 	return NULL;
 }
 
+char *store_account_key_id(EVP_PKEY *key)
+{
+	return account_id(key);
+}
+
 int store_account_save_key(struct store *s, const char *server, struct stored_account *a)
 {
 	char *pem = NULL;

@@ -39,5 +39,10 @@ int store_write_version(int archfd, int version, const struct version_pems *v);
 /* Point the four live links of NAME at VERSION, then fsync the directory. */
 int store_switch_links(int livefd, const char *name, int version);
 int store_clear_intent(int archfd);
+/* Make checked version N of NAME the live one: record the intent, switch
+ * the links, add live/NAME/README if missing, clear the intent. 0, or an
+ * error with ERR naming what failed. */
+int store_go_live(struct store *s, const char *name, int archfd, int livefd, int n, char *err,
+		  size_t errlen);
 int store_open_lineage_dirs(struct store *s, const char *name, bool create, int *archfd,
 			    int *livefd);

@@ -25,6 +25,16 @@ static const verb_fn verbs[CMD__MAX] = {
 };
 _Static_assert(ELEMENTSOF(verbs) == CMD__MAX, "every command needs a verb");
 
+/* Verbs that work on files rather than through the daemon. */
+static const struct {
+	const char *name;
+	verb_fn fn;
+	const char *summary;
+} local_verbs[] = {
+	{ "import-certbot", verb_import_certbot,
+	  "adopt certbot's lineages, accounts and renewal settings" },
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: acmectl [--socket PATH] [--json] [-q] COMMAND [OPTIONS]\n\n"
@@ -32,6 +42,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < CMD__MAX; i++)
 		fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
 			ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
+	for (size_t i = 0; i < ELEMENTSOF(local_verbs); i++)
+		fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name, local_verbs[i].summary);
 	fprintf(f, "\nOptions:\n"
 		   "  --socket PATH  control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
 		   "  --json         machine-readable output on stdout\n"
@@ -78,6 +90,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	for (size_t k = 0; k < ELEMENTSOF(local_verbs); k++)
+		if (streq(argv[i], local_verbs[k].name))
+			return local_verbs[k].fn(&cl, argc - i, argv + i);
 	cmd = ctl_cmd_lookup(argv[i]);
 	if (cmd < 0) {
 		fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n", argv[i]);
