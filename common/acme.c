@@ -355,11 +355,39 @@ bool acme_profile_offered(const struct acme_client *c, const char *name)
 	return false;
 }
 
+/* The directory object O (NULL if the body was not JSON) into C->dir. */
+static int directory_from_json(struct acme_client *c, struct json_object *o)
+{
+	struct acme_directory *d = &c->dir;
+	struct json_object *meta, *ear;
+
+	directory_clear(d);
+	if (dupstr(&d->new_nonce, jurl(o, "newNonce")) < 0 ||
+	    dupstr(&d->new_account, jurl(o, "newAccount")) < 0 ||
+	    dupstr(&d->new_order, jurl(o, "newOrder")) < 0 ||
+	    dupstr(&d->revoke_cert, jurl(o, "revokeCert")) < 0 ||
+	    dupstr(&d->key_change, jurl(o, "keyChange")) < 0 ||
+	    dupstr(&d->renewal_info, jurl(o, "renewalInfo")) < 0)
+		return -ENOMEM;
+	if (!d->new_nonce || !d->new_account || !d->new_order) {
+		set_err(c, "%s is not an ACME directory (newNonce, newAccount or newOrder missing)",
+			c->directory_url);
+		return ACMED_EPROTO;
+	}
+	if (json_object_object_get_ex(o, "meta", &meta)) {
+		d->terms_of_service = xstrdup(jobj_str(meta, "termsOfService"));
+		if (json_object_object_get_ex(meta, "externalAccountRequired", &ear))
+			d->external_account_required = json_object_get_boolean(ear);
+		if (directory_profiles(meta, d) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int acme_directory_load(struct acme_client *c)
 {
 	struct http_response resp;
-	struct json_object *o = NULL, *meta, *ear;
-	struct acme_directory *d = &c->dir;
+	struct json_object *o = NULL;
 	int r;
 
 	c->retry_after = -1; /* this response's, or none */
@@ -374,29 +402,7 @@ int acme_directory_load(struct acme_client *c)
 		goto out;
 	}
 	o = json_tokener_parse(resp.body);
-	directory_clear(d);
-	r = -ENOMEM;
-	if (dupstr(&d->new_nonce, jurl(o, "newNonce")) < 0 ||
-	    dupstr(&d->new_account, jurl(o, "newAccount")) < 0 ||
-	    dupstr(&d->new_order, jurl(o, "newOrder")) < 0 ||
-	    dupstr(&d->revoke_cert, jurl(o, "revokeCert")) < 0 ||
-	    dupstr(&d->key_change, jurl(o, "keyChange")) < 0 ||
-	    dupstr(&d->renewal_info, jurl(o, "renewalInfo")) < 0)
-		goto out;
-	if (!d->new_nonce || !d->new_account || !d->new_order) {
-		set_err(c, "%s is not an ACME directory (newNonce, newAccount or newOrder missing)",
-			c->directory_url);
-		r = ACMED_EPROTO;
-		goto out;
-	}
-	if (json_object_object_get_ex(o, "meta", &meta)) {
-		d->terms_of_service = xstrdup(jobj_str(meta, "termsOfService"));
-		if (json_object_object_get_ex(meta, "externalAccountRequired", &ear))
-			d->external_account_required = json_object_get_boolean(ear);
-		if (directory_profiles(meta, d) < 0)
-			goto out;
-	}
-	r = 0;
+	r = directory_from_json(c, o);
 out:
 	json_object_put(o);
 	http_response_clear(&resp);

@@ -77,6 +77,8 @@ void ctl_reader_clear(struct ctl_reader *r)
 
 int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n)
 {
+	if (n == 0)
+		return 0; /* nothing to add (and r->buf may still be NULL) */
 	if (r->len + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 256;
 		unsigned char *b;

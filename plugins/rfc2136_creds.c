@@ -207,7 +207,7 @@ static int set_key(struct rfc2136_creds *c, int k, const char *v, char *why, siz
 int rfc2136_creds_parse(const char *text, const char *filename, struct rfc2136_creds *c,
 			char *err, size_t errlen)
 {
-	char *copy = strdup(text), *save = NULL, why[256];
+	char *copy = strdup(text), why[256];
 	int lineno = 0, r = 0, seen[K__MAX] = { 0 };
 
 	memset(c, 0, sizeof(*c));

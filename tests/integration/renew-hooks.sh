@@ -156,10 +156,16 @@ rc=0
 wait "$flood" || rc=$?
 assert_eq "$rc" 1 "renew exit status after the flooding hook"
 # The hook's log lines may still be on their way when the client is told.
-wait_until 5 "the log says the flood was cut" \
-	grep -qF 'while :; do echo flood; done": (more output dropped)' "$T/acmed.log"
+wait_until 30 "the log says the flood was stopped" \
+	grep -qF 'while :; do echo flood; done": killed after the hook_timeout' "$T/acmed.log"
 logged=$(grep -c ': flood$' "$T/acmed.log")
-((logged > 1000 && logged <= 256 * 1024 / 6)) || fail "$logged lines of flood in the log"
+((logged >= 200 && logged <= 256 * 1024 / 6)) || fail "$logged lines of flood in the log"
+# A build with sanitizers may not reach the cap in 3 s; when it is reached,
+# the log says so.
+if ((logged >= 250 * 1024 / 6)); then
+	say "the log reached its cap after $logged lines"
+	assert_contains "$T/acmed.log" 'while :; do echo flood; done": \(more output dropped\)'
+fi
 assert_eq "$(grep -c ': flood$' "$T/flood.out")" 200 "flood lines shown by acmectl"
 assert_contains "$T/flood.out" "\(more output in acmed's log\)"
 
