@@ -113,6 +113,10 @@ int acme_order_new(struct acme_client *c, char *const *idents, size_t n,
 		   const struct acme_order_opts *opts, struct acme_order *o);
 /* Refresh O from O->url. */
 int acme_order_get(struct acme_client *c, struct acme_order *o);
+/* Poll a finalized order ("processing") until it is "valid" with a
+ * certificate URL. ACMED_EPROTO for any other status, or the polling's
+ * errors. */
+int acme_order_wait(struct acme_client *c, struct acme_order *o);
 
 struct acme_challenge {
 	char *type;

@@ -87,6 +87,17 @@ struct store_import_version {
 int store_import(struct store *s, const char *name, const struct store_import_version *v,
 		 size_t n, int live, char *err, size_t errlen);
 
+/* The order in flight for lineage NAME (DESIGN.md, "Storage"): before an
+ * order is finalized, its URL and the new key are saved as TEXT (JSON,
+ * written durably as archive/NAME/.pending, 0600; the directory is made if
+ * the lineage is new), so that an attempt after a crash fetches the
+ * certificate already issued instead of ordering another. Load: -ENOENT if
+ * there is none; the caller frees *TEXT (a secret: wipe it). Clear: done
+ * when the certificate is published or the order cannot be finished. */
+int store_pending_save(struct store *s, const char *name, const char *text);
+int store_pending_load(struct store *s, const char *name, char **text);
+int store_pending_clear(struct store *s, const char *name);
+
 /* Delete lineage NAME: its renewal file first (from then on it does not
  * exist), then live/NAME and archive/NAME with everything in them. Refused
  * with -EBUSY while another process publishes to it. 0, or an error with

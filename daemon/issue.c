@@ -491,6 +491,7 @@ struct run {
 	char err[1536];
 	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
 	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
+	bool resumed_order; /* the order is one an interrupted attempt left */
 };
 
 void issue_progress(int fd, const char *fmt, ...)
@@ -900,6 +901,97 @@ static int create_order(struct run *run, struct acme_order *order)
 	return 0;
 }
 
+/* Orders are kept across a crash for jobs that publish a key they made:
+ * not a dry run, not --csr (there acmed has no key). */
+static bool keeps_orders(const struct run *run)
+{
+	return !run->req->csr && !run->req->dry_run;
+}
+
+static bool resumed(const struct run *run)
+{
+	return run->resumed_order;
+}
+
+/* The version of the lineage whose certificate the valid ORDER issued, or
+ * 0: the crash came after the publish, before the saved order was removed.
+ * The leaf is compared; the chain may differ. */
+static int published_as(struct run *run, const struct acme_order *order)
+{
+	char *pem = NULL, **certs = NULL;
+	size_t n = 0;
+	int version = 0;
+
+	if (acme_certificate_get(run->acme, order->certificate, NULL, &pem) == 0 &&
+	    crypto_pem_split(pem, strlen(pem), &certs, &n) == 0 && n > 0 &&
+	    signer_published(&run->keys, certs[0], &version) < 0)
+		version = 0;
+	strv_free(certs, n);
+	free(pem);
+	return version;
+}
+
+/* An earlier attempt for this lineage crashed (or failed) after it had
+ * asked for the certificate: finish its order rather than place a new one.
+ * ORDER gets it, with its URL set, if it can be finished; an order the CA
+ * no longer has, or has marked invalid, is forgotten (a new one follows,
+ * with a new key). */
+static int resume_order(struct run *run, struct acme_order *order)
+{
+	char *url = NULL;
+	int r, version;
+
+	run->step = "looking for an interrupted order";
+	r = signer_resume(&run->keys, &url);
+	if (r < 0)
+		return fail(run, r, run->keys.err);
+	if (!url)
+		return 0;
+	order->url = url;
+	r = acme_order_get(run->acme, order);
+	if (r == 0 && streq(order->status, "valid") && order->certificate &&
+	    (version = published_as(run, order)) > 0) {
+		issue_progress(run->ev_fd, "The order %s left by an interrupted attempt is saved "
+					   "already (version %d); placing a new one",
+			       order->url, version);
+		acme_order_clear(order);
+		r = signer_pending(&run->keys, "drop", NULL);
+		return r < 0 ? fail(run, r, run->keys.err) : 0;
+	}
+	if (r == 0 && !streq(order->status, "invalid")) {
+		run->resumed_order = true;
+		issue_progress(run->ev_fd, "Resuming order %s (%s), left by an interrupted attempt",
+			       order->url, order->status);
+		return 0;
+	}
+	log_warning("%s: the order %s left by an interrupted attempt cannot be finished (%s); "
+		    "placing a new one",
+		    run->req->name, order->url, r < 0 ? run->acme->err : order->status);
+	acme_order_clear(order); /* frees URL */
+	r = signer_pending(&run->keys, "drop", NULL);
+	return r < 0 ? fail(run, r, run->keys.err) : 0;
+}
+
+/* Keep the order (and the CSR's key) before finalizing it, then finalize. */
+static int finalize(struct run *run, struct acme_order *order, const unsigned char *csr,
+		    size_t csrlen)
+{
+	int r;
+
+	if (keeps_orders(run) && !resumed(run)) {
+		run->step = "recording the order";
+		r = signer_pending(&run->keys, "save", order->url);
+		if (r < 0)
+			return fail(run, r, run->keys.err);
+	}
+	run->step = "finalizing the order";
+	r = acme_order_finalize(run->acme, order, csr, csrlen);
+	if (r < 0)
+		return fail_acme(run, r);
+	issue_progress(run->ev_fd, "Order finalized");
+	return 0;
+}
+
 static int obtain(struct run *run, struct json_object **data)
 {
 	const struct issue_req *req = run->req;
@@ -940,6 +1032,10 @@ static int obtain(struct run *run, struct json_object **data)
 	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
 	if (r < 0)
 		goto out;
+	/* Before the CSR: a resumed order's CSR has the key saved with it. */
+	r = keeps_orders(run) ? resume_order(run, &order) : 0;
+	if (r < 0)
+		goto out;
 	if (!req->csr) {
 		/* The signer makes the key (or reuses the lineage's) and keeps it. */
 		run->step = "preparing the certificate key";
@@ -949,20 +1045,25 @@ static int obtain(struct run *run, struct json_object **data)
 			goto out;
 		}
 	}
-	r = create_order(run, &order);
-	if (r < 0)
+	if (!order.url && (r = create_order(run, &order)) < 0)
 		goto out;
-	r = authorize(run, &order);
-	if (r < 0)
-		goto out;
-	run->step = "finalizing the order";
-	r = acme_order_finalize(run->acme, &order, req->csr ? req->csr : csr,
-				req->csr ? req->csrlen : csrlen);
-	if (r < 0) {
-		r = fail_acme(run, r);
-		goto out;
+	if (streq(order.status, "pending") || !resumed(run)) {
+		r = authorize(run, &order);
+		if (r < 0)
+			goto out;
 	}
-	issue_progress(run->ev_fd, "Order finalized");
+	if (!streq(order.status, "valid") && !streq(order.status, "processing")) {
+		r = finalize(run, &order, req->csr ? req->csr : csr, req->csr ? req->csrlen : csrlen);
+		if (r < 0)
+			goto out;
+	} else if (!streq(order.status, "valid") || !order.certificate) {
+		run->step = "waiting for the certificate";
+		r = acme_order_wait(run->acme, &order);
+		if (r < 0) {
+			r = fail_acme(run, r);
+			goto out;
+		}
+	}
 	run->step = "downloading the certificate";
 	r = acme_certificate_get(run->acme, order.certificate, req->preferred_chain, &pem);
 	if (r < 0) {

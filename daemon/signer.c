@@ -17,6 +17,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "signer.h"
+#include "signer_priv.h"
 #include "store.h"
 #include "util.h"
 
@@ -450,6 +451,11 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 	if (r < 0)
 		return r;
 	k->published = true;
+	/* The order is finished: nothing to resume any more. */
+	if (store_pending_clear(k->store, k->c->name) < 0)
+		log_warning("%s: archive/%s/.pending could not be removed; the next renewal "
+			    "finds its order finished and removes it",
+			    k->c->name, k->c->name);
 	if (k->c->req) {
 		r = k->account_id ? issue_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
 		if (r < 0)
@@ -540,6 +546,138 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 	return r;
 }
 
+/* The version of the lineage whose certificate is CERT (a leaf, PEM as the
+ * store keeps it), in "version" (0: none). The worker cannot read the
+ * archive (sandbox.h); it asks before it resumes an order whose
+ * certificate may have been published just before a crash. */
+static int pending_published(struct keyproc *k, const char *cert, struct json_object *out)
+{
+	char *ours = NULL;
+	int live = 0, found = 0;
+
+	if (!cert)
+		return refuse(k, -EINVAL, "pending: published needs the certificate");
+	if (store_live_version(k->store, k->c->name, &live) < 0)
+		live = 0;
+	for (int v = live; v > 0 && !found; v--) {
+		if (store_read_cert_version(k->store, k->c->name, v, &ours) == 0 &&
+		    streq(ours, cert))
+			found = v;
+		free(ours);
+		ours = NULL;
+	}
+	json_object_object_add(out, "version", json_object_new_int(found));
+	return 0;
+}
+
+/* "pending" {"action": "save", "order": URL}: before the worker finalizes
+ * ORDER, keep its URL with the CSR's key (store_pending_save()), so an
+ * attempt after a crash can finish it. {"action": "drop"}: the order left
+ * by an earlier attempt cannot be finished; forget it and its key (the
+ * next CSR has a new one). {"action": "published", "cert": PEM}: see
+ * pending_published(). */
+static int op_pending(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	const char *action = jobj_str(req, "action"), *url = jobj_str(req, "order");
+	struct json_object *o, *names;
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!k->c->publish || !k->c->name)
+		return refuse(k, -EPERM, "this job keeps no order");
+	if (streq(action, "drop")) {
+		EVP_PKEY_free(k->cert_key);
+		k->cert_key = NULL;
+		r = store_pending_clear(k->store, k->c->name);
+		return r < 0 ? refuse(k, r, "removing archive/%s/.pending: %s", k->c->name,
+				      acmed_strerror(r))
+			     : 0;
+	}
+	if (streq(action, "published"))
+		return pending_published(k, jobj_str(req, "cert"), out);
+	if (!streq(action, "save"))
+		return refuse(k, -EINVAL, "pending: the action is save, drop or published");
+	if (!k->cert_key)
+		return refuse(k, -EINVAL, "pending: no CSR was made");
+	if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > 2048 || strpbrk(url, " \t\r\n"))
+		return refuse(k, -EINVAL, "pending: the order must be an https URL");
+	r = crypto_key_to_pem(k->cert_key, &pem, &len);
+	if (r < 0)
+		return refuse(k, r, "pending: the key cannot be written out");
+	o = json_object_new_object();
+	names = json_object_new_array();
+	for (size_t i = 0; i < k->c->ndomains; i++)
+		json_object_array_add(names, json_object_new_string(k->c->domains[i]));
+	json_object_object_add(o, "order", json_object_new_string(url));
+	json_object_object_add(o, "server", json_object_new_string(k->c->server));
+	json_object_object_add(o, "names", names);
+	json_object_object_add(o, "key", json_object_new_string(pem));
+	r = store_pending_save(k->store, k->c->name, json_object_to_json_string_ext(
+				       o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	json_object_put(o); /* json-c does not wipe: the key's copy there is freed as is */
+	if (r < 0)
+		return refuse(k, r, "saving archive/%s/.pending: %s", k->c->name, acmed_strerror(r));
+	(void)out;
+	return 0;
+}
+
+/* The saved order is this job's: same CA, the job's names in its order. */
+static bool pending_is_the_jobs(const struct signer_conf *c, struct json_object *o)
+{
+	struct json_object *names = NULL;
+
+	if (!streq(jobj_str(o, "server"), c->server) ||
+	    !json_object_object_get_ex(o, "names", &names) ||
+	    !json_object_is_type(names, json_type_array) ||
+	    json_object_array_length(names) != c->ndomains)
+		return false;
+	for (size_t i = 0; i < c->ndomains; i++)
+		if (!streq(json_object_get_string(json_object_array_get_idx(names, i)),
+			   c->domains[i]))
+			return false;
+	return true;
+}
+
+/* "resume": the order an interrupted attempt left, if it is this job's:
+ * its URL in "order", and its key becomes the CSR's key. Anything else
+ * there (another CA or other names, a damaged file) is removed. */
+static int op_resume(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	struct json_object *o = NULL;
+	const char *key;
+	char *text = NULL;
+	int r;
+
+	(void)req;
+	if (!k->c->publish || !k->c->name)
+		return refuse(k, -EPERM, "this job keeps no order");
+	r = store_pending_load(k->store, k->c->name, &text);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		o = json_tokener_parse(text);
+	key = jobj_str(o, "key");
+	EVP_PKEY_free(k->cert_key);
+	k->cert_key = NULL;
+	if (r == 0 && key && jobj_str(o, "order") && pending_is_the_jobs(k->c, o) &&
+	    crypto_key_from_pem(key, strlen(key), &k->cert_key) == 0) {
+		json_object_object_add(out, "order", json_object_new_string(jobj_str(o, "order")));
+	} else {
+		log_warning("%s: archive/%s/.pending is not this job's order; removing it",
+			    k->c->name, k->c->name);
+		store_pending_clear(k->store, k->c->name);
+	}
+	if (text) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	json_object_put(o);
+	return 0;
+}
+
 static const struct {
 	const char *op;
 	int (*fn)(struct keyproc *k, struct json_object *req, struct json_object *out);
@@ -550,6 +688,8 @@ static const struct {
 	{ "publish", op_publish },
 	{ "failed", op_failed },
 	{ "account", op_account },
+	{ "pending", op_pending },
+	{ "resume", op_resume },
 };
 
 static struct json_object *handle(struct keyproc *k, struct json_object *req)
@@ -566,7 +706,7 @@ static struct json_object *handle(struct keyproc *k, struct json_object *req)
 		r = ops[i].fn(k, req, out);
 	else
 		r = refuse(k, -EPERM, "unknown request '%s': the signer answers describe, sign, "
-				      "csr, publish, failed and account only",
+				      "csr, publish, failed, account, pending and resume only",
 			   str_or_empty(op));
 	if (r < 0) {
 		struct json_object *e = json_object_new_object();
@@ -584,7 +724,7 @@ static struct json_object *handle(struct keyproc *k, struct json_object *req)
 	return reply;
 }
 
-static int send_frame(int fd, struct json_object *o)
+int signer_send_frame(int fd, struct json_object *o)
 {
 	char *buf;
 	size_t len;
@@ -622,7 +762,7 @@ int signer_serve(const struct signer_conf *c, int fd)
 			break;
 		}
 		reply = handle(&k, req);
-		r = send_frame(fd, reply);
+		r = signer_send_frame(fd, reply);
 		json_object_put(reply);
 		json_object_put(req);
 	}
@@ -730,174 +870,4 @@ void signer_stop(struct signer_link *l)
 		;
 	l->fd = -1;
 	l->pid = -1;
-}
-
-/* ---- the worker's side ---- */
-
-/* Send REQ (taken), wait for the answer: *OK (caller puts) or the refusal
- * in l->err. */
-static int call(struct signer_link *l, struct json_object *req, struct json_object **ok)
-{
-	struct json_object *reply = NULL, *v, *e;
-	int r;
-
-	*ok = NULL;
-	if (l->fd < 0) {
-		json_object_put(req);
-		snprintf(l->err, sizeof(l->err), "no signer runs for this job");
-		return -EPIPE;
-	}
-	r = send_frame(l->fd, req);
-	json_object_put(req);
-	if (r == 0)
-		r = ctl_recv_max(l->fd, CTL_MAX_REPLY, &reply);
-	if (r < 0) {
-		snprintf(l->err, sizeof(l->err), "the signer is gone (%s)", acmed_strerror(r));
-		return r;
-	}
-	if (json_object_object_get_ex(reply, "ok", &v)) {
-		*ok = json_object_get(v);
-	} else if (json_object_object_get_ex(reply, "error", &e)) {
-		r = (int)jobj_int(e, "code", -EPROTO);
-		snprintf(l->err, sizeof(l->err), "%s", str_or_empty(jobj_str(e, "message")));
-		if (r >= 0)
-			r = -EPROTO;
-	} else {
-		r = -EPROTO;
-		snprintf(l->err, sizeof(l->err), "the signer's answer makes no sense");
-	}
-	json_object_put(reply);
-	return r;
-}
-
-static struct json_object *request(const char *op)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "op", json_object_new_string(op));
-	return o;
-}
-
-/* jws.h's signer_remote_fn: CTX is the link. */
-static int remote_sign(void *ctx, const char *which, const char *hdr64, const char *payload64,
-		       char **sig64)
-{
-	struct signer_link *l = ctx;
-	struct json_object *req = request("sign"), *ok;
-	int r;
-
-	json_object_object_add(req, "key", json_object_new_string(which));
-	json_object_object_add(req, "protected", json_object_new_string(hdr64));
-	json_object_object_add(req, "payload", json_object_new_string(payload64));
-	r = call(l, req, &ok);
-	if (r < 0) {
-		log_error("the signer refused to sign: %s", l->err);
-		return r;
-	}
-	*sig64 = xstrdup(jobj_str(ok, "signature"));
-	json_object_put(ok);
-	return *sig64 ? 0 : -EPROTO;
-}
-
-int signer_open_key(struct signer_link *l, const char *which, const char *id, bool create,
-		    const char *cert, struct signer **out, char **new_id)
-{
-	struct json_object *req = request("describe"), *ok, *jwk;
-	int r;
-
-	json_object_object_add(req, "key", json_object_new_string(which));
-	if (id)
-		json_object_object_add(req, "id", json_object_new_string(id));
-	if (create)
-		json_object_object_add(req, "create", json_object_new_boolean(1));
-	if (cert)
-		json_object_object_add(req, "cert", json_object_new_string(cert));
-	r = call(l, req, &ok);
-	if (r < 0)
-		return r;
-	if (!json_object_object_get_ex(ok, "jwk", &jwk) ||
-	    signer_new_remote(str_or_empty(jobj_str(ok, "alg")), jwk, remote_sign, l, which,
-			      out) < 0) {
-		snprintf(l->err, sizeof(l->err), "the signer described no usable key");
-		r = -EPROTO;
-	} else if (new_id) {
-		*new_id = xstrdup(jobj_str(ok, "id"));
-	}
-	json_object_put(ok);
-	return r;
-}
-
-int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned char **der,
-	       size_t *len)
-{
-	struct json_object *req = request("csr"), *arr = json_object_new_array(), *ok;
-	const char *b64;
-	int r;
-
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_object_new_string(names[i]));
-	json_object_object_add(req, "names", arr);
-	r = call(l, req, &ok);
-	if (r < 0)
-		return r;
-	b64 = jobj_str(ok, "csr");
-	if (!b64 || b64url_decode(b64, der, len) < 0) {
-		snprintf(l->err, sizeof(l->err), "the signer sent no CSR");
-		r = -EPROTO;
-	}
-	json_object_put(ok);
-	return r;
-}
-
-int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version)
-{
-	struct json_object *req = request("publish"), *ok;
-	int r;
-
-	json_object_object_add(req, "cert", json_object_new_string(cert));
-	json_object_object_add(req, "chain", json_object_new_string(chain));
-	r = call(l, req, &ok);
-	if (r < 0)
-		return r;
-	*version = (int)jobj_int(ok, "version", 0);
-	json_object_put(ok);
-	if (*version <= 0) {
-		snprintf(l->err, sizeof(l->err), "the signer sent no version");
-		return -EPROTO;
-	}
-	return 0;
-}
-
-int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
-			  int *failures, time_t *next)
-{
-	struct json_object *req = request("failed"), *ok;
-	int r;
-
-	json_object_object_add(req, "error", json_object_new_string(error));
-	json_object_object_add(req, "retry_after", json_object_new_int64(retry_after));
-	r = call(l, req, &ok);
-	if (r < 0)
-		return r;
-	*failures = (int)jobj_int(ok, "failures", 0);
-	*next = (time_t)jobj_int(ok, "next_attempt", 0);
-	json_object_put(ok);
-	return 0;
-}
-
-int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
-		   const char *email)
-{
-	struct json_object *req = request("account"), *ok;
-	int r;
-
-	json_object_object_add(req, "action", json_object_new_string(action));
-	json_object_object_add(req, "id", json_object_new_string(id));
-	if (url)
-		json_object_object_add(req, "url", json_object_new_string(url));
-	if (email)
-		json_object_object_add(req, "email", json_object_new_string(email));
-	r = call(l, req, &ok);
-	json_object_put(ok);
-	return r;
 }

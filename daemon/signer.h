@@ -23,7 +23,7 @@
  *             and the lineage's renewal file, made from the job's request
  *
  * and, because the worker may not write a byte of the state directory (a
- * renewal file names hooks that run as root), the two other writes a job
+ * renewal file names hooks that run as root), the other writes a job
  * makes, from typed values it checks:
  *
  *   failed    a failed renewal's error and Retry-After, into the renewal
@@ -31,6 +31,10 @@
  *   account   account.json (an https URL, an email address), and the
  *             renames of a key rollover (commit, abort) and of a
  *             deactivation (retire)
+ *   pending   an order about to be finalized (its https URL) with the
+ *             CSR's key, so that a crash before publish costs no second
+ *             order; "resume" gives it back to the next job for the same
+ *             lineage, CA and names
  *
  * A signature is bound to what the job is for: a request signed by kid
  * names the account's own URL; a finalize carries the CSR this signer
@@ -110,6 +114,18 @@ int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned cha
  * version, its number in *VERSION. */
 int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version);
 
+/* Before finalizing the order at ORDER_URL: ACTION "save" keeps the URL
+ * and the CSR's key in the lineage's archive (store_pending_save()), so a
+ * later attempt can finish the order after a crash; "drop" (ORDER_URL
+ * NULL) forgets a saved order that cannot be finished, and its key. */
+int signer_pending(struct signer_link *l, const char *action, const char *order_url);
+/* The URL of the order an interrupted attempt saved for this job's lineage
+ * and names, in *ORDER_URL (caller frees), its key made the CSR's key; or
+ * *ORDER_URL NULL if there is none. */
+int signer_resume(struct signer_link *l, char **order_url);
+/* The lineage's version whose certificate is CERT (a leaf in the store's
+ * PEM form) in *VERSION, 0 if none. */
+int signer_published(struct signer_link *l, const char *cert, int *version);
 /* Record the job's failure (ERROR, and the CA's RETRY_AFTER or 0) in the
  * lineage's renewal file: the consecutive *FAILURES and the *NEXT attempt. */
 int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
