@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -462,5 +463,39 @@ int fs_check_private_dir(const char *path, char *err, size_t errlen)
 			real[i] = '/';
 	}
 	free(real);
+	return r;
+}
+
+/* ".NAME.XXXXXXXXXXXX", as temp_name() makes them. */
+static bool is_temp_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 15 || n[0] != '.' || n[len - 13] != '.')
+		return false;
+	for (size_t i = len - 12; i < len; i++)
+		if (!isxdigit((unsigned char)n[i]) || isupper((unsigned char)n[i]))
+			return false;
+	return true;
+}
+
+int fs_remove_temps(int dirfd, int *removed)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	*removed = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d)))
+		if (is_temp_name(e->d_name) && unlinkat(dirfd, e->d_name, 0) == 0)
+			(*removed)++;
+	closedir(d);
+	if (*removed)
+		r = fs_fsync_dir(dirfd);
 	return r;
 }

@@ -669,6 +669,17 @@ int store_recover(struct store *s, const char *name)
 	r = store_open_lineage_dirs(s, name, false, &archfd, &livefd);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
+	/* Temp files a crash left: only while no publisher holds the lineage. */
+	if (flock(archfd, LOCK_EX | LOCK_NB) == 0) {
+		int gone = 0, more = 0;
+
+		fs_remove_temps(archfd, &gone);
+		fs_remove_temps(livefd, &more);
+		if (gone + more)
+			log_info("%s: removed %d temp file(s) an interrupted update left", name,
+				 gone + more);
+		flock(archfd, LOCK_UN);
+	}
 	r = fs_read_fileat(archfd, ".intent", 64, &text, NULL);
 	if (r == -ENOENT) {
 		r = 0;
@@ -699,7 +710,12 @@ void store_recover_all(struct store *s)
 {
 	DIR *d = store_dir_stream(s->archive_fd);
 	struct dirent *e;
+	int gone = 0;
 
+	/* A renewal file's temp copy a crash left (renewal files are written
+	 * by jobs, and none runs yet). */
+	if (fs_remove_temps(s->renewal_fd, &gone) == 0 && gone)
+		log_info("renewal/: removed %d temp file(s) an interrupted write left", gone);
 	if (!d)
 		return;
 	while ((e = readdir(d)))
