@@ -82,7 +82,9 @@ int verb_reload(const struct client *cl, int argc, char **argv)
 			continue;
 		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
 			printf("Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
-			       "files; a bad file is reported and\nthe running configuration stays.\n");
+			       "files. A bad acmed.conf is reported and the\nrunning configuration "
+			       "stays; a renewal file that does not parse quarantines its\nlineage "
+			       "(exit status 1), the others are reloaded.\n");
 			return EXIT_OK;
 		}
 		fprintf(stderr, "acmectl reload: unexpected argument '%s'\n", argv[i]);
@@ -93,6 +95,8 @@ int verb_reload(const struct client *cl, int argc, char **argv)
 		client_print_json(data);
 	else if (ret == EXIT_OK)
 		printf("acmed: %s\n", str_or_empty(jobj_str(data, "message")));
+	if (ret == EXIT_OK && jobj_int(data, "quarantined", 0) > 0)
+		ret = EXIT_FAILED;
 	json_object_put(reply);
 	return ret;
 }

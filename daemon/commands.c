@@ -616,6 +616,7 @@ static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *arg
 	data = json_object_new_object();
 	json_object_object_add(data, "reloaded", json_object_new_boolean(1));
 	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
+	json_object_object_add(data, "quarantined", json_object_new_int(index_quarantined(&d->index)));
 	json_object_object_add(data, "message", json_object_new_string(msg));
 	conn_reply_data(c, data);
 }

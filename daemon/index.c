@@ -270,3 +270,12 @@ struct json_object *index_entry_json(const struct lineage_entry *e, const struct
 	add_path(o, s, e->name, "privkey_path", "privkey.pem");
 	return o;
 }
+
+int index_quarantined(const struct cert_index *ix)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ix->n; i++)
+		n += !ix->v[i].have_conf;
+	return n;
+}

@@ -54,3 +54,5 @@ const char *index_find_by_domains(const struct cert_index *ix, char *const *doma
  * NEXT_RENEWAL is when the scheduler will renew it (0: not scheduled). */
 struct json_object *index_entry_json(const struct lineage_entry *e, const struct store *s,
 				     time_t now, bool running, time_t next_renewal);
+/* Lineages whose renewal file does not parse: quarantined, never renewed. */
+int index_quarantined(const struct cert_index *ix);

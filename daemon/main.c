@@ -185,7 +185,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	struct cert_index ix = { 0 };
 	enum log_level lvl;
 	gid_t read_gid, admin_gid;
-	int r;
+	int r, quarantined = 0;
 
 	msg[0] = '\0';
 	notify_reloading();
@@ -201,14 +201,14 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		goto refused;
 	}
 	r = index_load(&ix, d->store);
-	for (size_t i = 0; r == 0 && i < ix.n; i++) {
-		if (!ix.v[i].have_conf) {
-			snprintf(msg, msglen, "%s", ix.v[i].problem);
-			r = ACMED_ECONFIG;
-		}
-	}
 	if (r < 0)
 		goto refused;
+	/* A renewal file that does not parse quarantines its lineage (never
+	 * scheduled, never written, reported by `certificates`), as at start;
+	 * it does not hold back the others. */
+	for (size_t i = 0; i < ix.n; i++)
+		if (!ix.v[i].have_conf)
+			quarantined++;
 	carry_over(&ix, &d->index);
 	index_clear(&d->index);
 	d->index = ix;
@@ -218,8 +218,20 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	d->admin_gid = admin_gid;
 	log_parse_level(d->cfg.log_level, &lvl);
 	log_set_level(lvl);
-	snprintf(msg, msglen, "reloaded acmed.conf and %zu renewal files", d->index.n);
-	log_info("%s", msg);
+	if (quarantined) {
+		size_t used = (size_t)snprintf(msg, msglen, "reloaded acmed.conf and %zu renewal "
+					   "files; %d quarantined (fix and reload):",
+					   d->index.n - (size_t)quarantined, quarantined);
+
+		for (size_t i = 0; i < d->index.n && used < msglen; i++)
+			if (!d->index.v[i].have_conf)
+				used += (size_t)snprintf(msg + used, msglen - used, " %s",
+							 str_or_empty(d->index.v[i].problem));
+		log_warning("%s", msg);
+	} else {
+		snprintf(msg, msglen, "reloaded acmed.conf and %zu renewal files", d->index.n);
+		log_info("%s", msg);
+	}
 	job_start_queued(d);
 	sched_update(d);
 	notify_ready(d);

@@ -2,7 +2,8 @@
 # acmectl --json, field by field (docs/json.md: "schema": 1, times in
 # RFC 3339 UTC, the same names everywhere); exit statuses (2 for every
 # verb's usage errors, 3 when the daemon cannot be reached); reload, by
-# `acmectl reload` and SIGHUP, all or nothing.
+# `acmectl reload` and SIGHUP: a bad acmed.conf refuses it whole, a bad
+# renewal file quarantines its lineage only.
 source "$(dirname "$0")/lib.sh"
 
 start_pebble
@@ -87,21 +88,30 @@ echo 'renew_before_expiry = "100d";' >>"$T/state/renewal/$A.conf"
 assert_eq "$(json '[.schema, .reloaded, .certificates] | join(" ")' reload)" "1 true 1" \
 	"reload JSON"
 assert_eq "$(cert_json "$A" next_renewal)" "$((na - 100 * 86400))" "renew_before_expiry reloaded"
-# ...a bad acmed.conf or renewal file is refused, and nothing changes.
+# ...a bad acmed.conf is refused whole, and nothing changes (also by SIGHUP)...
 cp "$T/acmed.conf" "$T/acmed.conf.good"
 printf 'renew_jitter = 0;\nmax_parallel_jobs = "many";\n' >"$T/acmed.conf"
 assert_exit 1 "$ACMECTL" reload
 assert_match "$OUT" "$T/acmed.conf:2: max_parallel_jobs: must be an integer"
 cp "$T/acmed.conf.good" "$T/acmed.conf"
 cp "$T/state/renewal/$A.conf" "$T/a.conf.good"
-sed -i 's/^renew_before_expiry = .*/renew_before_expiry = "soon";/' "$T/state/renewal/$A.conf"
-assert_exit 1 "$ACMECTL" reload
-assert_match "$OUT" "renewal/$A.conf:[0-9]+: renew_before_expiry: must be a duration"
-assert_eq "$(cert_json "$A" next_renewal)" "$((na - 100 * 86400))" "unchanged after a refusal"
+printf '# acmed.conf for manage-json\nrenew_jitter = 0;\n' >"$T/acmed.conf"
+printf 'max_parallel_jobs = "many";\n' >>"$T/acmed.conf"
 kill -HUP "$ACMED_PID"
 wait_until 5 "SIGHUP's refusal" grep -q "reload refused, the running configuration stays" \
 	"$T/acmed.log"
 assert_exit 0 "$ACMECTL" status
+cp "$T/acmed.conf.good" "$T/acmed.conf"
+# ...and a renewal file that does not parse quarantines its lineage: the
+# others are reloaded, it is reported (exit 1), never renewed or rewritten.
+sed -i 's/^renew_before_expiry = .*/renew_before_expiry = "soon";/' "$T/state/renewal/$A.conf"
+sum=$(sha256sum <"$T/state/renewal/$A.conf")
+assert_exit 1 "$ACMECTL" reload
+assert_match "$OUT" "1 quarantined \(fix and reload\): .*renewal/$A.conf:[0-9]+: renew_before_expiry: must be a duration"
+assert_exit 1 "$ACMECTL" renew --cert-name "$A" --force-renewal
+assert_eq "$(sha256sum <"$T/state/renewal/$A.conf")" "$sum" "the quarantined file, untouched"
+kill -HUP "$ACMED_PID"
+wait_until 5 "SIGHUP's quarantine" grep -q "1 quarantined (fix and reload)" "$T/acmed.log"
 cp "$T/a.conf.good" "$T/state/renewal/$A.conf"
 sed -i '/renew_before_expiry/d' "$T/state/renewal/$A.conf"
 kill -HUP "$ACMED_PID"
