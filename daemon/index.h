@@ -24,6 +24,9 @@ struct entry_sched {
 	time_t ari_next_check;  /* when to ask again; 0: as soon as the CA is known */
 	char *ari_explanation;  /* the CA's explanationURL, or NULL */
 	char *ari_error;        /* why the last answer was not used, or NULL */
+	/* The certificate was due again the moment it was issued (this host's
+	 * clock is ahead of the CA's): the timer leaves it until then. */
+	time_t hold_until;
 };
 
 struct lineage_entry {

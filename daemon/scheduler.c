@@ -62,6 +62,22 @@ static bool waiting_for_ca(struct daemon *d, const struct lineage_entry *e)
 	return ca && ca->ari == CA_UNKNOWN && ca->checking;
 }
 
+/* A failed attempt recorded in the future: the clock was set back since.
+ * The backoff starts again from now, so the jump neither delays the next
+ * attempt by its size nor lets it come at once. */
+static void clock_went_back(struct lineage_entry *e, time_t now)
+{
+	struct renewal_state *st = &e->conf.state;
+
+	if (st->failures > 0 && st->last_attempt > now + 60) {
+		log_warning("%s: the last failed attempt is dated %ld s ahead of this host's "
+			    "clock, which was set back: the backoff counts from now",
+			    e->name, (long)(st->last_attempt - now));
+		st->last_attempt = now;
+		st->next_attempt = now + renewal_backoff(st->failures);
+	}
+}
+
 long sched_renew_before(const struct daemon *d, const struct lineage_entry *e)
 {
 	return e->conf.renew_before > 0 ? e->conf.renew_before : d->cfg.renew_before;
@@ -83,9 +99,11 @@ static struct renew_plan plan_of(const struct daemon *d, const struct lineage_en
 time_t sched_renew_at(const struct daemon *d, struct lineage_entry *e)
 {
 	struct renew_plan p;
+	time_t at;
 
 	if (!schedulable(e))
 		return 0;
+	clock_went_back(e, time(NULL));
 	if (!e->sched.jitter_drawn) {
 		long cap = renewal_jitter_cap(e->cert.not_before, e->cert.not_after,
 					      sched_renew_before(d, e), d->cfg.renew_jitter);
@@ -94,7 +112,8 @@ time_t sched_renew_at(const struct daemon *d, struct lineage_entry *e)
 		e->sched.jitter_drawn = true;
 	}
 	p = plan_of(d, e, e->sched.jitter);
-	return renewal_renew_at(&p, &e->conf.state);
+	at = renewal_renew_at(&p, &e->conf.state);
+	return at < e->sched.hold_until ? e->sched.hold_until : at;
 }
 
 bool sched_due(const struct daemon *d, const struct lineage_entry *e, time_t now)
@@ -102,7 +121,7 @@ bool sched_due(const struct daemon *d, const struct lineage_entry *e, time_t now
 	struct renew_plan p;
 	struct renewal_state st = { .retry_after = e->conf.state.retry_after };
 
-	if (!schedulable(e))
+	if (!schedulable(e) || now < e->sched.hold_until)
 		return false;
 	p = plan_of(d, e, 0);
 	return renewal_renew_at(&p, &st) <= now;
@@ -120,6 +139,8 @@ static bool timer_due(struct daemon *d, struct lineage_entry *e, time_t now)
 {
 	struct renew_plan p = plan_of(d, e, 0);
 
+	if (now < e->sched.hold_until)
+		return false;
 	return sched_renew_at(d, e) <= now || renewal_renew_at(&p, &e->conf.state) <= now;
 }
 
@@ -376,6 +397,30 @@ static bool record_failure(struct daemon *d, const char *name, struct json_objec
 	return false;
 }
 
+/* How long the timer leaves a certificate that was due the moment it was
+ * issued: renewing it again would give one just like it. */
+#define SKEW_HOLD (24L * 3600)
+
+/* After a renewal: a certificate due at once means this host's clock and
+ * the CA's disagree by about the time it was due early; say so, and hold. */
+static void check_skew(struct daemon *d, struct lineage_entry *e)
+{
+	time_t now = time(NULL);
+	char nb[32], na[32], clock[32], until[32];
+
+	if (!e || !sched_due(d, e, now))
+		return;
+	e->sched.hold_until = now + SKEW_HOLD;
+	timefmt_format_rfc3339(e->cert.not_before, nb, sizeof(nb));
+	timefmt_format_rfc3339(e->cert.not_after, na, sizeof(na));
+	timefmt_format_rfc3339(now, clock, sizeof(clock));
+	timefmt_format_rfc3339(e->sched.hold_until, until, sizeof(until));
+	log_warning("%s: the certificate just issued (valid %s to %s) is due for renewal "
+		    "already by this host's clock (%s): is the clock wrong? Not renewing it "
+		    "again before %s",
+		    e->name, nb, na, clock, until);
+}
+
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
 		      bool record_fail)
 {
@@ -394,6 +439,8 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 		return;
 	if (name && index_refresh(&d->index, d->store, name) < 0)
 		log_warning("could not refresh the index for %s", name);
+	if (name && jobj_int(reply, "status", -1) == 0)
+		check_skew(d, index_get(&d->index, name));
 }
 
 /* ---- the timer ---- */

@@ -74,13 +74,16 @@ signer=$(awk '/renameat2\(/ {print $1; exit}' "$T/baseline.strace")
 declare -A COUNT
 total=0
 for c in "${CALLS[@]}"; do
-	COUNT[$c]=$(grep -cE "^$signer $c\(" "$T/baseline.strace" || true)
+	# strace pads the pid column: split on blanks.
+	COUNT[$c]=$(awk -v p="$signer" -v c="$c(" '$1 == p && index($2, c) == 1' \
+		"$T/baseline.strace" | wc -l)
 	total=$((total + COUNT[$c]))
-	others=$(grep -E " $c\(" "$T/baseline.strace" | grep -vcE "^$signer " || true)
+	others=$(awk -v p="$signer" -v c="$c(" '$1 != p && index($2, c) == 1' \
+		"$T/baseline.strace" | wc -l)
 	assert_eq "$others" 0 "$c calls by processes other than the signer"
 done
 say "the signer's calls: $(for c in "${CALLS[@]}"; do printf '%s %s, ' "$c" "${COUNT[$c]}"; done)$total in all"
-((total >= 30)) || fail "only $total calls in a renewal: the baseline is wrong"
+((total >= 30)) || { cat "$T/baseline.strace" >&2; fail "only $total calls in a renewal: the baseline is wrong"; }
 
 held=0 points=0 extra=0 orders_total=0
 for c in "${CALLS[@]}"; do
