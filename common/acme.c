@@ -529,8 +529,19 @@ void acme_order_clear(struct acme_order *o)
 }
 
 /* Fill O's fields from an order object, checking what we rely on. */
+/* STATUS is one of the NULL-terminated LIST (RFC 8555 section 7.1.6). */
+static bool status_known(const char *status, const char *const *list)
+{
+	for (; *list; list++)
+		if (streq(status, *list))
+			return true;
+	return false;
+}
+
 static int order_from_json(struct acme_client *c, struct json_object *obj, struct acme_order *o)
 {
+	static const char *const statuses[] = { "pending", "ready", "processing", "valid",
+						"invalid", NULL };
 	struct json_object *authz;
 	const char *status = jobj_str(obj, "status");
 	size_t n;
@@ -540,6 +551,11 @@ static int order_from_json(struct acme_client *c, struct json_object *obj, struc
 	    !json_object_is_type(authz, json_type_array)) {
 		set_err(c, "order %s is malformed (status, finalize or authorizations missing)",
 			o->url);
+		return ACMED_EPROTO;
+	}
+	if (!status_known(status, statuses)) {
+		set_err(c, "order %s has a status RFC 8555 does not know: \"%.40s\"", o->url,
+			status);
 		return ACMED_EPROTO;
 	}
 	n = json_object_array_length(authz);
@@ -667,6 +683,8 @@ static void challenge_error(struct acme_client *c, struct json_object *chals)
 
 static int authz_from_json(struct acme_client *c, struct json_object *obj, struct acme_authz *a)
 {
+	static const char *const statuses[] = { "pending", "valid", "invalid", "deactivated",
+						"expired", "revoked", NULL };
 	struct json_object *id, *chals, *wc;
 	size_t n;
 
@@ -675,6 +693,11 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 	    !json_object_is_type(chals, json_type_array)) {
 		set_err(c, "authorization %s is malformed (status, identifier or challenges "
 			   "missing)", a->url);
+		return ACMED_EPROTO;
+	}
+	if (!status_known(jobj_str(obj, "status"), statuses)) {
+		set_err(c, "authorization %s has a status RFC 8555 does not know: \"%.40s\"",
+			a->url, jobj_str(obj, "status"));
 		return ACMED_EPROTO;
 	}
 	n = json_object_array_length(chals);
@@ -697,8 +720,14 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 
 		/* Skip what we could not use safely rather than fail the whole
 		 * authorization: another challenge may still do. */
-		if (!jobj_str(ch, "type") || !jurl(ch, "url") || (token && !b64url_valid(token)))
+		if (!jobj_str(ch, "type") || !jurl(ch, "url"))
 			continue;
+		if (token && !b64url_valid(token)) {
+			log_warning("authorization %s: challenge %.20s refused: its token \"%.40s\" "
+				    "is not base64url (RFC 8555 section 8.3)",
+				    a->url, jobj_str(ch, "type"), token);
+			continue;
+		}
 		x->type = xstrdup(jobj_str(ch, "type"));
 		x->url = xstrdup(jurl(ch, "url"));
 		x->token = xstrdup(token);

@@ -25,6 +25,15 @@ faults on and off while acmed runs:
                                         # {"path":..., "delay": 3}: forward
                                         # after 3 s; "ari": {"delay": 3, ...}
                                         # delays renewal-info answers
+                                        # {"path":..., "edit": {...}}:
+                                        # forward, then change the answer:
+                                        # "truncate": true (half the body,
+                                        # then hang up), "pad_mb": N (an N
+                                        # MiB body), "content_type": "...",
+                                        # "drop_headers": ["Replay-Nonce"],
+                                        # "json": {...} (merged in),
+                                        # "token": "../x" (every challenge),
+                                        # "body_file": PATH (the body)
     "down": true                         # drop every connection
   }
 
@@ -139,6 +148,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop()
             return
         fault = pick_fault(cfg, self.command, self.path)
+        if fault and "edit" in fault:
+            entry["injected"] = True
+            self.forward(cfg, body, entry, fault["edit"])
+            return
         if fault and "status" not in fault and not fault.get("drop"):
             time.sleep(fault.get("delay", 0))
             fault = None
@@ -190,7 +203,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         log(entry)
         self.reply(200, body, headers)
 
-    def forward(self, cfg, body, entry):
+    def forward(self, cfg, body, entry, edit=None):
         conn = http.client.HTTPSConnection(up.hostname, up.port, context=up_ctx, timeout=30)
         headers = {"Host": self.headers.get("Host", "")}
         if self.headers.get("Content-Type"):
@@ -208,7 +221,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn.close()
         entry["status"] = resp.status
         log(entry)
+        if edit:
+            self.reply_edited(resp.status, data, out, edit)
+            return
         self.reply(resp.status, data, out)
+
+    def reply_edited(self, status, data, headers, edit):
+        """Pebble's answer, changed as EDIT says (see the module doc)."""
+        if "json" in edit or "token" in edit:
+            obj = json.loads(data)
+            obj.update(edit.get("json", {}))
+            for ch in obj.get("challenges", []) if "token" in edit else []:
+                ch["token"] = edit["token"]
+            data = json.dumps(obj).encode()
+        if "body_file" in edit:
+            with open(edit["body_file"], "rb") as f:
+                data = f.read()
+        if "pad_mb" in edit:
+            data = b'{"status": "' + b"x" * (edit["pad_mb"] << 20) + b'"}'
+        drop = [h.lower() for h in edit.get("drop_headers", [])]
+        headers = [(k, v) for k, v in headers if k.lower() not in drop]
+        if "content_type" in edit:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            headers.append(("Content-Type", edit["content_type"]))
+        if edit.get("truncate"):
+            # Announce the whole body, send half of it, hang up.
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.drop()
+            return
+        self.reply(status, data, headers)
 
     def edit_directory(self, cfg, data):
         d = json.loads(data)
