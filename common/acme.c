@@ -43,6 +43,15 @@ static int dupstr(char **dst, const char *src)
 	return src && !*dst ? -ENOMEM : 0;
 }
 
+/* STATUS is one of the NULL-terminated LIST (RFC 8555 section 7.1.6). */
+static bool status_known(const char *status, const char *const *list)
+{
+	for (; *list; list++)
+		if (streq(status, *list))
+			return true;
+	return false;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -460,6 +469,24 @@ static int add_eab(struct acme_client *c, struct json_object *req)
 	return 0;
 }
 
+/* The account object the CA answered for URL: usable only if "valid". */
+static int account_from_json(struct acme_client *c, struct json_object *acct, const char *url)
+{
+	static const char *const statuses[] = { "valid", "deactivated", "revoked", NULL };
+	const char *status = jobj_str(acct, "status");
+
+	if (!status || !status_known(status, statuses)) {
+		set_err(c, "account %s has no status RFC 8555 knows (\"%.40s\")", url,
+			str_or_empty(status));
+		return ACMED_EPROTO;
+	}
+	if (!streq(status, "valid")) {
+		set_err(c, "account %s is %s", url, status);
+		return ACMED_ENOACCOUNT;
+	}
+	return 0;
+}
+
 int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		     bool only_existing)
 {
@@ -503,11 +530,9 @@ int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		r = ACMED_EPROTO;
 		goto out;
 	}
-	if (streq(jobj_str(acct, "status"), "deactivated") || streq(jobj_str(acct, "status"), "revoked")) {
-		set_err(c, "account %s is %s", resp.location, jobj_str(acct, "status"));
-		r = ACMED_ENOACCOUNT;
+	r = account_from_json(c, acct, resp.location);
+	if (r < 0)
 		goto out;
-	}
 	c->account_created = resp.status == 201;
 	r = dupstr(&c->kid, resp.location);
 out:
@@ -529,14 +554,6 @@ void acme_order_clear(struct acme_order *o)
 }
 
 /* Fill O's fields from an order object, checking what we rely on. */
-/* STATUS is one of the NULL-terminated LIST (RFC 8555 section 7.1.6). */
-static bool status_known(const char *status, const char *const *list)
-{
-	for (; *list; list++)
-		if (streq(status, *list))
-			return true;
-	return false;
-}
 
 static int order_from_json(struct acme_client *c, struct json_object *obj, struct acme_order *o)
 {

@@ -1,6 +1,6 @@
 /* JSON objects from the CA. The first byte picks the kind: directory,
  * order, authorization (with its challenges), problem document, ARI
- * renewalInfo; the rest is the body. */
+ * renewalInfo, account; the rest is the body. */
 #include "fuzz.h"
 
 #include "../../common/acme.c"
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0, sizeof(c));
 	c.directory_url = "https://ca.test/dir";
 	o = json_tokener_parse(body);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		directory_from_json(&c, o);
 		directory_clear(&c.dir);
@@ -54,6 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		acme_renewal_info_clear(&ri);
 		break;
 	}
+	case 5:
+		account_from_json(&c, o, "https://ca.test/acct/1");
+		break;
 	}
 	json_object_put(o);
 	acme_problem_clear(&c.problem);
