@@ -507,6 +507,27 @@ int store_go_live(struct store *s, const char *name, int archfd, int livefd, int
 	return store_clear_intent(archfd);
 }
 
+int store_lock_lineage(struct store *s, const char *name, int *archfd, int *livefd, char *err,
+		       size_t errlen)
+{
+	int r = store_open_lineage_dirs(s, name, true, archfd, livefd);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s/archive/%s: %s", s->dir, name, acmed_strerror(r));
+		return r;
+	}
+	/* One publisher per lineage, also across processes. */
+	if (flock(*archfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "lineage %s is locked by another process", name);
+		close(*archfd);
+		close(*livefd);
+		*archfd = *livefd = -1;
+		return r;
+	}
+	return 0;
+}
+
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen)
 {
@@ -520,17 +541,9 @@ int store_publish(struct store *s, const char *name, const struct version_pems *
 	r = store_check_pems(v, err, errlen);
 	if (r < 0)
 		return r;
-	r = store_open_lineage_dirs(s, name, true, &archfd, &livefd);
-	if (r < 0) {
-		snprintf(err, errlen, "%s/archive/%s: %s", s->dir, name, acmed_strerror(r));
+	r = store_lock_lineage(s, name, &archfd, &livefd, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	/* One publisher per lineage, also across processes. */
-	if (flock(archfd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		snprintf(err, errlen, "lineage %s is locked by another process", name);
-		goto out;
-	}
 	n = store_highest_version(archfd);
 	if (n < 0) {
 		r = n;

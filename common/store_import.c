@@ -71,16 +71,9 @@ int store_import(struct store *s, const char *name, const struct store_import_ve
 		snprintf(err, errlen, "version %d is not among those to import", live);
 		return -EINVAL;
 	}
-	r = store_open_lineage_dirs(s, name, true, &archfd, &livefd);
-	if (r < 0) {
-		snprintf(err, errlen, "%s/archive/%s: %s", s->dir, name, acmed_strerror(r));
+	r = store_lock_lineage(s, name, &archfd, &livefd, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	if (flock(archfd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		snprintf(err, errlen, "lineage %s is locked by another process", name);
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		r = import_version(archfd, &v[i]);
 		if (r < 0) {

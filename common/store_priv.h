@@ -46,3 +46,9 @@ int store_go_live(struct store *s, const char *name, int archfd, int livefd, int
 		  size_t errlen);
 int store_open_lineage_dirs(struct store *s, const char *name, bool create, int *archfd,
 			    int *livefd);
+/* Open (making them) NAME's archive and live directories and take the
+ * publishers' lock (flock on the archive directory, without waiting:
+ * -EBUSY while another process holds it). 0, or an error in ERR with both
+ * fds -1. The lock goes with the archive fd. */
+int store_lock_lineage(struct store *s, const char *name, int *archfd, int *livefd, char *err,
+		       size_t errlen);
