@@ -241,7 +241,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = b'{"status": "' + b"x" * (edit["pad_mb"] << 20) + b'"}'
         drop = [h.lower() for h in edit.get("drop_headers", [])]
         headers = [(k, v) for k, v in headers if k.lower() not in drop]
-        if "content_type" in edit:
+        if "content_type" in edit and status < 300:  # a JSON answer, not a problem
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
             headers.append(("Content-Type", edit["content_type"]))
         if edit.get("truncate"):
