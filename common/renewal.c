@@ -301,6 +301,20 @@ int renewal_format(const struct renewal *r, char **text)
 	return ret;
 }
 
+/* The authenticator's integer settings: key, name in messages, bound. */
+static const struct {
+	const char *key, *name, *what;
+	int max;
+	size_t offset; /* in struct authn_config */
+} authn_ints[] = {
+	{ "dns_rfc2136_propagation_seconds", "authenticator.dns_rfc2136_propagation_seconds",
+	  "a number of seconds", 3600, offsetof(struct authn_config, dns_rfc2136_propagation_seconds) },
+	{ "http01_port", "authenticator.http01_port", "a port number", 65535,
+	  offsetof(struct authn_config, http01_port) },
+	{ "tlsalpn01_port", "authenticator.tlsalpn01_port", "a port number", 65535,
+	  offsetof(struct authn_config, tlsalpn01_port) },
+};
+
 /* Error helpers: every message names file, line and setting. */
 #define FAIL(setting, ...)                                                      \
 	do {                                                                    \
@@ -607,29 +621,15 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 		name = "authenticator.dns_rfc2136_credentials";
 		FAIL(grp, "an absolute path is needed with the dns-rfc2136 authenticator");
 	}
-	s = config_setting_get_member(grp, "dns_rfc2136_propagation_seconds");
-	if (s) {
-		name = "authenticator.dns_rfc2136_propagation_seconds";
+	for (size_t i = 0; i < ELEMENTSOF(authn_ints); i++) {
+		s = config_setting_get_member(grp, authn_ints[i].key);
+		if (!s)
+			continue;
+		name = authn_ints[i].name;
 		ival = config_setting_get_int(s);
-		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 3600)
-			FAIL(s, "must be a number of seconds between 1 and 3600");
-		r->authn.dns_rfc2136_propagation_seconds = ival;
-	}
-	s = config_setting_get_member(grp, "http01_port");
-	if (s) {
-		name = "authenticator.http01_port";
-		ival = config_setting_get_int(s);
-		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 65535)
-			FAIL(s, "must be a port number between 1 and 65535");
-		r->authn.http01_port = ival;
-	}
-	s = config_setting_get_member(grp, "tlsalpn01_port");
-	if (s) {
-		name = "authenticator.tlsalpn01_port";
-		ival = config_setting_get_int(s);
-		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > 65535)
-			FAIL(s, "must be a port number between 1 and 65535");
-		r->authn.tlsalpn01_port = ival;
+		if (config_setting_type(s) != CONFIG_TYPE_INT || ival < 1 || ival > authn_ints[i].max)
+			FAIL(s, "must be %s between 1 and %d", authn_ints[i].what, authn_ints[i].max);
+		*(int *)((char *)&r->authn + authn_ints[i].offset) = ival;
 	}
 	ret = 0;
 out:

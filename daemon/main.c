@@ -206,9 +206,7 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	/* A renewal file that does not parse quarantines its lineage (never
 	 * scheduled, never written, reported by `certificates`), as at start;
 	 * it does not hold back the others. */
-	for (size_t i = 0; i < ix.n; i++)
-		if (!ix.v[i].have_conf)
-			quarantined++;
+	quarantined = index_quarantined(&ix);
 	carry_over(&ix, &d->index);
 	index_clear(&d->index);
 	d->index = ix;
