@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "timefmt.h"
+#include "text.h"
 #include "util.h"
 
 #define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
@@ -174,12 +175,11 @@ int acme_problem_parse(const char *json, struct acme_problem *p)
 	return 0;
 }
 
-/* Copy S into BUF replacing control characters: CA text must not be able to
- * forge log lines or terminal escapes. */
+/* Append S to BUF; acme_problem_format() cleans the whole at the end. */
 static size_t append_clean(char *buf, size_t len, size_t pos, const char *s)
 {
 	for (; s && *s && pos + 1 < len; s++)
-		buf[pos++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
+		buf[pos++] = *s;
 	if (pos < len)
 		buf[pos] = '\0';
 	return pos;
@@ -209,6 +209,8 @@ void acme_problem_format(const struct acme_problem *p, char *buf, size_t len)
 			pos = append_clean(buf, len, pos, p->sub[i].detail);
 		}
 	}
+	/* CA text must not forge log lines or terminal escapes. */
+	text_clean(buf);
 }
 
 /* Keep a Replay-Nonce if it is well-formed (RFC 8555 section 6.5.1). */

@@ -77,9 +77,3 @@ int crypto_cert_der(const char *pem, size_t len, unsigned char **der, size_t *de
  * not, -EINVAL if either does not parse. */
 int crypto_key_matches_cert(const char *key_pem, size_t keylen, const char *cert_pem,
 			    size_t certlen);
-
-/* Verify LEAF against the untrusted CHAIN and the trust anchors in ROOTS
- * (PEM bundles). ROOTS NULL: trust the topmost certificate of CHAIN and
- * ignore validity times (a consistency check, not a trust decision).
- * 0, ACMED_EMISMATCH or -EINVAL. */
-int crypto_verify_chain(const char *leaf, const char *chain, const char *roots);

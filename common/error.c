@@ -25,6 +25,8 @@ static const struct errdesc domain_errors[] = {
 	[-(ACMED_ECORRUPT - ACMED_EFIRST)] = { "corrupt", "a stored file is corrupt" },
 	[-(ACMED_EHOOK - ACMED_EFIRST)] = { "hook", "a hook failed" },
 	[-(ACMED_EDNS - ACMED_EFIRST)] = { "dns", "the DNS server refused the update or did not answer" },
+	[-(ACMED_EBADCERT - ACMED_EFIRST)] = { "bad-certificate", "the certificate failed a check" },
+	[-(ACMED_ENOTREG - ACMED_EFIRST)] = { "not-regular", "not a regular file" },
 };
 _Static_assert(ELEMENTSOF(domain_errors) == ACMED_EFIRST - ACMED_ELAST + 1,
 	       "every ACMED_E* code needs a description");

@@ -22,7 +22,9 @@ enum {
 	ACMED_ECORRUPT = -1013,     /* a stored file does not parse */
 	ACMED_EHOOK = -1014,        /* a hook failed (a manual auth hook) */
 	ACMED_EDNS = -1015,         /* a DNS server refused or did not answer */
-	ACMED_ELAST = -1015,
+	ACMED_EBADCERT = -1016,     /* a certificate failed the publish checks */
+	ACMED_ENOTREG = -1017,      /* not a regular file (a FIFO, a device...) */
+	ACMED_ELAST = -1017,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */

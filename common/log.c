@@ -9,6 +9,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 enum sink { SINK_STDERR, SINK_SYSLOG, SINK_JOURNAL };
@@ -108,9 +109,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	/* One message is one line: a newline or escape sequence in text from
 	 * outside (a CA, a worker, a hook) cannot forge another log line. */
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	text_clean(line);
 	switch (sink) {
 	case SINK_JOURNAL:
 		to_journal(level, line);

@@ -2,11 +2,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "acme.h"
+#include "certcheck.h"
 #include "crypto.h"
 #include "error.h"
 #include "ident.h"
@@ -19,6 +21,7 @@
 #include "signer.h"
 #include "authhook.h"
 #include "store.h"
+#include "text.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -490,6 +493,7 @@ struct run {
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
 	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
+	const char *issuer_pem; /* the CA's issuer_bundle (acmed.conf), or NULL */
 	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
 	bool resumed_order; /* the order is one an interrupted attempt left */
 };
@@ -504,6 +508,8 @@ void issue_progress(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* It may quote the CA (a URL, an identifier): no terminal controls. */
+	text_clean(msg);
 	log_info("%s", msg);
 	if (!ev)
 		return;
@@ -520,6 +526,8 @@ static int fail(struct run *run, int r, const char *detail)
 {
 	snprintf(run->err, sizeof(run->err), "%s failed: %s", run->step,
 		 !str_empty(detail) ? detail : acmed_strerror(r));
+	/* It goes to the admin's terminal: it may quote the CA. */
+	text_clean(run->err);
 	return r;
 }
 
@@ -592,12 +600,30 @@ static const struct acme_challenge *pick_challenge(const struct authenticator *a
 
 struct pending {
 	struct acme_authz authz; /* refreshed while polling: keep no pointers into it */
+	char shown[IDENT_MAX + 3]; /* its name as ordered: "*.example.com" */
 	char *chal_url;
 	char *type;
 	char *token;
 	char *key_auth;
 	char *validation;
 };
+
+/* The name authorization A is for, as the order asked for it ("*." and the
+ * base name for a wildcard), in SHOWN; an authorization for a name the
+ * order did not ask for is refused: the CA is not doing what we asked. */
+static int check_identifier(struct run *run, const struct acme_authz *a, char *shown,
+			    size_t len)
+{
+	char why[IDENT_MAX + 200];
+
+	snprintf(shown, len, "%s%.*s", a->wildcard ? "*." : "", IDENT_MAX, a->identifier);
+	for (size_t i = 0; i < run->req->ndomains; i++)
+		if (strcasecmp(run->req->domains[i], shown) == 0)
+			return 0;
+	snprintf(why, sizeof(why), "the CA sent an authorization for %s, which the order did not "
+				   "ask for", shown);
+	return fail(run, ACMED_EPROTO, why);
+}
 
 static int authorize(struct run *run, struct acme_order *order)
 {
@@ -620,18 +646,21 @@ static int authorize(struct run *run, struct acme_order *order)
 		const struct acme_challenge *chal;
 
 		r = acme_authz_get(run->acme, order->authz[i], &x->authz);
+		if (r < 0)
+			r = fail_acme(run, r);
+		else
+			r = check_identifier(run, &x->authz, x->shown, sizeof(x->shown));
 		if (r < 0) {
 			acme_authz_clear(&x->authz);
-			r = fail_acme(run, r);
 			goto out;
 		}
 		if (streq(x->authz.status, "valid")) {
 			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
-				       ++done, order->nauthz, x->authz.identifier);
+				       ++done, order->nauthz, x->shown);
 			acme_authz_clear(&x->authz);
 			continue;
 		}
-		snprintf(step, sizeof(step), "authorizing %s", x->authz.identifier);
+		snprintf(step, sizeof(step), "authorizing %s", x->shown);
 		run->step = step;
 		chal = pick_challenge(au, &run->req->authn, &x->authz);
 		if (!streq(x->authz.status, "pending") || !chal) {
@@ -679,14 +708,14 @@ static int authorize(struct run *run, struct acme_order *order)
 	}
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		snprintf(step, sizeof(step), "answering the %s challenge for %s", p[i].type,
-			 p[i].authz.identifier);
+			 p[i].shown);
 		run->step = step;
 		r = acme_challenge_respond(run->acme, p[i].chal_url);
 		if (r < 0)
 			r = fail_acme(run, r);
 	}
 	for (size_t i = 0; r == 0 && i < np; i++) {
-		snprintf(step, sizeof(step), "validating %s", p[i].authz.identifier);
+		snprintf(step, sizeof(step), "validating %s", p[i].shown);
 		run->step = step;
 		r = acme_authz_wait(run->acme, &p[i].authz);
 		if (r == ACMED_EINVALID) {
@@ -698,7 +727,7 @@ static int authorize(struct run *run, struct acme_order *order)
 			r = fail_acme(run, r);
 		} else {
 			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
-				       order->nauthz, p[i].authz.identifier, p[i].type);
+				       order->nauthz, p[i].shown, p[i].type);
 		}
 	}
 out:
@@ -724,6 +753,14 @@ static int split_chain(struct run *run, const char *pem, struct version_pems *v)
 	int r = crypto_pem_split(pem, strlen(pem), &certs, &n);
 
 	run->step = "reading the certificate the CA sent";
+	if (strlen(pem) > CERT_CHAIN_MAX) {
+		char why[128];
+
+		strv_free(certs, n);
+		snprintf(why, sizeof(why), "the certificate chain is larger than %d bytes",
+			 CERT_CHAIN_MAX);
+		return fail(run, ACMED_EPROTO, why);
+	}
 	if (r < 0)
 		return fail(run, ACMED_EPROTO, "the CA's answer is not a PEM certificate chain");
 	if (n < 2) {
@@ -743,29 +780,28 @@ static int split_chain(struct run *run, const char *pem, struct version_pems *v)
 	return 0;
 }
 
-/* The certificate must cover every name we asked for. */
-static int check_names(struct run *run, const char *cert)
+/* Nothing reaches live/ that is not what we asked for (certcheck.h): the
+ * key of our CSR, exactly the names, valid now, a chain that links (to the
+ * CA's issuer_bundle, if acmed.conf has one). The signer checks again. */
+static int check_certificate(struct run *run, const struct version_pems *v,
+			     const unsigned char *csr, size_t csrlen)
 {
-	struct cert_info info;
-	int r = crypto_cert_info(cert, strlen(cert), &info);
+	struct certcheck c = {
+		.cert = v->cert,
+		.chain = v->chain,
+		.csr = csr,
+		.csrlen = csrlen,
+		.names = run->req->domains,
+		.nnames = run->req->ndomains,
+		.now = time(NULL),
+		.roots = run->issuer_pem,
+	};
+	char why[600];
+	int r;
 
-	if (r < 0)
-		return fail(run, ACMED_EPROTO, "the certificate does not parse");
-	for (size_t i = 0; r == 0 && i < run->req->ndomains; i++) {
-		bool found = false;
-
-		for (size_t k = 0; k < info.nnames; k++)
-			found |= streq(info.names[k], run->req->domains[i]);
-		if (!found) {
-			char why[400];
-
-			snprintf(why, sizeof(why), "the certificate does not cover %s",
-				 run->req->domains[i]);
-			r = fail(run, ACMED_EPROTO, why);
-		}
-	}
-	cert_info_clear(&info);
-	return r;
+	run->step = "checking the certificate the CA sent";
+	r = certcheck_run(&c, why, sizeof(why));
+	return r < 0 ? fail(run, r, why) : 0;
 }
 
 /* A value of the request, else what the lineage had saved. */
@@ -1072,9 +1108,10 @@ static int obtain(struct run *run, struct json_object **data)
 	}
 	r = split_chain(run, pem, &v);
 	if (r == 0)
-		r = check_names(run, v.cert);
+		r = check_certificate(run, &v, req->csr ? req->csr : csr,
+				      req->csr ? req->csrlen : csrlen);
 	if (r < 0)
-		goto out;
+		goto out; /* a saved order stays: the next attempt downloads again */
 	if (req->csr) {
 		*data = csr_result(&v);
 		goto out;
@@ -1121,6 +1158,7 @@ static int separate(struct run *run)
 		.eab_hmac_key = req->eab_hmac_key,
 		.csr_der = req->csr,
 		.csr_len = req->csrlen,
+		.issuer_pem = run->issuer_pem,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
 	char err[512] = "";
@@ -1204,8 +1242,10 @@ static void record_failure(struct run *run, struct json_object *reply)
 struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
 			      int ev_fd)
 {
+	const struct ca_settings *ca = config_ca(cfg, req->server);
 	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
-			   .ca_ari = -1, .keys.fd = -1, .hooks.fd = -1 };
+			   .ca_ari = -1, .keys.fd = -1, .hooks.fd = -1,
+			   .issuer_pem = ca ? ca->issuer_pem : NULL };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -1220,9 +1260,9 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	r = store_open(cfg->state_dir, false, &run.store);
 	if (r == 0)
 		r = separate(&run);
-	if (r < 0)
-		fail(&run, r, run.err[0] ? run.err : NULL);
-	else
+	if (r < 0 && !run.err[0])
+		fail(&run, r, NULL);
+	else if (r == 0)
 		r = obtain(&run, &data);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "certcheck.h"
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"
@@ -24,6 +25,10 @@
 /* A request is a header, a payload or two PEM certificates: 1 MiB is
  * plenty, and a worker sending more is not one to trust. */
 #define SIGNER_MAX_REQUEST (1024 * 1024)
+/* A publish carries a chain the worker took from the CA: JSON may double
+ * its bytes (every '/' and newline escaped). */
+_Static_assert(SIGNER_MAX_REQUEST >= 2 * CERT_CHAIN_MAX + 64 * 1024,
+	       "the signer must take any chain the download takes");
 
 /* ---- the signer process ---- */
 
@@ -400,27 +405,6 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 	return b64 ? 0 : -ENOMEM;
 }
 
-/* CERT (PEM) names exactly the job's names: each of its SANs is one, and
- * each of them is among its SANs. */
-static bool names_are_the_jobs(const struct signer_conf *c, const char *cert)
-{
-	struct cert_info info;
-	bool ok;
-
-	if (crypto_cert_info(cert, strlen(cert), &info) < 0)
-		return false;
-	ok = info.nnames > 0;
-	for (size_t i = 0; ok && i < info.nnames; i++)
-		ok = is_job_name(c, info.names[i]);
-	for (size_t i = 0; ok && i < c->ndomains; i++) {
-		ok = false;
-		for (size_t j = 0; !ok && j < info.nnames; j++)
-			ok = strcasecmp(c->domains[i], info.names[j]) == 0;
-	}
-	cert_info_clear(&info);
-	return ok;
-}
-
 static int op_publish(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const char *cert = jobj_str(req, "cert"), *chain = jobj_str(req, "chain");
@@ -435,8 +419,6 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 		return refuse(k, -EINVAL, "publish: no CSR was made");
 	if (!cert || !chain)
 		return refuse(k, -EINVAL, "publish: cert and chain are needed");
-	if (!names_are_the_jobs(k->c, cert))
-		return refuse(k, -EPERM, "publish: the certificate's names are not the job's");
 	v.cert = strdup(cert);
 	v.chain = strdup(chain);
 	if (!v.cert || !v.chain || asprintf(&v.fullchain, "%s%s", cert, chain) < 0) {
@@ -444,6 +426,18 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 		r = -ENOMEM;
 	} else {
 		r = crypto_key_to_pem(k->cert_key, &v.privkey, NULL);
+	}
+	/* The worker checked it; the signer does not take its word for it. */
+	if (r == 0) {
+		char why[600];
+
+		r = certcheck_run(&(struct certcheck){ .cert = cert, .chain = chain,
+							.key = v.privkey, .names = k->c->domains,
+							.nnames = k->c->ndomains, .now = time(NULL),
+							.roots = k->c->issuer_pem },
+				  why, sizeof(why));
+		if (r < 0)
+			refuse(k, r, "publish: %s", why);
 	}
 	if (r == 0)
 		r = store_publish(k->store, k->c->name, &v, &version, k->err, sizeof(k->err));

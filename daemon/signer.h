@@ -76,6 +76,8 @@ struct signer_conf {
 	bool revoke;              /* a revocation job: a revokeCert payload */
 	const unsigned char *csr_der; /* --csr: the CSR given, DER; or NULL */
 	size_t csr_len;
+	const char *issuer_pem;   /* the CA's issuer_bundle: what a published
+				   * certificate's chain must lead to; or NULL */
 };
 
 struct signer_link {

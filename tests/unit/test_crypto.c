@@ -613,49 +613,6 @@ TEST(key_matches_cert)
 	EVP_PKEY_free(other);
 }
 
-TEST(verify_chain)
-{
-	EVP_PKEY *rk = ec_key(), *ik = ec_key(), *lk = ec_key(), *ok = ec_key(), *oik = ec_key();
-	X509 *root = cert_make(rk, "Root", NULL, NULL, true, NULL, 1, 3650);
-	X509 *inter = cert_make(ik, "Intermediate", root, rk, true, NULL, 2, 365);
-	X509 *leaf = cert_make(lk, "example.com", inter, ik, false, "DNS:example.com", 3, 90);
-	X509 *oroot = cert_make(ok, "Root", NULL, NULL, true, NULL, 1, 3650);
-	X509 *ointer = cert_make(oik, "Intermediate", oroot, ok, true, NULL, 2, 365);
-	char *r = cert_pem(root), *i = cert_pem(inter), *l = cert_pem(leaf);
-	char *o = cert_pem(oroot), *oi = cert_pem(ointer), *ir = str_concat(i, r);
-
-	ASSERT_INT_EQ(crypto_verify_chain(l, i, r), 0);
-	ASSERT_INT_EQ(crypto_verify_chain(l, ir, r), 0);
-	/* ROOTS NULL: the top of the chain is the anchor. */
-	ASSERT_INT_EQ(crypto_verify_chain(l, ir, NULL), 0);
-	ASSERT_INT_EQ(crypto_verify_chain(l, i, NULL), 0);
-	/* A root with the same name but another key. */
-	ASSERT_INT_EQ(crypto_verify_chain(l, i, o), ACMED_EMISMATCH);
-	/* The intermediate is missing. */
-	ASSERT_INT_EQ(crypto_verify_chain(l, NULL, r), ACMED_EMISMATCH);
-	ASSERT_INT_EQ(crypto_verify_chain(l, r, NULL), ACMED_EMISMATCH);
-	/* An intermediate of the same name that did not sign the leaf. */
-	ASSERT_INT_EQ(crypto_verify_chain(l, oi, NULL), ACMED_EMISMATCH);
-	ASSERT_INT_EQ(crypto_verify_chain("junk", i, r), -EINVAL);
-	ASSERT_INT_EQ(crypto_verify_chain(l, "junk", r), -EINVAL);
-	free(r);
-	free(i);
-	free(l);
-	free(o);
-	free(oi);
-	free(ir);
-	X509_free(root);
-	X509_free(inter);
-	X509_free(leaf);
-	X509_free(oroot);
-	X509_free(ointer);
-	EVP_PKEY_free(rk);
-	EVP_PKEY_free(ik);
-	EVP_PKEY_free(lk);
-	EVP_PKEY_free(ok);
-	EVP_PKEY_free(oik);
-}
-
 TEST(cert_from_pem)
 {
 	EVP_PKEY *k = ec_key();
@@ -670,30 +627,4 @@ TEST(cert_from_pem)
 	X509_free(x);
 	free(pem);
 	EVP_PKEY_free(k);
-}
-
-/* The consistency check run before publishing ignores validity times: a
- * leaf whose notBefore is in the future (a CA clock running ahead) still
- * chains; a verification against real roots does not. */
-TEST(consistency_check_ignores_time)
-{
-	EVP_PKEY *ca_key = ec_key(), *leaf_key = ec_key();
-	X509 *ca = cert_make(ca_key, "Future CA", NULL, NULL, true, NULL, 1, 30);
-	X509 *leaf = cert_make(leaf_key, "future.example.com", ca, ca_key, false,
-			       "DNS:future.example.com", 2, 30);
-	char *ca_pem, *leaf_pem;
-
-	/* Move the leaf's notBefore an hour ahead and re-sign it. */
-	X509_gmtime_adj(X509_getm_notBefore(leaf), 3600);
-	X509_sign(leaf, ca_key, EVP_sha256());
-	ca_pem = cert_pem(ca);
-	leaf_pem = cert_pem(leaf);
-	ASSERT_INT_EQ(crypto_verify_chain(leaf_pem, ca_pem, NULL), 0);
-	ASSERT_INT_EQ(crypto_verify_chain(leaf_pem, ca_pem, ca_pem), ACMED_EMISMATCH);
-	free(ca_pem);
-	free(leaf_pem);
-	X509_free(leaf);
-	X509_free(ca);
-	EVP_PKEY_free(ca_key);
-	EVP_PKEY_free(leaf_key);
 }

@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include "crypto.h"
+#include "error.h"
 #include "fsutil.h"
 #include "ctlproto.h"
 #include "jsonutil.h"
@@ -441,15 +442,36 @@ TEST(publish_once_for_the_jobs_names)
 	ASSERT_NONNULL(csr);
 	pub = X509_REQ_get_pubkey(csr);
 	/* The CSR's key, but names the job did not ask for. */
-	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:a.test,DNS:evil.test", 2, 30);
+	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:a.test,DNS:b.test,DNS:evil.test", 2,
+			 30);
 	cert = cert_pem(leaf);
-	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), -EPERM);
-	ASSERT_STR_CONTAINS(f.link.err, "the certificate's names are not the job's");
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), ACMED_EBADCERT);
+	ASSERT_STR_CONTAINS(f.link.err, "publish: the certificate names evil.test, which was not "
+					"asked for");
 	X509_free(leaf);
 	free(cert);
 	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:a.test", 3, 30);
 	cert = cert_pem(leaf);
-	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), -EPERM);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), ACMED_EBADCERT);
+	ASSERT_STR_CONTAINS(f.link.err, "does not cover b.test");
+	X509_free(leaf);
+	free(cert);
+	/* What the worker should have refused, the signer refuses too: an
+	 * expired certificate, a CA certificate, a leaf sent as its chain. */
+	leaf = cert_make(pub, "a.test", ca, ca_key, false, "DNS:b.test,DNS:a.test", 5, 30);
+	X509_gmtime_adj(X509_getm_notBefore(leaf), -40L * 86400);
+	X509_gmtime_adj(X509_getm_notAfter(leaf), -86400);
+	ASSERT_TRUE(X509_sign(leaf, ca_key, EVP_sha256()) > 0);
+	cert = cert_pem(leaf);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), ACMED_EBADCERT);
+	ASSERT_STR_CONTAINS(f.link.err, "the certificate expired at");
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, cert, &version), ACMED_EBADCERT);
+	X509_free(leaf);
+	free(cert);
+	leaf = cert_make(pub, "a.test", ca, ca_key, true, "DNS:b.test,DNS:a.test", 6, 30);
+	cert = cert_pem(leaf);
+	ASSERT_INT_EQ(signer_publish(&f.link, cert, chain, &version), ACMED_EBADCERT);
+	ASSERT_STR_CONTAINS(f.link.err, "is a CA certificate");
 	X509_free(leaf);
 	free(cert);
 	/* Exactly the job's names: saved, once. */

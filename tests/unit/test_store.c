@@ -391,7 +391,8 @@ TEST(check_pems_messages)
 	v = good;
 	v.chain = other.chain;
 	v.fullchain = str_concat(good.cert, other.chain);
-	check_pems_err(&v, ACMED_EMISMATCH, "cert does not verify against chain");
+	check_pems_err(&v, ACMED_EBADCERT, "the signature of the certificate does not verify "
+					   "with the key of chain certificate 1");
 	free(v.fullchain);
 	version_pems_clear(&good);
 	version_pems_clear(&other);
