@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -207,12 +210,14 @@ static int read_fd(int fd, size_t max, char **data, size_t *len)
 	return 0;
 }
 
-static int read_at(int dirfd, const char *name, int flags, size_t max, char **data, size_t *len)
+static int read_at(int dirfd, const char *name, int flags, size_t max, char **data, size_t *len,
+		   struct stat *out)
 {
 	struct stat st;
 	int fd, r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -222,21 +227,39 @@ static int read_at(int dirfd, const char *name, int flags, size_t max, char **da
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return S_ISDIR(st.st_mode) ? -EISDIR : ACMED_ENOTREG;
 	}
 	r = read_fd(fd, max, data, len);
 	close(fd);
+	if (out)
+		*out = st;
 	return r;
 }
 
 int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len)
 {
-	return read_at(dirfd, name, O_NOFOLLOW, max, data, len);
+	return read_at(dirfd, name, O_NOFOLLOW, max, data, len, NULL);
+}
+
+int fs_read_trusted_at(int dirfd, const char *name, const char *shown, size_t max, char **data,
+		       size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	int r = read_at(dirfd, name, O_NOFOLLOW, max, data, len, &st);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", shown, acmed_strerror(r));
+		return r;
+	}
+	r = fs_check_trusted_stat(&st, shown, err, errlen);
+	if (r < 0)
+		FREE_AND_NULL(*data);
+	return r;
 }
 
 int fs_read_file(const char *path, size_t max, char **data, size_t *len)
 {
-	return read_at(AT_FDCWD, path, 0, max, data, len);
+	return read_at(AT_FDCWD, path, 0, max, data, len, NULL);
 }
 
 int fs_open_dirs(int dirfd, const char *relpath, bool create, mode_t mode)
@@ -401,34 +424,62 @@ char *fs_join(const char *a, const char *b)
 	return s;
 }
 
-/* One directory of fs_check_private_dir(): LAST is PATH itself. */
-static int check_private(const char *dir, bool last, char *err, size_t errlen)
+/* What a path check guards, for its messages. */
+struct trust_why {
+	const char *reason; /* "acmed keeps private keys below it" */
+	const char *other;  /* another way out, or "" */
+};
+
+static const struct trust_why keys_why = { "acmed keeps private keys below it",
+					   ", or choose another --state-dir" };
+static const struct trust_why root_why = { "what it says runs as root", "" };
+
+/* ST (of NAME) is owned by root or by us and writable by no one else; a
+ * directory with the sticky bit owned by root (/tmp) may be writable by
+ * all, unless it is the end of the path (LAST). */
+static int check_trusted(const struct stat *st, const char *name, bool last,
+			 const struct trust_why *why, char *err, size_t errlen)
 {
-	struct stat st;
-
-	if (lstat(dir, &st) < 0) {
-		int r = -errno;
-
-		snprintf(err, errlen, "%s: %s", dir, strerror(-r));
-		return r;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is owned by uid %u, not root: acmed keeps private keys "
-				      "below it; chown root %s, or choose another --state-dir",
-			 dir, (unsigned)st.st_uid, dir);
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not root: %s; chown root %s%s", name,
+			 (unsigned)st->st_uid, why->reason, name, why->other);
 		return -EPERM;
 	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX) || st.st_uid)) {
-		snprintf(err, errlen, "%s is writable by %s (mode %04o): acmed keeps private keys "
-				      "below it; chmod go-w %s, or choose another --state-dir",
-			 dir, st.st_mode & S_IWOTH ? "others" : "its group",
-			 (unsigned)(st.st_mode & 07777), dir);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    (last || !S_ISDIR(st->st_mode) || !(st->st_mode & S_ISVTX) || st->st_uid)) {
+		snprintf(err, errlen, "%s is writable by %s (mode %04o): %s; chmod go-w %s%s", name,
+			 st->st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(st->st_mode & 07777), why->reason, name, why->other);
 		return -EPERM;
 	}
 	return 0;
 }
 
-int fs_check_private_dir(const char *path, char *err, size_t errlen)
+int fs_check_trusted_stat(const struct stat *st, const char *name, char *err, size_t errlen)
+{
+	return check_trusted(st, name, true, &root_why, err, errlen);
+}
+
+/* One component of check_path(): LAST is the path itself. */
+static int check_component(const char *path, bool last, const struct trust_why *why, char *err,
+			   size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	return check_trusted(&st, path, last, why, err, errlen);
+}
+
+/* PATH and every directory above it (symlinks resolved) pass
+ * check_trusted(). With MAY_BE_MISSING a PATH not made yet is checked
+ * where it would be made. */
+static int check_path(const char *path, bool may_be_missing, const struct trust_why *why,
+		      char *err, size_t errlen)
 {
 	char *copy = strdup(path), *real = NULL, *slash;
 	bool exists = true;
@@ -438,12 +489,12 @@ int fs_check_private_dir(const char *path, char *err, size_t errlen)
 	if (!copy)
 		return -ENOMEM;
 	/* A directory not made yet: check where it will be made. */
-	while (!(real = realpath(copy, NULL)) && errno == ENOENT &&
+	while (!(real = realpath(copy, NULL)) && errno == ENOENT && may_be_missing &&
 	       (slash = strrchr(copy, '/')) && slash != copy) {
 		*slash = '\0';
 		exists = false;
 	}
-	if (!real && errno == ENOENT && copy[0] == '/')
+	if (!real && errno == ENOENT && may_be_missing && copy[0] == '/')
 		real = strdup("/");
 	free(copy);
 	if (!real) {
@@ -453,17 +504,27 @@ int fs_check_private_dir(const char *path, char *err, size_t errlen)
 	}
 	/* From the top down: "/", "/var", "/var/lib", ... PATH. */
 	len = strlen(real);
-	r = check_private("/", len == 1 && exists, err, errlen);
+	r = check_component("/", len == 1 && exists, why, err, errlen);
 	for (size_t i = 2; r == 0 && i <= len; i++) {
 		if (i < len && real[i] != '/')
 			continue;
 		real[i] = '\0';
-		r = check_private(real, i == len && exists, err, errlen);
+		r = check_component(real, i == len && exists, why, err, errlen);
 		if (i < len)
 			real[i] = '/';
 	}
 	free(real);
 	return r;
+}
+
+int fs_check_private_dir(const char *path, char *err, size_t errlen)
+{
+	return check_path(path, true, &keys_why, err, errlen);
+}
+
+int fs_check_trusted_path(const char *path, char *err, size_t errlen)
+{
+	return check_path(path, false, &root_why, err, errlen);
 }
 
 /* ".NAME.XXXXXXXXXXXX", as temp_name() makes them. */
@@ -497,5 +558,86 @@ int fs_remove_temps(int dirfd, int *removed)
 	closedir(d);
 	if (*removed)
 		r = fs_fsync_dir(dirfd);
+	return r;
+}
+
+/* The process holding a flock() on the file DEV:INO, from /proc/locks; 0 if
+ * none is found alive. */
+static pid_t locks_holder(dev_t dev, ino_t ino)
+{
+	char *text = NULL, path[64];
+	pid_t found = 0;
+
+	if (fs_read_file("/proc/locks", 1 << 20, &text, NULL) < 0)
+		return 0;
+	for (char *line = text, *nl; line && *line && !found; line = nl ? nl + 1 : NULL) {
+		unsigned maj, min;
+		unsigned long long i;
+		int pid;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(line, "->") || !strstr(line, "FLOCK") ||
+		    sscanf(strstr(line, "FLOCK"), "FLOCK %*s %*s %d %x:%x:%llu", &pid, &maj, &min,
+			   &i) != 4)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (maj == major(dev) && min == minor(dev) && i == (unsigned long long)ino &&
+		    access(path, F_OK) == 0)
+			found = pid;
+	}
+	free(text);
+	return found;
+}
+
+/* A process other than us with DEV:INO open (the holder of a lock taken
+ * before a fork, whose taker is gone); 0 if none. */
+static pid_t opener(dev_t dev, ino_t ino)
+{
+	DIR *procs = opendir("/proc");
+	struct dirent *p;
+	pid_t found = 0;
+
+	while (procs && !found && (p = readdir(procs))) {
+		char path[300];
+		DIR *fds;
+		struct dirent *f;
+
+		if (!isdigit((unsigned char)p->d_name[0]) || atoi(p->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && !found && (f = readdir(fds))) {
+			char fd[600];
+			struct stat st;
+
+			snprintf(fd, sizeof(fd), "%s/%s", path, f->d_name);
+			if (f->d_name[0] != '.' && stat(fd, &st) == 0 && st.st_dev == dev &&
+			    st.st_ino == ino)
+				found = atoi(p->d_name);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (procs)
+		closedir(procs);
+	return found;
+}
+
+int fs_lock_dir(const char *path, pid_t *holder)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	struct stat st;
+
+	*holder = 0;
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if (r == -EBUSY && fstat(fd, &st) == 0 && !(*holder = locks_holder(st.st_dev, st.st_ino)))
+		*holder = opener(st.st_dev, st.st_ino);
+	close(fd);
 	return r;
 }

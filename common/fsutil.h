@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum {
@@ -31,9 +32,16 @@ int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, u
 /* Read a whole regular file (at most MAX bytes, else -EFBIG) into a
  * NUL-terminated buffer the caller frees. fs_read_file() follows symlinks
  * (a file a user names); fs_read_fileat(), for the state directory, does
- * not: a symlink there is -ELOOP. */
+ * not: a symlink there is -ELOOP. Anything but a regular file is refused
+ * without blocking (a FIFO): -EISDIR, ACMED_ENOTREG. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len);
 int fs_read_fileat(int dirfd, const char *name, size_t max, char **data, size_t *len);
+
+/* fs_read_fileat() of a file that decides what runs as root (a renewal
+ * file): also refused, with -EPERM, unless fs_check_trusted_stat() passes.
+ * ERR, on any error, names it as SHOWN. */
+int fs_read_trusted_at(int dirfd, const char *name, const char *shown, size_t max, char **data,
+		       size_t *len, char *err, size_t errlen);
 
 /* mkdir -p: create PATH and missing parents with MODE. Existing directories
  * are left as they are; a non-directory in the way is -ENOTDIR. */
@@ -73,6 +81,22 @@ int fs_open_dirs(int dirfd, const char *relpath, bool create, mode_t mode);
  * not made yet: the directories it would be made in. 0, or -EPERM with ERR
  * naming the directory and saying what to do. */
 int fs_check_private_dir(const char *path, char *err, size_t errlen);
+
+/* A file that decides what acmed runs as root (acmed.conf, a renewal file,
+ * a hook): PATH and every directory above it owned by root or by us and
+ * writable by no one else (a root-owned sticky directory such as /tmp
+ * above it aside). 0, or -EPERM with ERR naming the file and the chown or
+ * chmod that fixes it (or -errno). */
+int fs_check_trusted_path(const char *path, char *err, size_t errlen);
+/* The same for one file or directory already opened: ST is its fstat(),
+ * NAME how to call it. */
+int fs_check_trusted_stat(const struct stat *st, const char *name, char *err, size_t errlen);
+
+/* Lock directory PATH for this process and its forks (flock, without
+ * waiting): the open descriptor holding the lock (close it to let go), or
+ * -EBUSY with *HOLDER the process that holds it (0 if it cannot be found),
+ * or -errno. */
+int fs_lock_dir(const char *path, pid_t *holder);
 
 /* Join A and B with one '/'; caller frees. NULL on allocation failure. */
 char *fs_join(const char *a, const char *b);

@@ -9,26 +9,35 @@
 
 #include "build-config.h"
 #include "error.h"
+#include "fsutil.h"
 #include "http.h"
 #include "util.h"
 
 struct http_client {
 	CURL *curl;
-	char *ca_bundle;
+	char *ca_pem; /* the CA bundle's contents */
+	size_t ca_len;
 };
+
+/* A CA bundle is a few hundred KiB of PEM; more is not one. */
+#define HTTP_MAX_CA_BUNDLE (4 * 1024 * 1024)
 
 int http_client_new(const char *ca_bundle, struct http_client **out)
 {
 	struct http_client *c = calloc(1, sizeof(*c));
+	int r = 0;
 
 	if (!c)
 		return -ENOMEM;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->curl = curl_easy_init();
-	c->ca_bundle = xstrdup(ca_bundle);
-	if (!c->curl || (ca_bundle && !c->ca_bundle)) {
+	/* Read here, as a regular file, and handed to libcurl from memory: a
+	 * FIFO in its place must not hang the job in libcurl's fopen(). */
+	if (ca_bundle)
+		r = fs_read_file(ca_bundle, HTTP_MAX_CA_BUNDLE, &c->ca_pem, &c->ca_len);
+	if (!c->curl || r < 0) {
 		http_client_free(c);
-		return -ENOMEM;
+		return r < 0 ? r : -ENOMEM;
 	}
 	*out = c;
 	return 0;
@@ -40,7 +49,7 @@ void http_client_free(struct http_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
-	free(c->ca_bundle);
+	free(c->ca_pem);
 	free(c);
 }
 
@@ -161,8 +170,11 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->ca_bundle)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+	if (c->ca_pem) {
+		struct curl_blob blob = { c->ca_pem, c->ca_len, CURL_BLOB_NOCOPY };
+
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

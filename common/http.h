@@ -21,7 +21,9 @@ struct http_response {
 
 struct http_client;
 
-/* CA_BUNDLE NULL uses the system trust store. 0 or -ENOMEM. */
+/* CA_BUNDLE (a file of PEM trust anchors, read now) or NULL for the system
+ * trust store. 0, -ENOMEM, or the error reading CA_BUNDLE (ACMED_ENOTREG
+ * for a FIFO...). */
 int http_client_new(const char *ca_bundle, struct http_client **out);
 void http_client_free(struct http_client *c);
 

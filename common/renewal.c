@@ -6,6 +6,7 @@
 
 #include <libconfig.h>
 
+#include "conftext.h"
 #include "renewal.h"
 #include "timefmt.h"
 #include "util.h"
@@ -516,6 +517,21 @@ out:
 	return ret;
 }
 
+struct include_refusal {
+	const char *filename;
+	char *err;
+	size_t errlen;
+};
+
+static int refuse_include(const char *path, int line, void *ctx)
+{
+	struct include_refusal *ir = ctx;
+
+	snprintf(ir->err, ir->errlen, "%s:%d: @include \"%.200s\": a renewal file may not include "
+				      "other files", ir->filename, line, path);
+	return -EINVAL;
+}
+
 int renewal_parse(const char *text, const char *filename, struct renewal *r, char *err,
 		  size_t errlen)
 {
@@ -527,6 +543,16 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 
 	memset(r, 0, sizeof(*r));
 	config_init(&cfg);
+	/* acmed writes renewal files: an @include in one is not ours, and
+	 * libconfig would open it unchecked (conftext.h). */
+	ret = conftext_includes(text, filename, refuse_include,
+				&(struct include_refusal){ filename, err, errlen }, err, errlen);
+	if (ret == 0)
+		ret = conftext_check_numbers(text, filename, err, errlen);
+	if (ret < 0) {
+		ret = ret == -ENOMEM ? ret : -EINVAL;
+		goto out;
+	}
 	if (!config_read_string(&cfg, text)) {
 		snprintf(err, errlen, "%s:%d: syntax error: %s", filename, config_error_line(&cfg),
 			 config_error_text(&cfg));

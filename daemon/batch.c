@@ -401,6 +401,21 @@ static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, co
 	}
 }
 
+/* A hook of renewal-hooks/KIND/ that is not run, because others could have
+ * changed it (WHY): a failed hook, said to the client and logged. */
+static void refuse_hook(struct batch *b, enum hook_kind kind, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	log_error("%s hook not run: %s", hook_kind_names[kind], why);
+	send_progress(b, "%s hook not run: %s", hook_kind_names[kind], why);
+	json_object_object_add(o, "kind", json_object_new_string(hook_kind_names[kind]));
+	json_object_object_add(o, "refused", json_object_new_string(why));
+	json_object_object_add(o, "failed", json_object_new_boolean(1));
+	json_object_array_add(b->hooks, o);
+	b->hook_failures++;
+}
+
 /* Every hook of KIND for this batch (IT: one lineage's deploy hooks), in
  * order: renewal-hooks/KIND/, acmed.conf, the lineage(s), the command. */
 static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
@@ -408,8 +423,7 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 {
 	struct json_object *seen = json_object_new_array();
 	const char *conf[HOOK__MAX] = { d->cfg.pre_hook, d->cfg.deploy_hook, d->cfg.post_hook };
-	char **paths = NULL;
-	size_t npaths = 0;
+	struct hook_list dir_hooks = { 0 };
 
 	/* Held while queueing: a hook that cannot start reports at once, and
 	 * must not let the batch move on while more are being queued. */
@@ -419,19 +433,21 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 		char *base = fs_join(store_dir(d->store), "renewal-hooks");
 		char *dir = base ? fs_join(base, hook_kind_names[kind]) : NULL;
 
-		if (dir && hooks_dir_list(dir, &paths, &npaths) < 0)
+		if (dir && hooks_dir_list(dir, &dir_hooks) < 0)
 			log_warning("%s: cannot list the hooks there", dir);
 		free(dir);
 		free(base);
 	}
-	for (size_t i = 0; i < npaths; i++)
-		queue_one(d, b, kind, it, data, paths[i], true, seen);
+	for (size_t i = 0; i < dir_hooks.nrefused; i++)
+		refuse_hook(b, kind, dir_hooks.refused[i]);
+	for (size_t i = 0; i < dir_hooks.n; i++)
+		queue_one(d, b, kind, it, data, dir_hooks.paths[i], true, seen);
 	queue_one(d, b, kind, it, data, conf[kind], false, seen);
 	for (size_t i = 0; i < b->nitems; i++)
 		if (!it || &b->items[i] == it)
 			queue_one(d, b, kind, it, data, b->items[i].hooks[kind], false, seen);
 	queue_one(d, b, kind, it, data, b->cmd_hooks[kind], false, seen);
-	strv_free(paths, npaths);
+	hook_list_clear(&dir_hooks);
 	json_object_put(seen);
 	b->hooks_pending--;
 	advance(d, b);

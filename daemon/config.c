@@ -1,13 +1,15 @@
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
 #include <libconfig.h>
 
 #include "config.h"
+#include "conftext.h"
+#include "error.h"
+#include "fsutil.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
@@ -22,9 +24,18 @@ struct setting {
 	int (*check)(const char *value, char *why, size_t whylen); /* T_STRING, optional */
 };
 
+/* No control characters: these reach logs, terminals and mail headers. */
+static bool printable(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static int check_email(const char *v, char *why, size_t len)
 {
-	if (strchr(v, '@') && !strpbrk(v, " ,<>\n"))
+	if (strchr(v, '@') && !strpbrk(v, " ,<>\n") && printable(v))
 		return 0;
 	snprintf(why, len, "'%s' is not an email address", v);
 	return -EINVAL;
@@ -89,6 +100,7 @@ static const struct setting schema[] = {
 	SF("renew_before_expiry", renew_before, T_DURATION, 60, 365 * 86400, NULL),
 	S(renew_jitter, T_DURATION, 0, 86400, NULL),
 	S(hook_timeout, T_DURATION, 1, 86400, NULL),
+	S(job_timeout, T_DURATION, 60, 7 * 86400, NULL),
 	S(pre_hook, T_STRING, 0, 0, NULL),
 	S(post_hook, T_STRING, 0, 0, NULL),
 	S(deploy_hook, T_STRING, 0, 0, NULL),
@@ -120,6 +132,9 @@ int config_defaults(struct acmed_config *cfg)
 	cfg->renew_before = 30L * 86400;
 	cfg->renew_jitter = 3600;
 	cfg->hook_timeout = 300;
+	/* The CA's own limits: 300 s for a poll, 60 s for a request; a few
+	 * minutes more than a job of several authorizations takes. */
+	cfg->job_timeout = 900;
 	cfg->directory_hooks = true;
 	cfg->max_clients = 64;
 	cfg->client_timeout = 10;
@@ -133,12 +148,31 @@ int config_defaults(struct acmed_config *cfg)
 	return 0;
 }
 
+static void ca_settings_clear(struct ca_settings *ca)
+{
+	free(ca->server);
+	free(ca->issuer_bundle);
+	free(ca->issuer_pem);
+	memset(ca, 0, sizeof(*ca));
+}
+
 void config_clear(struct acmed_config *cfg)
 {
 	for (size_t i = 0; i < ELEMENTSOF(schema); i++)
 		if (schema[i].type == T_STRING)
 			free(*(char **)((char *)cfg + schema[i].offset));
+	for (size_t i = 0; i < cfg->ncas; i++)
+		ca_settings_clear(&cfg->cas[i]);
+	free(cfg->cas);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct ca_settings *config_ca(const struct acmed_config *cfg, const char *server)
+{
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (streq(cfg->cas[i].server, server))
+			return &cfg->cas[i];
+	return NULL;
 }
 
 /* A duration: seconds as a number, or a string such as "30d" or "12h". */
@@ -148,8 +182,10 @@ static void apply_duration(const struct setting *st, config_setting_t *s, long *
 	char lo[32], hi[32];
 	long v;
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		v = config_setting_get_int(s);
+	if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+		long long ll = config_setting_get_int64(s);
+
+		v = ll < LONG_MIN / 2 || ll > LONG_MAX / 2 ? LONG_MAX : (long)ll;
 	} else if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 		   timefmt_parse_duration(config_setting_get_string(s), &v) < 0) {
 		snprintf(why, len, "must be a duration such as \"30d\", \"12h\", \"15m\", \"90s\" "
@@ -191,12 +227,15 @@ static int apply(const struct setting *st, config_setting_t *s, struct acmed_con
 		apply_duration(st, s, slot, why, sizeof(why));
 		break;
 	case T_INT:
-		if (config_setting_type(s) != CONFIG_TYPE_INT)
+		/* Read as 64 bits and range-checked before it is narrowed. */
+		if (config_setting_type(s) != CONFIG_TYPE_INT &&
+		    config_setting_type(s) != CONFIG_TYPE_INT64)
 			snprintf(why, sizeof(why), "must be an integer");
-		else if (config_setting_get_int(s) < st->min || config_setting_get_int(s) > st->max)
+		else if (config_setting_get_int64(s) < st->min ||
+			 config_setting_get_int64(s) > st->max)
 			snprintf(why, sizeof(why), "must be between %d and %d", st->min, st->max);
 		else
-			*(int *)slot = config_setting_get_int(s);
+			*(int *)slot = (int)config_setting_get_int64(s);
 		break;
 	}
 	if (!*why)
@@ -240,6 +279,8 @@ static int check_key_settings(config_t *c, struct acmed_config *cfg, const char 
 static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
 {
 	*dst = *src;
+	dst->cas = NULL;
+	dst->ncas = 0;
 	for (size_t i = 0; i < ELEMENTSOF(schema); i++) {
 		char **slot = (char **)((char *)dst + schema[i].offset);
 
@@ -252,7 +293,183 @@ static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
 			return -ENOMEM;
 		}
 	}
+	dst->cas = src->ncas ? calloc(src->ncas, sizeof(*dst->cas)) : NULL;
+	if (src->ncas && !dst->cas) {
+		config_clear(dst);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < src->ncas; i++, dst->ncas++) {
+		struct ca_settings *to = &dst->cas[i];
+		const struct ca_settings *from = &src->cas[i];
+
+		to->server = xstrdup(from->server);
+		to->issuer_bundle = xstrdup(from->issuer_bundle);
+		to->issuer_pem = xstrdup(from->issuer_pem);
+		if (!to->server || (from->issuer_bundle && !to->issuer_bundle) ||
+		    (from->issuer_pem && !to->issuer_pem)) {
+			dst->ncas++;
+			config_clear(dst);
+			return -ENOMEM;
+		}
+	}
 	return 0;
+}
+
+/* The most an acmed.conf (or an included file, or an issuer_bundle) may
+ * hold. */
+#define CONFIG_MAX (1024 * 1024)
+
+/* Read PATH, a file that decides what runs as root: a regular file (read
+ * without blocking on a FIFO), trusted along its whole path
+ * (fs_check_trusted_path()), with no integer libconfig would wrap. */
+static int read_trusted(const char *path, char **text, char *err, size_t errlen)
+{
+	int r = fs_read_file(path, CONFIG_MAX, text, NULL);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 r == -EFBIG ? "larger than 1 MiB" : acmed_strerror(r));
+		return r;
+	}
+	r = fs_check_trusted_path(path, err, errlen);
+	if (r == 0)
+		r = conftext_check_numbers(*text, path, err, errlen);
+	if (r < 0)
+		FREE_AND_NULL(*text);
+	return r;
+}
+
+/* What @include needs: libconfig opens included files itself, so each is
+ * vetted first, and the files they include, to libconfig's own depth. */
+struct include_scan {
+	const char *dir;   /* relative paths are taken from here */
+	const char *from;  /* the including file, for messages */
+	int depth;
+	char *err;
+	size_t errlen;
+};
+
+static int vet_include(const char *path, int line, void *ctx)
+{
+	struct include_scan *sc = ctx, sub = *sc;
+	char *full = path[0] == '/' ? strdup(path) : fs_join(sc->dir, path), *text = NULL;
+	char why[512];
+	int r;
+
+	if (!full)
+		return -ENOMEM;
+	if (sc->depth >= 10) {
+		snprintf(sc->err, sc->errlen, "%s:%d: @include \"%s\": nested too deep", sc->from,
+			 line, path);
+		free(full);
+		return -ELOOP;
+	}
+	r = read_trusted(full, &text, why, sizeof(why));
+	if (r < 0)
+		snprintf(sc->err, sc->errlen, "%s:%d: @include \"%s\": %s", sc->from, line, path, why);
+	sub.from = full;
+	sub.depth++;
+	if (r == 0)
+		r = conftext_includes(text, full, vet_include, &sub, sc->err, sc->errlen);
+	free(text);
+	free(full);
+	return r;
+}
+
+static bool holds_certificates(const char *pem)
+{
+	char **v = NULL;
+	size_t n = 0;
+	bool ok = crypto_pem_split(pem, strlen(pem), &v, &n) == 0 && n > 0;
+
+	strv_free(v, n);
+	return ok;
+}
+
+/* One "ca" entry: { server = "https://..."; issuer_bundle = "/path"; }. */
+static int apply_ca(config_setting_t *e, struct ca_settings *ca, const char *path, char *err,
+		    size_t errlen)
+{
+	const char *server = NULL, *bundle = NULL;
+	int line = config_setting_source_line(e), r;
+	char why[512];
+
+	if (!config_setting_is_group(e)) {
+		snprintf(err, errlen, "%s:%d: ca: each entry is a group { server = \"...\"; ... }",
+			 path, line);
+		return -EINVAL;
+	}
+	for (int i = 0; i < config_setting_length(e); i++) {
+		config_setting_t *m = config_setting_get_elem(e, (unsigned)i);
+		const char *name = config_setting_name(m), *v = config_setting_get_string(m);
+
+		line = config_setting_source_line(m);
+		if (!streq(name, "server") && !streq(name, "issuer_bundle")) {
+			snprintf(err, errlen, "%s:%d: ca: %s: unknown setting (server, issuer_bundle)",
+				 path, line, name);
+			return -EINVAL;
+		}
+		if (!v || (streq(name, "server") ? check_https(v, why, sizeof(why))
+						 : check_absolute(v, why, sizeof(why))) < 0) {
+			snprintf(err, errlen, "%s:%d: ca: %s: %s", path, line, name,
+				 v ? why : "must be a string in double quotes");
+			return -EINVAL;
+		}
+		*(streq(name, "server") ? &server : &bundle) = v;
+	}
+	if (!server) {
+		snprintf(err, errlen, "%s:%d: ca: an entry needs server = \"https://...\"", path,
+			 config_setting_source_line(e));
+		return -EINVAL;
+	}
+	ca->server = strdup(server);
+	if (!ca->server)
+		return -ENOMEM;
+	if (!bundle)
+		return 0;
+	ca->issuer_bundle = strdup(bundle);
+	if (!ca->issuer_bundle)
+		return -ENOMEM;
+	r = fs_read_file(bundle, CONFIG_MAX, &ca->issuer_pem, NULL);
+	if (r == 0 && !holds_certificates(ca->issuer_pem))
+		r = -EINVAL;
+	if (r < 0)
+		snprintf(err, errlen, "%s:%d: ca: issuer_bundle: %s: %s", path, line, bundle,
+			 r == -EINVAL ? "holds no PEM certificates" : acmed_strerror(r));
+	return r;
+}
+
+static int apply_cas(config_setting_t *list, struct acmed_config *cfg, const char *path,
+		     char *err, size_t errlen)
+{
+	int n = config_setting_length(list), r = 0;
+
+	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
+		snprintf(err, errlen, "%s:%d: ca: must be a list ( { server = ...; }, ... )", path,
+			 config_setting_source_line(list));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->ncas; i++)
+		ca_settings_clear(&cfg->cas[i]);
+	free(cfg->cas);
+	cfg->ncas = 0;
+	cfg->cas = n ? calloc((size_t)n, sizeof(*cfg->cas)) : NULL;
+	if (n && !cfg->cas)
+		return -ENOMEM;
+	for (int i = 0; r == 0 && i < n; i++) {
+		cfg->ncas++;
+		r = apply_ca(config_setting_get_elem(list, (unsigned)i), &cfg->cas[i], path, err,
+			     errlen);
+		for (int k = 0; r == 0 && k < i; k++)
+			if (streq(cfg->cas[k].server, cfg->cas[i].server)) {
+				snprintf(err, errlen, "%s:%d: ca: %s is listed twice", path,
+					 config_setting_source_line(
+						 config_setting_get_elem(list, (unsigned)i)),
+					 cfg->cas[i].server);
+				r = -EINVAL;
+			}
+	}
+	return r;
 }
 
 static int config_load_into(const char *path, bool missing_ok, struct acmed_config *cfg,
@@ -281,24 +498,33 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 {
 	config_t c;
 	config_setting_t *root;
-	struct stat fst;
-	FILE *f = fopen(path, "re");
-	int r = 0;
+	char *text = NULL, *dir = strdup(path), *slash;
+	struct include_scan sc = { .from = path, .err = err, .errlen = errlen };
+	int r;
 
-	if (!f) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	sc.dir = slash ? dir : ".";
+	r = read_trusted(path, &text, err, errlen);
+	if (r == -ENOENT && missing_ok) {
+		free(dir);
+		return 0;
 	}
-	/* libconfig exits the process on a read error (a directory, say). */
-	if (fstat(fileno(f), &fst) < 0 || !S_ISREG(fst.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		fclose(f);
-		return -EINVAL;
+	/* Included files are vetted as this one; libconfig takes relative
+	 * paths from the including file's directory. */
+	if (r == 0)
+		r = conftext_includes(text, path, vet_include, &sc, err, errlen);
+	if (r < 0) {
+		free(text);
+		free(dir);
+		return r;
 	}
 	config_init(&c);
-	if (!config_read(&c, f)) {
+	config_set_include_dir(&c, sc.dir);
+	if (!config_read_string(&c, text)) {
 		snprintf(err, errlen, "%s:%d: syntax error: %s", path, config_error_line(&c),
 			 config_error_text(&c));
 		r = -EINVAL;
@@ -309,6 +535,10 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const struct setting *st = NULL;
 
+		if (streq(config_setting_name(s), "ca")) {
+			r = apply_cas(s, cfg, path, err, errlen);
+			continue;
+		}
 		for (size_t k = 0; k < ELEMENTSOF(schema); k++)
 			if (streq(schema[k].name, config_setting_name(s)))
 				st = &schema[k];
@@ -324,6 +554,7 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 		r = check_key_settings(&c, cfg, path, err, errlen);
 out:
 	config_destroy(&c);
-	fclose(f);
+	free(text);
+	free(dir);
 	return r;
 }

@@ -9,6 +9,13 @@
 
 #define ACMED_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
 
+/* Settings of one CA (a "ca" entry of acmed.conf), by its directory URL. */
+struct ca_settings {
+	char *server;
+	char *issuer_bundle; /* trust anchors a certificate's chain must lead to */
+	char *issuer_pem;    /* their PEM, read when the file is loaded */
+};
+
 struct acmed_config {
 	char *server;
 	char *ca_bundle;
@@ -24,6 +31,7 @@ struct acmed_config {
 	long renew_before;  /* renew_before_expiry, seconds */
 	long renew_jitter;  /* at most this much random delay, seconds; 0 off */
 	long hook_timeout;  /* seconds */
+	long job_timeout;   /* a job's worker is stopped after this, seconds */
 	char *pre_hook, *post_hook, *deploy_hook;
 	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post}/ */
 	char *profile;
@@ -32,6 +40,8 @@ struct acmed_config {
 	int max_clients;     /* control connections at once */
 	long client_timeout; /* seconds for a client to send its request */
 	struct key_spec key; /* derived from the three key settings */
+	struct ca_settings *cas; /* "ca" entries */
+	size_t ncas;
 };
 
 /* Fill CFG with built-in defaults. */
@@ -42,5 +52,7 @@ int config_defaults(struct acmed_config *cfg);
 int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, char *err,
 		size_t errlen);
 void config_clear(struct acmed_config *cfg);
+/* The settings of CA SERVER (a "ca" entry), or NULL. */
+const struct ca_settings *config_ca(const struct acmed_config *cfg, const char *server);
 /* Replace a string setting (for command-line overrides). */
 int config_set_string(char **slot, const char *value);

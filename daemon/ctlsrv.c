@@ -25,10 +25,15 @@
  * progress lines before it. */
 #define CONN_MAX_QUEUED (CTL_MAX_REPLY + 1024 * 1024)
 
+/* A client waiting for a job hears at least this often that acmed is alive
+ * (acmectl gives up after --timeout seconds of silence). */
+#define CONN_KEEPALIVE_SECONDS 15
+
 struct conn {
 	struct conn *next;
 	struct watch w;
-	struct watch timer_w; /* the whole request must arrive before it fires */
+	struct watch timer_w; /* the whole request must arrive before it fires;
+			       * once it has, the keepalive's period */
 	struct daemon *d;
 	struct ctl_reader in;
 	char *out;
@@ -197,6 +202,64 @@ static void stop_timer(struct conn *c)
 	}
 }
 
+/* While a command runs (it may stream for as long as its job), the client
+ * gets {"event":"keepalive"} every CONN_KEEPALIVE_SECONDS. */
+static void on_keepalive(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct conn *c = container_of(w, struct conn, timer_w);
+	struct json_object *ev = json_object_new_object();
+	uint64_t n;
+
+	(void)d;
+	(void)events;
+	if (read(w->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	json_object_object_add(ev, "event", json_object_new_string("keepalive"));
+	if (!c->closing)
+		conn_send(c, ev); /* may close C */
+	json_object_put(ev);
+}
+
+static void start_keepalive(struct daemon *d, struct conn *c)
+{
+	struct itimerspec its = { .it_value.tv_sec = CONN_KEEPALIVE_SECONDS,
+				  .it_interval.tv_sec = CONN_KEEPALIVE_SECONDS };
+
+	stop_timer(c);
+	c->timer_w = (struct watch){ timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+				     on_keepalive };
+	if (c->timer_w.fd >= 0 && (timerfd_settime(c->timer_w.fd, 0, &its, NULL) < 0 ||
+				   daemon_watch(d, &c->timer_w, EPOLLIN) < 0)) {
+		close(c->timer_w.fd);
+		c->timer_w.fd = -1;
+	}
+}
+
+/* A string holding a NUL byte would be cut short where C reads it: a
+ * name, a path or a hook that is not what the client sent. */
+static bool has_nul(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return strlen(json_object_get_string(o)) != (size_t)json_object_get_string_len(o);
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (has_nul(json_object_array_get_idx(o, i)))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (has_nul(val))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 static void dispatch(struct daemon *d, struct conn *c, struct json_object *req)
 {
 	struct json_object *v, *args = NULL;
@@ -204,7 +267,7 @@ static void dispatch(struct daemon *d, struct conn *c, struct json_object *req)
 	int cmd;
 
 	c->got_request = true;
-	stop_timer(c); /* a command may stream for as long as its job runs */
+	start_keepalive(d, c);
 	if (!json_object_object_get_ex(req, "v", &v) || json_object_get_int(v) != CTL_VERSION) {
 		conn_reply_error(c, ACMED_EUSAGE, "unsupported protocol version (this acmed speaks %d)",
 				 CTL_VERSION);
@@ -229,6 +292,10 @@ static void dispatch(struct daemon *d, struct conn *c, struct json_object *req)
 	json_object_object_get_ex(req, "args", &args);
 	if (args && !json_object_is_type(args, json_type_object)) {
 		conn_reply_error(c, ACMED_EUSAGE, "args must be an object");
+		return;
+	}
+	if (args && has_nul(args)) {
+		conn_reply_error(c, ACMED_EUSAGE, "a string in the request holds a NUL byte");
 		return;
 	}
 	log_debug("%s from uid %u (pid %d)", name, (unsigned)c->peer.uid, (int)c->peer.pid);

@@ -39,6 +39,7 @@ struct sched_state {
 struct daemon {
 	struct acmed_config cfg;
 	struct store *store;
+	int state_lock_fd; /* flock on the state directory: one acmed per directory */
 	struct cert_index index;
 	int epfd;
 	struct watch listen_w;

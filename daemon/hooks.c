@@ -346,21 +346,41 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int hooks_dir_list(const char *dir, char ***paths, size_t *n)
+/* Append a copy of S to the counted list *V. */
+static int list_add(char ***v, size_t *n, char *s)
 {
-	DIR *dh = opendir(dir);
+	char **nv = s ? realloc(*v, (*n + 2) * sizeof(**v)) : NULL;
+
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	*v = nv;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	return 0;
+}
+
+int hooks_dir_list(const char *dir, struct hook_list *out)
+{
+	DIR *dh;
 	struct dirent *e;
-	char **v = NULL;
-	size_t count = 0;
+	char why[600];
 	int r = 0;
 
-	*paths = NULL;
-	*n = 0;
+	memset(out, 0, sizeof(*out));
+	dh = opendir(dir);
 	if (!dh)
 		return errno == ENOENT ? 0 : -errno;
+	/* What it holds runs as root: the directory must be trusted too, or
+	 * none of it runs. */
+	if (fs_check_trusted_path(dir, why, sizeof(why)) < 0) {
+		closedir(dh);
+		return list_add(&out->refused, &out->nrefused, strdup(why));
+	}
 	while (r == 0 && (e = readdir(dh))) {
 		struct stat st;
-		char *path, **nv;
+		char *path;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -374,26 +394,29 @@ int hooks_dir_list(const char *dir, char ***paths, size_t *n)
 			free(path);
 			continue;
 		}
-		nv = realloc(v, (count + 2) * sizeof(*v));
-		if (!nv) {
+		/* A link is judged by what it points at, and the way there. */
+		if (fs_check_trusted_path(path, why, sizeof(why)) < 0) {
 			free(path);
-			r = -ENOMEM;
-			break;
+			r = list_add(&out->refused, &out->nrefused, strdup(why));
+			continue;
 		}
-		v = nv;
-		v[count++] = path;
-		v[count] = NULL;
+		r = list_add(&out->paths, &out->n, path);
 	}
 	closedir(dh);
 	if (r < 0) {
-		strv_free(v, count);
+		hook_list_clear(out);
 		return r;
 	}
-	if (count)
-		qsort(v, count, sizeof(*v), cmp_str);
-	*paths = v;
-	*n = count;
+	if (out->n)
+		qsort(out->paths, out->n, sizeof(*out->paths), cmp_str);
 	return 0;
+}
+
+void hook_list_clear(struct hook_list *l)
+{
+	strv_free(l->paths, l->n);
+	strv_free(l->refused, l->nrefused);
+	memset(l, 0, sizeof(*l));
 }
 
 char *hooks_sh_quote(const char *s)

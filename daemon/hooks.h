@@ -46,10 +46,21 @@ unsigned hooks_pending(const struct daemon *d);
  * is still called for each, so its owner can free CTX. */
 void hooks_stop_all(struct daemon *d);
 
-/* The executables in DIR in byte order of their names (regular files with
- * an execute bit; others are skipped with a warning, a missing DIR is
- * empty). Caller frees with strv_free(*paths, *n). */
-int hooks_dir_list(const char *dir, char ***paths, size_t *n);
+/* The hooks of a renewal-hooks/ directory. */
+struct hook_list {
+	char **paths;   /* to run, in byte order of their names */
+	size_t n;
+	char **refused; /* not to run: "PATH is writable by others ...; chmod ..." */
+	size_t nrefused;
+};
+
+/* The executables in DIR (regular files with an execute bit; others are
+ * skipped with a warning, a missing DIR is empty). One that others could
+ * have changed (fs_check_trusted_path(): the file, the directory, the way
+ * there) is refused with the reason; an untrusted DIR refuses all. 0 or
+ * -errno; free with hook_list_clear(). */
+int hooks_dir_list(const char *dir, struct hook_list *out);
+void hook_list_clear(struct hook_list *l);
 
 /* Quote S for /bin/sh: 'it'\''s'. Caller frees. */
 char *hooks_sh_quote(const char *s);

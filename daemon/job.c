@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "scheduler.h"
+#include "timefmt.h"
 #include "util.h"
 
 enum job_kind { JOB_ISSUE, JOB_ARI, JOB_TASK };
@@ -29,6 +31,7 @@ struct job {
 	struct job *next;
 	struct watch pipe_w; /* progress lines from the worker */
 	struct watch pid_w;  /* pidfd: readable when the worker exits */
+	struct watch timer_w; /* timerfd: the job's deadline (job_timeout) */
 	int id;
 	pid_t pid;
 	enum job_kind kind;
@@ -47,8 +50,9 @@ struct job {
 	char *step;              /* the last progress message */
 	time_t started_at;
 	struct json_object *reply;
-	bool started, pipe_done, exited;
+	bool started, pipe_done, exited, timed_out;
 	int wstatus;
+	long deadline; /* seconds from its start */
 };
 
 bool job_busy(const struct daemon *d, const char *name)
@@ -246,13 +250,21 @@ static void on_exit_fd(struct daemon *d, struct watch *w, uint32_t events)
 static struct json_object *crash_reply(const struct job *j)
 {
 	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
-	char msg[160];
+	char msg[1400], limit[32];
 
-	snprintf(msg, sizeof(msg), "the worker for job %d ended without a result (exit status %d)",
-		 j->id, j->wstatus);
-	json_object_object_add(e, "code", json_object_new_string("worker"));
+	timefmt_format_duration(j->deadline, limit, sizeof(limit));
+	if (j->timed_out)
+		snprintf(msg, sizeof(msg), "job %d was stopped: it took longer than %s (job_timeout)%s%s",
+			 j->id, limit, j->step ? "; its last step: " : "", j->step ? j->step : "");
+	else
+		snprintf(msg, sizeof(msg),
+			 "the worker for job %d ended without a result (exit status %d)", j->id,
+			 j->wstatus);
+	json_object_object_add(e, "code", json_object_new_string(j->timed_out ? "timeout"
+									      : "worker"));
 	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status", json_object_new_int(-EIO));
+	json_object_object_add(reply, "status",
+			       json_object_new_int(j->timed_out ? ACMED_ETIMEOUT : -EIO));
 	json_object_object_add(reply, "error", e);
 	return reply;
 }
@@ -261,6 +273,11 @@ static void job_finish(struct daemon *d, struct job *j)
 {
 	struct job **pp;
 
+	if (j->timer_w.fd >= 0) {
+		daemon_unwatch(d, &j->timer_w);
+		close(j->timer_w.fd);
+		j->timer_w.fd = -1;
+	}
 	if (!j->reply)
 		j->reply = crash_reply(j);
 	log_info("job %d finished: %s", j->id,
@@ -285,6 +302,63 @@ static void job_finish(struct daemon *d, struct job *j)
 	}
 	job_free(j);
 	job_start_queued(d);
+}
+
+/* The deadline passed: stop the worker (its signer and responders die
+ * with it, PR_SET_PDEATHSIG); the pidfd then finishes the job. */
+static void on_deadline(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct job *j = container_of(w, struct job, timer_w);
+	uint64_t n;
+	char limit[32];
+
+	(void)events;
+	if (read(w->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	daemon_unwatch(d, w);
+	close(w->fd);
+	w->fd = -1;
+	if (j->exited)
+		return;
+	timefmt_format_duration(j->deadline, limit, sizeof(limit));
+	log_error("job %d took longer than %s (job_timeout): stopping its worker %d%s%s", j->id,
+		  limit, (int)j->pid, j->step ? "; its last step: " : "", str_or_empty(j->step));
+	j->timed_out = true;
+	kill(j->pid, SIGKILL);
+}
+
+/* How long job J may run: job_timeout, plus what the job's own settings
+ * let its steps take (the manual hooks' hook_timeout, a DNS propagation
+ * wait). */
+static long job_deadline(const struct daemon *d, const struct job *j)
+{
+	long t = d->cfg.job_timeout;
+
+	if (j->kind == JOB_ISSUE && streq(j->req.authn.name, "manual"))
+		t += 2 * d->cfg.hook_timeout;
+	if (j->kind == JOB_ISSUE)
+		t += j->req.authn.dns_rfc2136_propagation_seconds;
+	return t;
+}
+
+static int arm_deadline(struct daemon *d, struct job *j)
+{
+	struct itimerspec its = { 0 };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	j->deadline = job_deadline(d, j);
+	its.it_value.tv_sec = j->deadline;
+	j->timer_w = (struct watch){ fd, on_deadline };
+	if (timerfd_settime(fd, 0, &its, NULL) < 0 || daemon_watch(d, &j->timer_w, EPOLLIN) < 0) {
+		int r = -errno;
+
+		close(fd);
+		j->timer_w.fd = -1;
+		return r;
+	}
+	return 0;
 }
 
 static int job_start(struct daemon *d, struct job *j)
@@ -314,13 +388,13 @@ static int job_start(struct daemon *d, struct job *j)
 	j->pipe_w = (struct watch){ pfd[0], on_pipe };
 	j->pid_w = (struct watch){ pidfd, on_exit_fd };
 	if (pidfd < 0 || daemon_watch(d, &j->pipe_w, EPOLLIN) < 0 ||
-	    daemon_watch(d, &j->pid_w, EPOLLIN) < 0) {
+	    daemon_watch(d, &j->pid_w, EPOLLIN) < 0 || arm_deadline(d, j) < 0) {
 		/* Cannot supervise it: do not leave it running unsupervised,
 		 * nor a watch pointing at a job about to be freed. */
 		r = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		for (struct watch *w = &j->pipe_w; w <= &j->pid_w; w++) {
+		for (struct watch *w = &j->pipe_w; w <= &j->timer_w; w++) {
 			if (w->fd >= 0) {
 				daemon_unwatch(d, w);
 				close(w->fd);
@@ -386,7 +460,7 @@ static int job_queue(struct daemon *d, struct job *j)
 	struct job **pp;
 
 	j->id = ++d->next_job_id;
-	j->pipe_w.fd = j->pid_w.fd = -1;
+	j->pipe_w.fd = j->pid_w.fd = j->timer_w.fd = -1;
 	for (pp = &d->jobs; *pp; pp = &(*pp)->next)
 		;
 	*pp = j;
@@ -449,7 +523,7 @@ void job_stop_all(struct daemon *d)
 		d->jobs = j->next;
 		if (j->started && !j->exited)
 			kill(j->pid, SIGTERM);
-		for (struct watch *w = &j->pipe_w; w <= &j->pid_w; w++) {
+		for (struct watch *w = &j->pipe_w; w <= &j->timer_w; w++) {
 			if (w->fd >= 0) {
 				daemon_unwatch(d, w);
 				close(w->fd);

@@ -124,9 +124,14 @@ static int read_config(const struct options *o, struct acmed_config *cfg, char *
 		snprintf(err, errlen, "--server %s: must be an https:// URL", cfg->server);
 		r = -EINVAL;
 	}
-	if (r == 0 && cfg->ca_bundle && access(cfg->ca_bundle, R_OK) < 0) {
-		snprintf(err, errlen, "CA bundle %s: %s", cfg->ca_bundle, strerror(errno));
-		r = -errno;
+	/* Read as the workers' HTTP client will (http.h): a regular file. */
+	if (r == 0 && cfg->ca_bundle) {
+		char *pem = NULL;
+
+		r = fs_read_file(cfg->ca_bundle, 4 * 1024 * 1024, &pem, NULL);
+		free(pem);
+		if (r < 0)
+			snprintf(err, errlen, "CA bundle %s: %s", cfg->ca_bundle, acmed_strerror(r));
 	}
 	if (r < 0)
 		config_clear(cfg);
@@ -166,6 +171,26 @@ static int setup_config(const struct options *o, struct daemon *d)
 	return 0;
 }
 
+/* The state directory's renewal/ and renewal-hooks/ decide what runs as
+ * root (renewal files name hooks): trusted (fs_check_trusted_path()), or
+ * acmed does not start (or reload). A missing renewal-hooks/ is fine. */
+static int check_trusted_dirs(const char *state_dir, char *err, size_t errlen)
+{
+	static const char *const dirs[] = { "renewal", "renewal-hooks" };
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(dirs); i++) {
+		char *p = fs_join(state_dir, dirs[i]);
+
+		if (!p)
+			return -ENOMEM;
+		if (i == 0 || access(p, F_OK) == 0)
+			r = fs_check_trusted_path(p, err, errlen);
+		free(p);
+	}
+	return r;
+}
+
 /* Keep what the scheduler learnt of each certificate that is still there. */
 static void carry_over(struct cert_index *to, struct cert_index *from)
 {
@@ -200,7 +225,9 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		r = ACMED_ECONFIG;
 		goto refused;
 	}
-	r = index_load(&ix, d->store);
+	r = check_trusted_dirs(d->cfg.state_dir, msg, msglen);
+	if (r == 0)
+		r = index_load(&ix, d->store);
 	if (r < 0)
 		goto refused;
 	/* A renewal file that does not parse quarantines its lineage (never
@@ -303,6 +330,35 @@ static int setup_signals(struct daemon *d)
 	return daemon_watch(d, &d->signal_w, EPOLLIN);
 }
 
+/* One acmed (daemon or --oneshot) per state directory: two would renew the
+ * same lineages. The lock is the state directory itself, held until exit. */
+static int lock_state(struct daemon *d, char *err, size_t errlen)
+{
+	char who[64] = "another process";
+	pid_t holder = 0;
+	int r = fs_lock_dir(d->cfg.state_dir, &holder);
+
+	if (r >= 0) {
+		d->state_lock_fd = r;
+		return 0;
+	}
+	if (r != -EBUSY) {
+		snprintf(err, errlen, "state directory %s: %s", d->cfg.state_dir, strerror(-r));
+		return r;
+	}
+	if (holder)
+		snprintf(who, sizeof(who), "another acmed (pid %d)", (int)holder);
+	if (d->oneshot)
+		snprintf(err, errlen, "%s already manages %s: it renews what is due itself; "
+				      "'acmectl renew' asks it to renew now",
+			 who, d->cfg.state_dir);
+	else
+		snprintf(err, errlen, "%s already manages %s: stop it first, or give this acmed "
+				      "its own --state-dir (and --socket)",
+			 who, d->cfg.state_dir);
+	return r;
+}
+
 /* Open the store, finish any interrupted publish, build the index. */
 static int load_state(struct daemon *d)
 {
@@ -314,7 +370,11 @@ static int load_state(struct daemon *d)
 		snprintf(err, sizeof(err), "state directory %s: %s", d->cfg.state_dir,
 			 acmed_strerror(r));
 	if (r == 0)
+		r = lock_state(d, err, sizeof(err));
+	if (r == 0)
 		r = fs_check_private_dir(d->cfg.state_dir, err, sizeof(err));
+	if (r == 0)
+		r = check_trusted_dirs(d->cfg.state_dir, err, sizeof(err));
 	if (r < 0) {
 		log_error("refusing to start: %s", err);
 		return r;
@@ -386,6 +446,7 @@ int main(int argc, char **argv)
 		.listener = { .fd = -1, .lock_fd = -1 },
 		.read_gid = (gid_t)-1,
 		.admin_gid = (gid_t)-1,
+		.state_lock_fd = -1,
 	};
 	char err[512] = "";
 	int r;
@@ -445,6 +506,8 @@ out:
 	ctlsrv_close(&d);
 	index_clear(&d.index);
 	store_close(d.store);
+	if (d.state_lock_fd >= 0)
+		close(d.state_lock_fd);
 	config_clear(&d.cfg);
 	if (d.signal_w.fd >= 0)
 		close(d.signal_w.fd);

@@ -99,8 +99,15 @@ mkdir -m 0775 "$T/shared"
 assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground \
 	--state-dir "$T/shared" --socket "$T/s3.sock"
 assert_match "$OUT" "$T/shared is writable by its group \\(mode 0775\\): acmed keeps private keys"
-# A second daemon on the same socket refuses to start.
-assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground --state-dir "$T/state" --socket "$T/acmed.sock"
+# A second daemon on the same state directory refuses to start, naming the
+# first, whatever its socket; so does acmed --oneshot.
+assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground --state-dir "$T/state" --socket "$T/other.sock"
+assert_match "$OUT" "another acmed \\(pid $ACMED_PID\\) already manages $T/state: stop it first"
+assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --oneshot --state-dir "$T/state"
+assert_match "$OUT" "another acmed \\(pid $ACMED_PID\\) already manages $T/state: it renews what is due itself"
+[[ ! -e $T/other.sock ]] || fail "the second acmed made its socket"
+# One on the same socket with its own state directory: refused too.
+assert_exit 1 timeout 10 "$ACMED" --config "$T/acmed.conf" --foreground --state-dir "$T/state2" --socket "$T/acmed.sock"
 assert_match "$OUT" "another acmed is already listening on $T/acmed.sock"
 unchanged "configuration errors"
 

@@ -1,5 +1,6 @@
 /* acmed.conf: values, defaults, and errors that name file, line and setting. */
 #include "config.h"
+#include "error.h"
 
 #include "testutil.h"
 
@@ -273,4 +274,130 @@ TEST(set_string)
 	ASSERT_STR_EQ(slot, "new");
 	ASSERT_INT_EQ(config_set_string(&slot, NULL), 0);
 	ASSERT_TRUE(slot == NULL);
+}
+
+/* libconfig 1.5 reads 4294967297 as 1: every integer is range-checked on
+ * the text first, and as 64 bits before it is narrowed. */
+TEST(integers_do_not_wrap)
+{
+	struct ctx *c = ctx_new();
+	int r;
+
+	r = load(c, "max_parallel_jobs = 4294967297;\n");
+	ASSERT_INT_EQ(r, -ERANGE);
+	ASSERT_STR_CONTAINS(c->err, ":1: max_parallel_jobs: 4294967297 is out of range");
+	r = load(c, "# a comment 99999999999\nmax_clients = 5;\nrsa_key_size = -4294963200;\n");
+	ASSERT_INT_EQ(r, -ERANGE);
+	ASSERT_STR_CONTAINS(c->err, ":3: rsa_key_size: -4294963200 is out of range");
+	r = load(c, "max_clients = 0x100000001;\n");
+	ASSERT_INT_EQ(r, -ERANGE);
+	/* int64 literals are libconfig's own, and range-checked as settings. */
+	ERROR("max_parallel_jobs = 4294967297L;\n", ":1: max_parallel_jobs: must be between 1 and 64");
+	/* Numbers inside strings and comments are not settings. */
+	ASSERT_INT_EQ(load(c, "email = \"a99999999999@example.com\"; // 99999999999\n"
+			      "/* 99999999999\n */ max_clients = 7;\n"), 0);
+	ASSERT_INT_EQ(c->cfg.max_clients, 7);
+	ASSERT_INT_EQ(load(c, "hook_timeout = 600;\njob_timeout = \"20m\";\n"), 0);
+	ASSERT_INT_EQ(c->cfg.job_timeout, 1200);
+	ERROR("job_timeout = 5;\n", ":1: job_timeout: must be between 1m and 7d");
+	ctx_free(c);
+}
+
+TEST(email_without_control_characters)
+{
+	struct ctx *c = ctx_new();
+
+	ERROR("email = \"a\\x1b@example.com\";\n", ":1: email: ");
+	ERROR("email = \"a\\x07b@example.com\";\n", ":1: email: ");
+	ctx_free(c);
+}
+
+/* acmed.conf decides what runs as root: trusted along its path, a regular
+ * file, and so is every file it includes. */
+TEST(file_trust_and_includes)
+{
+	struct ctx *c = ctx_new();
+	char *inc = path_join(c->dir, "inc.conf"), *sub = path_join(c->dir, "conf.d");
+	char *fifo = path_join(c->dir, "fifo.conf"), text[512];
+	int r;
+
+	file_write(inc, "max_clients = 9;\n");
+	snprintf(text, sizeof(text), "@include \"inc.conf\"\nmax_parallel_jobs = 3;\n");
+	ASSERT_INT_EQ(load(c, text), 0);
+	ASSERT_INT_EQ(c->cfg.max_clients, 9);
+	ASSERT_INT_EQ(c->cfg.max_parallel_jobs, 3);
+	/* A directory, a FIFO, a missing file: named with the line. */
+	ASSERT_INT_EQ(mkdir(sub, 0755), 0);
+	r = load(c, "max_clients = 2;\n@include \"conf.d\"\n");
+	ASSERT_TRUE(r < 0);
+	ASSERT_STR_CONTAINS(c->err, ":2: @include \"conf.d\": ");
+	ASSERT_STR_CONTAINS(c->err, "Is a directory");
+	ASSERT_INT_EQ(mkfifo(fifo, 0600), 0);
+	r = load(c, "@include \"fifo.conf\"\n");
+	ASSERT_INT_EQ(r, ACMED_ENOTREG);
+	ASSERT_STR_CONTAINS(c->err, ":1: @include \"fifo.conf\": ");
+	ASSERT_STR_CONTAINS(c->err, "not a regular file");
+	r = load(c, "@include \"nothere.conf\"\n");
+	ASSERT_INT_EQ(r, -ENOENT);
+	/* An included file others may write. */
+	ASSERT_INT_EQ(chmod(inc, 0666), 0);
+	r = load(c, "@include \"inc.conf\"\n");
+	ASSERT_INT_EQ(r, -EPERM);
+	ASSERT_STR_CONTAINS(c->err, "inc.conf is writable by others (mode 0666)");
+	ASSERT_STR_CONTAINS(c->err, "chmod go-w");
+	ASSERT_INT_EQ(chmod(inc, 0644), 0);
+	/* acmed.conf itself, as a FIFO and writable by its group. */
+	r = config_load(fifo, false, &c->cfg, c->err, sizeof(c->err));
+	ASSERT_INT_EQ(r, ACMED_ENOTREG);
+	file_write(c->path, "max_clients = 4;\n");
+	ASSERT_INT_EQ(chmod(c->path, 0664), 0);
+	r = config_load(c->path, false, &c->cfg, c->err, sizeof(c->err));
+	ASSERT_INT_EQ(r, -EPERM);
+	ASSERT_STR_CONTAINS(c->err, "is writable by its group (mode 0664)");
+	ASSERT_INT_EQ(c->cfg.max_clients, 9); /* unchanged */
+	ASSERT_INT_EQ(chmod(c->path, 0600), 0);
+	free(inc);
+	free(sub);
+	free(fifo);
+	ctx_free(c);
+}
+
+TEST(ca_entries)
+{
+	struct ctx *c = ctx_new();
+	EVP_PKEY *k = ec_key();
+	X509 *root = cert_make(k, "Root", NULL, NULL, true, NULL, 1, 30);
+	char *pem = cert_pem(root), *bundle = path_join(c->dir, "roots.pem"), text[1024];
+	const struct ca_settings *ca;
+
+	file_write(bundle, pem);
+	snprintf(text, sizeof(text),
+		 "ca = (\n  { server = \"https://a.test/dir\"; issuer_bundle = \"%s\"; },\n"
+		 "  { server = \"https://b.test/dir\"; }\n);\n", bundle);
+	ASSERT_INT_EQ(load(c, text), 0);
+	ASSERT_INT_EQ(c->cfg.ncas, 2);
+	ca = config_ca(&c->cfg, "https://a.test/dir");
+	ASSERT_NONNULL(ca);
+	ASSERT_STR_EQ(ca->issuer_pem, pem);
+	ca = config_ca(&c->cfg, "https://b.test/dir");
+	ASSERT_TRUE(ca && !ca->issuer_bundle);
+	ASSERT_TRUE(config_ca(&c->cfg, "https://c.test/dir") == NULL);
+	/* A reload keeps them (a copy), and a failed one leaves them. */
+	ERROR("ca = ( { server = \"http://x\"; } );\n", ":1: ca: server: must be an https:// URL");
+	ASSERT_INT_EQ(c->cfg.ncas, 2);
+	ERROR("ca = ( { issuer_bundle = \"/x\"; } );\n", ":1: ca: an entry needs server");
+	ERROR("ca = ( { server = \"https://a\"; colour = \"red\"; } );\n",
+	      ":1: ca: colour: unknown setting");
+	ERROR("ca = ( { server = \"https://a\"; }, { server = \"https://a\"; } );\n",
+	      ":1: ca: https://a is listed twice");
+	file_write(bundle, "not a certificate\n");
+	snprintf(text, sizeof(text), "ca = ( { server = \"https://a\";\n issuer_bundle = \"%s\"; } );\n",
+		 bundle);
+	ERROR(text, ":2: ca: issuer_bundle: ");
+	ASSERT_STR_CONTAINS(c->err, "holds no PEM certificates");
+	free(pem);
+	free(bundle);
+	X509_free(root);
+	EVP_PKEY_free(k);
+	ctx_free(c);
 }

@@ -11,8 +11,8 @@
 
 TEST(dir_list_sorted_executables_only)
 {
-	char *dir = tmpdir_make(), *p, **paths;
-	size_t n;
+	char *dir = tmpdir_make(), *p;
+	struct hook_list l;
 	static const char *const names[] = { "20-b", "10-a", "B-upper", "plain", ".hidden" };
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
@@ -24,18 +24,77 @@ TEST(dir_list_sorted_executables_only)
 	p = path_join(dir, "subdir");
 	ASSERT_INT_EQ(mkdir(p, 0755), 0);
 	free(p);
-	ASSERT_INT_EQ(hooks_dir_list(dir, &paths, &n), 0);
-	ASSERT_INT_EQ(n, 3);
+	ASSERT_INT_EQ(hooks_dir_list(dir, &l), 0);
+	ASSERT_INT_EQ(l.n, 3);
+	ASSERT_INT_EQ(l.nrefused, 0);
 	/* Byte order: "1" < "2" < "B". */
-	ASSERT_TRUE(strstr(paths[0], "/10-a") && strstr(paths[1], "/20-b") &&
-		    strstr(paths[2], "/B-upper"));
-	ASSERT_TRUE(paths[3] == NULL);
-	strv_free(paths, n);
+	ASSERT_TRUE(strstr(l.paths[0], "/10-a") && strstr(l.paths[1], "/20-b") &&
+		    strstr(l.paths[2], "/B-upper"));
+	ASSERT_TRUE(l.paths[3] == NULL);
+	hook_list_clear(&l);
 	p = path_join(dir, "missing");
-	ASSERT_INT_EQ(hooks_dir_list(p, &paths, &n), 0);
-	ASSERT_INT_EQ(n, 0);
+	ASSERT_INT_EQ(hooks_dir_list(p, &l), 0);
+	ASSERT_INT_EQ(l.n, 0);
 	free(p);
 	tmpdir_remove(dir);
+}
+
+static bool any_contains(const struct hook_list *l, const char *want)
+{
+	for (size_t i = 0; i < l->nrefused; i++)
+		if (strstr(l->refused[i], want))
+			return true;
+	return false;
+}
+
+/* A hook others could have changed runs as root never: the file, a link's
+ * target, or the directory writable by others, or owned by another user. */
+TEST(dir_list_refuses_untrusted_hooks)
+{
+	char *dir = tmpdir_make(), *p, *q, *other = tmpdir_make();
+	struct hook_list l;
+
+	p = path_join(dir, "10-open");
+	file_write(p, "#!/bin/sh\n");
+	ASSERT_INT_EQ(chmod(p, 0777), 0);
+	free(p);
+	p = path_join(dir, "20-fine");
+	file_write(p, "#!/bin/sh\n");
+	ASSERT_INT_EQ(chmod(p, 0755), 0);
+	free(p);
+	q = path_join(other, "target");
+	file_write(q, "#!/bin/sh\n");
+	ASSERT_INT_EQ(chmod(q, 0757), 0);
+	p = path_join(dir, "30-link");
+	ASSERT_INT_EQ(symlink(q, p), 0);
+	free(p);
+	p = path_join(dir, "40-theirs");
+	file_write(p, "#!/bin/sh\n");
+	ASSERT_INT_EQ(chmod(p, 0755), 0);
+	if (geteuid() == 0)
+		ASSERT_INT_EQ(chown(p, 4242, 4242), 0);
+	free(p);
+	ASSERT_INT_EQ(hooks_dir_list(dir, &l), 0);
+	ASSERT_INT_EQ(l.n, geteuid() == 0 ? 1 : 2);
+	ASSERT_TRUE(strstr(l.paths[0], "/20-fine") != NULL);
+	ASSERT_INT_EQ(l.nrefused, geteuid() == 0 ? 3 : 2);
+	ASSERT_TRUE(any_contains(&l, "10-open is writable by others (mode 0777)"));
+	ASSERT_TRUE(any_contains(&l, "chmod go-w"));
+	ASSERT_TRUE(any_contains(&l, "target is writable by others (mode 0757)"));
+	if (geteuid() == 0)
+		ASSERT_TRUE(any_contains(&l, "40-theirs is owned by uid 4242, not root"));
+	hook_list_clear(&l);
+	/* The directory open to others: nothing in it runs. */
+	ASSERT_INT_EQ(chmod(dir, 0777), 0);
+	ASSERT_INT_EQ(hooks_dir_list(dir, &l), 0);
+	ASSERT_INT_EQ(l.n, 0);
+	ASSERT_INT_EQ(l.nrefused, 1);
+	ASSERT_STR_CONTAINS(l.refused[0], "is writable by others (mode 0777)");
+	hook_list_clear(&l);
+	ASSERT_INT_EQ(chmod(dir, 0700), 0);
+	free(q);
+	tmpdir_remove(dir);
+	tmpdir_remove(other);
 }
 
 /* What /bin/sh makes of the quoted string is the string itself. */
