@@ -80,6 +80,10 @@ int acme_client_new(const char *directory_url, const char *ca_bundle, struct acm
 	c->poll_first_ms = 50;
 	c->poll_max_ms = 5000;
 	c->poll_timeout_s = 300;
+	/* 1 + 2 + 4 + 8 + 16 s: a record or file that appears within half a
+	 * minute still passes. */
+	c->challenge_reposts = 5;
+	c->repost_first_ms = 1000;
 	/* A badNonce answer carries a fresh nonce (RFC 8555 section 6.5), so a
 	 * retry costs one request and nothing happened at the CA. Pebble can
 	 * be told to reject 90% of good nonces: at that rate 100 tries leave
@@ -305,6 +309,7 @@ static int acme_post(struct acme_client *c, const char *url, const char *payload
 			return r;
 		take_nonce(c, resp);
 		note_retry_after(c, resp);
+		c->last_status = resp->status;
 		if (resp->status >= 200 && resp->status < 300)
 			return 0;
 		r = response_error(c, url, resp);
@@ -681,6 +686,7 @@ void acme_authz_clear(struct acme_authz *a)
 		free(a->chal[i].url);
 		free(a->chal[i].token);
 		free(a->chal[i].status);
+		free(a->chal[i].error);
 	}
 	free(a->chal);
 	memset(a, 0, sizeof(*a));
@@ -698,6 +704,21 @@ static void challenge_error(struct acme_client *c, struct json_object *chals)
 			return;
 		}
 	}
+}
+
+/* The "error" of challenge object CH, formatted; NULL if it has none. */
+static char *challenge_error_text(struct json_object *ch)
+{
+	struct acme_problem p = { 0 };
+	struct json_object *e;
+	char text[768];
+
+	if (!json_object_object_get_ex(ch, "error", &e) || !json_object_is_type(e, json_type_object))
+		return NULL;
+	problem_from_json(e, &p);
+	acme_problem_format(&p, text, sizeof(text));
+	acme_problem_clear(&p);
+	return strdup(text);
 }
 
 static int authz_from_json(struct acme_client *c, struct json_object *obj, struct acme_authz *a)
@@ -751,6 +772,7 @@ static int authz_from_json(struct acme_client *c, struct json_object *obj, struc
 		x->url = xstrdup(jurl(ch, "url"));
 		x->token = xstrdup(token);
 		x->status = xstrdup(jobj_str(ch, "status"));
+		x->error = challenge_error_text(ch);
 		a->nchal++;
 	}
 	if (streq(a->status, "invalid"))
@@ -782,6 +804,16 @@ int acme_challenge_respond(struct acme_client *c, const char *url)
 	struct http_response resp = { 0 };
 	int r = acme_post_json(c, url, "{}", false, &resp, &obj);
 
+	/* A CA may validate inside the POST: its answer is then the verdict. */
+	if (r == 0 && streq(jobj_str(obj, "status"), "invalid")) {
+		char *why = challenge_error_text(obj);
+
+		acme_problem_clear(&c->problem);
+		set_err(c, "the CA found the challenge invalid: %s",
+			why ? why : "it gave no reason");
+		free(why);
+		r = ACMED_EINVALID;
+	}
 	json_object_put(obj);
 	http_response_clear(&resp);
 	return r;
@@ -790,14 +822,15 @@ int acme_challenge_respond(struct acme_client *c, const char *url)
 /* Wait before the next poll: the backoff interval, or the CA's Retry-After
  * if it asked for longer. Returns ACMED_ETIMEOUT if that passes DEADLINE. */
 static int poll_wait(struct acme_client *c, unsigned *interval_ms, long deadline_ms,
-		     const char *what)
+		     const char *what, const char *last_error)
 {
 	long wait = *interval_ms;
 
 	if (c->retry_after > 0 && c->retry_after * 1000 > wait)
 		wait = c->retry_after * 1000;
 	if (now_mono_ms() + wait > deadline_ms) {
-		set_err(c, "%s still not done after %u seconds", what, c->poll_timeout_s);
+		set_err(c, "%s still not done after %u seconds%s%s", what, c->poll_timeout_s,
+			last_error ? "; the CA's last error: " : "", str_or_empty(last_error));
 		return ACMED_ETIMEOUT;
 	}
 	sleep_ms((unsigned)wait);
@@ -805,17 +838,27 @@ static int poll_wait(struct acme_client *c, unsigned *interval_ms, long deadline
 	return 0;
 }
 
-int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
+static const struct acme_challenge *challenge_at(const struct acme_authz *a, const char *url)
 {
-	long deadline = now_mono_ms() + (long)c->poll_timeout_s * 1000;
-	unsigned interval = c->poll_first_ms;
-	char *url = strdup(a->url);
+	for (size_t i = 0; url && i < a->nchal; i++)
+		if (streq(a->chal[i].url, url))
+			return &a->chal[i];
+	return NULL;
+}
+
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a, const char *chal_url)
+{
+	long deadline = now_mono_ms() + (long)c->poll_timeout_s * 1000, next_repost;
+	unsigned interval = c->poll_first_ms, reposts = 0, repost_wait = c->repost_first_ms;
+	char *url = strdup(a->url), *last = NULL;
+	const struct acme_challenge *ch;
 	int r;
 
 	if (!url)
 		return -ENOMEM;
+	next_repost = now_mono_ms() + repost_wait;
 	for (;;) {
-		r = poll_wait(c, &interval, deadline, a->url);
+		r = poll_wait(c, &interval, deadline, a->url, last);
 		if (r < 0)
 			break;
 		r = acme_authz_get(c, url, a);
@@ -828,7 +871,40 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
 			r = ACMED_EINVALID;
 			break;
 		}
+		ch = challenge_at(a, chal_url);
+		if (ch && ch->error && !streq(last, ch->error)) {
+			free(last);
+			last = strdup(ch->error);
+		}
+		if (ch && streq(ch->status, "invalid")) {
+			/* Validated once and failed; the authorization may stay
+			 * pending for good. */
+			acme_problem_clear(&c->problem);
+			set_err(c, "the CA found the challenge invalid: %s",
+				ch->error ? ch->error : "it gave no reason");
+			r = ACMED_EINVALID;
+			break;
+		}
+		if (ch && streq(ch->status, "pending") && ch->error && now_mono_ms() >= next_repost) {
+			/* Tried and failed, waiting to be asked again. */
+			if (reposts == c->challenge_reposts) {
+				acme_problem_clear(&c->problem);
+				set_err(c, "the CA could not validate the challenge, also after %u "
+					   "retries: %s", reposts, ch->error);
+				r = ACMED_EINVALID;
+				break;
+			}
+			log_info("%s: the CA could not validate the challenge (%s); asking it to try "
+				 "again (%u/%u)", a->identifier, ch->error, ++reposts,
+				 c->challenge_reposts);
+			r = acme_challenge_respond(c, chal_url);
+			if (r < 0)
+				break;
+			repost_wait *= 2;
+			next_repost = now_mono_ms() + repost_wait;
+		}
 	}
+	free(last);
 	free(url);
 	return r;
 }
@@ -846,7 +922,7 @@ static int order_wait(struct acme_client *c, struct acme_order *o, const char *w
 			set_err(c, "order %s is %s %s", o->url, o->status, when);
 			return ACMED_EPROTO;
 		}
-		r = poll_wait(c, &interval, deadline, o->url);
+		r = poll_wait(c, &interval, deadline, o->url, NULL);
 		if (r == 0)
 			r = acme_order_get(c, o);
 	}
@@ -1125,8 +1201,9 @@ int acme_key_change(struct acme_client *c, const struct signer *new_key)
 	int r = -ENOMEM;
 
 	if (!c->dir.key_change) {
-		set_err(c, "the CA's directory has no keyChange");
-		r = ACMED_EPROTO;
+		set_err(c, "this CA does not support changing an account's key: its directory "
+			   "has no keyChange; to use a new key, register a new account");
+		r = -EOPNOTSUPP;
 		goto out;
 	}
 	if (!inner_payload)
@@ -1141,10 +1218,21 @@ int acme_key_change(struct acme_client *c, const struct signer *new_key)
 		set_err(c, "signing the key change failed");
 		goto out;
 	}
-	/* Some CAs answer with the account, some with nothing. */
+	/* Some CAs answer with the account, some with nothing; some list
+	 * keyChange and do not implement it. */
+	c->last_status = 0;
 	r = acme_post(c, c->dir.key_change, inner, false, &resp);
 	if (r == 0)
 		c->key = new_key;
+	else if (c->last_status == 501 || c->last_status == 404 || c->last_status == 405) {
+		char was[sizeof(c->err)];
+
+		snprintf(was, sizeof(was), "%s", c->err);
+		set_err(c, "this CA does not support changing an account's key: keyChange "
+			   "answered HTTP %ld (%.600s); to use a new key, register a new account",
+			c->last_status, was);
+		r = -EOPNOTSUPP;
+	}
 out:
 	json_object_put(inner_payload);
 	http_response_clear(&resp);

@@ -49,9 +49,14 @@ struct acme_client {
 	struct acme_problem problem;
 	char err[1024];
 	long retry_after;          /* from the last response, seconds; -1 if none */
+	long last_status;          /* the HTTP status of the last response, 0 if none */
 	unsigned poll_first_ms;    /* first polling interval */
 	unsigned poll_max_ms;      /* backoff cap */
 	unsigned poll_timeout_s;   /* give up polling after this long */
+	unsigned challenge_reposts; /* a challenge left pending with an error is
+				     * POSTed again at most this often */
+	unsigned repost_first_ms;  /* the first such retry waits this long, the
+				    * next ones twice as long as the one before */
 	unsigned bad_nonce_retries;
 	bool account_created;      /* the last newAccount made a new account (201) */
 	char *eab_kid;             /* external account binding for newAccount */
@@ -123,6 +128,7 @@ struct acme_challenge {
 	char *url;
 	char *token; /* validated base64url, or NULL if absent */
 	char *status;
+	char *error; /* the CA's problem with it, formatted (acme_problem_format()); or NULL */
 };
 
 struct acme_authz {
@@ -136,11 +142,19 @@ struct acme_authz {
 
 void acme_authz_clear(struct acme_authz *a);
 int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *a);
-/* Tell the CA to validate the challenge at URL. */
+/* Tell the CA to validate the challenge at URL. A CA that validates inside
+ * this POST and answers with the challenge "invalid" gets ACMED_EINVALID,
+ * its error in c->err. */
 int acme_challenge_respond(struct acme_client *c, const char *url);
-/* Poll the authorization until it leaves "pending": 0 if valid, ACMED_EINVALID
- * (with the challenge's error in c->problem) if invalid, ACMED_ETIMEOUT. */
-int acme_authz_wait(struct acme_client *c, struct acme_authz *a);
+/* Poll the authorization until it leaves "pending": 0 if valid,
+ * ACMED_EINVALID if invalid (the challenge's error in c->problem, or in
+ * c->err), ACMED_ETIMEOUT. On every poll the challenge at CHAL_URL is read
+ * too: "invalid" there fails at once, even while the authorization stays
+ * pending (a CA that validates once, inside the POST); "pending" with an
+ * error (a CA that tries once and waits to be asked again) is POSTed again,
+ * at most c->challenge_reposts times, so a response put in place late can
+ * still pass. A timeout's message carries the CA's last error. */
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a, const char *chal_url);
 
 /* Finalize with the CSR (DER), then poll the order until it is valid and has
  * a certificate URL. */

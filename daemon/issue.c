@@ -717,7 +717,7 @@ static int authorize(struct run *run, struct acme_order *order)
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		snprintf(step, sizeof(step), "validating %s", p[i].shown);
 		run->step = step;
-		r = acme_authz_wait(run->acme, &p[i].authz);
+		r = acme_authz_wait(run->acme, &p[i].authz, p[i].chal_url);
 		if (r == ACMED_EINVALID) {
 			char why[1024];
 
