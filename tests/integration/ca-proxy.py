@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ca-proxy.py: a small HTTPS proxy in front of Pebble, for the tests.
+r"""ca-proxy.py: a small HTTPS proxy in front of Pebble, for the tests.
 
 Pebble 2.4 has no ARI (RFC 9773) and no profiles, and cannot be made to
 answer 5xx or 429 on demand. This proxy forwards every request to Pebble
@@ -10,6 +10,7 @@ proxy and JWS "url" checks pass), and, as its config file says:
   - adds meta.profiles to the directory;
   - answers chosen requests with an error (status, Retry-After, a problem
     document) instead of forwarding them, or drops the connection;
+  - changes Pebble's answers (body, headers, challenge objects);
   - replaces a certificate download by a forged chain.
 
 The config file (JSON) is re-read when it changes, so a test can switch
@@ -22,7 +23,11 @@ faults on and off while acmed runs:
     "profiles": {"classic": "the default", "shortlived": "6 days"},
     "faults": [{"path": "REGEX", "method": "POST", "status": 503,
                 "retry_after": "120", "type": "serverInternal",
+                "detail": "...",         # any string, "\u001b[31m" too
                 "times": 1}]            # "times" omitted: every time;
+                                        # "until_posts": K: only while the
+                                        # proxy has seen fewer than K
+                                        # challenge POSTs (see below);
                                         # {"path":..., "delay": 3}: forward
                                         # after 3 s; "ari": {"delay": 3, ...}
                                         # delays renewal-info answers
@@ -32,12 +37,22 @@ faults on and off while acmed runs:
                                         # then hang up), "pad_mb": N (an N
                                         # MiB body), "content_type": "...",
                                         # "drop_headers": ["Replay-Nonce"],
-                                        # "json": {...} (merged in),
+                                        # "set_headers": {"Location": "..."}
+                                        # (replaced or added, sent as UTF-8
+                                        # with control characters and all),
+                                        # "json": {...} (merged in at the
+                                        # top; JSON escapes such as
+                                        # "\u001b" arrive as escapes),
+                                        # "challenges": {...} (merged into
+                                        # every object of "challenges", and
+                                        # into the answer itself when it is
+                                        # a challenge: has "type" and "url"),
                                         # "token": "../x" (every challenge),
                                         # "body_file": PATH (the body)
                                         # {"path": "^/certZ/", "forge": KIND,
                                         # "times": 1}: forward, then send a
                                         # forged chain instead (see below)
+    "accept_reposts": true,              # see "Challenge re-POSTs" below
     "down": true                         # drop every connection
   }
 
@@ -75,6 +90,28 @@ proxy saw (Pebble's leaf's key if it saw none); as KIND says, it is
 
 otherwise as valid. Its log entry has "forged": KIND.
 
+Challenge POSTs. "until_posts": K on a fault makes it apply only while the
+number of POSTs with payload {} to challenge URLs (^/chalZ/) is below K,
+counted since the config last changed (as "times" is); a challenge POST is
+counted after its own fault is picked, so "until_posts": 1 on ^/chalZ/
+changes the first one, and not at all if Pebble refuses it with badNonce
+(the client sends it again). With "edit": {"json": {"status": "pending"},
+"challenges": {"status": "invalid", "error": {...}}} on ^/authZ/ and
+"until_posts": 2, an authorization looks pending with a failed challenge
+until the client POSTs the challenge a second time.
+
+Challenge re-POSTs. Pebble answers a {} POST to a challenge that is no
+longer pending (valid or invalid) 400 malformed "Cannot update challenge
+with status valid, only status pending"; while it validates, the challenge
+stays "pending" and a re-POST is accepted (200, another validation). With
+"accept_reposts": true (the default when a fault has "until_posts"), the
+proxy still forwards such a re-POST (so the nonce is used up) but, when
+Pebble refuses it that way, answers 200 with the challenge object Pebble
+returned to the first {} POST of that URL, "status": "processing", Pebble's
+new Replay-Nonce and the first answer's Link rel="up", as a CA that
+validates inside the POST and accepts re-POSTs would. Logged with
+"injected": true, "repost": true, "upstream_status": 400.
+
 Every request is logged to the log file as one JSON line: time, method,
 path, the answer's status, whether it was injected, and for a JWS POST its
 decoded payload (so tests can see "replaces" and "profile").
@@ -103,10 +140,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 PORT, UPSTREAM, CERT, KEY, CA, CONFIG, LOG = sys.argv[1:8]
 up = urllib.parse.urlsplit(UPSTREAM)
 lock = threading.Lock()
-# used: uses of each fault (since the config last changed); csr_key: the
-# public key of the last finalize's CSR.
-state = {"mtime": None, "config": {}, "used": {}, "csr_key": None}
+# used: uses of each fault; chal_posts: challenge POSTs with payload {}
+# (both since the config last changed); csr_key: the public key of the
+# last finalize's CSR; chal_first: Pebble's 200 answer to the first {} POST
+# of each challenge URL (the object and its Link rel="up").
+state = {"mtime": None, "config": {}, "used": {}, "chal_posts": 0,
+         "csr_key": None, "chal_first": {}}
 up_ctx = ssl.create_default_context(cafile=CA)
+CHALLENGE_PATH = re.compile(r"^/chalZ/")
 FINALIZE_PATH = re.compile(r"^/finalize-order/")
 
 
@@ -123,6 +164,7 @@ def config():
             state["config"] = json.loads(text) if text.strip() else {}
             state["mtime"] = mtime
             state["used"] = {}
+            state["chal_posts"] = 0
         return state["config"]
 
 
@@ -153,6 +195,8 @@ def pick_fault(cfg, method, path):
         with lock:
             used = state["used"].get(i, 0)
             if "times" in f and used >= f["times"]:
+                continue
+            if "until_posts" in f and state["chal_posts"] >= f["until_posts"]:
                 continue
             state["used"][i] = used + 1
         return f
@@ -318,6 +362,13 @@ def forge(kind, real_chain, fault):
     return body
 
 
+def accept_reposts(cfg):
+    """Whether a re-POST of a challenge that Pebble refuses is answered 200."""
+    if "accept_reposts" in cfg:
+        return bool(cfg["accept_reposts"])
+    return any("until_posts" in f for f in cfg.get("faults", []))
+
+
 def note_finalize(payload):
     """Keep the public key of a finalize request's CSR, for forge."""
     try:
@@ -366,6 +417,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop()
             return
         fault = pick_fault(cfg, self.command, self.path)
+        # A challenge POST counts for "until_posts" once its own fault is
+        # picked: "until_posts": 1 on the challenge applies to the first.
+        chal_post = (self.command == "POST" and CHALLENGE_PATH.search(self.path)
+                     and entry["payload"] == {})
+        if chal_post:
+            with lock:
+                state["chal_posts"] += 1
         if fault and "forge" in fault and fault["forge"] not in FORGE_KINDS:
             entry.update(status=500, injected=True, error="unknown forge kind")
             log(entry)
@@ -376,7 +434,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if fault and ("edit" in fault or "forge" in fault):
             entry["injected"] = True
-            self.forward(cfg, body, entry, fault.get("edit"), fault)
+            self.forward(cfg, body, entry, fault.get("edit"), fault, chal_post)
             return
         if fault and "status" not in fault and not fault.get("drop"):
             time.sleep(fault.get("delay", 0))
@@ -399,7 +457,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "GET" and "/renewal-info/" in self.path and "ari" in cfg:
             self.renewal_info(cfg["ari"], self.path.rsplit("/", 1)[1], entry)
             return
-        self.forward(cfg, body, entry)
+        self.forward(cfg, body, entry, chal_post=chal_post)
 
     def renewal_info(self, ari, cert_id, entry):
         time.sleep(ari.get("delay", 0))
@@ -429,7 +487,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         log(entry)
         self.reply(200, body, headers)
 
-    def forward(self, cfg, body, entry, edit=None, fault=None):
+    def forward(self, cfg, body, entry, edit=None, fault=None, chal_post=False):
         conn = http.client.HTTPSConnection(up.hostname, up.port, context=up_ctx, timeout=30)
         headers = {"Host": self.headers.get("Host", "")}
         if self.headers.get("Content-Type"):
@@ -447,6 +505,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = self.edit_directory(cfg, data)
         conn.close()
         entry["status"] = status
+        if chal_post and status == 400 and b"badNonce" in data:
+            # Not counted for "until_posts": the client sends it again.
+            with lock:
+                if state["config"] is cfg:
+                    state["chal_posts"] -= 1
+        elif chal_post:
+            status, data, out = self.challenge_post(cfg, status, data, out, entry)
         if fault and "forge" in fault:
             if status == 200:
                 data = forge(fault["forge"], data, fault)
@@ -460,13 +525,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.reply(status, data, out)
 
+    def challenge_post(self, cfg, status, data, headers, entry):
+        """Keep Pebble's first answer to a challenge POST; answer a re-POST
+        that Pebble refuses (the challenge is no longer pending) with it."""
+        path = urllib.parse.urlsplit(self.path).path
+        ups = [v for k, v in headers if k.lower() == "link" and 'rel="up"' in v]
+        with lock:
+            first = state["chal_first"].get(path)
+            if status == 200 and first is None:
+                try:
+                    state["chal_first"][path] = (json.loads(data), ups)
+                except ValueError:
+                    pass
+                return status, data, headers
+        if first is None or status != 400 or not accept_reposts(cfg):
+            return status, data, headers
+        try:
+            problem = json.loads(data)
+        except ValueError:
+            return status, data, headers
+        if not (problem.get("type", "").endswith(":malformed")
+                and "Cannot update challenge" in problem.get("detail", "")):
+            return status, data, headers
+        obj, ups = first
+        obj = dict(obj, status="processing")
+        headers = [(k, v) for k, v in headers if k.lower() in ("replay-nonce", "link")]
+        headers.append(("Content-Type", "application/json; charset=utf-8"))
+        headers += [("Link", v) for v in ups if ("Link", v) not in headers]
+        entry.update(status=200, injected=True, repost=True, upstream_status=status)
+        return 200, json.dumps(obj, indent=3).encode(), headers
+
     def reply_edited(self, status, data, headers, edit):
         """Pebble's answer, changed as EDIT says (see the module doc)."""
-        if "json" in edit or "token" in edit:
+        if "json" in edit or "token" in edit or "challenges" in edit:
             obj = json.loads(data)
             obj.update(edit.get("json", {}))
             for ch in obj.get("challenges", []) if "token" in edit else []:
                 ch["token"] = edit["token"]
+            if "challenges" in edit:
+                chals = obj.get("challenges")
+                for ch in chals if isinstance(chals, list) else []:
+                    if isinstance(ch, dict):
+                        ch.update(edit["challenges"])
+                if "type" in obj and "url" in obj:  # a challenge itself
+                    obj.update(edit["challenges"])
             data = json.dumps(obj).encode()
         if "body_file" in edit:
             with open(edit["body_file"], "rb") as f:
@@ -478,6 +580,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "content_type" in edit and status < 300:  # a JSON answer, not a problem
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
             headers.append(("Content-Type", edit["content_type"]))
+        for name, value in edit.get("set_headers", {}).items():
+            # Sent as UTF-8 bytes, control characters and all.
+            headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+            headers.append((name, value.encode("utf-8").decode("latin-1")))
         if edit.get("truncate"):
             # Announce the whole body, send half of it, hang up.
             self.send_response(status)
