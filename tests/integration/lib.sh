@@ -38,6 +38,8 @@
 #   ACMED_SERVER               the directory acmed uses (default PEBBLE_DIR_URL;
 #                              start_ca_proxy points it at the proxy)
 #   CA_PROXY_CONFIG, CA_PROXY_LOG  the test proxy's config and request log
+#   CA_PROXY_FORGE_ROOT, CA_PROXY_FORGE_INTERMEDIATE  the CA the proxy forges
+#                              certificates with ("forge" faults), in PEM
 #   OUT                        output of the last assert_exit command
 
 set -euo pipefail
@@ -593,13 +595,18 @@ pebble_root() {
 # start_ca_proxy: tests/integration/ca-proxy.py on a free port in front of
 # Pebble (which must be running), with an empty config: it forwards
 # everything until proxy_config says otherwise. Points ACMED_SERVER at it.
+# The proxy writes its forging CA's root and intermediate to
+# $T/forge-root.pem and $T/forge-intermediate.pem (next to its config).
 start_ca_proxy() {
 	local port
 	port=$(free_port)
 	CA_PROXY_CONFIG=$T/proxy.json
 	CA_PROXY_LOG=$T/proxy.log
+	CA_PROXY_FORGE_ROOT=$T/forge-root.pem
+	CA_PROXY_FORGE_INTERMEDIATE=$T/forge-intermediate.pem
 	ACMED_SERVER=https://127.0.0.1:$port/dir
-	export CA_PROXY_CONFIG CA_PROXY_LOG ACMED_SERVER
+	export CA_PROXY_CONFIG CA_PROXY_LOG CA_PROXY_FORGE_ROOT CA_PROXY_FORGE_INTERMEDIATE
+	export ACMED_SERVER
 	echo '{}' >"$CA_PROXY_CONFIG"
 	: >"$CA_PROXY_LOG"
 	say "starting the test proxy on 127.0.0.1:$port in front of Pebble"
