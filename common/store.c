@@ -291,6 +291,12 @@ int store_renewal_mark_revoked(struct store *s, const char *name, const char *se
 
 	if (ret < 0)
 		return ret;
+	/* Revoked again (the CA answered alreadyRevoked): the first
+	 * revocation's reason and time are the true ones. */
+	if (r.revoked && streq(r.revoked_serial, serial)) {
+		renewal_clear(&r);
+		return 0;
+	}
 	r.revoked = true;
 	r.revoked_at = at;
 	free(r.revoked_reason);

@@ -53,7 +53,8 @@ int store_renewal_record_failure(struct store *s, const char *name, time_t now, 
 				 size_t errlen);
 
 /* Mark lineage NAME revoked (certificate SERIAL, REASON, at AT) in its
- * renewal file. Errors as store_renewal_load() or the write. */
+ * renewal file; a mark for SERIAL already there is kept as it is (its
+ * reason and time). Errors as store_renewal_load() or the write. */
 int store_renewal_mark_revoked(struct store *s, const char *name, const char *serial,
 			       const char *reason, time_t at, char *err, size_t errlen);
 
@@ -104,12 +105,23 @@ int store_pending_clear(struct store *s, const char *name);
  * the reason in ERR. */
 int store_delete(struct store *s, const char *name, char *err, size_t errlen);
 
+/* What store_check() checks the live certificate against (NULL: nothing
+ * more than every version). */
+struct store_check_opts {
+	time_t now;        /* it must be valid then; 0: not checked */
+	const char *roots; /* the CA's issuer_bundle, PEM; or NULL */
+};
+
 /* Check lineage NAME against the invariant (renewal file readable; live/
  * links all into archive/NAME at one version; that version whole, key
- * matching, fullchain = cert + chain; private keys not open to others);
- * each problem is added to PROBLEMS (a JSON array) as a sentence.
- * ACMED_ECORRUPT if any, else 0. */
-int store_check(struct store *s, const char *name, struct json_object *problems);
+ * matching, fullchain = cert + chain and what store_publish() checks, also
+ * valid at O->now for the renewal file's names and leading to O->roots;
+ * private keys not open to others); each problem is added to PROBLEMS (a
+ * JSON array) as a sentence. Older versions get the same checks but the
+ * time and names; what fails there goes to NOTES (if not NULL), not a
+ * problem: live/ does not serve it. ACMED_ECORRUPT if any problem, else 0. */
+int store_check(struct store *s, const char *name, const struct store_check_opts *o,
+		struct json_object *problems, struct json_object *notes);
 /* Point live/NAME at the version the check picks: what live/ holds if it is
  * whole but in no archive version (saved as a new one first), else the
  * newest version that passes; links flattened into files become links

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "certcheck.h"
 #include "error.h"
 #include "fsutil.h"
 #include "store_priv.h"
@@ -111,18 +112,76 @@ static void check_conf_mode(struct store *s, const char *name, struct json_objec
 	free(conf);
 }
 
-int store_check(struct store *s, const char *name, struct json_object *problems)
+/* True if every file of version N is there: a version a crash left half
+ * written is never linked, and no problem. */
+static bool version_complete(int archfd, int n)
+{
+	char fname[64];
+
+	for (size_t k = 0; k < STORE_NKINDS; k++)
+		if (store_file_name(fname, sizeof(fname), k, n) < 0 ||
+		    faccessat(archfd, fname, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			return false;
+	return true;
+}
+
+/* The versions live/ does not point at: what store_publish() checks, but
+ * for the times (an old certificate has expired) and the names. What
+ * fails is noted, not a problem: nothing serves it, and repair cannot
+ * change it. */
+static void check_old_versions(int archfd, const char *name, int live, struct json_object *list)
+{
+	int top = store_highest_version(archfd);
+	char err[600];
+
+	for (int n = 1; n <= top; n++) {
+		struct version_pems pems;
+
+		if (n == live || !version_complete(archfd, n))
+			continue;
+		if (store_read_version_at(archfd, n, &pems) < 0)
+			problem(list, "archive/%s: version %d cannot be read", name, n);
+		else if (store_check_pems(&pems, err, sizeof(err)) < 0)
+			problem(list, "archive/%s version %d (not live): %s", name, n, err);
+		version_pems_clear(&pems);
+	}
+}
+
+/* The version live/ points at: also what a certificate must be now, for
+ * the lineage's names (certcheck.h). */
+static void check_live_version(int archfd, const char *name, int n, const struct renewal *r,
+			       const struct store_check_opts *o, struct json_object *list)
+{
+	struct version_pems pems;
+	char err[600];
+
+	if (store_read_version_at(archfd, n, &pems) < 0) {
+		problem(list, "archive/%s: version %d cannot be read", name, n);
+		return;
+	}
+	if (store_check_pems(&pems, err, sizeof(err)) < 0 ||
+	    certcheck_run(&(struct certcheck){ .cert = pems.cert, .chain = pems.chain,
+					       .names = r ? r->domains : NULL,
+					       .nnames = r ? r->ndomains : 0,
+					       .now = o ? o->now : 0,
+					       .roots = o ? o->roots : NULL },
+			  err, sizeof(err)) < 0)
+		problem(list, "archive/%s version %d: %s", name, n, err);
+	version_pems_clear(&pems);
+}
+
+int store_check(struct store *s, const char *name, const struct store_check_opts *o,
+		struct json_object *problems, struct json_object *notes)
 {
 	size_t before = json_object_array_length(problems);
 	int archfd = -1, livefd = -1, v[STORE_NKINDS];
 	struct renewal r;
 	char err[512];
-	bool same = true, links_ok = true;
+	bool same = true, links_ok = true, have_conf;
 
-	if (store_renewal_load(s, name, &r, err, sizeof(err)) < 0)
+	have_conf = store_renewal_load(s, name, &r, err, sizeof(err)) == 0;
+	if (!have_conf)
 		problem(problems, "%s", err);
-	else
-		renewal_clear(&r);
 	check_conf_mode(s, name, problems);
 	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	livefd = openat(s->live_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -141,20 +200,18 @@ int store_check(struct store *s, const char *name, struct json_object *problems)
 		links_ok &= v[k] > 0;
 	}
 	if (links_ok && same) {
-		struct version_pems pems;
-
-		if (store_read_version_at(archfd, v[0], &pems) < 0)
-			problem(problems, "archive/%s: version %d cannot be read", name, v[0]);
-		else if (store_check_pems(&pems, err, sizeof(err)) < 0)
-			problem(problems, "archive/%s version %d: %s", name, v[0], err);
-		version_pems_clear(&pems);
+		check_live_version(archfd, name, v[0], have_conf ? &r : NULL, o, problems);
 	} else if (links_ok) {
 		problem(problems, "live/%s links point at different versions (privkey %d, cert %d, "
 				  "chain %d, fullchain %d)",
 			name, v[0], v[1], v[2], v[3]);
 	}
+	if (notes)
+		check_old_versions(archfd, name, links_ok && same ? v[0] : 0, notes);
 	check_key_modes(archfd, name, problems);
 out:
+	if (have_conf)
+		renewal_clear(&r);
 	if (archfd >= 0)
 		close(archfd);
 	if (livefd >= 0)

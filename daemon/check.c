@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "error.h"
@@ -9,23 +10,34 @@
 #include "store.h"
 #include "util.h"
 
-/* Check NAME (and with REPAIR, repair it and check again): its result. */
-static struct json_object *one(struct store *s, const char *name, bool repair, int ev_fd,
-			       bool *ok)
+/* Check NAME (and with REPAIR, repair it and check again): its result. The
+ * live certificate is checked for now, and against its CA's issuer_bundle. */
+static struct json_object *one(struct store *s, const char *name, const struct acmed_config *cfg,
+			       bool repair, int ev_fd, bool *ok)
 {
 	struct json_object *o = json_object_new_object(), *problems = json_object_new_array();
+	struct json_object *notes = json_object_new_array();
+	struct store_check_opts opts = { .now = time(NULL) };
+	const struct ca_settings *ca;
+	struct renewal r;
 	char what[600];
 
+	if (store_renewal_load(s, name, &r, what, sizeof(what)) == 0) {
+		ca = config_ca(cfg, r.server);
+		opts.roots = ca ? ca->issuer_pem : NULL;
+		renewal_clear(&r);
+	}
 	json_object_object_add(o, "name", json_object_new_string(name));
-	*ok = store_check(s, name, problems) == 0;
+	*ok = store_check(s, name, &opts, problems, notes) == 0;
 	json_object_object_add(o, "problems", problems);
+	json_object_object_add(o, "notes", notes);
 	if (repair && !*ok) {
 		struct json_object *remaining = json_object_new_array();
 
 		store_repair(s, name, what, sizeof(what));
 		issue_progress(ev_fd, "%s: %s", name, what);
 		json_object_object_add(o, "repaired", json_object_new_string(what));
-		*ok = store_check(s, name, remaining) == 0;
+		*ok = store_check(s, name, &opts, remaining, NULL) == 0;
 		json_object_object_add(o, "remaining", remaining);
 	}
 	json_object_object_add(o, "ok", json_object_new_boolean(*ok));
@@ -54,7 +66,7 @@ struct json_object *check_task(struct json_object *args, const struct acmed_conf
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		bool ok;
 
-		json_object_array_add(list, one(s, names[i], repair, ev_fd, &ok));
+		json_object_array_add(list, one(s, names[i], cfg, repair, ev_fd, &ok));
 		bad += !ok;
 	}
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));

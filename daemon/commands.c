@@ -505,7 +505,7 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		conn_reply_error(c, ACMED_EUSAGE, "--server must be an https:// URL");
 		return;
 	}
-	if (email && (!strchr(email, '@') || strpbrk(email, " ,<>\n"))) {
+	if (email && !ident_email_ok(email)) {
 		conn_reply_error(c, ACMED_EUSAGE, "--email '%s' is not an email address", email);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "conftext.h"
 #include "error.h"
 #include "fsutil.h"
+#include "ident.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
@@ -24,18 +25,9 @@ struct setting {
 	int (*check)(const char *value, char *why, size_t whylen); /* T_STRING, optional */
 };
 
-/* No control characters: these reach logs, terminals and mail headers. */
-static bool printable(const char *v)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static int check_email(const char *v, char *why, size_t len)
 {
-	if (strchr(v, '@') && !strpbrk(v, " ,<>\n") && printable(v))
+	if (ident_email_ok(v))
 		return 0;
 	snprintf(why, len, "'%s' is not an email address", v);
 	return -EINVAL;

@@ -459,7 +459,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
-	if (req->email && (strchr(req->email, '@') == NULL || strpbrk(req->email, " ,<>\n"))) {
+	if (req->email && !ident_email_ok(req->email)) {
 		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
 		r = ACMED_EUSAGE;
 		goto fail;

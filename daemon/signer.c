@@ -14,6 +14,7 @@
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"
+#include "ident.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "sandbox.h"
@@ -482,13 +483,6 @@ static int op_failed(struct keyproc *k, struct json_object *req, struct json_obj
 	return 0;
 }
 
-/* An email address as acmectl checks them: something@something, no
- * spaces or separators. */
-static bool email_ok(const char *e)
-{
-	return e && strchr(e, '@') && !strpbrk(e, " ,<>\n\r\t\"") && strlen(e) < 256;
-}
-
 static int op_account(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const char *action = jobj_str(req, "action"), *id = jobj_str(req, "id");
@@ -514,7 +508,7 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " \n\r\t\"") ||
 		    strlen(url) > 1024)
 			return refuse(k, -EINVAL, "account: the URL must be an https URL");
-		if (email && !email_ok(email))
+		if (email && !ident_email_ok(email))
 			return refuse(k, -EINVAL, "account: '%s' is not an email address", email);
 		/* The URL is learnt once: from account.json, or from the CA when
 		 * this job registered the account or found it by its key. */
