@@ -8,6 +8,17 @@
 #include "util.h"
 #include "verbs.h"
 
+/* Older versions that fail the checks: said, not problems (live/ does
+ * not serve them). */
+static void print_notes(struct json_object *e)
+{
+	struct json_object *n = NULL;
+
+	json_object_object_get_ex(e, "notes", &n);
+	for (size_t k = 0; n && k < json_object_array_length(n); k++)
+		printf("  note: %s\n", json_object_get_string(json_object_array_get_idx(n, k)));
+}
+
 static void print_result(struct json_object *data, bool repair)
 {
 	struct json_object *list = NULL;
@@ -21,11 +32,13 @@ static void print_result(struct json_object *data, bool repair)
 		json_object_object_get_ex(e, "remaining", &rem);
 		if (!p || json_object_array_length(p) == 0) {
 			printf("%s: ok\n", name);
+			print_notes(e);
 			continue;
 		}
 		printf("%s: %zu problem(s)\n", name, json_object_array_length(p));
 		for (size_t k = 0; k < json_object_array_length(p); k++)
 			printf("  - %s\n", json_object_get_string(json_object_array_get_idx(p, k)));
+		print_notes(e);
 		if (!repair)
 			continue;
 		printf("  repair: %s\n", str_or_empty(jobj_str(e, "repaired")));
