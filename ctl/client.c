@@ -1,8 +1,11 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -44,7 +47,7 @@ static void unreachable(const struct client *cl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "acmectl: %s\n", msg);
+	client_fprintf(stderr, "acmectl: %s\n", msg);
 	if (cl->json) {
 		struct json_object *o = json_object_new_object(), *e = json_object_new_object();
 
@@ -89,8 +92,8 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 		/* Progress as it happens: each step on its own line. */
 		if (!cl->quiet && jobj_str(frame, "message")) {
 			if (cl->show_names && jobj_str(frame, "name"))
-				fprintf(stderr, "%s: ", jobj_str(frame, "name"));
-			fprintf(stderr, "%s\n", jobj_str(frame, "message"));
+				client_fprintf(stderr, "%s: ", jobj_str(frame, "name"));
+			client_fprintf(stderr, "%s\n", jobj_str(frame, "message"));
 		}
 		json_object_put(frame);
 	}
@@ -123,15 +126,6 @@ bool client_reply_ok(struct json_object *reply)
 	return json_object_object_get_ex(reply, "status", &st) && json_object_get_int(st) == 0;
 }
 
-void client_print_json(struct json_object *o)
-{
-	if (json_object_is_type(o, json_type_object))
-		json_object_object_add(o, "schema", json_object_new_int(CTL_JSON_SCHEMA));
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_SPACED |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 int client_report_error(const struct client *cl, struct json_object *reply)
 {
 	struct json_object *e = NULL;
@@ -142,9 +136,391 @@ int client_report_error(const struct client *cl, struct json_object *reply)
 	} else {
 		json_object_object_get_ex(reply, "error", &e);
 		msg = jobj_str(e, "message");
-		fprintf(stderr, "acmectl: error: %s\n", msg ? msg : "the daemon reported a failure");
+		client_fprintf(stderr, "acmectl: error: %s\n",
+			       msg ? msg : "the daemon reported a failure");
 	}
 	json_object_object_get_ex(reply, "error", &e);
 	code = jobj_str(e, "code");
 	return streq(code, "usage") ? EXIT_USAGE : EXIT_FAILED;
+}
+
+/* ---- output ---- */
+
+/* Length of the valid UTF-8 sequence at S (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF), or 0 if S starts with a byte that
+ * cannot begin one. A NUL ends every sequence: it is no continuation byte. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Is the character of N bytes at S a control character (C0 but tab, DEL,
+ * C1)? */
+static bool is_control(const unsigned char *s, size_t n)
+{
+	if (n == 1)
+		return (s[0] < 0x20 && s[0] != '\t') || s[0] == 0x7f;
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/* Escape S into OUT (NULL: only count); returns the length. */
+static size_t escape(const char *str, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = 0;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+		bool bad = n == 0 || is_control(s, n);
+
+		if (n == 0)
+			n = 1; /* an invalid byte is escaped alone */
+		for (size_t i = 0; i < n; i++, s++) {
+			if (!bad) {
+				if (out)
+					out[len] = (char)*s;
+				len++;
+				continue;
+			}
+			if (out) {
+				out[len] = '\\';
+				out[len + 1] = 'x';
+				out[len + 2] = hex[*s >> 4];
+				out[len + 3] = hex[*s & 0xf];
+			}
+			len += 4;
+		}
+	}
+	if (out)
+		out[len] = '\0';
+	return len;
+}
+
+char *client_escape(const char *s)
+{
+	char *out = malloc(escape(s, NULL) + 1);
+
+	if (out)
+		escape(s, out);
+	return out;
+}
+
+/* The first bytes of S, at most MAX, ending on a character boundary. */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+	size_t len = 0;
+
+	while (s[len]) {
+		size_t n = utf8_len((const unsigned char *)s + len);
+
+		if (len + (n ? n : 1) > max)
+			break;
+		len += n ? n : 1;
+	}
+	return len;
+}
+
+enum length { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_J, LEN_T };
+
+/* A conversion specification being copied from the format. */
+struct spec {
+	char text[48]; /* "%-10.3lld" */
+	size_t len;
+};
+
+static void spec_add(struct spec *sp, const char *s, size_t n)
+{
+	/* Our own format strings are short: a longer one is a bug. */
+	if (sp->len + n >= sizeof(sp->text))
+		abort();
+	memcpy(sp->text + sp->len, s, n);
+	sp->len += n;
+	sp->text[sp->len] = '\0';
+}
+
+/* A width or precision of the format at *P, '*' or digits, into SP; its
+ * value, or -1 if there is none. */
+static long spec_number(struct spec *sp, const char **p, va_list *ap)
+{
+	char num[16];
+	long v = -1;
+	size_t n;
+
+	if (**p == '*') {
+		v = va_arg(*ap, int);
+		spec_add(sp, num, (size_t)snprintf(num, sizeof(num), "%ld", v));
+		(*p)++;
+		return v;
+	}
+	n = strspn(*p, "0123456789");
+	if (n == 0)
+		return -1;
+	v = strtol(*p, NULL, 10);
+	spec_add(sp, *p, n);
+	*p += n;
+	return v;
+}
+
+static enum length spec_length(struct spec *sp, const char **p)
+{
+	static const struct {
+		const char *text;
+		enum length len;
+	} mods[] = { { "hh", LEN_HH }, { "h", LEN_H }, { "ll", LEN_LL }, { "l", LEN_L },
+		     { "z", LEN_Z }, { "j", LEN_J }, { "t", LEN_T } };
+
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		size_t n = strlen(mods[i].text);
+
+		if (strncmp(*p, mods[i].text, n) == 0) {
+			spec_add(sp, *p, n);
+			*p += n;
+			return mods[i].len;
+		}
+	}
+	return LEN_NONE;
+}
+
+/* The format is built at run time from our own literal one, which the
+ * compiler checked against the arguments (the format attribute). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* Print string S (NULL: "(null)", as glibc does) under SPEC, a "%...s"
+ * without precision; PREC >= 0 first cuts S to that many bytes, on a
+ * character boundary, so that no escape is cut in half. */
+static void print_escaped(FILE *f, const char *spec, const char *s, long prec)
+{
+	char *cut = NULL, *safe;
+
+	if (!s)
+		s = "(null)";
+	if (prec >= 0 && strlen(s) > (size_t)prec) {
+		cut = strndup(s, utf8_prefix(s, (size_t)prec));
+		s = cut ? cut : "";
+	}
+	safe = client_escape(s);
+	fprintf(f, spec, safe ? safe : "?");
+	free(safe);
+	free(cut);
+}
+
+/* One integer conversion under SPEC: the argument's type follows LEN. */
+static void print_integer(FILE *f, const char *spec, bool is_signed, enum length len,
+			  va_list *ap)
+{
+	switch (len) {
+	case LEN_NONE: case LEN_HH: case LEN_H: /* promoted to int */
+		if (is_signed)
+			fprintf(f, spec, va_arg(*ap, int));
+		else
+			fprintf(f, spec, va_arg(*ap, unsigned));
+		break;
+	case LEN_L:
+		if (is_signed)
+			fprintf(f, spec, va_arg(*ap, long));
+		else
+			fprintf(f, spec, va_arg(*ap, unsigned long));
+		break;
+	case LEN_LL:
+		if (is_signed)
+			fprintf(f, spec, va_arg(*ap, long long));
+		else
+			fprintf(f, spec, va_arg(*ap, unsigned long long));
+		break;
+	case LEN_Z:
+		if (is_signed)
+			fprintf(f, spec, va_arg(*ap, ssize_t));
+		else
+			fprintf(f, spec, va_arg(*ap, size_t));
+		break;
+	case LEN_J:
+		if (is_signed)
+			fprintf(f, spec, va_arg(*ap, intmax_t));
+		else
+			fprintf(f, spec, va_arg(*ap, uintmax_t));
+		break;
+	case LEN_T: fprintf(f, spec, va_arg(*ap, ptrdiff_t)); break;
+	}
+}
+
+/* Print the conversion of the format at *P (just after its '%'), taking
+ * its arguments from AP; *P moves past it. */
+static void print_conversion(FILE *f, const char **p, va_list *ap)
+{
+	struct spec sp = { "%", 1 };
+	size_t width_end;
+	long prec = -1;
+	enum length len;
+	char conv, c[2] = "";
+
+	spec_add(&sp, *p, strspn(*p, "-+ #0"));
+	*p += strspn(*p, "-+ #0");
+	spec_number(&sp, p, ap);
+	width_end = sp.len;
+	if (**p == '.') {
+		spec_add(&sp, (*p)++, 1);
+		prec = spec_number(&sp, p, ap);
+		if (prec < 0)
+			prec = 0; /* "%.s" */
+	}
+	len = spec_length(&sp, p);
+	conv = *(*p)++;
+	spec_add(&sp, &conv, 1);
+	switch (conv) {
+	case 'd': case 'i': print_integer(f, sp.text, true, len, ap); break;
+	case 'u': case 'o': case 'x': case 'X': print_integer(f, sp.text, false, len, ap); break;
+	case 'c': case 's':
+		if (len != LEN_NONE)
+			abort(); /* %lc, %ls: wide characters, which we never print */
+		/* Flags and width stay; the precision is applied before escaping. */
+		sp.len = width_end;
+		spec_add(&sp, "s", 1);
+		if (conv == 's') {
+			print_escaped(f, sp.text, va_arg(*ap, const char *), prec);
+		} else {
+			c[0] = (char)va_arg(*ap, int);
+			print_escaped(f, sp.text, c, -1);
+		}
+		break;
+	case 'p': fprintf(f, sp.text, va_arg(*ap, void *)); break;
+	case '%': fputc('%', f); break;
+	default: abort(); /* a conversion we do not support in our own format */
+	}
+}
+#pragma GCC diagnostic pop
+
+void client_vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	va_list aq;
+
+	/* va_copy: AP is passed on by address, which a va_list parameter
+	 * (an array type on some ABIs) cannot be. */
+	va_copy(aq, ap);
+	while (*fmt) {
+		size_t n = strcspn(fmt, "%");
+
+		fwrite(fmt, 1, n, f);
+		fmt += n;
+		if (!*fmt)
+			break;
+		fmt++;
+		print_conversion(f, &fmt, &aq);
+	}
+	va_end(aq);
+}
+
+void client_fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	client_vfprintf(f, fmt, ap);
+	va_end(ap);
+}
+
+void client_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	client_vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+/* Escape TEXT, JSON that json-c wrote, into OUT (NULL: only count): DEL and
+ * the C1 controls as \u00XX, each byte of invalid UTF-8 as \ufffd. Outside
+ * strings json-c writes ASCII only, so every such byte is in a string. */
+static size_t json_escape_more(const char *text, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len = 0;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+		char esc[7] = "\\ufffd";
+
+		/* C0 controls are escaped in strings already; outside them
+		 * json-c's newlines lay the text out. */
+		if (n != 0 && (!is_control(s, n) || s[0] < 0x20)) {
+			if (out)
+				memcpy(out + len, s, n);
+			len += n;
+			s += n;
+			continue;
+		}
+		if (n != 0) {
+			unsigned cp = n == 1 ? s[0] : s[1];
+
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[cp >> 4];
+			esc[5] = hex[cp & 0xf];
+		}
+		if (out)
+			memcpy(out + len, esc, 6);
+		len += 6;
+		s += n ? n : 1;
+	}
+	if (out)
+		out[len] = '\0';
+	return len;
+}
+
+char *client_json_text(struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_SPACED |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *out;
+
+	if (!text)
+		return NULL;
+	out = malloc(json_escape_more(text, NULL) + 1);
+	if (out)
+		json_escape_more(text, out);
+	return out;
+}
+
+void client_print_json(struct json_object *o)
+{
+	char *text;
+
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_add(o, "schema", json_object_new_int(CTL_JSON_SCHEMA));
+	text = client_json_text(o);
+	if (!text) {
+		fprintf(stderr, "acmectl: out of memory\n");
+		return;
+	}
+	fputs(text, stdout);
+	fputc('\n', stdout);
+	free(text);
 }

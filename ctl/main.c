@@ -37,21 +37,23 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: acmectl [--socket PATH] [--json] [-q] COMMAND [OPTIONS]\n\n"
-		   "Commands:\n");
+	client_fprintf(f, "Usage: acmectl [--socket PATH] [--json] [-q] COMMAND [OPTIONS]\n\n"
+			  "Commands:\n");
 	for (size_t i = 0; i < CMD__MAX; i++)
-		fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
-			ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
+		client_fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
+			       ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
 	for (size_t i = 0; i < ELEMENTSOF(local_verbs); i++)
-		fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name, local_verbs[i].summary);
-	fprintf(f, "\nOptions:\n"
-		   "  --socket PATH  control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
-		   "  --json         machine-readable output on stdout\n"
-		   "  -q, --quiet    no progress lines\n"
-		   "  -h, --help     this help; 'acmectl COMMAND --help' for a command\n"
-		   "  -V, --version  show the version\n"
-		   "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable.\n",
-		ACMED_RUNDIR);
+		client_fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name,
+			       local_verbs[i].summary);
+	client_fprintf(f,
+		       "\nOptions:\n"
+		       "  --socket PATH  control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
+		       "  --json         machine-readable output on stdout\n"
+		       "  -q, --quiet    no progress lines\n"
+		       "  -h, --help     this help; 'acmectl COMMAND --help' for a command\n"
+		       "  -V, --version  show the version\n"
+		       "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable.\n",
+		       ACMED_RUNDIR);
 }
 
 int main(int argc, char **argv)
@@ -78,11 +80,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (streq(argv[i], "-V") || streq(argv[i], "--version")) {
-			printf("acmectl %s\n", ACMED_VERSION);
+			client_printf("acmectl %s\n", ACMED_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
-				argv[i]);
+			client_fprintf(stderr,
+				       "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
+				       argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -95,7 +98,8 @@ int main(int argc, char **argv)
 			return local_verbs[k].fn(&cl, argc - i, argv + i);
 	cmd = ctl_cmd_lookup(argv[i]);
 	if (cmd < 0) {
-		fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n", argv[i]);
+		client_fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n",
+			       argv[i]);
 		return EXIT_USAGE;
 	}
 	return verbs[cmd](&cl, argc - i, argv + i);
