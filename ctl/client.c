@@ -1,12 +1,16 @@
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -14,10 +18,53 @@
 #include "jsonutil.h"
 #include "util.h"
 
-static int connect_socket(const char *path)
+/* ---- talking to the daemon ---- */
+
+/* Now on CLOCK_MONOTONIC, in milliseconds. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The deadline TIMEOUT seconds from now, or 0 (none) if TIMEOUT is 0. */
+static uint64_t deadline_in(unsigned timeout)
+{
+	return timeout ? now_ms() + (uint64_t)timeout * 1000 : 0;
+}
+
+/* Wait until FD is ready for EVENTS (or has hung up): 0, -ETIMEDOUT once
+ * DEADLINE (0: none) has passed, or -errno. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		int ms = -1, n;
+
+		if (deadline) {
+			uint64_t now = now_ms();
+
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			ms = deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+		}
+		n = poll(&p, 1, ms);
+		if (n > 0)
+			return 0; /* the read or write that follows tells an error */
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Connect to the socket at PATH: its fd, or -errno, -ETIMEDOUT when the
+ * daemon's listen queue stayed full for TIMEOUT seconds (0: no limit). */
+static int connect_socket(const char *path, unsigned timeout)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	struct timeval tv = { .tv_sec = timeout };
+	int fd, r = 0;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -25,21 +72,87 @@ static int connect_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
+	/* A blocking connect() to a Unix socket whose listen queue is full
+	 * (a daemon that stopped accepting) waits as long as SO_SNDTIMEO
+	 * says, then fails with EAGAIN. (A non-blocking one fails at once,
+	 * and poll() cannot wait for the queue.) */
+	if (timeout && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		r = -errno;
+	else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = errno == EAGAIN && timeout ? -ETIMEDOUT : -errno;
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
 }
 
-/* The daemon is not there (or went away): one line on stderr, and with
- * --json an error object on stdout, so a script reads JSON either way. */
-static void unreachable(const struct client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Send LEN bytes of BUF by DEADLINE: 0, -ETIMEDOUT or -errno. */
+static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
+{
+	while (len > 0) {
+		/* MSG_NOSIGNAL: a daemon that refused us and hung up is an error
+		 * to report, not a SIGPIPE that kills acmectl first. */
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int r;
 
-static void unreachable(const struct client *cl, const char *fmt, ...)
+		if (n >= 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		r = wait_fd(fd, POLLOUT, deadline);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The next frame from FD into *OUT (caller puts), with RD holding what was
+ * read beyond the last one: 0; -ETIMEDOUT if the frame is not whole by
+ * DEADLINE, however its bytes trickle in; -ECONNRESET at the end of the
+ * stream; -EMSGSIZE, -EBADMSG for a bad frame; -errno. */
+static int recv_frame(int fd, struct ctl_reader *rd, uint64_t deadline, struct json_object **out)
+{
+	char buf[65536];
+
+	for (;;) {
+		int r = ctl_reader_next(rd, out);
+		ssize_t n;
+
+		if (r != 0)
+			return r < 0 ? r : 0;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			r = ctl_reader_feed(rd, buf, (size_t)n);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (n == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		r = wait_fd(fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* An error acmectl finds itself: "acmectl: MESSAGE" on stderr, and with
+ * --json {"status":STATUS,"error":{"code":CODE,"message":MESSAGE}} on
+ * stdout, so a script reads JSON either way. Returns RET. */
+static int report(const struct client *cl, int ret, int status, const char *code,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int report(const struct client *cl, int ret, int status, const char *code,
+		  const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -51,56 +164,125 @@ static void unreachable(const struct client *cl, const char *fmt, ...)
 	if (cl->json) {
 		struct json_object *o = json_object_new_object(), *e = json_object_new_object();
 
-		json_object_object_add(e, "code", json_object_new_string("unreachable"));
+		json_object_object_add(e, "code", json_object_new_string(code));
 		json_object_object_add(e, "message", json_object_new_string(msg));
-		json_object_object_add(o, "status", json_object_new_int(-ECONNREFUSED));
+		json_object_object_add(o, "status", json_object_new_int(status));
 		json_object_object_add(o, "error", e);
 		client_print_json(o);
 		json_object_put(o);
 	}
+	return ret;
+}
+
+/* The daemon took the connection but sent nothing for --timeout seconds. */
+static int no_answer(const struct client *cl)
+{
+	return report(cl, EXIT_UNREACHABLE, -ETIMEDOUT, "timeout",
+		      "no answer from acmed at %s for %u second%s (is it stopped or overloaded? "
+		      "--timeout sets the limit)",
+		      cl->socket, cl->timeout, cl->timeout == 1 ? "" : "s");
+}
+
+/* Progress as it happens: each step on its own line. An event without a
+ * message (a keepalive, say) prints nothing. */
+static void print_event(const struct client *cl, struct json_object *frame)
+{
+	const char *msg = jobj_str(frame, "message"), *name = jobj_str(frame, "name");
+
+	if (cl->quiet || !msg)
+		return;
+	client_fprintf(stderr, "%s%s%s\n", cl->show_names && name ? name : "",
+		       cl->show_names && name ? ": " : "", msg);
+}
+
+/* Read the answer to a request sent on FD: progress events, printed, and
+ * the final reply in *REPLY. Every frame, a keepalive too, starts the wait
+ * for the next afresh; the wait for one frame is bounded as a whole.
+ * DEADLINE bounds the first. 0 or -errno as recv_frame(). */
+static int read_answer(const struct client *cl, int fd, uint64_t deadline,
+		       struct json_object **reply)
+{
+	struct ctl_reader rd = { .max = CTL_MAX_REPLY };
+	struct json_object *frame = NULL;
+	int r;
+
+	for (;;) {
+		r = recv_frame(fd, &rd, deadline, &frame);
+		if (r < 0)
+			break;
+		deadline = deadline_in(cl->timeout);
+		if (!json_object_object_get_ex(frame, "event", NULL)) {
+			*reply = frame;
+			break;
+		}
+		print_event(cl, frame);
+		json_object_put(frame);
+	}
+	ctl_reader_clear(&rd);
+	return r;
+}
+
+static struct json_object *new_request(const char *cmd, struct json_object *args)
+{
+	struct json_object *req = json_object_new_object();
+
+	if (!req)
+		return NULL;
+	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
+	return req;
 }
 
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply)
 {
-	struct json_object *req = json_object_new_object(), *frame = NULL, *ev;
-	int fd = connect_socket(cl->socket), r;
+	struct json_object *req = new_request(cmd, args);
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t deadline;
+	int fd = -1, r, ret = EXIT_UNREACHABLE;
 
-	if (fd < 0) {
-		unreachable(cl, "cannot reach acmed at %s: %s (is acmed running? see --socket)",
-			    cl->socket, strerror(-fd));
-		json_object_put(req);
-		return EXIT_UNREACHABLE;
+	*reply = NULL;
+	r = req ? ctl_frame_encode(req, &buf, &len) : -ENOMEM;
+	if (r < 0) {
+		ret = report(cl, EXIT_FAILED, r, "system", "cannot make the request: %s",
+			     strerror(-r));
+		goto out;
 	}
-	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
-	r = ctl_send(fd, req);
-	json_object_put(req);
+	fd = connect_socket(cl->socket, cl->timeout);
+	if (fd == -ETIMEDOUT) {
+		no_answer(cl);
+		goto out;
+	}
+	if (fd < 0) {
+		report(cl, EXIT_UNREACHABLE, -ECONNREFUSED, "unreachable",
+		       "cannot reach acmed at %s: %s (is acmed running? see --socket)", cl->socket,
+		       strerror(-fd));
+		goto out;
+	}
+	/* Sending the request and its first answer share one wait. */
+	deadline = deadline_in(cl->timeout);
+	r = send_all(fd, buf, len, deadline);
 	/* A refusal may already wait in the socket even when sending failed. */
 	if (r == -EPIPE || r == -ECONNRESET)
 		r = 0;
-	while (r == 0) {
-		r = ctl_recv(fd, &frame);
-		if (r < 0)
-			break;
-		if (!json_object_object_get_ex(frame, "event", &ev)) {
-			*reply = frame;
-			close(fd);
-			return EXIT_OK;
-		}
-		/* Progress as it happens: each step on its own line. */
-		if (!cl->quiet && jobj_str(frame, "message")) {
-			if (cl->show_names && jobj_str(frame, "name"))
-				client_fprintf(stderr, "%s: ", jobj_str(frame, "name"));
-			client_fprintf(stderr, "%s\n", jobj_str(frame, "message"));
-		}
-		json_object_put(frame);
-	}
-	unreachable(cl, "lost the connection to acmed at %s: %s", cl->socket,
-		    r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
-	close(fd);
-	return EXIT_UNREACHABLE;
+	if (r == 0)
+		r = read_answer(cl, fd, deadline, reply);
+	if (r == 0)
+		ret = EXIT_OK;
+	else if (r == -ETIMEDOUT)
+		no_answer(cl);
+	else
+		report(cl, EXIT_UNREACHABLE, -ECONNREFUSED, "unreachable",
+		       "lost the connection to acmed at %s: %s", cl->socket,
+		       r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	json_object_put(req);
+	return ret;
 }
 
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,

@@ -20,13 +20,22 @@ struct client {
 	bool json;          /* --json */
 	bool quiet;         /* -q */
 	bool show_names;    /* prefix progress lines with their lineage */
+	unsigned timeout;   /* --timeout: seconds to wait for a connection or for
+			     * each frame of the answer; 0: no limit */
 };
 
+/* --timeout's default: the daemon sends a keepalive frame every 20 s or so
+ * while a job runs without progress. */
+#define CLIENT_TIMEOUT_DEFAULT 120
+#define CLIENT_TIMEOUT_MAX 86400
+
 /* Send CMD with ARGS (borrowed), print progress events as they arrive (to
- * stderr, unless quiet), and return the final reply in *REPLY (caller puts).
- * When the daemon cannot be reached or the connection is lost, print one
- * line naming the socket (with --json also an error object on stdout) and
- * return EXIT_UNREACHABLE; otherwise EXIT_OK. */
+ * stderr, unless quiet; events without a message, such as keepalives, print
+ * nothing), and return the final reply in *REPLY (caller puts). When the
+ * daemon cannot be reached, the connection is lost, or connecting or any one
+ * frame of the answer takes longer than cl->timeout, print one line naming
+ * the socket (with --json also an error object on stdout, code "unreachable"
+ * or "timeout") and return EXIT_UNREACHABLE; otherwise EXIT_OK. */
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply);
 
