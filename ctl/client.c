@@ -222,6 +222,136 @@ static int read_answer(const struct client *cl, int fd, uint64_t deadline,
 	return r;
 }
 
+/* ---- a request too large for a frame ---- */
+
+enum arg_kind { ARG_TEXT, ARG_FILE, ARG_FILE_BASE64 };
+
+/* The option behind each request member whose option is not "--" and its
+ * name with '-' for '_' (the verbs build the members from the options:
+ * certonly.c, revoke.c...), and the members that carry a file's contents.
+ * "webroot_map" (certonly's -d after a -w) counts towards -d and -w. */
+static const struct {
+	const char *key, *option;
+	enum arg_kind kind;
+} arg_options[] = {
+	{ "domains", "-d", ARG_TEXT },
+	{ "webroot_path", "-w", ARG_TEXT },
+	{ "cert_names", "--cert-name", ARG_TEXT },
+	{ "http01_address", "--http-01-address", ARG_TEXT },
+	{ "csr", "--csr", ARG_FILE_BASE64 },
+	{ "cert", "--cert-path", ARG_FILE },
+	{ "key", "--key-path", ARG_FILE },
+};
+
+/* The option that request member KEY comes from, in BUF. */
+static const char *option_of(const char *key, enum arg_kind *kind, char *buf, size_t len)
+{
+	size_t i;
+
+	*kind = ARG_TEXT;
+	for (i = 0; i < ELEMENTSOF(arg_options); i++)
+		if (streq(key, arg_options[i].key)) {
+			*kind = arg_options[i].kind;
+			return arg_options[i].option;
+		}
+	snprintf(buf, len, "--%s", key);
+	for (char *c = buf; *c; c++)
+		if (*c == '_')
+			*c = '-';
+	return buf;
+}
+
+static size_t json_size(struct json_object *v)
+{
+	return strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* What an option's share of the request is: the bytes it takes there. */
+struct share {
+	char option[64];
+	const char *key; /* the member that tells the option's value */
+	enum arg_kind kind;
+	size_t bytes;
+};
+
+static void add_share(struct share *sh, size_t *n, size_t max, const char *key, size_t bytes)
+{
+	char buf[64];
+	enum arg_kind kind;
+	const char *opt = option_of(key, &kind, buf, sizeof(buf));
+	size_t i;
+
+	for (i = 0; i < *n && !streq(sh[i].option, opt); i++)
+		;
+	if (i == *n) {
+		if (*n == max)
+			return; /* more members than any verb sends */
+		snprintf(sh[i].option, sizeof(sh[i].option), "%s", opt);
+		sh[i].key = key;
+		sh[i].kind = kind;
+		sh[i].bytes = 0;
+		(*n)++;
+	}
+	sh[i].bytes += bytes;
+}
+
+/* "--deploy-hook is 70000 bytes", "-d: 3000 names, 100000 bytes in all":
+ * the value of SH as the user gave it. */
+static void describe(struct json_object *args, const struct share *sh, char *buf, size_t len)
+{
+	struct json_object *v = json_object_object_get(args, sh->key);
+	size_t n = 0, bytes = 0;
+
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++)
+			bytes += (size_t)json_object_get_string_len(json_object_array_get_idx(v, i));
+		snprintf(buf, len, "%s: %zu name%s, %zu bytes in all", sh->option, n,
+			 n == 1 ? "" : "s", bytes);
+		return;
+	}
+	bytes = json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v)
+							  : json_size(v);
+	if (sh->kind == ARG_FILE_BASE64)
+		bytes = bytes * 3 / 4; /* unpadded base64url */
+	snprintf(buf, len, sh->kind == ARG_TEXT ? "%s is %zu bytes" : "%s: the file is %zu bytes",
+		 sh->option, bytes);
+}
+
+/* REQ does not fit in a frame: say which option makes it too large, the
+ * one with the largest share, as a usage error. */
+static int too_large(const struct client *cl, struct json_object *req)
+{
+	struct json_object *args = json_object_object_get(req, "args");
+	struct share sh[64];
+	size_t n = 0, top = 0;
+	char what[160] = "";
+
+	json_object_object_foreach(args, key, val) {
+		if (!streq(key, "webroot_map")) {
+			add_share(sh, &n, ELEMENTSOF(sh), key, json_size(val));
+			continue;
+		}
+		for (size_t i = 0; i < json_object_array_length(val); i++) {
+			struct json_object *e = json_object_array_get_idx(val, i);
+
+			add_share(sh, &n, ELEMENTSOF(sh), "domains",
+				  json_size(json_object_object_get(e, "domain")));
+			add_share(sh, &n, ELEMENTSOF(sh), "webroot_path",
+				  json_size(json_object_object_get(e, "path")));
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		if (sh[i].bytes > sh[top].bytes)
+			top = i;
+	if (n > 0)
+		describe(args, &sh[top], what, sizeof(what));
+	return report(cl, EXIT_USAGE, -EMSGSIZE, "usage",
+		      "the request is too large for acmed (%zu bytes, at most %d)%s%s", json_size(req),
+		      CTL_MAX_FRAME, n > 0 ? ": " : "", what);
+}
+
 static struct json_object *new_request(const char *cmd, struct json_object *args)
 {
 	struct json_object *req = json_object_new_object();
@@ -245,6 +375,11 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 
 	*reply = NULL;
 	r = req ? ctl_frame_encode(req, &buf, &len) : -ENOMEM;
+	/* Found before connecting: the daemon is not even asked. */
+	if (r == -EMSGSIZE) {
+		ret = too_large(cl, req);
+		goto out;
+	}
 	if (r < 0) {
 		ret = report(cl, EXIT_FAILED, r, "system", "cannot make the request: %s",
 			     strerror(-r));
