@@ -89,7 +89,11 @@ int verb_account(const struct client *cl, int argc, char **argv)
 	optind = op ? 2 : 1;
 	while ((c = getopt_long(argc, argv, "m:nh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': json_object_object_add(args, "email", json_object_new_string(optarg)); break;
+		case 'm':
+			if (client_check_email("--email", optarg) < 0)
+				goto out;
+			json_object_object_add(args, "email", json_object_new_string(optarg));
+			break;
 		case O_UNSAFE:
 			json_object_object_add(args, "register_unsafely_without_email",
 					       json_object_new_boolean(1));

@@ -127,12 +127,10 @@ static int read_csr(struct certonly *co, const char *path)
 {
 	char *data = NULL, *b64;
 	size_t len = 0;
-	int r = fs_read_file(path, 64 * 1024, &data, &len);
+	int r = client_read_file("--csr", path, &data, &len);
 
-	if (r < 0) {
-		client_fprintf(stderr, "acmectl: --csr %s: %s\n", path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	b64 = b64url_encode(data, len);
 	free(data);
 	if (!b64)
@@ -330,7 +328,11 @@ static int parse(struct certonly *co, int argc, char **argv)
 		case O_CERTPATH: co->cert_path = optarg; break;
 		case O_CHAINPATH: co->chain_path = optarg; break;
 		case O_FULLPATH: co->fullchain_path = optarg; break;
-		case 'm': json_object_object_add(a, "email", json_object_new_string(optarg)); break;
+		case 'm':
+			if (client_check_email("--email", optarg) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "email", json_object_new_string(optarg));
+			break;
 		case O_UNSAFE:
 			json_object_object_add(a, "register_unsafely_without_email",
 					       json_object_new_boolean(1));

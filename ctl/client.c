@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -840,4 +842,76 @@ void client_print_json(struct json_object *o)
 	fputs(text, stdout);
 	fputc('\n', stdout);
 	free(text);
+}
+
+/* ---- input ---- */
+
+int client_read_file(const char *opt, const char *path, char **data, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n = 1;
+	int fd, r = 0;
+
+	*data = NULL;
+	/* O_NONBLOCK: opening a FIFO that has no writer does not wait, and
+	 * what is not a regular file is refused before anything is read. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (st.st_size > CLIENT_FILE_MAX)
+		r = -EFBIG;
+	else if (!(buf = malloc(CLIENT_FILE_MAX + 2)))
+		r = -ENOMEM;
+	/* Up to one byte over the limit: the file may have grown since. */
+	while (r == 0 && n > 0 && got <= CLIENT_FILE_MAX) {
+		n = read(fd, buf + got, CLIENT_FILE_MAX + 1 - got);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n < 0)
+			r = -errno;
+		else
+			got += (size_t)n;
+	}
+	if (r == 0 && got > CLIENT_FILE_MAX)
+		r = -EFBIG;
+	if (r == 0) {
+		buf[got] = '\0';
+		*data = buf;
+		buf = NULL;
+		if (len)
+			*len = got;
+	} else if (r == -EINVAL) {
+		client_fprintf(stderr, "acmectl: %s %s: not a regular file\n", opt, path);
+	} else if (r == -EFBIG) {
+		client_fprintf(stderr, "acmectl: %s %s: too large (more than %d bytes)\n", opt,
+			       path, CLIENT_FILE_MAX);
+	} else {
+		client_fprintf(stderr, "acmectl: %s %s: %s\n", opt, path, strerror(-r));
+	}
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int client_check_email(const char *opt, const char *value)
+{
+	const unsigned char *s = (const unsigned char *)value;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n == 0 || is_control(s, n) || *s == ' ' || *s == '\t') {
+			client_fprintf(stderr, "acmectl: %s '%s': an e-mail address has no spaces or "
+					       "control characters\n",
+				       opt, value);
+			return -EINVAL;
+		}
+		s += n;
+	}
+	return 0;
 }

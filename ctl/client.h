@@ -81,3 +81,22 @@ char *client_json_text(struct json_object *o);
 /* Print a JSON object on stdout as client_json_text() does, with "schema"
  * added. */
 void client_print_json(struct json_object *o);
+
+/* ---- input the verbs check before asking the daemon ---- */
+
+/* The largest file acmectl reads for an option (a CSR, a certificate, a
+ * key): far more than any of them needs. */
+#define CLIENT_FILE_MAX (1024 * 1024)
+
+/* Read PATH, named by option OPT ("--csr"), into *DATA, NUL-terminated
+ * (caller frees), and its length into *LEN (LEN may be NULL). Only a regular
+ * file of at most CLIENT_FILE_MAX bytes is read: a FIFO, device or directory
+ * is refused before any read, so nothing blocks. On failure prints
+ * "acmectl: OPT PATH: why" and returns -EINVAL (not a regular file), -EFBIG
+ * (too large) or the -errno of open or read. */
+int client_read_file(const char *opt, const char *path, char **data, size_t *len);
+
+/* 0 if VALUE, an e-mail address given with option OPT, has no space, no
+ * control character and is valid UTF-8; else prints why and returns
+ * -EINVAL. */
+int client_check_email(const char *opt, const char *value);

@@ -1,11 +1,9 @@
 /* acmectl revoke: certbot's `revoke`. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
 #include "jsonutil.h"
 #include "util.h"
 #include "verbs.h"
@@ -29,17 +27,15 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* Put file PATH's text in ARGS[KEY]. */
+/* Put the text of file PATH, named by option OPT, in ARGS[KEY]. */
 static int add_file(struct json_object *args, const char *key, const char *opt,
 		    const char *path)
 {
 	char *text = NULL;
-	int r = fs_read_file(path, 256 * 1024, &text, NULL);
+	int r = client_read_file(opt, path, &text, NULL);
 
-	if (r < 0) {
-		client_fprintf(stderr, "acmectl revoke: %s %s: %s\n", opt, path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	json_object_object_add(args, key, json_object_new_string(text));
 	free(text);
 	return 0;
