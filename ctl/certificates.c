@@ -20,7 +20,8 @@ void format_time(long t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S+00:00", &tm);
 }
 
-/* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))". */
+/* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))"; and
+ * in the last hour, where certbot says "0 hour(s)", "(VALID: 42 minute(s))". */
 static void validity(long not_after, long now, char *buf, size_t len)
 {
 	long left = not_after - now;
@@ -31,8 +32,10 @@ static void validity(long not_after, long now, char *buf, size_t len)
 		snprintf(buf, len, "VALID: %ld days", left / 86400);
 	else if (left >= 86400)
 		snprintf(buf, len, "VALID: 1 day");
-	else
+	else if (left >= 3600)
 		snprintf(buf, len, "VALID: %ld hour(s)", left / 3600);
+	else
+		snprintf(buf, len, "VALID: %ld minute(s)", left / 60);
 }
 
 static void print_next_renewal(struct json_object *e)
