@@ -313,6 +313,33 @@ TEST(recv_frame_bounds_one_frame)
 	close(sv[0]);
 }
 
+TEST(connect_gives_up_on_a_full_listen_queue)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_ctl_output.XXXXXX";
+	int lfd, first, fd;
+	uint64_t t0, ms;
+
+	ASSERT_NONNULL(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_TRUE(lfd >= 0);
+	ASSERT_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* A daemon that stopped accepting: its queue holds one connection. */
+	ASSERT_EQ(listen(lfd, 0), 0);
+	first = connect_socket(sa.sun_path, 1);
+	ASSERT_TRUE(first >= 0);
+	t0 = now_ms();
+	fd = connect_socket(sa.sun_path, 1);
+	ms = now_ms() - t0;
+	ASSERT_EQ(fd, -ETIMEDOUT);
+	TEST_CHECK(ms >= 900 && ms < 3000, "gave up after %llu ms", (unsigned long long)ms);
+	close(first);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 TEST(read_answer_ignores_keepalives)
 {
 	struct client cl = { .socket = "test", .timeout = 1 };
