@@ -36,28 +36,31 @@ static void print_account(struct json_object *d)
 	const char *op = jobj_str(d, "op");
 
 	if (streq(op, "register"))
-		printf("Account registered.\n");
+		client_printf("Account registered.\n");
 	else if (streq(op, "update"))
-		printf("Your e-mail address was updated to %s.\n", str_or_empty(jobj_str(d, "email")));
+		client_printf("Your e-mail address was updated to %s.\n",
+			      str_or_empty(jobj_str(d, "email")));
 	else if (streq(op, "deactivate"))
-		printf("Account deactivated.\n");
+		client_printf("Account deactivated.\n");
 	else if (streq(op, "rollover"))
-		printf("The account key was replaced; the CA knows the account by the new one.\n");
-	printf("  Server: %s\n", str_or_empty(jobj_str(d, "server")));
-	printf("  Account URL: %s\n", str_or_empty(jobj_str(d, "url")));
-	printf("  Account ID: %s\n", str_or_empty(jobj_str(d, "id")));
+		client_printf(
+			"The account key was replaced; the CA knows the account by the new one.\n");
+	client_printf("  Server: %s\n", str_or_empty(jobj_str(d, "server")));
+	client_printf("  Account URL: %s\n", str_or_empty(jobj_str(d, "url")));
+	client_printf("  Account ID: %s\n", str_or_empty(jobj_str(d, "id")));
 	if (jobj_str(d, "status"))
-		printf("  Status: %s\n", str_or_empty(jobj_str(d, "status")));
+		client_printf("  Status: %s\n", str_or_empty(jobj_str(d, "status")));
 	if (json_object_object_get_ex(d, "contact", &contact)) {
-		printf("  Contact:");
+		client_printf("  Contact:");
 		for (size_t i = 0; i < json_object_array_length(contact); i++)
-			printf(" %s", json_object_get_string(json_object_array_get_idx(contact, i)));
-		printf("%s\n", json_object_array_length(contact) ? "" : " none");
+			client_printf(" %s", json_object_get_string(
+						     json_object_array_get_idx(contact, i)));
+		client_printf("%s\n", json_object_array_length(contact) ? "" : " none");
 	} else if (jobj_str(d, "email")) {
-		printf("  Email: %s\n", str_or_empty(jobj_str(d, "email")));
+		client_printf("  Email: %s\n", str_or_empty(jobj_str(d, "email")));
 	}
-	printf("  Key: %s, thumbprint %s\n", str_or_empty(jobj_str(d, "key_type")),
-	       str_or_empty(jobj_str(d, "thumbprint")));
+	client_printf("  Key: %s, thumbprint %s\n", str_or_empty(jobj_str(d, "key_type")),
+		      str_or_empty(jobj_str(d, "thumbprint")));
 }
 
 int verb_account(const struct client *cl, int argc, char **argv)
@@ -86,7 +89,11 @@ int verb_account(const struct client *cl, int argc, char **argv)
 	optind = op ? 2 : 1;
 	while ((c = getopt_long(argc, argv, "m:nh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': json_object_object_add(args, "email", json_object_new_string(optarg)); break;
+		case 'm':
+			if (client_check_email("--email", optarg) < 0)
+				goto out;
+			json_object_object_add(args, "email", json_object_new_string(optarg));
+			break;
 		case O_UNSAFE:
 			json_object_object_add(args, "register_unsafely_without_email",
 					       json_object_new_boolean(1));
@@ -101,17 +108,20 @@ int verb_account(const struct client *cl, int argc, char **argv)
 			break;
 		case 'n': case O_JSON: break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
-		default: fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
+		default: client_fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
 		}
 	}
 	if (!known) {
-		fprintf(stderr, "acmectl account: %s%s%s: say register, show, update, deactivate or "
-				"rollover\n", op ? "unknown command '" : "which command",
-			op ? op : "", op ? "'" : "");
+		client_fprintf(stderr,
+			       "acmectl account: %s%s%s: say register, show, update, deactivate or "
+			       "rollover\n",
+			       op ? "unknown command '" : "which command", op ? op : "",
+			       op ? "'" : "");
 		goto out;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl account %s: unexpected argument '%s'\n", op, argv[optind]);
+		client_fprintf(stderr, "acmectl account %s: unexpected argument '%s'\n", op,
+			       argv[optind]);
 		goto out;
 	}
 	json_object_object_add(args, "op", json_object_new_string(op));

@@ -20,7 +20,8 @@ void format_time(long t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S+00:00", &tm);
 }
 
-/* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))". */
+/* certbot: "(VALID: 89 days)", "(VALID: 1 day)", "(VALID: 5 hour(s))"; and
+ * in the last hour, where certbot says "0 hour(s)", "(VALID: 42 minute(s))". */
 static void validity(long not_after, long now, char *buf, size_t len)
 {
 	long left = not_after - now;
@@ -31,8 +32,10 @@ static void validity(long not_after, long now, char *buf, size_t len)
 		snprintf(buf, len, "VALID: %ld days", left / 86400);
 	else if (left >= 86400)
 		snprintf(buf, len, "VALID: 1 day");
-	else
+	else if (left >= 3600)
 		snprintf(buf, len, "VALID: %ld hour(s)", left / 3600);
+	else
+		snprintf(buf, len, "VALID: %ld minute(s)", left / 60);
 }
 
 static void print_next_renewal(struct json_object *e)
@@ -43,22 +46,26 @@ static void print_next_renewal(struct json_object *e)
 	json_object_object_get_ex(e, "ari", &ari);
 	if (jobj_time(e, "next_renewal")) {
 		format_time(jobj_time(e, "next_renewal"), date, sizeof(date));
-		printf("    Next Renewal: %s\n", date);
+		client_printf("    Next Renewal: %s\n", date);
 	} else if (json_object_object_get_ex(e, "revoked", NULL)) {
-		printf("    Next Renewal: none: revoked; 'acmectl renew --cert-name %s' for a new "
-		       "certificate\n", str_or_empty(jobj_str(e, "name")));
+		client_printf(
+			"    Next Renewal: none: revoked; 'acmectl renew --cert-name %s' for a new "
+			"certificate\n",
+			str_or_empty(jobj_str(e, "name")));
 	} else {
-		printf("    Next Renewal: not scheduled\n");
+		client_printf("    Next Renewal: not scheduled\n");
 	}
 	if (ari && jobj_time(ari, "window_start")) {
 		format_time(jobj_time(ari, "window_start"), a, sizeof(a));
 		format_time(jobj_time(ari, "window_end"), b, sizeof(b));
-		printf("    Renewal Window (ARI): %s to %s\n", a, b);
+		client_printf("    Renewal Window (ARI): %s to %s\n", a, b);
 		if (jobj_str(ari, "explanation"))
-			printf("    Renewal Window Explanation: %s\n", str_or_empty(jobj_str(ari, "explanation")));
+			client_printf("    Renewal Window Explanation: %s\n",
+				      str_or_empty(jobj_str(ari, "explanation")));
 	} else if (ari && jobj_str(ari, "error")) {
-		printf("    Renewal Window (ARI): unusable answer, renewing by the expiry rule: %s\n",
-		       str_or_empty(jobj_str(ari, "error")));
+		client_printf(
+			"    Renewal Window (ARI): unusable answer, renewing by the expiry rule: %s\n",
+			str_or_empty(jobj_str(ari, "error")));
 	}
 }
 
@@ -71,7 +78,7 @@ static void print_last_result(struct json_object *e)
 	if (!json_object_object_get_ex(e, "last_result", &lr) || !jobj_time(lr, "at"))
 		return;
 	format_time(jobj_time(lr, "at"), date, sizeof(date));
-	printf("    Last Result: %s at %s\n", str_or_empty(jobj_str(lr, "status")), date);
+	client_printf("    Last Result: %s at %s\n", str_or_empty(jobj_str(lr, "status")), date);
 }
 
 /* The backoff after failed renewals, and the CA's Retry-After. */
@@ -81,16 +88,17 @@ static void print_failures(struct json_object *e)
 
 	if (jobj_int(e, "failures", 0) > 0) {
 		format_time(jobj_time(e, "last_attempt"), date, sizeof(date));
-		printf("    Renewal Failures: %lld in a row, the last at %s\n", jobj_int(e, "failures", 0),
-		       date);
+		client_printf("    Renewal Failures: %lld in a row, the last at %s\n",
+			      jobj_int(e, "failures", 0), date);
 		if (jobj_str(e, "last_error"))
-			printf("    Last Error: %s\n", str_or_empty(jobj_str(e, "last_error")));
+			client_printf("    Last Error: %s\n",
+				      str_or_empty(jobj_str(e, "last_error")));
 		format_time(jobj_time(e, "next_attempt"), date, sizeof(date));
-		printf("    Next Attempt: %s\n", date);
+		client_printf("    Next Attempt: %s\n", date);
 	}
 	if (jobj_time(e, "retry_after") > time(NULL)) {
 		format_time(jobj_time(e, "retry_after"), date, sizeof(date));
-		printf("    CA Retry-After: %s\n", date);
+		client_printf("    CA Retry-After: %s\n", date);
 	}
 }
 
@@ -99,32 +107,35 @@ static void print_entry(struct json_object *e, long now)
 	struct json_object *doms;
 	char date[64], valid[64];
 
-	printf("  Certificate Name: %s\n", str_or_empty(jobj_str(e, "name")));
+	client_printf("  Certificate Name: %s\n", str_or_empty(jobj_str(e, "name")));
 	if (jobj_str(e, "serial"))
-		printf("    Serial Number: %s\n", str_or_empty(jobj_str(e, "serial")));
+		client_printf("    Serial Number: %s\n", str_or_empty(jobj_str(e, "serial")));
 	if (jobj_str(e, "key_type"))
-		printf("    Key Type: %s\n", str_or_empty(jobj_str(e, "key_type")));
-	printf("    Domains:");
+		client_printf("    Key Type: %s\n", str_or_empty(jobj_str(e, "key_type")));
+	client_printf("    Domains:");
 	if (json_object_object_get_ex(e, "domains", &doms))
 		for (size_t i = 0; i < json_object_array_length(doms); i++)
-			printf(" %s", json_object_get_string(json_object_array_get_idx(doms, i)));
-	printf("\n");
+			client_printf(" %s",
+				      json_object_get_string(json_object_array_get_idx(doms, i)));
+	client_printf("\n");
 	if (jobj_str(e, "serial")) {
 		format_time(jobj_time(e, "not_after"), date, sizeof(date));
 		validity(jobj_time(e, "not_after"), now, valid, sizeof(valid));
 		if (json_object_object_get_ex(e, "revoked", NULL))
 			snprintf(valid, sizeof(valid), "INVALID: REVOKED");
-		printf("    Expiry Date: %s (%s)\n", date, valid);
+		client_printf("    Expiry Date: %s (%s)\n", date, valid);
 		print_next_renewal(e);
-		printf("    Certificate Path: %s\n", str_or_empty(jobj_str(e, "fullchain_path")));
-		printf("    Private Key Path: %s\n", str_or_empty(jobj_str(e, "privkey_path")));
+		client_printf("    Certificate Path: %s\n",
+			      str_or_empty(jobj_str(e, "fullchain_path")));
+		client_printf("    Private Key Path: %s\n",
+			      str_or_empty(jobj_str(e, "privkey_path")));
 	}
 	print_last_result(e);
 	print_failures(e);
 	if (jobj_bool(e, "job_running"))
-		printf("    Job: running\n");
+		client_printf("    Job: running\n");
 	if (jobj_str(e, "problem"))
-		printf("    Problem: %s\n", str_or_empty(jobj_str(e, "problem")));
+		client_printf("    Problem: %s\n", str_or_empty(jobj_str(e, "problem")));
 }
 
 int verb_certificates(const struct client *cl, int argc, char **argv)
@@ -154,11 +165,12 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 			break;
 		case 'j': break;
 		case 'h':
-			printf("Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] [--json]\n");
+			client_printf(
+				"Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] [--json]\n");
 			json_object_put(args);
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'acmectl certificates --help'.\n");
+			client_fprintf(stderr, "Try 'acmectl certificates --help'.\n");
 			json_object_put(args);
 			return EXIT_USAGE;
 		}
@@ -173,12 +185,12 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 		client_print_json(data);
 	} else if (!json_object_object_get_ex(data, "certificates", &list) ||
 		   json_object_array_length(list) == 0) {
-		printf("No certificates found.\n");
+		client_printf("No certificates found.\n");
 	} else {
-		printf("%s\nFound the following certs:\n", RULE);
+		client_printf("%s\nFound the following certs:\n", RULE);
 		for (size_t i = 0; i < json_object_array_length(list); i++)
 			print_entry(json_object_array_get_idx(list, i), now);
-		printf("%s\n", RULE);
+		client_printf("%s\n", RULE);
 	}
 	json_object_put(reply);
 	return EXIT_OK;

@@ -114,8 +114,9 @@ static int set_authenticator(struct certonly *co, const char *name)
 
 	if (json_object_object_get_ex(co->args, "authenticator", &cur) &&
 	    !streq(json_object_get_string(cur), name)) {
-		fprintf(stderr, "acmectl: choose one authenticator: --%s and --%s were both given\n",
-			json_object_get_string(cur), name);
+		client_fprintf(stderr,
+			       "acmectl: choose one authenticator: --%s and --%s were both given\n",
+			       json_object_get_string(cur), name);
 		return -EINVAL;
 	}
 	json_object_object_add(co->args, "authenticator", json_object_new_string(name));
@@ -126,12 +127,10 @@ static int read_csr(struct certonly *co, const char *path)
 {
 	char *data = NULL, *b64;
 	size_t len = 0;
-	int r = fs_read_file(path, 64 * 1024, &data, &len);
+	int r = client_read_file("--csr", path, &data, &len);
 
-	if (r < 0) {
-		fprintf(stderr, "acmectl: --csr %s: %s\n", path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	b64 = b64url_encode(data, len);
 	free(data);
 	if (!b64)
@@ -149,8 +148,8 @@ static int parse_int(const char *opt, const char *s, long min, long max, int *ou
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
-		fprintf(stderr, "acmectl: %s %s: must be a number between %ld and %ld\n", opt, s,
-			min, max);
+		client_fprintf(stderr, "acmectl: %s %s: must be a number between %ld and %ld\n",
+			       opt, s, min, max);
 		return -EINVAL;
 	}
 	*out = (int)v;
@@ -167,7 +166,7 @@ static int absolute(const char *path, char **out)
 	} else if (getcwd(cwd, sizeof(cwd))) {
 		*out = fs_join(cwd, path);
 	} else {
-		fprintf(stderr, "acmectl: %s: cannot tell the current directory\n", path);
+		client_fprintf(stderr, "acmectl: %s: cannot tell the current directory\n", path);
 		return -errno;
 	}
 	return *out ? 0 : -ENOMEM;
@@ -329,7 +328,11 @@ static int parse(struct certonly *co, int argc, char **argv)
 		case O_CERTPATH: co->cert_path = optarg; break;
 		case O_CHAINPATH: co->chain_path = optarg; break;
 		case O_FULLPATH: co->fullchain_path = optarg; break;
-		case 'm': json_object_object_add(a, "email", json_object_new_string(optarg)); break;
+		case 'm':
+			if (client_check_email("--email", optarg) < 0)
+				return -EINVAL;
+			json_object_object_add(a, "email", json_object_new_string(optarg));
+			break;
 		case O_UNSAFE:
 			json_object_object_add(a, "register_unsafely_without_email",
 					       json_object_new_boolean(1));
@@ -354,13 +357,12 @@ static int parse(struct certonly *co, int argc, char **argv)
 			break;
 		case 'n': case O_FORCE: case O_JSON: break;
 		case 'h': usage(stdout); exit(0);
-		default:
-			fprintf(stderr, "Try 'acmectl certonly --help'.\n");
-			return -EINVAL;
+		default: client_fprintf(stderr, "Try 'acmectl certonly --help'.\n"); return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl certonly: unexpected argument '%s'\n", argv[optind]);
+		client_fprintf(stderr, "acmectl certonly: unexpected argument '%s'\n",
+			       argv[optind]);
 		return -EINVAL;
 	}
 	if (co->first_webroot && !json_object_object_get_ex(a, "authenticator", NULL))
@@ -406,8 +408,8 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 					sizeof(paths[i]));
 
 		if (r < 0) {
-			fprintf(stderr, "acmectl: error: cannot write %s: %s\n", paths[i],
-				strerror(-r));
+			client_fprintf(stderr, "acmectl: error: cannot write %s: %s\n", paths[i],
+				       strerror(-r));
 			return EXIT_FAILED;
 		}
 	}
@@ -424,12 +426,12 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 		return EXIT_OK;
 	}
 	format_time(jobj_time(data, "not_after"), date, sizeof(date));
-	printf("Successfully received certificate.\n"
-	       "Certificate is saved at:            %s\n"
-	       "Intermediate CA chain is saved at:  %s\n"
-	       "Full certificate chain is saved at: %s\n"
-	       "This certificate expires on %.10s.\n",
-	       paths[0], paths[1], paths[2], date);
+	client_printf("Successfully received certificate.\n"
+		      "Certificate is saved at:            %s\n"
+		      "Intermediate CA chain is saved at:  %s\n"
+		      "Full certificate chain is saved at: %s\n"
+		      "This certificate expires on %.10s.\n",
+		      paths[0], paths[1], paths[2], date);
 	return EXIT_OK;
 }
 
@@ -463,18 +465,21 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 	}
 	format_time(jobj_time(data, "not_after"), date, sizeof(date));
 	if (json_object_object_get_ex(data, "dry_run", NULL))
-		printf("The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
-		       "nothing was saved.\n", date);
+		client_printf(
+			"The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
+			"nothing was saved.\n",
+			date);
 	else
-		printf("Successfully received certificate.\n"
-		       "Certificate is saved at: %s\n"
-		       "Key is saved at:         %s\n"
-		       "This certificate expires on %.10s.\n",
-		       str_or_empty(jobj_str(data, "fullchain_path")),
-		       str_or_empty(jobj_str(data, "privkey_path")), date);
+		client_printf("Successfully received certificate.\n"
+			      "Certificate is saved at: %s\n"
+			      "Key is saved at:         %s\n"
+			      "This certificate expires on %.10s.\n",
+			      str_or_empty(jobj_str(data, "fullchain_path")),
+			      str_or_empty(jobj_str(data, "privkey_path")), date);
 	if (ret != EXIT_OK)
-		printf("The certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
-		       jobj_int(data, "hook_failures", 0));
+		client_printf(
+			"The certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			jobj_int(data, "hook_failures", 0));
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

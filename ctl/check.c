@@ -16,7 +16,8 @@ static void print_notes(struct json_object *e)
 
 	json_object_object_get_ex(e, "notes", &n);
 	for (size_t k = 0; n && k < json_object_array_length(n); k++)
-		printf("  note: %s\n", json_object_get_string(json_object_array_get_idx(n, k)));
+		client_printf("  note: %s\n",
+			      json_object_get_string(json_object_array_get_idx(n, k)));
 }
 
 static void print_result(struct json_object *data, bool repair)
@@ -31,26 +32,30 @@ static void print_result(struct json_object *data, bool repair)
 		json_object_object_get_ex(e, "problems", &p);
 		json_object_object_get_ex(e, "remaining", &rem);
 		if (!p || json_object_array_length(p) == 0) {
-			printf("%s: ok\n", name);
+			client_printf("%s: ok\n", name);
 			print_notes(e);
 			continue;
 		}
-		printf("%s: %zu problem(s)\n", name, json_object_array_length(p));
+		client_printf("%s: %zu problem(s)\n", name, json_object_array_length(p));
 		for (size_t k = 0; k < json_object_array_length(p); k++)
-			printf("  - %s\n", json_object_get_string(json_object_array_get_idx(p, k)));
+			client_printf("  - %s\n",
+				      json_object_get_string(json_object_array_get_idx(p, k)));
 		print_notes(e);
 		if (!repair)
 			continue;
-		printf("  repair: %s\n", str_or_empty(jobj_str(e, "repaired")));
+		client_printf("  repair: %s\n", str_or_empty(jobj_str(e, "repaired")));
 		for (size_t k = 0; rem && k < json_object_array_length(rem); k++)
-			printf("  still: %s\n", json_object_get_string(json_object_array_get_idx(rem, k)));
-		printf("  %s\n", jobj_bool(e, "ok") ? "now ok" : "NOT repaired");
+			client_printf("  still: %s\n",
+				      json_object_get_string(json_object_array_get_idx(rem, k)));
+		client_printf("  %s\n", jobj_bool(e, "ok") ? "now ok" : "NOT repaired");
 	}
 	if (jobj_int(data, "problems", 0))
-		printf("%lld lineage(s) with problems%s.\n", jobj_int(data, "problems", 0),
-		       repair ? " left" : "; 'acmectl repair' relinks live/ to a good version");
+		client_printf("%lld lineage(s) with problems%s.\n", jobj_int(data, "problems", 0),
+			      repair ? " left"
+				     : "; 'acmectl repair' relinks live/ to a good version");
 	else
-		printf("All %zu lineage(s) are whole.\n", list ? json_object_array_length(list) : 0);
+		client_printf("All %zu lineage(s) are whole.\n",
+			      list ? json_object_array_length(list) : 0);
 }
 
 static int check_or_repair(const struct client *cl, int argc, char **argv, bool repair)
@@ -77,22 +82,24 @@ static int check_or_repair(const struct client *cl, int argc, char **argv, bool 
 			break;
 		case O_JSON: break;
 		case 'h':
-			printf("Usage: acmectl %s [--cert-name NAME]... [--json]\n\n%s\n",
-			       repair ? "repair" : "check",
-			       repair ? "Point live/ of broken lineages at their newest version that "
-					"passes the check again\n(links flattened into files become links)."
-				      : "Check every lineage (or those named): live/ links, archive/ "
-					"files, keys, modes.\nExit status 1 if any has a problem.");
+			client_printf(
+				"Usage: acmectl %s [--cert-name NAME]... [--json]\n\n%s\n",
+				repair ? "repair" : "check",
+				repair ? "Point live/ of broken lineages at their newest version that "
+					 "passes the check again\n(links flattened into files become links)."
+				       : "Check every lineage (or those named): live/ links, archive/ "
+					 "files, keys, modes.\nExit status 1 if any has a problem.");
 			ret = EXIT_OK;
 			goto out;
 		default:
-			fprintf(stderr, "Try 'acmectl %s --help'.\n", repair ? "repair" : "check");
+			client_fprintf(stderr, "Try 'acmectl %s --help'.\n",
+				       repair ? "repair" : "check");
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl %s: unexpected argument '%s'\n", repair ? "repair" : "check",
-			argv[optind]);
+		client_fprintf(stderr, "acmectl %s: unexpected argument '%s'\n",
+			       repair ? "repair" : "check", argv[optind]);
 		goto out;
 	}
 	ret = client_request(cl, repair ? "repair" : "check", args, &reply, &data);

@@ -1,8 +1,10 @@
-/* acmectl's side of the control socket. */
+/* acmectl's side of the control socket, and what every verb prints with. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -18,13 +20,22 @@ struct client {
 	bool json;          /* --json */
 	bool quiet;         /* -q */
 	bool show_names;    /* prefix progress lines with their lineage */
+	unsigned timeout;   /* --timeout: seconds to wait for a connection or for
+			     * each frame of the answer; 0: no limit */
 };
 
+/* --timeout's default: the daemon sends a keepalive frame every 20 s or so
+ * while a job runs without progress. */
+#define CLIENT_TIMEOUT_DEFAULT 120
+#define CLIENT_TIMEOUT_MAX 86400
+
 /* Send CMD with ARGS (borrowed), print progress events as they arrive (to
- * stderr, unless quiet), and return the final reply in *REPLY (caller puts).
- * When the daemon cannot be reached or the connection is lost, print one
- * line naming the socket (with --json also an error object on stdout) and
- * return EXIT_UNREACHABLE; otherwise EXIT_OK. */
+ * stderr, unless quiet; events without a message, such as keepalives, print
+ * nothing), and return the final reply in *REPLY (caller puts). When the
+ * daemon cannot be reached, the connection is lost, or connecting or any one
+ * frame of the answer takes longer than cl->timeout, print one line naming
+ * the socket (with --json also an error object on stdout, code "unreachable"
+ * or "timeout") and return EXIT_UNREACHABLE; otherwise EXIT_OK. */
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply);
 
@@ -38,8 +49,54 @@ int client_request(const struct client *cl, const char *cmd, struct json_object 
  * Returns the exit code for a failed reply. */
 int client_report_error(const struct client *cl, struct json_object *reply);
 
-/* Print a JSON object on stdout, pretty, with "schema" added. */
-void client_print_json(struct json_object *o);
-
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
+
+/* ---- output: nothing acmectl prints can drive the terminal ----
+ *
+ * Strings come from the daemon, the CA (through it), certbot's files and
+ * the command line. Every "%s" (and "%c") argument of client_printf() and
+ * client_fprintf() is escaped as client_escape() does; the format itself is
+ * ours and printed as it is. Every print under ctl/ goes through them. */
+
+/* printf(3) and fprintf(3) with the arguments escaped. Conversions: d i u
+ * o x X c s p and %%, with flags, width, precision and the length
+ * modifiers hh h l ll z j t; another one is a bug and aborts. */
+void client_vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void client_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void client_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* S for a terminal: tab, printable ASCII and valid UTF-8 stay; every byte
+ * of a C0 control (newline included), DEL, a C1 control (U+0080..U+009F)
+ * or of invalid UTF-8 becomes "\xHH" (ESC is "\x1b", U+009B "\xc2\x9b").
+ * Caller frees; NULL if out of memory. */
+char *client_escape(const char *s);
+
+/* O as acmectl prints JSON: pretty, and with DEL, the C1 controls and the
+ * bytes of invalid UTF-8 escaped as well (\u007f, \u0080..\u009f, \ufffd),
+ * which json-c leaves raw; the meaning of valid JSON is unchanged. Caller
+ * frees; NULL if out of memory. */
+char *client_json_text(struct json_object *o);
+
+/* Print a JSON object on stdout as client_json_text() does, with "schema"
+ * added. */
+void client_print_json(struct json_object *o);
+
+/* ---- input the verbs check before asking the daemon ---- */
+
+/* The largest file acmectl reads for an option (a CSR, a certificate, a
+ * key): far more than any of them needs. */
+#define CLIENT_FILE_MAX (1024 * 1024)
+
+/* Read PATH, named by option OPT ("--csr"), into *DATA, NUL-terminated
+ * (caller frees), and its length into *LEN (LEN may be NULL). Only a regular
+ * file of at most CLIENT_FILE_MAX bytes is read: a FIFO, device or directory
+ * is refused before any read, so nothing blocks. On failure prints
+ * "acmectl: OPT PATH: why" and returns -EINVAL (not a regular file), -EFBIG
+ * (too large) or the -errno of open or read. */
+int client_read_file(const char *opt, const char *path, char **data, size_t *len);
+
+/* 0 if VALUE, an e-mail address given with option OPT, has no space, no
+ * control character and is valid UTF-8; else prints why and returns
+ * -EINVAL. */
+int client_check_email(const char *opt, const char *value);

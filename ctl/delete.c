@@ -26,10 +26,11 @@ static bool confirmed(struct json_object *names)
 {
 	char line[64] = "";
 
-	printf("The following certificate(s) are selected for deletion:\n");
+	client_printf("The following certificate(s) are selected for deletion:\n");
 	for (size_t i = 0; i < json_object_array_length(names); i++)
-		printf("  * %s\n", json_object_get_string(json_object_array_get_idx(names, i)));
-	printf("Are you sure you want to delete the above certificate(s)? (y)es/(c)ancel: ");
+		client_printf("  * %s\n",
+			      json_object_get_string(json_object_array_get_idx(names, i)));
+	client_printf("Are you sure you want to delete the above certificate(s)? (y)es/(c)ancel: ");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -62,25 +63,26 @@ int verb_delete(const struct client *cl, int argc, char **argv)
 		case 'n': ask = false; break;
 		case O_JSON: break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
-		default: fprintf(stderr, "Try 'acmectl delete --help'.\n"); goto out;
+		default: client_fprintf(stderr, "Try 'acmectl delete --help'.\n"); goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl delete: unexpected argument '%s'\n", argv[optind]);
+		client_fprintf(stderr, "acmectl delete: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
 	if (json_object_array_length(names) == 0) {
-		fprintf(stderr, "acmectl delete: which certificate? Pass --cert-name NAME "
-				"('acmectl certificates' lists them)\n");
+		client_fprintf(stderr, "acmectl delete: which certificate? Pass --cert-name NAME "
+				       "('acmectl certificates' lists them)\n");
 		goto out;
 	}
 	if (ask && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "acmectl delete: not on a terminal, so nobody can confirm: pass -n "
-				"(or --yes) to delete without asking\n");
+		client_fprintf(stderr,
+			       "acmectl delete: not on a terminal, so nobody can confirm: pass -n "
+			       "(or --yes) to delete without asking\n");
 		goto out;
 	}
 	if (ask && !confirmed(names)) {
-		printf("Nothing was deleted.\n");
+		client_printf("Nothing was deleted.\n");
 		ret = EXIT_FAILED;
 		goto out;
 	}
@@ -89,8 +91,8 @@ int verb_delete(const struct client *cl, int argc, char **argv)
 		client_print_json(data);
 	} else if (ret == EXIT_OK) {
 		for (size_t i = 0; i < json_object_array_length(names); i++)
-			printf("Deleted all files relating to certificate %s.\n",
-			       json_object_get_string(json_object_array_get_idx(names, i)));
+			client_printf("Deleted all files relating to certificate %s.\n",
+				      json_object_get_string(json_object_array_get_idx(names, i)));
 	}
 out:
 	json_object_put(reply);

@@ -213,9 +213,10 @@ static void print_versions(struct json_object *versions)
 		       json_object_get_int(json_object_array_get_idx(versions, k + 1)) ==
 			       v + (int)(k + 1 - i))
 			k++;
-		printf("%s%d", i ? "," : "", v);
+		client_printf("%s%d", i ? "," : "", v);
 		if (k > i)
-			printf("-%d", json_object_get_int(json_object_array_get_idx(versions, k)));
+			client_printf("-%d",
+				      json_object_get_int(json_object_array_get_idx(versions, k)));
 		i = k;
 	}
 }
@@ -226,18 +227,19 @@ static void print_lineage(struct json_object *l)
 	struct json_object *versions = json_object_object_get(l, "versions");
 	const char *result = jobj_str(l, "result");
 
-	printf("%s: %s", str_or_empty(jobj_str(l, "name")), str_or_empty(result));
+	client_printf("%s: %s", str_or_empty(jobj_str(l, "name")), str_or_empty(result));
 	if (streq(result, "skipped"))
-		printf(": %s", str_or_empty(jobj_str(l, "reason")));
+		client_printf(": %s", str_or_empty(jobj_str(l, "reason")));
 	else if (versions) {
-		printf(" (version%s ", json_object_array_length(versions) > 1 ? "s" : "");
+		client_printf(" (version%s ", json_object_array_length(versions) > 1 ? "s" : "");
 		print_versions(versions);
-		printf(", live %lld; %s)", jobj_int(l, "live_version", 0),
-		       str_or_empty(jobj_str(l, "authenticator")));
+		client_printf(", live %lld; %s)", jobj_int(l, "live_version", 0),
+			      str_or_empty(jobj_str(l, "authenticator")));
 	}
-	printf("\n");
+	client_printf("\n");
 	for (size_t i = 0; i < json_object_array_length(notes); i++)
-		printf("  note: %s\n", json_object_get_string(json_object_array_get_idx(notes, i)));
+		client_printf("  note: %s\n",
+			      json_object_get_string(json_object_array_get_idx(notes, i)));
 }
 
 /* Lineages skipped, or imported without the --keep-paths asked for. */
@@ -270,12 +272,13 @@ static void print_paths(const struct import_run *run)
 			struct json_object *p = json_object_array_get_idx(paths, k);
 
 			if (!header)
-				printf("\n%s (or run again with --keep-paths, which points certbot's "
-				       "links at acmed's files):\n",
-				       run->dry_run ? "Servers will need these paths"
-						    : "Point your servers at acmed's files");
+				client_printf(
+					"\n%s (or run again with --keep-paths, which points certbot's "
+					"links at acmed's files):\n",
+					run->dry_run ? "Servers will need these paths"
+						     : "Point your servers at acmed's files");
 			header = true;
-			printf("  %s -> %s\n", jobj_str(p, "certbot"), jobj_str(p, "acmed"));
+			client_printf("  %s -> %s\n", jobj_str(p, "certbot"), jobj_str(p, "acmed"));
 		}
 	}
 }
@@ -294,16 +297,18 @@ static void print_report(const struct import_run *run)
 	for (size_t i = 0; i < json_object_array_length(run->accounts); i++) {
 		struct json_object *a = json_object_array_get_idx(run->accounts, i);
 
-		printf("account %s at %s: %s (acmed id %s)\n", jobj_str(a, "certbot_id"),
-		       jobj_str(a, "server"), jobj_str(a, "result"), jobj_str(a, "acmed_id"));
+		client_printf("account %s at %s: %s (acmed id %s)\n", jobj_str(a, "certbot_id"),
+			      jobj_str(a, "server"), jobj_str(a, "result"),
+			      jobj_str(a, "acmed_id"));
 	}
 	print_paths(run);
-	printf("\n");
+	client_printf("\n");
 	for (size_t i = 0; i < json_object_array_length(run->notes); i++)
-		printf("%s\n", json_object_get_string(json_object_array_get_idx(run->notes, i)));
-	printf("%s%zu %s, %zu already imported, %zu skipped.\n",
-	       run->dry_run ? "Dry run, nothing changed: " : "", counts[0],
-	       run->dry_run ? "to import" : "imported", counts[1], counts[2]);
+		client_printf("%s\n",
+			      json_object_get_string(json_object_array_get_idx(run->notes, i)));
+	client_printf("%s%zu %s, %zu already imported, %zu skipped.\n",
+		      run->dry_run ? "Dry run, nothing changed: " : "", counts[0],
+		      run->dry_run ? "to import" : "imported", counts[1], counts[2]);
 }
 
 /* The daemon's state directory, asked over the socket. */
@@ -356,7 +361,8 @@ static int open_state(struct import_run *run, char *err, size_t errlen)
 
 static int usage(int code)
 {
-	fprintf(code ? stderr : stdout,
+	client_fprintf(
+		code ? stderr : stdout,
 		"Usage: acmectl import-certbot [--config-dir DIR] [--cert-name NAME]... "
 		"[--dry-run]\n"
 		"                              [--keep-paths] [--state-dir DIR] [--json]\n\n"
@@ -408,28 +414,31 @@ int verb_import_certbot(const struct client *cl, int argc, char **argv)
 			break;
 		case O_JSON: break;
 		case 'h': ret = usage(EXIT_OK); goto out;
-		default: fprintf(stderr, "Try 'acmectl import-certbot --help'.\n"); goto out;
+		default: client_fprintf(stderr, "Try 'acmectl import-certbot --help'.\n"); goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl import-certbot: unexpected argument '%s'\n", argv[optind]);
+		client_fprintf(stderr, "acmectl import-certbot: unexpected argument '%s'\n",
+			       argv[optind]);
 		goto out;
 	}
 	ret = EXIT_FAILED;
 	if (geteuid() != 0 && !run.dry_run) {
-		fprintf(stderr, "acmectl import-certbot: run it as root: it reads certbot's keys "
-				"and writes acmed's state directory\n");
+		client_fprintf(stderr,
+			       "acmectl import-certbot: run it as root: it reads certbot's keys "
+			       "and writes acmed's state directory\n");
 		goto out;
 	}
 	run.config_dir = realpath(config_dir, NULL);
 	if (!run.config_dir) {
-		fprintf(stderr, "acmectl import-certbot: %s: %s (see --config-dir)\n", config_dir,
-			strerror(errno));
+		client_fprintf(stderr, "acmectl import-certbot: %s: %s (see --config-dir)\n",
+			       config_dir, strerror(errno));
 		goto out;
 	}
 	if (!state_dir && (ret = daemon_state_dir(cl, &state_dir)) != EXIT_OK) {
-		fprintf(stderr, "acmectl import-certbot: start acmed, or name its state directory "
-				"with --state-dir\n");
+		client_fprintf(stderr,
+			       "acmectl import-certbot: start acmed, or name its state directory "
+			       "with --state-dir\n");
 		goto out;
 	}
 	ret = EXIT_FAILED;
@@ -439,12 +448,13 @@ int verb_import_certbot(const struct client *cl, int argc, char **argv)
 	run.notes = json_object_new_array();
 	if (import_lock(&run, err, sizeof(err)) < 0 || open_state(&run, err, sizeof(err)) < 0 ||
 	    list_lineages(&run, names, nnames, &todo, &ntodo, err, sizeof(err)) < 0) {
-		fprintf(stderr, "acmectl import-certbot: %s\n", err);
+		client_fprintf(stderr, "acmectl import-certbot: %s\n", err);
 		goto out;
 	}
 	if (!cl->json && !cl->quiet)
-		fprintf(stderr, "Importing %zu certbot lineage(s) from %s into %s%s\n", ntodo,
-			run.config_dir, run.state_dir, run.dry_run ? " (dry run)" : "");
+		client_fprintf(stderr, "Importing %zu certbot lineage(s) from %s into %s%s\n",
+			       ntodo, run.config_dir, run.state_dir,
+			       run.dry_run ? " (dry run)" : "");
 	for (size_t i = 0; i < ntodo; i++)
 		import_lineage(&run, todo[i]);
 	note_hook_dirs(&run);

@@ -1,4 +1,5 @@
 /* acmectl: drive acmed over its control socket. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,26 +38,52 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: acmectl [--socket PATH] [--json] [-q] COMMAND [OPTIONS]\n\n"
-		   "Commands:\n");
+	client_fprintf(f, "Usage: acmectl [--socket PATH] [--timeout SECONDS] [--json] [-q] COMMAND "
+			  "[OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < CMD__MAX; i++)
-		fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
-			ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
+		client_fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
+			       ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
 	for (size_t i = 0; i < ELEMENTSOF(local_verbs); i++)
-		fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name, local_verbs[i].summary);
-	fprintf(f, "\nOptions:\n"
-		   "  --socket PATH  control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
-		   "  --json         machine-readable output on stdout\n"
-		   "  -q, --quiet    no progress lines\n"
-		   "  -h, --help     this help; 'acmectl COMMAND --help' for a command\n"
-		   "  -V, --version  show the version\n"
-		   "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable.\n",
-		ACMED_RUNDIR);
+		client_fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name,
+			       local_verbs[i].summary);
+	client_fprintf(f,
+		       "\nOptions:\n"
+		       "  --socket PATH      control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
+		       "  --timeout SECONDS  give up when acmed sends nothing for so long (default %d;\n"
+		       "                     0: wait forever)\n"
+		       "  --json             machine-readable output on stdout\n"
+		       "  -q, --quiet        no progress lines\n"
+		       "  -h, --help         this help; 'acmectl COMMAND --help' for a command\n"
+		       "  -V, --version      show the version\n"
+		       "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable or not\n"
+		       "answering.\n",
+		       ACMED_RUNDIR, CLIENT_TIMEOUT_DEFAULT);
+}
+
+/* --timeout's value: whole seconds, 0 to CLIENT_TIMEOUT_MAX. 0, or -EINVAL
+ * (said on stderr) for anything else, a missing value (NULL) too. */
+static int parse_timeout(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s && *s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (*end == '\0' && errno == 0 && v <= CLIENT_TIMEOUT_MAX) {
+			*out = (unsigned)v;
+			return 0;
+		}
+	}
+	client_fprintf(stderr, "acmectl: --timeout %s%s%s: must be a number of seconds from 0 (no "
+			       "limit) to %d\nTry 'acmectl --help'.\n",
+		       s ? "'" : "", s ? s : "needs a value", s ? "'" : "", CLIENT_TIMEOUT_MAX);
+	return -EINVAL;
 }
 
 int main(int argc, char **argv)
 {
-	struct client cl = { .socket = getenv("ACMED_SOCKET") };
+	struct client cl = { .socket = getenv("ACMED_SOCKET"), .timeout = CLIENT_TIMEOUT_DEFAULT };
 	int i, cmd;
 
 	if (str_empty(cl.socket))
@@ -70,7 +97,12 @@ int main(int argc, char **argv)
 			cl.socket = argv[++i];
 		else if (strncmp(argv[i], "--socket=", 9) == 0)
 			cl.socket = argv[i] + 9;
-		else if (streq(argv[i], "--json"))
+		else if (streq(argv[i], "--timeout") || strncmp(argv[i], "--timeout=", 10) == 0) {
+			const char *v = argv[i][9] == '=' ? argv[i] + 10 : argv[++i];
+
+			if (parse_timeout(v, &cl.timeout) < 0)
+				return EXIT_USAGE;
+		} else if (streq(argv[i], "--json"))
 			;
 		else if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
 			cl.quiet = true;
@@ -78,11 +110,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (streq(argv[i], "-V") || streq(argv[i], "--version")) {
-			printf("acmectl %s\n", ACMED_VERSION);
+			client_printf("acmectl %s\n", ACMED_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
-				argv[i]);
+			client_fprintf(stderr,
+				       "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
+				       argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -95,7 +128,8 @@ int main(int argc, char **argv)
 			return local_verbs[k].fn(&cl, argc - i, argv + i);
 	cmd = ctl_cmd_lookup(argv[i]);
 	if (cmd < 0) {
-		fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n", argv[i]);
+		client_fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n",
+			       argv[i]);
 		return EXIT_USAGE;
 	}
 	return verbs[cmd](&cl, argc - i, argv + i);

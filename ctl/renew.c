@@ -60,13 +60,13 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 			path = str_or_empty(jobj_str(e, "name"));
 		if (jobj_time(e, "not_after") && streq(key, "not_due")) {
 			format_time(jobj_time(e, "not_after"), date, sizeof(date));
-			printf("  %s expires on %.10s (%s)\n", path, date, tag);
+			client_printf("  %s expires on %.10s (%s)\n", path, date, tag);
 		} else {
-			printf("  %s (%s)\n", path, tag);
+			client_printf("  %s (%s)\n", path, tag);
 		}
 		reason = jobj_str(e, "message") ? jobj_str(e, "message") : jobj_str(e, "reason");
 		if (why && reason)
-			printf("    %s\n", reason);
+			client_printf("    %s\n", reason);
 	}
 }
 
@@ -80,9 +80,10 @@ static void print_hook_failures(struct json_object *data)
 
 		if (!jobj_bool(h, "failed"))
 			continue;
-		printf("  %s hook%s%s: %s (%s)\n", str_or_empty(jobj_str(h, "kind")),
-		       name ? " for " : "", str_or_empty(name), str_or_empty(jobj_str(h, "command")),
-		       jobj_int(h, "signal", 0) ? "killed" : "failed");
+		client_printf("  %s hook%s%s: %s (%s)\n", str_or_empty(jobj_str(h, "kind")),
+			      name ? " for " : "", str_or_empty(name),
+			      str_or_empty(jobj_str(h, "command")),
+			      jobj_int(h, "signal", 0) ? "killed" : "failed");
 	}
 }
 
@@ -95,39 +96,43 @@ static void print_summary(struct json_object *data)
 
 	if (json_object_object_get_ex(data, "dry_run", &v))
 		dry = json_object_get_boolean(v);
-	printf("%s\n", RULE);
+	client_printf("%s\n", RULE);
 	if (dry)
-		printf("** DRY RUN: simulating renewals; nothing is saved and no deploy hook runs\n");
+		client_printf(
+			"** DRY RUN: simulating renewals; nothing is saved and no deploy hook runs\n");
 	if (count_of(data, "not_due")) {
-		printf("The following certificates are not due for renewal yet:\n");
+		client_printf("The following certificates are not due for renewal yet:\n");
 		print_list(data, "not_due", "skipped", false);
 	}
 	if (count_of(data, "skipped")) {
-		printf("The following certificates were skipped:\n");
+		client_printf("The following certificates were skipped:\n");
 		print_list(data, "skipped", "skipped", true);
 	}
 	if (renewed + failed == 0) {
-		printf("No renewals were attempted.\n");
+		client_printf("No renewals were attempted.\n");
 	} else if (failed == 0) {
-		printf("Congratulations, all %srenewals succeeded:\n", dry ? "simulated " : "");
+		client_printf("Congratulations, all %srenewals succeeded:\n",
+			      dry ? "simulated " : "");
 		print_list(data, "renewed", "success", false);
 	} else if (renewed == 0) {
-		printf("All %srenewals failed. The following certificates could not be renewed:\n",
-		       dry ? "simulated " : "");
+		client_printf(
+			"All %srenewals failed. The following certificates could not be renewed:\n",
+			dry ? "simulated " : "");
 		print_list(data, "failed", "failure", true);
 	} else {
-		printf("The following %srenewals succeeded:\n", dry ? "simulated " : "");
+		client_printf("The following %srenewals succeeded:\n", dry ? "simulated " : "");
 		print_list(data, "renewed", "success", false);
-		printf("\nThe following %srenewals failed:\n", dry ? "simulated " : "");
+		client_printf("\nThe following %srenewals failed:\n", dry ? "simulated " : "");
 		print_list(data, "failed", "failure", true);
 	}
 	if (hook_failures) {
-		printf("\nThe following hooks failed (see the daemon's log for their output):\n");
+		client_printf(
+			"\nThe following hooks failed (see the daemon's log for their output):\n");
 		print_hook_failures(data);
 	}
-	printf("%s\n", RULE);
+	client_printf("%s\n", RULE);
 	if (failed || hook_failures)
-		printf("%zu renew failure(s), %ld hook failure(s)\n", failed, hook_failures);
+		client_printf("%zu renew failure(s), %ld hook failure(s)\n", failed, hook_failures);
 }
 
 static int parse(int argc, char **argv, struct json_object *args)
@@ -179,13 +184,11 @@ static int parse(int argc, char **argv, struct json_object *args)
 			break;
 		case 'n': case 'q': case O_JSON: case O_IGNORED: break;
 		case 'h': usage(stdout); exit(EXIT_OK);
-		default:
-			fprintf(stderr, "Try 'acmectl renew --help'.\n");
-			return -1;
+		default: client_fprintf(stderr, "Try 'acmectl renew --help'.\n"); return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl renew: unexpected argument '%s'\n", argv[optind]);
+		client_fprintf(stderr, "acmectl renew: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
 	return 0;

@@ -1,11 +1,9 @@
 /* acmectl revoke: certbot's `revoke`. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
 #include "jsonutil.h"
 #include "util.h"
 #include "verbs.h"
@@ -29,17 +27,15 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* Put file PATH's text in ARGS[KEY]. */
+/* Put the text of file PATH, named by option OPT, in ARGS[KEY]. */
 static int add_file(struct json_object *args, const char *key, const char *opt,
 		    const char *path)
 {
 	char *text = NULL;
-	int r = fs_read_file(path, 256 * 1024, &text, NULL);
+	int r = client_read_file(opt, path, &text, NULL);
 
-	if (r < 0) {
-		fprintf(stderr, "acmectl revoke: %s %s: %s\n", opt, path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	json_object_object_add(args, key, json_object_new_string(text));
 	free(text);
 	return 0;
@@ -85,16 +81,16 @@ int verb_revoke(const struct client *cl, int argc, char **argv)
 			break;
 		case 'n': case O_JSON: break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
-		default: fprintf(stderr, "Try 'acmectl revoke --help'.\n"); goto out;
+		default: client_fprintf(stderr, "Try 'acmectl revoke --help'.\n"); goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "acmectl revoke: unexpected argument '%s'\n", argv[optind]);
+		client_fprintf(stderr, "acmectl revoke: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
 	if (!name == !path) {
-		fprintf(stderr, "acmectl revoke: say which certificate: --cert-name NAME or "
-				"--cert-path PATH\n");
+		client_fprintf(stderr, "acmectl revoke: say which certificate: --cert-name NAME or "
+				       "--cert-path PATH\n");
 		goto out;
 	}
 	if (name)
@@ -109,18 +105,19 @@ int verb_revoke(const struct client *cl, int argc, char **argv)
 		goto out;
 	}
 	if (jobj_bool(data, "already_revoked"))
-		printf("The CA had revoked the certificate %s already", str_or_empty(path ? path : name));
+		client_printf("The CA had revoked the certificate %s already",
+			      str_or_empty(path ? path : name));
 	else
-		printf("Congratulations! You have successfully revoked the certificate %s",
-		       str_or_empty(path ? path : name));
-	printf(" (serial %s, reason %s).\n", str_or_empty(jobj_str(data, "serial")),
-	       str_or_empty(jobj_str(data, "reason")));
+		client_printf("Congratulations! You have successfully revoked the certificate %s",
+			      str_or_empty(path ? path : name));
+	client_printf(" (serial %s, reason %s).\n", str_or_empty(jobj_str(data, "serial")),
+		      str_or_empty(jobj_str(data, "reason")));
 	if (jobj_bool(data, "deleted"))
-		printf("Deleted all files relating to certificate %s.\n",
-		       str_or_empty(jobj_str(data, "name")));
+		client_printf("Deleted all files relating to certificate %s.\n",
+			      str_or_empty(jobj_str(data, "name")));
 	else if (jobj_str(data, "name"))
-		printf("Lineage %s is marked revoked and will not be renewed on its own.\n",
-		       jobj_str(data, "name"));
+		client_printf("Lineage %s is marked revoked and will not be renewed on its own.\n",
+			      jobj_str(data, "name"));
 out:
 	json_object_put(reply);
 	json_object_put(args);

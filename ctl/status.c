@@ -11,7 +11,7 @@ static void print_time_line(const char *label, time_t t)
 	char date[64];
 
 	format_time(t, date, sizeof(date));
-	printf("%s%s\n", label, date);
+	client_printf("%s%s\n", label, date);
 }
 
 static void print_jobs(struct json_object *jobs)
@@ -20,10 +20,10 @@ static void print_jobs(struct json_object *jobs)
 		struct json_object *j = json_object_array_get_idx(jobs, i);
 		const char *what = jobj_str(j, "name") ? jobj_str(j, "name") : jobj_str(j, "server");
 
-		printf("  job %lld, %s%s%s: %s%s%s\n", jobj_int(j, "id", 0),
-		       str_or_empty(jobj_str(j, "kind")), what ? " " : "", str_or_empty(what),
-		       str_or_empty(jobj_str(j, "state")), jobj_str(j, "step") ? ", " : "",
-		       str_or_empty(jobj_str(j, "step")));
+		client_printf("  job %lld, %s%s%s: %s%s%s\n", jobj_int(j, "id", 0),
+			      str_or_empty(jobj_str(j, "kind")), what ? " " : "",
+			      str_or_empty(what), str_or_empty(jobj_str(j, "state")),
+			      jobj_str(j, "step") ? ", " : "", str_or_empty(jobj_str(j, "step")));
 	}
 }
 
@@ -34,9 +34,9 @@ static void print_failing(struct json_object *failing)
 		char date[64];
 
 		format_time(jobj_time(f, "next_attempt"), date, sizeof(date));
-		printf("  %s: %lld failure(s), next attempt %s\n    %s\n",
-		       str_or_empty(jobj_str(f, "name")), jobj_int(f, "failures", 0), date,
-		       str_or_empty(jobj_str(f, "last_error")));
+		client_printf("  %s: %lld failure(s), next attempt %s\n    %s\n",
+			      str_or_empty(jobj_str(f, "name")), jobj_int(f, "failures", 0), date,
+			      str_or_empty(jobj_str(f, "last_error")));
 	}
 }
 
@@ -47,27 +47,28 @@ static void print_status(struct json_object *data)
 	json_object_object_get_ex(data, "jobs", &jobs);
 	json_object_object_get_ex(data, "failing", &failing);
 	json_object_object_get_ex(data, "next_renewal", &next);
-	printf("acmed %s (pid %lld), up %lld s\n", str_or_empty(jobj_str(data, "version")),
-	       jobj_int(data, "pid", 0), jobj_int(data, "uptime", 0));
-	printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
-	printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
-	printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
+	client_printf("acmed %s (pid %lld), up %lld s\n", str_or_empty(jobj_str(data, "version")),
+		      jobj_int(data, "pid", 0), jobj_int(data, "uptime", 0));
+	client_printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
+	client_printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
+	client_printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
 	if (next) {
 		char date[64];
 
 		format_time(jobj_time(next, "at"), date, sizeof(date));
-		printf("Next renewal: %s at %s\n", str_or_empty(jobj_str(next, "name")), date);
+		client_printf("Next renewal: %s at %s\n", str_or_empty(jobj_str(next, "name")),
+			      date);
 	}
-	printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
-	       jobj_int(data, "jobs_queued", 0));
+	client_printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
+		      jobj_int(data, "jobs_queued", 0));
 	print_jobs(jobs);
-	printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
+	client_printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
 	if (jobj_time(data, "next_wakeup"))
 		print_time_line("Next wake-up: ", jobj_time(data, "next_wakeup"));
 	else
-		printf("Next wake-up: none scheduled\n");
+		client_printf("Next wake-up: none scheduled\n");
 	if (failing && json_object_array_length(failing)) {
-		printf("Renewals failing: %zu\n", json_object_array_length(failing));
+		client_printf("Renewals failing: %zu\n", json_object_array_length(failing));
 		print_failing(failing);
 	}
 }
@@ -81,20 +82,21 @@ int verb_reload(const struct client *cl, int argc, char **argv)
 		if (streq(argv[i], "--json"))
 			continue;
 		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			printf("Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
-			       "files. A bad acmed.conf is reported and the\nrunning configuration "
-			       "stays; a renewal file that does not parse quarantines its\nlineage "
-			       "(exit status 1), the others are reloaded.\n");
+			client_printf(
+				"Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
+				"files. A bad acmed.conf is reported and the\nrunning configuration "
+				"stays; a renewal file that does not parse quarantines its\nlineage "
+				"(exit status 1), the others are reloaded.\n");
 			return EXIT_OK;
 		}
-		fprintf(stderr, "acmectl reload: unexpected argument '%s'\n", argv[i]);
+		client_fprintf(stderr, "acmectl reload: unexpected argument '%s'\n", argv[i]);
 		return EXIT_USAGE;
 	}
 	ret = client_request(cl, "reload", NULL, &reply, &data);
 	if (ret == EXIT_OK && cl->json)
 		client_print_json(data);
 	else if (ret == EXIT_OK)
-		printf("acmed: %s\n", str_or_empty(jobj_str(data, "message")));
+		client_printf("acmed: %s\n", str_or_empty(jobj_str(data, "message")));
 	if (ret == EXIT_OK && jobj_int(data, "quarantined", 0) > 0)
 		ret = EXIT_FAILED;
 	json_object_put(reply);
@@ -110,11 +112,13 @@ int verb_status(const struct client *cl, int argc, char **argv)
 		if (streq(argv[i], "--json"))
 			continue;
 		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			printf("Usage: acmectl status [--json]\n");
+			client_printf("Usage: acmectl status [--json]\n");
 			return EXIT_OK;
 		}
-		fprintf(stderr, "acmectl status: unexpected argument '%s'\nTry 'acmectl status "
-				"--help'.\n", argv[i]);
+		client_fprintf(stderr,
+			       "acmectl status: unexpected argument '%s'\nTry 'acmectl status "
+			       "--help'.\n",
+			       argv[i]);
 		return EXIT_USAGE;
 	}
 	ret = client_request(cl, "status", NULL, &reply, &data);
