@@ -15,6 +15,7 @@
 #include "error.h"
 #include "ident.h"
 #include "jws.h"
+#include "text.h"
 #include "util.h"
 
 int key_spec_parse(const char *type, const char *curve, int rsa_bits, struct key_spec *out,
@@ -561,6 +562,9 @@ static int cert_info_der(const unsigned char *der, long n, struct cert_info *out
 	X509_NAME_get_text_by_NID(issuer, NID_commonName, out->issuer_cn, sizeof(out->issuer_cn));
 	X509_NAME_get_text_by_NID(subject, NID_commonName, out->subject_cn,
 				  sizeof(out->subject_cn));
+	/* The CA chose these; they are shown to people. */
+	text_clean(out->issuer_cn);
+	text_clean(out->subject_cn);
 	switch (OBJ_obj2nid(alg)) {
 	case NID_rsaEncryption:
 		snprintf(out->key_type, sizeof(out->key_type), "RSA");
@@ -631,6 +635,8 @@ int crypto_cert_info_full(const char *pem, size_t len, struct cert_info *out)
 				  sizeof(out->issuer_cn));
 	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out->subject_cn,
 				  sizeof(out->subject_cn));
+	text_clean(out->issuer_cn);
+	text_clean(out->subject_cn);
 	pub = X509_get0_pubkey(x);
 	snprintf(out->key_type, sizeof(out->key_type), "%s",
 		 pub ? crypto_key_type_label(pub) : "unknown");

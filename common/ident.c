@@ -96,7 +96,7 @@ bool ident_email_ok(const char *s)
 	if (!s || !strchr(s, '@') || strpbrk(s, " ,<>\"") || strlen(s) >= 256)
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+		if (*p <= 0x20 || *p >= 0x7f)
 			return false;
 	return true;
 }

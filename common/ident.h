@@ -8,8 +8,8 @@
 #define IDENT_MAX 254
 
 /* True if S is an email address as acmed takes them (for an account's
- * contact): something@something, under 256 bytes, with no spaces, no
- * separators (",<>\"") and no control characters. */
+ * contact): something@something, under 256 bytes, of printable ASCII but
+ * for the separators ",<>\"" (no space, no control character). */
 bool ident_email_ok(const char *s);
 
 /* True if S is an IPv4 or IPv6 literal. */

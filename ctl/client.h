@@ -52,16 +52,15 @@ int client_report_error(const struct client *cl, struct json_object *reply);
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
 
-/* ---- output: nothing acmectl prints can drive the terminal ----
+/* ---- output (output.c): nothing acmectl prints can drive the terminal ----
  *
  * Strings come from the daemon, the CA (through it), certbot's files and
- * the command line. Every "%s" (and "%c") argument of client_printf() and
- * client_fprintf() is escaped as client_escape() does; the format itself is
- * ours and printed as it is. Every print under ctl/ goes through them. */
+ * the command line. What client_printf() and client_fprintf() print is
+ * escaped as client_escape() does, but for its newlines: those lay the
+ * output out (the daemon has already turned any newline in text from a CA
+ * into a space). Every print under ctl/ goes through them. */
 
-/* printf(3) and fprintf(3) with the arguments escaped. Conversions: d i u
- * o x X c s p and %%, with flags, width, precision and the length
- * modifiers hh h l ll z j t; another one is a bug and aborts. */
+/* printf(3) and fprintf(3), the result escaped. */
 void client_vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void client_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void client_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

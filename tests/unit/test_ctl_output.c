@@ -1,8 +1,9 @@
 /* acmectl's output and input checks: the escaping of everything it prints,
- * its printf, the JSON it prints, a request too large for a frame, the wait
+ * the JSON it prints, a request too large for a frame, the wait
  * for frames, the files it reads, and "certificates"' validity. The .c
  * files are included to reach their statics. */
 #include "../../ctl/client.c"
+#include "../../ctl/output.c"
 #include "../../ctl/certificates.c"
 
 #include <sys/wait.h>
@@ -93,33 +94,15 @@ static char *printed(const char *fmt, ...)
 		free(p_);                            \
 	} while (0)
 
-TEST(printf_conversions)
+TEST(printf_escapes_all_but_newlines)
 {
 	ASSERT_PRINTS("no conversion\n", "no conversion\n");
-	ASSERT_PRINTS("100% -5 7 42 9000000000 18446744073709551615 ff 0X1F 17",
-		      "100%% %d %i %ld %lld %llu %x %#X %o", -5, 7, 42L, 9000000000LL,
-		      18446744073709551615ULL, 255u, 31u, 15u);
-	ASSERT_PRINTS("3 -2 8 7 1", "%zu %zd %jd %td %hhd", (size_t)3, (ssize_t)-2,
-		      (intmax_t)8, (ptrdiff_t)7, 1);
-	ASSERT_PRINTS("[  abc][abc  ][   42][42   ][00042]", "[%5s][%-5s][%5d][%-5d][%05d]", "abc",
-		      "abc", 42, 42, 42);
-	ASSERT_PRINTS("[   ab][x]", "[%*.*s][%c]", 5, 2, "abcdef", 'x');
-	ASSERT_PRINTS("2027-02-21", "%.10s", "2027-02-21 10:00:00+00:00");
-	ASSERT_PRINTS("[]", "[%.s]", "gone");
-}
-
-TEST(printf_escapes_arguments)
-{
-	/* The format is ours and printed as it is; the arguments are not. */
+	ASSERT_PRINTS("-5 ff [  abc] 2027-02-21", "%d %x [%5s] %.10s", -5, 255u, "abc",
+		      "2027-02-21 10:00:00+00:00");
 	ASSERT_PRINTS("\tname: \\x1b[2J\n", "\tname: %s\n", "\x1b[2J");
-	ASSERT_PRINTS("a\\x0ab", "a%sb", "\n");
 	ASSERT_PRINTS("<\\x07>", "<%c>", '\a');
-	ASSERT_PRINTS("[\\x1b   ]", "[%-7s]", "\x1b");
-	/* The precision counts the argument's bytes, and never cuts a
-	 * character in half: "a" and the whole "é" do not fit in 2. */
-	ASSERT_PRINTS("a", "%.2s", "a\xc3\xa9");
-	ASSERT_PRINTS("a\xc3\xa9", "%.3s", "a\xc3\xa9");
-	ASSERT_PRINTS("\\xc2\\x9b", "%.2s", "\xc2\x9b" "2J");
+	ASSERT_PRINTS("\\xc2\\x9b \\x0d \\x7f", "%s %s %s", "\xc2\x9b", "\r", "\x7f");
+	ASSERT_PRINTS("a\xc3\xa9 \\xff", "%s %s", "a\xc3\xa9", "\xff");
 }
 
 TEST(json_text_escapes_del_c1_invalid)
@@ -434,8 +417,6 @@ TEST(check_email)
 
 	capture_stderr();
 	ASSERT_EQ(client_check_email("--email", "alice@example.org"), 0);
-	ASSERT_EQ(client_check_email("--email", "a@example.org,b@example.org"), 0);
-	ASSERT_EQ(client_check_email("--email", "j\xc3\xbcrgen@example.org"), 0);
 	err = release_stderr();
 	ASSERT_STR_EQ(err, "");
 	free(err);
@@ -447,8 +428,9 @@ TEST(check_email)
 	ASSERT_EQ(client_check_email("--email", "a\x7f@x.org"), -EINVAL);
 	ASSERT_EQ(client_check_email("--email", "a\xc2\x9b@x.org"), -EINVAL);
 	ASSERT_EQ(client_check_email("--email", "a\xff@x.org"), -EINVAL);
+	ASSERT_EQ(client_check_email("--email", "nobody"), -EINVAL);
 	err = release_stderr();
-	ASSERT_STR_CONTAINS(err, "acmectl: --email 'a\\x1b@x.org': an e-mail address has no spaces "
-				 "or control characters\n");
+	ASSERT_STR_CONTAINS(err, "acmectl: --email 'a\\x1b@x.org': not an e-mail address (no spaces, "
+				 "separators or control characters)\n");
 	free(err);
 }

@@ -1,0 +1,201 @@
+/* acmectl's output: nothing it prints can drive the terminal (client.h). */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "ctlproto.h"
+
+/* Length of the valid UTF-8 sequence at S (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF), or 0 if S starts with a byte that
+ * cannot begin one. A NUL ends every sequence: it is no continuation byte. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Is the character of N bytes at S a control character (C0 but tab, DEL,
+ * C1)? */
+static bool is_control(const unsigned char *s, size_t n)
+{
+	if (n == 1)
+		return (s[0] < 0x20 && s[0] != '\t') || s[0] == 0x7f;
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/* Escape S into OUT (NULL: only count); returns the length. With
+ * KEEP_NEWLINES a newline stays a newline. */
+static size_t escape(const char *str, char *out, bool keep_newlines)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = 0;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+		bool bad = n == 0 || (is_control(s, n) && !(keep_newlines && *s == '\n'));
+
+		if (n == 0)
+			n = 1; /* an invalid byte is escaped alone */
+		for (size_t i = 0; i < n; i++, s++) {
+			if (!bad) {
+				if (out)
+					out[len] = (char)*s;
+				len++;
+				continue;
+			}
+			if (out) {
+				out[len] = '\\';
+				out[len + 1] = 'x';
+				out[len + 2] = hex[*s >> 4];
+				out[len + 3] = hex[*s & 0xf];
+			}
+			len += 4;
+		}
+	}
+	if (out)
+		out[len] = '\0';
+	return len;
+}
+
+char *client_escape(const char *s)
+{
+	char *out = malloc(escape(s, NULL, false) + 1);
+
+	if (out)
+		escape(s, out, false);
+	return out;
+}
+
+void client_vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	char *text = NULL, *out;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	out = malloc(escape(text, NULL, true) + 1);
+	if (out) {
+		escape(text, out, true);
+		fputs(out, f);
+	}
+	free(out);
+	free(text);
+}
+
+void client_fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	client_vfprintf(f, fmt, ap);
+	va_end(ap);
+}
+
+void client_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	client_vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+
+/* Escape TEXT, JSON that json-c wrote, into OUT (NULL: only count): DEL and
+ * the C1 controls as \u00XX, each byte of invalid UTF-8 as \ufffd. Outside
+ * strings json-c writes ASCII only, so every such byte is in a string. */
+static size_t json_escape_more(const char *text, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len = 0;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+		char esc[7] = "\\ufffd";
+
+		/* C0 controls are escaped in strings already; outside them
+		 * json-c's newlines lay the text out. */
+		if (n != 0 && (!is_control(s, n) || s[0] < 0x20)) {
+			if (out)
+				memcpy(out + len, s, n);
+			len += n;
+			s += n;
+			continue;
+		}
+		if (n != 0) {
+			unsigned cp = n == 1 ? s[0] : s[1];
+
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[cp >> 4];
+			esc[5] = hex[cp & 0xf];
+		}
+		if (out)
+			memcpy(out + len, esc, 6);
+		len += 6;
+		s += n ? n : 1;
+	}
+	if (out)
+		out[len] = '\0';
+	return len;
+}
+
+char *client_json_text(struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_SPACED |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *out;
+
+	if (!text)
+		return NULL;
+	out = malloc(json_escape_more(text, NULL) + 1);
+	if (out)
+		json_escape_more(text, out);
+	return out;
+}
+
+void client_print_json(struct json_object *o)
+{
+	char *text;
+
+	if (json_object_is_type(o, json_type_object))
+		json_object_object_add(o, "schema", json_object_new_int(CTL_JSON_SCHEMA));
+	text = client_json_text(o);
+	if (!text) {
+		fprintf(stderr, "acmectl: out of memory\n");
+		return;
+	}
+	fputs(text, stdout);
+	fputc('\n', stdout);
+	free(text);
+}
+
