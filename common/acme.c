@@ -80,8 +80,8 @@ int acme_client_new(const char *directory_url, const char *ca_bundle, struct acm
 	c->poll_first_ms = 50;
 	c->poll_max_ms = 5000;
 	c->poll_timeout_s = 300;
-	/* 1 + 2 + 4 + 8 + 16 s: a record or file that appears within half a
-	 * minute still passes. */
+	/* Asked again after 1, 2, 4, 8 and 8 s, and given 8 s more: a record
+	 * or file that appears within half a minute still passes. */
 	c->challenge_reposts = 5;
 	c->repost_first_ms = 1000;
 	/* A badNonce answer carries a fresh nonce (RFC 8555 section 6.5), so a
@@ -900,7 +900,7 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a, const char *cha
 			r = acme_challenge_respond(c, chal_url);
 			if (r < 0)
 				break;
-			repost_wait *= 2;
+			repost_wait = repost_wait * 2 > 8000 ? 8000 : repost_wait * 2;
 			next_repost = now_mono_ms() + repost_wait;
 		}
 	}

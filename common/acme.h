@@ -56,7 +56,8 @@ struct acme_client {
 	unsigned challenge_reposts; /* a challenge left pending with an error is
 				     * POSTed again at most this often */
 	unsigned repost_first_ms;  /* the first such retry waits this long, the
-				    * next ones twice as long as the one before */
+				    * next ones twice as long as the one before,
+				    * at most 8 s */
 	unsigned bad_nonce_retries;
 	bool account_created;      /* the last newAccount made a new account (201) */
 	char *eab_kid;             /* external account binding for newAccount */

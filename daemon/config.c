@@ -92,7 +92,7 @@ static const struct setting schema[] = {
 	SF("renew_before_expiry", renew_before, T_DURATION, 60, 365 * 86400, NULL),
 	S(renew_jitter, T_DURATION, 0, 86400, NULL),
 	S(hook_timeout, T_DURATION, 1, 86400, NULL),
-	S(job_timeout, T_DURATION, 60, 7 * 86400, NULL),
+	S(job_timeout, T_DURATION, 10, 7 * 86400, NULL),
 	S(pre_hook, T_STRING, 0, 0, NULL),
 	S(post_hook, T_STRING, 0, 0, NULL),
 	S(deploy_hook, T_STRING, 0, 0, NULL),

@@ -89,4 +89,12 @@ assert_eq "$(jq -r '[.schema, .name, .reason, .already_revoked] | join(" ")' "$T
 	"1 $C cessationofoperation false" "revoke JSON"
 assert_match "$(jq -r .revoked_at "$T/revoke.json")" "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"
 assert_eq "$(status_of "$live/$C/cert.pem")" "Revoked 5" "Pebble: C revoked, cessation"
+# Revoked again with another reason: the CA says alreadyRevoked, and the
+# first revocation's reason and time stay recorded.
+at0=$(cert_json "$C" revoked.at)
+sleep 1.1
+assert_exit 0 "$ACMECTL" revoke --cert-name "$C" --reason superseded
+assert_match "$OUT" "had revoked the certificate .* already"
+assert_eq "$(cert_json "$C" revoked.reason)" cessationofoperation "reason after a second revoke"
+assert_eq "$(cert_json "$C" revoked.at)" "$at0" "time after a second revoke"
 pass

@@ -87,6 +87,8 @@ assert_exit 0 acmectl certonly --manual --preferred-challenges dns \
 	--manual-auth-hook "$T/dns-auth.sh" --manual-cleanup-hook "$T/dns-cleanup.sh" \
 	-d "*.$W" -d "$W"
 assert_match "$OUT" "valid: $W \\(dns-01\\)"
+# Progress names the wildcard as it was asked for, not its base name.
+assert_match "$OUT" "valid: \\*\\.$W \\(dns-01\\)"
 # certbot's naming: the wildcard's base names the lineage.
 assert_match "$OUT" "Saved as version 1 of $W"
 sans=$(openssl x509 -in "$T/state/live/$W/cert.pem" -noout -ext subjectAltName)

@@ -299,7 +299,7 @@ TEST(integers_do_not_wrap)
 	ASSERT_INT_EQ(c->cfg.max_clients, 7);
 	ASSERT_INT_EQ(load(c, "hook_timeout = 600;\njob_timeout = \"20m\";\n"), 0);
 	ASSERT_INT_EQ(c->cfg.job_timeout, 1200);
-	ERROR("job_timeout = 5;\n", ":1: job_timeout: must be between 1m and 7d");
+	ERROR("job_timeout = 5;\n", ":1: job_timeout: must be between 10s and 7d");
 	ctx_free(c);
 }
 
