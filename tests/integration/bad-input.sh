@@ -118,4 +118,10 @@ assert_exit 1 "$ACMECTL" certonly "${standalone[@]}" -d "$D" -n
 assert_match "$OUT" "renewal/$D.conf:2: domains: must be a non-empty list of strings"
 unchanged "corrupt renewal file"
 
+# A web root the worker may not write: said once, not "starting the signer
+# failed: starting the signer failed: ...".
+assert_exit 1 "$ACMECTL" certonly --webroot -w /etc -d "web.$TEST_DOMAIN" -n
+assert_match "$OUT" "starting the signer failed: web root /etc \\(/etc\\) is a system directory"
+[[ $OUT != *"failed: starting the signer failed"* ]] || fail "the step is named twice: $OUT"
+
 pass

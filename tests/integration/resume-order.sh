@@ -21,7 +21,8 @@ N=resume.$TEST_DOMAIN
 A=$T/state/archive/$N
 
 orders() { proxy_requests '.method == "POST" and .path == "/order-plz" and .status == 201' | wc -l; }
-finalizes() { proxy_requests '.method == "POST" and (.path | startswith("/finalize-order/"))' | wc -l; }
+# Accepted finalizes only: a badNonce (Pebble refuses 5% of nonces) is retried.
+finalizes() { proxy_requests '.method == "POST" and (.path | startswith("/finalize-order/")) and .status == 200' | wc -l; }
 # The daemon, its workers and their signers: all run with --state-dir.
 # ("[-]" keeps the pattern from matching the command that carries it.)
 acmed_procs() { pgrep -f -- "[-]-state-dir $T/state"; }
