@@ -10,7 +10,7 @@
 #include "jws.h"
 #include "jsonutil.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 struct certonly {
 	struct json_object *args;

@@ -6,7 +6,7 @@
 
 #include "jsonutil.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 /* Older versions that fail the checks: said, not problems (live/ does
  * not serve them). */

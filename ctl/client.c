@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "ctl/client.h"
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"

@@ -7,7 +7,7 @@
 
 #include "jsonutil.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 static void usage(FILE *f)
 {

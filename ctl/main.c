@@ -7,7 +7,7 @@
 #include "build-config.h"
 #include "ctlproto.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
 

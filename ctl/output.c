@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "ctl/client.h"
 #include "ctlproto.h"
 
 /* Length of the valid UTF-8 sequence at S (RFC 3629: no overlong form, no

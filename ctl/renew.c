@@ -6,7 +6,7 @@
 
 #include "jsonutil.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 #define RULE "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
 

@@ -4,7 +4,7 @@
 
 #include "jsonutil.h"
 #include "util.h"
-#include "verbs.h"
+#include "ctl/verbs.h"
 
 static void print_time_line(const char *label, time_t t)
 {

@@ -1,7 +1,7 @@
 /* acmectl verbs: each parses its own options and talks to the daemon. */
 #pragma once
 
-#include "client.h"
+#include "ctl/client.h"
 
 int verb_certonly(const struct client *cl, int argc, char **argv);
 int verb_renew(const struct client *cl, int argc, char **argv);

@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "config.h"
-#include "listen.h"
-#include "index.h"
-#include "store.h"
+#include "daemon/control/listen.h"
+#include "daemon/index.h"
+#include "store/store.h"
 
 struct daemon;
 

@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "error.h"
-#include "index.h"
+#include "daemon/index.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "renewal.h"
+#include "store/renewal.h"
 #include "timefmt.h"
 #include "util.h"
 

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 
 #include "crypto.h"
-#include "renewal.h"
-#include "store.h"
+#include "store/renewal.h"
+#include "store/store.h"
 
 /* What the scheduler keeps about a lineage in memory only. It lives as long
  * as the certificate: a new version starts afresh. */

@@ -10,20 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "daemon/renew/batch.h"
 #include "build-config.h"
 #include "config.h"
-#include "ctlsrv.h"
-#include "daemon.h"
+#include "daemon/control/ctlsrv.h"
+#include "daemon/daemon.h"
 #include "error.h"
 #include "fsutil.h"
-#include "hooks.h"
-#include "job.h"
+#include "daemon/renew/hooks.h"
+#include "daemon/jobs/job.h"
 #include "log.h"
-#include "notify.h"
-#include "peer.h"
-#include "sandbox.h"
-#include "scheduler.h"
+#include "daemon/notify.h"
+#include "daemon/control/peer.h"
+#include "daemon/privsep/sandbox.h"
+#include "daemon/renew/scheduler.h"
 #include "util.h"
 
 struct options {

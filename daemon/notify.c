@@ -9,10 +9,10 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "job.h"
+#include "daemon/jobs/job.h"
 #include "log.h"
-#include "notify.h"
-#include "scheduler.h"
+#include "daemon/notify.h"
+#include "daemon/renew/scheduler.h"
 #include "util.h"
 
 static char last_status[512];

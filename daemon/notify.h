@@ -2,7 +2,7 @@
  * STOPPING and the watchdog. Outside systemd they cost nothing. */
 #pragma once
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 /* Start pinging the watchdog at half its interval, if the unit has one. */
 int notify_init(struct daemon *d);

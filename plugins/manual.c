@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "authhook.h"
+#include "daemon/privsep/authhook.h"
 #include "log.h"
-#include "plugin.h"
+#include "plugins/plugin.h"
 #include "util.h"
 
 static struct authhook_link *runner;

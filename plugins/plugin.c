@@ -1,4 +1,4 @@
-#include "plugin.h"
+#include "plugins/plugin.h"
 #include "util.h"
 
 static const struct authenticator *const authenticators[] = {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "renewal.h"
+#include "store/renewal.h"
 
 struct authn_challenge {
 	const char *identifier;        /* the name being validated */

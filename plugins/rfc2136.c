@@ -12,8 +12,8 @@
 
 #include "error.h"
 #include "log.h"
-#include "plugin.h"
-#include "rfc2136.h"
+#include "plugins/plugin.h"
+#include "plugins/rfc2136.h"
 #include "util.h"
 
 #define TXT_TTL 10              /* seconds: short, so a retry's value is seen soon */

@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-#include "rfc2136.h"
+#include "plugins/rfc2136.h"
 #include "util.h"
 
 void rfc2136_creds_clear(struct rfc2136_creds *c)

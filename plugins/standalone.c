@@ -17,8 +17,8 @@
 #include "error.h"
 #include "jws.h"
 #include "log.h"
-#include "plugin.h"
-#include "tlsalpn.h"
+#include "plugins/plugin.h"
+#include "plugins/tlsalpn.h"
 #include "util.h"
 
 #define PREFIX "GET /.well-known/acme-challenge/"

@@ -20,8 +20,8 @@
 #include <openssl/x509v3.h>
 
 #include "ident.h"
-#include "plugin.h"
-#include "tlsalpn.h"
+#include "plugins/plugin.h"
+#include "plugins/tlsalpn.h"
 #include "util.h"
 
 static const unsigned char ALPN[] = "\x0a" "acme-tls/1";

@@ -11,7 +11,7 @@
 #include "fsutil.h"
 #include "jws.h"
 #include "log.h"
-#include "plugin.h"
+#include "plugins/plugin.h"
 #include "util.h"
 
 #define CHALLENGE_DIR ".well-known/acme-challenge"

@@ -3,7 +3,7 @@
  * renewalInfo, account; the rest is the body. */
 #include "fuzz.h"
 
-#include "../../common/acme.c"
+#include "common/acme/acme.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* certbot renewal files: the ConfigObj reader and the mapping onto acmed's
  * settings (acmectl import-certbot reads files it did not write). */
-#include "certbot.h"
+#include "ctl/import/certbot.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

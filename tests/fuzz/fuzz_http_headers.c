@@ -4,7 +4,7 @@
 #include "fuzz.h"
 #include "jws.h"
 
-#include "../../common/http.c"
+#include "common/acme/http.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "renewal.h"
+#include "store/renewal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

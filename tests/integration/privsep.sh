@@ -12,7 +12,7 @@
 #     issuance (new account key, new certificate key), a renewal with
 #     --reuse-key (the current key read back), an account key rollover
 #     (key.next.pem), a revocation signed with the certificate's key.
-# daemon/signer.h describes the split; test_signer and test_sandbox check
+# daemon/privsep/signer.h describes the split; test_signer and test_sandbox check
 # the signer's refusals and the confinement itself.
 source "$(dirname "$0")/lib.sh"
 

@@ -219,7 +219,7 @@ assert_match "$help" "--state-dir DIR +where lineages live \\(default /var/lib/$
 assert_eq "$(unit_value "$socket" SocketGroup)" acmed "SocketGroup="
 assert_eq "$(unit_value "$socket" SocketMode)" 0660 "SocketMode="
 assert_contains "$sysusers" '^g acmed '
-assert_contains "$REPO_DIR/daemon/config.c" 'config_set_string\(&cfg->read_group, "acmed"\)'
+assert_contains "$REPO_DIR/common/config.c" 'config_set_string\(&cfg->read_group, "acmed"\)'
 grep -qx 'Requires=acmed.socket' "$service" || fail "acmed.service does not require acmed.socket"
 grep -qx 'Also=acmed.socket' "$service" || fail "enabling acmed.service does not enable acmed.socket"
 grep -qx 'WantedBy=sockets.target' "$socket" || fail "acmed.socket is not wanted by sockets.target"

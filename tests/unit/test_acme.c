@@ -1,9 +1,9 @@
 /* ACME engine pieces that need no CA: problem documents as users see them,
  * and Retry-After parsing. The exchanges themselves run against Pebble in
  * tests/integration. */
-#include "acme.h"
+#include "acme/acme.h"
 #include "error.h"
-#include "http.h"
+#include "acme/http.h"
 #include "test.h"
 
 TEST(problem_with_subproblems)

@@ -1,10 +1,10 @@
-/* The manual hooks' runner (daemon/authhook.c): it runs the administrator's
+/* The manual hooks' runner (daemon/privsep/authhook.c): it runs the administrator's
  * hooks for the job's own challenges with certbot's environment, and
  * refuses anything else. Each test starts a real runner process. */
-#include "authhook.h"
+#include "daemon/privsep/authhook.h"
 #include "error.h"
 #include "fsutil.h"
-#include "renewal.h"
+#include "store/renewal.h"
 #include "testutil.h"
 
 static char *domains[] = { "*.w.test", "a.test" };

@@ -1,10 +1,10 @@
-/* certbot's renewal files: the ConfigObj reader (common/cbconf.c), the
- * mapping onto acmed's settings (common/certbot.c) and the account key in
- * JWK form (common/jwk.c). */
+/* certbot's renewal files: the ConfigObj reader (ctl/import/cbconf.c), the
+ * mapping onto acmed's settings (ctl/import/certbot.c) and the account key in
+ * JWK form (ctl/import/jwk.c). */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 
-#include "certbot.h"
+#include "ctl/import/certbot.h"
 #include "crypto.h"
 #include "jws.h"
 #include "testutil.h"

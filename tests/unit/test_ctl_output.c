@@ -2,9 +2,9 @@
  * the JSON it prints, a request too large for a frame, the wait
  * for frames, the files it reads, and "certificates"' validity. The .c
  * files are included to reach their statics. */
-#include "../../ctl/client.c"
-#include "../../ctl/output.c"
-#include "../../ctl/certificates.c"
+#include "ctl/client.c"
+#include "ctl/output.c"
+#include "ctl/certificates.c"
 
 #include <sys/wait.h>
 

@@ -2,7 +2,7 @@
  * (as Knot tests its control protocol) so every limit path runs. */
 #define CTL_MAX_FRAME 18
 #define CTL_MAX_REPLY 24
-#include "../../common/ctlproto.c"
+#include "common/ctlproto.c"
 
 #include <sys/socket.h>
 

@@ -5,7 +5,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
-#include "hooks.c"
+#include "daemon/renew/hooks.c"
 
 #include "testutil.h"
 

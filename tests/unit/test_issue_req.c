@@ -2,7 +2,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "error.h"
-#include "issue.h"
+#include "daemon/worker/issue.h"
 #include "jws.h"
 
 #include "testutil.h"

@@ -7,7 +7,7 @@
 #include <openssl/sha.h>
 
 /* Included for the static ecdsa_der_to_raw(). */
-#include "../../common/jws.c"
+#include "common/jws.c"
 
 #include "test.h"
 

@@ -1,7 +1,7 @@
 /* The webroot authenticator: where it writes, what it refuses, what it
  * leaves behind. */
 #include "error.h"
-#include "plugin.h"
+#include "plugins/plugin.h"
 #include "testutil.h"
 
 static struct authn_config webroot_cfg(char *root, char *domain)

@@ -1,6 +1,6 @@
 /* Renewal files: format/parse round trips, error messages that name file,
  * line and setting, and when a certificate is due. */
-#include "renewal.h"
+#include "store/renewal.h"
 #include "util.h"
 
 #include "test.h"

@@ -1,4 +1,4 @@
-/* The worker's confinement (daemon/sandbox.c): after sandbox_worker() a
+/* The worker's confinement (daemon/privsep/sandbox.c): after sandbox_worker() a
  * process cannot open a private key of the state directory, nor anything
  * outside what it was given, but still reads and writes what a job needs.
  * Each test runs in its own child (test.h), so confinement ends with it. */
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-#include "sandbox.h"
+#include "daemon/privsep/sandbox.h"
 #include "testutil.h"
 
 /* A state directory as acmed keeps it, with a key in each place keys are. */

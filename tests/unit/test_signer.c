@@ -1,4 +1,4 @@
-/* The signer process (daemon/signer.c): it answers describe, sign, csr,
+/* The signer process (daemon/privsep/signer.c): it answers describe, sign, csr,
  * publish, failed and account, and refuses anything else, or a request that
  * fails its checks.
  * Each test starts a real signer process on a throwaway state directory. */
@@ -11,7 +11,7 @@
 #include "ctlproto.h"
 #include "jsonutil.h"
 #include "jws.h"
-#include "signer.h"
+#include "daemon/privsep/signer.h"
 #include "testutil.h"
 
 #define SERVER "https://ca.test/dir"

@@ -3,7 +3,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "log.h"
-#include "store.h"
+#include "store/store.h"
 #include "util.h"
 
 #include "testutil.h"

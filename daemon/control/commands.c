@@ -1,0 +1,701 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/worker/account.h"
+#include "daemon/renew/batch.h"
+#include "build-config.h"
+#include "daemon/worker/check.h"
+#include "daemon/control/commands.h"
+#include "ctlproto.h"
+#include "daemon/control/ctlsrv.h"
+#include "error.h"
+#include "daemon/renew/hooks.h"
+#include "ident.h"
+#include "daemon/worker/issue.h"
+#include "daemon/jobs/job.h"
+#include "jsonutil.h"
+#include "jws.h"
+#include "log.h"
+#include "daemon/worker/revoke.h"
+#include "daemon/renew/scheduler.h"
+#include "timefmt.h"
+#include "util.h"
+
+typedef void (*cmd_handler)(struct daemon *d, struct conn *c, struct json_object *args);
+
+/* certbot's rule: --cert-name, else the lineage with exactly these domains,
+ * else the first domain ("*." dropped), with -0001... on a collision. */
+static int choose_name(struct daemon *d, struct issue_req *req, char *err, size_t errlen)
+{
+	const char *same = index_find_by_domains(&d->index, req->domains, req->ndomains);
+
+	/* A job already working on exactly these domains holds their name. */
+	if (!same)
+		same = job_name_for_domains(d, req->domains, req->ndomains);
+	char *base, *name = NULL;
+
+	if (req->cert_name)
+		name = strdup(req->cert_name);
+	else if (same)
+		name = strdup(same);
+	else {
+		base = store_name_base(req->domains[0]);
+		if (!base)
+			return -ENOMEM;
+		name = strdup(base);
+		for (int i = 1; name && i < 10000 &&
+				(index_get(&d->index, name) || job_busy(d, name) ||
+				 store_exists(d->store, name));
+		     i++) {
+			free(name);
+			if (asprintf(&name, "%s-%04d", base, i) < 0)
+				name = NULL;
+		}
+		free(base);
+	}
+	if (!name)
+		return -ENOMEM;
+	if (!store_name_valid(name)) {
+		snprintf(err, errlen, "'%s' cannot be used as a certificate name; pass --cert-name",
+			 name);
+		free(name);
+		return ACMED_EUSAGE;
+	}
+	if (job_busy(d, name)) {
+		snprintf(err, errlen, "a job is already running for %s; try again when it is done",
+			 name);
+		free(name);
+		return -EBUSY;
+	}
+	req->name = name;
+	return 0;
+}
+
+/* The ARI ID of the certificate REQ replaces: lineage NAME's current one,
+ * if REQ goes to the same CA (so the same account) for some of its names;
+ * a CA refuses "replaces" for a certificate it or the account did not
+ * issue, or for names it did not cover. NULL if none. */
+static char *replaced_ari_id(struct daemon *d, const struct issue_req *req)
+{
+	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
+	bool overlap = false;
+
+	if (!e || !e->have_cert || !e->cert.ari_id[0] || !streq(e->conf.server, req->server))
+		return NULL;
+	for (size_t i = 0; i < req->ndomains && !overlap; i++)
+		for (size_t k = 0; k < e->conf.ndomains && !overlap; k++)
+			overlap = streq(req->domains[i], e->conf.domains[k]);
+	return overlap ? strdup(e->cert.ari_id) : NULL;
+}
+
+/* A batch of one job for CLIENT; it answers when the job and its hooks
+ * are done. REQ is moved. */
+static void submit_one(struct daemon *d, struct conn *c, const struct batch_opts *o,
+		       struct issue_req *req)
+{
+	struct batch *b = batch_new(d, c, o);
+	int r = b ? batch_add(d, b, req) : -ENOMEM;
+
+	if (r < 0) {
+		if (b)
+			batch_abandon(d, b);
+		issue_req_clear(req);
+		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+		return;
+	}
+	batch_start(d, b);
+}
+
+static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct batch_opts o = { .kind = BATCH_CERTONLY };
+	struct issue_req req;
+	char err[512];
+	int r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
+
+	if (r < 0) {
+		conn_reply_error(c, r, "%s", err);
+		return;
+	}
+	if (!req.csr && (r = choose_name(d, &req, err, sizeof(err))) < 0) {
+		issue_req_clear(&req);
+		conn_reply_error(c, r, "%s", err);
+		return;
+	}
+	req.replaces = replaced_ari_id(d, &req);
+	o.dry_run = req.dry_run;
+	submit_one(d, c, &o, &req);
+}
+
+static void set_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+}
+
+/* Start renewing E in B. 0 or an error. */
+static int renew_job(struct daemon *d, struct batch *b, const struct lineage_entry *e,
+		     bool dry_run)
+{
+	struct issue_req req;
+	int r = issue_req_from_renewal(&e->conf, &req);
+
+	if (r < 0)
+		return r;
+	req.replaces = replaced_ari_id(d, &req);
+	req.dry_run = dry_run;
+	r = batch_add(d, b, &req);
+	if (r < 0)
+		issue_req_clear(&req);
+	return r;
+}
+
+/* What `renew` does with E: a job in B, or a note why not. */
+static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
+		      bool dry_run, bool named, time_t now)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
+	const char *list = "failed";
+	int r;
+
+	set_str(o, "name", e->name);
+	set_str(o, "fullchain_path", path);
+	free(path);
+	if (!e->have_conf || !e->have_cert) {
+		set_str(o, "code", "corrupt");
+		set_str(o, "message", e->problem);
+	} else if (job_busy(d, e->name)) {
+		list = "skipped";
+		set_str(o, "reason", "a renewal of it is already running");
+	} else if (e->conf.revoked && !named) {
+		list = "skipped";
+		set_str(o, "reason", "revoked: renew it by name (--cert-name) for a new certificate");
+	} else if (e->conf.state.retry_after > now) {
+		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
+		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
+					   "(Retry-After); acmed retries then on its own", when);
+		set_str(o, "code", "rate-limited");
+		set_str(o, "message", msg);
+	} else if (!force && !dry_run && !(e->conf.revoked && named) && !sched_due(d, e, now)) {
+		list = "not_due";
+		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
+		json_object_object_add(o, "next_renewal", jobj_new_time(sched_renew_at(d, e)));
+	} else if ((r = renew_job(d, b, e, dry_run)) < 0) {
+		set_str(o, "code", acmed_errname(r));
+		set_str(o, "message", acmed_strerror(r));
+	} else {
+		json_object_put(o);
+		return;
+	}
+	batch_note(b, list, o);
+}
+
+/* certbot: renew [--cert-name NAME]... [--force-renewal] [--dry-run]
+ * [--pre-hook C] [--post-hook C] [--deploy-hook C] [--no-directory-hooks].
+ * A dry run goes through every selected lineage, due or not, as certbot's. */
+static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	static const char *const keys[HOOK__MAX][2] = {
+		[HOOK_PRE] = { "pre_hook", "--pre-hook" },
+		[HOOK_DEPLOY] = { "deploy_hook", "--deploy-hook" },
+		[HOOK_POST] = { "post_hook", "--post-hook" },
+	};
+	struct json_object *names = NULL;
+	char *hooks[HOOK__MAX] = { 0 }, err[512];
+	struct batch_opts o = {
+		.kind = BATCH_RENEW,
+		.dry_run = jobj_bool(args, "dry_run"),
+		.directory_hooks = d->cfg.directory_hooks && !jobj_bool(args, "no_directory_hooks"),
+	};
+	struct batch *b = NULL;
+	time_t now = time(NULL);
+	int r = 0;
+
+	if (json_object_object_get_ex(args, "cert_names", &names) &&
+	    !json_object_is_type(names, json_type_array))
+		names = NULL;
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (!index_get(&d->index, n)) {
+			conn_reply_error(c, -ENOENT, "no certificate named '%s'; 'acmectl certificates' "
+						"lists them", n ? n : "");
+			return;
+		}
+	}
+	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
+		r = issue_parse_hook(args, keys[k][0], keys[k][1], &hooks[k], err, sizeof(err));
+	for (int k = 0; k < HOOK__MAX; k++)
+		o.hooks[k] = hooks[k];
+	if (r == 0 && !(b = batch_new(d, c, &o)))
+		r = -ENOMEM;
+	for (int k = 0; k < HOOK__MAX; k++)
+		free(hooks[k]);
+	if (r < 0) {
+		conn_reply_error(c, r, "%s", r == -ENOMEM ? acmed_strerror(r) : err);
+		return;
+	}
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+		bool picked = !names;
+
+		for (size_t k = 0; names && k < json_object_array_length(names); k++)
+			picked |= streq(e->name, json_object_get_string(
+							 json_object_array_get_idx(names, k)));
+		if (picked)
+			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, names != NULL,
+				  now);
+	}
+	batch_start(d, b);
+}
+
+/* certbot: with -d, the lineages that hold every given domain. */
+static bool entry_has_domains(const struct lineage_entry *e, struct json_object *domains)
+{
+	for (size_t k = 0; domains && k < json_object_array_length(domains); k++) {
+		char norm[IDENT_MAX + 1], why[256];
+		const char *d = json_object_get_string(json_object_array_get_idx(domains, k));
+		bool found = false;
+
+		if (!d || ident_normalize(d, norm, why, sizeof(why)) < 0)
+			return false;
+		for (size_t i = 0; i < e->conf.ndomains; i++)
+			found |= streq(e->conf.domains[i], norm);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void cmd_certificates(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	const char *name = jobj_str(args, "cert_name");
+	struct json_object *list = json_object_new_array(), *data = json_object_new_object();
+	struct json_object *domains = NULL;
+	time_t now = time(NULL);
+
+	if (json_object_object_get_ex(args, "domains", &domains) &&
+	    !json_object_is_type(domains, json_type_array))
+		domains = NULL;
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+
+		if ((name && !streq(e->name, name)) || !entry_has_domains(e, domains))
+			continue;
+		json_object_array_add(list, index_entry_json(e, d->store, now, job_busy(d, e->name),
+							     sched_renew_at(d, e)));
+	}
+	json_object_object_add(data, "certificates", list);
+	conn_reply_data(c, data);
+}
+
+/* The names in ARGS[KEY] (a list of strings), each an existing lineage;
+ * else an error reply and NULL. Borrowed from ARGS. */
+static struct json_object *existing_names(struct daemon *d, struct conn *c,
+					  struct json_object *args, const char *key)
+{
+	struct json_object *names = NULL;
+
+	if (!json_object_object_get_ex(args, key, &names) ||
+	    !json_object_is_type(names, json_type_array) || json_object_array_length(names) == 0) {
+		conn_reply_error(c, ACMED_EUSAGE, "no certificate named: use --cert-name NAME");
+		return NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (!n || !index_get(&d->index, n)) {
+			conn_reply_error(c, -ENOENT, "no certificate named '%s'; 'acmectl certificates' "
+						"lists them", n ? n : "");
+			return NULL;
+		}
+	}
+	return names;
+}
+
+/* certbot: delete --cert-name NAME... (acmectl asks for confirmation). All
+ * names are checked first: one that does not exist or is being renewed
+ * changes nothing. */
+static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *names = existing_names(d, c, args, "cert_names"), *done, *data;
+	char err[512];
+	int r;
+
+	if (!names)
+		return;
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (job_busy(d, n)) {
+			conn_reply_error(c, -EBUSY, "%s is being renewed; try again when that is done", n);
+			return;
+		}
+	}
+	done = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		r = store_delete(d->store, n, err, sizeof(err));
+		index_refresh(&d->index, d->store, n);
+		if (r < 0) {
+			json_object_put(done);
+			conn_reply_error(c, r, "%s", err);
+			sched_update(d);
+			return;
+		}
+		log_info("deleted lineage %s", n);
+		json_object_array_add(done, json_object_new_string(n));
+	}
+	sched_update(d);
+	data = json_object_new_object();
+	json_object_object_add(data, "deleted", done);
+	conn_reply_data(c, data);
+}
+
+/* ---- revoke ---- */
+
+/* Once the CA revoked: delete the lineage if asked, else re-read it (it is
+ * marked revoked now). */
+static void revoke_done(struct daemon *d, struct json_object *args, struct json_object *reply)
+{
+	const char *name = jobj_str(args, "name");
+	const struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
+	struct json_object *data = NULL;
+	char err[512];
+
+	if (!name || jobj_int(reply, "status", -1) != 0)
+		return;
+	json_object_object_get_ex(reply, "data", &data);
+	/* The daemon writes the mark, from what it read itself: the worker
+	 * writes nothing in the state directory. */
+	if (e && e->have_cert &&
+	    store_renewal_mark_revoked(d->store, name, e->cert.serial, jobj_str(args, "reason_name"),
+				       time(NULL), err, sizeof(err)) < 0)
+		log_error("the certificate is revoked, but marking %s so failed: %s", name, err);
+	if (jobj_bool(args, "delete")) {
+		if (store_delete(d->store, name, err, sizeof(err)) < 0)
+			log_error("revoked, but could not delete %s: %s", name, err);
+		else
+			json_object_object_add(data, "deleted", json_object_new_boolean(1));
+	}
+	index_refresh(&d->index, d->store, name);
+}
+
+static bool crypto_is_cert(const char *pem)
+{
+	X509 *x = crypto_cert_from_pem(pem, strlen(pem));
+
+	X509_free(x);
+	return x != NULL;
+}
+
+/* The lineage whose current certificate is PEM's, or NULL. */
+static const char *lineage_of_cert(struct daemon *d, const char *pem)
+{
+	struct cert_info info;
+	const char *name = NULL;
+
+	if (crypto_cert_info(pem, strlen(pem), &info) < 0)
+		return NULL;
+	for (size_t i = 0; !name && i < d->index.n; i++) {
+		const struct lineage_entry *e = &d->index.v[i];
+
+		if (e->have_cert && streq(e->cert.serial, info.serial) &&
+		    e->cert.not_after == info.not_after && streq(e->cert.issuer_cn, info.issuer_cn))
+			name = e->name;
+	}
+	cert_info_clear(&info);
+	return name;
+}
+
+/* certbot: revoke (--cert-name NAME | --cert-path PATH) [--reason R]
+ * [--key-path KEY] [--delete-after-revoke]; acmectl sends the files. */
+static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	const char *name = jobj_str(args, "cert_name"), *cert = jobj_str(args, "cert");
+	const char *reason = jobj_str(args, "reason") ? jobj_str(args, "reason") : "unspecified";
+	const char *server = jobj_str(args, "server") ? jobj_str(args, "server") : d->cfg.server;
+	const struct lineage_entry *e;
+	struct json_object *task;
+	char lower[32];
+	int code, r;
+
+	if (!name == !cert) {
+		conn_reply_error(c, ACMED_EUSAGE, "say which certificate: --cert-name NAME or "
+					     "--cert-path PATH");
+		return;
+	}
+	if (revoke_reason_parse(reason, &code) < 0) {
+		conn_reply_error(c, ACMED_EUSAGE, "--reason %s: not one of unspecified, keycompromise, "
+					     "affiliationchanged, superseded, cessationofoperation",
+			    reason);
+		return;
+	}
+	if (cert && !(name = lineage_of_cert(d, cert)) && !crypto_is_cert(cert)) {
+		conn_reply_error(c, ACMED_EUSAGE, "--cert-path: not a PEM certificate");
+		return;
+	}
+	e = name ? index_get(&d->index, name) : NULL;
+	if (name && (!e || !e->have_cert || !e->have_conf)) {
+		conn_reply_error(c, e ? ACMED_ECORRUPT : -ENOENT,
+			    e ? "%s has no readable certificate or renewal file; see acmectl check"
+			      : "no certificate named '%s'; 'acmectl certificates' lists them",
+			    name);
+		return;
+	}
+	if (jobj_bool(args, "delete") && !e) {
+		conn_reply_error(c, ACMED_EUSAGE, "--delete-after-revoke: that certificate is not the "
+					     "current one of any lineage; nothing to delete");
+		return;
+	}
+	if (e && job_busy(d, name)) {
+		conn_reply_error(c, -EBUSY, "%s is being renewed; try again when that is done", name);
+		return;
+	}
+	snprintf(lower, sizeof(lower), "%s", reason);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	task = json_object_new_object();
+	if (e)
+		json_object_object_add(task, "name", json_object_new_string(name));
+	else
+		json_object_object_add(task, "cert", json_object_new_string(cert));
+	if (jobj_str(args, "key"))
+		json_object_object_add(task, "key", json_object_new_string(jobj_str(args, "key")));
+	json_object_object_add(task, "reason", json_object_new_int(code));
+	json_object_object_add(task, "reason_name", json_object_new_string(lower));
+	json_object_object_add(task, "server",
+			       json_object_new_string(e ? e->conf.server : server));
+	if (e && e->conf.account)
+		json_object_object_add(task, "account", json_object_new_string(e->conf.account));
+	json_object_object_add(task, "delete", json_object_new_boolean(jobj_bool(args, "delete")));
+	r = job_submit_task(d, "revoke", e ? name : NULL, revoke_task, revoke_done, task, c);
+	json_object_put(task);
+	if (r < 0)
+		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+/* ---- account, check, repair, reload ---- */
+
+static void cmd_account(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	static const char *const ops[] = { "register", "show", "update", "deactivate",
+					   "rollover" };
+	const char *op = jobj_str(args, "op"), *email = jobj_str(args, "email");
+	const char *server = jobj_str(args, "server") ? jobj_str(args, "server") : d->cfg.server;
+	struct json_object *task;
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+		known |= streq(op, ops[i]);
+	if (!known) {
+		conn_reply_error(c, ACMED_EUSAGE, "account: say register, show, update, deactivate or "
+					     "rollover");
+		return;
+	}
+	if (strncmp(server, "https://", 8) != 0) {
+		conn_reply_error(c, ACMED_EUSAGE, "--server must be an https:// URL");
+		return;
+	}
+	if (email && !ident_email_ok(email)) {
+		conn_reply_error(c, ACMED_EUSAGE, "--email '%s' is not an email address", email);
+		return;
+	}
+	if (streq(op, "update") && !email) {
+		conn_reply_error(c, ACMED_EUSAGE, "account update: pass --email ADDRESS");
+		return;
+	}
+	if (!jobj_str(args, "eab_kid") != !jobj_str(args, "eab_hmac_key")) {
+		conn_reply_error(c, ACMED_EUSAGE, "--eab-kid and --eab-hmac-key go together");
+		return;
+	}
+	if (jobj_str(args, "eab_hmac_key") && !b64url_valid(jobj_str(args, "eab_hmac_key"))) {
+		conn_reply_error(c, ACMED_EUSAGE, "--eab-hmac-key: not the base64url key the CA gave");
+		return;
+	}
+	task = json_object_new_object();
+	json_object_object_foreach(args, key, val)
+		json_object_object_add(task, key, json_object_get(val));
+	json_object_object_add(task, "server", json_object_new_string(server));
+	if (!email && d->cfg.email)
+		json_object_object_add(task, "email", json_object_new_string(d->cfg.email));
+	if (d->cfg.agree_tos)
+		json_object_object_add(task, "agree_tos", json_object_new_boolean(1));
+	r = job_submit_task(d, "account", NULL, account_task, NULL, task, c);
+	json_object_put(task);
+	if (r < 0)
+		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+/* After a repair the lineages are read again. */
+/* Re-read the lineages the repair touched, one by one: reloading the
+ * whole index would forget what the scheduler knows of every other one
+ * (its jitter, ARI windows). */
+static void repair_done(struct daemon *d, struct json_object *args, struct json_object *reply)
+{
+	struct json_object *data, *list;
+
+	(void)args;
+	if (!json_object_object_get_ex(reply, "data", &data) ||
+	    !json_object_object_get_ex(data, "lineages", &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *o = json_object_array_get_idx(list, i);
+
+		if (jobj_str(o, "repaired"))
+			index_refresh(&d->index, d->store, jobj_str(o, "name"));
+	}
+}
+
+static void check_or_repair(struct daemon *d, struct conn *c, struct json_object *args,
+			    bool repair)
+{
+	struct json_object *names = NULL, *task;
+	int r;
+
+	if (json_object_object_get_ex(args, "cert_names", &names) &&
+	    !(names = existing_names(d, c, args, "cert_names")))
+		return;
+	for (size_t i = 0; repair && names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+
+		if (job_busy(d, n)) {
+			conn_reply_error(c, -EBUSY, "%s is being renewed; try again when that is done",
+				    n);
+			return;
+		}
+	}
+	if (repair && !names && job_renewing(d)) {
+		conn_reply_error(c, -EBUSY, "renewals are running; try again when they are done, or "
+				       "name the lineages with --cert-name");
+		return;
+	}
+	task = json_object_new_object();
+	json_object_object_add(task, "op", json_object_new_string(repair ? "repair" : "check"));
+	if (names)
+		json_object_object_add(task, "names", json_object_get(names));
+	r = job_submit_task(d, repair ? "repair" : "check", NULL, check_task,
+			    repair ? repair_done : NULL, task, c);
+	json_object_put(task);
+	if (r < 0)
+		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	else
+		job_start_queued(d);
+}
+
+static void cmd_check(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	check_or_repair(d, c, args, false);
+}
+
+static void cmd_repair(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	check_or_repair(d, c, args, true);
+}
+
+static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *data;
+	char msg[1024];
+	int r = daemon_reload(d, msg, sizeof(msg));
+
+	if (r < 0) {
+		conn_reply_error(c, r, "%s", msg);
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "reloaded", json_object_new_boolean(1));
+	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
+	json_object_object_add(data, "quarantined", json_object_new_int(index_quarantined(&d->index)));
+	json_object_object_add(data, "message", json_object_new_string(msg));
+	conn_reply_data(c, data);
+}
+
+/* The lineage renewed next, and those whose last renewals failed. */
+static void status_lineages(struct daemon *d, struct json_object *data)
+{
+	struct json_object *failing = json_object_new_array(), *next = NULL;
+	struct lineage_entry *first = NULL;
+	time_t first_at = 0;
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+		time_t at = sched_renew_at(d, e);
+
+		if (at > 0 && (!first || at < first_at)) {
+			first = e;
+			first_at = at;
+		}
+		if (e->have_conf && e->conf.state.failures > 0) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(e->name));
+			json_object_object_add(o, "failures",
+					       json_object_new_int(e->conf.state.failures));
+			if (e->conf.state.last_error)
+				json_object_object_add(o, "last_error",
+						       json_object_new_string(e->conf.state.last_error));
+			json_object_object_add(o, "next_attempt",
+					       jobj_new_time(e->conf.state.next_attempt));
+			json_object_array_add(failing, o);
+		}
+	}
+	if (first) {
+		next = json_object_new_object();
+		json_object_object_add(next, "name", json_object_new_string(first->name));
+		json_object_object_add(next, "at", jobj_new_time(first_at));
+		json_object_object_add(data, "next_renewal", next);
+	}
+	json_object_object_add(data, "failing", failing);
+}
+
+static void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "version", json_object_new_string(ACMED_VERSION));
+	json_object_object_add(data, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(data, "started", jobj_new_time(d->started));
+	json_object_object_add(data, "uptime", json_object_new_int64(time(NULL) - d->started));
+	json_object_object_add(data, "state_dir", json_object_new_string(store_dir(d->store)));
+	json_object_object_add(data, "server", json_object_new_string(d->cfg.server));
+	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
+	json_object_object_add(data, "jobs_running", json_object_new_int((int)d->running));
+	json_object_object_add(data, "jobs_queued",
+			       json_object_new_int((int)(job_count(d) - d->running)));
+	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
+	json_object_object_add(data, "jobs", job_list_json(d));
+	if (sched_next_wake(d) > time(NULL))
+		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
+	status_lineages(d, data);
+	conn_reply_data(c, data);
+}
+
+static const cmd_handler handlers[CMD__MAX] = {
+	[CMD_CERTONLY] = cmd_certonly,
+	[CMD_RENEW] = cmd_renew,
+	[CMD_REVOKE] = cmd_revoke,
+	[CMD_DELETE] = cmd_delete,
+	[CMD_CHECK] = cmd_check,
+	[CMD_REPAIR] = cmd_repair,
+	[CMD_ACCOUNT] = cmd_account,
+	[CMD_RELOAD] = cmd_reload,
+	[CMD_CERTIFICATES] = cmd_certificates,
+	[CMD_STATUS] = cmd_status,
+};
+_Static_assert(ELEMENTSOF(handlers) == CMD__MAX, "every command needs a handler");
+
+void commands_run(struct daemon *d, struct conn *c, int cmd, struct json_object *args)
+{
+	handlers[cmd](d, c, args);
+}

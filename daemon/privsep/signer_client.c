@@ -1,0 +1,219 @@
+/* The worker's side of the signer (signer.h): typed requests over the
+ * socketpair, the answers checked. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctlproto.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "daemon/privsep/signer.h"
+#include "daemon/privsep/signer_priv.h"
+#include "util.h"
+
+/* Send REQ (taken), wait for the answer: *OK (caller puts) or the refusal
+ * in l->err. */
+static int call(struct signer_link *l, struct json_object *req, struct json_object **ok)
+{
+	struct json_object *reply = NULL, *v, *e;
+	int r;
+
+	*ok = NULL;
+	if (l->fd < 0) {
+		json_object_put(req);
+		snprintf(l->err, sizeof(l->err), "no signer runs for this job");
+		return -EPIPE;
+	}
+	r = signer_send_frame(l->fd, req);
+	json_object_put(req);
+	if (r == 0)
+		r = ctl_recv_max(l->fd, CTL_MAX_REPLY, &reply);
+	if (r < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer is gone (%s)", acmed_strerror(r));
+		return r;
+	}
+	if (json_object_object_get_ex(reply, "ok", &v)) {
+		*ok = json_object_get(v);
+	} else if (json_object_object_get_ex(reply, "error", &e)) {
+		r = (int)jobj_int(e, "code", -EPROTO);
+		snprintf(l->err, sizeof(l->err), "%s", str_or_empty(jobj_str(e, "message")));
+		if (r >= 0)
+			r = -EPROTO;
+	} else {
+		r = -EPROTO;
+		snprintf(l->err, sizeof(l->err), "the signer's answer makes no sense");
+	}
+	json_object_put(reply);
+	return r;
+}
+
+static struct json_object *request(const char *op)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	return o;
+}
+
+/* jws.h's signer_remote_fn: CTX is the link. */
+static int remote_sign(void *ctx, const char *which, const char *hdr64, const char *payload64,
+		       char **sig64)
+{
+	struct signer_link *l = ctx;
+	struct json_object *req = request("sign"), *ok;
+	int r;
+
+	json_object_object_add(req, "key", json_object_new_string(which));
+	json_object_object_add(req, "protected", json_object_new_string(hdr64));
+	json_object_object_add(req, "payload", json_object_new_string(payload64));
+	r = call(l, req, &ok);
+	if (r < 0) {
+		log_error("the signer refused to sign: %s", l->err);
+		return r;
+	}
+	*sig64 = xstrdup(jobj_str(ok, "signature"));
+	json_object_put(ok);
+	return *sig64 ? 0 : -EPROTO;
+}
+
+int signer_open_key(struct signer_link *l, const char *which, const char *id, bool create,
+		    const char *cert, struct signer **out, char **new_id)
+{
+	struct json_object *req = request("describe"), *ok, *jwk;
+	int r;
+
+	json_object_object_add(req, "key", json_object_new_string(which));
+	if (id)
+		json_object_object_add(req, "id", json_object_new_string(id));
+	if (create)
+		json_object_object_add(req, "create", json_object_new_boolean(1));
+	if (cert)
+		json_object_object_add(req, "cert", json_object_new_string(cert));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(ok, "jwk", &jwk) ||
+	    signer_new_remote(str_or_empty(jobj_str(ok, "alg")), jwk, remote_sign, l, which,
+			      out) < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer described no usable key");
+		r = -EPROTO;
+	} else if (new_id) {
+		*new_id = xstrdup(jobj_str(ok, "id"));
+	}
+	json_object_put(ok);
+	return r;
+}
+
+int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned char **der,
+	       size_t *len)
+{
+	struct json_object *req = request("csr"), *arr = json_object_new_array(), *ok;
+	const char *b64;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(names[i]));
+	json_object_object_add(req, "names", arr);
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	b64 = jobj_str(ok, "csr");
+	if (!b64 || b64url_decode(b64, der, len) < 0) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no CSR");
+		r = -EPROTO;
+	}
+	json_object_put(ok);
+	return r;
+}
+
+int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version)
+{
+	struct json_object *req = request("publish"), *ok;
+	int r;
+
+	json_object_object_add(req, "cert", json_object_new_string(cert));
+	json_object_object_add(req, "chain", json_object_new_string(chain));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	*version = (int)jobj_int(ok, "version", 0);
+	json_object_put(ok);
+	if (*version <= 0) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no version");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
+			  int *failures, time_t *next)
+{
+	struct json_object *req = request("failed"), *ok;
+	int r;
+
+	json_object_object_add(req, "error", json_object_new_string(error));
+	json_object_object_add(req, "retry_after", json_object_new_int64(retry_after));
+	r = call(l, req, &ok);
+	if (r < 0)
+		return r;
+	*failures = (int)jobj_int(ok, "failures", 0);
+	*next = (time_t)jobj_int(ok, "next_attempt", 0);
+	json_object_put(ok);
+	return 0;
+}
+
+int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
+		   const char *email)
+{
+	struct json_object *req = request("account"), *ok;
+	int r;
+
+	json_object_object_add(req, "action", json_object_new_string(action));
+	json_object_object_add(req, "id", json_object_new_string(id));
+	if (url)
+		json_object_object_add(req, "url", json_object_new_string(url));
+	if (email)
+		json_object_object_add(req, "email", json_object_new_string(email));
+	r = call(l, req, &ok);
+	json_object_put(ok);
+	return r;
+}
+
+int signer_pending(struct signer_link *l, const char *action, const char *order_url)
+{
+	struct json_object *req = request("pending"), *ok;
+	int r;
+
+	json_object_object_add(req, "action", json_object_new_string(action));
+	if (order_url)
+		json_object_object_add(req, "order", json_object_new_string(order_url));
+	r = call(l, req, &ok);
+	json_object_put(ok);
+	return r;
+}
+
+int signer_resume(struct signer_link *l, char **order_url)
+{
+	struct json_object *ok;
+	int r = call(l, request("resume"), &ok);
+
+	*order_url = NULL;
+	if (r == 0 && jobj_str(ok, "order"))
+		*order_url = xstrdup(jobj_str(ok, "order"));
+	json_object_put(ok);
+	return r;
+}
+
+int signer_published(struct signer_link *l, const char *cert, int *version)
+{
+	struct json_object *req = request("pending"), *ok;
+	int r;
+
+	json_object_object_add(req, "action", json_object_new_string("published"));
+	json_object_object_add(req, "cert", json_object_new_string(cert));
+	r = call(l, req, &ok);
+	*version = r == 0 ? (int)jobj_int(ok, "version", 0) : 0;
+	json_object_put(ok);
+	return r;
+}

@@ -1,0 +1,612 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/renew/batch.h"
+#include "daemon/control/ctlsrv.h"
+#include "fsutil.h"
+#include "daemon/jobs/job.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "daemon/renew/scheduler.h"
+#include "timefmt.h"
+#include "util.h"
+
+enum phase { PHASE_PRE, PHASE_JOBS, PHASE_POST, PHASE_DONE };
+
+/* One lineage of the batch. */
+struct item {
+	char *name;
+	char *domains;           /* space-separated, for RENEWED_DOMAINS */
+	char *hooks[HOOK__MAX];  /* the lineage's own (renewal file or certonly) */
+	bool renewed, failed;
+};
+
+struct batch {
+	struct batch *next;
+	int id;
+	unsigned refs; /* callers inside; freed at PHASE_DONE when 0 */
+	struct conn *client;
+	enum batch_kind kind;
+	bool dry_run, dir_hooks;
+	char *cmd_hooks[HOOK__MAX];
+	enum phase phase;
+	struct item *items;
+	size_t nitems;
+	unsigned jobs_pending, hooks_pending, failures, hook_failures;
+	struct json_object *renewed, *failed, *not_due, *skipped, *hooks;
+	struct json_object *job_reply; /* certonly: the job's own reply */
+};
+
+/* What a queued hook remembers of its batch: the id, not a pointer, since
+ * a hook dropped at shutdown reports after its batch is gone. */
+struct hook_ctx {
+	int batch_id;
+	char *name;     /* the lineage of a deploy hook */
+	unsigned lines; /* output lines passed to the client */
+};
+
+/* A client sees this many lines of a hook's output; the log has more. */
+#define HOOK_CLIENT_LINES 200
+
+static struct batch *batch_by_id(struct daemon *d, int id)
+{
+	for (struct batch *b = d->batches; b; b = b->next)
+		if (b->id == id)
+			return b;
+	return NULL;
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->nitems; i++) {
+		free(b->items[i].name);
+		free(b->items[i].domains);
+		for (int k = 0; k < HOOK__MAX; k++)
+			free(b->items[i].hooks[k]);
+	}
+	free(b->items);
+	for (int k = 0; k < HOOK__MAX; k++)
+		free(b->cmd_hooks[k]);
+	json_object_put(b->renewed);
+	json_object_put(b->failed);
+	json_object_put(b->not_due);
+	json_object_put(b->skipped);
+	json_object_put(b->hooks);
+	json_object_put(b->job_reply);
+	free(b);
+}
+
+static void unlink_batch(struct daemon *d, struct batch *b)
+{
+	for (struct batch **pp = &d->batches; *pp; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			return;
+		}
+	}
+}
+
+static void batch_unref(struct batch *b)
+{
+	if (--b->refs == 0 && b->phase == PHASE_DONE)
+		batch_free(b);
+}
+
+struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->id = ++d->next_batch_id;
+	b->client = client;
+	b->kind = o->kind;
+	b->dry_run = o->dry_run;
+	b->dir_hooks = o->directory_hooks;
+	b->renewed = json_object_new_array();
+	b->failed = json_object_new_array();
+	b->not_due = json_object_new_array();
+	b->skipped = json_object_new_array();
+	b->hooks = json_object_new_array();
+	for (int k = 0; k < HOOK__MAX; k++)
+		b->cmd_hooks[k] = o->hooks[k] && *o->hooks[k] ? strdup(o->hooks[k]) : NULL;
+	b->next = d->batches;
+	d->batches = b;
+	return b;
+}
+
+static char *join_domains(const struct issue_req *req)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < req->ndomains; i++)
+		len += strlen(req->domains[i]) + 1;
+	s = calloc(1, len);
+	for (size_t i = 0; s && i < req->ndomains; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, req->domains[i]);
+	}
+	return s;
+}
+
+int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
+{
+	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
+	char *const req_hooks[HOOK__MAX] = { req->pre_hook, req->deploy_hook, req->post_hook };
+	struct item *v = realloc(b->items, (b->nitems + 1) * sizeof(*v)), *it;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	b->items = v;
+	it = memset(&v[b->nitems], 0, sizeof(*it));
+	it->name = xstrdup(req->name);
+	it->domains = join_domains(req);
+	/* certonly's hooks become the lineage's; else what the lineage saved. */
+	for (int k = 0; k < HOOK__MAX; k++) {
+		const char *saved = !e ? NULL
+				    : k == HOOK_PRE ? e->conf.pre_hook
+				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
+						       : e->conf.post_hook;
+
+		it->hooks[k] = xstrdup(req_hooks[k] ? req_hooks[k] : saved);
+	}
+	b->nitems++;
+	r = (req->name && !it->name) || !it->domains ? -ENOMEM : job_submit_issue(d, req, b);
+	if (r < 0) {
+		free(it->name);
+		free(it->domains);
+		for (int k = 0; k < HOOK__MAX; k++)
+			free(it->hooks[k]);
+		b->nitems--;
+		return r;
+	}
+	b->jobs_pending++;
+	return 0;
+}
+
+void batch_abandon(struct daemon *d, struct batch *b)
+{
+	unlink_batch(d, b);
+	batch_free(b);
+}
+
+void batch_note(struct batch *b, const char *key, struct json_object *info)
+{
+	struct json_object *list = streq(key, "not_due") ? b->not_due
+				   : streq(key, "skipped") ? b->skipped
+							   : b->failed;
+
+	if (list == b->failed)
+		b->failures++;
+	json_object_array_add(list, info);
+}
+
+bool batch_released(const struct batch *b)
+{
+	return b && b->phase != PHASE_PRE;
+}
+
+static void send_progress(struct batch *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void send_progress(struct batch *b, const char *fmt, ...)
+{
+	struct json_object *ev;
+	char msg[1024];
+	va_list ap;
+
+	if (!b->client)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("progress"));
+	json_object_object_add(ev, "message", json_object_new_string(msg));
+	conn_send(b->client, ev);
+	json_object_put(ev);
+}
+
+void batch_progress(struct daemon *d, struct batch *b, struct json_object *frame)
+{
+	if (b && b->client)
+		conn_send(b->client, frame);
+}
+
+/* ---- hooks ---- */
+
+/* "a b c" of the items' names, those renewed or failed only if asked. */
+static char *names_of(const struct batch *b, int which)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < b->nitems; i++)
+		len += b->items[i].name ? strlen(b->items[i].name) + 1 : 0;
+	s = calloc(1, len);
+	for (size_t i = 0; s && i < b->nitems; i++) {
+		const struct item *it = &b->items[i];
+
+		if (!it->name || (which == 1 && !it->renewed) || (which == 2 && !it->failed))
+			continue;
+		if (*s)
+			strcat(s, " ");
+		strcat(s, it->name);
+	}
+	return s;
+}
+
+/* Add "NAME=value" to the list (VALUE NULL: nothing). */
+static void env_add(char **v, size_t *n, const char *name, const char *value)
+{
+	if (value && asprintf(&v[*n], "%s=%s", name, value) >= 0)
+		(*n)++;
+}
+
+/* The variables a hook of KIND gets besides PATH and ACMED_HOOK. For a
+ * deploy hook IT is the lineage and DATA the job's result. */
+static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
+		       const struct item *it, struct json_object *data)
+{
+	char *extra[16] = { 0 }, **env;
+	char *lists[3] = { 0 }, num[32];
+	size_t n = 0, count;
+
+	env_add(extra, &n, "ACMED_STATE_DIR", store_dir(d->store));
+	if (kind == HOOK_DEPLOY && it) {
+		static const char *const files[][2] = {
+			{ "ACMED_CERT_PATH", "cert.pem" },
+			{ "ACMED_CHAIN_PATH", "chain.pem" },
+			{ "ACMED_FULLCHAIN_PATH", "fullchain.pem" },
+			{ "ACMED_KEY_PATH", "privkey.pem" },
+		};
+		char *live = fs_join(store_dir(d->store), "live");
+		char *dir = live ? fs_join(live, it->name) : NULL;
+
+		/* certbot's names, so existing deploy hooks work unchanged. */
+		env_add(extra, &n, "RENEWED_LINEAGE", dir);
+		env_add(extra, &n, "RENEWED_DOMAINS", it->domains);
+		env_add(extra, &n, "ACMED_CERT_NAME", it->name);
+		snprintf(num, sizeof(num), "%lld", jobj_int(data, "version", 0));
+		env_add(extra, &n, "ACMED_VERSION", num);
+		env_add(extra, &n, "ACMED_SERIAL", jobj_str(data, "serial"));
+		env_add(extra, &n, "ACMED_NOT_AFTER", jobj_str(data, "not_after"));
+		for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+			char *p = store_live_path(d->store, it->name, files[i][1]);
+
+			env_add(extra, &n, files[i][0], p);
+			free(p);
+		}
+		free(dir);
+		free(live);
+	} else {
+		lists[0] = names_of(b, 0);
+		env_add(extra, &n, "ACMED_LINEAGES", lists[0]);
+		env_add(extra, &n, "ACMED_DRY_RUN", b->dry_run ? "1" : "0");
+		if (kind == HOOK_POST) {
+			lists[1] = names_of(b, 1);
+			lists[2] = names_of(b, 2);
+			env_add(extra, &n, "ACMED_RENEWED", lists[1]);
+			env_add(extra, &n, "ACMED_FAILED", lists[2]);
+		}
+	}
+	env = hooks_env(kind, extra, n, &count);
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		free(lists[i]);
+	for (size_t i = 0; i < n; i++)
+		free(extra[i]);
+	return env;
+}
+
+static void advance(struct daemon *d, struct batch *b);
+
+static void hook_output(struct daemon *d, void *ctx, const struct hook_req *h, const char *line)
+{
+	struct hook_ctx *hc = ctx;
+	struct batch *b = batch_by_id(d, hc->batch_id);
+
+	if (!b || hc->lines > HOOK_CLIENT_LINES)
+		return;
+	if (++hc->lines > HOOK_CLIENT_LINES)
+		send_progress(b, "%s: (more output in acmed's log)", h->label);
+	else
+		send_progress(b, "%s: %s", h->label, line);
+}
+
+static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
+		      const struct hook_result *res)
+{
+	struct hook_ctx *hc = ctx;
+	struct batch *b = batch_by_id(d, hc->batch_id);
+	struct json_object *o;
+	bool failed = res->not_started || res->timed_out || res->signal || res->exit_status != 0;
+
+	if (!b)
+		goto out;
+	b->refs++;
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(hook_kind_names[h->kind]));
+	json_object_object_add(o, "command", json_object_new_string(h->command));
+	if (hc->name)
+		json_object_object_add(o, "name", json_object_new_string(hc->name));
+	json_object_object_add(o, "exit_status", json_object_new_int(res->exit_status));
+	if (res->signal)
+		json_object_object_add(o, "signal", json_object_new_int(res->signal));
+	json_object_object_add(o, "timed_out", json_object_new_boolean(res->timed_out));
+	json_object_object_add(o, "failed", json_object_new_boolean(failed));
+	json_object_object_add(o, "seconds", json_object_new_double(res->seconds));
+	json_object_array_add(b->hooks, o);
+	if (failed) {
+		b->hook_failures++;
+		send_progress(b, "%s failed: %s", h->label,
+			      res->timed_out     ? "killed after hook_timeout"
+			      : res->not_started ? "could not be started"
+			      : res->signal      ? "killed by a signal"
+						 : "non-zero exit status");
+	}
+	b->hooks_pending--;
+	advance(d, b);
+	batch_unref(b);
+out:
+	free(hc->name);
+	free(hc);
+}
+
+/* Queue RAW (a configured command, or with IS_PATH an executable's path)
+ * unless it is empty or already in SEEN. */
+static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, const struct item *it,
+		      struct json_object *data, const char *raw, bool is_path,
+		      struct json_object *seen)
+{
+	struct hook_req req = { .kind = kind, .on_output = hook_output, .on_done = hook_done };
+	struct hook_ctx *hc;
+
+	if (str_empty(raw))
+		return;
+	for (size_t i = 0; i < json_object_array_length(seen); i++)
+		if (streq(json_object_get_string(json_object_array_get_idx(seen, i)), raw))
+			return; /* identical commands run once */
+	json_object_array_add(seen, json_object_new_string(raw));
+	hc = calloc(1, sizeof(*hc));
+	req.command = is_path ? hooks_sh_quote(raw) : strdup(raw);
+	req.env = hook_env(d, b, kind, it, data);
+	if (asprintf(&req.label, "%s hook \"%.200s\"%s%s", hook_kind_names[kind], raw,
+		     it ? " for " : "", it ? it->name : "") < 0)
+		req.label = NULL;
+	if (!hc || !req.command || !req.env || !req.label ||
+	    (it && !(hc->name = strdup(it->name)))) {
+		log_error("out of memory queueing %s hook %s", hook_kind_names[kind], raw);
+		free(hc);
+		free(req.command);
+		free(req.label);
+		strv_free_nt(req.env);
+		return;
+	}
+	hc->batch_id = b->id;
+	req.ctx = hc;
+	b->hooks_pending++;
+	send_progress(b, "Running %s", req.label);
+	if (hooks_enqueue(d, &req) < 0) {
+		b->hooks_pending--;
+		free(hc->name);
+		free(hc);
+		free(req.command);
+		free(req.label);
+		strv_free_nt(req.env);
+	}
+}
+
+/* A hook of renewal-hooks/KIND/ that is not run, because others could have
+ * changed it (WHY): a failed hook, said to the client and logged. */
+static void refuse_hook(struct batch *b, enum hook_kind kind, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	log_error("%s hook not run: %s", hook_kind_names[kind], why);
+	send_progress(b, "%s hook not run: %s", hook_kind_names[kind], why);
+	json_object_object_add(o, "kind", json_object_new_string(hook_kind_names[kind]));
+	json_object_object_add(o, "refused", json_object_new_string(why));
+	json_object_object_add(o, "failed", json_object_new_boolean(1));
+	json_object_array_add(b->hooks, o);
+	b->hook_failures++;
+}
+
+/* Every hook of KIND for this batch (IT: one lineage's deploy hooks), in
+ * order: renewal-hooks/KIND/, acmed.conf, the lineage(s), the command. */
+static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
+			const struct item *it, struct json_object *data)
+{
+	struct json_object *seen = json_object_new_array();
+	const char *conf[HOOK__MAX] = { d->cfg.pre_hook, d->cfg.deploy_hook, d->cfg.post_hook };
+	struct hook_list dir_hooks = { 0 };
+
+	/* Held while queueing: a hook that cannot start reports at once, and
+	 * must not let the batch move on while more are being queued. */
+	b->refs++;
+	b->hooks_pending++;
+	if (b->dir_hooks) {
+		char *base = fs_join(store_dir(d->store), "renewal-hooks");
+		char *dir = base ? fs_join(base, hook_kind_names[kind]) : NULL;
+
+		if (dir && hooks_dir_list(dir, &dir_hooks) < 0)
+			log_warning("%s: cannot list the hooks there", dir);
+		free(dir);
+		free(base);
+	}
+	for (size_t i = 0; i < dir_hooks.nrefused; i++)
+		refuse_hook(b, kind, dir_hooks.refused[i]);
+	for (size_t i = 0; i < dir_hooks.n; i++)
+		queue_one(d, b, kind, it, data, dir_hooks.paths[i], true, seen);
+	queue_one(d, b, kind, it, data, conf[kind], false, seen);
+	for (size_t i = 0; i < b->nitems; i++)
+		if (!it || &b->items[i] == it)
+			queue_one(d, b, kind, it, data, b->items[i].hooks[kind], false, seen);
+	queue_one(d, b, kind, it, data, b->cmd_hooks[kind], false, seen);
+	hook_list_clear(&dir_hooks);
+	json_object_put(seen);
+	b->hooks_pending--;
+	advance(d, b);
+	batch_unref(b);
+}
+
+/* ---- the phases ---- */
+
+static struct json_object *finish_reply(struct batch *b)
+{
+	struct json_object *reply, *data;
+
+	if (b->kind == BATCH_CERTONLY && b->job_reply) {
+		reply = json_object_get(b->job_reply);
+		if (!json_object_object_get_ex(reply, "data", &data))
+			data = reply;
+	} else {
+		reply = json_object_new_object();
+		data = json_object_new_object();
+		json_object_object_add(reply, "status", json_object_new_int(0));
+		json_object_object_add(reply, "data", data);
+		json_object_object_add(data, "dry_run", json_object_new_boolean(b->dry_run));
+		json_object_object_add(data, "renewed", json_object_get(b->renewed));
+		json_object_object_add(data, "failed", json_object_get(b->failed));
+		json_object_object_add(data, "not_due", json_object_get(b->not_due));
+		json_object_object_add(data, "skipped", json_object_get(b->skipped));
+	}
+	json_object_object_add(data, "hooks", json_object_get(b->hooks));
+	json_object_object_add(data, "hook_failures", json_object_new_int((int)b->hook_failures));
+	return reply;
+}
+
+static void batch_finish(struct daemon *d, struct batch *b)
+{
+	struct json_object *reply;
+
+	b->phase = PHASE_DONE;
+	unlink_batch(d, b);
+	if (b->nitems > 0)
+		log_info("batch %d done: %zu renewed, %zu failed, %u hook failure(s)", b->id,
+			 json_object_array_length(b->renewed), json_object_array_length(b->failed),
+			 b->hook_failures);
+	if (b->kind == BATCH_TIMER)
+		sched_batch_done(d, b->failures + b->hook_failures);
+	if (b->client) {
+		reply = finish_reply(b);
+		conn_finish(b->client, reply);
+		json_object_put(reply);
+		/* Unlinked already: batch_forget_client() cannot reach it. */
+		b->client = NULL;
+	}
+}
+
+static void advance(struct daemon *d, struct batch *b)
+{
+	if (b->phase == PHASE_PRE && b->hooks_pending == 0) {
+		b->phase = PHASE_JOBS;
+		if (b->jobs_pending > 0 && d->running >= (unsigned)d->cfg.max_parallel_jobs)
+			send_progress(b, "Waiting for a free job slot");
+		if (b->jobs_pending > 0)
+			job_start_queued(d); /* may end jobs of B, and B, at once */
+	}
+	if (b->phase == PHASE_JOBS && b->jobs_pending == 0 && b->hooks_pending == 0) {
+		b->phase = PHASE_POST;
+		if (b->nitems > 0)
+			queue_hooks(d, b, HOOK_POST, NULL, NULL);
+	}
+	if (b->phase == PHASE_POST && b->hooks_pending == 0)
+		batch_finish(d, b);
+}
+
+void batch_start(struct daemon *d, struct batch *b)
+{
+	b->refs++;
+	if (b->jobs_pending > 0)
+		queue_hooks(d, b, HOOK_PRE, NULL, NULL);
+	advance(d, b);
+	batch_unref(b);
+}
+
+static struct item *item_of(struct batch *b, const char *name)
+{
+	for (size_t i = 0; i < b->nitems; i++)
+		if (streq(b->items[i].name, name))
+			return &b->items[i];
+	return NULL;
+}
+
+static void record_result(struct daemon *d, struct batch *b, struct item *it,
+			  struct json_object *reply)
+{
+	struct json_object *data = NULL, *err = NULL, *o = json_object_new_object();
+	const char *name = it && it->name ? it->name : "(csr)", *code, *msg;
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	if (it && it->name) {
+		char *path = store_live_path(d->store, it->name, "fullchain.pem");
+
+		json_object_object_add(o, "fullchain_path", json_object_new_string(str_or_empty(path)));
+		free(path);
+	}
+	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0) {
+		static const char *const keys[] = { "version", "serial", "not_after" };
+
+		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+			struct json_object *v;
+
+			if (json_object_object_get_ex(data, keys[i], &v))
+				json_object_object_add(o, keys[i], json_object_get(v));
+		}
+		if (it)
+			it->renewed = true;
+		json_object_array_add(b->renewed, o);
+		return;
+	}
+	json_object_object_get_ex(reply, "error", &err);
+	code = jobj_str(err, "code");
+	msg = jobj_str(err, "message");
+	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
+	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
+	if (it)
+		it->failed = true;
+	b->failures++;
+	json_object_array_add(b->failed, o);
+}
+
+void batch_job_done(struct daemon *d, struct batch *b, const char *name, struct json_object *reply)
+{
+	struct item *it = item_of(b, name);
+	struct json_object *data = NULL;
+
+	b->refs++;
+	b->jobs_pending--;
+	sched_job_result(d, name, reply, b->kind != BATCH_CERTONLY && !b->dry_run);
+	if (b->kind == BATCH_CERTONLY) {
+		json_object_put(b->job_reply);
+		b->job_reply = json_object_get(reply);
+	}
+	record_result(d, b, it, reply);
+	if (it && it->renewed && !b->dry_run && json_object_object_get_ex(reply, "data", &data))
+		queue_hooks(d, b, HOOK_DEPLOY, it, data);
+	advance(d, b);
+	batch_unref(b);
+	sched_update(d);
+}
+
+void batch_forget_client(struct daemon *d, struct conn *client)
+{
+	for (struct batch *b = d->batches; b; b = b->next)
+		if (b->client == client)
+			b->client = NULL;
+}
+
+void batch_free_all(struct daemon *d)
+{
+	while (d->batches) {
+		struct batch *b = d->batches;
+
+		d->batches = b->next;
+		batch_free(b);
+	}
+}

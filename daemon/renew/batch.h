@@ -1,0 +1,49 @@
+/* A batch: the jobs started by one timer wake-up or one command, and the
+ * hooks around them (DESIGN.md, "Hooks"). The pre hooks run once before
+ * the first job may start, the deploy hooks after each lineage update, the
+ * post hooks once after the last job; identical commands run once. Hooks
+ * come from renewal-hooks/{pre,deploy,post}/ (executables, byte order; not
+ * for certonly, as in certbot), then acmed.conf, then each lineage's
+ * renewal file, then the command. A batch without jobs runs no hooks. */
+#pragma once
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "daemon/daemon.h"
+#include "daemon/renew/hooks.h"
+#include "daemon/worker/issue.h"
+
+enum batch_kind { BATCH_CERTONLY, BATCH_RENEW, BATCH_TIMER };
+
+struct batch_opts {
+	enum batch_kind kind;
+	bool dry_run;                 /* no deploy hooks; nothing saved */
+	bool directory_hooks;         /* run renewal-hooks/ */
+	const char *hooks[HOOK__MAX]; /* the command's --pre-hook etc., or NULL */
+};
+
+/* A new batch (in d->batches) that answers CLIENT (NULL: nobody) when it
+ * is done. NULL on allocation failure. */
+struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o);
+/* Add a job for REQ (moved; left empty on success). 0 or -errno. */
+int batch_add(struct daemon *d, struct batch *b, struct issue_req *req);
+/* Drop B, to which no job was added (an error came first). */
+void batch_abandon(struct daemon *d, struct batch *b);
+/* Record a lineage the batch did not attempt, under KEY ("not_due",
+ * "skipped" or "failed"); INFO is moved. */
+void batch_note(struct batch *b, const char *key, struct json_object *info);
+/* Run the pre hooks, then release the jobs. A batch without jobs is
+ * answered at once. B may be gone when this returns. */
+void batch_start(struct daemon *d, struct batch *b);
+/* May B's jobs start (its pre hooks are done)? */
+bool batch_released(const struct batch *b);
+/* A progress frame from one of B's jobs (borrowed). */
+void batch_progress(struct daemon *d, struct batch *b, struct json_object *frame);
+/* A job of B for lineage NAME (NULL for --csr) ended with REPLY (borrowed). */
+void batch_job_done(struct daemon *d, struct batch *b, const char *name, struct json_object *reply);
+/* CLIENT went away: its batches go on, unanswered. */
+void batch_forget_client(struct daemon *d, struct conn *client);
+/* Shutdown: drop every batch unanswered. */
+void batch_free_all(struct daemon *d);

@@ -1,0 +1,1292 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/worker/account.h"
+#include "acme/acme.h"
+#include "certcheck.h"
+#include "crypto.h"
+#include "error.h"
+#include "ident.h"
+#include "daemon/worker/issue.h"
+#include "jws.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "plugins/plugin.h"
+#include "plugins/rfc2136.h"
+#include "daemon/privsep/signer.h"
+#include "daemon/privsep/authhook.h"
+#include "store/store.h"
+#include "text.h"
+#include "timefmt.h"
+#include "util.h"
+
+/* ---- request parsing (main process) ---- */
+
+void issue_req_clear(struct issue_req *req)
+{
+	strv_free(req->domains, req->ndomains);
+	free(req->cert_name);
+	free(req->name);
+	authn_config_clear(&req->authn);
+	free(req->email);
+	free(req->server);
+	free(req->preferred_chain);
+	free(req->csr);
+	free(req->profile);
+	free(req->replaces);
+	free(req->pre_hook);
+	free(req->post_hook);
+	free(req->deploy_hook);
+	free(req->eab_kid);
+	if (req->eab_hmac_key)
+		OPENSSL_cleanse(req->eab_hmac_key, strlen(req->eab_hmac_key));
+	free(req->eab_hmac_key);
+	memset(req, 0, sizeof(*req));
+}
+
+int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->domains = calloc(r->ndomains + 1, sizeof(char *));
+	if (!req->domains)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		req->domains[i] = strdup(r->domains[i]);
+		if (!req->domains[i])
+			goto oom;
+		req->ndomains++;
+	}
+	if (authn_config_copy(&r->authn, &req->authn) < 0)
+		goto oom;
+	req->cert_name = xstrdup(r->name);
+	req->name = xstrdup(r->name);
+	req->server = xstrdup(r->server);
+	req->preferred_chain = xstrdup(r->preferred_chain);
+	req->profile = xstrdup(r->profile);
+	req->pre_hook = xstrdup(r->pre_hook);
+	req->post_hook = xstrdup(r->post_hook);
+	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->key = r->key;
+	req->reuse_key = r->reuse_key;
+	req->renew_before = r->renew_before;
+	req->renewal = true;
+	if (!req->name || !req->cert_name || !req->server ||
+	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
+	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
+	    (r->deploy_hook && !req->deploy_hook))
+		goto oom;
+	return 0;
+oom:
+	issue_req_clear(req);
+	return -ENOMEM;
+}
+
+static int add_domain(struct issue_req *req, const char *d, char *err, size_t errlen)
+{
+	char norm[IDENT_MAX + 1];
+	char **v;
+
+	if (ident_normalize(d, norm, err, errlen) < 0)
+		return ACMED_EUSAGE;
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (streq(req->domains[i], norm))
+			return 0; /* certbot drops repeats silently */
+	if (req->ndomains >= 100) {
+		snprintf(err, errlen, "at most 100 domains fit in one certificate");
+		return ACMED_EUSAGE;
+	}
+	v = realloc(req->domains, (req->ndomains + 2) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	req->domains = v;
+	v[req->ndomains] = strdup(norm);
+	if (!v[req->ndomains])
+		return -ENOMEM;
+	v[++req->ndomains] = NULL;
+	return 0;
+}
+
+static int parse_webroot_map(struct json_object *args, struct issue_req *req, char *err,
+			     size_t errlen)
+{
+	struct json_object *map;
+	size_t n;
+
+	if (!json_object_object_get_ex(args, "webroot_map", &map))
+		return 0;
+	if (!json_object_is_type(map, json_type_array)) {
+		snprintf(err, errlen, "webroot_map must be a list");
+		return ACMED_EUSAGE;
+	}
+	n = json_object_array_length(map);
+	req->authn.webroot = calloc(n + 1, sizeof(*req->authn.webroot));
+	if (!req->authn.webroot)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(map, i);
+		const char *d = jobj_str(e, "domain"), *p = jobj_str(e, "path");
+		char norm[IDENT_MAX + 1];
+
+		if (!d || !p || ident_normalize(d, norm, err, errlen) < 0) {
+			if (!d || !p)
+				snprintf(err, errlen, "webroot_map entry %zu is malformed", i + 1);
+			return ACMED_EUSAGE;
+		}
+		if (p[0] != '/') {
+			snprintf(err, errlen, "webroot %s is not an absolute path", p);
+			return ACMED_EUSAGE;
+		}
+		req->authn.webroot[i].domain = strdup(norm);
+		req->authn.webroot[i].path = strdup(p);
+		req->authn.nwebroot++;
+		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Domains with no -w before them get the first -w ("webroot_path"), as in
+ * certbot, where a lone -w may come after the -d options. */
+static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
+			   size_t errlen)
+{
+	const char *path = jobj_str(args, "webroot_path");
+	struct webroot_entry *v;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/') {
+		snprintf(err, errlen, "webroot %s is not an absolute path", path);
+		return ACMED_EUSAGE;
+	}
+	for (size_t i = 0; i < req->ndomains; i++) {
+		if (authn_webroot_for(&req->authn, req->domains[i]))
+			continue;
+		v = realloc(req->authn.webroot, (req->authn.nwebroot + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		req->authn.webroot = v;
+		v[req->authn.nwebroot].domain = strdup(req->domains[i]);
+		v[req->authn.nwebroot].path = strdup(path);
+		if (!v[req->authn.nwebroot].domain || !v[req->authn.nwebroot].path) {
+			free(v[req->authn.nwebroot].domain);
+			free(v[req->authn.nwebroot].path);
+			return -ENOMEM;
+		}
+		req->authn.nwebroot++;
+	}
+	return 0;
+}
+
+/* --csr: the names come from the CSR; -d, if given, must list the same. */
+static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t errlen)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0, n = 0;
+	char **names = NULL;
+	int r;
+
+	if (b64url_decode(csr64, &raw, &rawlen) < 0) {
+		snprintf(err, errlen, "csr: not base64url");
+		return ACMED_EUSAGE;
+	}
+	r = crypto_csr_load(raw, rawlen, &req->csr, &req->csrlen, &names, &n);
+	free(raw);
+	if (r < 0) {
+		snprintf(err, errlen, "--csr: not a CSR in PEM or DER, or its signature is bad");
+		return ACMED_EUSAGE;
+	}
+	if (req->ndomains) {
+		bool same = req->ndomains == n;
+
+		for (size_t i = 0; same && i < n; i++) {
+			same = false;
+			for (size_t k = 0; k < req->ndomains; k++)
+				same |= streq(names[i], req->domains[k]);
+		}
+		if (!same) {
+			snprintf(err, errlen, "the domains given with -d differ from those in the CSR");
+			strv_free(names, n);
+			return ACMED_EUSAGE;
+		}
+		strv_free(req->domains, req->ndomains);
+		req->domains = NULL;
+		req->ndomains = 0;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = add_domain(req, names[i], err, errlen);
+	strv_free(names, n);
+	return r;
+}
+
+int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
+		     char *err, size_t errlen)
+{
+	const char *v = jobj_str(args, key);
+
+	if (!v)
+		return 0;
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, errlen, "%s: the command must be one line of text", opt);
+			return ACMED_EUSAGE;
+		}
+	}
+	*out = *v ? strdup(v) : NULL;
+	return *v && !*out ? -ENOMEM : 0;
+}
+
+static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
+				   size_t errlen)
+{
+	const char *profile = jobj_str(args, "profile");
+	int r;
+
+	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
+	    (r = issue_parse_hook(args, "post_hook", "--post-hook", &req->post_hook, err, errlen)) <
+		    0 ||
+	    (r = issue_parse_hook(args, "deploy_hook", "--deploy-hook", &req->deploy_hook, err,
+				  errlen)) < 0)
+		return r;
+	if (!profile)
+		return 0;
+	for (const char *p = profile; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("-_.", *p))) {
+			snprintf(err, errlen, "--profile '%s' is not a profile name", profile);
+			return ACMED_EUSAGE;
+		}
+	}
+	req->profile = *profile ? strdup(profile) : NULL;
+	return *profile && !req->profile ? -ENOMEM : 0;
+}
+
+/* --dns-rfc2136-credentials and --dns-rfc2136-propagation-seconds. The
+ * file is read here too, so a bad one is reported before any CA traffic;
+ * the job's worker reads it again before it is confined. */
+static int parse_rfc2136_options(struct json_object *args, const struct authenticator *au,
+				 struct issue_req *req, char *err, size_t errlen)
+{
+	const char *path = jobj_str(args, "dns_rfc2136_credentials");
+	long long secs = jobj_int(args, "dns_rfc2136_propagation_seconds", 0);
+	struct rfc2136_creds c;
+	int r;
+
+	if (au != &authn_rfc2136) {
+		if (!path && !secs)
+			return 0;
+		snprintf(err, errlen, "--dns-rfc2136-credentials and "
+				      "--dns-rfc2136-propagation-seconds go with --dns-rfc2136");
+		return ACMED_EUSAGE;
+	}
+	if (!path || path[0] != '/') {
+		snprintf(err, errlen, path ? "--dns-rfc2136-credentials %s: give an absolute path"
+					   : "--dns-rfc2136 needs --dns-rfc2136-credentials FILE%s",
+			 path ? path : "");
+		return ACMED_EUSAGE;
+	}
+	if (secs < 0 || secs > RFC2136_PROPAGATION_MAX) {
+		snprintf(err, errlen, "--dns-rfc2136-propagation-seconds must be between 1 and %d",
+			 RFC2136_PROPAGATION_MAX);
+		return ACMED_EUSAGE;
+	}
+	r = rfc2136_creds_load(path, &c, err, errlen);
+	rfc2136_creds_clear(&c);
+	if (r < 0)
+		return r == -ENOMEM ? r : ACMED_EUSAGE;
+	req->authn.dns_rfc2136_credentials = xstrdup(path);
+	req->authn.dns_rfc2136_propagation_seconds = (int)secs;
+	return req->authn.dns_rfc2136_credentials ? 0 : -ENOMEM;
+}
+
+/* --manual's hooks and --preferred-challenges. */
+static int parse_challenge_options(struct json_object *args, const struct authenticator *au,
+				   struct issue_req *req, char *err, size_t errlen)
+{
+	const char *auth = jobj_str(args, "manual_auth_hook");
+	const char *cleanup = jobj_str(args, "manual_cleanup_hook");
+	const char *pref = jobj_str(args, "preferred_challenges");
+	char canon[64], why[128];
+	bool usable = false;
+	int r;
+
+	if (streq(au->name, "manual") ? !auth || !*auth : auth || cleanup) {
+		snprintf(err, errlen, streq(au->name, "manual")
+					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
+						"unattended and cannot ask you to put a response in place"
+					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
+		return ACMED_EUSAGE;
+	}
+	if (pref) {
+		if (authn_parse_preferred(pref, canon, sizeof(canon), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--preferred-challenges: %s", why);
+			return ACMED_EUSAGE;
+		}
+		for (const char *p = canon, *end; *p; p = *end ? end + 1 : end) {
+			char type[32];
+
+			end = p + strcspn(p, ",");
+			snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
+			usable |= authn_answers(au, type);
+		}
+		if (!usable) {
+			snprintf(err, errlen, "--preferred-challenges %s: the %s authenticator answers "
+					      "%s%s%s only",
+				 pref, au->name, au->types[0], au->types[1] ? " and " : "",
+				 au->types[1] ? au->types[1] : "");
+			return ACMED_EUSAGE;
+		}
+	}
+	r = parse_rfc2136_options(args, au, req, err, errlen);
+	if (r < 0)
+		return r;
+	req->authn.manual_auth_hook = xstrdup(auth);
+	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
+	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
+	return 0;
+}
+
+int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
+		    struct issue_req *req, char *err, size_t errlen)
+{
+	struct json_object *domains;
+	const char *authn;
+	long long port, rsa_bits;
+	int r = 0;
+
+	memset(req, 0, sizeof(*req));
+	if (json_object_object_get_ex(args, "domains", &domains) &&
+	    json_object_is_type(domains, json_type_array))
+		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
+			struct json_object *d = json_object_array_get_idx(domains, i);
+
+			if (json_object_is_type(d, json_type_string)) {
+				r = add_domain(req, json_object_get_string(d), err, errlen);
+			} else {
+				snprintf(err, errlen, "domains must be a list of strings");
+				r = ACMED_EUSAGE;
+			}
+		}
+	if (r == 0 && jobj_str(args, "csr"))
+		r = parse_csr(jobj_str(args, "csr"), req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->ndomains == 0) {
+		snprintf(err, errlen, "no domains given: use -d DOMAIN");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->cert_name = xstrdup(jobj_str(args, "cert_name"));
+	if (req->cert_name && !store_name_valid(req->cert_name)) {
+		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
+				      "and '_', and may not start with '.' or '-'", req->cert_name);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	authn = jobj_str(args, "authenticator");
+	if (!authn || !authn_lookup(authn)) {
+		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
+				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
+				      "--dns-rfc2136-credentials FILE");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.name = strdup(authn);
+	r = parse_challenge_options(args, authn_lookup(authn), req, err, errlen);
+	if (r < 0)
+		goto fail;
+	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
+	port = jobj_int(args, "http01_port", 0);
+	rsa_bits = jobj_int(args, "rsa_key_size", 0);
+	if (port < 0 || port > 65535) {
+		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.http01_port = (int)port;
+	port = jobj_int(args, "tlsalpn01_port", 0);
+	if (port < 0 || port > 65535) {
+		snprintf(err, errlen, "--tls-alpn-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.tlsalpn01_port = (int)port;
+	r = parse_webroot_map(args, req, err, errlen);
+	if (r == 0)
+		r = default_webroot(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->csr && req->cert_name) {
+		snprintf(err, errlen, "--cert-name cannot be used with --csr: no lineage is kept");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	/* Each key option given overrides its own acmed.conf setting only. */
+	r = key_spec_parse(jobj_str(args, "key_type") ? jobj_str(args, "key_type") : cfg->key_type,
+			   jobj_str(args, "elliptic_curve") ? jobj_str(args, "elliptic_curve")
+							   : cfg->elliptic_curve,
+			   rsa_bits < 0 || rsa_bits > 65536 ? -1 : rsa_bits ? (int)rsa_bits
+									       : cfg->rsa_key_size,
+			   &req->key, err, errlen);
+	if (r < 0) {
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->reuse_key = jobj_bool(args, "reuse_key");
+	req->email = xstrdup(jobj_str(args, "email") ? jobj_str(args, "email") : cfg->email);
+	req->unsafe_no_email = jobj_bool(args, "register_unsafely_without_email");
+	req->agree_tos = jobj_bool(args, "agree_tos") || cfg->agree_tos;
+	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
+	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
+	req->dry_run = jobj_bool(args, "dry_run");
+	req->eab_kid = xstrdup(jobj_str(args, "eab_kid"));
+	req->eab_hmac_key = xstrdup(jobj_str(args, "eab_hmac_key"));
+	if (!req->eab_kid != !req->eab_hmac_key) {
+		snprintf(err, errlen, "--eab-kid and --eab-hmac-key go together");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (req->eab_hmac_key && !b64url_valid(req->eab_hmac_key)) {
+		snprintf(err, errlen, "--eab-hmac-key: not the base64url key the CA gave");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	r = parse_hooks_and_profile(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->email && !ident_email_ok(req->email)) {
+		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->server || strncmp(req->server, "https://", 8) != 0) {
+		snprintf(err, errlen, "--server must be an https:// URL");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->authn.name)
+		r = -ENOMEM;
+	if (r == 0)
+		return 0;
+fail:
+	issue_req_clear(req);
+	return r;
+}
+
+/* ---- the flow (worker process) ---- */
+
+struct run {
+	const struct issue_req *req;
+	const struct acmed_config *cfg;
+	int ev_fd;
+	struct store *store;
+	struct acme_client *acme;
+	struct signer_link keys; /* the job's signer: every private key is there */
+	struct authhook_link hooks; /* --manual: the job's hook runner */
+	struct rfc2136_creds dns;   /* --dns-rfc2136: read before confinement */
+	struct account account;
+	const char *step; /* what we are doing, for the error message */
+	char err[1536];
+	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
+	const char *issuer_pem; /* the CA's issuer_bundle (acmed.conf), or NULL */
+	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
+	bool resumed_order; /* the order is one an interrupted attempt left */
+};
+
+void issue_progress(int fd, const char *fmt, ...)
+{
+	struct json_object *ev = json_object_new_object();
+	char msg[1024];
+	const char *line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* It may quote the CA (a URL, an identifier): no terminal controls. */
+	text_clean(msg);
+	log_info("%s", msg);
+	if (!ev)
+		return;
+	json_object_object_add(ev, "event", json_object_new_string("progress"));
+	json_object_object_add(ev, "message", json_object_new_string(msg));
+	line = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+	/* One write per line: the daemon reads whole lines. */
+	dprintf(fd, "%s\n", line);
+	json_object_put(ev);
+}
+
+/* Record the failure of the current step, with the CA's words if any. */
+static int fail(struct run *run, int r, const char *detail)
+{
+	snprintf(run->err, sizeof(run->err), "%s failed: %s", run->step,
+		 !str_empty(detail) ? detail : acmed_strerror(r));
+	/* It goes to the admin's terminal: it may quote the CA. */
+	text_clean(run->err);
+	return r;
+}
+
+static int fail_acme(struct run *run, int r)
+{
+	if (run->acme->retry_after > 0)
+		run->retry_after = time(NULL) + run->acme->retry_after;
+	return fail(run, r, run->acme->err);
+}
+
+/* Load the account for the server (the one the lineage used, or the only
+ * one), register one if there is none (as the request allows), look it up
+ * by key if its URL was lost. */
+static int setup_account(struct run *run, const char *account_id)
+{
+	const struct issue_req *req = run->req;
+	struct account_reg reg = {
+		.email = req->email,
+		.agree_tos = req->agree_tos,
+		.unsafe_no_email = req->unsafe_no_email,
+		.eab_kid = req->eab_kid,
+	};
+	char err[1024];
+	int r = account_open(run->store, &run->keys, run->acme, req->server, account_id, &reg,
+			     run->ev_fd, &run->account, err, sizeof(err));
+
+	if (r < 0) {
+		run->step = run->account.step;
+		if (run->acme->retry_after > 0)
+			run->retry_after = time(NULL) + run->acme->retry_after;
+		return fail(run, r, err);
+	}
+	return 0;
+}
+
+static const struct acme_challenge *offered(const struct acme_authz *a, const char *type)
+{
+	for (size_t i = 0; i < a->nchal; i++)
+		if (streq(a->chal[i].type, type) && a->chal[i].token)
+			return &a->chal[i];
+	return NULL;
+}
+
+/* The challenge to answer for A: the first type in the order of
+ * preference (--preferred-challenges, else the authenticator's own) that
+ * AU answers and the CA offers. */
+static const struct acme_challenge *pick_challenge(const struct authenticator *au,
+						   const struct authn_config *cfg,
+						   const struct acme_authz *a)
+{
+	const char *pref = cfg->preferred_challenges;
+	const struct acme_challenge *c;
+
+	if (!pref) {
+		for (size_t i = 0; i < ELEMENTSOF(au->types) && au->types[i]; i++)
+			if ((c = offered(a, au->types[i])))
+				return c;
+		return NULL;
+	}
+	for (const char *p = pref, *end; *p; p = *end ? end + 1 : end) {
+		char type[32];
+
+		end = p + strcspn(p, ",");
+		snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
+		if (authn_answers(au, type) && (c = offered(a, type)))
+			return c;
+	}
+	return NULL;
+}
+
+struct pending {
+	struct acme_authz authz; /* refreshed while polling: keep no pointers into it */
+	char shown[IDENT_MAX + 3]; /* its name as ordered: "*.example.com" */
+	char *chal_url;
+	char *type;
+	char *token;
+	char *key_auth;
+	char *validation;
+};
+
+/* The name authorization A is for, as the order asked for it ("*." and the
+ * base name for a wildcard), in SHOWN; an authorization for a name the
+ * order did not ask for is refused: the CA is not doing what we asked. */
+static int check_identifier(struct run *run, const struct acme_authz *a, char *shown,
+			    size_t len)
+{
+	char why[IDENT_MAX + 200];
+
+	snprintf(shown, len, "%s%.*s", a->wildcard ? "*." : "", IDENT_MAX, a->identifier);
+	for (size_t i = 0; i < run->req->ndomains; i++)
+		if (strcasecmp(run->req->domains[i], shown) == 0)
+			return 0;
+	snprintf(why, sizeof(why), "the CA sent an authorization for %s, which the order did not "
+				   "ask for", shown);
+	return fail(run, ACMED_EPROTO, why);
+}
+
+static int authorize(struct run *run, struct acme_order *order)
+{
+	const struct authenticator *au = authn_lookup(run->req->authn.name);
+	struct pending *p = calloc(order->nauthz, sizeof(*p));
+	struct authn_challenge *ac = calloc(order->nauthz, sizeof(*ac));
+	struct authn_state *st = NULL;
+	size_t np = 0, done = 0;
+	int r = 0;
+	char step[300];
+
+	if (!p || !ac) {
+		free(p);
+		free(ac);
+		return fail(run, -ENOMEM, NULL);
+	}
+	run->step = "fetching authorizations";
+	for (size_t i = 0; i < order->nauthz; i++) {
+		struct pending *x = &p[np];
+		const struct acme_challenge *chal;
+
+		r = acme_authz_get(run->acme, order->authz[i], &x->authz);
+		if (r < 0)
+			r = fail_acme(run, r);
+		else
+			r = check_identifier(run, &x->authz, x->shown, sizeof(x->shown));
+		if (r < 0) {
+			acme_authz_clear(&x->authz);
+			goto out;
+		}
+		if (streq(x->authz.status, "valid")) {
+			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
+				       ++done, order->nauthz, x->shown);
+			acme_authz_clear(&x->authz);
+			continue;
+		}
+		snprintf(step, sizeof(step), "authorizing %s", x->shown);
+		run->step = step;
+		chal = pick_challenge(au, &run->req->authn, &x->authz);
+		if (!streq(x->authz.status, "pending") || !chal) {
+			char why[300];
+
+			if (streq(x->authz.status, "pending"))
+				snprintf(why, sizeof(why), "the CA offers no challenge the %s "
+							   "authenticator answers (%s%s%s)%s",
+					 au->name, au->types[0], au->types[1] ? ", " : "",
+					 au->types[1] ? au->types[1] : "",
+					 x->authz.wildcard ? "; wildcards need dns-01" : "");
+			else
+				snprintf(why, sizeof(why), "the authorization is %s",
+					 x->authz.status);
+			acme_authz_clear(&x->authz);
+			r = fail(run, ACMED_ENOCHALLENGE, why);
+			goto out;
+		}
+		x->chal_url = strdup(chal->url);
+		x->type = strdup(chal->type);
+		x->token = strdup(chal->token);
+		x->key_auth = jws_key_authorization(run->account.key, chal->token);
+		x->validation = !x->key_auth ? NULL
+			      : streq(chal->type, "dns-01") ? jws_dns01_value(x->key_auth)
+							    : strdup(x->key_auth);
+		np++;
+		if (!x->chal_url || !x->type || !x->token || !x->key_auth || !x->validation) {
+			r = fail(run, -ENOMEM, NULL);
+			goto out;
+		}
+	}
+	if (np == 0)
+		goto out;
+	for (size_t i = 0; i < np; i++)
+		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].type, p[i].token,
+						  p[i].key_auth, p[i].validation };
+	run->step = "setting up the challenge responses";
+	r = au->perform(&run->req->authn, ac, np, &st, run->err, sizeof(run->err));
+	if (r < 0) {
+		char why[sizeof(run->err)];
+
+		snprintf(why, sizeof(why), "%s", run->err);
+		r = fail(run, r, why);
+		goto out;
+	}
+	for (size_t i = 0; r == 0 && i < np; i++) {
+		snprintf(step, sizeof(step), "answering the %s challenge for %s", p[i].type,
+			 p[i].shown);
+		run->step = step;
+		r = acme_challenge_respond(run->acme, p[i].chal_url);
+		if (r < 0)
+			r = fail_acme(run, r);
+	}
+	for (size_t i = 0; r == 0 && i < np; i++) {
+		snprintf(step, sizeof(step), "validating %s", p[i].shown);
+		run->step = step;
+		r = acme_authz_wait(run->acme, &p[i].authz, p[i].chal_url);
+		if (r == ACMED_EINVALID) {
+			char why[1024];
+
+			acme_problem_format(&run->acme->problem, why, sizeof(why));
+			r = fail(run, r, run->acme->problem.type ? why : run->acme->err);
+		} else if (r < 0) {
+			r = fail_acme(run, r);
+		} else {
+			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
+				       order->nauthz, p[i].shown, p[i].type);
+		}
+	}
+out:
+	au->cleanup(st);
+	for (size_t i = 0; i < order->nauthz; i++) {
+		acme_authz_clear(&p[i].authz);
+		free(p[i].chal_url);
+		free(p[i].type);
+		free(p[i].token);
+		free(p[i].key_auth);
+		free(p[i].validation);
+	}
+	free(p);
+	free(ac);
+	return r;
+}
+
+/* Split the downloaded chain into the three certificate files. */
+static int split_chain(struct run *run, const char *pem, struct version_pems *v)
+{
+	char **certs = NULL;
+	size_t n = 0, len = 0;
+	int r = crypto_pem_split(pem, strlen(pem), &certs, &n);
+
+	run->step = "reading the certificate the CA sent";
+	if (strlen(pem) > CERT_CHAIN_MAX) {
+		char why[128];
+
+		strv_free(certs, n);
+		snprintf(why, sizeof(why), "the certificate chain is larger than %d bytes",
+			 CERT_CHAIN_MAX);
+		return fail(run, ACMED_EPROTO, why);
+	}
+	if (r < 0)
+		return fail(run, ACMED_EPROTO, "the CA's answer is not a PEM certificate chain");
+	if (n < 2) {
+		strv_free(certs, n);
+		return fail(run, ACMED_EPROTO, "the CA sent no intermediate certificate");
+	}
+	for (size_t i = 1; i < n; i++)
+		len += strlen(certs[i]);
+	v->chain = calloc(1, len + 1);
+	v->cert = certs[0];
+	certs[0] = NULL;
+	for (size_t i = 1; v->chain && i < n; i++)
+		strcat(v->chain, certs[i]);
+	strv_free(certs, n);
+	if (!v->chain || asprintf(&v->fullchain, "%s%s", v->cert, v->chain) < 0)
+		return fail(run, -ENOMEM, NULL);
+	return 0;
+}
+
+/* Nothing reaches live/ that is not what we asked for (certcheck.h): the
+ * key of our CSR, exactly the names, valid now, a chain that links (to the
+ * CA's issuer_bundle, if acmed.conf has one). The signer checks again. */
+static int check_certificate(struct run *run, const struct version_pems *v,
+			     const unsigned char *csr, size_t csrlen)
+{
+	struct certcheck c = {
+		.cert = v->cert,
+		.chain = v->chain,
+		.csr = csr,
+		.csrlen = csrlen,
+		.names = run->req->domains,
+		.nnames = run->req->ndomains,
+		.now = time(NULL),
+		.roots = run->issuer_pem,
+	};
+	char why[600];
+	int r;
+
+	run->step = "checking the certificate the CA sent";
+	r = certcheck_run(&c, why, sizeof(why));
+	return r < 0 ? fail(run, r, why) : 0;
+}
+
+/* A value of the request, else what the lineage had saved. */
+static char *keep(char *given, char *old)
+{
+	return given ? given : old;
+}
+
+/* The renewal file for the new version: the request's settings, the
+ * lineage's saved hooks, profile and renew_before_expiry where the request
+ * gave none, and no failure state (this attempt succeeded). */
+int issue_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
+{
+	struct renewal old = { 0 };
+	char err[512];
+	bool have_old = store_exists(s, req->name) &&
+			store_renewal_load(s, req->name, &old, err, sizeof(err)) == 0;
+	struct renewal r = {
+		.name = req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		.server = req->server,
+		.account = (char *)account_id,
+		.authn = req->authn,
+		.key = req->key,
+		.reuse_key = req->reuse_key,
+		.preferred_chain = req->preferred_chain,
+		.renew_before = req->renew_before ? req->renew_before
+						  : have_old ? old.renew_before : 0,
+		.profile = keep(req->profile, have_old ? old.profile : NULL),
+		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
+		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
+		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
+	};
+	int ret = store_renewal_save(s, &r);
+
+	renewal_clear(&old);
+	return ret;
+}
+
+static struct json_object *lineage_result(struct run *run, int version, const char *cert)
+{
+	struct json_object *d = json_object_new_object();
+	static const char *const files[] = { "cert", "chain", "fullchain", "privkey" };
+	struct cert_info info;
+
+	json_object_object_add(d, "name", json_object_new_string(run->req->name));
+	if (version > 0)
+		json_object_object_add(d, "version", json_object_new_int(version));
+	else
+		json_object_object_add(d, "dry_run", json_object_new_boolean(1));
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		char file[32], key[32], *path;
+
+		snprintf(file, sizeof(file), "%s.pem", files[i]);
+		snprintf(key, sizeof(key), "%s_path", files[i]);
+		path = store_live_path(run->store, run->req->name, file);
+		json_object_object_add(d, key, json_object_new_string(path ? path : ""));
+		free(path);
+	}
+	if (crypto_cert_info(cert, strlen(cert), &info) == 0) {
+		json_object_object_add(d, "not_after", jobj_new_time(info.not_after));
+		json_object_object_add(d, "serial", json_object_new_string(info.serial));
+		cert_info_clear(&info);
+	}
+	return d;
+}
+
+static struct json_object *csr_result(const struct version_pems *v)
+{
+	struct json_object *d = json_object_new_object();
+	struct cert_info info;
+
+	json_object_object_add(d, "cert", json_object_new_string(v->cert));
+	json_object_object_add(d, "chain", json_object_new_string(v->chain));
+	json_object_object_add(d, "fullchain", json_object_new_string(v->fullchain));
+	if (crypto_cert_info(v->cert, strlen(v->cert), &info) == 0) {
+		json_object_object_add(d, "not_after", jobj_new_time(info.not_after));
+		cert_info_clear(&info);
+	}
+	return d;
+}
+
+/* The profile (the request's, else acmed.conf's) must be one the CA lists. */
+static int check_profile(struct run *run)
+{
+	const char *profile = run->req->profile ? run->req->profile : run->cfg->profile;
+	const struct acme_directory *dir = &run->acme->dir;
+	char why[1024], *p = why;
+
+	if (!profile || acme_profile_offered(run->acme, profile))
+		return 0;
+	run->step = "choosing the profile";
+	if (dir->nprofiles == 0)
+		return fail(run, ACMED_ECONFIG, "the CA offers no profiles (its directory has no "
+						"meta.profiles); remove the profile setting");
+	p += snprintf(why, sizeof(why), "the CA does not offer profile '%s'; it offers:", profile);
+	for (size_t i = 0; i < dir->nprofiles && p < why + sizeof(why) - 2; i++)
+		p += snprintf(p, (size_t)(why + sizeof(why) - p), " %s", dir->profiles[i]);
+	return fail(run, ACMED_ECONFIG, why);
+}
+
+/* newOrder with the profile and, when the CA has ARI, "replaces". A CA
+ * that refuses the order with it gets the order again without it. */
+static int create_order(struct run *run, struct acme_order *order)
+{
+	const struct issue_req *req = run->req;
+	struct acme_order_opts opts = {
+		.profile = req->profile ? req->profile : run->cfg->profile,
+		.replaces = run->ca_ari == 1 && !str_empty(req->replaces) ? req->replaces : NULL,
+	};
+	int r;
+
+	run->step = "creating the order";
+	r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	if ((r == ACMED_EPROBLEM || r == ACMED_EPROTO) && opts.replaces) {
+		/* alreadyReplaced, or a certificate the CA will not have this
+		 * order replace (another account, other names): RFC 9773 makes
+		 * "replaces" a hint, so order without it. */
+		char why[512];
+
+		acme_problem_format(&run->acme->problem, why, sizeof(why));
+		log_warning("the CA refused the order replacing %s (%s); ordering without "
+			    "\"replaces\"", opts.replaces, r == ACMED_EPROBLEM ? why : run->acme->err);
+		acme_order_clear(order);
+		opts.replaces = NULL;
+		r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	}
+	if (r < 0)
+		return fail_acme(run, r);
+	issue_progress(run->ev_fd, "Order created: %s%s%s", order->url,
+		       opts.replaces ? ", replacing " : "", opts.replaces ? opts.replaces : "");
+	return 0;
+}
+
+/* Orders are kept across a crash for jobs that publish a key they made:
+ * not a dry run, not --csr (there acmed has no key). */
+static bool keeps_orders(const struct run *run)
+{
+	return !run->req->csr && !run->req->dry_run;
+}
+
+static bool resumed(const struct run *run)
+{
+	return run->resumed_order;
+}
+
+/* The version of the lineage whose certificate the valid ORDER issued, or
+ * 0: the crash came after the publish, before the saved order was removed.
+ * The leaf is compared; the chain may differ. */
+static int published_as(struct run *run, const struct acme_order *order)
+{
+	char *pem = NULL, **certs = NULL;
+	size_t n = 0;
+	int version = 0;
+
+	if (acme_certificate_get(run->acme, order->certificate, NULL, &pem) == 0 &&
+	    crypto_pem_split(pem, strlen(pem), &certs, &n) == 0 && n > 0 &&
+	    signer_published(&run->keys, certs[0], &version) < 0)
+		version = 0;
+	strv_free(certs, n);
+	free(pem);
+	return version;
+}
+
+/* An earlier attempt for this lineage crashed (or failed) after it had
+ * asked for the certificate: finish its order rather than place a new one.
+ * ORDER gets it, with its URL set, if it can be finished; an order the CA
+ * no longer has, or has marked invalid, is forgotten (a new one follows,
+ * with a new key). */
+static int resume_order(struct run *run, struct acme_order *order)
+{
+	char *url = NULL;
+	int r, version;
+
+	run->step = "looking for an interrupted order";
+	r = signer_resume(&run->keys, &url);
+	if (r < 0)
+		return fail(run, r, run->keys.err);
+	if (!url)
+		return 0;
+	order->url = url;
+	r = acme_order_get(run->acme, order);
+	if (r == 0 && streq(order->status, "valid") && order->certificate &&
+	    (version = published_as(run, order)) > 0) {
+		issue_progress(run->ev_fd, "The order %s left by an interrupted attempt is saved "
+					   "already (version %d); placing a new one",
+			       order->url, version);
+		acme_order_clear(order);
+		r = signer_pending(&run->keys, "drop", NULL);
+		return r < 0 ? fail(run, r, run->keys.err) : 0;
+	}
+	if (r == 0 && !streq(order->status, "invalid")) {
+		run->resumed_order = true;
+		issue_progress(run->ev_fd, "Resuming order %s (%s), left by an interrupted attempt",
+			       order->url, order->status);
+		return 0;
+	}
+	log_warning("%s: the order %s left by an interrupted attempt cannot be finished (%s); "
+		    "placing a new one",
+		    run->req->name, order->url, r < 0 ? run->acme->err : order->status);
+	acme_order_clear(order); /* frees URL */
+	r = signer_pending(&run->keys, "drop", NULL);
+	return r < 0 ? fail(run, r, run->keys.err) : 0;
+}
+
+/* Keep the order (and the CSR's key) before finalizing it, then finalize. */
+static int finalize(struct run *run, struct acme_order *order, const unsigned char *csr,
+		    size_t csrlen)
+{
+	int r;
+
+	if (keeps_orders(run) && !resumed(run)) {
+		run->step = "recording the order";
+		r = signer_pending(&run->keys, "save", order->url);
+		if (r < 0)
+			return fail(run, r, run->keys.err);
+	}
+	run->step = "finalizing the order";
+	r = acme_order_finalize(run->acme, order, csr, csrlen);
+	if (r < 0)
+		return fail_acme(run, r);
+	issue_progress(run->ev_fd, "Order finalized");
+	return 0;
+}
+
+static int obtain(struct run *run, struct json_object **data)
+{
+	const struct issue_req *req = run->req;
+	const struct authenticator *au = authn_lookup(req->authn.name);
+	struct renewal old = { 0 };
+	bool have_old = false;
+	struct acme_order order = { 0 };
+	struct version_pems v = { 0 };
+	unsigned char *csr = NULL;
+	size_t csrlen = 0;
+	char *pem = NULL, err[512];
+	int r, version = 0;
+
+	run->step = "checking the authenticator";
+	r = au->prepare(&req->authn, req->domains, req->ndomains, run->err, sizeof(run->err));
+	if (r < 0)
+		return r;
+	if (!req->csr && store_exists(run->store, req->name)) {
+		run->step = "reading the renewal configuration";
+		r = store_renewal_load(run->store, req->name, &old, err, sizeof(err));
+		if (r < 0)
+			return fail(run, r, err);
+		have_old = true;
+	}
+	run->step = "loading the CA's directory";
+	r = acme_client_new(req->server, run->cfg->ca_bundle, &run->acme);
+	if (r == 0)
+		r = acme_directory_load(run->acme);
+	if (r < 0) {
+		r = run->acme ? fail_acme(run, r) : fail(run, r, NULL);
+		goto out;
+	}
+	run->ca_ari = run->acme->dir.renewal_info != NULL;
+	r = check_profile(run);
+	if (r < 0)
+		goto out;
+	/* Stay with the lineage's account when it was issued by the same CA. */
+	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
+	if (r < 0)
+		goto out;
+	/* Before the CSR: a resumed order's CSR has the key saved with it. */
+	r = keeps_orders(run) ? resume_order(run, &order) : 0;
+	if (r < 0)
+		goto out;
+	if (!req->csr) {
+		/* The signer makes the key (or reuses the lineage's) and keeps it. */
+		run->step = "preparing the certificate key";
+		r = signer_csr(&run->keys, req->domains, req->ndomains, &csr, &csrlen);
+		if (r < 0) {
+			r = fail(run, r, run->keys.err);
+			goto out;
+		}
+	}
+	if (!order.url && (r = create_order(run, &order)) < 0)
+		goto out;
+	if (streq(order.status, "pending") || !resumed(run)) {
+		r = authorize(run, &order);
+		if (r < 0)
+			goto out;
+	}
+	if (!streq(order.status, "valid") && !streq(order.status, "processing")) {
+		r = finalize(run, &order, req->csr ? req->csr : csr, req->csr ? req->csrlen : csrlen);
+		if (r < 0)
+			goto out;
+	} else if (!streq(order.status, "valid") || !order.certificate) {
+		run->step = "waiting for the certificate";
+		r = acme_order_wait(run->acme, &order);
+		if (r < 0) {
+			r = fail_acme(run, r);
+			goto out;
+		}
+	}
+	run->step = "downloading the certificate";
+	r = acme_certificate_get(run->acme, order.certificate, req->preferred_chain, &pem);
+	if (r < 0) {
+		r = fail_acme(run, r);
+		goto out;
+	}
+	r = split_chain(run, pem, &v);
+	if (r == 0)
+		r = check_certificate(run, &v, req->csr ? req->csr : csr,
+				      req->csr ? req->csrlen : csrlen);
+	if (r < 0)
+		goto out; /* a saved order stays: the next attempt downloads again */
+	if (req->csr) {
+		*data = csr_result(&v);
+		goto out;
+	}
+	if (req->dry_run) {
+		issue_progress(run->ev_fd, "Dry run: the certificate was issued and checked; "
+					   "nothing was saved");
+		*data = lineage_result(run, 0, v.cert);
+		goto out;
+	}
+	/* The signer saves it with its key, and the renewal file with it. */
+	run->step = "saving the certificate";
+	r = signer_publish(&run->keys, v.cert, v.chain, &version);
+	if (r < 0) {
+		r = fail(run, r, run->keys.err);
+		goto out;
+	}
+	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
+	*data = lineage_result(run, version, v.cert);
+out:
+	version_pems_clear(&v);
+	acme_order_clear(&order);
+	renewal_clear(&old);
+	free(csr);
+	free(pem);
+	return r;
+}
+
+/* Start the job's signer and confine this process (signer.h): from here on
+ * it holds no private key and cannot open one. */
+static int separate(struct run *run)
+{
+	const struct issue_req *req = run->req;
+	struct signer_conf sc = {
+		.state_dir = run->cfg->state_dir,
+		.server = req->server,
+		.name = req->csr ? NULL : req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		.key = req->key,
+		.reuse_key = req->reuse_key,
+		.publish = !req->dry_run && !req->csr,
+		.req = req->csr ? NULL : req,
+		.eab_hmac_key = req->eab_hmac_key,
+		.csr_der = req->csr,
+		.csr_len = req->csrlen,
+		.issuer_pem = run->issuer_pem,
+	};
+	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
+	char err[512] = "";
+	int r;
+
+	if (!roots)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->authn.nwebroot; i++)
+		roots[i] = req->authn.webroot[i].path;
+	if (streq(req->authn.name, "manual")) {
+		struct authhook_conf hc = {
+			.auth_hook = req->authn.manual_auth_hook,
+			.cleanup_hook = req->authn.manual_cleanup_hook,
+			.domains = req->domains,
+			.ndomains = req->ndomains,
+			.timeout = (int)run->cfg->hook_timeout,
+		};
+
+		run->step = "starting the manual hook runner";
+		r = authhook_start(&hc, &run->hooks);
+		if (r < 0) {
+			free(roots);
+			return fail(run, r, NULL);
+		}
+		authn_manual_use(&run->hooks);
+	}
+	if (streq(req->authn.name, "dns-rfc2136")) {
+		run->step = "reading the dns-rfc2136 credentials";
+		r = rfc2136_creds_load(req->authn.dns_rfc2136_credentials, &run->dns, err,
+				       sizeof(err));
+		if (r < 0) {
+			free(roots);
+			return fail(run, r, err);
+		}
+		authn_rfc2136_use(&run->dns, req->authn.dns_rfc2136_credentials);
+	}
+	run->step = "starting the signer";
+	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
+			    sizeof(err));
+	free(roots);
+	if (r < 0)
+		return fail(run, r, err);
+	return 0;
+}
+
+/* "a", "a and b", "a, b and c", as certbot words it. */
+static const char *list_names(char *buf, size_t len, char *const *names, size_t n)
+{
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && pos < len; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		int w = snprintf(buf + pos, len - pos, "%s%s", sep, names[i]);
+
+		if (w < 0)
+			break;
+		pos += (size_t)w;
+	}
+	return buf;
+}
+
+/* A failed renewal counts for the backoff: written here, before the
+ * worker exits, so an answer such as a Retry-After is kept even if the
+ * daemon stops before it reads the result. */
+static void record_failure(struct run *run, struct json_object *reply)
+{
+	int failures = 0;
+	time_t next = 0;
+	char when[32];
+
+	if (signer_record_failure(&run->keys, run->err, run->retry_after, &failures, &next) < 0) {
+		log_error("could not record the failure: %s", run->keys.err);
+		return;
+	}
+	timefmt_format_rfc3339(next, when, sizeof(when));
+	log_warning("renewal failed (%d in a row); next attempt at %s", failures, when);
+	json_object_object_add(reply, "failure_recorded", json_object_new_boolean(1));
+}
+
+struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
+			      int ev_fd)
+{
+	const struct ca_settings *ca = config_ca(cfg, req->server);
+	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
+			   .ca_ari = -1, .keys.fd = -1, .hooks.fd = -1,
+			   .issuer_pem = ca ? ca->issuer_pem : NULL };
+	struct json_object *reply = json_object_new_object(), *data = NULL;
+	char names[1024];
+	int r;
+
+	list_names(names, sizeof(names), req->domains, req->ndomains);
+	if (req->renewal)
+		issue_progress(ev_fd, "Renewing %s (%s)%s", req->name, names,
+			       req->dry_run ? ", dry run" : "");
+	else
+		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
+			       req->dry_run ? " (dry run)" : "");
+	r = store_open(cfg->state_dir, false, &run.store);
+	if (r == 0)
+		r = separate(&run);
+	if (r < 0 && !run.err[0])
+		fail(&run, r, NULL);
+	else if (r == 0)
+		r = obtain(&run, &data);
+	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
+	if (r < 0) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
+		json_object_object_add(e, "message", json_object_new_string(run.err));
+		json_object_object_add(reply, "error", e);
+		log_error("%s", run.err);
+		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
+			record_failure(&run, reply);
+	} else {
+		json_object_object_add(reply, "data", data);
+	}
+	if (run.retry_after > 0)
+		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
+	if (run.ca_ari >= 0)
+		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
+	acme_client_free(run.acme);
+	account_clear(&run.account);
+	signer_stop(&run.keys);
+	authhook_stop(&run.hooks);
+	authn_rfc2136_use(NULL, NULL);
+	rfc2136_creds_clear(&run.dns);
+	store_close(run.store);
+	return reply;
+}
