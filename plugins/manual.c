@@ -12,9 +12,9 @@
 #include "plugins/plugin.h"
 #include "util.h"
 
-static struct authhook_link *runner;
+static struct helper *runner;
 
-void authn_manual_use(struct authhook_link *l)
+void authn_manual_use(struct helper *l)
 {
 	runner = l;
 }

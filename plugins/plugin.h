@@ -39,9 +39,9 @@ extern const struct authenticator authn_standalone;
 extern const struct authenticator authn_manual;
 extern const struct authenticator authn_rfc2136;
 
-struct authhook_link;
+struct helper;
 /* The manual authenticator's hook runner for this job (authhook.h). */
-void authn_manual_use(struct authhook_link *l);
+void authn_manual_use(struct helper *l);
 
 /* Does AU answer challenges of TYPE? */
 bool authn_answers(const struct authenticator *au, const char *type);

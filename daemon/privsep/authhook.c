@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +17,12 @@
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"
+#include "helper.h"
+#include "hookexec.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "util.h"
 
-#define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define OUTPUT_MAX 4096
 #define REQUEST_MAX (64 * 1024)
 
@@ -50,16 +49,8 @@ static int run(const char *cmd, char *const *env, int timeout, char **out, bool 
 		close(pfd[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
-		_exit(127);
-	}
+	if (pid == 0)
+		hookexec_child(cmd, env, pfd[1]);
 	setpgid(pid, pid);
 	close(pfd[1]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -167,8 +158,7 @@ static int op_hook(struct runner *k, struct json_object *req, bool auth)
 	const char *domain = jobj_str(req, "domain"), *type = jobj_str(req, "type");
 	const char *token = jobj_str(req, "token"), *validation = jobj_str(req, "validation");
 	long long remaining = jobj_int(req, "remaining", -1);
-	static const char *const pass[] = { "HOME", "LANG", "LC_ALL", "TZ" };
-	char *env[16] = { 0 }, *all = NULL, *key = NULL, *out = NULL, num[24];
+	char *extra[8] = { 0 }, **env = NULL, *all = NULL, *key = NULL, *out = NULL, num[24];
 	struct done *d = NULL;
 	size_t n = 0, len = 0;
 	bool http = streq(type, "http-01"), timed_out;
@@ -201,22 +191,19 @@ static int op_hook(struct runner *k, struct json_object *req, bool auth)
 	for (size_t i = 0; all && i < c->ndomains; i++)
 		strcat(strcat(all, i ? "," : ""), c->domains[i]);
 	snprintf(num, sizeof(num), "%lld", remaining);
-	env[n++] = strdup("PATH=" HOOK_PATH);
-	env[n++] = strdup(auth ? "ACMED_HOOK=manual-auth" : "ACMED_HOOK=manual-cleanup");
-	for (size_t i = 0; i < ELEMENTSOF(pass); i++)
-		if (getenv(pass[i]))
-			env[n++] = env_var(pass[i], getenv(pass[i]));
-	env[n++] = env_var("CERTBOT_DOMAIN", domain);
-	env[n++] = env_var("CERTBOT_VALIDATION", validation);
+	extra[n++] = env_var("CERTBOT_DOMAIN", domain);
+	extra[n++] = env_var("CERTBOT_VALIDATION", validation);
 	if (http)
-		env[n++] = env_var("CERTBOT_TOKEN", token);
-	env[n++] = env_var("CERTBOT_REMAINING_CHALLENGES", num);
-	env[n++] = env_var("CERTBOT_ALL_DOMAINS", all ? all : "");
+		extra[n++] = env_var("CERTBOT_TOKEN", token);
+	extra[n++] = env_var("CERTBOT_REMAINING_CHALLENGES", num);
+	extra[n++] = env_var("CERTBOT_ALL_DOMAINS", all ? all : "");
 	if (!auth)
-		env[n++] = env_var("CERTBOT_AUTH_OUTPUT", d->output ? d->output : "");
+		extra[n++] = env_var("CERTBOT_AUTH_OUTPUT", d->output ? d->output : "");
 	for (size_t i = 0; i < n; i++)
-		if (!env[i])
+		if (!extra[i])
 			r = -ENOMEM;
+	if (r == 0 && !(env = hookexec_env(auth ? "manual-auth" : "manual-cleanup", extra, n)))
+		r = -ENOMEM;
 	if (r == 0) {
 		log_info("%s hook for %s (%s): running %s", auth ? "manual auth" : "manual cleanup",
 			 domain, type, auth ? c->auth_hook : c->cleanup_hook);
@@ -239,59 +226,49 @@ static int op_hook(struct runner *k, struct json_object *req, bool auth)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		free(env[i]);
+		free(extra[i]);
+	strv_free_nt(env);
 	free(all);
 	free(key);
 	free(out);
 	return r;
 }
 
+static int op_auth(void *state, struct json_object *req, struct json_object *out, char *err,
+		   size_t errlen)
+{
+	struct runner *k = state;
+	int r;
+
+	(void)out;
+	k->err[0] = '\0';
+	r = op_hook(k, req, true);
+	if (r < 0)
+		snprintf(err, errlen, "%s", k->err);
+	return r;
+}
+
+static int op_cleanup(void *state, struct json_object *req, struct json_object *out, char *err,
+		      size_t errlen)
+{
+	struct runner *k = state;
+	int r;
+
+	(void)out;
+	k->err[0] = '\0';
+	r = op_hook(k, req, false);
+	if (r < 0)
+		snprintf(err, errlen, "%s", k->err);
+	return r;
+}
+
+static const struct helper_op ops[] = { { "auth", op_auth }, { "cleanup", op_cleanup } };
+
 int authhook_serve(const struct authhook_conf *c, int fd)
 {
 	struct runner k = { .c = c };
-	int r = 0;
+	int r = helper_serve(fd, ops, ELEMENTSOF(ops), &k, REQUEST_MAX, "hook runner");
 
-	while (r == 0) {
-		struct json_object *req = NULL, *reply = json_object_new_object();
-		const char *op;
-		char *buf;
-		size_t len;
-		int rr;
-
-		r = ctl_recv_max(fd, REQUEST_MAX, &req);
-		if (r < 0) {
-			json_object_put(reply);
-			r = r == -ECONNRESET ? 0 : r;
-			break;
-		}
-		op = jobj_str(req, "op");
-		k.err[0] = '\0';
-		if (streq(op, "auth") || streq(op, "cleanup"))
-			rr = op_hook(&k, req, streq(op, "auth"));
-		else
-			rr = refuse(&k, -EPERM, "unknown request '%s': the hook runner answers auth "
-						"and cleanup only",
-				    str_or_empty(op));
-		if (rr < 0) {
-			struct json_object *e = json_object_new_object();
-
-			if (!k.err[0])
-				snprintf(k.err, sizeof(k.err), "%s", acmed_strerror(rr));
-			log_warning("manual hook runner: %s", k.err);
-			json_object_object_add(e, "code", json_object_new_int(rr));
-			json_object_object_add(e, "message", json_object_new_string(k.err));
-			json_object_object_add(reply, "error", e);
-		} else {
-			json_object_object_add(reply, "ok", json_object_new_object());
-		}
-		json_object_put(req);
-		r = ctl_reply_encode(reply, &buf, &len);
-		json_object_put(reply);
-		if (r == 0) {
-			r = fs_write_all(fd, buf, len);
-			free(buf);
-		}
-	}
 	for (size_t i = 0; i < k.n; i++) {
 		free(k.v[i].key);
 		free(k.v[i].output);
@@ -300,103 +277,45 @@ int authhook_serve(const struct authhook_conf *c, int fd)
 	return r;
 }
 
-int authhook_start(const struct authhook_conf *c, struct authhook_link *l)
+static int runner_main(void *arg, int fd)
 {
-	pid_t worker = getpid(), pid;
-	int sv[2];
-
-	l->fd = -1;
-	l->pid = -1;
-	l->err[0] = '\0';
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_NAME, "acmed-authhook");
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != worker)
-			_exit(1);
-		close(sv[0]);
-		if (sv[1] != 3) {
-			dup2(sv[1], 3);
-			close(sv[1]);
-		}
-		close_range(4, ~0U, 0);
-		_exit(authhook_serve(c, 3) < 0 ? 1 : 0);
-	}
-	close(sv[1]);
-	l->fd = sv[0];
-	l->pid = pid;
-	return 0;
+	return authhook_serve(arg, fd);
 }
 
-void authhook_stop(struct authhook_link *l)
+int authhook_start(const struct authhook_conf *c, struct helper *l)
 {
-	int status;
-
-	if (l->fd < 0)
-		return;
-	close(l->fd);
-	while (waitpid(l->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	l->fd = -1;
-	l->pid = -1;
+	*l = HELPER_INIT("the hook runner");
+	return helper_start(l, "acmed-authhook", runner_main, (void *)c);
 }
 
-static int call(struct authhook_link *l, const char *op, const char *domain, const char *type,
+void authhook_stop(struct helper *l)
+{
+	helper_stop(l);
+}
+
+static int call(struct helper *l, const char *op, const char *domain, const char *type,
 		const char *token, const char *validation, int remaining)
 {
-	struct json_object *req = json_object_new_object(), *reply = NULL, *e;
-	char *buf;
-	size_t len;
-	int r;
+	struct json_object *req = helper_request(op);
 
-	if (l->fd < 0) {
-		json_object_put(req);
-		snprintf(l->err, sizeof(l->err), "no hook runner for this job");
-		return -EPIPE;
-	}
-	json_object_object_add(req, "op", json_object_new_string(op));
+	if (!req)
+		return -ENOMEM;
 	json_object_object_add(req, "domain", json_object_new_string(domain));
 	json_object_object_add(req, "type", json_object_new_string(type));
 	if (token)
 		json_object_object_add(req, "token", json_object_new_string(token));
 	json_object_object_add(req, "validation", json_object_new_string(validation));
 	json_object_object_add(req, "remaining", json_object_new_int(remaining));
-	r = ctl_reply_encode(req, &buf, &len);
-	json_object_put(req);
-	if (r == 0) {
-		r = fs_write_all(l->fd, buf, len);
-		free(buf);
-	}
-	if (r == 0)
-		r = ctl_recv_max(l->fd, REQUEST_MAX, &reply);
-	if (r < 0) {
-		snprintf(l->err, sizeof(l->err), "the hook runner is gone (%s)", acmed_strerror(r));
-		return r;
-	}
-	if (json_object_object_get_ex(reply, "error", &e)) {
-		r = (int)jobj_int(e, "code", -EPROTO);
-		snprintf(l->err, sizeof(l->err), "%s", str_or_empty(jobj_str(e, "message")));
-		if (r >= 0)
-			r = -EPROTO;
-	}
-	json_object_put(reply);
-	return r;
+	return helper_call(l, req, REQUEST_MAX, NULL);
 }
 
-int authhook_auth(struct authhook_link *l, const char *domain, const char *type,
+int authhook_auth(struct helper *l, const char *domain, const char *type,
 		  const char *token, const char *validation, int remaining)
 {
 	return call(l, "auth", domain, type, token, validation, remaining);
 }
 
-int authhook_cleanup(struct authhook_link *l, const char *domain, const char *type,
+int authhook_cleanup(struct helper *l, const char *domain, const char *type,
 		     const char *token, const char *validation, int remaining)
 {
 	return call(l, "cleanup", domain, type, token, validation, remaining);

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "helper.h"
+
 struct authhook_conf {
 	const char *auth_hook;    /* required */
 	const char *cleanup_hook; /* or NULL */
@@ -31,25 +33,19 @@ struct authhook_conf {
 	int timeout;              /* seconds a hook may run */
 };
 
-struct authhook_link {
-	int fd;   /* -1 when no runner */
-	pid_t pid;
-	char err[512];
-};
-
 /* Fork the runner. 0 or -errno. */
-int authhook_start(const struct authhook_conf *c, struct authhook_link *l);
+int authhook_start(const struct authhook_conf *c, struct helper *l);
 /* Close the link and wait for the runner. */
-void authhook_stop(struct authhook_link *l);
+void authhook_stop(struct helper *l);
 
 /* Run the auth hook for DOMAIN's TYPE challenge ("http-01" with TOKEN, or
  * "dns-01" with TOKEN NULL) and VALIDATION, REMAINING challenges after it.
  * 0, or -errno / an acmed error with L->err saying why (the hook's exit
  * status, a refusal). */
-int authhook_auth(struct authhook_link *l, const char *domain, const char *type,
+int authhook_auth(struct helper *l, const char *domain, const char *type,
 		  const char *token, const char *validation, int remaining);
 /* Run the cleanup hook for the same challenge (nothing without one). */
-int authhook_cleanup(struct authhook_link *l, const char *domain, const char *type,
+int authhook_cleanup(struct helper *l, const char *domain, const char *type,
 		     const char *token, const char *validation, int remaining);
 
 /* The request loop of a runner on FD (exposed for the tests). */

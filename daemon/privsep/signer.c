@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,12 +13,12 @@
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"
+#include "helper.h"
 #include "ident.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "daemon/privsep/sandbox.h"
 #include "daemon/privsep/signer.h"
-#include "daemon/privsep/signer_priv.h"
 #include "store/store.h"
 #include "util.h"
 
@@ -666,64 +665,37 @@ static int op_resume(struct keyproc *k, struct json_object *req, struct json_obj
 	return 0;
 }
 
-static const struct {
-	const char *op;
-	int (*fn)(struct keyproc *k, struct json_object *req, struct json_object *out);
-} ops[] = {
-	{ "describe", op_describe },
-	{ "sign", op_sign },
-	{ "csr", op_csr },
-	{ "publish", op_publish },
-	{ "failed", op_failed },
-	{ "account", op_account },
-	{ "pending", op_pending },
-	{ "resume", op_resume },
+/* The helper transport's view of each request (helper.h): K's own error
+ * becomes the answer's. */
+#define SIGNER_OP(name)                                                                   \
+	static int helper_##name(void *state, struct json_object *req, struct json_object *out, \
+				 char *err, size_t errlen)                                  \
+	{                                                                                  \
+		struct keyproc *k = state;                                                 \
+		int r;                                                                     \
+                                                                                           \
+		k->err[0] = '\0';                                                          \
+		r = op_##name(k, req, out);                                                \
+		if (r < 0)                                                                 \
+			snprintf(err, errlen, "%s", k->err);                               \
+		return r;                                                                  \
+	}
+SIGNER_OP(describe)
+SIGNER_OP(sign)
+SIGNER_OP(csr)
+SIGNER_OP(publish)
+SIGNER_OP(failed)
+SIGNER_OP(account)
+SIGNER_OP(pending)
+SIGNER_OP(resume)
+#undef SIGNER_OP
+
+static const struct helper_op ops[] = {
+	{ "describe", helper_describe }, { "sign", helper_sign },
+	{ "csr", helper_csr },           { "publish", helper_publish },
+	{ "failed", helper_failed },     { "account", helper_account },
+	{ "pending", helper_pending },   { "resume", helper_resume },
 };
-
-static struct json_object *handle(struct keyproc *k, struct json_object *req)
-{
-	const char *op = jobj_str(req, "op");
-	struct json_object *reply = json_object_new_object(), *out = json_object_new_object();
-	size_t i;
-	int r;
-
-	k->err[0] = '\0';
-	for (i = 0; i < ELEMENTSOF(ops) && !streq(op, ops[i].op); i++)
-		;
-	if (i < ELEMENTSOF(ops))
-		r = ops[i].fn(k, req, out);
-	else
-		r = refuse(k, -EPERM, "unknown request '%s': the signer answers describe, sign, "
-				      "csr, publish, failed, account, pending and resume only",
-			   str_or_empty(op));
-	if (r < 0) {
-		struct json_object *e = json_object_new_object();
-
-		if (!k->err[0])
-			snprintf(k->err, sizeof(k->err), "%s", acmed_strerror(r));
-		log_warning("signer: refused %s: %s", str_or_empty(op), k->err);
-		json_object_object_add(e, "code", json_object_new_int(r));
-		json_object_object_add(e, "message", json_object_new_string(k->err));
-		json_object_object_add(reply, "error", e);
-		json_object_put(out);
-	} else {
-		json_object_object_add(reply, "ok", out);
-	}
-	return reply;
-}
-
-int signer_send_frame(int fd, struct json_object *o)
-{
-	char *buf;
-	size_t len;
-	int r = ctl_reply_encode(o, &buf, &len);
-
-	if (r == 0) {
-		r = fs_write_all(fd, buf, len);
-		free(buf);
-	}
-	return r;
-}
 
 int signer_serve(const struct signer_conf *c, int fd)
 {
@@ -733,27 +705,10 @@ int signer_serve(const struct signer_conf *c, int fd)
 	/* With --csr, the CSR to finalize with is the administrator's. */
 	if (r == 0 && c->csr_der && !(k.csr = b64url_encode(c->csr_der, c->csr_len)))
 		r = -ENOMEM;
-
 	if (r < 0)
 		log_error("signer: state directory %s: %s", c->state_dir, acmed_strerror(r));
-	while (r == 0) {
-		struct json_object *req = NULL, *reply;
-
-		r = ctl_recv_max(fd, SIGNER_MAX_REQUEST, &req);
-		if (r == -ECONNRESET) {
-			r = 0; /* the worker is done */
-			break;
-		}
-		if (r < 0) {
-			log_error("signer: malformed request from the worker (%s); stopping",
-				  acmed_strerror(r));
-			break;
-		}
-		reply = handle(&k, req);
-		r = signer_send_frame(fd, reply);
-		json_object_put(reply);
-		json_object_put(req);
-	}
+	else
+		r = helper_serve(fd, ops, ELEMENTSOF(ops), &k, SIGNER_MAX_REQUEST, "signer");
 	signer_free(k.account);
 	signer_free(k.next);
 	signer_free(k.certificate);
@@ -765,67 +720,38 @@ int signer_serve(const struct signer_conf *c, int fd)
 	return r;
 }
 
-static _Noreturn void signer_main(const struct signer_conf *c, int fd, pid_t worker)
+/* The signer process (helper_start() made it, fd 3 its socket). */
+static int signer_main(void *arg, int fd)
 {
+	const struct signer_conf *c = arg;
 	struct sandbox_rule rules[32];
 	size_t n = 0;
 	char err[256] = "";
 	int r;
 
-	prctl(PR_SET_NAME, "acmed-signer");
-	/* If the worker dies, so does its signer. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* No core dump with keys in it, and no ptrace or /proc/PID/mem but by
 	 * a process with CAP_SYS_PTRACE (Landlock also keeps the confined
 	 * worker from tracing it: their domains are siblings). */
 	prctl(PR_SET_DUMPABLE, 0);
-	if (getppid() != worker)
-		_exit(1);
-	/* Keep stdio (the log) and the worker's socket: fd 3. */
-	if (fd != 3) {
-		dup2(fd, 3);
-		fd = 3;
-	}
-	close_range(4, ~0U, 0);
 	for (size_t i = 0; i < sandbox_nsystem; i++)
 		rules[n++] = sandbox_system[i];
 	rules[n++] = (struct sandbox_rule){ c->state_dir, SANDBOX_READ_WRITE };
 	r = sandbox_apply(rules, n, true, err, sizeof(err));
 	if (r < 0 && r != -EOPNOTSUPP) {
 		log_error("signer: cannot confine itself: %s", err);
-		_exit(1);
+		return r;
 	}
-	_exit(signer_serve(c, fd) < 0 ? 1 : 0);
+	return signer_serve(c, fd);
 }
 
-int signer_start(const struct signer_conf *c, struct signer_link *l)
+int signer_start(const struct signer_conf *c, struct helper *l)
 {
-	pid_t worker = getpid(), pid;
-	int sv[2];
-
-	l->fd = -1;
-	l->pid = -1;
-	l->err[0] = '\0';
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		signer_main(c, sv[1], worker);
-	}
-	close(sv[1]);
-	l->fd = sv[0];
-	l->pid = pid;
-	return 0;
+	*l = HELPER_INIT("the signer");
+	return helper_start(l, "acmed-signer", signer_main, (void *)c);
 }
 
 int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
-		    size_t n, struct signer_link *l, char *err, size_t errlen)
+		    size_t n, struct helper *l, char *err, size_t errlen)
 {
 	int r = signer_start(c, l);
 
@@ -847,15 +773,7 @@ int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *co
 	return 0;
 }
 
-void signer_stop(struct signer_link *l)
+void signer_stop(struct helper *l)
 {
-	int status;
-
-	if (l->fd < 0)
-		return;
-	close(l->fd);
-	while (waitpid(l->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	l->fd = -1;
-	l->pid = -1;
+	helper_stop(l);
 }

@@ -55,6 +55,7 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "helper.h"
 #include "daemon/worker/issue.h"
 #include "jws.h"
 
@@ -80,15 +81,10 @@ struct signer_conf {
 				   * certificate's chain must lead to; or NULL */
 };
 
-struct signer_link {
-	int fd;   /* -1 when no signer runs */
-	pid_t pid;
-	char err[512]; /* why the last request failed */
-};
 
 /* Fork the signer for C. Everything in C is copied into the new process
  * before this returns; the caller may then wipe its secrets. 0 or -errno. */
-int signer_start(const struct signer_conf *c, struct signer_link *l);
+int signer_start(const struct signer_conf *c, struct helper *l);
 /* What a job's worker does before it reads a byte from the network:
  * signer_start(C), wipe C's secrets (eab_hmac_key, cert_key_pem) from its
  * own memory, and confine itself with sandbox_worker() (C's state
@@ -96,9 +92,9 @@ int signer_start(const struct signer_conf *c, struct signer_link *l);
  * without Landlock leaves the worker unconfined (acmed says so when it
  * starts). 0, or -errno with ERR saying why. */
 int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
-		    size_t n, struct signer_link *l, char *err, size_t errlen);
+		    size_t n, struct helper *l, char *err, size_t errlen);
 /* End the signer and reap it. */
-void signer_stop(struct signer_link *l);
+void signer_stop(struct helper *l);
 
 /* Key WHICH ("account", "account-next", "certificate") as a jws.h signer
  * whose signatures the signer makes. For "account": ID's key, or with
@@ -107,37 +103,37 @@ void signer_stop(struct signer_link *l);
  * (-EEXIST if one is there), -ENOENT without. For "certificate": the
  * revocation's key, which must belong to certificate CERT (PEM). The
  * signer's refusal is in l->err. */
-int signer_open_key(struct signer_link *l, const char *which, const char *id, bool create,
+int signer_open_key(struct helper *l, const char *which, const char *id, bool create,
 		    const char *cert, struct signer **out, char **new_id);
 /* A DER CSR for the N NAMES (the job's). Caller frees *DER. */
-int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned char **der,
+int signer_csr(struct helper *l, char *const *names, size_t n, unsigned char **der,
 	       size_t *len);
 /* Publish CERT and CHAIN (PEM) with the CSR's key as the lineage's next
  * version, its number in *VERSION. */
-int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version);
+int signer_publish(struct helper *l, const char *cert, const char *chain, int *version);
 
 /* Before finalizing the order at ORDER_URL: ACTION "save" keeps the URL
  * and the CSR's key in the lineage's archive (store_pending_save()), so a
  * later attempt can finish the order after a crash; "drop" (ORDER_URL
  * NULL) forgets a saved order that cannot be finished, and its key. */
-int signer_pending(struct signer_link *l, const char *action, const char *order_url);
+int signer_pending(struct helper *l, const char *action, const char *order_url);
 /* The URL of the order an interrupted attempt saved for this job's lineage
  * and names, in *ORDER_URL (caller frees), its key made the CSR's key; or
  * *ORDER_URL NULL if there is none. */
-int signer_resume(struct signer_link *l, char **order_url);
+int signer_resume(struct helper *l, char **order_url);
 /* The lineage's version whose certificate is CERT (a leaf in the store's
  * PEM form) in *VERSION, 0 if none. */
-int signer_published(struct signer_link *l, const char *cert, int *version);
+int signer_published(struct helper *l, const char *cert, int *version);
 /* Record the job's failure (ERROR, and the CA's RETRY_AFTER or 0) in the
  * lineage's renewal file: the consecutive *FAILURES and the *NEXT attempt. */
-int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
+int signer_record_failure(struct helper *l, const char *error, time_t retry_after,
 			  int *failures, time_t *next);
 /* Account ID's ACTION: "save" (account.json: URL, EMAIL or NULL),
  * "commit" or "abort" (a key rollover), "retire" (deactivated). */
-int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
+int signer_account(struct helper *l, const char *action, const char *id, const char *url,
 		   const char *email);
 
-/* The whole request loop of a signer on FD (what signer_start runs; exposed
- * for the tests). Returns when FD is closed: 0, or -errno for a malformed
- * frame. */
+/* The whole request loop of a signer on FD (what signer_start runs, after
+ * confining itself). Returns when FD is closed: 0, or -errno for a
+ * malformed frame. */
 int signer_serve(const struct signer_conf *c, int fd);

@@ -9,58 +9,25 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "daemon/privsep/signer.h"
-#include "daemon/privsep/signer_priv.h"
 #include "util.h"
 
 /* Send REQ (taken), wait for the answer: *OK (caller puts) or the refusal
  * in l->err. */
-static int call(struct signer_link *l, struct json_object *req, struct json_object **ok)
+static int call(struct helper *l, struct json_object *req, struct json_object **ok)
 {
-	struct json_object *reply = NULL, *v, *e;
-	int r;
-
-	*ok = NULL;
-	if (l->fd < 0) {
-		json_object_put(req);
-		snprintf(l->err, sizeof(l->err), "no signer runs for this job");
-		return -EPIPE;
-	}
-	r = signer_send_frame(l->fd, req);
-	json_object_put(req);
-	if (r == 0)
-		r = ctl_recv_max(l->fd, CTL_MAX_REPLY, &reply);
-	if (r < 0) {
-		snprintf(l->err, sizeof(l->err), "the signer is gone (%s)", acmed_strerror(r));
-		return r;
-	}
-	if (json_object_object_get_ex(reply, "ok", &v)) {
-		*ok = json_object_get(v);
-	} else if (json_object_object_get_ex(reply, "error", &e)) {
-		r = (int)jobj_int(e, "code", -EPROTO);
-		snprintf(l->err, sizeof(l->err), "%s", str_or_empty(jobj_str(e, "message")));
-		if (r >= 0)
-			r = -EPROTO;
-	} else {
-		r = -EPROTO;
-		snprintf(l->err, sizeof(l->err), "the signer's answer makes no sense");
-	}
-	json_object_put(reply);
-	return r;
+	return helper_call(l, req, CTL_MAX_REPLY, ok);
 }
 
 static struct json_object *request(const char *op)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "op", json_object_new_string(op));
-	return o;
+	return helper_request(op);
 }
 
 /* jws.h's signer_remote_fn: CTX is the link. */
 static int remote_sign(void *ctx, const char *which, const char *hdr64, const char *payload64,
 		       char **sig64)
 {
-	struct signer_link *l = ctx;
+	struct helper *l = ctx;
 	struct json_object *req = request("sign"), *ok;
 	int r;
 
@@ -77,7 +44,7 @@ static int remote_sign(void *ctx, const char *which, const char *hdr64, const ch
 	return *sig64 ? 0 : -EPROTO;
 }
 
-int signer_open_key(struct signer_link *l, const char *which, const char *id, bool create,
+int signer_open_key(struct helper *l, const char *which, const char *id, bool create,
 		    const char *cert, struct signer **out, char **new_id)
 {
 	struct json_object *req = request("describe"), *ok, *jwk;
@@ -105,7 +72,7 @@ int signer_open_key(struct signer_link *l, const char *which, const char *id, bo
 	return r;
 }
 
-int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned char **der,
+int signer_csr(struct helper *l, char *const *names, size_t n, unsigned char **der,
 	       size_t *len)
 {
 	struct json_object *req = request("csr"), *arr = json_object_new_array(), *ok;
@@ -127,7 +94,7 @@ int signer_csr(struct signer_link *l, char *const *names, size_t n, unsigned cha
 	return r;
 }
 
-int signer_publish(struct signer_link *l, const char *cert, const char *chain, int *version)
+int signer_publish(struct helper *l, const char *cert, const char *chain, int *version)
 {
 	struct json_object *req = request("publish"), *ok;
 	int r;
@@ -146,7 +113,7 @@ int signer_publish(struct signer_link *l, const char *cert, const char *chain, i
 	return 0;
 }
 
-int signer_record_failure(struct signer_link *l, const char *error, time_t retry_after,
+int signer_record_failure(struct helper *l, const char *error, time_t retry_after,
 			  int *failures, time_t *next)
 {
 	struct json_object *req = request("failed"), *ok;
@@ -163,7 +130,7 @@ int signer_record_failure(struct signer_link *l, const char *error, time_t retry
 	return 0;
 }
 
-int signer_account(struct signer_link *l, const char *action, const char *id, const char *url,
+int signer_account(struct helper *l, const char *action, const char *id, const char *url,
 		   const char *email)
 {
 	struct json_object *req = request("account"), *ok;
@@ -180,7 +147,7 @@ int signer_account(struct signer_link *l, const char *action, const char *id, co
 	return r;
 }
 
-int signer_pending(struct signer_link *l, const char *action, const char *order_url)
+int signer_pending(struct helper *l, const char *action, const char *order_url)
 {
 	struct json_object *req = request("pending"), *ok;
 	int r;
@@ -193,7 +160,7 @@ int signer_pending(struct signer_link *l, const char *action, const char *order_
 	return r;
 }
 
-int signer_resume(struct signer_link *l, char **order_url)
+int signer_resume(struct helper *l, char **order_url)
 {
 	struct json_object *ok;
 	int r = call(l, request("resume"), &ok);
@@ -205,7 +172,7 @@ int signer_resume(struct signer_link *l, char **order_url)
 	return r;
 }
 
-int signer_published(struct signer_link *l, const char *cert, int *version)
+int signer_published(struct helper *l, const char *cert, int *version)
 {
 	struct json_object *req = request("pending"), *ok;
 	int r;

@@ -12,17 +12,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ctlproto.h"
-#include "fsutil.h"
+#include "daemon/child.h"
 #include "daemon/renew/hooks.h"
+#include "fsutil.h"
+#include "hookexec.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 #define HOOK_LINE_MAX 4096
 /* Output beyond this much is read and dropped: a chatty hook must not
  * fill the log. */
 #define HOOK_OUTPUT_MAX (256 * 1024)
-#define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const char *const hook_kind_names[HOOK__MAX] = {
 	[HOOK_PRE] = "pre",
@@ -33,14 +34,8 @@ const char *const hook_kind_names[HOOK__MAX] = {
 struct hook_run {
 	struct hook_run *next;
 	struct hook_req req;
-	pid_t pid;
-	struct watch out_w;   /* the hook's stdout and stderr */
-	struct watch pid_w;   /* pidfd */
-	struct watch timer_w; /* timeout, then the kill grace */
-	struct ctl_reader buf;
-	size_t output;   /* bytes read so far */
-	bool term_sent;
-	struct timespec t0;
+	struct child child;
+	bool started;
 };
 
 static void req_clear(struct hook_req *r)
@@ -49,106 +44,6 @@ static void req_clear(struct hook_req *r)
 	free(r->label);
 	strv_free_nt(r->env);
 	memset(r, 0, sizeof(*r));
-}
-
-static void unwatch_close(struct daemon *d, struct watch *w)
-{
-	if (w->fd < 0)
-		return;
-	daemon_unwatch(d, w);
-	close(w->fd);
-	w->fd = -1;
-}
-
-static void emit_line(struct daemon *d, struct hook_run *h, const char *line)
-{
-	log_info("%s: %s", h->req.label, line);
-	if (h->req.on_output)
-		h->req.on_output(d, h->req.ctx, &h->req, line);
-}
-
-/* Pass on every complete line in the buffer; with FLUSH also the rest. */
-static void emit_lines(struct daemon *d, struct hook_run *h, bool flush)
-{
-	unsigned char *nl;
-
-	if (!h->buf.buf)
-		return;
-	while ((nl = memchr(h->buf.buf, '\n', h->buf.len)) ||
-	       (h->buf.len > 0 && (flush || h->buf.len >= HOOK_LINE_MAX))) {
-		size_t len = nl ? (size_t)(nl - h->buf.buf) : h->buf.len;
-		char line[HOOK_LINE_MAX + 1];
-		size_t keep = len > HOOK_LINE_MAX ? HOOK_LINE_MAX : len;
-
-		memcpy(line, h->buf.buf, keep);
-		line[keep] = '\0';
-		/* Control characters from a script must not forge log lines. */
-		for (size_t i = 0; i < keep; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-				line[i] = ' ';
-		emit_line(d, h, line);
-		len += nl ? 1 : 0;
-		memmove(h->buf.buf, h->buf.buf + len, h->buf.len - len);
-		h->buf.len -= len;
-	}
-}
-
-/* One read of what is there (one per event, so a hook that writes without
- * pause cannot keep the loop from the rest); false at EOF or on an error. */
-static bool read_output(struct daemon *d, struct hook_run *h)
-{
-	char chunk[4096];
-	ssize_t n = read(h->out_w.fd, chunk, sizeof(chunk));
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	if (n == 0)
-		return false;
-	if (h->output < HOOK_OUTPUT_MAX) {
-		size_t keep = (size_t)n < HOOK_OUTPUT_MAX - h->output ? (size_t)n
-								       : HOOK_OUTPUT_MAX - h->output;
-
-		if (ctl_reader_feed(&h->buf, chunk, keep) < 0)
-			return false;
-		emit_lines(d, h, false);
-		if (h->output + (size_t)n > HOOK_OUTPUT_MAX) {
-			emit_lines(d, h, true);
-			emit_line(d, h, "(more output dropped)");
-		}
-	}
-	h->output += (size_t)n;
-	return true;
-}
-
-static void on_output(struct daemon *d, struct watch *w, uint32_t events)
-{
-	struct hook_run *h = container_of(w, struct hook_run, out_w);
-
-	if (!read_output(d, h)) {
-		emit_lines(d, h, true);
-		unwatch_close(d, w);
-	}
-}
-
-static void on_timeout(struct daemon *d, struct watch *w, uint32_t events)
-{
-	struct hook_run *h = container_of(w, struct hook_run, timer_w);
-	struct itimerspec grace = { .it_value.tv_sec = HOOK_KILL_GRACE };
-	uint64_t ticks;
-
-	if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
-		return;
-	if (!h->term_sent) {
-		log_error("%s: still running after %ld s; sending SIGTERM to its process group",
-			  h->req.label, d->cfg.hook_timeout);
-		h->term_sent = true;
-		kill(-h->pid, SIGTERM);
-		timerfd_settime(w->fd, 0, &grace, NULL);
-	} else {
-		log_error("%s: did not stop within %d s of SIGTERM; sending SIGKILL", h->req.label,
-			  HOOK_KILL_GRACE);
-		kill(-h->pid, SIGKILL);
-	}
 }
 
 static void hook_start_next(struct daemon *d);
@@ -169,113 +64,47 @@ static void log_result(const struct hook_run *h, const struct hook_result *res)
 }
 
 /* Pop the head of the queue, report it, start the next. */
-static void hook_finish(struct daemon *d, struct hook_result *res)
+static void hook_finish(struct daemon *d, const struct hook_result *res)
 {
 	struct hook_run *h = d->hooks;
 
 	d->hooks = h->next;
-	unwatch_close(d, &h->pid_w);
-	unwatch_close(d, &h->timer_w);
-	if (h->out_w.fd >= 0) {
-		/* What the hook wrote before it ended; a child it left running may
-		 * still hold the pipe, so do not wait for EOF. */
-		read_output(d, h);
-		emit_lines(d, h, true);
-		unwatch_close(d, &h->out_w);
-	}
 	log_result(h, res);
 	if (h->req.on_done)
 		h->req.on_done(d, h->req.ctx, &h->req, res);
 	req_clear(&h->req);
-	ctl_reader_clear(&h->buf);
 	free(h);
 	hook_start_next(d);
 }
 
-static void on_exit_fd(struct daemon *d, struct watch *w, uint32_t events)
+static void hook_exec(void *ctx, int out)
 {
-	struct hook_run *h = container_of(w, struct hook_run, pid_w);
-	struct hook_result res = { .exit_status = -1 };
-	struct timespec t1;
-	siginfo_t si = { 0 };
+	const struct hook_run *h = ctx;
 
-	/* A hook killed for its timeout takes its whole group along; the
-	 * zombie keeps the group's id from being reused until we reap it. */
-	if (h->term_sent)
-		kill(-h->pid, SIGKILL);
-	if (waitid(P_PID, (id_t)h->pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) + (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;
-	res.timed_out = h->term_sent;
-	if (si.si_code == CLD_EXITED)
-		res.exit_status = si.si_status;
-	else
-		res.signal = si.si_status;
+	hookexec_child(h->req.command, h->req.env, out);
+}
+
+static void hook_line(struct daemon *d, void *ctx, char *line)
+{
+	struct hook_run *h = ctx;
+
+	/* Control characters from a script must not forge log lines. */
+	text_clean(line);
+	log_info("%s: %s", h->req.label, line);
+	if (h->req.on_output)
+		h->req.on_output(d, h->req.ctx, &h->req, line);
+}
+
+static void hook_exited(struct daemon *d, void *ctx, const struct child_exit *e)
+{
+	struct hook_result res = { .exit_status = e->exit_status, .signal = e->signal,
+				   .timed_out = e->timed_out, .seconds = e->seconds };
+
+	(void)ctx;
 	hook_finish(d, &res);
 }
 
-static _Noreturn void hook_child(const struct hook_req *req, int out_fd)
-{
-	char *argv[] = { "sh", "-c", req->command, NULL };
-	sigset_t none;
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	/* The daemon blocks signals for its signalfd and ignores SIGPIPE; a
-	 * hook starts with the defaults. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	setpgid(0, 0);
-	if (devnull >= 0)
-		dup2(devnull, 0);
-	dup2(out_fd, 1);
-	dup2(out_fd, 2);
-	close_range(3, ~0U, 0);
-	if (chdir("/") < 0)
-		_exit(127);
-	execve("/bin/sh", argv, req->env);
-	_exit(127);
-}
-
-static int hook_spawn(struct daemon *d, struct hook_run *h)
-{
-	struct itimerspec timeout = { .it_value.tv_sec = d->cfg.hook_timeout };
-	int pfd[2], r;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	log_info("%s: running %s", h->req.label, h->req.command);
-	clock_gettime(CLOCK_MONOTONIC, &h->t0);
-	h->pid = fork();
-	if (h->pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return r;
-	}
-	if (h->pid == 0)
-		hook_child(&h->req, pfd[1]);
-	close(pfd[1]);
-	/* Also here, so kill(-pid) reaches the group before the child ran. */
-	setpgid(h->pid, h->pid);
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	h->out_w = (struct watch){ pfd[0], on_output };
-	h->pid_w = (struct watch){ (int)syscall(SYS_pidfd_open, h->pid, 0), on_exit_fd };
-	h->timer_w = (struct watch){ timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
-				     on_timeout };
-	if (h->pid_w.fd < 0 || h->timer_w.fd < 0 ||
-	    timerfd_settime(h->timer_w.fd, 0, &timeout, NULL) < 0 ||
-	    daemon_watch(d, &h->out_w, EPOLLIN) < 0 || daemon_watch(d, &h->pid_w, EPOLLIN) < 0 ||
-	    daemon_watch(d, &h->timer_w, EPOLLIN) < 0) {
-		/* Cannot supervise it: do not leave it running unsupervised. */
-		r = -errno;
-		kill(-h->pid, SIGKILL);
-		waitpid(h->pid, NULL, 0);
-		return r;
-	}
-	return 0;
-}
+static const struct child_ops hook_ops = { hook_exec, hook_line, hook_exited };
 
 static void hook_start_next(struct daemon *d)
 {
@@ -283,9 +112,21 @@ static void hook_start_next(struct daemon *d)
 	struct hook_result res = { .exit_status = -1, .not_started = true };
 	int r;
 
-	if (!h || h->pid != 0)
+	if (!h || h->started)
 		return; /* nothing queued, or the head is running */
-	r = hook_spawn(d, h);
+	h->started = true;
+	h->child = (struct child){
+		.ops = &hook_ops,
+		.ctx = h,
+		.label = h->req.label,
+		.timeout = d->cfg.hook_timeout,
+		.grace = HOOK_KILL_GRACE,
+		.line_max = HOOK_LINE_MAX,
+		.output_max = HOOK_OUTPUT_MAX,
+		.group = true,
+	};
+	log_info("%s: running %s", h->req.label, h->req.command);
+	r = child_start(d, &h->child);
 	if (r < 0) {
 		log_error("%s: cannot start: %s", h->req.label, strerror(-r));
 		hook_finish(d, &res); /* starts the next one */
@@ -300,7 +141,6 @@ int hooks_enqueue(struct daemon *d, struct hook_req *req)
 		return -ENOMEM;
 	h->req = *req;
 	memset(req, 0, sizeof(*req));
-	h->out_w.fd = h->pid_w.fd = h->timer_w.fd = -1;
 	for (pp = &d->hooks; *pp; pp = &(*pp)->next)
 		;
 	*pp = h;
@@ -321,22 +161,19 @@ void hooks_stop_all(struct daemon *d)
 {
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
-		struct hook_result res = { .exit_status = -1, .not_started = h->pid <= 0 };
+		struct hook_result res = { .exit_status = -1, .not_started = !h->started };
 
 		d->hooks = h->next;
-		if (h->pid > 0) {
+		if (h->started) {
 			log_warning("%s: stopping it (acmed is shutting down)", h->req.label);
-			kill(-h->pid, SIGTERM);
+			child_signal(&h->child, SIGTERM);
 			res.signal = SIGTERM;
+			child_abandon(d, &h->child);
 		}
 		/* The owner frees what it gave the hook (its batch is gone). */
 		if (h->req.on_done)
 			h->req.on_done(d, h->req.ctx, &h->req, &res);
-		unwatch_close(d, &h->out_w);
-		unwatch_close(d, &h->pid_w);
-		unwatch_close(d, &h->timer_w);
 		req_clear(&h->req);
-		ctl_reader_clear(&h->buf);
 		free(h);
 	}
 }
@@ -446,29 +283,9 @@ char *hooks_sh_quote(const char *s)
 
 char **hooks_env(enum hook_kind kind, char *const *extra, size_t nextra, size_t *count)
 {
-	static const char *const pass[] = { "HOME", "LANG", "LC_ALL", "TZ" };
-	char **env = calloc(nextra + ELEMENTSOF(pass) + 3, sizeof(char *));
-	size_t n = 0;
+	char **env = hookexec_env(hook_kind_names[kind], extra, nextra);
 
-	if (!env)
-		return NULL;
-	env[n++] = strdup("PATH=" HOOK_PATH);
-	if (asprintf(&env[n++], "ACMED_HOOK=%s", hook_kind_names[kind]) < 0)
-		env[n - 1] = NULL;
-	for (size_t i = 0; i < ELEMENTSOF(pass); i++) {
-		const char *v = getenv(pass[i]);
-
-		if (v && asprintf(&env[n++], "%s=%s", pass[i], v) < 0)
-			env[n - 1] = NULL;
-	}
-	for (size_t i = 0; i < nextra; i++)
-		env[n++] = xstrdup(extra[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (!env[i]) {
-			strv_free(env, n);
-			return NULL;
-		}
-	}
-	*count = n;
+	for (*count = 0; env && env[*count]; (*count)++)
+		;
 	return env;
 }

@@ -42,7 +42,7 @@ static int acme_failed(struct acme_client *c, int r, char *err, size_t errlen)
 
 /* A rollover that stopped between saving the new key and using it: if the
  * CA knows the account by the new key, finish it, else drop the new key. */
-static int finish_rollover(struct store *s, struct signer_link *keys, struct acme_client *c,
+static int finish_rollover(struct store *s, struct helper *keys, struct acme_client *c,
 			   const char *server, const char *id, int ev_fd)
 {
 	struct stored_account st;
@@ -75,7 +75,7 @@ static int finish_rollover(struct store *s, struct signer_link *keys, struct acm
 	return r;
 }
 
-static int register_new(struct signer_link *keys, struct acme_client *c,
+static int register_new(struct helper *keys, struct acme_client *c,
 			const struct account_reg *reg, int ev_fd, struct account *a, char *err,
 			size_t errlen)
 {
@@ -114,7 +114,7 @@ static int register_new(struct signer_link *keys, struct acme_client *c,
 
 /* account.json was lost (or the registration never finished): the CA finds
  * the account by its key, and with REG registers it if it has none. */
-static int find_by_key(struct signer_link *keys, struct acme_client *c,
+static int find_by_key(struct helper *keys, struct acme_client *c,
 		       const struct account_reg *reg, int ev_fd, struct stored_account *st,
 		       char *err, size_t errlen)
 {
@@ -141,7 +141,7 @@ static int find_by_key(struct signer_link *keys, struct acme_client *c,
 	return r;
 }
 
-int account_open(struct store *s, struct signer_link *keys, struct acme_client *c,
+int account_open(struct store *s, struct helper *keys, struct acme_client *c,
 		 const char *server, const char *id, const struct account_reg *reg, int ev_fd,
 		 struct account *a, char *err, size_t errlen)
 {
@@ -226,7 +226,7 @@ static struct json_object *describe(const char *server, const struct account *a,
 	return d;
 }
 
-static int op_rollover(struct signer_link *keys, struct acme_client *c, struct account *a,
+static int op_rollover(struct helper *keys, struct acme_client *c, struct account *a,
 		       int ev_fd, char *err, size_t errlen)
 {
 	struct signer *next = NULL;
@@ -274,7 +274,7 @@ static bool registered(struct store *s, const char *server, char **id)
 }
 
 static int run_op(const char *op, struct json_object *args, struct store *s,
-		  struct signer_link *keys, struct acme_client *c, const char *server, int ev_fd,
+		  struct helper *keys, struct acme_client *c, const char *server, int ev_fd,
 		  struct account *a, struct json_object **obj, char *err, size_t errlen)
 {
 	struct account_reg reg = {
@@ -329,7 +329,7 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 	struct store *s = NULL;
 	struct acme_client *c = NULL;
 	struct account a = { .step = "starting the signer" };
-	struct signer_link keys = { .fd = -1 };
+	struct helper keys = { .fd = -1 };
 	struct signer_conf sc = {
 		.state_dir = cfg->state_dir,
 		.server = server,

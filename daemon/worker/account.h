@@ -39,7 +39,7 @@ void account_clear(struct account *a);
  * an interrupted key rollover is finished or undone first. Progress on
  * EV_FD. 0, or an error with the reason in ERR and the failing step in
  * a->step. */
-int account_open(struct store *s, struct signer_link *keys, struct acme_client *c,
+int account_open(struct store *s, struct helper *keys, struct acme_client *c,
 		 const char *server, const char *id, const struct account_reg *reg, int ev_fd,
 		 struct account *a, char *err, size_t errlen);
 

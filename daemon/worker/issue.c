@@ -486,8 +486,8 @@ struct run {
 	int ev_fd;
 	struct store *store;
 	struct acme_client *acme;
-	struct signer_link keys; /* the job's signer: every private key is there */
-	struct authhook_link hooks; /* --manual: the job's hook runner */
+	struct helper keys; /* the job's signer: every private key is there */
+	struct helper hooks; /* --manual: the job's hook runner */
 	struct rfc2136_creds dns;   /* --dns-rfc2136: read before confinement */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */

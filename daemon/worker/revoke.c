@@ -43,7 +43,7 @@ int revoke_reason_parse(const char *name, int *code)
 struct revocation {
 	struct store *store;
 	struct acme_client *acme;
-	struct signer_link keys;
+	struct helper keys;
 	struct account account;
 	struct signer *cert_key; /* with --key-path */
 	char *cert;              /* PEM */

@@ -118,7 +118,8 @@ start=${EPOCHREALTIME//[.,]/}
 "$ACMECTL" renew --force-renewal --cert-name "$A" --pre-hook "sleep 300 & sleep 301" \
 	>"$T/hang.out" 2>&1 &
 hang=$!
-wait_until 5 "the hanging hook started" pgrep -f "sleep 301"
+# (^: not acmectl, whose command line holds the hook too)
+wait_until 5 "the hanging hook started" pgrep -f "^sleep 301"
 for cmd in status certificates; do
 	t0=${EPOCHREALTIME//[.,]/}
 	assert_exit 0 "$ACMECTL" "$cmd"

@@ -12,7 +12,7 @@ static char *domains[] = { "*.w.test", "a.test" };
 struct fixture {
 	char *dir, *auth, *cleanup;
 	struct authhook_conf conf;
-	struct authhook_link link;
+	struct helper link;
 };
 
 /* Hooks that append their CERTBOT_ variables to DIR/auth.env or

@@ -22,7 +22,7 @@ static char *domains[] = { "a.test", "b.test" };
 struct fixture {
 	char *state;
 	struct signer_conf conf;
-	struct signer_link link;
+	struct helper link;
 };
 
 static void start(struct fixture *f, bool publish)
