@@ -1,23 +1,21 @@
 /* The manual authenticator: the administrator's hooks put each response in
  * place (an http-01 file, a dns-01 TXT record) and take it down, with
  * certbot's environment, so certbot's hook scripts work unchanged. The
- * hooks run in the job's hook runner (authhook.h), not in the confined
- * worker that calls these functions. */
+ * hooks run in the job's hook runner (authhook.h), which setup() starts
+ * before the worker is confined: the worker may run nothing itself. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/privsep/authhook.h"
 #include "log.h"
+#include "plugins/authhook.h"
 #include "plugins/plugin.h"
 #include "util.h"
 
-static struct helper *runner;
-
-void authn_manual_use(struct helper *l)
-{
-	runner = l;
-}
+struct authn_job {
+	struct authhook_conf conf; /* the runner's copy is its own */
+	struct helper runner;
+};
 
 /* A challenge whose auth hook ran: copies, since the caller's strings
  * (an authorization being polled) change before the cleanup. */
@@ -30,26 +28,52 @@ struct authn_state {
 	size_t n;
 };
 
-static int manual_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
-			  char *err, size_t errlen)
+static void manual_teardown(struct authn_job *job)
 {
-	(void)domains;
-	(void)n;
+	if (!job)
+		return;
+	authhook_stop(&job->runner);
+	free(job);
+}
+
+static int manual_setup(const struct authn_setup *s, struct authn_job **out, char *err,
+			size_t errlen)
+{
+	const struct authn_config *cfg = s->cfg;
+	struct authn_job *job;
+	int r;
+
 	if (!cfg->manual_auth_hook || !*cfg->manual_auth_hook) {
 		snprintf(err, errlen, "--manual needs --manual-auth-hook: acmed runs unattended "
 				      "and cannot ask you to put a response in place");
 		return -EINVAL;
 	}
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	job->conf = (struct authhook_conf){
+		.auth_hook = cfg->manual_auth_hook,
+		.cleanup_hook = cfg->manual_cleanup_hook,
+		.domains = s->domains,
+		.ndomains = s->ndomains,
+		.timeout = s->hook_timeout,
+	};
+	r = authhook_start(&job->conf, &job->runner);
+	if (r < 0) {
+		snprintf(err, errlen, "starting the manual hook runner: %s", strerror(-r));
+		free(job);
+		return r;
+	}
+	*out = job;
 	return 0;
 }
 
-static int manual_perform(const struct authn_config *cfg, const struct authn_challenge *chal,
-			  size_t n, struct authn_state **out, char *err, size_t errlen)
+static int manual_perform(struct authn_job *job, const struct authn_challenge *chal, size_t n,
+			  struct authn_state **out, char *err, size_t errlen)
 {
 	struct authn_state *st = calloc(1, sizeof(*st));
 	int r = 0;
 
-	(void)cfg;
 	if (!st || !(st->done = calloc(n ? n : 1, sizeof(*st->done)))) {
 		free(st);
 		return -ENOMEM;
@@ -58,13 +82,12 @@ static int manual_perform(const struct authn_config *cfg, const struct authn_cha
 	for (size_t i = 0; i < n; i++) {
 		const struct authn_challenge *c = &chal[i];
 
-		r = runner ? authhook_auth(runner, c->identifier, c->type,
-					   streq(c->type, "http-01") ? c->token : NULL,
-					   c->validation, (int)(n - i - 1))
-			   : -EPIPE;
+		r = authhook_auth(&job->runner, c->identifier, c->type,
+				  streq(c->type, "http-01") ? c->token : NULL, c->validation,
+				  (int)(n - i - 1));
 		if (r < 0) {
 			snprintf(err, errlen, "manual auth hook for %s: %s", c->identifier,
-				 runner ? runner->err : "no hook runner");
+				 job->runner.err);
 			return r;
 		}
 		st->done[st->n++] = (struct done){ xstrdup(c->identifier), xstrdup(c->type),
@@ -73,18 +96,19 @@ static int manual_perform(const struct authn_config *cfg, const struct authn_cha
 	return 0;
 }
 
-static void manual_cleanup(struct authn_state *st)
+static void manual_cleanup(struct authn_job *job, struct authn_state *st)
 {
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
 		struct done *c = &st->done[i];
 
-		if (runner && c->identifier && c->type && c->validation &&
-		    authhook_cleanup(runner, c->identifier, c->type,
+		if (c->identifier && c->type && c->validation &&
+		    authhook_cleanup(&job->runner, c->identifier, c->type,
 				     streq(c->type, "http-01") ? c->token : NULL, c->validation,
 				     (int)(st->n - i - 1)) < 0)
-			log_warning("manual cleanup hook for %s: %s", c->identifier, runner->err);
+			log_warning("manual cleanup hook for %s: %s", c->identifier,
+				    job->runner.err);
 		free(c->identifier);
 		free(c->type);
 		free(c->token);
@@ -95,10 +119,8 @@ static void manual_cleanup(struct authn_state *st)
 }
 
 const struct authenticator authn_manual = {
-	.name = "manual",
-	/* certbot's default for --manual is http-01. */
-	.types = { "http-01", "dns-01" },
-	.prepare = manual_prepare,
+	.setup = manual_setup,
 	.perform = manual_perform,
 	.cleanup = manual_cleanup,
+	.teardown = manual_teardown,
 };

@@ -1,25 +1,18 @@
+#include <assert.h>
+
 #include "plugins/plugin.h"
 #include "util.h"
 
-static const struct authenticator *const authenticators[] = {
-	&authn_webroot,
-	&authn_standalone,
-	&authn_manual,
-	&authn_rfc2136,
+/* Indexed as authn.h's table of names. */
+static const struct authenticator *const impls[AUTHN__MAX] = {
+	[AUTHN_WEBROOT] = &authn_webroot,
+	[AUTHN_STANDALONE] = &authn_standalone,
+	[AUTHN_MANUAL] = &authn_manual,
+	[AUTHN_RFC2136] = &authn_rfc2136,
 };
+static_assert(ELEMENTSOF(impls) == AUTHN__MAX, "every authenticator needs its code");
 
-bool authn_answers(const struct authenticator *au, const char *type)
+const struct authenticator *authn_impl(enum authn_kind kind)
 {
-	for (size_t i = 0; i < ELEMENTSOF(au->types) && au->types[i]; i++)
-		if (streq(au->types[i], type))
-			return true;
-	return false;
-}
-
-const struct authenticator *authn_lookup(const char *name)
-{
-	for (size_t i = 0; i < ELEMENTSOF(authenticators); i++)
-		if (streq(authenticators[i]->name, name))
-			return authenticators[i];
-	return NULL;
+	return impls[kind];
 }

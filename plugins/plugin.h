@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "authn.h"
 #include "store/renewal.h"
 
 struct authn_challenge {
@@ -18,20 +19,32 @@ struct authn_challenge {
 	const char *validation;
 };
 
-struct authn_state; /* per-job state of one authenticator */
+/* What an authenticator gets for one job, before the worker is confined. */
+struct authn_setup {
+	const struct authn_config *cfg; /* borrowed for the job's life */
+	char *const *domains;           /* the job's names, as ordered */
+	size_t ndomains;
+	int hook_timeout;               /* seconds a --manual hook may run */
+};
 
+struct authn_job;   /* an authenticator's own state for one job */
+struct authn_state; /* the responses one perform() put in place */
+
+/* One authenticator's code (its name and challenge types: authn.h). */
 struct authenticator {
-	const char *name;
-	/* The challenge types it answers, in its own order of preference. */
-	const char *types[3];
-	/* Check CFG for DOMAINS before anything is sent to the CA. */
-	int (*prepare)(const struct authn_config *cfg, char *const *domains, size_t n, char *err,
-		       size_t errlen);
+	/* Check the job's options and take what the job needs while the
+	 * worker still may (a credentials file, a helper process): runs
+	 * before the worker is confined and before any CA traffic. *JOB gets
+	 * the authenticator's state for the job. */
+	int (*setup)(const struct authn_setup *s, struct authn_job **job, char *err,
+		     size_t errlen);
 	/* Make the N responses available. *ST is for cleanup. */
-	int (*perform)(const struct authn_config *cfg, const struct authn_challenge *chal,
-		       size_t n, struct authn_state **st, char *err, size_t errlen);
+	int (*perform)(struct authn_job *job, const struct authn_challenge *chal, size_t n,
+		       struct authn_state **st, char *err, size_t errlen);
 	/* Remove every response and free ST (NULL allowed). Never fails. */
-	void (*cleanup)(struct authn_state *st);
+	void (*cleanup)(struct authn_job *job, struct authn_state *st);
+	/* Free JOB (NULL allowed) and stop what setup() started. */
+	void (*teardown)(struct authn_job *job);
 };
 
 extern const struct authenticator authn_webroot;
@@ -39,12 +52,5 @@ extern const struct authenticator authn_standalone;
 extern const struct authenticator authn_manual;
 extern const struct authenticator authn_rfc2136;
 
-struct helper;
-/* The manual authenticator's hook runner for this job (authhook.h). */
-void authn_manual_use(struct helper *l);
-
-/* Does AU answer challenges of TYPE? */
-bool authn_answers(const struct authenticator *au, const char *type);
-
-/* The authenticator called NAME, or NULL. */
-const struct authenticator *authn_lookup(const char *name);
+/* The code of authenticator KIND. */
+const struct authenticator *authn_impl(enum authn_kind kind);

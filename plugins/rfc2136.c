@@ -1,4 +1,7 @@
-/* The dns-rfc2136 authenticator (rfc2136.h). Packets and TSIG are ldns's:
+/* The dns-rfc2136 authenticator: dns-01 answered with TSIG-signed DNS
+ * UPDATEs (RFC 2136, RFC 8945) to the administrator's authoritative
+ * server, configured by certbot's credentials file (rfc2136_creds.h).
+ * Packets and TSIG are ldns's:
  * this file only decides what to send and reads the answers. Every
  * exchange is over TCP, as certbot's plugin sends its updates, so a large
  * TXT set is never truncated. */
@@ -13,7 +16,7 @@
 #include "error.h"
 #include "log.h"
 #include "plugins/plugin.h"
-#include "plugins/rfc2136.h"
+#include "rfc2136_creds.h"
 #include "util.h"
 
 #define TXT_TTL 10              /* seconds: short, so a retry's value is seen soon */
@@ -23,14 +26,13 @@
 
 /* ---- DNS exchanges ---- */
 
-static const struct rfc2136_creds *creds;
-static const char *creds_path;
-
-void authn_rfc2136_use(const struct rfc2136_creds *c, const char *path)
-{
-	creds = c;
-	creds_path = path;
-}
+/* One job's DNS server: its resolver, and the credentials file it was made
+ * from (for messages). */
+struct dns {
+	ldns_resolver *res;
+	const struct rfc2136_creds *creds;
+	const char *path;
+};
 
 static const char *rcode_name(unsigned rc)
 {
@@ -86,7 +88,7 @@ static const char *tsig_error(const ldns_pkt *ans)
 /* Send Q (signed when SIGN) and return the answer in *ANS with its rcode
  * NOERROR (or NXDOMAIN when NXDOMAIN_OK). WHAT names the exchange in
  * errors: "DNS UPDATE of _acme-challenge.a.test". */
-static int exchange(ldns_resolver *res, ldns_pkt *q, bool sign, bool nxdomain_ok,
+static int exchange(const struct dns *dns, ldns_pkt *q, bool sign, bool nxdomain_ok,
 		    const char *what, ldns_pkt **ans, char *err, size_t errlen)
 {
 	ldns_status s;
@@ -95,17 +97,17 @@ static int exchange(ldns_resolver *res, ldns_pkt *q, bool sign, bool nxdomain_ok
 
 	*ans = NULL;
 	ldns_pkt_set_random_id(q);
-	if (sign && (s = ldns_update_pkt_tsig_add(q, res)) != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "%s: cannot sign with key %s: %s", what, creds->key_name,
+	if (sign && (s = ldns_update_pkt_tsig_add(q, dns->res)) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "%s: cannot sign with key %s: %s", what, dns->creds->key_name,
 			 ldns_get_errorstr_by_id(s));
 		return ACMED_EDNS;
 	}
 	/* ldns_send, not ldns_resolver_send_pkt: that one drops the answer when
 	 * its signature does not verify, and with it the server's reason. */
-	s = ldns_send(ans, res, q);
+	s = ldns_send(ans, dns->res, q);
 	if (!*ans) {
-		snprintf(err, errlen, "%s: no answer from %s port %d: %s", what, creds->server,
-			 creds->port, ldns_get_errorstr_by_id(s));
+		snprintf(err, errlen, "%s: no answer from %s port %d: %s", what, dns->creds->server,
+			 dns->creds->port, ldns_get_errorstr_by_id(s));
 		return ACMED_EDNS;
 	}
 	rc = ldns_pkt_get_rcode(*ans);
@@ -114,20 +116,20 @@ static int exchange(ldns_resolver *res, ldns_pkt *q, bool sign, bool nxdomain_ok
 		snprintf(err, errlen, "%s: %s port %d refused key %s (%s%s%s): check "
 				      "dns_rfc2136_name, _secret and _algorithm in %s and the "
 				      "server's key statement",
-			 what, creds->server, creds->port, creds->key_name, rcode_name(rc),
-			 terr ? ", TSIG " : "", terr ? terr : "", creds_path);
+			 what, dns->creds->server, dns->creds->port, dns->creds->key_name, rcode_name(rc),
+			 terr ? ", TSIG " : "", terr ? terr : "", dns->path);
 		return ACMED_EDNS;
 	}
 	if (rc != LDNS_RCODE_NOERROR && !(rc == LDNS_RCODE_NXDOMAIN && nxdomain_ok)) {
-		snprintf(err, errlen, "%s: %s port %d answered %s%s", what, creds->server,
-			 creds->port, rcode_name(rc),
+		snprintf(err, errlen, "%s: %s port %d answered %s%s", what, dns->creds->server,
+			 dns->creds->port, rcode_name(rc),
 			 rc == LDNS_RCODE_REFUSED ? " (does its policy let this key update the "
 						    "name?)" : "");
 		return ACMED_EDNS;
 	}
 	if (s != LDNS_STATUS_OK || ldns_pkt_id(*ans) != ldns_pkt_id(q)) {
 		snprintf(err, errlen, "%s: the answer from %s port %d is not to be trusted: %s",
-			 what, creds->server, creds->port,
+			 what, dns->creds->server, dns->creds->port,
 			 s != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(s) : "wrong ID");
 		return ACMED_EDNS;
 	}
@@ -145,7 +147,7 @@ static ldns_pkt *query_new(const char *name, ldns_rr_type type)
 /* The zone holding DOMAIN on the server: the closest enclosing name for
  * which it answers an SOA with authority, as certbot finds it. The queries
  * are signed when SIGN. */
-static int find_zone(ldns_resolver *res, const char *domain, bool sign, char **zone, char *err,
+static int find_zone(const struct dns *dns, const char *domain, bool sign, char **zone, char *err,
 		     size_t errlen)
 {
 	char what[300];
@@ -159,7 +161,7 @@ static int find_zone(ldns_resolver *res, const char *domain, bool sign, char **z
 		if (!q)
 			return -ENOMEM;
 		snprintf(what, sizeof(what), "SOA query for %s", d);
-		r = exchange(res, q, sign, true, what, &ans, err, errlen);
+		r = exchange(dns, q, sign, true, what, &ans, err, errlen);
 		ldns_pkt_free(q);
 		if (r < 0 && ans && ldns_pkt_get_rcode(ans) == LDNS_RCODE_REFUSED)
 			r = 0; /* not a zone of this server: try the parent */
@@ -181,8 +183,8 @@ static int find_zone(ldns_resolver *res, const char *domain, bool sign, char **z
 			return asprintf(zone, "%s.", d) < 0 ? -ENOMEM : 0;
 	}
 	snprintf(err, errlen, "%s port %d is authoritative for no zone holding %s: check "
-			      "dns_rfc2136_server in %s", creds->server, creds->port, domain,
-		 creds_path);
+			      "dns_rfc2136_server in %s", dns->creds->server, dns->creds->port, domain,
+		 dns->path);
 	return ACMED_EDNS;
 }
 
@@ -208,7 +210,7 @@ static ldns_rr *txt_rr(const char *owner, const char *value, ldns_rr_class cls)
 }
 
 /* Add (ADD) or delete the TXT record OWNER VALUE in ZONE. */
-static int update(ldns_resolver *res, const char *zone, const char *owner, const char *value,
+static int update(const struct dns *dns, const char *zone, const char *owner, const char *value,
 		  bool add, char *err, size_t errlen)
 {
 	ldns_rr_list *up = ldns_rr_list_new();
@@ -227,7 +229,7 @@ static int update(ldns_resolver *res, const char *zone, const char *owner, const
 		ldns_pkt_set_rd(q, false);
 		snprintf(what, sizeof(what), "DNS UPDATE %s TXT record %s in zone %s",
 			 add ? "adding the" : "deleting the", owner, zone);
-		r = exchange(res, q, true, false, what, &ans, err, errlen);
+		r = exchange(dns, q, true, false, what, &ans, err, errlen);
 	}
 	ldns_pkt_free(ans);
 	ldns_pkt_free(q);
@@ -238,7 +240,7 @@ static int update(ldns_resolver *res, const char *zone, const char *owner, const
 }
 
 /* Does the server answer OWNER's TXT set with VALUE in it? */
-static int txt_visible(ldns_resolver *res, const char *owner, const char *value, bool *yes,
+static int txt_visible(const struct dns *dns, const char *owner, const char *value, bool *yes,
 		       char *err, size_t errlen)
 {
 	ldns_pkt *q = query_new(owner, LDNS_RR_TYPE_TXT), *ans = NULL;
@@ -251,7 +253,7 @@ static int txt_visible(ldns_resolver *res, const char *owner, const char *value,
 	if (!q)
 		return -ENOMEM;
 	snprintf(what, sizeof(what), "TXT query for %s", owner);
-	r = exchange(res, q, creds->sign_query, true, what, &ans, err, errlen);
+	r = exchange(dns, q, dns->creds->sign_query, true, what, &ans, err, errlen);
 	ldns_pkt_free(q);
 	txt = r == 0 ? ldns_pkt_rr_list_by_type(ans, LDNS_RR_TYPE_TXT, LDNS_SECTION_ANSWER) : NULL;
 	for (size_t i = 0; txt && i < ldns_rr_list_rr_count(txt); i++) {
@@ -274,38 +276,69 @@ struct record {
 	char *zone, *owner, *value;
 };
 
+/* The job's credentials, read by setup() before the worker is confined. */
+struct authn_job {
+	const struct authn_config *cfg;
+	struct rfc2136_creds creds;
+	char *path;
+};
+
 struct authn_state {
-	ldns_resolver *res;
+	struct dns dns;
 	struct record *rec; /* each added (or maybe added: the answer may be lost) */
 	size_t n;
 };
 
-/* Before any order: each name's zone is found with signed queries, so a
- * wrong key, secret or algorithm fails here and costs the CA nothing. */
-static int rfc2136_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
-			   char *err, size_t errlen)
+static void rfc2136_teardown(struct authn_job *job)
 {
-	ldns_resolver *res;
-	int r = 0;
+	if (!job)
+		return;
+	rfc2136_creds_clear(&job->creds);
+	free(job->path);
+	free(job);
+}
 
-	if (!creds) {
-		snprintf(err, errlen, "--dns-rfc2136 needs --dns-rfc2136-credentials FILE%s%s",
-			 cfg->dns_rfc2136_credentials ? ": could not read " : "",
-			 cfg->dns_rfc2136_credentials ? cfg->dns_rfc2136_credentials : "");
-		return ACMED_EUSAGE;
-	}
-	res = resolver_new(creds);
-	if (!res)
+/* Read the credentials (the worker may read no file once confined); then,
+ * before any order, find each name's zone with signed queries, so a wrong
+ * key, secret or algorithm fails here and costs the CA nothing. */
+static int rfc2136_setup(const struct authn_setup *s, struct authn_job **out, char *err,
+			 size_t errlen)
+{
+	const struct authn_config *cfg = s->cfg;
+	struct authn_job *job = calloc(1, sizeof(*job));
+	struct dns dns = { 0 };
+	int r;
+
+	if (!job)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		const char *d = strncmp(domains[i], "*.", 2) == 0 ? domains[i] + 2 : domains[i];
+	job->cfg = cfg;
+	if (!cfg->dns_rfc2136_credentials) {
+		snprintf(err, errlen, "--dns-rfc2136 needs --dns-rfc2136-credentials FILE");
+		r = ACMED_EUSAGE;
+		goto out;
+	}
+	r = rfc2136_creds_load(cfg->dns_rfc2136_credentials, &job->creds, err, errlen);
+	if (r == 0 && !(job->path = strdup(cfg->dns_rfc2136_credentials)))
+		r = -ENOMEM;
+	if (r == 0 && !(dns.res = resolver_new(&job->creds)))
+		r = -ENOMEM;
+	dns.creds = &job->creds;
+	dns.path = job->path;
+	for (size_t i = 0; r == 0 && i < s->ndomains; i++) {
+		const char *d = s->domains[i];
 		char *zone = NULL;
 
-		r = find_zone(res, d, true, &zone, err, errlen);
+		r = find_zone(&dns, strncmp(d, "*.", 2) == 0 ? d + 2 : d, true, &zone, err, errlen);
 		free(zone);
 	}
-	ldns_resolver_deep_free(res);
-	return r;
+	ldns_resolver_deep_free(dns.res);
+out:
+	if (r < 0) {
+		rfc2136_teardown(job);
+		return r;
+	}
+	*out = job;
+	return 0;
 }
 
 static long now_ms(void)
@@ -327,7 +360,7 @@ static int wait_visible(struct authn_state *st, int seconds, char *err, size_t e
 		bool yes = true;
 
 		while (r == 0 && yes && shown < st->n) {
-			r = txt_visible(st->res, st->rec[shown].owner, st->rec[shown].value, &yes,
+			r = txt_visible(&st->dns, st->rec[shown].owner, st->rec[shown].value, &yes,
 					err, errlen);
 			shown += r == 0 && yes;
 		}
@@ -336,7 +369,8 @@ static int wait_visible(struct authn_state *st, int seconds, char *err, size_t e
 		if (now_ms() + wait > deadline) {
 			snprintf(err, errlen, "%s port %d still does not answer the TXT record %s "
 					      "after %d s (--dns-rfc2136-propagation-seconds)",
-				 creds->server, creds->port, st->rec[shown].owner, seconds);
+				 st->dns.creds->server, st->dns.creds->port, st->rec[shown].owner,
+				 seconds);
 			return ACMED_ETIMEOUT;
 		}
 		nanosleep(&(struct timespec){ wait / 1000, (wait % 1000) * 1000000L }, NULL);
@@ -344,12 +378,13 @@ static int wait_visible(struct authn_state *st, int seconds, char *err, size_t e
 	}
 }
 
-static int rfc2136_perform(const struct authn_config *cfg, const struct authn_challenge *chal,
-			   size_t n, struct authn_state **out, char *err, size_t errlen)
+static int rfc2136_perform(struct authn_job *job, const struct authn_challenge *chal, size_t n,
+			   struct authn_state **out, char *err, size_t errlen)
 {
+	const struct rfc2136_creds *creds = &job->creds;
 	struct authn_state *st = calloc(1, sizeof(*st));
-	int r = 0, seconds = cfg->dns_rfc2136_propagation_seconds > 0
-				     ? cfg->dns_rfc2136_propagation_seconds
+	int r = 0, seconds = job->cfg->dns_rfc2136_propagation_seconds > 0
+				     ? job->cfg->dns_rfc2136_propagation_seconds
 				     : RFC2136_PROPAGATION_DEFAULT;
 
 	if (!st || !(st->rec = calloc(n ? n : 1, sizeof(*st->rec)))) {
@@ -357,8 +392,9 @@ static int rfc2136_perform(const struct authn_config *cfg, const struct authn_ch
 		return -ENOMEM;
 	}
 	*out = st;
-	if (!creds || !(st->res = resolver_new(creds)))
-		return creds ? -ENOMEM : -EINVAL;
+	st->dns = (struct dns){ resolver_new(creds), creds, job->path };
+	if (!st->dns.res)
+		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct record *rec = &st->rec[st->n];
 		char *zone = NULL;
@@ -375,7 +411,7 @@ static int rfc2136_perform(const struct authn_config *cfg, const struct authn_ch
 		for (size_t j = 0; j + 1 < st->n && !zone; j++)
 			if (streq(st->rec[j].owner, rec->owner))
 				zone = xstrdup(st->rec[j].zone);
-		if (!zone && (r = find_zone(st->res, chal[i].identifier, creds->sign_query, &zone,
+		if (!zone && (r = find_zone(&st->dns, chal[i].identifier, creds->sign_query, &zone,
 					    err, errlen)) < 0)
 			return r;
 		rec->zone = zone;
@@ -383,36 +419,36 @@ static int rfc2136_perform(const struct authn_config *cfg, const struct authn_ch
 			return -ENOMEM;
 		log_info("dns-rfc2136: adding TXT %s in zone %s at %s port %d", rec->owner,
 			 rec->zone, creds->server, creds->port);
-		r = update(st->res, rec->zone, rec->owner, rec->value, true, err, errlen);
+		r = update(&st->dns, rec->zone, rec->owner, rec->value, true, err, errlen);
 	}
 	return r == 0 ? wait_visible(st, seconds, err, errlen) : r;
 }
 
-static void rfc2136_cleanup(struct authn_state *st)
+static void rfc2136_cleanup(struct authn_job *job, struct authn_state *st)
 {
 	char err[1024];
 
+	(void)job;
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
 		struct record *rec = &st->rec[i];
 
-		if (st->res && update(st->res, rec->zone, rec->owner, rec->value, false, err,
-				      sizeof(err)) < 0)
+		if (st->dns.res && update(&st->dns, rec->zone, rec->owner, rec->value, false, err,
+					  sizeof(err)) < 0)
 			log_warning("dns-rfc2136: %s; remove it by hand", err);
 		free(rec->zone);
 		free(rec->owner);
 		free(rec->value);
 	}
-	ldns_resolver_deep_free(st->res);
+	ldns_resolver_deep_free(st->dns.res);
 	free(st->rec);
 	free(st);
 }
 
 const struct authenticator authn_rfc2136 = {
-	.name = "dns-rfc2136",
-	.types = { "dns-01" },
-	.prepare = rfc2136_prepare,
+	.setup = rfc2136_setup,
 	.perform = rfc2136_perform,
 	.cleanup = rfc2136_cleanup,
+	.teardown = rfc2136_teardown,
 };

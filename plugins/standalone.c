@@ -27,9 +27,19 @@ struct authn_state {
 	pid_t pid[2]; /* the http-01 and tls-alpn-01 responders, or 0 */
 };
 
-static int standalone_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
-			      char *err, size_t errlen)
+struct authn_job {
+	const struct authn_config *cfg;
+};
+
+static void standalone_teardown(struct authn_job *job)
 {
+	free(job);
+}
+
+static int standalone_setup(const struct authn_setup *s, struct authn_job **job, char *err,
+			    size_t errlen)
+{
+	const struct authn_config *cfg = s->cfg;
 	unsigned char buf[16];
 
 	if (cfg->http01_address && inet_pton(AF_INET, cfg->http01_address, buf) != 1 &&
@@ -38,6 +48,10 @@ static int standalone_prepare(const struct authn_config *cfg, char *const *domai
 			 cfg->http01_address);
 		return ACMED_EUSAGE;
 	}
+	*job = calloc(1, sizeof(**job));
+	if (!*job)
+		return -ENOMEM;
+	(*job)->cfg = cfg;
 	return 0;
 }
 
@@ -144,8 +158,9 @@ static _Noreturn void serve(int lfd, const struct authn_challenge *chal, size_t 
 	}
 }
 
-static void standalone_cleanup(struct authn_state *st)
+static void standalone_cleanup(struct authn_job *job, struct authn_state *st)
 {
+	(void)job;
 	if (!st)
 		return;
 	for (int i = 0; i < 2; i++) {
@@ -201,10 +216,10 @@ static int start_responder(struct authn_state *st, int i, const struct authn_con
 	return 0;
 }
 
-static int standalone_perform(const struct authn_config *cfg,
-			      const struct authn_challenge *chal, size_t n,
-			      struct authn_state **out, char *err, size_t errlen)
+static int standalone_perform(struct authn_job *job, const struct authn_challenge *chal,
+			      size_t n, struct authn_state **out, char *err, size_t errlen)
 {
+	const struct authn_config *cfg = job->cfg;
 	struct authn_state *st;
 	bool want[2] = { false, false };
 	int r = 0;
@@ -223,7 +238,7 @@ static int standalone_perform(const struct authn_config *cfg,
 		if (want[i])
 			r = start_responder(st, i, cfg, chal, n, err, errlen);
 	if (r < 0) {
-		standalone_cleanup(st);
+		standalone_cleanup(job, st);
 		return r;
 	}
 	*out = st;
@@ -231,9 +246,8 @@ static int standalone_perform(const struct authn_config *cfg,
 }
 
 const struct authenticator authn_standalone = {
-	.name = "standalone",
-	.types = { "http-01", "tls-alpn-01" },
-	.prepare = standalone_prepare,
+	.setup = standalone_setup,
 	.perform = standalone_perform,
 	.cleanup = standalone_cleanup,
+	.teardown = standalone_teardown,
 };

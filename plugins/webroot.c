@@ -26,16 +26,27 @@ struct authn_state {
 	size_t n;
 };
 
-static int webroot_prepare(const struct authn_config *cfg, char *const *domains, size_t n,
-			   char *err, size_t errlen)
+struct authn_job {
+	const struct authn_config *cfg;
+};
+
+static void webroot_teardown(struct authn_job *job)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *root = authn_webroot_for(cfg, domains[i]);
+	free(job);
+}
+
+static int webroot_setup(const struct authn_setup *s, struct authn_job **job, char *err,
+			 size_t errlen)
+{
+	const struct authn_config *cfg = s->cfg;
+
+	for (size_t i = 0; i < s->ndomains; i++) {
+		const char *root = authn_webroot_for(cfg, s->domains[i]);
 		struct stat st;
 
 		if (!root) {
 			snprintf(err, errlen, "no webroot for %s: give -w DIR before its -d",
-				 domains[i]);
+				 s->domains[i]);
 			return ACMED_EUSAGE;
 		}
 		if (root[0] != '/') {
@@ -53,6 +64,10 @@ static int webroot_prepare(const struct authn_config *cfg, char *const *domains,
 			return -EACCES;
 		}
 	}
+	*job = calloc(1, sizeof(**job));
+	if (!*job)
+		return -ENOMEM;
+	(*job)->cfg = cfg;
 	return 0;
 }
 
@@ -117,8 +132,9 @@ static int write_response(struct authn_state *st, const char *dir,
 	return r;
 }
 
-static void webroot_cleanup(struct authn_state *st)
+static void webroot_cleanup(struct authn_job *job, struct authn_state *st)
 {
+	(void)job;
 	if (!st)
 		return;
 	for (size_t i = st->n; i-- > 0;) {
@@ -133,9 +149,10 @@ static void webroot_cleanup(struct authn_state *st)
 	free(st);
 }
 
-static int webroot_perform(const struct authn_config *cfg, const struct authn_challenge *chal,
-			   size_t n, struct authn_state **out, char *err, size_t errlen)
+static int webroot_perform(struct authn_job *job, const struct authn_challenge *chal, size_t n,
+			   struct authn_state **out, char *err, size_t errlen)
 {
+	const struct authn_config *cfg = job->cfg;
 	struct authn_state *st = calloc(1, sizeof(*st));
 	mode_t umask_was;
 	int r = 0;
@@ -172,7 +189,7 @@ static int webroot_perform(const struct authn_config *cfg, const struct authn_ch
 	}
 	umask(umask_was);
 	if (r < 0) {
-		webroot_cleanup(st);
+		webroot_cleanup(job, st);
 		return r;
 	}
 	*out = st;
@@ -180,9 +197,8 @@ static int webroot_perform(const struct authn_config *cfg, const struct authn_ch
 }
 
 const struct authenticator authn_webroot = {
-	.name = "webroot",
-	.types = { "http-01" },
-	.prepare = webroot_prepare,
+	.setup = webroot_setup,
 	.perform = webroot_perform,
 	.cleanup = webroot_cleanup,
+	.teardown = webroot_teardown,
 };

@@ -15,7 +15,7 @@
 #include "error.h"
 #include "daemon/renew/hooks.h"
 #include "ident.h"
-#include "daemon/worker/issue.h"
+#include "issue_req.h"
 #include "daemon/jobs/job.h"
 #include "jsonutil.h"
 #include "jws.h"

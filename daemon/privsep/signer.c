@@ -451,7 +451,7 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 			    "finds its order finished and removes it",
 			    k->c->name, k->c->name);
 	if (k->c->req) {
-		r = k->account_id ? issue_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
+		r = k->account_id ? issue_req_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
 		if (r < 0)
 			return refuse(k, r, "version %d is saved, but not renewal/%s.conf: %s",
 				      version, k->c->name, acmed_strerror(r));

@@ -56,7 +56,7 @@
 
 #include "crypto.h"
 #include "helper.h"
-#include "daemon/worker/issue.h"
+#include "issue_req.h"
 #include "jws.h"
 
 struct signer_conf {

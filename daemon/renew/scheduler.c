@@ -9,7 +9,7 @@
 
 #include "daemon/renew/batch.h"
 #include "error.h"
-#include "daemon/worker/issue.h"
+#include "issue_req.h"
 #include "daemon/jobs/job.h"
 #include "jsonutil.h"
 #include "log.h"

@@ -17,466 +17,11 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "plugins/plugin.h"
-#include "plugins/rfc2136.h"
 #include "daemon/privsep/signer.h"
-#include "daemon/privsep/authhook.h"
 #include "store/store.h"
 #include "text.h"
 #include "timefmt.h"
 #include "util.h"
-
-/* ---- request parsing (main process) ---- */
-
-void issue_req_clear(struct issue_req *req)
-{
-	strv_free(req->domains, req->ndomains);
-	free(req->cert_name);
-	free(req->name);
-	authn_config_clear(&req->authn);
-	free(req->email);
-	free(req->server);
-	free(req->preferred_chain);
-	free(req->csr);
-	free(req->profile);
-	free(req->replaces);
-	free(req->pre_hook);
-	free(req->post_hook);
-	free(req->deploy_hook);
-	free(req->eab_kid);
-	if (req->eab_hmac_key)
-		OPENSSL_cleanse(req->eab_hmac_key, strlen(req->eab_hmac_key));
-	free(req->eab_hmac_key);
-	memset(req, 0, sizeof(*req));
-}
-
-int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->domains = calloc(r->ndomains + 1, sizeof(char *));
-	if (!req->domains)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->ndomains; i++) {
-		req->domains[i] = strdup(r->domains[i]);
-		if (!req->domains[i])
-			goto oom;
-		req->ndomains++;
-	}
-	if (authn_config_copy(&r->authn, &req->authn) < 0)
-		goto oom;
-	req->cert_name = xstrdup(r->name);
-	req->name = xstrdup(r->name);
-	req->server = xstrdup(r->server);
-	req->preferred_chain = xstrdup(r->preferred_chain);
-	req->profile = xstrdup(r->profile);
-	req->pre_hook = xstrdup(r->pre_hook);
-	req->post_hook = xstrdup(r->post_hook);
-	req->deploy_hook = xstrdup(r->deploy_hook);
-	req->key = r->key;
-	req->reuse_key = r->reuse_key;
-	req->renew_before = r->renew_before;
-	req->renewal = true;
-	if (!req->name || !req->cert_name || !req->server ||
-	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
-	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
-	    (r->deploy_hook && !req->deploy_hook))
-		goto oom;
-	return 0;
-oom:
-	issue_req_clear(req);
-	return -ENOMEM;
-}
-
-static int add_domain(struct issue_req *req, const char *d, char *err, size_t errlen)
-{
-	char norm[IDENT_MAX + 1];
-	char **v;
-
-	if (ident_normalize(d, norm, err, errlen) < 0)
-		return ACMED_EUSAGE;
-	for (size_t i = 0; i < req->ndomains; i++)
-		if (streq(req->domains[i], norm))
-			return 0; /* certbot drops repeats silently */
-	if (req->ndomains >= 100) {
-		snprintf(err, errlen, "at most 100 domains fit in one certificate");
-		return ACMED_EUSAGE;
-	}
-	v = realloc(req->domains, (req->ndomains + 2) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	req->domains = v;
-	v[req->ndomains] = strdup(norm);
-	if (!v[req->ndomains])
-		return -ENOMEM;
-	v[++req->ndomains] = NULL;
-	return 0;
-}
-
-static int parse_webroot_map(struct json_object *args, struct issue_req *req, char *err,
-			     size_t errlen)
-{
-	struct json_object *map;
-	size_t n;
-
-	if (!json_object_object_get_ex(args, "webroot_map", &map))
-		return 0;
-	if (!json_object_is_type(map, json_type_array)) {
-		snprintf(err, errlen, "webroot_map must be a list");
-		return ACMED_EUSAGE;
-	}
-	n = json_object_array_length(map);
-	req->authn.webroot = calloc(n + 1, sizeof(*req->authn.webroot));
-	if (!req->authn.webroot)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(map, i);
-		const char *d = jobj_str(e, "domain"), *p = jobj_str(e, "path");
-		char norm[IDENT_MAX + 1];
-
-		if (!d || !p || ident_normalize(d, norm, err, errlen) < 0) {
-			if (!d || !p)
-				snprintf(err, errlen, "webroot_map entry %zu is malformed", i + 1);
-			return ACMED_EUSAGE;
-		}
-		if (p[0] != '/') {
-			snprintf(err, errlen, "webroot %s is not an absolute path", p);
-			return ACMED_EUSAGE;
-		}
-		req->authn.webroot[i].domain = strdup(norm);
-		req->authn.webroot[i].path = strdup(p);
-		req->authn.nwebroot++;
-		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Domains with no -w before them get the first -w ("webroot_path"), as in
- * certbot, where a lone -w may come after the -d options. */
-static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
-			   size_t errlen)
-{
-	const char *path = jobj_str(args, "webroot_path");
-	struct webroot_entry *v;
-
-	if (!path)
-		return 0;
-	if (path[0] != '/') {
-		snprintf(err, errlen, "webroot %s is not an absolute path", path);
-		return ACMED_EUSAGE;
-	}
-	for (size_t i = 0; i < req->ndomains; i++) {
-		if (authn_webroot_for(&req->authn, req->domains[i]))
-			continue;
-		v = realloc(req->authn.webroot, (req->authn.nwebroot + 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		req->authn.webroot = v;
-		v[req->authn.nwebroot].domain = strdup(req->domains[i]);
-		v[req->authn.nwebroot].path = strdup(path);
-		if (!v[req->authn.nwebroot].domain || !v[req->authn.nwebroot].path) {
-			free(v[req->authn.nwebroot].domain);
-			free(v[req->authn.nwebroot].path);
-			return -ENOMEM;
-		}
-		req->authn.nwebroot++;
-	}
-	return 0;
-}
-
-/* --csr: the names come from the CSR; -d, if given, must list the same. */
-static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t errlen)
-{
-	unsigned char *raw = NULL;
-	size_t rawlen = 0, n = 0;
-	char **names = NULL;
-	int r;
-
-	if (b64url_decode(csr64, &raw, &rawlen) < 0) {
-		snprintf(err, errlen, "csr: not base64url");
-		return ACMED_EUSAGE;
-	}
-	r = crypto_csr_load(raw, rawlen, &req->csr, &req->csrlen, &names, &n);
-	free(raw);
-	if (r < 0) {
-		snprintf(err, errlen, "--csr: not a CSR in PEM or DER, or its signature is bad");
-		return ACMED_EUSAGE;
-	}
-	if (req->ndomains) {
-		bool same = req->ndomains == n;
-
-		for (size_t i = 0; same && i < n; i++) {
-			same = false;
-			for (size_t k = 0; k < req->ndomains; k++)
-				same |= streq(names[i], req->domains[k]);
-		}
-		if (!same) {
-			snprintf(err, errlen, "the domains given with -d differ from those in the CSR");
-			strv_free(names, n);
-			return ACMED_EUSAGE;
-		}
-		strv_free(req->domains, req->ndomains);
-		req->domains = NULL;
-		req->ndomains = 0;
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = add_domain(req, names[i], err, errlen);
-	strv_free(names, n);
-	return r;
-}
-
-int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
-		     char *err, size_t errlen)
-{
-	const char *v = jobj_str(args, key);
-
-	if (!v)
-		return 0;
-	for (const char *p = v; *p; p++) {
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
-			snprintf(err, errlen, "%s: the command must be one line of text", opt);
-			return ACMED_EUSAGE;
-		}
-	}
-	*out = *v ? strdup(v) : NULL;
-	return *v && !*out ? -ENOMEM : 0;
-}
-
-static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
-				   size_t errlen)
-{
-	const char *profile = jobj_str(args, "profile");
-	int r;
-
-	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
-	    (r = issue_parse_hook(args, "post_hook", "--post-hook", &req->post_hook, err, errlen)) <
-		    0 ||
-	    (r = issue_parse_hook(args, "deploy_hook", "--deploy-hook", &req->deploy_hook, err,
-				  errlen)) < 0)
-		return r;
-	if (!profile)
-		return 0;
-	for (const char *p = profile; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("-_.", *p))) {
-			snprintf(err, errlen, "--profile '%s' is not a profile name", profile);
-			return ACMED_EUSAGE;
-		}
-	}
-	req->profile = *profile ? strdup(profile) : NULL;
-	return *profile && !req->profile ? -ENOMEM : 0;
-}
-
-/* --dns-rfc2136-credentials and --dns-rfc2136-propagation-seconds. The
- * file is read here too, so a bad one is reported before any CA traffic;
- * the job's worker reads it again before it is confined. */
-static int parse_rfc2136_options(struct json_object *args, const struct authenticator *au,
-				 struct issue_req *req, char *err, size_t errlen)
-{
-	const char *path = jobj_str(args, "dns_rfc2136_credentials");
-	long long secs = jobj_int(args, "dns_rfc2136_propagation_seconds", 0);
-	struct rfc2136_creds c;
-	int r;
-
-	if (au != &authn_rfc2136) {
-		if (!path && !secs)
-			return 0;
-		snprintf(err, errlen, "--dns-rfc2136-credentials and "
-				      "--dns-rfc2136-propagation-seconds go with --dns-rfc2136");
-		return ACMED_EUSAGE;
-	}
-	if (!path || path[0] != '/') {
-		snprintf(err, errlen, path ? "--dns-rfc2136-credentials %s: give an absolute path"
-					   : "--dns-rfc2136 needs --dns-rfc2136-credentials FILE%s",
-			 path ? path : "");
-		return ACMED_EUSAGE;
-	}
-	if (secs < 0 || secs > RFC2136_PROPAGATION_MAX) {
-		snprintf(err, errlen, "--dns-rfc2136-propagation-seconds must be between 1 and %d",
-			 RFC2136_PROPAGATION_MAX);
-		return ACMED_EUSAGE;
-	}
-	r = rfc2136_creds_load(path, &c, err, errlen);
-	rfc2136_creds_clear(&c);
-	if (r < 0)
-		return r == -ENOMEM ? r : ACMED_EUSAGE;
-	req->authn.dns_rfc2136_credentials = xstrdup(path);
-	req->authn.dns_rfc2136_propagation_seconds = (int)secs;
-	return req->authn.dns_rfc2136_credentials ? 0 : -ENOMEM;
-}
-
-/* --manual's hooks and --preferred-challenges. */
-static int parse_challenge_options(struct json_object *args, const struct authenticator *au,
-				   struct issue_req *req, char *err, size_t errlen)
-{
-	const char *auth = jobj_str(args, "manual_auth_hook");
-	const char *cleanup = jobj_str(args, "manual_cleanup_hook");
-	const char *pref = jobj_str(args, "preferred_challenges");
-	char canon[64], why[128];
-	bool usable = false;
-	int r;
-
-	if (streq(au->name, "manual") ? !auth || !*auth : auth || cleanup) {
-		snprintf(err, errlen, streq(au->name, "manual")
-					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
-						"unattended and cannot ask you to put a response in place"
-					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
-		return ACMED_EUSAGE;
-	}
-	if (pref) {
-		if (authn_parse_preferred(pref, canon, sizeof(canon), why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "--preferred-challenges: %s", why);
-			return ACMED_EUSAGE;
-		}
-		for (const char *p = canon, *end; *p; p = *end ? end + 1 : end) {
-			char type[32];
-
-			end = p + strcspn(p, ",");
-			snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
-			usable |= authn_answers(au, type);
-		}
-		if (!usable) {
-			snprintf(err, errlen, "--preferred-challenges %s: the %s authenticator answers "
-					      "%s%s%s only",
-				 pref, au->name, au->types[0], au->types[1] ? " and " : "",
-				 au->types[1] ? au->types[1] : "");
-			return ACMED_EUSAGE;
-		}
-	}
-	r = parse_rfc2136_options(args, au, req, err, errlen);
-	if (r < 0)
-		return r;
-	req->authn.manual_auth_hook = xstrdup(auth);
-	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
-	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
-	return 0;
-}
-
-int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
-		    struct issue_req *req, char *err, size_t errlen)
-{
-	struct json_object *domains;
-	const char *authn;
-	long long port, rsa_bits;
-	int r = 0;
-
-	memset(req, 0, sizeof(*req));
-	if (json_object_object_get_ex(args, "domains", &domains) &&
-	    json_object_is_type(domains, json_type_array))
-		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
-			struct json_object *d = json_object_array_get_idx(domains, i);
-
-			if (json_object_is_type(d, json_type_string)) {
-				r = add_domain(req, json_object_get_string(d), err, errlen);
-			} else {
-				snprintf(err, errlen, "domains must be a list of strings");
-				r = ACMED_EUSAGE;
-			}
-		}
-	if (r == 0 && jobj_str(args, "csr"))
-		r = parse_csr(jobj_str(args, "csr"), req, err, errlen);
-	if (r < 0)
-		goto fail;
-	if (req->ndomains == 0) {
-		snprintf(err, errlen, "no domains given: use -d DOMAIN");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->cert_name = xstrdup(jobj_str(args, "cert_name"));
-	if (req->cert_name && !store_name_valid(req->cert_name)) {
-		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
-				      "and '_', and may not start with '.' or '-'", req->cert_name);
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	authn = jobj_str(args, "authenticator");
-	if (!authn || !authn_lookup(authn)) {
-		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
-				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
-				      "--dns-rfc2136-credentials FILE");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->authn.name = strdup(authn);
-	r = parse_challenge_options(args, authn_lookup(authn), req, err, errlen);
-	if (r < 0)
-		goto fail;
-	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
-	port = jobj_int(args, "http01_port", 0);
-	rsa_bits = jobj_int(args, "rsa_key_size", 0);
-	if (port < 0 || port > 65535) {
-		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->authn.http01_port = (int)port;
-	port = jobj_int(args, "tlsalpn01_port", 0);
-	if (port < 0 || port > 65535) {
-		snprintf(err, errlen, "--tls-alpn-01-port must be between 1 and 65535");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->authn.tlsalpn01_port = (int)port;
-	r = parse_webroot_map(args, req, err, errlen);
-	if (r == 0)
-		r = default_webroot(args, req, err, errlen);
-	if (r < 0)
-		goto fail;
-	if (req->csr && req->cert_name) {
-		snprintf(err, errlen, "--cert-name cannot be used with --csr: no lineage is kept");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	/* Each key option given overrides its own acmed.conf setting only. */
-	r = key_spec_parse(jobj_str(args, "key_type") ? jobj_str(args, "key_type") : cfg->key_type,
-			   jobj_str(args, "elliptic_curve") ? jobj_str(args, "elliptic_curve")
-							   : cfg->elliptic_curve,
-			   rsa_bits < 0 || rsa_bits > 65536 ? -1 : rsa_bits ? (int)rsa_bits
-									       : cfg->rsa_key_size,
-			   &req->key, err, errlen);
-	if (r < 0) {
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->reuse_key = jobj_bool(args, "reuse_key");
-	req->email = xstrdup(jobj_str(args, "email") ? jobj_str(args, "email") : cfg->email);
-	req->unsafe_no_email = jobj_bool(args, "register_unsafely_without_email");
-	req->agree_tos = jobj_bool(args, "agree_tos") || cfg->agree_tos;
-	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
-	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
-	req->dry_run = jobj_bool(args, "dry_run");
-	req->eab_kid = xstrdup(jobj_str(args, "eab_kid"));
-	req->eab_hmac_key = xstrdup(jobj_str(args, "eab_hmac_key"));
-	if (!req->eab_kid != !req->eab_hmac_key) {
-		snprintf(err, errlen, "--eab-kid and --eab-hmac-key go together");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	if (req->eab_hmac_key && !b64url_valid(req->eab_hmac_key)) {
-		snprintf(err, errlen, "--eab-hmac-key: not the base64url key the CA gave");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	r = parse_hooks_and_profile(args, req, err, errlen);
-	if (r < 0)
-		goto fail;
-	if (req->email && !ident_email_ok(req->email)) {
-		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	if (!req->server || strncmp(req->server, "https://", 8) != 0) {
-		snprintf(err, errlen, "--server must be an https:// URL");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	if (!req->authn.name)
-		r = -ENOMEM;
-	if (r == 0)
-		return 0;
-fail:
-	issue_req_clear(req);
-	return r;
-}
 
 /* ---- the flow (worker process) ---- */
 
@@ -487,8 +32,9 @@ struct run {
 	struct store *store;
 	struct acme_client *acme;
 	struct helper keys; /* the job's signer: every private key is there */
-	struct helper hooks; /* --manual: the job's hook runner */
-	struct rfc2136_creds dns;   /* --dns-rfc2136: read before confinement */
+	const struct authn_info *authn;          /* the authenticator: its name, types */
+	const struct authenticator *authn_impl;  /* its code */
+	struct authn_job *authn_job;             /* its state, from setup() */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
 	char err[1536];
@@ -574,7 +120,7 @@ static const struct acme_challenge *offered(const struct acme_authz *a, const ch
 /* The challenge to answer for A: the first type in the order of
  * preference (--preferred-challenges, else the authenticator's own) that
  * AU answers and the CA offers. */
-static const struct acme_challenge *pick_challenge(const struct authenticator *au,
+static const struct acme_challenge *pick_challenge(const struct authn_info *au,
 						   const struct authn_config *cfg,
 						   const struct acme_authz *a)
 {
@@ -592,7 +138,8 @@ static const struct acme_challenge *pick_challenge(const struct authenticator *a
 
 		end = p + strcspn(p, ",");
 		snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
-		if (authn_answers(au, type) && (c = offered(a, type)))
+		if (authn_answers((enum authn_kind)(au - authn_infos), type) &&
+		    (c = offered(a, type)))
 			return c;
 	}
 	return NULL;
@@ -627,7 +174,7 @@ static int check_identifier(struct run *run, const struct acme_authz *a, char *s
 
 static int authorize(struct run *run, struct acme_order *order)
 {
-	const struct authenticator *au = authn_lookup(run->req->authn.name);
+	const struct authn_info *au = run->authn;
 	struct pending *p = calloc(order->nauthz, sizeof(*p));
 	struct authn_challenge *ac = calloc(order->nauthz, sizeof(*ac));
 	struct authn_state *st = NULL;
@@ -698,7 +245,7 @@ static int authorize(struct run *run, struct acme_order *order)
 		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].type, p[i].token,
 						  p[i].key_auth, p[i].validation };
 	run->step = "setting up the challenge responses";
-	r = au->perform(&run->req->authn, ac, np, &st, run->err, sizeof(run->err));
+	r = run->authn_impl->perform(run->authn_job, ac, np, &st, run->err, sizeof(run->err));
 	if (r < 0) {
 		char why[sizeof(run->err)];
 
@@ -731,7 +278,7 @@ static int authorize(struct run *run, struct acme_order *order)
 		}
 	}
 out:
-	au->cleanup(st);
+	run->authn_impl->cleanup(run->authn_job, st);
 	for (size_t i = 0; i < order->nauthz; i++) {
 		acme_authz_clear(&p[i].authz);
 		free(p[i].chal_url);
@@ -802,44 +349,6 @@ static int check_certificate(struct run *run, const struct version_pems *v,
 	run->step = "checking the certificate the CA sent";
 	r = certcheck_run(&c, why, sizeof(why));
 	return r < 0 ? fail(run, r, why) : 0;
-}
-
-/* A value of the request, else what the lineage had saved. */
-static char *keep(char *given, char *old)
-{
-	return given ? given : old;
-}
-
-/* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks, profile and renew_before_expiry where the request
- * gave none, and no failure state (this attempt succeeded). */
-int issue_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
-{
-	struct renewal old = { 0 };
-	char err[512];
-	bool have_old = store_exists(s, req->name) &&
-			store_renewal_load(s, req->name, &old, err, sizeof(err)) == 0;
-	struct renewal r = {
-		.name = req->name,
-		.domains = req->domains,
-		.ndomains = req->ndomains,
-		.server = req->server,
-		.account = (char *)account_id,
-		.authn = req->authn,
-		.key = req->key,
-		.reuse_key = req->reuse_key,
-		.preferred_chain = req->preferred_chain,
-		.renew_before = req->renew_before ? req->renew_before
-						  : have_old ? old.renew_before : 0,
-		.profile = keep(req->profile, have_old ? old.profile : NULL),
-		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
-		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
-		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
-	};
-	int ret = store_renewal_save(s, &r);
-
-	renewal_clear(&old);
-	return ret;
 }
 
 static struct json_object *lineage_result(struct run *run, int version, const char *cert)
@@ -1031,7 +540,6 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 static int obtain(struct run *run, struct json_object **data)
 {
 	const struct issue_req *req = run->req;
-	const struct authenticator *au = authn_lookup(req->authn.name);
 	struct renewal old = { 0 };
 	bool have_old = false;
 	struct acme_order order = { 0 };
@@ -1041,10 +549,6 @@ static int obtain(struct run *run, struct json_object **data)
 	char *pem = NULL, err[512];
 	int r, version = 0;
 
-	run->step = "checking the authenticator";
-	r = au->prepare(&req->authn, req->domains, req->ndomains, run->err, sizeof(run->err));
-	if (r < 0)
-		return r;
 	if (!req->csr && store_exists(run->store, req->name)) {
 		run->step = "reading the renewal configuration";
 		r = store_renewal_load(run->store, req->name, &old, err, sizeof(err));
@@ -1168,32 +672,15 @@ static int separate(struct run *run)
 		return -ENOMEM;
 	for (size_t i = 0; i < req->authn.nwebroot; i++)
 		roots[i] = req->authn.webroot[i].path;
-	if (streq(req->authn.name, "manual")) {
-		struct authhook_conf hc = {
-			.auth_hook = req->authn.manual_auth_hook,
-			.cleanup_hook = req->authn.manual_cleanup_hook,
-			.domains = req->domains,
-			.ndomains = req->ndomains,
-			.timeout = (int)run->cfg->hook_timeout,
-		};
-
-		run->step = "starting the manual hook runner";
-		r = authhook_start(&hc, &run->hooks);
-		if (r < 0) {
-			free(roots);
-			return fail(run, r, NULL);
-		}
-		authn_manual_use(&run->hooks);
-	}
-	if (streq(req->authn.name, "dns-rfc2136")) {
-		run->step = "reading the dns-rfc2136 credentials";
-		r = rfc2136_creds_load(req->authn.dns_rfc2136_credentials, &run->dns, err,
-				       sizeof(err));
-		if (r < 0) {
-			free(roots);
-			return fail(run, r, err);
-		}
-		authn_rfc2136_use(&run->dns, req->authn.dns_rfc2136_credentials);
+	/* What the authenticator needs it takes now (its files, its helper),
+	 * while this process may still. */
+	run->step = "checking the authenticator";
+	r = run->authn_impl->setup(&(struct authn_setup){ &req->authn, req->domains, req->ndomains,
+							   (int)run->cfg->hook_timeout },
+				   &run->authn_job, err, sizeof(err));
+	if (r < 0) {
+		free(roots);
+		return fail(run, r, err);
 	}
 	run->step = "starting the signer";
 	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
@@ -1243,9 +730,12 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			      int ev_fd)
 {
 	const struct ca_settings *ca = config_ca(cfg, req->server);
+	int kind = authn_find(req->authn.name);
 	struct run run = { .req = req, .cfg = cfg, .ev_fd = ev_fd, .step = "opening the state",
-			   .ca_ari = -1, .keys.fd = -1, .hooks.fd = -1,
-			   .issuer_pem = ca ? ca->issuer_pem : NULL };
+			   .ca_ari = -1, .keys = HELPER_INIT("the signer"),
+			   .issuer_pem = ca ? ca->issuer_pem : NULL,
+			   .authn = kind >= 0 ? &authn_infos[kind] : NULL,
+			   .authn_impl = kind >= 0 ? authn_impl((enum authn_kind)kind) : NULL };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -1257,7 +747,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	else
 		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
 			       req->dry_run ? " (dry run)" : "");
-	r = store_open(cfg->state_dir, false, &run.store);
+	r = run.authn ? store_open(cfg->state_dir, false, &run.store) : -EINVAL;
 	if (r == 0)
 		r = separate(&run);
 	if (r < 0 && !run.err[0])
@@ -1284,9 +774,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	acme_client_free(run.acme);
 	account_clear(&run.account);
 	signer_stop(&run.keys);
-	authhook_stop(&run.hooks);
-	authn_rfc2136_use(NULL, NULL);
-	rfc2136_creds_clear(&run.dns);
+	if (run.authn_job)
+		run.authn_impl->teardown(run.authn_job);
 	store_close(run.store);
 	return reply;
 }

@@ -1,6 +1,6 @@
 /* certbot's dns-rfc2136 credentials file. */
 #include "fuzz.h"
-#include "plugins/rfc2136.h"
+#include "rfc2136_creds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

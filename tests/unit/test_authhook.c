@@ -1,7 +1,7 @@
-/* The manual hooks' runner (daemon/privsep/authhook.c): it runs the administrator's
+/* The manual hooks' runner (plugins/authhook.c): it runs the administrator's
  * hooks for the job's own challenges with certbot's environment, and
  * refuses anything else. Each test starts a real runner process. */
-#include "daemon/privsep/authhook.h"
+#include "plugins/authhook.h"
 #include "error.h"
 #include "fsutil.h"
 #include "store/renewal.h"

@@ -12,12 +12,23 @@ static struct authn_config webroot_cfg(char *root, char *domain)
 	return (struct authn_config){ .name = "webroot", .webroot = &e, .nwebroot = 1 };
 }
 
+/* setup() for one domain (and teardown(), when it fails) in one call. */
+static int setup(const struct authenticator *au, const struct authn_config *cfg,
+		 char *const *domains, size_t n, struct authn_job **job, char *err, size_t len)
+{
+	*job = NULL;
+	return au->setup(&(struct authn_setup){ cfg, domains, n, 10 }, job, err, len);
+}
+
 TEST(lookup)
 {
-	ASSERT_TRUE(authn_lookup("webroot") == &authn_webroot);
-	ASSERT_TRUE(authn_lookup("standalone") == &authn_standalone);
-	ASSERT_TRUE(authn_lookup("dns-rfc2136") == &authn_rfc2136);
-	ASSERT_TRUE(authn_lookup("dns-route53") == NULL);
+	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("webroot")) == &authn_webroot);
+	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("standalone")) == &authn_standalone);
+	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("manual")) == &authn_manual);
+	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("dns-rfc2136")) == &authn_rfc2136);
+	ASSERT_INT_EQ(authn_find("dns-route53"), -1);
+	ASSERT_TRUE(authn_answers(AUTHN_STANDALONE, "tls-alpn-01"));
+	ASSERT_TRUE(!authn_answers(AUTHN_WEBROOT, "dns-01"));
 }
 
 TEST(writes_and_removes_the_response)
@@ -27,13 +38,14 @@ TEST(writes_and_removes_the_response)
 	struct authn_challenge ch = { "a.example.com", "http-01", "tok_en-1", "tok_en-1.thumb",
 				      "tok_en-1.thumb" };
 	struct authn_state *st = NULL;
+	struct authn_job *job;
 	char err[256] = "";
 	FILE *f;
 
-	ASSERT_INT_EQ(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
-					    sizeof(err)),
+	ASSERT_INT_EQ(setup(&authn_webroot, &cfg, (char *[]){ "a.example.com" }, 1, &job, err,
+			    sizeof(err)),
 		      0);
-	ASSERT_INT_EQ(authn_webroot.perform(&cfg, &ch, 1, &st, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(authn_webroot.perform(job, &ch, 1, &st, err, sizeof(err)), 0);
 	file = path_join(root, ".well-known/acme-challenge/tok_en-1");
 	f = fopen(file, "r");
 	ASSERT_NONNULL(f);
@@ -41,7 +53,8 @@ TEST(writes_and_removes_the_response)
 	fclose(f);
 	ASSERT_STR_EQ(text, "tok_en-1.thumb");
 	ASSERT_INT_EQ(file_mode(file), 0644);
-	authn_webroot.cleanup(st);
+	authn_webroot.cleanup(job, st);
+	authn_webroot.teardown(job);
 	/* The file and the directories it created are gone; the root stays. */
 	ASSERT_INT_EQ(dir_count(root, NULL), 0);
 	free(file);
@@ -54,43 +67,49 @@ TEST(rejects_a_token_that_is_not_base64url)
 	static const char *const bad[] = { "../../etc/passwd", "a/b", "", "tok.en", "x y" };
 	char *root = tmpdir_make();
 	struct authn_config cfg = webroot_cfg(root, "a.example.com");
+	struct authn_job *job;
 	char err[256];
 
+	ASSERT_INT_EQ(setup(&authn_webroot, &cfg, (char *[]){ "a.example.com" }, 1, &job, err,
+			    sizeof(err)),
+		      0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct authn_challenge ch = { "a.example.com", "http-01", bad[i], "x.y", "x.y" };
 		struct authn_state *st = NULL;
 
 		err[0] = '\0';
-		ASSERT_INT_EQ(authn_webroot.perform(&cfg, &ch, 1, &st, err, sizeof(err)),
+		ASSERT_INT_EQ(authn_webroot.perform(job, &ch, 1, &st, err, sizeof(err)),
 			      ACMED_EPROTO);
 		ASSERT_STR_CONTAINS(err, "not base64url");
 		ASSERT_TRUE(st == NULL);
 		ASSERT_INT_EQ(dir_count(root, NULL), 0);
 	}
+	authn_webroot.teardown(job);
 	tmpdir_remove(root);
 }
 
-TEST(prepare_names_the_problem)
+TEST(setup_names_the_problem)
 {
 	char *root = tmpdir_make(), *missing = path_join(root, "nope"), *file;
 	struct authn_config cfg = webroot_cfg(missing, "a.example.com");
+	struct authn_job *job;
 	char err[256] = "";
 
-	ASSERT_INT_EQ(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
-					    sizeof(err)),
+	ASSERT_INT_EQ(setup(&authn_webroot, &cfg, (char *[]){ "a.example.com" }, 1, &job, err,
+			    sizeof(err)),
 		      -ENOENT);
 	ASSERT_STR_CONTAINS(err, missing);
 	/* A domain without a webroot. */
 	cfg = webroot_cfg(root, "a.example.com");
-	ASSERT_TRUE(authn_webroot.prepare(&cfg, (char *[]){ "b.example.com" }, 1, err,
-					  sizeof(err)) < 0);
+	ASSERT_TRUE(setup(&authn_webroot, &cfg, (char *[]){ "b.example.com" }, 1, &job, err,
+			  sizeof(err)) < 0);
 	ASSERT_STR_CONTAINS(err, "no webroot for b.example.com");
 	/* A file where the webroot should be. */
 	file = path_join(root, "file");
 	file_write(file, "x");
 	cfg = webroot_cfg(file, "a.example.com");
-	ASSERT_TRUE(authn_webroot.prepare(&cfg, (char *[]){ "a.example.com" }, 1, err,
-					  sizeof(err)) < 0);
+	ASSERT_TRUE(setup(&authn_webroot, &cfg, (char *[]){ "a.example.com" }, 1, &job, err,
+			  sizeof(err)) < 0);
 	ASSERT_STR_CONTAINS(err, "not a directory");
 	free(missing);
 	free(file);
@@ -100,8 +119,10 @@ TEST(prepare_names_the_problem)
 TEST(standalone_rejects_a_bad_address)
 {
 	struct authn_config cfg = { .name = "standalone", .http01_address = "example.com" };
+	struct authn_job *job;
 	char err[256] = "";
 
-	ASSERT_INT_EQ(authn_standalone.prepare(&cfg, NULL, 0, err, sizeof(err)), ACMED_EUSAGE);
+	ASSERT_INT_EQ(setup(&authn_standalone, &cfg, NULL, 0, &job, err, sizeof(err)),
+		      ACMED_EUSAGE);
 	ASSERT_STR_CONTAINS(err, "not an IP address");
 }

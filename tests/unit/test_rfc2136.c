@@ -2,7 +2,7 @@
  * it accepts, what it refuses and how the refusal names file, line and key. */
 #include "error.h"
 #include "fsutil.h"
-#include "plugins/rfc2136.h"
+#include "rfc2136_creds.h"
 #include "testutil.h"
 
 static const char good[] =

@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-#include "plugins/rfc2136.h"
+#include "rfc2136_creds.h"
 #include "util.h"
 
 void rfc2136_creds_clear(struct rfc2136_creds *c)

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/privsep/authhook.h"
+#include "plugins/authhook.h"
 #include "ctlproto.h"
 #include "error.h"
 #include "fsutil.h"

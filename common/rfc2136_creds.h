@@ -1,6 +1,5 @@
-/* dns-rfc2136: answer dns-01 with TSIG-signed DNS UPDATEs (RFC 2136,
- * RFC 8945) sent to the administrator's authoritative server, configured
- * by certbot's credentials file:
+/* certbot's credentials file for the dns-rfc2136 authenticator
+ * (plugins/rfc2136.h):
  *
  *   dns_rfc2136_server = 192.0.2.1
  *   dns_rfc2136_port = 53
@@ -8,7 +7,8 @@
  *   dns_rfc2136_secret = base64==
  *   dns_rfc2136_algorithm = HMAC-SHA512
  *   dns_rfc2136_sign_query = false
- */
+ *
+ * Read by the daemon to check a request, and by the job that uses it. */
 #pragma once
 
 #include <stdbool.h>
@@ -41,7 +41,3 @@ int rfc2136_creds_load(const char *path, struct rfc2136_creds *c, char *err, siz
 /* Wipe the secret and free everything; C may be all zeros. */
 void rfc2136_creds_clear(struct rfc2136_creds *c);
 
-/* The credentials the dns-rfc2136 authenticator uses in this job: loaded
- * before the worker is confined, since it may read no file afterwards.
- * Borrowed until the job ends. */
-void authn_rfc2136_use(const struct rfc2136_creds *c, const char *path);

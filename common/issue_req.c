@@ -1,0 +1,694 @@
+/* A certificate request: what `certonly` asked for (checked by the daemon)
+ * or what a renewal file says, carried to the job's process and, after a
+ * successful issuance, saved as the lineage's renewal file. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "authn.h"
+#include "crypto.h"
+#include "error.h"
+#include "ident.h"
+#include "issue_req.h"
+#include "jws.h"
+#include "jsonutil.h"
+#include "rfc2136_creds.h"
+#include "store/store.h"
+#include "util.h"
+
+
+void issue_req_clear(struct issue_req *req)
+{
+	strv_free(req->domains, req->ndomains);
+	free(req->cert_name);
+	free(req->name);
+	authn_config_clear(&req->authn);
+	free(req->email);
+	free(req->server);
+	free(req->preferred_chain);
+	free(req->csr);
+	free(req->profile);
+	free(req->replaces);
+	free(req->pre_hook);
+	free(req->post_hook);
+	free(req->deploy_hook);
+	free(req->eab_kid);
+	if (req->eab_hmac_key)
+		OPENSSL_cleanse(req->eab_hmac_key, strlen(req->eab_hmac_key));
+	free(req->eab_hmac_key);
+	memset(req, 0, sizeof(*req));
+}
+
+int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->domains = calloc(r->ndomains + 1, sizeof(char *));
+	if (!req->domains)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		req->domains[i] = strdup(r->domains[i]);
+		if (!req->domains[i])
+			goto oom;
+		req->ndomains++;
+	}
+	if (authn_config_copy(&r->authn, &req->authn) < 0)
+		goto oom;
+	req->cert_name = xstrdup(r->name);
+	req->name = xstrdup(r->name);
+	req->server = xstrdup(r->server);
+	req->preferred_chain = xstrdup(r->preferred_chain);
+	req->profile = xstrdup(r->profile);
+	req->pre_hook = xstrdup(r->pre_hook);
+	req->post_hook = xstrdup(r->post_hook);
+	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->key = r->key;
+	req->reuse_key = r->reuse_key;
+	req->renew_before = r->renew_before;
+	req->renewal = true;
+	if (!req->name || !req->cert_name || !req->server ||
+	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
+	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
+	    (r->deploy_hook && !req->deploy_hook))
+		goto oom;
+	return 0;
+oom:
+	issue_req_clear(req);
+	return -ENOMEM;
+}
+
+static int add_domain(struct issue_req *req, const char *d, char *err, size_t errlen)
+{
+	char norm[IDENT_MAX + 1];
+	char **v;
+
+	if (ident_normalize(d, norm, err, errlen) < 0)
+		return ACMED_EUSAGE;
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (streq(req->domains[i], norm))
+			return 0; /* certbot drops repeats silently */
+	if (req->ndomains >= 100) {
+		snprintf(err, errlen, "at most 100 domains fit in one certificate");
+		return ACMED_EUSAGE;
+	}
+	v = realloc(req->domains, (req->ndomains + 2) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	req->domains = v;
+	v[req->ndomains] = strdup(norm);
+	if (!v[req->ndomains])
+		return -ENOMEM;
+	v[++req->ndomains] = NULL;
+	return 0;
+}
+
+static int parse_webroot_map(struct json_object *args, struct issue_req *req, char *err,
+			     size_t errlen)
+{
+	struct json_object *map;
+	size_t n;
+
+	if (!json_object_object_get_ex(args, "webroot_map", &map))
+		return 0;
+	if (!json_object_is_type(map, json_type_array)) {
+		snprintf(err, errlen, "webroot_map must be a list");
+		return ACMED_EUSAGE;
+	}
+	n = json_object_array_length(map);
+	req->authn.webroot = calloc(n + 1, sizeof(*req->authn.webroot));
+	if (!req->authn.webroot)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(map, i);
+		const char *d = jobj_str(e, "domain"), *p = jobj_str(e, "path");
+		char norm[IDENT_MAX + 1];
+
+		if (!d || !p || ident_normalize(d, norm, err, errlen) < 0) {
+			if (!d || !p)
+				snprintf(err, errlen, "webroot_map entry %zu is malformed", i + 1);
+			return ACMED_EUSAGE;
+		}
+		if (p[0] != '/') {
+			snprintf(err, errlen, "webroot %s is not an absolute path", p);
+			return ACMED_EUSAGE;
+		}
+		req->authn.webroot[i].domain = strdup(norm);
+		req->authn.webroot[i].path = strdup(p);
+		req->authn.nwebroot++;
+		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Domains with no -w before them get the first -w ("webroot_path"), as in
+ * certbot, where a lone -w may come after the -d options. */
+static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
+			   size_t errlen)
+{
+	const char *path = jobj_str(args, "webroot_path");
+	struct webroot_entry *v;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/') {
+		snprintf(err, errlen, "webroot %s is not an absolute path", path);
+		return ACMED_EUSAGE;
+	}
+	for (size_t i = 0; i < req->ndomains; i++) {
+		if (authn_webroot_for(&req->authn, req->domains[i]))
+			continue;
+		v = realloc(req->authn.webroot, (req->authn.nwebroot + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		req->authn.webroot = v;
+		v[req->authn.nwebroot].domain = strdup(req->domains[i]);
+		v[req->authn.nwebroot].path = strdup(path);
+		if (!v[req->authn.nwebroot].domain || !v[req->authn.nwebroot].path) {
+			free(v[req->authn.nwebroot].domain);
+			free(v[req->authn.nwebroot].path);
+			return -ENOMEM;
+		}
+		req->authn.nwebroot++;
+	}
+	return 0;
+}
+
+/* --csr: the names come from the CSR; -d, if given, must list the same. */
+static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t errlen)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0, n = 0;
+	char **names = NULL;
+	int r;
+
+	if (b64url_decode(csr64, &raw, &rawlen) < 0) {
+		snprintf(err, errlen, "csr: not base64url");
+		return ACMED_EUSAGE;
+	}
+	r = crypto_csr_load(raw, rawlen, &req->csr, &req->csrlen, &names, &n);
+	free(raw);
+	if (r < 0) {
+		snprintf(err, errlen, "--csr: not a CSR in PEM or DER, or its signature is bad");
+		return ACMED_EUSAGE;
+	}
+	if (req->ndomains) {
+		bool same = req->ndomains == n;
+
+		for (size_t i = 0; same && i < n; i++) {
+			same = false;
+			for (size_t k = 0; k < req->ndomains; k++)
+				same |= streq(names[i], req->domains[k]);
+		}
+		if (!same) {
+			snprintf(err, errlen, "the domains given with -d differ from those in the CSR");
+			strv_free(names, n);
+			return ACMED_EUSAGE;
+		}
+		strv_free(req->domains, req->ndomains);
+		req->domains = NULL;
+		req->ndomains = 0;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = add_domain(req, names[i], err, errlen);
+	strv_free(names, n);
+	return r;
+}
+
+int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
+		     char *err, size_t errlen)
+{
+	const char *v = jobj_str(args, key);
+
+	if (!v)
+		return 0;
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, errlen, "%s: the command must be one line of text", opt);
+			return ACMED_EUSAGE;
+		}
+	}
+	*out = *v ? strdup(v) : NULL;
+	return *v && !*out ? -ENOMEM : 0;
+}
+
+static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
+				   size_t errlen)
+{
+	const char *profile = jobj_str(args, "profile");
+	int r;
+
+	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
+	    (r = issue_parse_hook(args, "post_hook", "--post-hook", &req->post_hook, err, errlen)) <
+		    0 ||
+	    (r = issue_parse_hook(args, "deploy_hook", "--deploy-hook", &req->deploy_hook, err,
+				  errlen)) < 0)
+		return r;
+	if (!profile)
+		return 0;
+	for (const char *p = profile; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("-_.", *p))) {
+			snprintf(err, errlen, "--profile '%s' is not a profile name", profile);
+			return ACMED_EUSAGE;
+		}
+	}
+	req->profile = *profile ? strdup(profile) : NULL;
+	return *profile && !req->profile ? -ENOMEM : 0;
+}
+
+/* --dns-rfc2136-credentials and --dns-rfc2136-propagation-seconds. The
+ * file is read here too, so a bad one is reported before any CA traffic;
+ * the job's worker reads it again before it is confined. */
+static int parse_rfc2136_options(struct json_object *args, enum authn_kind au,
+				 struct issue_req *req, char *err, size_t errlen)
+{
+	const char *path = jobj_str(args, "dns_rfc2136_credentials");
+	long long secs = jobj_int(args, "dns_rfc2136_propagation_seconds", 0);
+	struct rfc2136_creds c;
+	int r;
+
+	if (au != AUTHN_RFC2136) {
+		if (!path && !secs)
+			return 0;
+		snprintf(err, errlen, "--dns-rfc2136-credentials and "
+				      "--dns-rfc2136-propagation-seconds go with --dns-rfc2136");
+		return ACMED_EUSAGE;
+	}
+	if (!path || path[0] != '/') {
+		snprintf(err, errlen, path ? "--dns-rfc2136-credentials %s: give an absolute path"
+					   : "--dns-rfc2136 needs --dns-rfc2136-credentials FILE%s",
+			 path ? path : "");
+		return ACMED_EUSAGE;
+	}
+	if (secs < 0 || secs > RFC2136_PROPAGATION_MAX) {
+		snprintf(err, errlen, "--dns-rfc2136-propagation-seconds must be between 1 and %d",
+			 RFC2136_PROPAGATION_MAX);
+		return ACMED_EUSAGE;
+	}
+	r = rfc2136_creds_load(path, &c, err, errlen);
+	rfc2136_creds_clear(&c);
+	if (r < 0)
+		return r == -ENOMEM ? r : ACMED_EUSAGE;
+	req->authn.dns_rfc2136_credentials = xstrdup(path);
+	req->authn.dns_rfc2136_propagation_seconds = (int)secs;
+	return req->authn.dns_rfc2136_credentials ? 0 : -ENOMEM;
+}
+
+/* --manual's hooks and --preferred-challenges. */
+static int parse_challenge_options(struct json_object *args, enum authn_kind au,
+				   struct issue_req *req, char *err, size_t errlen)
+{
+	const char *auth = jobj_str(args, "manual_auth_hook");
+	const char *cleanup = jobj_str(args, "manual_cleanup_hook");
+	const char *pref = jobj_str(args, "preferred_challenges");
+	const struct authn_info *info = &authn_infos[au];
+	char canon[64], why[128];
+	bool usable = false;
+	int r;
+
+	if (au == AUTHN_MANUAL ? !auth || !*auth : auth || cleanup) {
+		snprintf(err, errlen, au == AUTHN_MANUAL
+					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
+						"unattended and cannot ask you to put a response in place"
+					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
+		return ACMED_EUSAGE;
+	}
+	if (pref) {
+		if (authn_parse_preferred(pref, canon, sizeof(canon), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--preferred-challenges: %s", why);
+			return ACMED_EUSAGE;
+		}
+		for (const char *p = canon, *end; *p; p = *end ? end + 1 : end) {
+			char type[32];
+
+			end = p + strcspn(p, ",");
+			snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
+			usable |= authn_answers(au, type);
+		}
+		if (!usable) {
+			snprintf(err, errlen, "--preferred-challenges %s: the %s authenticator answers "
+					      "%s%s%s only",
+				 pref, info->name, info->types[0], info->types[1] ? " and " : "",
+				 info->types[1] ? info->types[1] : "");
+			return ACMED_EUSAGE;
+		}
+	}
+	r = parse_rfc2136_options(args, au, req, err, errlen);
+	if (r < 0)
+		return r;
+	req->authn.manual_auth_hook = xstrdup(auth);
+	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
+	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
+	return 0;
+}
+
+int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
+		    struct issue_req *req, char *err, size_t errlen)
+{
+	struct json_object *domains;
+	const char *authn;
+	long long port, rsa_bits;
+	int r = 0;
+
+	memset(req, 0, sizeof(*req));
+	if (json_object_object_get_ex(args, "domains", &domains) &&
+	    json_object_is_type(domains, json_type_array))
+		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
+			struct json_object *d = json_object_array_get_idx(domains, i);
+
+			if (json_object_is_type(d, json_type_string)) {
+				r = add_domain(req, json_object_get_string(d), err, errlen);
+			} else {
+				snprintf(err, errlen, "domains must be a list of strings");
+				r = ACMED_EUSAGE;
+			}
+		}
+	if (r == 0 && jobj_str(args, "csr"))
+		r = parse_csr(jobj_str(args, "csr"), req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->ndomains == 0) {
+		snprintf(err, errlen, "no domains given: use -d DOMAIN");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->cert_name = xstrdup(jobj_str(args, "cert_name"));
+	if (req->cert_name && !store_name_valid(req->cert_name)) {
+		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
+				      "and '_', and may not start with '.' or '-'", req->cert_name);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	authn = jobj_str(args, "authenticator");
+	if (!authn || authn_find(authn) < 0) {
+		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
+				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
+				      "--dns-rfc2136-credentials FILE");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.name = strdup(authn);
+	r = parse_challenge_options(args, (enum authn_kind)authn_find(authn), req, err, errlen);
+	if (r < 0)
+		goto fail;
+	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
+	port = jobj_int(args, "http01_port", 0);
+	rsa_bits = jobj_int(args, "rsa_key_size", 0);
+	if (port < 0 || port > 65535) {
+		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.http01_port = (int)port;
+	port = jobj_int(args, "tlsalpn01_port", 0);
+	if (port < 0 || port > 65535) {
+		snprintf(err, errlen, "--tls-alpn-01-port must be between 1 and 65535");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->authn.tlsalpn01_port = (int)port;
+	r = parse_webroot_map(args, req, err, errlen);
+	if (r == 0)
+		r = default_webroot(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->csr && req->cert_name) {
+		snprintf(err, errlen, "--cert-name cannot be used with --csr: no lineage is kept");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	/* Each key option given overrides its own acmed.conf setting only. */
+	r = key_spec_parse(jobj_str(args, "key_type") ? jobj_str(args, "key_type") : cfg->key_type,
+			   jobj_str(args, "elliptic_curve") ? jobj_str(args, "elliptic_curve")
+							   : cfg->elliptic_curve,
+			   rsa_bits < 0 || rsa_bits > 65536 ? -1 : rsa_bits ? (int)rsa_bits
+									       : cfg->rsa_key_size,
+			   &req->key, err, errlen);
+	if (r < 0) {
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	req->reuse_key = jobj_bool(args, "reuse_key");
+	req->email = xstrdup(jobj_str(args, "email") ? jobj_str(args, "email") : cfg->email);
+	req->unsafe_no_email = jobj_bool(args, "register_unsafely_without_email");
+	req->agree_tos = jobj_bool(args, "agree_tos") || cfg->agree_tos;
+	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
+	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
+	req->dry_run = jobj_bool(args, "dry_run");
+	req->eab_kid = xstrdup(jobj_str(args, "eab_kid"));
+	req->eab_hmac_key = xstrdup(jobj_str(args, "eab_hmac_key"));
+	if (!req->eab_kid != !req->eab_hmac_key) {
+		snprintf(err, errlen, "--eab-kid and --eab-hmac-key go together");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (req->eab_hmac_key && !b64url_valid(req->eab_hmac_key)) {
+		snprintf(err, errlen, "--eab-hmac-key: not the base64url key the CA gave");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	r = parse_hooks_and_profile(args, req, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (req->email && !ident_email_ok(req->email)) {
+		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->server || strncmp(req->server, "https://", 8) != 0) {
+		snprintf(err, errlen, "--server must be an https:// URL");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
+	if (!req->authn.name)
+		r = -ENOMEM;
+	if (r == 0)
+		return 0;
+fail:
+	issue_req_clear(req);
+	return r;
+}
+
+/* A value of the request, else what the lineage had saved. */
+static char *keep(char *given, char *old)
+{
+	return given ? given : old;
+}
+
+/* The renewal file for the new version: the request's settings, the
+ * lineage's saved hooks, profile and renew_before_expiry where the request
+ * gave none, and no failure state (this attempt succeeded). */
+int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
+{
+	struct renewal old = { 0 };
+	char err[512];
+	bool have_old = store_exists(s, req->name) &&
+			store_renewal_load(s, req->name, &old, err, sizeof(err)) == 0;
+	struct renewal r = {
+		.name = req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		.server = req->server,
+		.account = (char *)account_id,
+		.authn = req->authn,
+		.key = req->key,
+		.reuse_key = req->reuse_key,
+		.preferred_chain = req->preferred_chain,
+		.renew_before = req->renew_before ? req->renew_before
+						  : have_old ? old.renew_before : 0,
+		.profile = keep(req->profile, have_old ? old.profile : NULL),
+		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
+		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
+		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
+	};
+	int ret = store_renewal_save(s, &r);
+
+	renewal_clear(&old);
+	return ret;
+}
+
+
+/* ---- as JSON, for the job's process ---- */
+
+enum field_type { F_STR, F_BOOL, F_INT, F_LONG };
+
+struct field {
+	const char *key;
+	enum field_type type;
+	size_t off;
+};
+
+#define REQ(t, f) { #f, t, offsetof(struct issue_req, f) }
+static const struct field req_fields[] = {
+	REQ(F_STR, cert_name),	   REQ(F_STR, name),	      REQ(F_BOOL, reuse_key),
+	REQ(F_STR, email),	   REQ(F_BOOL, unsafe_no_email), REQ(F_BOOL, agree_tos),
+	REQ(F_STR, server),	   REQ(F_STR, preferred_chain), REQ(F_BOOL, dry_run),
+	REQ(F_BOOL, renewal),	   REQ(F_STR, profile),	      REQ(F_STR, replaces),
+	REQ(F_STR, pre_hook),	   REQ(F_STR, post_hook),     REQ(F_STR, deploy_hook),
+	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
+};
+#undef REQ
+#define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }
+static const struct field authn_fields[] = {
+	AUTHN(F_STR, name),
+	AUTHN(F_STR, http01_address),
+	AUTHN(F_INT, http01_port),
+	AUTHN(F_INT, tlsalpn01_port),
+	AUTHN(F_STR, manual_auth_hook),
+	AUTHN(F_STR, manual_cleanup_hook),
+	AUTHN(F_STR, preferred_challenges),
+	AUTHN(F_STR, dns_rfc2136_credentials),
+	AUTHN(F_INT, dns_rfc2136_propagation_seconds),
+};
+#undef AUTHN
+#define KEY(f) { #f, F_INT, offsetof(struct key_spec, f) }
+static const struct field key_fields[] = { { "alg", F_INT, offsetof(struct key_spec, alg) },
+					   KEY(rsa_bits), KEY(curve) };
+#undef KEY
+
+static void fields_to_json(struct json_object *o, const void *base, const struct field *f,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)base + f[i].off;
+
+		switch (f[i].type) {
+		case F_STR:
+			if (*(char *const *)p)
+				json_object_object_add(o, f[i].key,
+						       json_object_new_string(*(char *const *)p));
+			break;
+		case F_BOOL:
+			json_object_object_add(o, f[i].key, json_object_new_boolean(*(const bool *)p));
+			break;
+		case F_INT:
+			json_object_object_add(o, f[i].key, json_object_new_int(*(const int *)p));
+			break;
+		case F_LONG:
+			json_object_object_add(o, f[i].key, json_object_new_int64(*(const long *)p));
+			break;
+		}
+	}
+}
+
+static int fields_from_json(struct json_object *o, void *base, const struct field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *p = (char *)base + f[i].off;
+
+		switch (f[i].type) {
+		case F_STR:
+			*(char **)p = xstrdup(jobj_str(o, f[i].key));
+			if (jobj_str(o, f[i].key) && !*(char **)p)
+				return -ENOMEM;
+			break;
+		case F_BOOL:
+			*(bool *)p = jobj_bool(o, f[i].key);
+			break;
+		case F_INT:
+			*(int *)p = (int)jobj_int(o, f[i].key, 0);
+			break;
+		case F_LONG:
+			*(long *)p = (long)jobj_int(o, f[i].key, 0);
+			break;
+		}
+	}
+	return 0;
+}
+
+struct json_object *issue_req_to_json(const struct issue_req *req)
+{
+	struct json_object *o = json_object_new_object(), *authn = json_object_new_object();
+	struct json_object *domains = json_object_new_array(), *key = json_object_new_object();
+	struct json_object *webroot = json_object_new_array();
+
+	if (!o || !authn || !domains || !key || !webroot) {
+		json_object_put(o);
+		json_object_put(authn);
+		json_object_put(domains);
+		json_object_put(key);
+		json_object_put(webroot);
+		return NULL;
+	}
+	for (size_t i = 0; i < req->ndomains; i++)
+		json_object_array_add(domains, json_object_new_string(req->domains[i]));
+	json_object_object_add(o, "domains", domains);
+	fields_to_json(o, req, req_fields, ELEMENTSOF(req_fields));
+	fields_to_json(authn, &req->authn, authn_fields, ELEMENTSOF(authn_fields));
+	for (size_t i = 0; i < req->authn.nwebroot; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "domain",
+				       json_object_new_string(req->authn.webroot[i].domain));
+		json_object_object_add(e, "path", json_object_new_string(req->authn.webroot[i].path));
+		json_object_array_add(webroot, e);
+	}
+	json_object_object_add(authn, "webroot", webroot);
+	json_object_object_add(o, "authn", authn);
+	fields_to_json(key, &req->key, key_fields, ELEMENTSOF(key_fields));
+	json_object_object_add(o, "key", key);
+	if (req->csr) {
+		char *b64 = b64url_encode(req->csr, req->csrlen);
+
+		if (!b64) {
+			json_object_put(o);
+			return NULL;
+		}
+		json_object_object_add(o, "csr", json_object_new_string(b64));
+		free(b64);
+	}
+	return o;
+}
+
+int issue_req_from_json(struct json_object *o, struct issue_req *req)
+{
+	struct json_object *domains = NULL, *authn = NULL, *key = NULL, *webroot = NULL;
+	int r = 0;
+
+	memset(req, 0, sizeof(*req));
+	if (!json_object_object_get_ex(o, "domains", &domains) ||
+	    !json_object_is_type(domains, json_type_array) ||
+	    !json_object_object_get_ex(o, "authn", &authn) ||
+	    !json_object_object_get_ex(o, "key", &key))
+		return -EINVAL;
+	req->domains = calloc(json_object_array_length(domains) + 1, sizeof(char *));
+	if (!req->domains)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
+		const char *d = json_object_get_string(json_object_array_get_idx(domains, i));
+
+		if (!(req->domains[req->ndomains++] = xstrdup(d)))
+			r = -ENOMEM;
+	}
+	if (r == 0)
+		r = fields_from_json(o, req, req_fields, ELEMENTSOF(req_fields));
+	if (r == 0)
+		r = fields_from_json(authn, &req->authn, authn_fields, ELEMENTSOF(authn_fields));
+	if (r == 0)
+		r = fields_from_json(key, &req->key, key_fields, ELEMENTSOF(key_fields));
+	if (r == 0 && json_object_object_get_ex(authn, "webroot", &webroot)) {
+		size_t n = json_object_array_length(webroot);
+
+		req->authn.webroot = calloc(n ? n : 1, sizeof(*req->authn.webroot));
+		for (size_t i = 0; req->authn.webroot && r == 0 && i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(webroot, i);
+			struct webroot_entry *w = &req->authn.webroot[req->authn.nwebroot++];
+
+			w->domain = xstrdup(jobj_str(e, "domain"));
+			w->path = xstrdup(jobj_str(e, "path"));
+			if (!w->domain || !w->path)
+				r = -ENOMEM;
+		}
+		if (!req->authn.webroot)
+			r = -ENOMEM;
+	}
+	if (r == 0 && jobj_str(o, "csr") &&
+	    b64url_decode(jobj_str(o, "csr"), &req->csr, &req->csrlen) < 0)
+		r = -EINVAL;
+	if (r < 0)
+		issue_req_clear(req);
+	return r;
+}

@@ -1,0 +1,64 @@
+/* A certificate request: what `acmectl certonly` asked for, as the daemon
+ * checked it, or what a lineage's renewal file says; carried to the job's
+ * process as JSON, and saved as the renewal file after the issuance. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "store/renewal.h"
+#include "store/store.h"
+
+struct issue_req {
+	char **domains;
+	size_t ndomains;
+	char *cert_name; /* as given with --cert-name, or NULL */
+	char *name;      /* the lineage name the daemon chose */
+	struct authn_config authn;
+	struct key_spec key;
+	bool reuse_key;
+	char *email;
+	bool unsafe_no_email;
+	bool agree_tos;
+	char *server;
+	char *preferred_chain;
+	unsigned char *csr; /* DER, --csr mode: no lineage, PEMs returned */
+	size_t csrlen;
+	bool dry_run;       /* go through the order, save nothing */
+	bool renewal;       /* renewing a lineage from its renewal file */
+	char *profile;      /* as given (saved in the renewal file); NULL: acmed.conf's */
+	char *replaces;     /* ARI certificate ID of the certificate being replaced */
+	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
+	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
+	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
+};
+
+/* Validate a certonly request's ARGS (see ctl/certonly.c for the fields)
+ * against CFG's defaults. On error returns ACMED_EUSAGE (or -ENOMEM) with
+ * one line in ERR naming the offending option. */
+int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
+		    struct issue_req *req, char *err, size_t errlen);
+void issue_req_clear(struct issue_req *req);
+
+/* The hook command ARGS[KEY] (option OPT, for the error) in *OUT: one line
+ * of text, "" meaning none. 0, ACMED_EUSAGE or -ENOMEM. */
+int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
+		     char *err, size_t errlen);
+
+/* The request that renews lineage R with what its renewal file saved. */
+int issue_req_from_renewal(const struct renewal *r, struct issue_req *req);
+
+/* REQ as a JSON object, every field (caller puts); NULL if out of memory.
+ * issue_req_from_json() reads it back: 0, -EINVAL for an object this
+ * function did not make, -ENOMEM. What the daemon hands a job's process. */
+struct json_object *issue_req_to_json(const struct issue_req *req);
+int issue_req_from_json(struct json_object *o, struct issue_req *req);
+
+/* Save REQ's lineage's renewal file after a successful issuance with
+ * account ACCOUNT_ID, keeping what the old file had that REQ does not say
+ * (hooks, profile, renew_before_expiry). For the signer, which writes it. */
+int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id);
