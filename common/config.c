@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "ident.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "timefmt.h"
 #include "util.h"
@@ -548,5 +549,107 @@ out:
 	config_destroy(&c);
 	free(text);
 	free(dir);
+	return r;
+}
+
+/* ---- as JSON, for the job's process ---- */
+
+struct json_object *config_to_json(const struct acmed_config *cfg)
+{
+	struct json_object *o = json_object_new_object(), *cas = json_object_new_array();
+
+	if (!o || !cas) {
+		json_object_put(o);
+		json_object_put(cas);
+		return NULL;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(schema); i++) {
+		const char *slot = (const char *)cfg + schema[i].offset;
+		struct json_object *v = NULL;
+
+		switch (schema[i].type) {
+		case T_STRING:
+			if (*(char *const *)slot)
+				v = json_object_new_string(*(char *const *)slot);
+			break;
+		case T_BOOL:
+			v = json_object_new_boolean(*(const bool *)slot);
+			break;
+		case T_INT:
+			v = json_object_new_int(*(const int *)slot);
+			break;
+		case T_DURATION:
+			v = json_object_new_int64(*(const long *)slot);
+			break;
+		}
+		if (v)
+			json_object_object_add(o, schema[i].name, v);
+	}
+	for (size_t i = 0; i < cfg->ncas; i++) {
+		struct json_object *ca = json_object_new_object();
+
+		json_object_object_add(ca, "server", json_object_new_string(cfg->cas[i].server));
+		if (cfg->cas[i].issuer_bundle)
+			json_object_object_add(ca, "issuer_bundle",
+					       json_object_new_string(cfg->cas[i].issuer_bundle));
+		if (cfg->cas[i].issuer_pem)
+			json_object_object_add(ca, "issuer_pem",
+					       json_object_new_string(cfg->cas[i].issuer_pem));
+		json_object_array_add(cas, ca);
+	}
+	json_object_object_add(o, "ca", cas);
+	return o;
+}
+
+int config_from_json(struct json_object *o, struct acmed_config *cfg)
+{
+	struct json_object *cas = NULL;
+	char err[256];
+	int r = config_defaults(cfg);
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(schema); i++) {
+		char *slot = (char *)cfg + schema[i].offset;
+		struct json_object *v;
+
+		if (!json_object_object_get_ex(o, schema[i].name, &v))
+			continue;
+		switch (schema[i].type) {
+		case T_STRING:
+			r = config_set_string((char **)slot, json_object_get_string(v));
+			break;
+		case T_BOOL:
+			*(bool *)slot = json_object_get_boolean(v);
+			break;
+		case T_INT:
+			*(int *)slot = json_object_get_int(v);
+			break;
+		case T_DURATION:
+			*(long *)slot = (long)json_object_get_int64(v);
+			break;
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(o, "ca", &cas) &&
+	    json_object_is_type(cas, json_type_array) && json_object_array_length(cas) > 0) {
+		size_t n = json_object_array_length(cas);
+
+		cfg->cas = calloc(n, sizeof(*cfg->cas));
+		for (size_t i = 0; cfg->cas && r == 0 && i < n; i++) {
+			struct json_object *ca = json_object_array_get_idx(cas, i);
+			struct ca_settings *to = &cfg->cas[cfg->ncas++];
+
+			to->server = xstrdup(jobj_str(ca, "server"));
+			to->issuer_bundle = xstrdup(jobj_str(ca, "issuer_bundle"));
+			to->issuer_pem = xstrdup(jobj_str(ca, "issuer_pem"));
+			if (!to->server)
+				r = -ENOMEM;
+		}
+		if (!cfg->cas)
+			r = -ENOMEM;
+	}
+	if (r == 0 && key_spec_parse(cfg->key_type, cfg->elliptic_curve, cfg->rsa_key_size,
+				     &cfg->key, err, sizeof(err)) < 0)
+		r = -EINVAL;
+	if (r < 0)
+		config_clear(cfg);
 	return r;
 }

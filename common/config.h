@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "crypto.h"
 
 #define ACMED_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
@@ -54,5 +56,10 @@ int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, cha
 void config_clear(struct acmed_config *cfg);
 /* The settings of CA SERVER (a "ca" entry), or NULL. */
 const struct ca_settings *config_ca(const struct acmed_config *cfg, const char *server);
+/* CFG as a JSON object, every setting (caller puts; NULL if out of
+ * memory); config_from_json() reads it back into CFG (cleared on error):
+ * 0, -EINVAL, -ENOMEM. What the daemon hands a job's process. */
+struct json_object *config_to_json(const struct acmed_config *cfg);
+int config_from_json(struct json_object *o, struct acmed_config *cfg);
 /* Replace a string setting (for command-line overrides). */
 int config_set_string(char **slot, const char *value);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -207,4 +208,23 @@ out:
 	free(body);
 	ctl_reader_clear(&rd);
 	return r;
+}
+
+int ctl_revoke_reason(const char *name, int *code)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} reasons[] = {
+		{ "unspecified", 0 }, { "keycompromise", 1 }, { "affiliationchanged", 3 },
+		{ "superseded", 4 },  { "cessationofoperation", 5 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(reasons); i++) {
+		if (name && strcasecmp(name, reasons[i].name) == 0) {
+			*code = reasons[i].code;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }

@@ -50,6 +50,11 @@ struct ctl_cmd_info {
  * authorisation check all index it by enum ctl_cmd. */
 extern const struct ctl_cmd_info ctl_cmds[CMD__MAX];
 
+/* revoke --reason: certbot's names of the reasons ACME takes, and their
+ * codes (RFC 5280 section 5.3.1): 0 and *CODE, or -EINVAL for a name
+ * that is not one (any case). */
+int ctl_revoke_reason(const char *name, int *code);
+
 /* Index of NAME in ctl_cmds, or -1. */
 int ctl_cmd_lookup(const char *name);
 

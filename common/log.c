@@ -48,6 +48,19 @@ bool log_use_journal_if_there(void)
 	return true;
 }
 
+const char *log_sink_name(void)
+{
+	return sink == SINK_JOURNAL ? "journal" : sink == SINK_SYSLOG ? "syslog" : "stderr";
+}
+
+void log_use_sink(const char *name)
+{
+	if (streq(name, "syslog"))
+		log_use_syslog();
+	else if (streq(name, "journal"))
+		log_use_journal_if_there();
+}
+
 void log_set_level(enum log_level level)
 {
 	max_level = level;

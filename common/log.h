@@ -23,6 +23,10 @@ int log_parse_level(const char *s, enum log_level *out);
  * ACMED_JOB= and ACMED_CERT_NAME= in the journal; WHAT ("ARI", "revoke")
  * replaces the name in the text when there is none. */
 void log_set_context(int job, const char *name, const char *what);
+/* Where messages go: "journal", "syslog" or "stderr"; log_use_sink() takes
+ * one of those (a job's process logs where its daemon does). */
+const char *log_sink_name(void);
+void log_use_sink(const char *name);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

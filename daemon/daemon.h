@@ -21,6 +21,14 @@ struct watch {
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* The command line, kept for reloads. */
+struct daemon_options {
+	const char *config;
+	const char *state_dir, *socket, *server, *ca_bundle, *log_level;
+	bool foreground;
+	bool oneshot;
+};
+
 struct conn;
 struct job;
 struct batch;
@@ -37,6 +45,7 @@ struct sched_state {
 };
 
 struct daemon {
+	const struct daemon_options *opts;
 	struct acmed_config cfg;
 	struct store *store;
 	int state_lock_fd; /* flock on the state directory: one acmed per directory */
@@ -60,6 +69,8 @@ struct daemon {
 	bool oneshot;  /* --oneshot: one renewal pass, then exit */
 	int exit_code; /* main()'s exit status when QUIT is set */
 	bool quit;
+	bool dirty;    /* something changed that the timer or STATUS= depends on:
+			* the next daemon_settle() recomputes them */
 	time_t started;
 };
 

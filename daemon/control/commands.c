@@ -5,23 +5,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/worker/account.h"
-#include "daemon/renew/batch.h"
 #include "build-config.h"
-#include "daemon/worker/check.h"
-#include "daemon/control/commands.h"
 #include "ctlproto.h"
-#include "daemon/control/ctlsrv.h"
-#include "error.h"
+#include "daemon/control/commands.h"
+#include "daemon/control/conn.h"
+#include "daemon/jobs/job.h"
+#include "daemon/reload.h"
+#include "daemon/renew/batch.h"
 #include "daemon/renew/hooks.h"
+#include "daemon/renew/scheduler.h"
+#include "error.h"
 #include "ident.h"
 #include "issue_req.h"
-#include "daemon/jobs/job.h"
 #include "jsonutil.h"
 #include "jws.h"
 #include "log.h"
-#include "daemon/worker/revoke.h"
-#include "daemon/renew/scheduler.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -112,7 +110,7 @@ static void submit_one(struct daemon *d, struct conn *c, const struct batch_opts
 
 static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	struct batch_opts o = { .kind = BATCH_CERTONLY };
+	struct batch_opts o = { .kind = BATCH_CERTONLY, .on_result = sched_job_result };
 	struct issue_req req;
 	char err[512];
 	int r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
@@ -210,6 +208,7 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		.kind = BATCH_RENEW,
 		.dry_run = jobj_bool(args, "dry_run"),
 		.directory_hooks = d->cfg.directory_hooks && !jobj_bool(args, "no_directory_hooks"),
+		.on_result = sched_job_result,
 	};
 	struct batch *b = NULL;
 	time_t now = time(NULL);
@@ -342,19 +341,93 @@ static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *arg
 
 		r = store_delete(d->store, n, err, sizeof(err));
 		index_refresh(&d->index, d->store, n);
+		d->dirty = true;
 		if (r < 0) {
 			json_object_put(done);
 			conn_reply_error(c, r, "%s", err);
-			sched_update(d);
 			return;
 		}
 		log_info("deleted lineage %s", n);
 		json_object_array_add(done, json_object_new_string(n));
 	}
-	sched_update(d);
 	data = json_object_new_object();
 	json_object_object_add(data, "deleted", done);
 	conn_reply_data(c, data);
+}
+
+/* ---- tasks: revoke, account, check, repair ---- */
+
+/* A task's job and its client. */
+struct task {
+	struct conn *client;      /* NULL once it went away */
+	struct json_object *args; /* what the job was given */
+	/* In the daemon once the job ended, before REPLY goes to the client:
+	 * may act on it (delete a revoked lineage, refresh the index). */
+	void (*done)(struct daemon *d, struct json_object *args, struct json_object *reply);
+};
+
+static void task_lost_client(struct daemon *d, void *ctx, struct conn *c)
+{
+	struct task *t = ctx;
+
+	(void)d;
+	(void)c;
+	t->client = NULL;
+}
+
+static void task_event(struct daemon *d, void *ctx, int id, struct json_object *ev)
+{
+	struct task *t = ctx;
+
+	(void)d;
+	if (!t->client || !streq(jobj_str(ev, "event"), "progress"))
+		return;
+	json_object_object_add(ev, "job", json_object_new_int(id));
+	conn_send(t->client, ev);
+}
+
+static void task_done(struct daemon *d, void *ctx, int id, struct json_object *reply)
+{
+	struct task *t = ctx;
+
+	(void)id;
+	if (t->done)
+		t->done(d, t->args, reply);
+	if (t->client) {
+		conn_off_close(t->client, task_lost_client, t);
+		conn_finish(t->client, reply);
+	}
+	json_object_put(t->args);
+	free(t);
+}
+
+/* Run job KIND with ARGS (a reference is taken) for client C, on lineage
+ * NAME (or NULL); DONE may be NULL. Any error is C's reply. */
+static void submit_task(struct daemon *d, struct conn *c, const char *kind, const char *name,
+			void (*done)(struct daemon *d, struct json_object *args,
+				     struct json_object *reply),
+			struct json_object *args)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	char what[300];
+	int r;
+
+	snprintf(what, sizeof(what), ": %s%s%s", kind, name ? " " : "", name ? name : "");
+	if (!t || conn_on_close(c, task_lost_client, t) < 0) {
+		free(t);
+		conn_reply_error(c, -ENOMEM, "could not start the job: %s", acmed_strerror(-ENOMEM));
+		return;
+	}
+	*t = (struct task){ c, json_object_get(args), done };
+	r = job_submit(d, &(struct job_spec){ .kind = kind, .label = kind, .what = what,
+					      .args = args, .name = name, .on_event = task_event,
+					      .on_done = task_done, .ctx = t });
+	if (r < 0) {
+		conn_off_close(c, task_lost_client, t);
+		json_object_put(t->args);
+		free(t);
+		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+	}
 }
 
 /* ---- revoke ---- */
@@ -423,14 +496,14 @@ static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *arg
 	const struct lineage_entry *e;
 	struct json_object *task;
 	char lower[32];
-	int code, r;
+	int code;
 
 	if (!name == !cert) {
 		conn_reply_error(c, ACMED_EUSAGE, "say which certificate: --cert-name NAME or "
 					     "--cert-path PATH");
 		return;
 	}
-	if (revoke_reason_parse(reason, &code) < 0) {
+	if (ctl_revoke_reason(reason, &code) < 0) {
 		conn_reply_error(c, ACMED_EUSAGE, "--reason %s: not one of unspecified, keycompromise, "
 					     "affiliationchanged, superseded, cessationofoperation",
 			    reason);
@@ -474,12 +547,8 @@ static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *arg
 	if (e && e->conf.account)
 		json_object_object_add(task, "account", json_object_new_string(e->conf.account));
 	json_object_object_add(task, "delete", json_object_new_boolean(jobj_bool(args, "delete")));
-	r = job_submit_task(d, "revoke", e ? name : NULL, revoke_task, revoke_done, task, c);
+	submit_task(d, c, "revoke", e ? name : NULL, revoke_done, task);
 	json_object_put(task);
-	if (r < 0)
-		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
-	else
-		job_start_queued(d);
 }
 
 /* ---- account, check, repair, reload ---- */
@@ -492,7 +561,6 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 	const char *server = jobj_str(args, "server") ? jobj_str(args, "server") : d->cfg.server;
 	struct json_object *task;
 	bool known = false;
-	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
 		known |= streq(op, ops[i]);
@@ -529,12 +597,8 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		json_object_object_add(task, "email", json_object_new_string(d->cfg.email));
 	if (d->cfg.agree_tos)
 		json_object_object_add(task, "agree_tos", json_object_new_boolean(1));
-	r = job_submit_task(d, "account", NULL, account_task, NULL, task, c);
+	submit_task(d, c, "account", NULL, NULL, task);
 	json_object_put(task);
-	if (r < 0)
-		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
-	else
-		job_start_queued(d);
 }
 
 /* After a repair the lineages are read again. */
@@ -561,7 +625,6 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 			    bool repair)
 {
 	struct json_object *names = NULL, *task;
-	int r;
 
 	if (json_object_object_get_ex(args, "cert_names", &names) &&
 	    !(names = existing_names(d, c, args, "cert_names")))
@@ -575,7 +638,7 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 			return;
 		}
 	}
-	if (repair && !names && job_renewing(d)) {
+	if (repair && !names && job_any(d, "issue")) {
 		conn_reply_error(c, -EBUSY, "renewals are running; try again when they are done, or "
 				       "name the lineages with --cert-name");
 		return;
@@ -584,13 +647,8 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 	json_object_object_add(task, "op", json_object_new_string(repair ? "repair" : "check"));
 	if (names)
 		json_object_object_add(task, "names", json_object_get(names));
-	r = job_submit_task(d, repair ? "repair" : "check", NULL, check_task,
-			    repair ? repair_done : NULL, task, c);
+	submit_task(d, c, repair ? "repair" : "check", NULL, repair ? repair_done : NULL, task);
 	json_object_put(task);
-	if (r < 0)
-		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
-	else
-		job_start_queued(d);
 }
 
 static void cmd_check(struct daemon *d, struct conn *c, struct json_object *args)

@@ -1,7 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -9,180 +7,20 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "daemon/renew/batch.h"
-#include "daemon/control/commands.h"
 #include "ctlproto.h"
+#include "daemon/control/commands.h"
+#include "daemon/control/conn.h"
 #include "daemon/control/ctlsrv.h"
-#include "error.h"
-#include "daemon/jobs/job.h"
-#include "jsonutil.h"
 #include "daemon/control/listen.h"
-#include "log.h"
 #include "daemon/control/peer.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "log.h"
 #include "util.h"
-
-/* A client this far behind is dropped: room for the longest reply and the
- * progress lines before it. */
-#define CONN_MAX_QUEUED (CTL_MAX_REPLY + 1024 * 1024)
 
 /* A client waiting for a job hears at least this often that acmed is alive
  * (acmectl gives up after --timeout seconds of silence). */
 #define CONN_KEEPALIVE_SECONDS 15
-
-struct conn {
-	struct conn *next;
-	struct watch w;
-	struct watch timer_w; /* the whole request must arrive before it fires;
-			       * once it has, the keepalive's period */
-	struct daemon *d;
-	struct ctl_reader in;
-	char *out;
-	size_t outlen;
-	struct peer peer;
-	bool got_request; /* one request per connection */
-	bool closing;     /* close once OUT is written */
-};
-
-/* Closing a Unix socket with unread bytes in it resets the connection, and
- * the client may then lose the reply it was sent (a refusal of a request it
- * had not finished sending): read what is there first. */
-static void drain(int fd)
-{
-	char buf[4096];
-
-	for (int i = 0; i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
-		;
-}
-
-static void conn_close(struct conn *c)
-{
-	struct daemon *d = c->d;
-	struct conn **pp;
-
-	batch_forget_client(d, c);
-	job_forget_client(d, c);
-	daemon_unwatch(d, &c->w);
-	drain(c->w.fd);
-	close(c->w.fd);
-	if (c->timer_w.fd >= 0) {
-		daemon_unwatch(d, &c->timer_w);
-		close(c->timer_w.fd);
-	}
-	d->nconns--;
-	for (pp = &d->conns; *pp && *pp != c; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = c->next;
-	ctl_reader_clear(&c->in);
-	free(c->out);
-	free(c);
-	/* A listing of thousands of lineages is a reply of megabytes: once no
-	 * client is left, give what it freed back to the system, so the
-	 * daemon at rest stays small. */
-	if (d->nconns == 0)
-		malloc_trim(0);
-}
-
-static void conn_flush(struct conn *c)
-{
-	while (c->outlen > 0) {
-		ssize_t n = send(c->w.fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				daemon_rewatch(c->d, &c->w, EPOLLIN | EPOLLOUT);
-				return;
-			}
-			conn_close(c); /* client gone */
-			return;
-		}
-		memmove(c->out, c->out + n, c->outlen - (size_t)n);
-		c->outlen -= (size_t)n;
-	}
-	daemon_rewatch(c->d, &c->w, EPOLLIN);
-	if (c->closing)
-		conn_close(c);
-}
-
-static void send_too_long(struct conn *c)
-{
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
-
-	json_object_object_add(e, "code", json_object_new_string("system"));
-	json_object_object_add(e, "message",
-			       json_object_new_string("the answer is longer than the control "
-						      "protocol allows; ask for less (--cert-name)"));
-	json_object_object_add(reply, "status", json_object_new_int(-EMSGSIZE));
-	json_object_object_add(reply, "error", e);
-	conn_send(c, reply);
-	json_object_put(reply);
-}
-
-void conn_send(struct conn *c, struct json_object *frame)
-{
-	char *buf, *nout;
-	size_t len;
-
-	if (ctl_reply_encode(frame, &buf, &len) < 0) {
-		/* A reply too long to send still ends the exchange. */
-		if (c->closing && !json_object_object_get_ex(frame, "event", NULL))
-			send_too_long(c);
-		return;
-	}
-	if (c->outlen + len > CONN_MAX_QUEUED) {
-		free(buf);
-		log_warning("control client pid %d is not reading; dropping it", (int)c->peer.pid);
-		c->closing = true;
-		c->outlen = 0;
-		conn_flush(c);
-		return;
-	}
-	nout = realloc(c->out, c->outlen + len);
-	if (nout) {
-		memcpy(nout + c->outlen, buf, len);
-		c->out = nout;
-		c->outlen += len;
-	}
-	free(buf);
-	conn_flush(c);
-}
-
-void conn_finish(struct conn *c, struct json_object *reply)
-{
-	/* Set first: the flush inside conn_send may close and free C. */
-	c->closing = true;
-	conn_send(c, reply);
-}
-
-void conn_reply_error(struct conn *c, int err, const char *fmt, ...)
-{
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	json_object_object_add(e, "code", json_object_new_string(acmed_errname(err)));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status", json_object_new_int(err));
-	json_object_object_add(reply, "error", e);
-	conn_finish(c, reply);
-	json_object_put(reply);
-}
-
-void conn_reply_data(struct conn *c, struct json_object *data)
-{
-	struct json_object *reply = json_object_new_object();
-
-	json_object_object_add(reply, "status", json_object_new_int(0));
-	json_object_object_add(reply, "data", data);
-	conn_finish(c, reply);
-	json_object_put(reply);
-}
-
 
 /* Changing state takes an administrator (root, the daemon's user or
  * admin_group); reading, a member of read_group at least. */
@@ -428,7 +266,7 @@ static void on_accept(struct daemon *d, struct watch *w, uint32_t events)
 				    d->cfg.max_clients);
 		d->last_refusal = now;
 		refuse_busy(fd, d->cfg.max_clients);
-		drain(fd);
+		conn_drain(fd);
 		close(fd);
 		return;
 	}

@@ -1,49 +1,52 @@
 /* Jobs: each issuance, renewal, ARI check or task (account, revoke, check,
- * repair) runs in a forked worker process
- * that reports progress as JSON lines on a pipe (DESIGN.md, "Process
- * model"). At most max_parallel_jobs run at once; others wait in submission
- * order. An issuance belongs to a batch and starts only once the batch's
- * pre hooks are done. */
+ * repair) runs in a process of its own, started from its own executable,
+ * acmed-job (daemon/worker/main.c), which reports progress as JSON lines
+ * on a pipe (DESIGN.md, "Process model"). At most max_parallel_jobs run at
+ * once; others wait in submission order. What a job is, and what becomes
+ * of its events and its result, is its submitter's: the runner knows only
+ * the spec. */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "daemon/daemon.h"
-#include "daemon/worker/issue.h"
 
-struct batch;
-struct conn;
+struct job_spec {
+	const char *kind;         /* what acmed-job runs: "issue", "ari", "revoke",
+				   * "account", "check" or "repair" */
+	const char *label;        /* for `status`: "certonly", "renew", "ari", ... */
+	const char *what;         /* for the log, after "job N started (worker PID)":
+				   * "for a.example", ": revoke a.example" */
+	struct json_object *args; /* what it is given (a reference is taken) */
+	const char *name;         /* the lineage it works on (one job per
+				   * lineage), or NULL */
+	char *const *domains;     /* the names it orders, or NULL */
+	size_t ndomains;
+	const char *server;       /* the CA, for `status` (ARI checks) */
+	int port;                 /* its standalone http-01 port: such jobs take
+				   * turns; 0 for none */
+	long extra_time;          /* seconds beyond job_timeout it may take */
+	/* May it start yet (a batch's pre hooks done)? NULL: at once. */
+	bool (*may_start)(void *ctx);
+	/* An event line of its process ({"event": ...}, not the result). */
+	void (*on_event)(struct daemon *d, void *ctx, int id, struct json_object *ev);
+	/* Its reply ({"status": ...}, never NULL), once; it is no longer in
+	 * the runner's list then. */
+	void (*on_done)(struct daemon *d, void *ctx, int id, struct json_object *reply);
+	void *ctx;
+};
 
-/* A task a worker runs for a command (revoke, account, check...): ARGS as
- * the daemon checked them (borrowed), progress lines on EV_FD with
- * issue_progress(); returns the reply ({"status":...}), never NULL. */
-typedef struct json_object *(*task_fn)(struct json_object *args, const struct acmed_config *cfg,
-				       int ev_fd);
-/* In the daemon once a task ended, before REPLY goes to the client: may act
- * on it (delete a revoked lineage, refresh the index) and add to it. */
-typedef void (*task_done_fn)(struct daemon *d, struct json_object *args, struct json_object *reply);
-
-/* Queue an issuance or renewal for REQ (moved into the job; REQ is left
- * empty) as part of batch B, which receives its progress and its result.
- * Returns the job id or -errno. */
-int job_submit_issue(struct daemon *d, struct issue_req *req, struct batch *b);
-/* Queue an ARI check against SERVER of the N certificates NAMES[i] with
- * ARI certificate IDs IDS[i] (both arrays move into the job). Results go to
- * sched_ari_event() and sched_ari_done(). Returns the job id or -errno. */
-int job_submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n);
-/* Queue task FN with ARGS (a reference is taken) for CLIENT, which gets the
- * progress and the reply. WHAT names it in logs and status; NAME, if not
- * NULL, is the lineage it works on (so no renewal starts on it meanwhile).
- * DONE may be NULL. Returns the job id or -errno. */
-int job_submit_task(struct daemon *d, const char *what, const char *name, task_fn fn,
-		    task_done_fn done, struct json_object *args, struct conn *client);
-/* CLIENT went away: its tasks go on, their events are dropped. */
-void job_forget_client(struct daemon *d, struct conn *client);
-/* Start queued jobs while slots are free. May finish jobs (and batches)
- * whose worker cannot be started. */
+/* Queue a job for SPEC (everything in it is copied or referenced). Jobs
+ * start from job_start_queued(). The job's id, or -errno. */
+int job_submit(struct daemon *d, const struct job_spec *spec);
+/* Start queued jobs while slots are free. May finish jobs whose process
+ * cannot be started. */
 void job_start_queued(struct daemon *d);
-/* True if any issuance or renewal is queued or running. */
-bool job_renewing(const struct daemon *d);
+/* True if any job of KIND is queued or running. */
+bool job_any(const struct daemon *d, const char *kind);
 /* True if a job (running or queued) works on lineage NAME. */
 bool job_busy(const struct daemon *d, const char *name);
 unsigned job_count(const struct daemon *d);
@@ -52,5 +55,9 @@ const char *job_name_for_domains(const struct daemon *d, char *const *domains, s
 /* The jobs as JSON for `status`: id, kind, name or server, state,
  * started, step (the last progress message). Caller puts. */
 struct json_object *job_list_json(const struct daemon *d);
-/* Stop every worker and drop every job (daemon shutdown). */
+/* Stop every job's process and drop every job (shutdown); on_done is not
+ * called. */
 void job_stop_all(struct daemon *d);
+/* The executable a job runs (acmed-job: beside acmed's own executable when
+ * there is one, as in a build tree; else the installed one). */
+const char *job_executable(void);

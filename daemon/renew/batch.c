@@ -3,13 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/renew/batch.h"
-#include "daemon/control/ctlsrv.h"
-#include "fsutil.h"
+#include "daemon/control/conn.h"
 #include "daemon/jobs/job.h"
+#include "daemon/renew/batch.h"
+#include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "daemon/renew/scheduler.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -17,6 +16,7 @@ enum phase { PHASE_PRE, PHASE_JOBS, PHASE_POST, PHASE_DONE };
 
 /* One lineage of the batch. */
 struct item {
+	int job;  /* its job's id */
 	char *name;
 	char *domains;           /* space-separated, for RENEWED_DOMAINS */
 	char *hooks[HOOK__MAX];  /* the lineage's own (renewal file or certonly) */
@@ -37,6 +37,9 @@ struct batch {
 	unsigned jobs_pending, hooks_pending, failures, hook_failures;
 	struct json_object *renewed, *failed, *not_due, *skipped, *hooks;
 	struct json_object *job_reply; /* certonly: the job's own reply */
+	void (*on_result)(struct daemon *d, const char *name, struct json_object *reply,
+			  bool record_failure);
+	void (*on_done)(struct daemon *d, unsigned failures);
 };
 
 /* What a queued hook remembers of its batch: the id, not a pointer, since
@@ -94,17 +97,33 @@ static void batch_unref(struct batch *b)
 		batch_free(b);
 }
 
+/* The client went away: the batch goes on, unanswered. */
+static void lost_client(struct daemon *d, void *ctx, struct conn *c)
+{
+	struct batch *b = ctx;
+
+	(void)d;
+	(void)c;
+	b->client = NULL;
+}
+
 struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o)
 {
 	struct batch *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
+	if (client && conn_on_close(client, lost_client, b) < 0) {
+		free(b);
+		return NULL;
+	}
 	b->id = ++d->next_batch_id;
 	b->client = client;
 	b->kind = o->kind;
 	b->dry_run = o->dry_run;
 	b->dir_hooks = o->directory_hooks;
+	b->on_result = o->on_result;
+	b->on_done = o->on_done;
 	b->renewed = json_object_new_array();
 	b->failed = json_object_new_array();
 	b->not_due = json_object_new_array();
@@ -133,6 +152,49 @@ static char *join_domains(const struct issue_req *req)
 	return s;
 }
 
+static bool released(void *ctx)
+{
+	return batch_released(ctx);
+}
+
+static void job_event(struct daemon *d, void *ctx, int id, struct json_object *ev);
+static void job_done(struct daemon *d, void *ctx, int id, struct json_object *reply);
+
+/* REQ's job, which it is given as JSON. */
+static int submit(struct daemon *d, struct batch *b, const struct issue_req *req)
+{
+	struct json_object *args = issue_req_to_json(req);
+	const char *authn = req->authn.name;
+	char what[300];
+	int r;
+
+	if (!args)
+		return -ENOMEM;
+	snprintf(what, sizeof(what), "for %s", req->name ? req->name : "a CSR");
+	r = job_submit(d, &(struct job_spec){
+		.kind = "issue",
+		.label = req->renewal ? "renew" : "certonly",
+		.what = what,
+		.args = args,
+		.name = req->name,
+		.domains = req->domains,
+		.ndomains = req->ndomains,
+		/* Standalone jobs on one http-01 port take turns. */
+		.port = streq(authn, "standalone")
+				? (req->authn.http01_port ? req->authn.http01_port : 80) : 0,
+		/* Its manual hooks may take hook_timeout each, its DNS records
+		 * their propagation wait. */
+		.extra_time = (streq(authn, "manual") ? 2 * d->cfg.hook_timeout : 0) +
+			      req->authn.dns_rfc2136_propagation_seconds,
+		.may_start = released,
+		.on_event = job_event,
+		.on_done = job_done,
+		.ctx = b,
+	});
+	json_object_put(args);
+	return r;
+}
+
 int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 {
 	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
@@ -156,7 +218,9 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 		it->hooks[k] = xstrdup(req_hooks[k] ? req_hooks[k] : saved);
 	}
 	b->nitems++;
-	r = (req->name && !it->name) || !it->domains ? -ENOMEM : job_submit_issue(d, req, b);
+	r = (req->name && !it->name) || !it->domains ? -ENOMEM : submit(d, b, req);
+	if (r > 0)
+		it->job = r;
 	if (r < 0) {
 		free(it->name);
 		free(it->domains);
@@ -171,6 +235,8 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 
 void batch_abandon(struct daemon *d, struct batch *b)
 {
+	if (b->client)
+		conn_off_close(b->client, lost_client, b);
 	unlink_batch(d, b);
 	batch_free(b);
 }
@@ -212,10 +278,19 @@ static void send_progress(struct batch *b, const char *fmt, ...)
 	json_object_put(ev);
 }
 
-void batch_progress(struct daemon *d, struct batch *b, struct json_object *frame)
+/* A job's progress, to the client with the job's id and lineage. */
+static void job_event(struct daemon *d, void *ctx, int id, struct json_object *ev)
 {
-	if (b && b->client)
-		conn_send(b->client, frame);
+	struct batch *b = ctx;
+
+	(void)d;
+	if (!b->client || !streq(jobj_str(ev, "event"), "progress"))
+		return;
+	json_object_object_add(ev, "job", json_object_new_int(id));
+	for (size_t i = 0; i < b->nitems; i++)
+		if (b->items[i].job == id && b->items[i].name)
+			json_object_object_add(ev, "name", json_object_new_string(b->items[i].name));
+	conn_send(b->client, ev);
 }
 
 /* ---- hooks ---- */
@@ -490,14 +565,16 @@ static void batch_finish(struct daemon *d, struct batch *b)
 		log_info("batch %d done: %zu renewed, %zu failed, %u hook failure(s)", b->id,
 			 json_object_array_length(b->renewed), json_object_array_length(b->failed),
 			 b->hook_failures);
-	if (b->kind == BATCH_TIMER)
-		sched_batch_done(d, b->failures + b->hook_failures);
+	if (b->on_done)
+		b->on_done(d, b->failures + b->hook_failures);
 	if (b->client) {
-		reply = finish_reply(b);
-		conn_finish(b->client, reply);
-		json_object_put(reply);
-		/* Unlinked already: batch_forget_client() cannot reach it. */
+		struct conn *c = b->client;
+
+		conn_off_close(c, lost_client, b);
 		b->client = NULL;
+		reply = finish_reply(b);
+		conn_finish(c, reply);
+		json_object_put(reply);
 	}
 }
 
@@ -507,8 +584,7 @@ static void advance(struct daemon *d, struct batch *b)
 		b->phase = PHASE_JOBS;
 		if (b->jobs_pending > 0 && d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			send_progress(b, "Waiting for a free job slot");
-		if (b->jobs_pending > 0)
-			job_start_queued(d); /* may end jobs of B, and B, at once */
+		/* Its jobs may start now: daemon_settle() starts them. */
 	}
 	if (b->phase == PHASE_JOBS && b->jobs_pending == 0 && b->hooks_pending == 0) {
 		b->phase = PHASE_POST;
@@ -526,14 +602,6 @@ void batch_start(struct daemon *d, struct batch *b)
 		queue_hooks(d, b, HOOK_PRE, NULL, NULL);
 	advance(d, b);
 	batch_unref(b);
-}
-
-static struct item *item_of(struct batch *b, const char *name)
-{
-	for (size_t i = 0; i < b->nitems; i++)
-		if (streq(b->items[i].name, name))
-			return &b->items[i];
-	return NULL;
 }
 
 static void record_result(struct daemon *d, struct batch *b, struct item *it,
@@ -574,14 +642,22 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	json_object_array_add(b->failed, o);
 }
 
-void batch_job_done(struct daemon *d, struct batch *b, const char *name, struct json_object *reply)
+/* A job of B ended with REPLY: the scheduler learns from it, the result
+ * is recorded, the deploy hooks of a renewed lineage are queued. */
+static void job_done(struct daemon *d, void *ctx, int id, struct json_object *reply)
 {
-	struct item *it = item_of(b, name);
+	struct batch *b = ctx;
+	struct item *it = NULL;
 	struct json_object *data = NULL;
 
+	for (size_t i = 0; i < b->nitems && !it; i++)
+		if (b->items[i].job == id)
+			it = &b->items[i];
 	b->refs++;
 	b->jobs_pending--;
-	sched_job_result(d, name, reply, b->kind != BATCH_CERTONLY && !b->dry_run);
+	if (b->on_result)
+		b->on_result(d, it ? it->name : NULL, reply,
+			     b->kind != BATCH_CERTONLY && !b->dry_run);
 	if (b->kind == BATCH_CERTONLY) {
 		json_object_put(b->job_reply);
 		b->job_reply = json_object_get(reply);
@@ -591,14 +667,6 @@ void batch_job_done(struct daemon *d, struct batch *b, const char *name, struct 
 		queue_hooks(d, b, HOOK_DEPLOY, it, data);
 	advance(d, b);
 	batch_unref(b);
-	sched_update(d);
-}
-
-void batch_forget_client(struct daemon *d, struct conn *client)
-{
-	for (struct batch *b = d->batches; b; b = b->next)
-		if (b->client == client)
-			b->client = NULL;
 }
 
 void batch_free_all(struct daemon *d)
@@ -607,6 +675,8 @@ void batch_free_all(struct daemon *d)
 		struct batch *b = d->batches;
 
 		d->batches = b->next;
+		if (b->client)
+			conn_off_close(b->client, lost_client, b);
 		batch_free(b);
 	}
 }

@@ -13,7 +13,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/renew/hooks.h"
-#include "daemon/worker/issue.h"
+#include "issue_req.h"
 
 enum batch_kind { BATCH_CERTONLY, BATCH_RENEW, BATCH_TIMER };
 
@@ -22,6 +22,12 @@ struct batch_opts {
 	bool dry_run;                 /* no deploy hooks; nothing saved */
 	bool directory_hooks;         /* run renewal-hooks/ */
 	const char *hooks[HOOK__MAX]; /* the command's --pre-hook etc., or NULL */
+	/* Each job's result (its lineage NAME, NULL for --csr), before the batch
+	 * records it: with RECORD_FAILURE a failure counts for the backoff. */
+	void (*on_result)(struct daemon *d, const char *name, struct json_object *reply,
+			  bool record_failure);
+	/* The batch is done, with FAILURES failed renewals or hooks. */
+	void (*on_done)(struct daemon *d, unsigned failures);
 };
 
 /* A new batch (in d->batches) that answers CLIENT (NULL: nobody) when it
@@ -39,11 +45,5 @@ void batch_note(struct batch *b, const char *key, struct json_object *info);
 void batch_start(struct daemon *d, struct batch *b);
 /* May B's jobs start (its pre hooks are done)? */
 bool batch_released(const struct batch *b);
-/* A progress frame from one of B's jobs (borrowed). */
-void batch_progress(struct daemon *d, struct batch *b, struct json_object *frame);
-/* A job of B for lineage NAME (NULL for --csr) ended with REPLY (borrowed). */
-void batch_job_done(struct daemon *d, struct batch *b, const char *name, struct json_object *reply);
-/* CLIENT went away: its batches go on, unanswered. */
-void batch_forget_client(struct daemon *d, struct conn *client);
 /* Shutdown: drop every batch unanswered. */
 void batch_free_all(struct daemon *d);

@@ -238,6 +238,47 @@ void sched_update(struct daemon *d)
 
 /* ---- ARI ---- */
 
+static void ari_event(struct daemon *d, void *ctx, int id, struct json_object *ev)
+{
+	(void)id;
+	if (streq(jobj_str(ev, "event"), "ari"))
+		sched_ari_event(d, ctx, ev);
+}
+
+static void ari_done(struct daemon *d, void *ctx, int id, struct json_object *reply)
+{
+	(void)id;
+	sched_ari_done(d, ctx, reply);
+	free(ctx);
+}
+
+/* An ARI check of the N certificates NAMES[i] (ARI IDs IDS[i]) at SERVER. */
+static int submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n)
+{
+	struct json_object *args = json_object_new_object(), *nv = json_object_new_array();
+	struct json_object *iv = json_object_new_array();
+	char *ctx = strdup(server), what[600];
+	int r;
+
+	for (size_t i = 0; nv && iv && i < n; i++) {
+		json_object_array_add(nv, json_object_new_string(names[i]));
+		json_object_array_add(iv, json_object_new_string(ids[i]));
+	}
+	json_object_object_add(args, "server", json_object_new_string(server));
+	json_object_object_add(args, "names", nv);
+	json_object_object_add(args, "ids", iv);
+	snprintf(what, sizeof(what), ": ARI check of %zu certificate(s) at %s", n, server);
+	r = ctx ? job_submit(d, &(struct job_spec){ .kind = "ari", .label = "ari", .what = what,
+						    .args = args, .server = server,
+						    .on_event = ari_event, .on_done = ari_done,
+						    .ctx = ctx })
+		: -ENOMEM;
+	json_object_put(args);
+	if (r < 0)
+		free(ctx);
+	return r;
+}
+
 /* Ask SERVER about the certificates of its lineages (all of them for a
  * probe, else those whose next check has come). */
 static void start_ari_job(struct daemon *d, struct ca_state *ca, bool probe, time_t now)
@@ -269,12 +310,14 @@ static void start_ari_job(struct daemon *d, struct ca_state *ca, bool probe, tim
 		strv_free(ids, n);
 		return;
 	}
-	if (job_submit_ari(d, ca->server, names, ids, n) < 0) {
+	if (submit_ari(d, ca->server, names, ids, n) < 0) {
 		log_error("could not queue an ARI check for %s", ca->server);
 		ca->next_probe = now + CA_PROBE_RETRY;
-		return;
+	} else {
+		ca->checking = true;
 	}
-	ca->checking = true;
+	strv_free(names, n);
+	strv_free(ids, n);
 }
 
 static void start_ari_checks(struct daemon *d, time_t now)
@@ -370,7 +413,7 @@ void sched_ari_done(struct daemon *d, const char *server, struct json_object *re
 				sc->ari_next_check = now + CA_PROBE_RETRY;
 		}
 	}
-	sched_update(d);
+	d->dirty = true;
 }
 
 /* ---- results of renewals ---- */
@@ -447,7 +490,8 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 
 static void start_due(struct daemon *d, time_t now)
 {
-	struct batch_opts opts = { .kind = BATCH_TIMER, .directory_hooks = d->cfg.directory_hooks };
+	struct batch_opts opts = { .kind = BATCH_TIMER, .directory_hooks = d->cfg.directory_hooks,
+				   .on_result = sched_job_result, .on_done = sched_batch_done };
 	struct batch *b = NULL;
 
 	for (size_t i = 0; i < d->index.n; i++) {
@@ -499,8 +543,7 @@ static void sched_run(struct daemon *d)
 	start_ari_checks(d, now);
 	if (!d->oneshot || cas_settled(d))
 		start_due(d, now);
-	job_start_queued(d);
-	sched_update(d);
+	d->dirty = true;
 }
 
 void sched_batch_done(struct daemon *d, unsigned failures)
@@ -540,7 +583,7 @@ static void on_clock_set(struct daemon *d, struct watch *w, uint32_t events)
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno == ECANCELED) {
 		log_info("the system clock was set; recomputing renewal times");
 		arm_clock_watch(w->fd);
-		sched_update(d);
+		d->dirty = true;
 	}
 }
 

@@ -18,28 +18,6 @@
 #include "store/store.h"
 #include "util.h"
 
-static const struct {
-	const char *name;
-	enum acme_revoke_reason code;
-} reasons[] = {
-	{ "unspecified", REVOKE_UNSPECIFIED },
-	{ "keycompromise", REVOKE_KEY_COMPROMISE },
-	{ "affiliationchanged", REVOKE_AFFILIATION_CHANGED },
-	{ "superseded", REVOKE_SUPERSEDED },
-	{ "cessationofoperation", REVOKE_CESSATION_OF_OPERATION },
-};
-
-int revoke_reason_parse(const char *name, int *code)
-{
-	for (size_t i = 0; i < ELEMENTSOF(reasons); i++) {
-		if (name && strcasecmp(name, reasons[i].name) == 0) {
-			*code = (int)reasons[i].code;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 struct revocation {
 	struct store *store;
 	struct acme_client *acme;

@@ -5,9 +5,6 @@
 
 #include "config.h"
 
-/* certbot's --reason names and their codes (RFC 5280): 0, or -EINVAL for a
- * name that is not one. */
-int revoke_reason_parse(const char *name, int *code);
 
 /* The `revoke` task (job.h's task_fn): ARGS {"name" (a lineage: its current
  * certificate) or "cert" (PEM), "key" (PEM: sign with the certificate's

@@ -1,0 +1,161 @@
+/* acmed-job: one job of acmed, in a process of its own (DESIGN.md,
+ * "Process model"). The daemon execs it for every issuance, renewal, ARI
+ * check and task, so it starts from a clean address space: nothing of
+ * another job's request or secrets is in its memory, and its layout is its
+ * own. It reads what to do as one JSON object on fd 0 ({"job", "kind",
+ * "name", "log", "config", "args"}), writes progress and its result as
+ * JSON lines on fd 3, logs on stderr (or where the daemon logs), and exits.
+ * Only acmed runs it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon/worker/account.h"
+#include "daemon/worker/ari.h"
+#include "daemon/worker/check.h"
+#include "daemon/worker/issue.h"
+#include "daemon/worker/revoke.h"
+#include "error.h"
+#include "issue_req.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "util.h"
+
+/* Its spec is a request and the configuration: a few KiB, a CSR at most. */
+#define SPEC_MAX (4 * 1024 * 1024)
+
+static struct json_object *run_issue(struct json_object *args, const struct acmed_config *cfg,
+				     int ev_fd)
+{
+	struct issue_req req;
+	struct json_object *reply;
+
+	if (issue_req_from_json(args, &req) < 0)
+		return NULL;
+	reply = issue_run(&req, cfg, ev_fd);
+	issue_req_clear(&req);
+	return reply;
+}
+
+static struct json_object *run_ari(struct json_object *args, const struct acmed_config *cfg,
+				   int ev_fd)
+{
+	struct json_object *names = NULL, *ids = NULL, *reply = NULL;
+	char **nv = NULL, **iv = NULL;
+	size_t n;
+
+	if (!json_object_object_get_ex(args, "names", &names) ||
+	    !json_object_object_get_ex(args, "ids", &ids) || !jobj_str(args, "server") ||
+	    (n = json_object_array_length(names)) != json_object_array_length(ids))
+		return NULL;
+	nv = calloc(n + 1, sizeof(char *));
+	iv = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; nv && iv && i < n; i++) {
+		nv[i] = (char *)json_object_get_string(json_object_array_get_idx(names, i));
+		iv[i] = (char *)json_object_get_string(json_object_array_get_idx(ids, i));
+	}
+	if (nv && iv)
+		reply = ari_check_run(jobj_str(args, "server"), cfg, nv, iv, n, ev_fd);
+	free(nv);
+	free(iv);
+	return reply;
+}
+
+static const struct {
+	const char *kind;
+	struct json_object *(*run)(struct json_object *args, const struct acmed_config *cfg,
+				   int ev_fd);
+} kinds[] = {
+	{ "issue", run_issue },	     { "ari", run_ari },	 { "revoke", revoke_task },
+	{ "account", account_task }, { "check", check_task }, { "repair", check_task },
+};
+
+/* The whole of fd 0. */
+static struct json_object *read_spec(void)
+{
+	char *buf = malloc(SPEC_MAX + 1);
+	size_t len = 0;
+	ssize_t n = 1;
+	struct json_object *o = NULL;
+
+	while (buf && n > 0 && len < SPEC_MAX) {
+		n = read(0, buf + len, SPEC_MAX - len);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n > 0)
+			len += (size_t)n;
+	}
+	if (buf && n == 0) {
+		buf[len] = '\0';
+		o = json_tokener_parse(buf);
+	}
+	free(buf);
+	return o;
+}
+
+static struct json_object *error_reply(int r, const char *msg)
+{
+	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(reply, "status", json_object_new_int(r));
+	json_object_object_add(reply, "error", e);
+	return reply;
+}
+
+int main(int argc, char **argv)
+{
+	struct json_object *spec = read_spec(), *args = NULL, *cfgj = NULL, *reply = NULL, *line;
+	struct acmed_config cfg = { 0 };
+	const char *kind = jobj_str(spec, "kind");
+	struct timespec t0, t1;
+	struct rusage ru, ru_children;
+	enum log_level lvl;
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	prctl(PR_SET_NAME, "acmed-worker");
+	signal(SIGPIPE, SIG_IGN);
+	log_use_sink(jobj_str(spec, "log"));
+	if (!spec || !json_object_object_get_ex(spec, "config", &cfgj) ||
+	    !json_object_object_get_ex(spec, "args", &args) || config_from_json(cfgj, &cfg) < 0) {
+		log_error("acmed-job: no job to run on fd 0 (only acmed starts this program)");
+		json_object_put(spec);
+		return 2;
+	}
+	if (log_parse_level(cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	for (i = 0; i < ELEMENTSOF(kinds) && !streq(kind, kinds[i].kind); i++)
+		;
+	log_set_context((int)jobj_int(spec, "job", 0), jobj_str(spec, "name"),
+			streq(kind, "ari") ? "ARI" : streq(kind, "issue") ? "(csr)" : kind);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (i < ELEMENTSOF(kinds))
+		reply = kinds[i].run(args, &cfg, 3);
+	if (!reply)
+		reply = error_reply(ACMED_EUSAGE, "acmed-job: a job it cannot run");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &ru);
+	getrusage(RUSAGE_CHILDREN, &ru_children);
+	/* The children (signer, responder) are reaped by now: the largest
+	 * one's peak. */
+	log_info("worker done in %.3f s, peak memory %ld KiB, largest child %ld KiB",
+		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		 ru.ru_maxrss, ru_children.ru_maxrss);
+	line = json_object_new_object();
+	json_object_object_add(line, "event", json_object_new_string("result"));
+	json_object_object_add(line, "reply", reply);
+	dprintf(3, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
+	json_object_put(line);
+	json_object_put(spec);
+	config_clear(&cfg);
+	return 0;
+}
