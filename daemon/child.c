@@ -11,6 +11,7 @@
 
 #include "daemon/child.h"
 #include "log.h"
+#include "timefmt.h"
 #include "util.h"
 
 static void unwatch_close(struct daemon *d, struct watch *w)
@@ -153,9 +154,16 @@ static void on_timer(struct daemon *d, struct watch *w, uint32_t events)
 		timerfd_settime(w->fd, 0, &grace, NULL);
 		return;
 	}
-	if (c->term_sent)
+	if (c->term_sent) {
 		log_error("%s: did not stop within %ld s of SIGTERM; sending SIGKILL", c->label,
 			  c->grace);
+	} else {
+		char limit[32];
+
+		timefmt_format_duration(c->timeout, limit, sizeof(limit));
+		log_error("%s took longer than %s (%s): stopping its worker %d", c->label, limit,
+			  str_or_empty(c->timeout_name), (int)c->pid);
+	}
 	c->term_sent = true;
 	child_signal(c, SIGKILL);
 }

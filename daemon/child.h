@@ -36,6 +36,7 @@ struct child {
 	void *ctx;
 	const char *label;  /* for the log: "deploy hook ... for a.example" */
 	long timeout;       /* seconds; 0: none */
+	const char *timeout_name; /* the setting it comes from ("job_timeout"), for the log */
 	long grace;         /* after the timeout, SIGTERM and this long to stop
 			     * before SIGKILL; 0: SIGKILL at once */
 	size_t line_max;    /* a longer line is passed on in pieces */

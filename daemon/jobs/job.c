@@ -37,6 +37,7 @@ struct job {
 	void (*on_done)(struct daemon *d, void *ctx, int id, struct json_object *reply);
 	void *ctx;
 	char *step;           /* the last progress message */
+	char tag[24];         /* "job N", for the log */
 	time_t started_at;
 	struct json_object *reply;
 	int spec_fd;          /* what the job's process reads on fd 0, until it runs */
@@ -132,16 +133,29 @@ static int move_fd(int fd, int to)
 	return dup2(fd, to) < 0 ? -1 : 0;
 }
 
+/* The variables of acmed's own environment a job gets, besides PATH: where
+ * the log goes, the time zone, and how acmed was started to run programs
+ * (a preloaded library such as libfaketime, a sanitizer's options). */
+static bool passed_on(const char *var)
+{
+	static const char *const names[] = { "JOURNAL_STREAM=", "TZ=", "LD_PRELOAD=",
+					     "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strncmp(var, names[i], strlen(names[i])) == 0)
+			return true;
+	return strncmp(var, "FAKETIME", 8) == 0;
+}
+
 /* In the forked child: the job's executable, with its spec on fd 0, its
  * event pipe on fd 3, stdio for the log, nothing else, and a clean
  * environment: nothing of this process (other jobs' requests, their
  * secrets) reaches it but what its spec says. */
 static void job_exec(void *ctx, int out)
 {
-	static const char *const pass[] = { "JOURNAL_STREAM", "TZ", "ASAN_OPTIONS",
-					     "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	extern char **environ;
 	const struct job *j = ctx;
-	char *argv[] = { "acmed-job", NULL }, *env[ELEMENTSOF(pass) + 2];
+	char *argv[] = { "acmed-job", NULL }, *env[32];
 	size_t n = 0;
 	sigset_t none;
 
@@ -152,13 +166,9 @@ static void job_exec(void *ctx, int out)
 		_exit(127);
 	close_range(4, ~0U, 0);
 	env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; i < ELEMENTSOF(pass); i++) {
-		char *v = getenv(pass[i]);
-
-		/* getenv() points into the "NAME=value" string itself. */
-		if (v)
-			env[n++] = v - strlen(pass[i]) - 1;
-	}
+	for (char **e = environ; *e && n + 1 < ELEMENTSOF(env); e++)
+		if (passed_on(*e))
+			env[n++] = *e;
 	env[n] = NULL;
 	execve(job_executable(), argv, env);
 	_exit(127);
@@ -253,10 +263,6 @@ static void job_exited(struct daemon *d, void *ctx, const struct child_exit *e)
 {
 	struct job *j = ctx;
 
-	if (e->timed_out)
-		log_error("job %d took longer than %lds (job_timeout): its worker was stopped%s%s",
-			  j->id, j->child.timeout, j->step ? "; its last step: " : "",
-			  str_or_empty(j->step));
 	if (!j->reply)
 		j->reply = crash_reply(j, e);
 	job_finish(d, j);
@@ -293,7 +299,8 @@ static int job_start(struct daemon *d, struct job *j)
 	j->child = (struct child){
 		.ops = &job_ops,
 		.ctx = j,
-		.label = j->label,
+		.label = j->tag,
+		.timeout_name = "job_timeout",
 		.timeout = d->cfg.job_timeout + j->extra_time,
 		.line_max = CTL_MAX_REPLY,
 		.wait_eof = true,
@@ -369,6 +376,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 	j->on_done = s->on_done;
 	j->ctx = s->ctx;
 	j->id = ++d->next_job_id;
+	snprintf(j->tag, sizeof(j->tag), "job %d", j->id);
 	for (pp = &d->jobs; *pp; pp = &(*pp)->next)
 		;
 	*pp = j;
