@@ -86,13 +86,6 @@ const struct sandbox_rule sandbox_system[] = {
 };
 const size_t sandbox_nsystem = ELEMENTSOF(sandbox_system);
 
-int sandbox_abi(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, CREATE_RULESET_VERSION);
-
-	return abi > 0 ? (int)abi : 0;
-}
-
 static uint64_t handled_fs(int abi)
 {
 	uint64_t fs = (FS_MAKE_SYM << 1) - 1; /* ABI 1: EXECUTE to MAKE_SYM */

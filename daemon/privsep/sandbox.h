@@ -8,6 +8,9 @@
  * out. Opened file descriptors keep working: confinement checks opens. */
 #pragma once
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,8 +28,15 @@ struct sandbox_rule {
 
 /* The Landlock ABI version of the running kernel, or 0 if it has none (too
  * old, or Landlock not enabled in its LSM list: errno EOPNOTSUPP or
- * ENOSYS) or may not use it (a seccomp filter: errno EPERM). */
-int sandbox_abi(void);
+ * ENOSYS) or may not use it (a seccomp filter: errno EPERM). Inline: the
+ * daemon asks too, to warn at start-up, without linking the sandbox. */
+static inline int sandbox_abi(void)
+{
+	/* LANDLOCK_CREATE_RULESET_VERSION */
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U << 0);
+
+	return abi > 0 ? (int)abi : 0;
+}
 
 /* Confine the calling process to the N RULES. With DENY_TCP (and a kernel
  * of ABI 4 or later) it can neither connect nor bind TCP sockets either;
