@@ -234,7 +234,8 @@ static void daemon_settle(struct daemon *d)
 	job_start_queued(d);
 	if (d->dirty) {
 		d->dirty = false;
-		sched_update(d); /* sends STATUS= when it changed */
+		sched_update(d);
+		notify_status(d); /* sent when it changed */
 	}
 }
 

@@ -13,7 +13,6 @@
 #include "daemon/jobs/job.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "daemon/notify.h"
 #include "daemon/renew/scheduler.h"
 #include "store/store.h"
 #include "timefmt.h"
@@ -233,7 +232,6 @@ void sched_update(struct daemon *d)
 	if (d->oneshot && cas_settled(d))
 		next = 1;
 	arm(d, next);
-	notify_status(d);
 }
 
 /* ---- ARI ---- */

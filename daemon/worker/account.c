@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "error.h"
-#include "daemon/worker/issue.h"
 #include "jsonutil.h"
 #include "jws.h"
 #include "log.h"
@@ -70,7 +70,7 @@ static int finish_rollover(struct store *s, struct helper *keys, struct acme_cli
 		stored_account_clear(&st);
 	}
 	if (r == 0)
-		issue_progress(ev_fd, "Finished an interrupted key rollover of account %s", id);
+		progress(ev_fd, "Finished an interrupted key rollover of account %s", id);
 	signer_free(next);
 	return r;
 }
@@ -108,7 +108,7 @@ static int register_new(struct helper *keys, struct acme_client *c,
 	r = signer_account(keys, "save", a->id, c->kid, reg->email);
 	if (r < 0)
 		return failed(r, err, errlen, "could not save account.json: %s", keys->err);
-	issue_progress(ev_fd, "Account registered: %s", c->kid);
+	progress(ev_fd, "Account registered: %s", c->kid);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int find_by_key(struct helper *keys, struct acme_client *c,
 	r = signer_account(keys, "save", st->id, st->url, st->email);
 	if (r < 0)
 		return failed(r, err, errlen, "could not save account.json: %s", keys->err);
-	issue_progress(ev_fd, "%s: %s", c->account_created ? "Account registered"
+	progress(ev_fd, "%s: %s", c->account_created ? "Account registered"
 						   : "Found existing account",
 		       c->kid);
 	return r;
@@ -249,7 +249,7 @@ static int op_rollover(struct helper *keys, struct acme_client *c, struct accoun
 	if (r < 0)
 		failed(r, err, errlen, "the CA took the new key, but saving it failed (%s); the "
 				       "next start finishes it", keys->err);
-	issue_progress(ev_fd, "The CA now knows account %s by its new key", a->url);
+	progress(ev_fd, "The CA now knows account %s by its new key", a->url);
 	signer_free(a->key);
 	a->key = next;
 	return r;
@@ -313,7 +313,7 @@ static int run_op(const char *op, struct json_object *args, struct store *s,
 		a->email = xstrdup(reg.email);
 		r = signer_account(keys, "save", a->id, a->url, reg.email);
 	} else if (streq(op, "deactivate")) {
-		issue_progress(ev_fd, "Account %s is deactivated", a->url);
+		progress(ev_fd, "Account %s is deactivated", a->url);
 		r = signer_account(keys, "retire", a->id, NULL, NULL);
 	}
 	if (r < 0)

@@ -2,9 +2,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/worker/progress.h"
 #include "daemon/worker/check.h"
 #include "error.h"
-#include "daemon/worker/issue.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store/store.h"
@@ -35,7 +35,7 @@ static struct json_object *one(struct store *s, const char *name, const struct a
 		struct json_object *remaining = json_object_new_array();
 
 		store_repair(s, name, what, sizeof(what));
-		issue_progress(ev_fd, "%s: %s", name, what);
+		progress(ev_fd, "%s: %s", name, what);
 		json_object_object_add(o, "repaired", json_object_new_string(what));
 		*ok = store_check(s, name, &opts, remaining, NULL) == 0;
 		json_object_object_add(o, "remaining", remaining);

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
 #include "certcheck.h"
@@ -43,29 +44,6 @@ struct run {
 	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
 	bool resumed_order; /* the order is one an interrupted attempt left */
 };
-
-void issue_progress(int fd, const char *fmt, ...)
-{
-	struct json_object *ev = json_object_new_object();
-	char msg[1024];
-	const char *line;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* It may quote the CA (a URL, an identifier): no terminal controls. */
-	text_clean(msg);
-	log_info("%s", msg);
-	if (!ev)
-		return;
-	json_object_object_add(ev, "event", json_object_new_string("progress"));
-	json_object_object_add(ev, "message", json_object_new_string(msg));
-	line = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
-	/* One write per line: the daemon reads whole lines. */
-	dprintf(fd, "%s\n", line);
-	json_object_put(ev);
-}
 
 /* Record the failure of the current step, with the CA's words if any. */
 static int fail(struct run *run, int r, const char *detail)
@@ -202,7 +180,7 @@ static int authorize(struct run *run, struct acme_order *order)
 			goto out;
 		}
 		if (streq(x->authz.status, "valid")) {
-			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
+			progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
 				       ++done, order->nauthz, x->shown);
 			acme_authz_clear(&x->authz);
 			continue;
@@ -273,7 +251,7 @@ static int authorize(struct run *run, struct acme_order *order)
 		} else if (r < 0) {
 			r = fail_acme(run, r);
 		} else {
-			issue_progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
+			progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
 				       order->nauthz, p[i].shown, p[i].type);
 		}
 	}
@@ -441,7 +419,7 @@ static int create_order(struct run *run, struct acme_order *order)
 	}
 	if (r < 0)
 		return fail_acme(run, r);
-	issue_progress(run->ev_fd, "Order created: %s%s%s", order->url,
+	progress(run->ev_fd, "Order created: %s%s%s", order->url,
 		       opts.replaces ? ", replacing " : "", opts.replaces ? opts.replaces : "");
 	return 0;
 }
@@ -496,7 +474,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 	r = acme_order_get(run->acme, order);
 	if (r == 0 && streq(order->status, "valid") && order->certificate &&
 	    (version = published_as(run, order)) > 0) {
-		issue_progress(run->ev_fd, "The order %s left by an interrupted attempt is saved "
+		progress(run->ev_fd, "The order %s left by an interrupted attempt is saved "
 					   "already (version %d); placing a new one",
 			       order->url, version);
 		acme_order_clear(order);
@@ -505,7 +483,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 	}
 	if (r == 0 && !streq(order->status, "invalid")) {
 		run->resumed_order = true;
-		issue_progress(run->ev_fd, "Resuming order %s (%s), left by an interrupted attempt",
+		progress(run->ev_fd, "Resuming order %s (%s), left by an interrupted attempt",
 			       order->url, order->status);
 		return 0;
 	}
@@ -533,7 +511,7 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 	r = acme_order_finalize(run->acme, order, csr, csrlen);
 	if (r < 0)
 		return fail_acme(run, r);
-	issue_progress(run->ev_fd, "Order finalized");
+	progress(run->ev_fd, "Order finalized");
 	return 0;
 }
 
@@ -621,7 +599,7 @@ static int obtain(struct run *run, struct json_object **data)
 		goto out;
 	}
 	if (req->dry_run) {
-		issue_progress(run->ev_fd, "Dry run: the certificate was issued and checked; "
+		progress(run->ev_fd, "Dry run: the certificate was issued and checked; "
 					   "nothing was saved");
 		*data = lineage_result(run, 0, v.cert);
 		goto out;
@@ -633,7 +611,7 @@ static int obtain(struct run *run, struct json_object **data)
 		r = fail(run, r, run->keys.err);
 		goto out;
 	}
-	issue_progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
+	progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
 	*data = lineage_result(run, version, v.cert);
 out:
 	version_pems_clear(&v);
@@ -742,10 +720,10 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 
 	list_names(names, sizeof(names), req->domains, req->ndomains);
 	if (req->renewal)
-		issue_progress(ev_fd, "Renewing %s (%s)%s", req->name, names,
+		progress(ev_fd, "Renewing %s (%s)%s", req->name, names,
 			       req->dry_run ? ", dry run" : "");
 	else
-		issue_progress(ev_fd, "Requesting a certificate for %s%s", names,
+		progress(ev_fd, "Requesting a certificate for %s%s", names,
 			       req->dry_run ? " (dry run)" : "");
 	r = run.authn ? store_open(cfg->state_dir, false, &run.store) : -EINVAL;
 	if (r == 0)

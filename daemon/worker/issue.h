@@ -18,5 +18,3 @@
 struct json_object *issue_run(const struct issue_req *req, const struct acmed_config *cfg,
 			      int ev_fd);
 
-/* Emit one progress event line on FD. */
-void issue_progress(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

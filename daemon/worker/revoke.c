@@ -6,11 +6,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
 #include "crypto.h"
 #include "error.h"
-#include "daemon/worker/issue.h"
 #include "jsonutil.h"
 #include "jws.h"
 #include "log.h"
@@ -175,7 +175,7 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 		json_object_object_add(e, "message", json_object_new_string(msg));
 		json_object_object_add(reply, "error", e);
 	} else {
-		issue_progress(ev_fd, already ? "The CA had revoked the certificate already"
+		progress(ev_fd, already ? "The CA had revoked the certificate already"
 					      : "The certificate is revoked");
 		json_object_object_add(reply, "data", result(&rv, args, already));
 	}
