@@ -16,23 +16,11 @@
 
 #include "error.h"
 #include "fsutil.h"
-#include "ctl/import/import.h"
+#include "ctl/import/import_lineage.h"
 #include "jsonutil.h"
 #include "store/store.h"
 #include "util.h"
 #include "ctl/verbs.h"
-
-void import_note(struct json_object *list, const char *fmt, ...)
-{
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) >= 0)
-		json_object_array_add(list, json_object_new_string(text));
-	va_end(ap);
-	free(text);
-}
 
 static void import_run_clear(struct import_run *run)
 {

@@ -3,6 +3,7 @@
  * live/ links pointing at acmed's). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,23 @@
 #include "crypto.h"
 #include "error.h"
 #include "fsutil.h"
-#include "ctl/import/import.h"
+#include "ctl/import/import_lineage.h"
 #include "jsonutil.h"
 #include "jws.h"
 #include "store/store.h"
 #include "util.h"
+
+void import_note(struct json_object *list, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) >= 0)
+		json_object_array_add(list, json_object_new_string(text));
+	va_end(ap);
+	free(text);
+}
 
 static const char *const kinds[4] = { "privkey", "cert", "chain", "fullchain" };
 

@@ -1,6 +1,6 @@
-/* acmectl import-certbot, shared by its two files: import.c (the verb:
- * options, certbot's lock, the report) and import_lineage.c (one lineage:
- * renewal file, archive, account, links). */
+/* acmectl import-certbot, one lineage at a time (import_lineage.c: its
+ * renewal file, archive, account, links), as the verb (import.c: options,
+ * certbot's lock, the report) runs it. */
 #pragma once
 
 #include <stdbool.h>
