@@ -4,6 +4,9 @@
 #include "fuzz.h"
 
 #include "common/acme/acme.c"
+#include "common/acme/acme_account.c"
+#include "common/acme/acme_cert.c"
+#include "common/acme/acme_order.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
