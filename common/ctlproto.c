@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ctlproto.h"
+#include "error.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -227,4 +228,23 @@ int ctl_revoke_reason(const char *name, int *code)
 		}
 	}
 	return -EINVAL;
+}
+
+void ctl_reply_set_error(struct json_object *reply, int err, const char *code, const char *msg)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string(code ? code : acmed_errname(err)));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(reply, "status", json_object_new_int(err));
+	json_object_object_add(reply, "error", e);
+}
+
+struct json_object *ctl_error_reply(int err, const char *code, const char *msg)
+{
+	struct json_object *reply = json_object_new_object();
+
+	if (reply)
+		ctl_reply_set_error(reply, err, code, msg);
+	return reply;
 }

@@ -50,6 +50,13 @@ struct ctl_cmd_info {
  * authorisation check all index it by enum ctl_cmd. */
 extern const struct ctl_cmd_info ctl_cmds[CMD__MAX];
 
+/* An error reply: REPLY (an object) gets "status": ERR and "error":
+ * {"code": CODE, or acmed_errname(ERR) when NULL, "message": MSG}. What the
+ * daemon, a job and acmectl answer with. */
+void ctl_reply_set_error(struct json_object *reply, int err, const char *code, const char *msg);
+/* A new such reply (caller puts). */
+struct json_object *ctl_error_reply(int err, const char *code, const char *msg);
+
 /* revoke --reason: certbot's names of the reasons ACME takes, and their
  * codes (RFC 5280 section 5.3.1): 0 and *CODE, or -EINVAL for a name
  * that is not one (any case). */

@@ -167,12 +167,8 @@ static int report(const struct client *cl, int ret, int status, const char *code
 	va_end(ap);
 	client_fprintf(stderr, "acmectl: %s\n", msg);
 	if (cl->json) {
-		struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+		struct json_object *o = ctl_error_reply(status, code, msg);
 
-		json_object_object_add(e, "code", json_object_new_string(code));
-		json_object_object_add(e, "message", json_object_new_string(msg));
-		json_object_object_add(o, "status", json_object_new_int(status));
-		json_object_object_add(o, "error", e);
 		client_print_json(o);
 		json_object_put(o);
 	}

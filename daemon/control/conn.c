@@ -90,14 +90,10 @@ void conn_flush(struct conn *c)
 
 static void send_too_long(struct conn *c)
 {
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *reply = ctl_error_reply(-EMSGSIZE, "system",
+						    "the answer is longer than the control "
+						    "protocol allows; ask for less (--cert-name)");
 
-	json_object_object_add(e, "code", json_object_new_string("system"));
-	json_object_object_add(e, "message",
-			       json_object_new_string("the answer is longer than the control "
-						      "protocol allows; ask for less (--cert-name)"));
-	json_object_object_add(reply, "status", json_object_new_int(-EMSGSIZE));
-	json_object_object_add(reply, "error", e);
 	conn_send(c, reply);
 	json_object_put(reply);
 }
@@ -140,17 +136,14 @@ void conn_finish(struct conn *c, struct json_object *reply)
 
 void conn_reply_error(struct conn *c, int err, const char *fmt, ...)
 {
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *reply;
 	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_object_object_add(e, "code", json_object_new_string(acmed_errname(err)));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status", json_object_new_int(err));
-	json_object_object_add(reply, "error", e);
+	reply = ctl_error_reply(err, NULL, msg);
 	conn_finish(c, reply);
 	json_object_put(reply);
 }

@@ -206,16 +206,13 @@ static int start_timer(struct daemon *d, struct conn *c)
  * at once (a fresh one does); never wait for it. */
 static void refuse_busy(int fd, int max)
 {
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *reply;
 	char msg[128], *buf;
 	size_t len;
 
 	snprintf(msg, sizeof(msg), "acmed is serving %d clients already (max_clients); try again",
 		 max);
-	json_object_object_add(e, "code", json_object_new_string("busy"));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status", json_object_new_int(-EBUSY));
-	json_object_object_add(reply, "error", e);
+	reply = ctl_error_reply(-EBUSY, "busy", msg);
 	if (ctl_reply_encode(reply, &buf, &len) == 0) {
 		if (send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			log_debug("could not tell a refused client why: %s", strerror(errno));

@@ -239,7 +239,6 @@ static void job_line(struct daemon *d, void *ctx, char *line)
 
 static struct json_object *crash_reply(const struct job *j, const struct child_exit *e)
 {
-	struct json_object *reply = json_object_new_object(), *err = json_object_new_object();
 	char msg[1400], limit[32];
 
 	timefmt_format_duration(j->child.timeout, limit, sizeof(limit));
@@ -250,13 +249,8 @@ static struct json_object *crash_reply(const struct job *j, const struct child_e
 		snprintf(msg, sizeof(msg),
 			 "the worker for job %d ended without a result (exit status %d)", j->id,
 			 e->signal ? 128 + e->signal : e->exit_status);
-	json_object_object_add(err, "code", json_object_new_string(e->timed_out ? "timeout"
-									      : "worker"));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status",
-			       json_object_new_int(e->timed_out ? ACMED_ETIMEOUT : -EIO));
-	json_object_object_add(reply, "error", err);
-	return reply;
+	return ctl_error_reply(e->timed_out ? ACMED_ETIMEOUT : -EIO,
+			       e->timed_out ? "timeout" : "worker", msg);
 }
 
 static void job_exited(struct daemon *d, void *ctx, const struct child_exit *e)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctlproto.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "error.h"
@@ -351,15 +352,12 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 		r = run_op(op, args, s, &keys, c, server, ev_fd, &a, &obj, err, sizeof(err));
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
-		struct json_object *e = json_object_new_object();
 		char msg[1200];
 
 		snprintf(msg, sizeof(msg), "%s failed: %s", a.step,
 			 err[0] ? err : acmed_strerror(r));
 		log_error("%s", msg);
-		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-		json_object_object_add(e, "message", json_object_new_string(msg));
-		json_object_object_add(reply, "error", e);
+		ctl_reply_set_error(reply, r, NULL, msg);
 	} else {
 		struct json_object *d = describe(server, &a, obj);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctlproto.h"
 #include "acme/acme.h"
 #include "daemon/worker/ari.h"
 #include "error.h"
@@ -58,16 +59,12 @@ struct json_object *ari_check_run(const char *server, const struct acmed_config 
 	if (r == 0)
 		r = acme_directory_load(c);
 	if (r < 0) {
-		struct json_object *e = json_object_new_object();
 		char msg[1200];
 
 		snprintf(msg, sizeof(msg), "loading the CA's directory failed: %s",
 			 c && c->err[0] ? c->err : acmed_strerror(r));
 		log_warning("%s", msg);
-		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-		json_object_object_add(e, "message", json_object_new_string(msg));
-		json_object_object_add(reply, "status", json_object_new_int(r));
-		json_object_object_add(reply, "error", e);
+		ctl_reply_set_error(reply, r, NULL, msg);
 		acme_client_free(c);
 		return reply;
 	}

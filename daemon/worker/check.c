@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctlproto.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/check.h"
 #include "error.h"
@@ -71,11 +72,7 @@ struct json_object *check_task(struct json_object *args, const struct acmed_conf
 	}
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-		json_object_object_add(e, "message", json_object_new_string(acmed_strerror(r)));
-		json_object_object_add(reply, "error", e);
+		ctl_reply_set_error(reply, r, NULL, acmed_strerror(r));
 		json_object_put(data);
 		json_object_put(list);
 	} else {

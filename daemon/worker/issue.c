@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlproto.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
@@ -734,11 +735,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		r = obtain(&run, &data);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-		json_object_object_add(e, "message", json_object_new_string(run.err));
-		json_object_object_add(reply, "error", e);
+		ctl_reply_set_error(reply, r, NULL, run.err);
 		log_error("%s", run.err);
 		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
 			record_failure(&run, reply);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlproto.h"
 #include "config.h"
 #include "daemon/worker/account.h"
 #include "daemon/worker/ari.h"
@@ -99,17 +100,6 @@ static struct json_object *read_spec(void)
 	return o;
 }
 
-static struct json_object *error_reply(int r, const char *msg)
-{
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
-
-	json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(reply, "status", json_object_new_int(r));
-	json_object_object_add(reply, "error", e);
-	return reply;
-}
-
 int main(int argc, char **argv)
 {
 	struct json_object *spec = read_spec(), *args = NULL, *cfgj = NULL, *reply = NULL, *line;
@@ -141,7 +131,7 @@ int main(int argc, char **argv)
 	if (i < ELEMENTSOF(kinds))
 		reply = kinds[i].run(args, &cfg, 3);
 	if (!reply)
-		reply = error_reply(ACMED_EUSAGE, "acmed-job: a job it cannot run");
+		reply = ctl_error_reply(ACMED_EUSAGE, NULL, "acmed-job: a job it cannot run");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru);
 	getrusage(RUSAGE_CHILDREN, &ru_children);

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ctlproto.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
@@ -165,15 +166,12 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 		r = revoke(&rv, args, ev_fd, &already);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
-		struct json_object *e = json_object_new_object();
 		char msg[1200];
 
 		snprintf(msg, sizeof(msg), "%s failed: %s", rv.step,
 			 rv.err[0] ? rv.err : acmed_strerror(r));
 		log_error("%s", msg);
-		json_object_object_add(e, "code", json_object_new_string(acmed_errname(r)));
-		json_object_object_add(e, "message", json_object_new_string(msg));
-		json_object_object_add(reply, "error", e);
+		ctl_reply_set_error(reply, r, NULL, msg);
 	} else {
 		progress(ev_fd, already ? "The CA had revoked the certificate already"
 					      : "The certificate is revoked");
