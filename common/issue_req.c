@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "ident.h"
+#include "issue_opts.h"
 #include "issue_req.h"
 #include "jws.h"
 #include "jsonutil.h"
@@ -110,7 +111,7 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 	struct json_object *map;
 	size_t n;
 
-	if (!json_object_object_get_ex(args, "webroot_map", &map))
+	if (!json_object_object_get_ex(args, issue_opts[IO_WEBROOT_MAP].key, &map))
 		return 0;
 	if (!json_object_is_type(map, json_type_array)) {
 		snprintf(err, errlen, "webroot_map must be a list");
@@ -148,7 +149,7 @@ static int parse_webroot_map(struct json_object *args, struct issue_req *req, ch
 static int default_webroot(struct json_object *args, struct issue_req *req, char *err,
 			   size_t errlen)
 {
-	const char *path = jobj_str(args, "webroot_path");
+	const char *path = issue_opt_str(args, IO_WEBROOT_PATH);
 	struct webroot_entry *v;
 
 	if (!path)
@@ -217,19 +218,14 @@ static int parse_csr(const char *csr64, struct issue_req *req, char *err, size_t
 	return r;
 }
 
-int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
-		     char *err, size_t errlen)
+int issue_parse_hook(struct json_object *args, enum issue_opt o, char **out, char *err,
+		     size_t errlen)
 {
-	const char *v = jobj_str(args, key);
+	const char *v = issue_opt_str(args, o);
+	int r = issue_opt_check(args, o, err, errlen);
 
-	if (!v)
-		return 0;
-	for (const char *p = v; *p; p++) {
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
-			snprintf(err, errlen, "%s: the command must be one line of text", opt);
-			return ACMED_EUSAGE;
-		}
-	}
+	if (r < 0 || !v)
+		return r;
 	*out = *v ? strdup(v) : NULL;
 	return *v && !*out ? -ENOMEM : 0;
 }
@@ -237,14 +233,12 @@ int issue_parse_hook(struct json_object *args, const char *key, const char *opt,
 static int parse_hooks_and_profile(struct json_object *args, struct issue_req *req, char *err,
 				   size_t errlen)
 {
-	const char *profile = jobj_str(args, "profile");
+	const char *profile = issue_opt_str(args, IO_PROFILE);
 	int r;
 
-	if ((r = issue_parse_hook(args, "pre_hook", "--pre-hook", &req->pre_hook, err, errlen)) < 0 ||
-	    (r = issue_parse_hook(args, "post_hook", "--post-hook", &req->post_hook, err, errlen)) <
-		    0 ||
-	    (r = issue_parse_hook(args, "deploy_hook", "--deploy-hook", &req->deploy_hook, err,
-				  errlen)) < 0)
+	if ((r = issue_parse_hook(args, IO_PRE_HOOK, &req->pre_hook, err, errlen)) < 0 ||
+	    (r = issue_parse_hook(args, IO_POST_HOOK, &req->post_hook, err, errlen)) < 0 ||
+	    (r = issue_parse_hook(args, IO_DEPLOY_HOOK, &req->deploy_hook, err, errlen)) < 0)
 		return r;
 	if (!profile)
 		return 0;
@@ -265,8 +259,8 @@ static int parse_hooks_and_profile(struct json_object *args, struct issue_req *r
 static int parse_rfc2136_options(struct json_object *args, enum authn_kind au,
 				 struct issue_req *req, char *err, size_t errlen)
 {
-	const char *path = jobj_str(args, "dns_rfc2136_credentials");
-	long long secs = jobj_int(args, "dns_rfc2136_propagation_seconds", 0);
+	const char *path = issue_opt_str(args, IO_RFC2136_CREDENTIALS);
+	long long secs = issue_opt_int(args, IO_RFC2136_PROPAGATION);
 	struct rfc2136_creds c;
 	int r;
 
@@ -283,11 +277,6 @@ static int parse_rfc2136_options(struct json_object *args, enum authn_kind au,
 			 path ? path : "");
 		return ACMED_EUSAGE;
 	}
-	if (secs < 0 || secs > RFC2136_PROPAGATION_MAX) {
-		snprintf(err, errlen, "--dns-rfc2136-propagation-seconds must be between 1 and %d",
-			 RFC2136_PROPAGATION_MAX);
-		return ACMED_EUSAGE;
-	}
 	r = rfc2136_creds_load(path, &c, err, errlen);
 	rfc2136_creds_clear(&c);
 	if (r < 0)
@@ -301,9 +290,9 @@ static int parse_rfc2136_options(struct json_object *args, enum authn_kind au,
 static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 				   struct issue_req *req, char *err, size_t errlen)
 {
-	const char *auth = jobj_str(args, "manual_auth_hook");
-	const char *cleanup = jobj_str(args, "manual_cleanup_hook");
-	const char *pref = jobj_str(args, "preferred_challenges");
+	const char *auth = issue_opt_str(args, IO_MANUAL_AUTH_HOOK);
+	const char *cleanup = issue_opt_str(args, IO_MANUAL_CLEANUP_HOOK);
+	const char *pref = issue_opt_str(args, IO_PREFERRED_CHALLENGES);
 	const struct authn_info *info = &authn_infos[au];
 	char canon[64], why[128];
 	bool usable = false;
@@ -350,24 +339,20 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 {
 	struct json_object *domains;
 	const char *authn;
-	long long port, rsa_bits;
-	int r = 0;
+	long long rsa_bits;
+	int r;
 
 	memset(req, 0, sizeof(*req));
-	if (json_object_object_get_ex(args, "domains", &domains) &&
+	/* Types and limits first: below, every member is what the table says. */
+	r = issue_opts_check(args, err, errlen);
+	if (r == 0 && json_object_object_get_ex(args, issue_opts[IO_DOMAINS].key, &domains) &&
 	    json_object_is_type(domains, json_type_array))
-		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++) {
-			struct json_object *d = json_object_array_get_idx(domains, i);
-
-			if (json_object_is_type(d, json_type_string)) {
-				r = add_domain(req, json_object_get_string(d), err, errlen);
-			} else {
-				snprintf(err, errlen, "domains must be a list of strings");
-				r = ACMED_EUSAGE;
-			}
-		}
-	if (r == 0 && jobj_str(args, "csr"))
-		r = parse_csr(jobj_str(args, "csr"), req, err, errlen);
+		for (size_t i = 0; r == 0 && i < json_object_array_length(domains); i++)
+			r = add_domain(req,
+				       json_object_get_string(json_object_array_get_idx(domains, i)),
+				       err, errlen);
+	if (r == 0 && issue_opt_str(args, IO_CSR))
+		r = parse_csr(issue_opt_str(args, IO_CSR), req, err, errlen);
 	if (r < 0)
 		goto fail;
 	if (req->ndomains == 0) {
@@ -375,14 +360,14 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	req->cert_name = xstrdup(jobj_str(args, "cert_name"));
+	req->cert_name = xstrdup(issue_opt_str(args, IO_CERT_NAME));
 	if (req->cert_name && !store_name_valid(req->cert_name)) {
 		snprintf(err, errlen, "--cert-name '%s' may only hold letters, digits, '.', '-' "
 				      "and '_', and may not start with '.' or '-'", req->cert_name);
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	authn = jobj_str(args, "authenticator");
+	authn = issue_opt_str(args, IO_AUTHENTICATOR);
 	if (!authn || authn_find(authn) < 0) {
 		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
 				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
@@ -394,22 +379,11 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_challenge_options(args, (enum authn_kind)authn_find(authn), req, err, errlen);
 	if (r < 0)
 		goto fail;
-	req->authn.http01_address = xstrdup(jobj_str(args, "http01_address"));
-	port = jobj_int(args, "http01_port", 0);
-	rsa_bits = jobj_int(args, "rsa_key_size", 0);
-	if (port < 0 || port > 65535) {
-		snprintf(err, errlen, "--http-01-port must be between 1 and 65535");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->authn.http01_port = (int)port;
-	port = jobj_int(args, "tlsalpn01_port", 0);
-	if (port < 0 || port > 65535) {
-		snprintf(err, errlen, "--tls-alpn-01-port must be between 1 and 65535");
-		r = ACMED_EUSAGE;
-		goto fail;
-	}
-	req->authn.tlsalpn01_port = (int)port;
+	req->authn.http01_address = xstrdup(issue_opt_str(args, IO_HTTP01_ADDRESS));
+	/* issue_opts_check() kept these within their options' limits. */
+	req->authn.http01_port = (int)issue_opt_int(args, IO_HTTP01_PORT);
+	req->authn.tlsalpn01_port = (int)issue_opt_int(args, IO_TLSALPN01_PORT);
+	rsa_bits = issue_opt_int(args, IO_RSA_KEY_SIZE);
 	r = parse_webroot_map(args, req, err, errlen);
 	if (r == 0)
 		r = default_webroot(args, req, err, errlen);
@@ -421,25 +395,24 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	}
 	/* Each key option given overrides its own acmed.conf setting only. */
-	r = key_spec_parse(jobj_str(args, "key_type") ? jobj_str(args, "key_type") : cfg->key_type,
-			   jobj_str(args, "elliptic_curve") ? jobj_str(args, "elliptic_curve")
+	r = key_spec_parse(issue_opt_str(args, IO_KEY_TYPE) ? issue_opt_str(args, IO_KEY_TYPE) : cfg->key_type,
+			   issue_opt_str(args, IO_ELLIPTIC_CURVE) ? issue_opt_str(args, IO_ELLIPTIC_CURVE)
 							   : cfg->elliptic_curve,
-			   rsa_bits < 0 || rsa_bits > 65536 ? -1 : rsa_bits ? (int)rsa_bits
-									       : cfg->rsa_key_size,
+			   rsa_bits ? (int)rsa_bits : cfg->rsa_key_size,
 			   &req->key, err, errlen);
 	if (r < 0) {
 		r = ACMED_EUSAGE;
 		goto fail;
 	}
-	req->reuse_key = jobj_bool(args, "reuse_key");
-	req->email = xstrdup(jobj_str(args, "email") ? jobj_str(args, "email") : cfg->email);
-	req->unsafe_no_email = jobj_bool(args, "register_unsafely_without_email");
-	req->agree_tos = jobj_bool(args, "agree_tos") || cfg->agree_tos;
-	req->server = xstrdup(jobj_str(args, "server") ? jobj_str(args, "server") : cfg->server);
-	req->preferred_chain = xstrdup(jobj_str(args, "preferred_chain"));
-	req->dry_run = jobj_bool(args, "dry_run");
-	req->eab_kid = xstrdup(jobj_str(args, "eab_kid"));
-	req->eab_hmac_key = xstrdup(jobj_str(args, "eab_hmac_key"));
+	req->reuse_key = issue_opt_flag(args, IO_REUSE_KEY);
+	req->email = xstrdup(issue_opt_str(args, IO_EMAIL) ? issue_opt_str(args, IO_EMAIL) : cfg->email);
+	req->unsafe_no_email = issue_opt_flag(args, IO_UNSAFE_NO_EMAIL);
+	req->agree_tos = issue_opt_flag(args, IO_AGREE_TOS) || cfg->agree_tos;
+	req->server = xstrdup(issue_opt_str(args, IO_SERVER) ? issue_opt_str(args, IO_SERVER) : cfg->server);
+	req->preferred_chain = xstrdup(issue_opt_str(args, IO_PREFERRED_CHAIN));
+	req->dry_run = issue_opt_flag(args, IO_DRY_RUN);
+	req->eab_kid = xstrdup(issue_opt_str(args, IO_EAB_KID));
+	req->eab_hmac_key = xstrdup(issue_opt_str(args, IO_EAB_HMAC_KEY));
 	if (!req->eab_kid != !req->eab_hmac_key) {
 		snprintf(err, errlen, "--eab-kid and --eab-hmac-key go together");
 		r = ACMED_EUSAGE;

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "issue_opts.h"
 #include "store/renewal.h"
 #include "store/store.h"
 
@@ -37,17 +38,17 @@ struct issue_req {
 	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
 };
 
-/* Validate a certonly request's ARGS (see ctl/certonly.c for the fields)
+/* Validate a certonly request's ARGS (common/issue_opts.c lists the members)
  * against CFG's defaults. On error returns ACMED_EUSAGE (or -ENOMEM) with
  * one line in ERR naming the offending option. */
 int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen);
 void issue_req_clear(struct issue_req *req);
 
-/* The hook command ARGS[KEY] (option OPT, for the error) in *OUT: one line
+/* The hook command of option O (IO_PRE_HOOK...) in ARGS, in *OUT: one line
  * of text, "" meaning none. 0, ACMED_EUSAGE or -ENOMEM. */
-int issue_parse_hook(struct json_object *args, const char *key, const char *opt, char **out,
-		     char *err, size_t errlen);
+int issue_parse_hook(struct json_object *args, enum issue_opt o, char **out, char *err,
+		     size_t errlen);
 
 /* The request that renews lineage R with what its renewal file saved. */
 int issue_req_from_renewal(const struct renewal *r, struct issue_req *req);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "issue_opts.h"
 #include "jws.h"
 #include "jsonutil.h"
 #include "util.h"
@@ -20,58 +21,35 @@ struct certonly {
 	char *first_webroot;       /* for -d given before any -w (one of the webroots) */
 	char **webroots;           /* every -w, absolute, to free */
 	size_t nwebroots;
-	const char *csr_file;
-	const char *cert_path, *chain_path, *fullchain_path;
+	const char *local[IO__MAX]; /* the options acmectl keeps: --csr, --cert-path... */
 };
 
 static void usage(FILE *f)
 {
 	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone |\n"
 	      "       --manual --manual-auth-hook CMD |\n"
-	      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n"
-	      "  -d, --domains D[,D...]     domains for the certificate; the first is the name\n"
-	      "      --cert-name NAME       lineage name (default: the first domain)\n"
-	      "      --webroot              prove control by files under a web root\n"
-	      "  -w, --webroot-path DIR     web root for the -d options that follow it\n"
-	      "      --standalone           prove control with a built-in HTTP server\n"
-	      "      --http-01-address A    address the standalone server listens on\n"
-	      "      --http-01-port P       port the standalone server listens on (80)\n"
-	      "      --tls-alpn-01-port P   port of its tls-alpn-01 responder (443)\n"
-	      "      --manual               prove control with your own hooks (certbot's)\n"
-	      "      --manual-auth-hook CMD puts each response in place (http-01 file or\n"
-	      "                             dns-01 TXT record; saved for renewals)\n"
-	      "      --manual-cleanup-hook CMD  takes it down afterwards (saved)\n"
-	      "      --dns-rfc2136          prove control with DNS UPDATEs (RFC 2136) to your\n"
-	      "                             authoritative server; dns-01, wildcards allowed\n"
-	      "      --dns-rfc2136-credentials FILE\n"
-	      "                             certbot's credentials file: server, key (saved)\n"
-	      "      --dns-rfc2136-propagation-seconds N\n"
-	      "                             wait at most N s for the server to answer the\n"
-	      "                             TXT records (60; saved)\n"
-	      "      --preferred-challenges T[,T...]\n"
-	      "                             challenge types in order: dns, http (saved)\n"
-	      "      --key-type ecdsa|rsa   key type (default ecdsa)\n"
-	      "      --elliptic-curve C     secp256r1 (default) or secp384r1\n"
-	      "      --rsa-key-size N       2048 (default), 3072 or 4096\n"
-	      "      --reuse-key            keep the lineage's current key\n"
-	      "      --csr FILE             use this CSR (PEM or DER); no lineage is kept\n"
-	      "      --cert-path, --chain-path, --fullchain-path FILE\n"
-	      "                             where --csr results go (default ./000N_*.pem)\n"
-	      "  -m, --email ADDRESS        contact address for a new account\n"
-	      "      --register-unsafely-without-email\n"
-	      "      --agree-tos            accept the CA's terms of service\n"
-	      "      --eab-kid KID, --eab-hmac-key KEY\n"
-	      "                             external account binding for a new account\n"
-	      "      --server URL           ACME directory (default: the daemon's)\n"
-	      "      --preferred-chain CN   pick the chain whose top issuer has this CN\n"
-	      "      --profile NAME         ask the CA for this certificate profile\n"
-	      "      --pre-hook CMD         run before the order (saved for renewals)\n"
-	      "      --post-hook CMD        run after it (saved for renewals)\n"
-	      "      --deploy-hook CMD      run when the lineage got a new version (saved)\n"
-	      "      --dry-run              order and check a certificate, save nothing\n"
-	      "  -n, --non-interactive      never ask (acmectl certonly never does)\n"
-	      "      --force-renewal        accepted for certbot compatibility\n",
+	      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n",
 	      f);
+	for (int i = 0; i < IO__MAX; i++) {
+		const struct issue_opt_info *o = &issue_opts[i];
+		char left[80];
+		int n;
+
+		if (!o->help)
+			continue;
+		n = snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_flag ? '-' : ' ',
+			     o->short_flag ? o->short_flag : ' ', o->short_flag ? ',' : ' ',
+			     o->flag, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, n > 26 ? "  %s\n%29s" : "  %-26s ", left, "");
+		for (const char *h = o->help; *h;) {
+			size_t len = strcspn(h, "\n");
+
+			fprintf(f, "%.*s\n", (int)len, h);
+			h += len;
+			if (*h)
+				fprintf(f, "%29s", ""), h++;
+		}
+	}
 }
 
 static void add_domains(struct certonly *co, const char *list)
@@ -112,14 +90,15 @@ static int set_authenticator(struct certonly *co, const char *name)
 {
 	struct json_object *cur;
 
-	if (json_object_object_get_ex(co->args, "authenticator", &cur) &&
+	if (json_object_object_get_ex(co->args, issue_opts[IO_AUTHENTICATOR].key, &cur) &&
 	    !streq(json_object_get_string(cur), name)) {
 		client_fprintf(stderr,
 			       "acmectl: choose one authenticator: --%s and --%s were both given\n",
 			       json_object_get_string(cur), name);
 		return -EINVAL;
 	}
-	json_object_object_add(co->args, "authenticator", json_object_new_string(name));
+	json_object_object_add(co->args, issue_opts[IO_AUTHENTICATOR].key,
+			       json_object_new_string(name));
 	return 0;
 }
 
@@ -135,7 +114,7 @@ static int read_csr(struct certonly *co, const char *path)
 	free(data);
 	if (!b64)
 		return -ENOMEM;
-	json_object_object_add(co->args, "csr", json_object_new_string(b64));
+	json_object_object_add(co->args, issue_opts[IO_CSR].key, json_object_new_string(b64));
 	free(b64);
 	return 0;
 }
@@ -172,207 +151,134 @@ static int absolute(const char *path, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* getopt_long's table from issue_opts[]: an option without a short letter
+ * returns 256 + its index; the short letters are in SHORT. */
+static void getopt_table(struct option *longopts, char *shortopts)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < IO__MAX; i++) {
+		const struct issue_opt_info *o = &issue_opts[i];
+		int has = issue_opt_has_arg(o) ? required_argument : no_argument;
+		int val = o->short_flag ? o->short_flag : 256 + i;
+
+		if (!o->flag)
+			continue;
+		longopts[n++] = (struct option){ o->flag, has, NULL, val };
+		if (o->alias)
+			longopts[n++] = (struct option){ o->alias, has, NULL, val };
+		if (o->short_flag) {
+			*shortopts++ = o->short_flag;
+			if (has == required_argument)
+				*shortopts++ = ':';
+		}
+	}
+	longopts[n] = (struct option){ 0 };
+	*shortopts = '\0';
+}
+
+/* The option getopt_long returned as C, or -1. */
+static int option_index(int c)
+{
+	if (c >= 256 && c < 256 + IO__MAX)
+		return c - 256;
+	for (int i = 0; i < IO__MAX; i++)
+		if (issue_opts[i].short_flag && issue_opts[i].short_flag == c)
+			return i;
+	return -1;
+}
+
+/* An option of a type the request takes as it is, with ARG. */
+static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
+{
+	const struct issue_opt_info *o = &issue_opts[i];
+	struct json_object *a = co->args;
+	char name[64], *path = NULL, *all = NULL;
+	const char *was;
+	int n;
+
+	issue_opt_name(i, name, sizeof(name));
+	switch (o->type) {
+	case IOT_FLAG: json_object_object_add(a, o->key, json_object_new_boolean(1)); break;
+	case IOT_EMAIL:
+		if (client_check_email(name, arg) < 0)
+			return -EINVAL;
+		/* fall through */
+	case IOT_STRING:
+	case IOT_COMMAND: json_object_object_add(a, o->key, json_object_new_string(arg)); break;
+	case IOT_INT:
+		if (parse_int(name, arg, o->min, o->max, &n) < 0)
+			return -EINVAL;
+		json_object_object_add(a, o->key, json_object_new_int(n));
+		break;
+	case IOT_PATH:
+		if (absolute(arg, &path) < 0)
+			return -EINVAL;
+		json_object_object_add(a, o->key, json_object_new_string(path));
+		free(path);
+		break;
+	case IOT_LIST:
+		/* certbot takes it more than once: the lists add up. */
+		was = jobj_str(a, o->key);
+		if (asprintf(&all, "%s%s%s", was ? was : "", was ? "," : "", arg) < 0)
+			return -ENOMEM;
+		json_object_object_add(a, o->key, json_object_new_string(all));
+		free(all);
+		break;
+	case IOT_AUTHN: return set_authenticator(co, o->value ? o->value : arg);
+	case IOT_DOMAINS: add_domains(co, arg); break;
+	case IOT_FILE:
+	case IOT_LOCAL: co->local[i] = arg; break;
+	case IOT_WEBROOTS: break; /* no option: made from -w and -d */
+	}
+	return 0;
+}
+
 static int parse(struct certonly *co, int argc, char **argv)
 {
-	enum {
-		O_CERTNAME = 256, O_WEBROOT, O_STANDALONE, O_ADDR, O_PORT, O_KEYTYPE, O_CURVE,
-		O_RSA, O_REUSE, O_CSR, O_CERTPATH, O_CHAINPATH, O_FULLPATH, O_UNSAFE, O_TOS,
-		O_SERVER, O_CHAIN, O_FORCE, O_JSON, O_PROFILE, O_PRE, O_POST, O_DEPLOY, O_DRY,
-		O_EABKID, O_EABKEY, O_MANUAL, O_MAUTH, O_MCLEAN, O_PREFCHAL, O_ALPNPORT,
-		O_RFC2136, O_RFC2136_CREDS, O_RFC2136_PROP,
-	};
-	static const struct option longopts[] = {
-		{ "domains", required_argument, NULL, 'd' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "cert-name", required_argument, NULL, O_CERTNAME },
-		{ "webroot", no_argument, NULL, O_WEBROOT },
-		{ "webroot-path", required_argument, NULL, 'w' },
-		{ "standalone", no_argument, NULL, O_STANDALONE },
-		{ "authenticator", required_argument, NULL, 'a' },
-		{ "http-01-address", required_argument, NULL, O_ADDR },
-		{ "http-01-port", required_argument, NULL, O_PORT },
-		{ "tls-alpn-01-port", required_argument, NULL, O_ALPNPORT },
-		{ "key-type", required_argument, NULL, O_KEYTYPE },
-		{ "elliptic-curve", required_argument, NULL, O_CURVE },
-		{ "rsa-key-size", required_argument, NULL, O_RSA },
-		{ "reuse-key", no_argument, NULL, O_REUSE },
-		{ "csr", required_argument, NULL, O_CSR },
-		{ "cert-path", required_argument, NULL, O_CERTPATH },
-		{ "chain-path", required_argument, NULL, O_CHAINPATH },
-		{ "fullchain-path", required_argument, NULL, O_FULLPATH },
-		{ "email", required_argument, NULL, 'm' },
-		{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
-		{ "agree-tos", no_argument, NULL, O_TOS },
-		{ "server", required_argument, NULL, O_SERVER },
-		{ "preferred-chain", required_argument, NULL, O_CHAIN },
-		{ "non-interactive", no_argument, NULL, 'n' },
-		{ "noninteractive", no_argument, NULL, 'n' },
-		{ "force-renewal", no_argument, NULL, O_FORCE },
-		{ "renew-by-default", no_argument, NULL, O_FORCE },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "required-profile", required_argument, NULL, O_PROFILE },
-		{ "pre-hook", required_argument, NULL, O_PRE },
-		{ "post-hook", required_argument, NULL, O_POST },
-		{ "deploy-hook", required_argument, NULL, O_DEPLOY },
-		{ "renew-hook", required_argument, NULL, O_DEPLOY },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "eab-kid", required_argument, NULL, O_EABKID },
-		{ "eab-hmac-key", required_argument, NULL, O_EABKEY },
-		{ "manual", no_argument, NULL, O_MANUAL },
-		{ "manual-auth-hook", required_argument, NULL, O_MAUTH },
-		{ "manual-cleanup-hook", required_argument, NULL, O_MCLEAN },
-		{ "preferred-challenges", required_argument, NULL, O_PREFCHAL },
-		{ "dns-rfc2136", no_argument, NULL, O_RFC2136 },
-		{ "dns-rfc2136-credentials", required_argument, NULL, O_RFC2136_CREDS },
-		{ "dns-rfc2136-propagation-seconds", required_argument, NULL, O_RFC2136_PROP },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct option longopts[2 * IO__MAX + 1];
+	char shortopts[3 * IO__MAX + 1];
 	struct json_object *a = co->args;
-	int c, port;
+	int c, i;
 
+	getopt_table(longopts, shortopts);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:w:a:m:nh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': add_domains(co, optarg); break;
-		case O_CERTNAME:
-			json_object_object_add(a, "cert_name", json_object_new_string(optarg));
-			break;
-		case O_WEBROOT:
-			if (set_authenticator(co, "webroot") < 0)
-				return -EINVAL;
-			break;
-		case 'w':
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		i = option_index(c);
+		if (i < 0) {
+			client_fprintf(stderr, "Try 'acmectl certonly --help'.\n");
+			return -EINVAL;
+		}
+		if (i == IO_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		if (i == IO_WEBROOT_PATH) {
+			/* -w applies to the -d options that follow it. */
 			if (absolute(optarg, &co->webroot) < 0 || keep(co, co->webroot) < 0)
 				return -EINVAL;
 			if (!co->first_webroot)
 				co->first_webroot = co->webroot;
-			break;
-		case O_STANDALONE:
-			if (set_authenticator(co, "standalone") < 0)
-				return -EINVAL;
-			break;
-		case O_MANUAL:
-			if (set_authenticator(co, "manual") < 0)
-				return -EINVAL;
-			break;
-		case O_RFC2136:
-			if (set_authenticator(co, "dns-rfc2136") < 0)
-				return -EINVAL;
-			break;
-		case O_RFC2136_CREDS: {
-			char *path = NULL;
-
-			if (absolute(optarg, &path) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "dns_rfc2136_credentials",
-					       json_object_new_string(path));
-			free(path);
-			break;
+			continue;
 		}
-		case O_RFC2136_PROP:
-			if (parse_int("--dns-rfc2136-propagation-seconds", optarg, 1, 3600, &port) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "dns_rfc2136_propagation_seconds",
-					       json_object_new_int(port));
-			break;
-		case O_MAUTH:
-			json_object_object_add(a, "manual_auth_hook", json_object_new_string(optarg));
-			break;
-		case O_MCLEAN:
-			json_object_object_add(a, "manual_cleanup_hook",
-					       json_object_new_string(optarg));
-			break;
-		case O_PREFCHAL: {
-			/* certbot takes it more than once: the lists add up. */
-			const char *was = jobj_str(a, "preferred_challenges");
-			char *all = NULL;
-
-			if (asprintf(&all, "%s%s%s", was ? was : "", was ? "," : "", optarg) < 0)
-				return -ENOMEM;
-			json_object_object_add(a, "preferred_challenges", json_object_new_string(all));
-			free(all);
-			break;
-		}
-		case 'a':
-			if (set_authenticator(co, optarg) < 0)
-				return -EINVAL;
-			break;
-		case O_ADDR:
-			json_object_object_add(a, "http01_address", json_object_new_string(optarg));
-			break;
-		case O_PORT:
-			if (parse_int("--http-01-port", optarg, 1, 65535, &port) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "http01_port", json_object_new_int(port));
-			break;
-		case O_ALPNPORT:
-			if (parse_int("--tls-alpn-01-port", optarg, 1, 65535, &port) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "tlsalpn01_port", json_object_new_int(port));
-			break;
-		case O_KEYTYPE:
-			json_object_object_add(a, "key_type", json_object_new_string(optarg));
-			break;
-		case O_CURVE:
-			json_object_object_add(a, "elliptic_curve", json_object_new_string(optarg));
-			break;
-		case O_RSA:
-			if (parse_int("--rsa-key-size", optarg, 1, 65536, &port) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "rsa_key_size", json_object_new_int(port));
-			break;
-		case O_REUSE: json_object_object_add(a, "reuse_key", json_object_new_boolean(1)); break;
-		case O_CSR: co->csr_file = optarg; break;
-		case O_CERTPATH: co->cert_path = optarg; break;
-		case O_CHAINPATH: co->chain_path = optarg; break;
-		case O_FULLPATH: co->fullchain_path = optarg; break;
-		case 'm':
-			if (client_check_email("--email", optarg) < 0)
-				return -EINVAL;
-			json_object_object_add(a, "email", json_object_new_string(optarg));
-			break;
-		case O_UNSAFE:
-			json_object_object_add(a, "register_unsafely_without_email",
-					       json_object_new_boolean(1));
-			break;
-		case O_TOS: json_object_object_add(a, "agree_tos", json_object_new_boolean(1)); break;
-		case O_SERVER:
-			json_object_object_add(a, "server", json_object_new_string(optarg));
-			break;
-		case O_CHAIN:
-			json_object_object_add(a, "preferred_chain", json_object_new_string(optarg));
-			break;
-		case O_PROFILE: json_object_object_add(a, "profile", json_object_new_string(optarg)); break;
-		case O_PRE: json_object_object_add(a, "pre_hook", json_object_new_string(optarg)); break;
-		case O_POST: json_object_object_add(a, "post_hook", json_object_new_string(optarg)); break;
-		case O_DEPLOY:
-			json_object_object_add(a, "deploy_hook", json_object_new_string(optarg));
-			break;
-		case O_DRY: json_object_object_add(a, "dry_run", json_object_new_boolean(1)); break;
-		case O_EABKID: json_object_object_add(a, "eab_kid", json_object_new_string(optarg)); break;
-		case O_EABKEY:
-			json_object_object_add(a, "eab_hmac_key", json_object_new_string(optarg));
-			break;
-		case 'n': case O_FORCE: case O_JSON: break;
-		case 'h': usage(stdout); exit(0);
-		default: client_fprintf(stderr, "Try 'acmectl certonly --help'.\n"); return -EINVAL;
-		}
+		if (set_option(co, (enum issue_opt)i, optarg) < 0)
+			return -EINVAL;
 	}
 	if (optind < argc) {
 		client_fprintf(stderr, "acmectl certonly: unexpected argument '%s'\n",
 			       argv[optind]);
 		return -EINVAL;
 	}
-	if (co->first_webroot && !json_object_object_get_ex(a, "authenticator", NULL))
+	if (co->first_webroot && !json_object_object_get_ex(a, issue_opts[IO_AUTHENTICATOR].key, NULL))
 		set_authenticator(co, "webroot");
 	if (co->first_webroot)
-		json_object_object_add(a, "webroot_path", json_object_new_string(co->first_webroot));
+		json_object_object_add(a, issue_opts[IO_WEBROOT_PATH].key,
+				       json_object_new_string(co->first_webroot));
 	if (json_object_array_length(co->webroot_map))
-		json_object_object_add(a, "webroot_map", json_object_get(co->webroot_map));
-	json_object_object_add(a, "domains", json_object_get(co->domains));
-	if (co->csr_file && read_csr(co, co->csr_file) < 0)
+		json_object_object_add(a, issue_opts[IO_WEBROOT_MAP].key,
+				       json_object_get(co->webroot_map));
+	json_object_object_add(a, issue_opts[IO_DOMAINS].key, json_object_get(co->domains));
+	if (co->local[IO_CSR] && read_csr(co, co->local[IO_CSR]) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -400,7 +306,8 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 			    struct json_object *data)
 {
 	static const char *const kinds[] = { "cert", "chain", "fullchain" };
-	const char *given[] = { co->cert_path, co->chain_path, co->fullchain_path };
+	const char *given[] = { co->local[IO_CERT_PATH], co->local[IO_CHAIN_PATH],
+				co->local[IO_FULLCHAIN_PATH] };
 	char paths[3][4096], date[64];
 
 	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
@@ -453,7 +360,7 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 	ret = client_request(cl, "certonly", co.args, &reply, &data);
 	if (ret != EXIT_OK)
 		goto out;
-	if (co.csr_file) {
+	if (co.local[IO_CSR]) {
 		ret = print_csr_result(cl, &co, data);
 		goto out;
 	}

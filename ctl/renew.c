@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "issue_opts.h"
 #include "jsonutil.h"
 #include "util.h"
 #include "ctl/verbs.h"
@@ -172,12 +173,12 @@ static int parse(int argc, char **argv, struct json_object *args)
 			json_object_object_add(args, "force_renewal", json_object_new_boolean(1));
 			break;
 		case O_DRY: json_object_object_add(args, "dry_run", json_object_new_boolean(1)); break;
-		case O_PRE: json_object_object_add(args, "pre_hook", json_object_new_string(optarg)); break;
+		case O_PRE: json_object_object_add(args, issue_opts[IO_PRE_HOOK].key, json_object_new_string(optarg)); break;
 		case O_POST:
-			json_object_object_add(args, "post_hook", json_object_new_string(optarg));
+			json_object_object_add(args, issue_opts[IO_POST_HOOK].key, json_object_new_string(optarg));
 			break;
 		case O_DEPLOY:
-			json_object_object_add(args, "deploy_hook", json_object_new_string(optarg));
+			json_object_object_add(args, issue_opts[IO_DEPLOY_HOOK].key, json_object_new_string(optarg));
 			break;
 		case O_NODIR:
 			json_object_object_add(args, "no_directory_hooks", json_object_new_boolean(1));

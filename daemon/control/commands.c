@@ -197,10 +197,10 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
  * A dry run goes through every selected lineage, due or not, as certbot's. */
 static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	static const char *const keys[HOOK__MAX][2] = {
-		[HOOK_PRE] = { "pre_hook", "--pre-hook" },
-		[HOOK_DEPLOY] = { "deploy_hook", "--deploy-hook" },
-		[HOOK_POST] = { "post_hook", "--post-hook" },
+	static const enum issue_opt opts[HOOK__MAX] = {
+		[HOOK_PRE] = IO_PRE_HOOK,
+		[HOOK_DEPLOY] = IO_DEPLOY_HOOK,
+		[HOOK_POST] = IO_POST_HOOK,
 	};
 	struct json_object *names = NULL;
 	char *hooks[HOOK__MAX] = { 0 }, err[512];
@@ -227,7 +227,7 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		}
 	}
 	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
-		r = issue_parse_hook(args, keys[k][0], keys[k][1], &hooks[k], err, sizeof(err));
+		r = issue_parse_hook(args, opts[k], &hooks[k], err, sizeof(err));
 	for (int k = 0; k < HOOK__MAX; k++)
 		o.hooks[k] = hooks[k];
 	if (r == 0 && !(b = batch_new(d, c, &o)))

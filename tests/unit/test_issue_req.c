@@ -333,3 +333,61 @@ TEST(key_options_override_one_by_one)
 	ASSERT_INT_EQ(c->req.key.curve, 384);
 	ctx_free(c);
 }
+
+/* The daemon hands the job's process the request as JSON: every field comes
+ * back as it went, and an object of another shape is refused. */
+TEST(json_round_trip)
+{
+	struct ctx *c = ctx_new();
+	struct issue_req back = { 0 };
+	struct json_object *o, *again;
+
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\",\"www.example.com\"],"
+			       "\"authenticator\":\"webroot\",\"webroot_map\":["
+			       "{\"domain\":\"example.com\",\"path\":\"/srv/a\"}],"
+			       "\"webroot_path\":\"/srv/b\",\"cert_name\":\"web\","
+			       "\"key_type\":\"rsa\",\"rsa_key_size\":3072,\"reuse_key\":true,"
+			       "\"email\":\"me@example.org\",\"agree_tos\":true,"
+			       "\"server\":\"https://ca.example/dir\",\"preferred_chain\":\"X2\","
+			       "\"profile\":\"shortlived\",\"pre_hook\":\"echo pre\","
+			       "\"post_hook\":\"echo post\",\"deploy_hook\":\"echo deploy\","
+			       "\"dry_run\":true,\"preferred_challenges\":\"http\","
+			       "\"eab_kid\":\"kid-1\",\"eab_hmac_key\":\"c2VjcmV0\"}"), 0);
+	c->req.name = strdup("web");
+	c->req.renew_before = 86400L * 40;
+	c->req.replaces = strdup("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+	o = issue_req_to_json(&c->req);
+	ASSERT_NONNULL(o);
+	ASSERT_INT_EQ(issue_req_from_json(o, &back), 0);
+	ASSERT_INT_EQ(back.ndomains, 2);
+	ASSERT_STR_EQ(back.domains[1], "www.example.com");
+	ASSERT_STR_EQ(back.name, "web");
+	ASSERT_STR_EQ(back.cert_name, "web");
+	ASSERT_STR_EQ(back.authn.name, "webroot");
+	ASSERT_INT_EQ(back.authn.nwebroot, 2);
+	ASSERT_STR_EQ(authn_webroot_for(&back.authn, "www.example.com"), "/srv/b");
+	ASSERT_STR_EQ(back.authn.preferred_challenges, "http-01");
+	ASSERT_INT_EQ(back.key.alg, KEY_ALG_RSA);
+	ASSERT_INT_EQ(back.key.rsa_bits, 3072);
+	ASSERT_TRUE(back.reuse_key && back.agree_tos && back.dry_run && !back.renewal);
+	ASSERT_STR_EQ(back.email, "me@example.org");
+	ASSERT_STR_EQ(back.server, "https://ca.example/dir");
+	ASSERT_STR_EQ(back.preferred_chain, "X2");
+	ASSERT_STR_EQ(back.profile, "shortlived");
+	ASSERT_STR_EQ(back.deploy_hook, "echo deploy");
+	ASSERT_STR_EQ(back.replaces, c->req.replaces);
+	ASSERT_INT_EQ(back.renew_before, 86400L * 40);
+	ASSERT_STR_EQ(back.eab_hmac_key, "c2VjcmV0");
+	/* And back again: the same JSON. */
+	again = issue_req_to_json(&back);
+	ASSERT_STR_EQ(json_object_to_json_string(again), json_object_to_json_string(o));
+	json_object_put(again);
+	issue_req_clear(&back);
+
+	/* What issue_req_to_json() did not make is refused. */
+	json_object_object_del(o, "key");
+	ASSERT_INT_EQ(issue_req_from_json(o, &back), -EINVAL);
+	ASSERT_TRUE(back.domains == NULL && back.name == NULL);
+	json_object_put(o);
+	ctx_free(c);
+}
