@@ -45,10 +45,6 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,
 		   struct json_object **reply, struct json_object **data);
 
-/* Print the reply's error ("acmectl: error: ...") or, with --json, the reply.
- * Returns the exit code for a failed reply. */
-int client_report_error(const struct client *cl, struct json_object *reply);
-
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
 

@@ -264,7 +264,8 @@ static int op_cleanup(void *state, struct json_object *req, struct json_object *
 
 static const struct helper_op ops[] = { { "auth", op_auth }, { "cleanup", op_cleanup } };
 
-int authhook_serve(const struct authhook_conf *c, int fd)
+/* The request loop of a runner on FD (exposed for the tests). */
+static int authhook_serve(const struct authhook_conf *c, int fd)
 {
 	struct runner k = { .c = c };
 	int r = helper_serve(fd, ops, ELEMENTSOF(ops), &k, REQUEST_MAX, "hook runner");

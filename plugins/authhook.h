@@ -48,5 +48,3 @@ int authhook_auth(struct helper *l, const char *domain, const char *type,
 int authhook_cleanup(struct helper *l, const char *domain, const char *type,
 		     const char *token, const char *validation, int remaining);
 
-/* The request loop of a runner on FD (exposed for the tests). */
-int authhook_serve(const struct authhook_conf *c, int fd);

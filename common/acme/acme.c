@@ -216,7 +216,7 @@ void acme_problem_format(const struct acme_problem *p, char *buf, size_t len)
 }
 
 /* Keep a Replay-Nonce if it is well-formed (RFC 8555 section 6.5.1). */
-void acme_take_nonce(struct acme_client *c, struct http_response *resp)
+static void acme_take_nonce(struct acme_client *c, struct http_response *resp)
 {
 	if (b64url_valid(resp->replay_nonce)) {
 		free(c->nonce);

@@ -31,8 +31,6 @@ int acme_post(struct acme_client *c, const char *url, const char *payload, bool 
 /* The same, its body parsed as a JSON object in *OUT (caller puts). */
 int acme_post_json(struct acme_client *c, const char *url, const char *payload, bool use_jwk,
 		   struct http_response *resp, struct json_object **out);
-/* Keep a Replay-Nonce of RESP if it is well-formed. */
-void acme_take_nonce(struct acme_client *c, struct http_response *resp);
 /* c->retry_after from RESP's Retry-After (-1 if none). */
 void acme_note_retry_after(struct acme_client *c, const struct http_response *resp);
 /* An error response into c->problem / c->err and an error code. */

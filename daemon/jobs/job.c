@@ -103,7 +103,9 @@ static void job_free(struct job *j)
 
 /* ---- the job's process ---- */
 
-const char *job_executable(void)
+/* The executable a job runs (acmed-job: beside acmed's own executable when
+ * there is one, as in a build tree; else the installed one). */
+static const char *job_executable(void)
 {
 	static char path[PATH_MAX];
 	char self[PATH_MAX];

@@ -58,6 +58,3 @@ struct json_object *job_list_json(const struct daemon *d);
 /* Stop every job's process and drop every job (shutdown); on_done is not
  * called. */
 void job_stop_all(struct daemon *d);
-/* The executable a job runs (acmed-job: beside acmed's own executable when
- * there is one, as in a build tree; else the installed one). */
-const char *job_executable(void);

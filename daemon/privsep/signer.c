@@ -697,7 +697,10 @@ static const struct helper_op ops[] = {
 	{ "pending", helper_pending },   { "resume", helper_resume },
 };
 
-int signer_serve(const struct signer_conf *c, int fd)
+/* The whole request loop of a signer on FD (what signer_start runs, after
+ * confining itself). Returns when FD is closed: 0, or -errno for a
+ * malformed frame. */
+static int signer_serve(const struct signer_conf *c, int fd)
 {
 	struct keyproc k = { .c = c };
 	int r = store_open(c->state_dir, true, &k.store);

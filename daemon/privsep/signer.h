@@ -81,7 +81,6 @@ struct signer_conf {
 				   * certificate's chain must lead to; or NULL */
 };
 
-
 /* Fork the signer for C. Everything in C is copied into the new process
  * before this returns; the caller may then wipe its secrets. 0 or -errno. */
 int signer_start(const struct signer_conf *c, struct helper *l);
@@ -133,7 +132,3 @@ int signer_record_failure(struct helper *l, const char *error, time_t retry_afte
 int signer_account(struct helper *l, const char *action, const char *id, const char *url,
 		   const char *email);
 
-/* The whole request loop of a signer on FD (what signer_start runs, after
- * confining itself). Returns when FD is closed: 0, or -errno for a
- * malformed frame. */
-int signer_serve(const struct signer_conf *c, int fd);

@@ -12,6 +12,8 @@
 #include "timefmt.h"
 #include "util.h"
 
+static bool batch_released(const struct batch *b);
+
 enum phase { PHASE_PRE, PHASE_JOBS, PHASE_POST, PHASE_DONE };
 
 /* One lineage of the batch. */
@@ -252,7 +254,8 @@ void batch_note(struct batch *b, const char *key, struct json_object *info)
 	json_object_array_add(list, info);
 }
 
-bool batch_released(const struct batch *b)
+/* May B's jobs start (its pre hooks are done)? */
+static bool batch_released(const struct batch *b)
 {
 	return b && b->phase != PHASE_PRE;
 }

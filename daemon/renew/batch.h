@@ -43,7 +43,5 @@ void batch_note(struct batch *b, const char *key, struct json_object *info);
 /* Run the pre hooks, then release the jobs. A batch without jobs is
  * answered at once. B may be gone when this returns. */
 void batch_start(struct daemon *d, struct batch *b);
-/* May B's jobs start (its pre hooks are done)? */
-bool batch_released(const struct batch *b);
 /* Shutdown: drop every batch unanswered. */
 void batch_free_all(struct daemon *d);

@@ -18,6 +18,10 @@
 #include "timefmt.h"
 #include "util.h"
 
+static void sched_ari_event(struct daemon *d, const char *server, struct json_object *ev);
+static void sched_ari_done(struct daemon *d, const char *server, struct json_object *reply);
+static void sched_batch_done(struct daemon *d, unsigned failures);
+
 enum ca_ari { CA_UNKNOWN, CA_NO_ARI, CA_ARI };
 
 /* What we know of one CA (directory URL) the lineages use. */
@@ -77,7 +81,8 @@ static void clock_went_back(struct lineage_entry *e, time_t now)
 	}
 }
 
-long sched_renew_before(const struct daemon *d, const struct lineage_entry *e)
+/* The effective renew_before_expiry of E. */
+static long sched_renew_before(const struct daemon *d, const struct lineage_entry *e)
 {
 	return e->conf.renew_before > 0 ? e->conf.renew_before : d->cfg.renew_before;
 }
@@ -364,7 +369,8 @@ static void take_window(struct lineage_entry *e, time_t start, time_t end, time_
 		 at);
 }
 
-void sched_ari_event(struct daemon *d, const char *server, struct json_object *ev)
+/* One certificate's ARI answer from an ARI job against SERVER. */
+static void sched_ari_event(struct daemon *d, const char *server, struct json_object *ev)
 {
 	struct lineage_entry *e = index_get(&d->index, jobj_str(ev, "name"));
 	const char *error = jobj_str(ev, "error"), *expl = jobj_str(ev, "explanation");
@@ -388,7 +394,8 @@ void sched_ari_event(struct daemon *d, const char *server, struct json_object *e
 	take_window(e, (time_t)jobj_int(ev, "start", 0), (time_t)jobj_int(ev, "end", 0), now);
 }
 
-void sched_ari_done(struct daemon *d, const char *server, struct json_object *reply)
+/* An ARI job against SERVER ended with REPLY. */
+static void sched_ari_done(struct daemon *d, const char *server, struct json_object *reply)
 {
 	struct ca_state *ca = ca_get(d, server);
 	struct json_object *ari;
@@ -544,7 +551,9 @@ static void sched_run(struct daemon *d)
 	d->dirty = true;
 }
 
-void sched_batch_done(struct daemon *d, unsigned failures)
+/* A batch the timer started ended with FAILURES failed renewals or hooks
+ * (with --oneshot the daemon then exits). */
+static void sched_batch_done(struct daemon *d, unsigned failures)
 {
 	if (!d->oneshot)
 		return;

@@ -34,20 +34,11 @@ time_t sched_renew_at(const struct daemon *d, struct lineage_entry *e);
 /* True if E is due at NOW for `acmectl renew`: as sched_renew_at() but
  * without the jitter and without the backoff (the administrator asked). */
 bool sched_due(const struct daemon *d, const struct lineage_entry *e, time_t now);
-/* The effective renew_before_expiry of E. */
-long sched_renew_before(const struct daemon *d, const struct lineage_entry *e);
 /* When the timer fires next (0: not armed). */
 time_t sched_next_wake(const struct daemon *d);
 
-/* One certificate's ARI answer from an ARI job against SERVER. */
-void sched_ari_event(struct daemon *d, const char *server, struct json_object *ev);
-/* An ARI job against SERVER ended with REPLY. */
-void sched_ari_done(struct daemon *d, const char *server, struct json_object *reply);
 /* An issuance or renewal of NAME ended with REPLY. With RECORD_FAILURE a
  * failure counts for the backoff (in the renewal file and in memory). The
  * index is refreshed. */
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
 		      bool record_failure);
-/* A batch the timer started ended with FAILURES failed renewals or hooks
- * (with --oneshot the daemon then exits). */
-void sched_batch_done(struct daemon *d, unsigned failures);
