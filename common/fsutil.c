@@ -542,22 +542,31 @@ static bool is_temp_name(const char *n)
 
 int fs_remove_temps(int dirfd, int *removed)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
+	/* The entries are read from DIRFD itself: an opendir() of it would add
+	 * an open, an fstat, two fcntl and a close for each directory, which at
+	 * start-up is two directories a lineage, thousands of them. */
+	_Alignas(struct dirent64) char buf[4096];
+	ssize_t n;
+	int r;
 
 	*removed = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (lseek(dirfd, 0, SEEK_SET) < 0)
 		return -errno;
+	while ((n = getdents64(dirfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+
+			if (is_temp_name(e->d_name) && unlinkat(dirfd, e->d_name, 0) == 0)
+				(*removed)++;
+			off += e->d_reclen;
+		}
 	}
-	while ((e = readdir(d)))
-		if (is_temp_name(e->d_name) && unlinkat(dirfd, e->d_name, 0) == 0)
-			(*removed)++;
-	closedir(d);
-	if (*removed)
-		r = fs_fsync_dir(dirfd);
+	r = n < 0 ? -errno : 0;
+	if (*removed) {
+		int f = fs_fsync_dir(dirfd);
+
+		r = r < 0 ? r : f;
+	}
 	return r;
 }
 

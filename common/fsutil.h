@@ -60,8 +60,9 @@ int fs_remove_tree(int dirfd, const char *name);
 /* Remove the temp files fs_write_durable() and fs_symlink_replace() leave
  * behind when the process dies between creating and renaming one
  * (".NAME.XXXXXXXXXXXX") from directory DIRFD; the directory is fsynced if
- * any went. Only for a directory no one is writing to. *REMOVED gets the
- * count. 0 or -errno. */
+ * any went. Only for a directory no one is writing to. Reads the entries
+ * through DIRFD itself, so it moves DIRFD's offset (rewound first). *REMOVED
+ * gets the count. 0 or -errno. */
 int fs_remove_temps(int dirfd, int *removed);
 /* fsync a directory. */
 int fs_fsync_dir(int dirfd);

@@ -474,3 +474,35 @@ TEST(fsync_dir)
 	ASSERT_INT_EQ(fs_fsync_dir(-1), -EBADF);
 	dir_close(&d);
 }
+
+/* Temp files (".NAME.XXXXXXXXXXXX") go, everything else stays, also in a
+ * directory whose entries take more than one read, and on a second call
+ * through the same descriptor. */
+TEST(remove_temps)
+{
+	struct dir d = dir_open();
+	int removed = -1;
+
+	for (int i = 0; i < 200; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "keep-%03d-with-a-longer-name.pem", i);
+		ASSERT_INT_EQ(fs_write_durable(d.fd, name, "x", 1, 0644, 0), 0);
+		snprintf(name, sizeof(name), ".cert%d.pem.%012x", i, i * 7919);
+		ASSERT_INT_EQ(fs_write_durable(d.fd, name, "x", 1, 0644, 0), 0);
+	}
+	/* Not temp names: upper-case hex, too short a suffix, no dot before it. */
+	ASSERT_INT_EQ(fs_write_durable(d.fd, ".cert.pem.0123456789AB", "x", 1, 0644, 0), 0);
+	ASSERT_INT_EQ(fs_write_durable(d.fd, ".cert.pem.0123456789a", "x", 1, 0644, 0), 0);
+	ASSERT_INT_EQ(fs_write_durable(d.fd, ".intent", "1", 1, 0644, 0), 0);
+	ASSERT_INT_EQ(fs_remove_temps(d.fd, &removed), 0);
+	ASSERT_INT_EQ(removed, 200);
+	ASSERT_INT_EQ(dir_count(d.path, NULL), 203);
+	ASSERT_INT_EQ(fs_write_durable(d.fd, ".x.0123456789ab", "x", 1, 0644, 0), 0);
+	ASSERT_INT_EQ(fs_remove_temps(d.fd, &removed), 0);
+	ASSERT_INT_EQ(removed, 1);
+	ASSERT_INT_EQ(dir_count(d.path, NULL), 203);
+	check_content(&d, ".intent", "1", 1);
+	ASSERT_INT_EQ(fs_remove_temps(-1, &removed), -EBADF);
+	dir_close(&d);
+}
