@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -14,11 +13,48 @@ struct scan {
 	int line;
 };
 
+/* Move N characters on (never past the text's end), counting lines. */
 static void advance(struct scan *s, size_t n)
 {
-	for (size_t i = 0; i < n && *s->p; i++, s->p++)
-		if (*s->p == '\n')
-			s->line++;
+	const char *end = s->p + strnlen(s->p, n), *nl;
+
+	while ((nl = memchr(s->p, '\n', (size_t)(end - s->p)))) {
+		s->line++;
+		s->p = nl + 1;
+	}
+	s->p = end;
+}
+
+/* The ASCII classes of the scan, by hand (acmed keeps the C locale):
+ * strspn() with a long set rebuilds its table on every call, and this runs
+ * over every renewal file at start-up. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_name_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*';
+}
+
+static size_t span(const char *p, bool (*in)(char))
+{
+	size_t n = 0;
+
+	while (in(p[n]))
+		n++;
+	return n;
 }
 
 /* Skip a comment or a string at S->p; true if there was one. */
@@ -50,7 +86,11 @@ static bool skip_comment_or_string(struct scan *s)
 int conftext_check_numbers(const char *text, const char *fname, char *err, size_t errlen)
 {
 	struct scan s = { text, 1 };
-	char name[64] = "";
+	/* The last name seen, for the message: kept as a span of TEXT and
+	 * formatted only if a number is out of range. */
+	static const char unnamed[] = "a setting";
+	const char *name = unnamed;
+	size_t namelen = sizeof(unnamed) - 1;
 
 	while (*s.p) {
 		const char *p = s.p;
@@ -58,42 +98,43 @@ int conftext_check_numbers(const char *text, const char *fname, char *err, size_
 
 		if (skip_comment_or_string(&s))
 			continue;
-		if (isalpha((unsigned char)*p)) {
-			/* A name (or true/false): remembered for the message. */
-			n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				      "0123456789_-*");
-			snprintf(name, sizeof(name), "%.*s", (int)n, p);
-			advance(&s, n);
+		if (is_alpha(*p)) {
+			/* A name (or true/false). */
+			n = span(p, is_name_char);
+			name = p;
+			namelen = n;
+			s.p += n;
 			continue;
 		}
-		if (isdigit((unsigned char)*p) ||
-		    ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
+		if (is_digit(*p) || ((*p == '-' || *p == '+') && is_digit(p[1]))) {
 			size_t sign = *p == '-' || *p == '+';
 			bool hex = p[sign] == '0' && (p[sign + 1] == 'x' || p[sign + 1] == 'X');
-			size_t len = sign + (hex ? 2 + strspn(p + sign + 2, "0123456789abcdefABCDEF")
-						 : strspn(p + sign, "0123456789"));
+			size_t len = sign + (hex ? 2 + span(p + sign + 2, is_hex)
+						 : span(p + sign, is_digit));
 			long long v;
 
 			/* Floats ("1.5", "1e3") and int64 ("5L") are libconfig's to read. */
 			if (!hex && (p[len] == '.' || p[len] == 'e' || p[len] == 'E')) {
-				advance(&s, len + 1 + strspn(p + len + 1, "0123456789eE+-"));
+				s.p += len + 1 + strspn(p + len + 1, "0123456789eE+-");
 				continue;
 			}
 			if (p[len] == 'L') {
-				advance(&s, len + 1);
+				s.p += len + 1;
 				continue;
 			}
 			errno = 0;
 			v = strtoll(p, NULL, 0);
 			if (errno == ERANGE || v > INT_MAX || v < INT_MIN) {
-				snprintf(err, errlen, "%s:%d: %s: %.*s is out of range", fname, s.line,
-					 *name ? name : "a setting", (int)(len > 40 ? 40 : len), p);
+				snprintf(err, errlen, "%s:%d: %.*s: %.*s is out of range", fname, s.line,
+					 (int)(namelen > 63 ? 63 : namelen), name,
+					 (int)(len > 40 ? 40 : len), p);
 				return -ERANGE;
 			}
-			advance(&s, len);
+			s.p += len;
 			continue;
 		}
-		advance(&s, 1);
+		s.line += *p == '\n';
+		s.p++;
 	}
 	return 0;
 }

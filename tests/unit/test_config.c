@@ -291,6 +291,13 @@ TEST(integers_do_not_wrap)
 	ASSERT_STR_CONTAINS(c->err, ":3: rsa_key_size: -4294963200 is out of range");
 	r = load(c, "max_clients = 0x100000001;\n");
 	ASSERT_INT_EQ(r, -ERANGE);
+	/* Lines are counted through comments and strings; names are cut at 63. */
+	r = load(c, "/* 99999999999\n */ x = \"\\\" 99999999999\";\n// 99999999999\n"
+		    "a_very_long_setting_name_that_goes_on_and_on_past_sixty_three_characters"
+		    " = 4294967296;\n");
+	ASSERT_INT_EQ(r, -ERANGE);
+	ASSERT_STR_CONTAINS(c->err, ":4: a_very_long_setting_name_that_goes_on_and_on_past_"
+				    "sixty_three_c: 4294967296 is out of range");
 	/* int64 literals are libconfig's own, and range-checked as settings. */
 	ERROR("max_parallel_jobs = 4294967297L;\n", ":1: max_parallel_jobs: must be between 1 and 64");
 	/* Numbers inside strings and comments are not settings. */
