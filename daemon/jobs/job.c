@@ -327,16 +327,20 @@ static bool port_taken(const struct daemon *d, const struct job *j)
 void job_start_queued(struct daemon *d)
 {
 	for (struct job *j = d->jobs, *next; j; j = next) {
+		char msg[256];
+		int r;
+
 		next = j->next;
 		if (j->started || (j->may_start && !j->may_start(j->ctx)) || port_taken(d, j))
 			continue;
 		if (d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			return;
-		if (job_start(d, j) < 0) {
-			struct child_exit e = { .exit_status = -1 };
-
-			log_error("job %d: could not start a worker: %s", j->id, strerror(errno));
-			j->reply = crash_reply(j, &e);
+		r = job_start(d, j);
+		if (r < 0) {
+			snprintf(msg, sizeof(msg), "the worker for job %d could not be started: %s",
+				 j->id, strerror(-r));
+			log_error("%s", msg);
+			j->reply = ctl_error_reply(-EIO, "worker", msg);
 			job_finish(d, j); /* may finish its batch, and change the list */
 			return;
 		}

@@ -232,6 +232,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 		return r;
 	}
 	b->jobs_pending++;
+	issue_req_clear(req); /* the job has its own copy: moved, as batch.h says */
 	return 0;
 }
 

@@ -593,7 +593,8 @@ TEST(child_start_failure_finishes_the_job_and_others_start)
 	job_start_queued(&d);
 	ASSERT_INT_EQ(s.ndone, 1);
 	ASSERT_INT_EQ(s.done_ids[0], a);
-	snprintf(want, sizeof(want), "job %d ended without a result", a);
+	/* The reply and the log say why, from the error job_start() returned. */
+	snprintf(want, sizeof(want), "job %d could not be started: %s", a, strerror(EAGAIN));
 	ASSERT_STR_CONTAINS(s.replies[0], want);
 	ASSERT_TRUE(!s.busy_in_done[0]);
 	ASSERT_INT_EQ(d.running, 0);
