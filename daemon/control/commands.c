@@ -386,6 +386,18 @@ static void task_event(struct daemon *d, void *ctx, int id, struct json_object *
 	conn_send(t->client, ev);
 }
 
+/* Shutdown: the job is dropped unanswered. */
+static void task_drop(struct daemon *d, void *ctx)
+{
+	struct task *t = ctx;
+
+	(void)d;
+	if (t->client)
+		conn_off_close(t->client, task_lost_client, t);
+	json_object_put(t->args);
+	free(t);
+}
+
 static void task_done(struct daemon *d, void *ctx, int id, struct json_object *reply)
 {
 	struct task *t = ctx;
@@ -421,7 +433,8 @@ static void submit_task(struct daemon *d, struct conn *c, const char *kind, cons
 	*t = (struct task){ c, json_object_get(args), done };
 	r = job_submit(d, &(struct job_spec){ .kind = kind, .label = kind, .what = what,
 					      .args = args, .name = name, .on_event = task_event,
-					      .on_done = task_done, .ctx = t });
+					      .on_done = task_done, .on_drop = task_drop,
+					      .ctx = t });
 	if (r < 0) {
 		conn_off_close(c, task_lost_client, t);
 		json_object_put(t->args);

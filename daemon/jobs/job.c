@@ -35,6 +35,7 @@ struct job {
 	bool (*may_start)(void *ctx);
 	void (*on_event)(struct daemon *d, void *ctx, int id, struct json_object *ev);
 	void (*on_done)(struct daemon *d, void *ctx, int id, struct json_object *reply);
+	void (*on_drop)(struct daemon *d, void *ctx);
 	void *ctx;
 	char *step;           /* the last progress message */
 	char tag[24];         /* "job N", for the log */
@@ -374,6 +375,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 	j->may_start = s->may_start;
 	j->on_event = s->on_event;
 	j->on_done = s->on_done;
+	j->on_drop = s->on_drop;
 	j->ctx = s->ctx;
 	j->id = ++d->next_job_id;
 	snprintf(j->tag, sizeof(j->tag), "job %d", j->id);
@@ -394,6 +396,8 @@ void job_stop_all(struct daemon *d)
 			child_signal(&j->child, SIGTERM);
 			child_abandon(d, &j->child);
 		}
+		if (j->on_drop)
+			j->on_drop(d, j->ctx);
 		job_free(j);
 	}
 	d->running = 0;

@@ -36,6 +36,9 @@ struct job_spec {
 	/* Its reply ({"status": ...}, never NULL), once; it is no longer in
 	 * the runner's list then. */
 	void (*on_done)(struct daemon *d, void *ctx, int id, struct json_object *reply);
+	/* The job is dropped without a reply (shutdown): free what CTX holds.
+	 * NULL: nothing to free. */
+	void (*on_drop)(struct daemon *d, void *ctx);
 	void *ctx;
 };
 
@@ -56,5 +59,5 @@ const char *job_name_for_domains(const struct daemon *d, char *const *domains, s
  * started, step (the last progress message). Caller puts. */
 struct json_object *job_list_json(const struct daemon *d);
 /* Stop every job's process and drop every job (shutdown); on_done is not
- * called. */
+ * called, on_drop is. */
 void job_stop_all(struct daemon *d);

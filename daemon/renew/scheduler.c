@@ -252,15 +252,17 @@ static void ari_done(struct daemon *d, void *ctx, int id, struct json_object *re
 {
 	(void)id;
 	sched_ari_done(d, ctx, reply);
-	free(ctx);
 }
 
-/* An ARI check of the N certificates NAMES[i] (ARI IDs IDS[i]) at SERVER. */
+/* An ARI check of the N certificates NAMES[i] (ARI IDs IDS[i]) at SERVER,
+ * a CA's own string (struct ca_state lives until sched_fini(), after every
+ * job is gone: the job's context needs no freeing, also when the job is
+ * dropped at shutdown without its on_done). */
 static int submit_ari(struct daemon *d, const char *server, char **names, char **ids, size_t n)
 {
 	struct json_object *args = json_object_new_object(), *nv = json_object_new_array();
 	struct json_object *iv = json_object_new_array();
-	char *ctx = strdup(server), what[600];
+	char what[600];
 	int r;
 
 	for (size_t i = 0; nv && iv && i < n; i++) {
@@ -271,14 +273,10 @@ static int submit_ari(struct daemon *d, const char *server, char **names, char *
 	json_object_object_add(args, "names", nv);
 	json_object_object_add(args, "ids", iv);
 	snprintf(what, sizeof(what), ": ARI check of %zu certificate(s) at %s", n, server);
-	r = ctx ? job_submit(d, &(struct job_spec){ .kind = "ari", .label = "ari", .what = what,
-						    .args = args, .server = server,
-						    .on_event = ari_event, .on_done = ari_done,
-						    .ctx = ctx })
-		: -ENOMEM;
+	r = job_submit(d, &(struct job_spec){ .kind = "ari", .label = "ari", .what = what,
+					      .args = args, .server = server, .on_event = ari_event,
+					      .on_done = ari_done, .ctx = (void *)server });
 	json_object_put(args);
-	if (r < 0)
-		free(ctx);
 	return r;
 }
 

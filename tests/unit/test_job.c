@@ -125,6 +125,7 @@ struct seen {
 	const char *name;          /* the lineage job_busy() is asked about */
 	bool allow;                /* what may_start answers */
 	int may_start_calls;
+	int ndropped;              /* on_drop calls */
 };
 
 static void seen_clear(struct seen *s)
@@ -133,6 +134,14 @@ static void seen_clear(struct seen *s)
 		free(s->replies[i]);
 	for (int i = 0; i < s->nevents; i++)
 		free(s->events[i]);
+}
+
+static void on_drop(struct daemon *d, void *ctx)
+{
+	struct seen *s = ctx;
+
+	(void)d;
+	s->ndropped++;
 }
 
 static void on_done(struct daemon *d, void *ctx, int id, struct json_object *reply)
@@ -191,6 +200,7 @@ static int submit(struct daemon *d, struct seen *s, const char *name, int port)
 		.port = port,
 		.on_event = on_event,
 		.on_done = on_done,
+		.on_drop = on_drop,
 		.ctx = s,
 	};
 	int id = job_submit(d, &spec);
@@ -667,6 +677,7 @@ TEST(stop_all_signals_started_children_and_drops_all)
 	ASSERT_INT_EQ(job_count(&d), 0);
 	ASSERT_INT_EQ(d.running, 0);
 	ASSERT_INT_EQ(s.ndone, 0); /* on_done is not called at shutdown */
+	ASSERT_INT_EQ(s.ndropped, 3); /* on_drop is, for every job: its context is freed */
 	/* The queued one never started, so nothing more was signalled. */
 	ASSERT_INT_EQ(fake.n, 2);
 	daemon_fini(&d);
