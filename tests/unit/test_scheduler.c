@@ -592,6 +592,7 @@ TEST(a_failure_is_recorded_for_the_backoff)
 	ASSERT_INT_EQ(refreshed.n, 0);
 	json_object_put(r);
 	store_close(d->store);
+	tmpdir_remove(dir);
 	cleanup(d);
 }
 
@@ -616,6 +617,7 @@ TEST(a_failure_is_written_to_the_renewal_file)
 	renewal_clear(&saved);
 	json_object_put(r);
 	store_close(d->store);
+	tmpdir_remove(dir);
 	cleanup(d);
 }
 
@@ -638,6 +640,7 @@ TEST(a_failure_already_recorded_or_not_to_record_is_not_counted)
 	json_object_put(r);
 	json_object_put(rec);
 	store_close(d->store);
+	tmpdir_remove(dir);
 	cleanup(d);
 }
 
