@@ -466,7 +466,7 @@ static void revoke_done(struct daemon *d, struct json_object *args, struct json_
 	if (jobj_bool(args, "delete")) {
 		if (store_delete(d->store, name, err, sizeof(err)) < 0)
 			log_error("revoked, but could not delete %s: %s", name, err);
-		else
+		else if (json_object_is_type(data, json_type_object)) /* the job's reply may lack it */
 			json_object_object_add(data, "deleted", json_object_new_boolean(1));
 	}
 	index_refresh(&d->index, d->store, name);

@@ -801,3 +801,21 @@ TEST(certificates_filters_by_name_and_domains)
 	ASSERT_STR_EQ(jobj_str(json_object_array_get_idx(list, 0), "name"), "a.test");
 	cleanup(d, &c);
 }
+
+/* A job that says it revoked but sends no data (a misbehaving worker) does
+ * not bring the daemon down: the lineage is still deleted as asked. */
+TEST(revoke_and_delete_with_a_reply_without_data)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+	struct lineage_entry *e = lineage_add(d, "a.test", -10 * DAY);
+
+	ASSERT_INT_EQ(store_renewal_save(d->store, &e->conf), 0);
+	run(d, &c, CMD_REVOKE, "{\"cert_name\":\"a.test\",\"delete\":true}");
+	ASSERT_INT_EQ(jobs.n, 1);
+	ASSERT_TRUE(jobj_bool(jobs.args[0], "delete"));
+	job_ends(d, 0, "{\"status\":0}");
+	ASSERT_INT_EQ(c.replies, 1);
+	ASSERT_TRUE(!store_exists(d->store, "a.test"));
+	cleanup(d, &c);
+}
