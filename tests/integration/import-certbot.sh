@@ -185,16 +185,18 @@ assert_eq "$(readlink "$LE/live/$WR/fullchain.pem")" "$T/state/live/$WR/fullchai
 say "acmed renews the imported lineages with certbot's account"
 before=$(new_accounts)
 : >"$T/deploy.log"
+# certbot_ok may have run the RSA issuance (and so its hooks) more than once.
+: >"$T/hooks.log"
 assert_exit 0 "$ACMECTL" --socket "$ACMED_SOCKET" renew --cert-name "$WR" --force-renewal
 assert_eq "$(live_version "$WR")" 4 "version 4 after certbot's 3"
 assert_eq "$(cat "$T/deploy.log")" "deploy $T/state/live/$WR" "the imported deploy hook ran"
 wait_until 10 "nginx serves the renewed certificate" \
 	serial_is "$(cert_serial "$T/state/live/$WR/cert.pem")"
-assert_eq "$(cat "$T/hooks.log")" $'pre\npost' "the hooks ran for certbot's issuance only"
+assert_eq "$(cat "$T/hooks.log")" "" "the RSA lineage's hooks are not run for another"
 assert_exit 0 "$ACMECTL" --socket "$ACMED_SOCKET" renew --cert-name "$RSA" --force-renewal
 assert_eq "$(openssl pkey -in "$T/state/live/$RSA/privkey.pem" -noout -text | head -1)" \
 	"Private-Key: (2048 bit, 2 primes)" "an RSA key again"
-assert_eq "$(cat "$T/hooks.log")" $'pre\npost\npre\npost' "the imported pre and post hooks"
+assert_eq "$(cat "$T/hooks.log")" $'pre\npost' "the imported pre and post hooks"
 : >"$T/manual.log"
 assert_exit 0 "$ACMECTL" --socket "$ACMED_SOCKET" renew --cert-name "$MAN" --force-renewal
 assert_eq "$(cat "$T/manual.log")" $'auth '"$MAN"$'\ncleanup '"$MAN" "the manual hooks ran"
