@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -598,16 +599,79 @@ out:
 	return r;
 }
 
+/* Past the "\n" or "\r\n" at P (before END), or NULL. */
+static const char *pem_eol(const char *p, const char *end)
+{
+	if (p < end && *p == '\r')
+		p++;
+	return p < end && *p == '\n' ? p + 1 : NULL;
+}
+
+static bool is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+/* The DER of PEM when it starts with a certificate as OpenSSL and CAs write
+ * one: lines of 64 base64 characters, the last one shorter or padded.
+ * PEM_read_bio() reads that through a BIO line by line and decodes it with
+ * EVP_DecodeUpdate(), several times slower, and this runs for every lineage
+ * at start-up. Anything else is -EINVAL, for PEM_read_bio() to read. Caller
+ * frees *DER with OPENSSL_free(). */
+static int pem_plain_cert(const char *pem, size_t len, unsigned char **der, long *derlen)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----",
+			  end_line[] = "-----END CERTIFICATE-----";
+	const size_t blen = sizeof(begin) - 1, elen = sizeof(end_line) - 1;
+	const char *p = pem, *end = pem + len;
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	bool last = false;
+
+	if (len < blen || len > INT_MAX || memcmp(p, begin, blen) != 0 ||
+	    !(p = pem_eol(p + blen, end)) || !(buf = OPENSSL_malloc(len / 4 * 3)))
+		goto fail;
+	while (!last) {
+		size_t k = 0, pad = 0;
+		int d;
+
+		while (p + k < end && is_b64(p[k]))
+			k++;
+		while (p + k < end && p[k] == '=' && pad < 2) {
+			k++;
+			pad++;
+		}
+		if (k == 0 || k > 64 || k % 4 ||
+		    (d = EVP_DecodeBlock(buf + n, (const unsigned char *)p, (int)k)) < 0 ||
+		    !(p = pem_eol(p + k, end)))
+			goto fail;
+		n += (size_t)d - pad;
+		last = k < 64 || pad || ((size_t)(end - p) >= elen && memcmp(p, end_line, elen) == 0);
+	}
+	if ((size_t)(end - p) < elen || memcmp(p, end_line, elen) != 0 || !pem_eol(p + elen, end))
+		goto fail;
+	*der = buf;
+	*derlen = (long)n;
+	return 0;
+fail:
+	OPENSSL_free(buf);
+	return -EINVAL;
+}
+
 int crypto_cert_info(const char *pem, size_t len, struct cert_info *out)
 {
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	BIO *bio = NULL;
 	char *name = NULL, *header = NULL;
 	unsigned char *der = NULL;
 	long derlen = 0;
 	int r = -EINVAL;
 
-	if (bio && PEM_read_bio(bio, &name, &header, &der, &derlen) == 1 &&
-	    streq(name, PEM_STRING_X509))
+	if (pem_plain_cert(pem, len, &der, &derlen) == 0)
+		r = cert_info_der(der, derlen, out);
+	else if ((bio = BIO_new_mem_buf(pem, (int)len)) &&
+		 PEM_read_bio(bio, &name, &header, &der, &derlen) == 1 &&
+		 streq(name, PEM_STRING_X509))
 		r = cert_info_der(der, derlen, out);
 	BIO_free(bio);
 	OPENSSL_free(name);

@@ -552,6 +552,43 @@ static void assert_same_facts(const char *pem)
 	cert_info_clear(&b);
 }
 
+/* PEM as OpenSSL writes it, and the same certificate in other layouts
+ * PEM readers take: CRLF line ends, 76-column lines, text before it, a
+ * chain after it. The facts are the same in every one. */
+static void assert_same_facts_in_other_layouts(const char *pem)
+{
+	char *b64 = strdup(strchr(pem, '\n') + 1), *v = NULL, *w = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ASSERT_NONNULL(b64);
+	*strstr(b64, "-----END") = '\0';
+	for (char *s = b64, *d = b64;; s++) {
+		if (*s != '\n')
+			*d++ = *s;
+		if (!*s)
+			break;
+	}
+	/* CRLF */
+	f = open_memstream(&v, &len);
+	for (const char *s = pem; *s; s++)
+		fputs(*s == '\n' ? "\r\n" : (char[]){ *s, 0 }, f);
+	fclose(f);
+	assert_same_facts(v);
+	free(v);
+	/* 76 columns, text before, a second certificate after */
+	f = open_memstream(&w, &len);
+	fputs("Bag Attributes\n-----BEGIN CERTIFICATE-----\n", f);
+	for (size_t n = 0; n < strlen(b64); n += 76)
+		fprintf(f, "%.76s\n", b64 + n);
+	fprintf(f, "-----END CERTIFICATE-----\n%s", pem);
+	fclose(f);
+	assert_same_facts(w);
+	assert_same_facts(strstr(w, "-----BEGIN"));
+	free(w);
+	free(b64);
+}
+
 TEST(cert_info_quick_reading_matches_full_parse)
 {
 	EVP_PKEY *ec = ec_key(), *rsa = EVP_RSA_gen(2048);
@@ -573,6 +610,7 @@ TEST(cert_info_quick_reading_matches_full_parse)
 	ASSERT_TRUE(X509_sign(leaf, rsa, EVP_sha256()) > 0);
 	pem = cert_pem(leaf);
 	assert_same_facts(pem);
+	assert_same_facts_in_other_layouts(pem);
 	free(pem);
 	/* A version 1 certificate: no [0] version, no extensions. */
 	ASSERT_INT_EQ(X509_set_version(bare, 0), 1);
