@@ -95,19 +95,38 @@ char *client_escape(const char *s)
 	return out;
 }
 
+/* Does escape() with KEEP_NEWLINES pass the byte C through alone? */
+static bool plain_byte(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
+}
+
 void client_vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	char *text = NULL, *out;
+	char line[512], *text = line, *out = NULL;
+	size_t len = 0;
+	va_list aq;
+	int n;
 
-	if (vasprintf(&text, fmt, ap) < 0)
+	/* A listing prints thousands of lines, nearly all short and plain
+	 * ASCII: those are formatted on the stack and written as they are,
+	 * without an allocation and two passes for the escaping. */
+	va_copy(aq, ap);
+	n = vsnprintf(line, sizeof(line), fmt, aq);
+	va_end(aq);
+	if (n < 0 || ((size_t)n >= sizeof(line) && vasprintf(&text, fmt, ap) < 0))
 		return;
-	out = malloc(escape(text, NULL, true) + 1);
-	if (out) {
+	while (plain_byte((unsigned char)text[len]))
+		len++;
+	if (text[len] == '\0') {
+		fwrite(text, 1, len, f);
+	} else if ((out = malloc(escape(text, NULL, true) + 1))) {
 		escape(text, out, true);
 		fputs(out, f);
 	}
 	free(out);
-	free(text);
+	if (text != line)
+		free(text);
 }
 
 void client_fprintf(FILE *f, const char *fmt, ...)

@@ -105,6 +105,23 @@ TEST(printf_escapes_all_but_newlines)
 	ASSERT_PRINTS("a\xc3\xa9 \\xff", "%s %s", "a\xc3\xa9", "\xff");
 }
 
+/* Lines longer than the stack buffer, plain or not, print the same. */
+TEST(printf_long_lines)
+{
+	char long_in[2000], long_want[2100];
+
+	memset(long_in, 'x', sizeof(long_in) - 1);
+	long_in[sizeof(long_in) - 1] = '\0';
+	ASSERT_PRINTS(long_in, "%s", long_in);
+	snprintf(long_want, sizeof(long_want), "%s\\x1b\n", long_in);
+	ASSERT_PRINTS(long_want, "%s\x1b\n", long_in);
+	memset(long_in, 'y', 511);
+	long_in[511] = '\0';
+	ASSERT_PRINTS(long_in, "%s", long_in);
+	snprintf(long_want, sizeof(long_want), "%s\\x07", long_in);
+	ASSERT_PRINTS(long_want, "%s\a", long_in);
+}
+
 TEST(json_text_escapes_del_c1_invalid)
 {
 	struct json_object *o = json_object_new_object(), *back;
