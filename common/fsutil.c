@@ -528,7 +528,7 @@ int fs_check_trusted_path(const char *path, char *err, size_t errlen)
 }
 
 /* ".NAME.XXXXXXXXXXXX", as temp_name() makes them. */
-static bool is_temp_name(const char *n)
+bool fs_is_temp_name(const char *n)
 {
 	size_t len = strlen(n);
 
@@ -540,28 +540,45 @@ static bool is_temp_name(const char *n)
 	return true;
 }
 
-int fs_remove_temps(int dirfd, int *removed)
+int fs_each_entry(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx)
 {
-	/* The entries are read from DIRFD itself: an opendir() of it would add
-	 * an open, an fstat, two fcntl and a close for each directory, which at
-	 * start-up is two directories a lineage, thousands of them. */
+	/* The entries are read through DIRFD itself: an opendir() of it would
+	 * add an open, an fstat, two fcntl and a close for each directory,
+	 * which at start-up is two directories a lineage, thousands of them. */
 	_Alignas(struct dirent64) char buf[4096];
 	ssize_t n;
-	int r;
+	int r = 0;
 
-	*removed = 0;
-	if (lseek(dirfd, 0, SEEK_SET) < 0)
-		return -errno;
-	while ((n = getdents64(dirfd, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
+	while (r == 0 && (n = getdents64(dirfd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; r == 0 && off < n;) {
 			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
 
-			if (is_temp_name(e->d_name) && unlinkat(dirfd, e->d_name, 0) == 0)
-				(*removed)++;
+			r = fn(e->d_name, ctx);
 			off += e->d_reclen;
 		}
-	}
-	r = n < 0 ? -errno : 0;
+	return r != 0 ? r : n < 0 ? -errno : 0;
+}
+
+/* The state of fs_remove_temps(). */
+struct temps {
+	int dirfd, removed;
+};
+
+static int remove_temp(const char *name, void *ctx)
+{
+	struct temps *t = ctx;
+
+	if (fs_is_temp_name(name) && unlinkat(t->dirfd, name, 0) == 0)
+		t->removed++;
+	return 0;
+}
+
+int fs_remove_temps(int dirfd, int *removed)
+{
+	struct temps t = { dirfd, 0 };
+	int r = lseek(dirfd, 0, SEEK_SET) < 0 ? -errno : fs_each_entry(dirfd, remove_temp, &t);
+
+	*removed = t.removed;
 	if (*removed) {
 		int f = fs_fsync_dir(dirfd);
 

@@ -57,12 +57,19 @@ int fs_symlink_replace(int dirfd, const char *target, const char *name);
  * A NAME that does not exist is 0. 0 or -errno. */
 int fs_remove_tree(int dirfd, const char *name);
 
-/* Remove the temp files fs_write_durable() and fs_symlink_replace() leave
- * behind when the process dies between creating and renaming one
- * (".NAME.XXXXXXXXXXXX") from directory DIRFD; the directory is fsynced if
- * any went. Only for a directory no one is writing to. Reads the entries
- * through DIRFD itself, so it moves DIRFD's offset (rewound first). *REMOVED
- * gets the count. 0 or -errno. */
+/* Call FN(NAME, CTX) for each entry of directory DIRFD, "." and ".." too.
+ * The entries are read through DIRFD itself, from its offset on (as
+ * fdopendir() does: a descriptor just opened is at the start) and moving
+ * it. A non-zero return of FN ends the walk and is returned; else 0 or
+ * -errno. */
+int fs_each_entry(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx);
+/* Is NAME one of the temp files fs_write_durable() and fs_symlink_replace()
+ * leave behind when the process dies between creating and renaming one
+ * (".NAME.XXXXXXXXXXXX")? */
+bool fs_is_temp_name(const char *name);
+/* Remove those temp files from directory DIRFD (rewound, then
+ * fs_each_entry()); the directory is fsynced if any went. Only for a
+ * directory no one is writing to. *REMOVED gets the count. 0 or -errno. */
 int fs_remove_temps(int dirfd, int *removed);
 /* fsync a directory. */
 int fs_fsync_dir(int dirfd);

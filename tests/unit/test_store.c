@@ -1,5 +1,7 @@
 /* The lineage store: layout, publishing versions, crash recovery, renewal
  * files and accounts, each in a fresh temp state directory. */
+#include <sys/file.h>
+
 #include "crypto.h"
 #include "error.h"
 #include "log.h"
@@ -493,6 +495,46 @@ TEST(recover_rolls_back)
 	version_pems_clear(&v1);
 	version_pems_clear(&v2);
 	version_pems_clear(&v3);
+	fixture_close(&f);
+}
+
+/* Temp files a crash left in archive/ or live/ go, with or without an
+ * intent, but not while a publisher holds the lineage. */
+TEST(recover_removes_temps)
+{
+	static const char *temps[] = { "archive/" NAME "/.cert2.pem.0123456789ab",
+				       "live/" NAME "/.cert.pem.abcdef012345" };
+	struct fixture f = fixture_open();
+	struct version_pems v1 = make_version();
+	char err[512], *p;
+	int fd;
+
+	ASSERT_INT_EQ(publish(&f, &v1, err, sizeof(err)), 1);
+	for (size_t i = 0; i < 2; i++) {
+		/* Each alone, then both. */
+		for (size_t k = 0; k < 2; k++)
+			if (k == i || i == 1) {
+				p = fpath(&f, temps[k]);
+				file_write(p, "x");
+				free(p);
+			}
+		ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
+		ASSERT_TRUE(!exists(&f, temps[0]) && !exists(&f, temps[1]));
+	}
+	p = fpath(&f, temps[1]);
+	file_write(p, "x");
+	free(p);
+	p = fpath(&f, "archive/" NAME);
+	fd = open(p, O_RDONLY | O_DIRECTORY);
+	free(p);
+	ASSERT_INT_EQ(flock(fd, LOCK_EX), 0);
+	ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
+	ASSERT_TRUE(exists(&f, temps[1]));
+	close(fd);
+	ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
+	ASSERT_TRUE(!exists(&f, temps[1]));
+	check_links(&f, 1);
+	version_pems_clear(&v1);
 	fixture_close(&f);
 }
 
