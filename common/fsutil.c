@@ -161,9 +161,10 @@ int fs_write_path(const char *path, const void *data, size_t len, mode_t mode, u
 	return r;
 }
 
-/* Read to EOF. The buffer may hold MAX + 1 bytes: reading that one byte
- * more is how a file over the limit is told from one exactly at it. */
-static int read_fd(int fd, size_t max, char **data, size_t *len)
+/* Read to EOF, or to EXPECT bytes (the size fstat() gave; 0 if unknown).
+ * The buffer may hold MAX + 1 bytes: reading that one byte more is how a
+ * file over the limit is told from one exactly at it. */
+static int read_fd(int fd, size_t max, size_t expect, char **data, size_t *len)
 {
 	size_t size = max < 4096 ? max + 1 : 4096, used = 0;
 	char *buf = malloc(size + 1);
@@ -198,6 +199,10 @@ static int read_fd(int fd, size_t max, char **data, size_t *len)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		/* All fstat() saw: no read more just to hear it is the end (at
+		 * start-up, two system calls a lineage). */
+		if (used == expect)
+			break;
 	}
 	if (used > max) {
 		free(buf);
@@ -229,7 +234,7 @@ static int read_at(int dirfd, const char *name, int flags, size_t max, char **da
 		close(fd);
 		return S_ISDIR(st.st_mode) ? -EISDIR : ACMED_ENOTREG;
 	}
-	r = read_fd(fd, max, data, len);
+	r = read_fd(fd, max, st.st_size > 0 ? (size_t)st.st_size : 0, data, len);
 	close(fd);
 	if (out)
 		*out = st;
