@@ -74,7 +74,16 @@ int ctl_reply_encode(struct json_object *o, char **buf, size_t *len)
 void ctl_reader_clear(struct ctl_reader *r)
 {
 	free(r->buf);
+	if (r->tok)
+		json_tokener_free(r->tok);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Drop the first N bytes of R's buffer. */
+static void reader_consume(struct ctl_reader *r, size_t n)
+{
+	memmove(r->buf, r->buf + n, r->len - n);
+	r->len -= n;
 }
 
 int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n)
@@ -100,33 +109,47 @@ int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n)
 
 int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 {
-	struct json_tokener *tok;
 	struct json_object *o;
-	uint32_t n;
+	enum json_tokener_error e;
+	size_t k;
 
-	if (r->len < 4)
+	if (!r->tok) {
+		uint32_t n;
+
+		if (r->len < 4)
+			return 0;
+		n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 |
+		    (uint32_t)r->buf[2] << 8 | r->buf[3];
+		/* Refuse before buffering: the length is checked, not trusted. */
+		if (n > (r->max ? r->max : CTL_MAX_FRAME))
+			return -EMSGSIZE;
+		if (n == 0)
+			return -EBADMSG;
+		r->tok = json_tokener_new();
+		if (!r->tok)
+			return -ENOMEM;
+		r->body_left = n;
+		reader_consume(r, 4);
+	}
+	k = r->len < r->body_left ? r->len : r->body_left;
+	if (k == 0)
 		return 0;
-	n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 | (uint32_t)r->buf[2] << 8 |
-	    r->buf[3];
-	/* Refuse before buffering: the length is checked, not trusted. */
-	if (n > (r->max ? r->max : CTL_MAX_FRAME))
-		return -EMSGSIZE;
-	if (r->len < 4 + (size_t)n)
-		return 0;
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, (const char *)r->buf + 4, (int)n);
-	/* The whole frame must be exactly one object. */
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != n || !json_object_is_type(o, json_type_object)) {
+	o = json_tokener_parse_ex(r->tok, (const char *)r->buf, (int)k);
+	e = json_tokener_get_error(r->tok);
+	/* The whole frame must be exactly one object: not cut short, nothing
+	 * after it. */
+	if (o ? e != json_tokener_success || json_tokener_get_parse_end(r->tok) != k ||
+			k != r->body_left || !json_object_is_type(o, json_type_object)
+	      : e != json_tokener_continue || k == r->body_left) {
 		json_object_put(o);
-		json_tokener_free(tok);
 		return -EBADMSG;
 	}
-	json_tokener_free(tok);
-	memmove(r->buf, r->buf + 4 + n, r->len - 4 - n);
-	r->len -= 4 + n;
+	reader_consume(r, k);
+	r->body_left -= k;
+	if (!o)
+		return 0;
+	json_tokener_free(r->tok);
+	r->tok = NULL;
 	*out = o;
 	return 1;
 }

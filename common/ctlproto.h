@@ -71,11 +71,15 @@ int ctl_frame_encode(struct json_object *o, char **buf, size_t *len);
 /* The same for a reply frame (up to CTL_MAX_REPLY). */
 int ctl_reply_encode(struct json_object *o, char **buf, size_t *len);
 
-/* Incremental decoder for a non-blocking reader. */
+/* Incremental decoder for a non-blocking reader. A frame's body is parsed
+ * as it arrives and its bytes dropped once parsed: a reply of megabytes is
+ * never held as text and parsed only at its end. */
 struct ctl_reader {
-	unsigned char *buf;
+	unsigned char *buf; /* bytes fed and not parsed yet */
 	size_t len, cap;
 	size_t max; /* the frame limit; 0: CTL_MAX_FRAME */
+	struct json_tokener *tok; /* the frame being parsed, if any */
+	size_t body_left;         /* its bytes still to come */
 };
 
 void ctl_reader_clear(struct ctl_reader *r);

@@ -168,6 +168,38 @@ TEST(reader_refuses_oversized_header_early)
 	ctl_reader_clear(&r);
 }
 
+/* A body parsed as it arrives: its bytes are not kept, and the frame
+ * still has to be exactly one object, however it is cut. */
+TEST(reader_parses_as_bytes_arrive)
+{
+	unsigned char buf[64];
+	struct ctl_reader r = { 0 };
+	struct json_object *out = NULL;
+	size_t n = raw_frame(buf, "{\"a\":\"xyz\"}", 11);
+
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, 9), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ASSERT_INT_EQ(r.len, 0);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf + 9, n - 9), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 1);
+	ASSERT_STR_EQ(str_member(out, "a"), "xyz");
+	json_object_put(out);
+	ctl_reader_clear(&r);
+	/* The object ends before the frame does, or the frame before it. */
+	n = raw_frame(buf, "{\"a\":1} ", 8);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, n - 1), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), -EBADMSG);
+	ctl_reader_clear(&r);
+	n = raw_frame(buf, "{\"a\":1", 6);
+	n += raw_frame(buf + n, "}", 1);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf, 7), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), 0);
+	ASSERT_INT_EQ(ctl_reader_feed(&r, buf + 7, n - 7), 0);
+	ASSERT_INT_EQ(ctl_reader_next(&r, &out), -EBADMSG);
+	ctl_reader_clear(&r);
+	ASSERT_TRUE(r.tok == NULL);
+}
+
 TEST(reader_grows_buffer)
 {
 	struct ctl_reader r = { 0 };
