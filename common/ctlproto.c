@@ -39,10 +39,12 @@ int ctl_cmd_lookup(const char *name)
 	return -1;
 }
 
+/* How every frame's JSON is written. */
+#define CTL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static int encode(struct json_object *o, size_t max, char **buf, size_t *len)
 {
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(o, CTL_JSON_FLAGS);
 	size_t n = strlen(text);
 	unsigned char *b;
 
@@ -69,6 +71,83 @@ int ctl_frame_encode(struct json_object *o, char **buf, size_t *len)
 int ctl_reply_encode(struct json_object *o, char **buf, size_t *len)
 {
 	return encode(o, CTL_MAX_REPLY, buf, len);
+}
+
+/* A frame being written: the 4-byte length first, filled in at the end. */
+struct frame_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int frame_add(struct frame_buf *f, const char *s, size_t n)
+{
+	if (f->len + n > 4 + (size_t)CTL_MAX_REPLY)
+		return -EMSGSIZE;
+	if (f->len + n > f->cap) {
+		size_t cap = f->cap ? f->cap : 4096;
+		char *p;
+
+		while (cap < f->len + n)
+			cap *= 2;
+		p = realloc(f->p, cap);
+		if (!p)
+			return -ENOMEM;
+		f->p = p;
+		f->cap = cap;
+	}
+	memcpy(f->p + f->len, s, n);
+	f->len += n;
+	return 0;
+}
+
+static int frame_add_json(struct frame_buf *f, struct json_object *o)
+{
+	size_t n;
+	const char *text = json_object_to_json_string_length(o, CTL_JSON_FLAGS, &n);
+
+	return text ? frame_add(f, text, n) : -ENOMEM;
+}
+
+int ctl_reply_encode_list(const char *key, size_t n,
+			  struct json_object *(*item)(size_t i, void *ctx), void *ctx, char **buf,
+			  size_t *len)
+{
+	static const char head[] = "\0\0\0\0{\"status\":0,\"data\":{";
+	struct frame_buf f = { 0 };
+	struct json_object *k = json_object_new_string(key);
+	bool first = true;
+	size_t body;
+	int r = k ? frame_add(&f, head, sizeof(head) - 1) : -ENOMEM;
+
+	if (r == 0 && (r = frame_add_json(&f, k)) == 0)
+		r = frame_add(&f, ":[", 2);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct json_object *o = item(i, ctx);
+
+		if (!o)
+			continue;
+		if (!first)
+			r = frame_add(&f, ",", 1);
+		if (r == 0)
+			r = frame_add_json(&f, o);
+		first = false;
+		json_object_put(o);
+	}
+	if (r == 0)
+		r = frame_add(&f, "]}}", 3);
+	json_object_put(k);
+	if (r < 0) {
+		free(f.p);
+		return r;
+	}
+	body = f.len - 4;
+	f.p[0] = (char)(body >> 24);
+	f.p[1] = (char)(body >> 16);
+	f.p[2] = (char)(body >> 8);
+	f.p[3] = (char)body;
+	*buf = f.p;
+	*len = f.len;
+	return 0;
 }
 
 void ctl_reader_clear(struct ctl_reader *r)

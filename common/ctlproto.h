@@ -70,6 +70,15 @@ int ctl_cmd_lookup(const char *name);
 int ctl_frame_encode(struct json_object *o, char **buf, size_t *len);
 /* The same for a reply frame (up to CTL_MAX_REPLY). */
 int ctl_reply_encode(struct json_object *o, char **buf, size_t *len);
+/* The reply frame {"status":0,"data":{KEY:[...]}} of up to N items: item I
+ * is ITEM(I, CTX), a new reference (NULL leaves it out), serialised and put
+ * at once. The same bytes ctl_reply_encode() makes of the whole tree,
+ * without holding a listing of thousands as one: its objects take several
+ * times the memory of its text. Caller frees *BUF. -EMSGSIZE over
+ * CTL_MAX_REPLY, -ENOMEM. */
+int ctl_reply_encode_list(const char *key, size_t n,
+			  struct json_object *(*item)(size_t i, void *ctx), void *ctx, char **buf,
+			  size_t *len);
 
 /* Incremental decoder for a non-blocking reader. A frame's body is parsed
  * as it arrives and its bytes dropped once parsed: a reply of megabytes is

@@ -270,26 +270,39 @@ static bool entry_has_domains(const struct lineage_entry *e, struct json_object 
 	return true;
 }
 
+/* What `certificates` asked for. */
+struct listing {
+	struct daemon *d;
+	const char *name;
+	struct json_object *domains;
+	time_t now;
+};
+
+static struct json_object *listed_entry(size_t i, void *ctx)
+{
+	const struct listing *l = ctx;
+	struct lineage_entry *e = &l->d->index.v[i];
+
+	if ((l->name && !streq(e->name, l->name)) || !entry_has_domains(e, l->domains))
+		return NULL;
+	return index_entry_json(e, l->d->store, l->now, job_busy(l->d, e->name),
+				sched_renew_at(l->d, e));
+}
+
 static void cmd_certificates(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	const char *name = jobj_str(args, "cert_name");
-	struct json_object *list = json_object_new_array(), *data = json_object_new_object();
-	struct json_object *domains = NULL;
-	time_t now = time(NULL);
+	struct listing l = { d, jobj_str(args, "cert_name"), NULL, time(NULL) };
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
 
-	if (json_object_object_get_ex(args, "domains", &domains) &&
-	    !json_object_is_type(domains, json_type_array))
-		domains = NULL;
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct lineage_entry *e = &d->index.v[i];
-
-		if ((name && !streq(e->name, name)) || !entry_has_domains(e, domains))
-			continue;
-		json_object_array_add(list, index_entry_json(e, d->store, now, job_busy(d, e->name),
-							     sched_renew_at(d, e)));
-	}
-	json_object_object_add(data, "certificates", list);
-	conn_reply_data(c, data);
+	if (json_object_object_get_ex(args, "domains", &l.domains) &&
+	    !json_object_is_type(l.domains, json_type_array))
+		l.domains = NULL;
+	/* Each lineage's object is written out and freed in turn: the tree of
+	 * a thousand takes megabytes of fresh memory on every listing. */
+	r = ctl_reply_encode_list("certificates", d->index.n, listed_entry, &l, &buf, &len);
+	conn_finish_encoded(c, r, buf, len);
 }
 
 /* The names in ARGS[KEY] (a list of strings), each an existing lineage;

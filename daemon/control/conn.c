@@ -98,22 +98,26 @@ static void send_too_long(struct conn *c)
 	json_object_put(reply);
 }
 
-void conn_send(struct conn *c, struct json_object *frame)
+/* Queue the LEN bytes of frame BUF (taken over) and write what the socket
+ * takes now. */
+static void conn_queue(struct conn *c, char *buf, size_t len)
 {
-	char *buf, *nout;
-	size_t len;
+	char *nout;
 
-	if (ctl_reply_encode(frame, &buf, &len) < 0) {
-		/* A reply too long to send still ends the exchange. */
-		if (c->closing && !json_object_object_get_ex(frame, "event", NULL))
-			send_too_long(c);
-		return;
-	}
 	if (c->outlen + len > CONN_MAX_QUEUED) {
 		free(buf);
 		log_warning("control client pid %d is not reading; dropping it", (int)c->peer.pid);
 		c->closing = true;
 		c->outlen = 0;
+		conn_flush(c);
+		return;
+	}
+	if (c->outlen == 0) {
+		/* Nothing waiting (the usual case): the frame is the queue, and a
+		 * reply of megabytes is not copied again. */
+		free(c->out);
+		c->out = buf;
+		c->outlen = len;
 		conn_flush(c);
 		return;
 	}
@@ -125,6 +129,31 @@ void conn_send(struct conn *c, struct json_object *frame)
 	}
 	free(buf);
 	conn_flush(c);
+}
+
+void conn_send(struct conn *c, struct json_object *frame)
+{
+	char *buf;
+	size_t len;
+
+	if (ctl_reply_encode(frame, &buf, &len) < 0) {
+		/* A reply too long to send still ends the exchange. */
+		if (c->closing && !json_object_object_get_ex(frame, "event", NULL))
+			send_too_long(c);
+		return;
+	}
+	conn_queue(c, buf, len);
+}
+
+void conn_finish_encoded(struct conn *c, int r, char *buf, size_t len)
+{
+	c->closing = true;
+	if (r < 0) {
+		free(buf);
+		send_too_long(c);
+		return;
+	}
+	conn_queue(c, buf, len);
 }
 
 void conn_finish(struct conn *c, struct json_object *reply)

@@ -39,6 +39,10 @@ struct conn {
 void conn_send(struct conn *c, struct json_object *frame);
 /* Queue the final reply; the connection closes once it is written. */
 void conn_finish(struct conn *c, struct json_object *reply);
+/* The same for a reply encoded already: R, BUF and LEN as
+ * ctl_reply_encode_list() left them. BUF is taken over; R < 0 is answered
+ * as a reply too long to send. */
+void conn_finish_encoded(struct conn *c, int r, char *buf, size_t len);
 /* Final replies: {"status":ERR,"error":{"code","message"}}, or
  * {"status":0,"data":DATA} (DATA is taken over). */
 void conn_reply_error(struct conn *c, int err, const char *fmt, ...)

@@ -57,6 +57,22 @@ void conn_finish(struct conn *c, struct json_object *reply)
 	k->replies++;
 }
 
+/* A listing arrives encoded: decode it as the client would. */
+void conn_finish_encoded(struct conn *c, int r, char *buf, size_t len)
+{
+	struct client *k = container_of(c, struct client, conn);
+	struct json_object *reply = r < 0 ? NULL : json_tokener_parse(buf + 4);
+	struct json_object *data = NULL;
+
+	(void)len;
+	k->replies++;
+	k->error = r < 0 ? r : 0;
+	json_object_put(k->data);
+	k->data = json_object_object_get_ex(reply, "data", &data) ? json_object_get(data) : NULL;
+	json_object_put(reply);
+	free(buf);
+}
+
 int conn_on_close(struct conn *c, void (*fn)(struct daemon *d, void *ctx, struct conn *c),
 		  void *ctx)
 {

@@ -1,7 +1,7 @@
 /* The control protocol's framing, with the frame limit shrunk to 18 bytes
  * (as Knot tests its control protocol) so every limit path runs. */
 #define CTL_MAX_FRAME 18
-#define CTL_MAX_REPLY 24
+#define CTL_MAX_REPLY 40
 #include "common/ctlproto.c"
 
 #include <sys/socket.h>
@@ -267,7 +267,7 @@ static int recv_raw(const void *data, size_t n, bool close_after)
 TEST(recv_errors)
 {
 	/* Replies may be longer than requests, up to CTL_MAX_REPLY. */
-	ASSERT_INT_EQ(recv_raw("\0\0\0\x19", 4, false), -EMSGSIZE);
+	ASSERT_INT_EQ(recv_raw("\0\0\0\x29", 4, false), -EMSGSIZE);
 	ASSERT_INT_EQ(recv_raw("\0\0\0\x13{\"k\":\"xxxxxxxxxxx\"}", 23, false), 0);
 	ASSERT_INT_EQ(recv_raw("\0\0\0\x05[1,2]", 9, false), -EBADMSG);
 	ASSERT_INT_EQ(recv_raw("\0\0\0\x03{}x", 7, false), -EBADMSG);
@@ -275,6 +275,64 @@ TEST(recv_errors)
 	ASSERT_INT_EQ(recv_raw("\0\0", 2, true), -ECONNRESET);              /* header cut */
 	ASSERT_INT_EQ(recv_raw("\0\0\0\x02{}", 6, true), 0);
 	ASSERT_INT_EQ(ctl_recv(-1, &(struct json_object *){ NULL }), -EBADF);
+}
+
+/* Even numbers up to the context's limit; odd ones are left out. */
+static struct json_object *even(size_t i, void *ctx)
+{
+	(void)ctx;
+	return i % 2 ? NULL : json_object_new_int((int)i);
+}
+
+/* The reply of {"status":0,"data":{KEY:[the even numbers below N]}} as one
+ * tree, through ctl_reply_encode(). */
+static int tree_reply(const char *key, size_t n, char **buf, size_t *len)
+{
+	struct json_object *reply = json_object_new_object(), *data = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	int r;
+
+	for (size_t i = 0; i < n; i += 2)
+		json_object_array_add(list, json_object_new_int((int)i));
+	json_object_object_add(data, key, list);
+	json_object_object_add(reply, "status", json_object_new_int(0));
+	json_object_object_add(reply, "data", data);
+	r = ctl_reply_encode(reply, buf, len);
+	json_object_put(reply);
+	return r;
+}
+
+TEST(reply_list_same_bytes_as_tree)
+{
+	static const char *keys[] = { "k", "q\"" };
+
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t n = 0; n <= 7; n++) {
+			char *a = NULL, *b = NULL;
+			size_t alen = 0, blen = 0;
+
+			ASSERT_INT_EQ(ctl_reply_encode_list(keys[k], n, even, NULL, &a, &alen), 0);
+			ASSERT_INT_EQ(tree_reply(keys[k], n, &b, &blen), 0);
+			ASSERT_INT_EQ(alen, blen);
+			ASSERT_TRUE(memcmp(a, b, alen) == 0);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+TEST(reply_list_over_limit)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	/* {"status":0,"data":{"k":[0,2,4,6,8,10]}}: 40 bytes, at the limit. */
+	ASSERT_INT_EQ(ctl_reply_encode_list("k", 12, even, NULL, &buf, &len), 0);
+	ASSERT_INT_EQ(len, 44);
+	free(buf);
+	buf = NULL;
+	ASSERT_INT_EQ(ctl_reply_encode_list("k", 13, even, NULL, &buf, &len), -EMSGSIZE);
+	ASSERT_TRUE(buf == NULL);
 }
 
 TEST(cmd_table)
