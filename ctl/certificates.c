@@ -102,6 +102,16 @@ static void print_failures(struct json_object *e)
 	}
 }
 
+/* The members of a certificate that print_entry() reads, and the text
+ * listing asks acmed for: the reply then leaves out the others (server,
+ * version, cert_path...), a third of it, which acmectl would parse for
+ * nothing. test_ctl_output.c checks that print_entry() reads no other. */
+static const char *const printed_fields[] = {
+	"name", "serial", "key_type", "domains", "not_after", "revoked", "next_renewal", "ari",
+	"fullchain_path", "privkey_path", "last_result", "failures", "last_attempt", "last_error",
+	"next_attempt", "retry_after", "job_running", "problem",
+};
+
 static void print_entry(struct json_object *e, long now)
 {
 	struct json_object *doms;
@@ -174,6 +184,13 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 			json_object_put(args);
 			return EXIT_USAGE;
 		}
+	}
+	if (!cl->json) {
+		struct json_object *fields = json_object_new_array();
+
+		for (size_t i = 0; i < ELEMENTSOF(printed_fields); i++)
+			json_object_array_add(fields, json_object_new_string(printed_fields[i]));
+		json_object_object_add(args, "fields", fields);
 	}
 	ret = client_request(cl, "certificates", args, &reply, &data);
 	json_object_put(args);

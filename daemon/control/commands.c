@@ -275,23 +275,55 @@ struct listing {
 	struct daemon *d;
 	const char *name;
 	struct json_object *domains;
+	struct json_object *fields; /* the names as an object's keys, if asked */
 	time_t now;
 };
+
+/* The names in the list FIELDS, as the keys of a new object (a set). */
+static struct json_object *field_set(struct json_object *fields)
+{
+	struct json_object *set = json_object_new_object();
+
+	for (size_t i = 0; set && i < json_object_array_length(fields); i++) {
+		const char *k = json_object_get_string(json_object_array_get_idx(fields, i));
+
+		if (k)
+			json_object_object_add(set, k, NULL);
+	}
+	return set;
+}
+
+/* Drop the members of O whose names are not keys of SET. */
+static struct json_object *only_fields(struct json_object *o, struct json_object *set)
+{
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (!json_object_object_get_ex(set, key, NULL))
+			json_object_object_del(o, key);
+	}
+	return o;
+}
 
 static struct json_object *listed_entry(size_t i, void *ctx)
 {
 	const struct listing *l = ctx;
 	struct lineage_entry *e = &l->d->index.v[i];
+	struct json_object *o;
 
 	if ((l->name && !streq(e->name, l->name)) || !entry_has_domains(e, l->domains))
 		return NULL;
-	return index_entry_json(e, l->d->store, l->now, job_busy(l->d, e->name),
-				sched_renew_at(l->d, e));
+	o = index_entry_json(e, l->d->store, l->now, job_busy(l->d, e->name),
+			     sched_renew_at(l->d, e));
+	return l->fields ? only_fields(o, l->fields) : o;
 }
 
+/* ARGS: "cert_name", "domains" (certbot's -d), and "fields": only these
+ * members of each certificate (acmectl's text listing asks for what it
+ * prints). */
 static void cmd_certificates(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	struct listing l = { d, jobj_str(args, "cert_name"), NULL, time(NULL) };
+	struct listing l = { d, jobj_str(args, "cert_name"), NULL, NULL, time(NULL) };
+	struct json_object *fields = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -299,9 +331,13 @@ static void cmd_certificates(struct daemon *d, struct conn *c, struct json_objec
 	if (json_object_object_get_ex(args, "domains", &l.domains) &&
 	    !json_object_is_type(l.domains, json_type_array))
 		l.domains = NULL;
+	if (json_object_object_get_ex(args, "fields", &fields) &&
+	    json_object_is_type(fields, json_type_array))
+		l.fields = field_set(fields);
 	/* Each lineage's object is written out and freed in turn: the tree of
 	 * a thousand takes megabytes of fresh memory on every listing. */
 	r = ctl_reply_encode_list("certificates", d->index.n, listed_entry, &l, &buf, &len);
+	json_object_put(l.fields);
 	conn_finish_encoded(c, r, buf, len);
 }
 

@@ -164,6 +164,77 @@ TEST(validity_minutes_in_the_last_hour)
 	ASSERT_STR_EQ(buf, "INVALID: EXPIRED");
 }
 
+/* What print_entry() prints for E. */
+static char *printed_entry(struct json_object *e)
+{
+	FILE *saved = stdout;
+	char *buf = NULL;
+	size_t len = 0;
+
+	stdout = open_memstream(&buf, &len);
+	ASSERT_NONNULL(stdout);
+	print_entry(e, 1700000000);
+	fclose(stdout);
+	stdout = saved;
+	return buf;
+}
+
+/* The text listing asks acmed for printed_fields only, so print_entry()
+ * must read no other member: certificates with every member acmed sends
+ * (index_entry_json()), in the states that print more lines, print the
+ * same whole and cut down to those. */
+TEST(listing_asks_for_what_it_prints)
+{
+	static const char *const entries[] = {
+		"{\"name\":\"a.test\",\"domains\":[\"a.test\",\"b.test\"],"
+		"\"server\":\"https://ca.test/dir\",\"authenticator\":\"webroot\","
+		"\"job_running\":false,\"failures\":0,"
+		"\"last_result\":{\"at\":\"2023-11-01T00:00:00Z\",\"status\":\"issued\"},"
+		"\"version\":2,\"serial\":\"2a0d\",\"key_type\":\"ECDSA\","
+		"\"not_before\":\"2023-11-01T00:00:00Z\",\"not_after\":\"2024-01-30T00:00:00Z\","
+		"\"valid\":true,\"next_renewal\":\"2023-12-31T00:00:00Z\","
+		"\"cert_path\":\"/s/live/a.test/cert.pem\",\"chain_path\":\"/s/live/a.test/chain.pem\","
+		"\"fullchain_path\":\"/s/live/a.test/fullchain.pem\","
+		"\"privkey_path\":\"/s/live/a.test/privkey.pem\"}",
+		"{\"name\":\"r.test\",\"domains\":[\"r.test\"],\"server\":\"https://ca.test/dir\","
+		"\"authenticator\":\"standalone\",\"job_running\":true,\"problem\":\"odd\","
+		"\"failures\":3,\"last_attempt\":\"2023-11-10T00:00:00Z\",\"last_error\":\"no\","
+		"\"next_attempt\":\"2023-11-11T00:00:00Z\",\"retry_after\":\"2030-01-01T00:00:00Z\","
+		"\"ari\":{\"window_start\":\"2023-12-01T00:00:00Z\",\"window_end\":"
+		"\"2023-12-02T00:00:00Z\",\"renew_at\":\"2023-12-01T10:00:00Z\","
+		"\"next_check\":\"2023-11-15T00:00:00Z\",\"explanation\":\"https://ca.test/why\"},"
+		"\"revoked\":{\"at\":\"2023-11-05T00:00:00Z\",\"reason\":\"keyCompromise\","
+		"\"serial\":\"0b\"},\"last_result\":{\"at\":\"2023-11-10T00:00:00Z\","
+		"\"status\":\"failed\",\"error\":\"no\"},\"version\":1,\"serial\":\"0b\","
+		"\"key_type\":\"RSA\",\"not_before\":\"2023-11-01T00:00:00Z\","
+		"\"not_after\":\"2024-01-30T00:00:00Z\",\"valid\":true,"
+		"\"cert_path\":\"/s/c.pem\",\"chain_path\":\"/s/ch.pem\","
+		"\"fullchain_path\":\"/s/f.pem\",\"privkey_path\":\"/s/k.pem\"}",
+		"{\"name\":\"q.test\",\"domains\":[],\"job_running\":false,"
+		"\"problem\":\"live/q.test does not point at a readable certificate\","
+		"\"ari\":{\"error\":\"bad window\"},\"last_result\":{\"status\":\"none\"}}",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+		struct json_object *whole = json_tokener_parse(entries[i]), *cut, *v;
+		char *a, *b;
+
+		ASSERT_NONNULL(whole);
+		cut = json_object_new_object();
+		for (size_t k = 0; k < ELEMENTSOF(printed_fields); k++)
+			if (json_object_object_get_ex(whole, printed_fields[k], &v))
+				json_object_object_add(cut, printed_fields[k], json_object_get(v));
+		a = printed_entry(whole);
+		b = printed_entry(cut);
+		ASSERT_STR_CONTAINS(a, "Certificate Name: ");
+		ASSERT_STR_EQ(b, a);
+		free(a);
+		free(b);
+		json_object_put(cut);
+		json_object_put(whole);
+	}
+}
+
 /* client_call() of CMD with ARGS on a socket that does not exist: its exit
  * code, and what it said in *ERR (caller frees). */
 static int call_nowhere(const char *cmd, struct json_object *args, char **err)
