@@ -21,6 +21,7 @@ struct client {
 	int error;           /* the error's status, 0 for data */
 	char message[1024];  /* the error's message */
 	struct json_object *data;
+	struct json_object *confirm; /* an ACMED_ECONFIRM reply's question */
 	bool watched;        /* a task registered conn_on_close */
 };
 
@@ -52,7 +53,16 @@ void conn_send(struct conn *c, struct json_object *frame)
 void conn_finish(struct conn *c, struct json_object *reply)
 {
 	struct client *k = container_of(c, struct client, conn);
+	struct json_object *e, *q;
+
 	k->replies++;
+	k->error = (int)jobj_int(reply, "status", 0);
+	if (json_object_object_get_ex(reply, "error", &e))
+		snprintf(k->message, sizeof(k->message), "%s", str_or_empty(jobj_str(e, "message")));
+	if (json_object_object_get_ex(reply, "confirm", &q)) {
+		json_object_put(k->confirm);
+		k->confirm = json_object_get(q);
+	}
 }
 
 /* A listing arrives encoded: decode it as the client would. */
@@ -87,6 +97,7 @@ void conn_off_close(struct conn *c, void (*fn)(struct daemon *d, void *ctx, stru
 static void conn_clear(struct client *c)
 {
 	json_object_put(c->data);
+	json_object_put(c->confirm);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -185,6 +196,9 @@ struct batch {
 	char *names[MEMBERS_MAX];
 	bool dry_run[MEMBERS_MAX];
 	char *replaces[MEMBERS_MAX];
+	size_t ndomains[MEMBERS_MAX];
+	struct key_spec key[MEMBERS_MAX];
+	bool reuse_key[MEMBERS_MAX], new_key[MEMBERS_MAX];
 	int n;
 	struct json_object *notes; /* { LIST: [ INFO... ] } */
 	bool started, abandoned;
@@ -210,6 +224,10 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	b->names[b->n] = strdup(req->name);
 	b->dry_run[b->n] = req->dry_run;
 	b->replaces[b->n] = req->replaces ? strdup(req->replaces) : NULL;
+	b->ndomains[b->n] = req->ndomains;
+	b->key[b->n] = req->key;
+	b->reuse_key[b->n] = req->reuse_key;
+	b->new_key[b->n] = req->new_key;
 	b->n++;
 	issue_req_clear(req);
 	return 0;
@@ -313,12 +331,43 @@ struct lineage_entry *index_get(const struct cert_index *ix, const char *name)
 	return NULL;
 }
 
+static bool fake_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+bool index_entry_has_names(const struct lineage_entry *e, char *const *domains, size_t n)
+{
+	bool same = e->conf.ndomains == n;
+
+	for (size_t k = 0; same && k < n; k++)
+		same = fake_has(e->conf.domains, e->conf.ndomains, domains[k]);
+	return same;
+}
+
 const char *index_find_by_domains(const struct cert_index *ix, char *const *domains, size_t n)
 {
 	for (size_t i = 0; i < ix->n; i++)
-		if (ix->v[i].conf.ndomains == n && n == 1 &&
-		    streq(ix->v[i].conf.domains[0], domains[0]))
+		if (index_entry_has_names(&ix->v[i], domains, n))
 			return ix->v[i].name;
+	return NULL;
+}
+
+struct lineage_entry *index_find_subset(const struct cert_index *ix, char *const *domains,
+					size_t n)
+{
+	for (size_t i = 0; i < ix->n; i++) {
+		struct lineage_entry *e = &ix->v[i];
+		bool subset = e->conf.ndomains > 0 && e->conf.ndomains < n;
+
+		for (size_t k = 0; subset && k < e->conf.ndomains; k++)
+			subset = fake_has(domains, n, e->conf.domains[k]);
+		if (subset)
+			return e;
+	}
 	return NULL;
 }
 

@@ -3,6 +3,7 @@
  * lineage (due, not due, busy, revoked, rate-limited, forced, named);
  * certonly's usage errors and the lineage name it chooses; delete refused
  * while a job runs. */
+#include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
 
 #include "commands_fakes.h"
@@ -122,31 +123,123 @@ TEST(certonly_chooses_a_free_lineage_name)
 	struct client c = { 0 };
 
 	lineage_add(d, "a.test", -10 * DAY);
-	/* Other domains, first one taken by a lineage's name: -0001. */
+	lineage_add(d, "b.test", -10 * DAY);
+	/* Other domains, the first one taken by a lineage's name: -0001. */
 	run(d, &c, CMD_CERTONLY,
-	    "{\"domains\":[\"a.test\",\"b.test\"],\"authenticator\":\"standalone\"}");
+	    "{\"domains\":[\"b.test\",\"c.test\"],\"authenticator\":\"standalone\","
+	    "\"duplicate\":true}");
 	ASSERT_INT_EQ(c.replies, 0);
 	ASSERT_NONNULL(batch);
 	ASSERT_TRUE(batch->started);
 	ASSERT_INT_EQ(batch->opts.kind, BATCH_CERTONLY);
 	ASSERT_INT_EQ(batch->n, 1);
-	ASSERT_STR_EQ(batch->names[0], "a.test-0001");
+	ASSERT_STR_EQ(batch->names[0], "b.test-0001");
 	cleanup(d, &c);
 }
 
-TEST(certonly_for_the_same_domains_reuses_the_lineage_and_replaces_its_certificate)
+/* The reply's "confirm" question and the member a "yes" sets. */
+static void assert_asks(struct client *c, const char *says, const char *sets)
+{
+	struct json_object *set;
+
+	ASSERT_INT_EQ(c->replies, 1);
+	ASSERT_INT_EQ(c->error, ACMED_ECONFIRM);
+	ASSERT_STR_CONTAINS(c->message, says);
+	ASSERT_TRUE(json_object_object_get_ex(c->confirm, "set", &set));
+	ASSERT_TRUE(json_object_object_get_ex(set, sets, NULL));
+	ASSERT_TRUE(batch == NULL);
+}
+
+TEST(certonly_with_more_names_asks_for_expand_or_duplicate)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+	const char *more = "{\"domains\":[\"a.test\",\"new.test\"],"
+			   "\"authenticator\":\"standalone\"";
+	char args[256];
+
+	lineage_add(d, "a.test", -10 * DAY);
+	snprintf(args, sizeof(args), "%s}", more);
+	run(d, &c, CMD_CERTONLY, args);
+	assert_asks(&c, "(You can set this with the --expand flag)", "expand");
+	ASSERT_STR_CONTAINS(c.message, "you must use the --duplicate option");
+	conn_clear(&c);
+	/* --expand: the lineage renewed with both names. */
+	snprintf(args, sizeof(args), "%s,\"expand\":true}", more);
+	run(d, &c, CMD_CERTONLY, args);
+	ASSERT_INT_EQ(c.replies, 0);
+	ASSERT_STR_EQ(batch->names[0], "a.test");
+	ASSERT_INT_EQ(batch->ndomains[0], 2);
+	cleanup(d, &c);
+}
+
+TEST(certonly_for_the_same_domains_not_due_keeps_the_lineage)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+
+	lineage_add(d, "a.test", -10 * DAY);
+	run(d, &c, CMD_CERTONLY, "{\"domains\":[\"a.test\"],\"authenticator\":\"standalone\"}");
+	ASSERT_INT_EQ(c.replies, 1);
+	ASSERT_INT_EQ(c.error, 0);
+	ASSERT_TRUE(jobj_bool(c.data, "kept"));
+	ASSERT_TRUE(batch == NULL);
+	cleanup(d, &c);
+}
+
+TEST(certonly_for_the_same_domains_due_or_forced_replaces_its_certificate)
 {
 	struct daemon *d = daemon_new();
 	struct client c = { 0 };
 
 	strcpy(lineage_add(d, "a.test", -10 * DAY)->cert.ari_id, "aki.serial");
+	lineage_add(d, "due.test", -70 * DAY);
 	free(d->cfg.server);
 	d->cfg.server = strdup(SERVER); /* the lineage's CA */
 	run(d, &c, CMD_CERTONLY,
-	    "{\"domains\":[\"a.test\"],\"authenticator\":\"standalone\",\"server\":\"" SERVER "\"}");
+	    "{\"domains\":[\"a.test\"],\"authenticator\":\"standalone\",\"server\":\"" SERVER
+	    "\",\"force_renewal\":true}");
 	ASSERT_INT_EQ(c.replies, 0);
 	ASSERT_STR_EQ(batch->names[0], "a.test");
 	ASSERT_STR_EQ(batch->replaces[0], "aki.serial");
+	cleanup(d, &c);
+	d = daemon_new();
+	lineage_add(d, "due.test", -70 * DAY);
+	run(d, &c, CMD_CERTONLY,
+	    "{\"domains\":[\"due.test\"],\"authenticator\":\"standalone\"}");
+	ASSERT_INT_EQ(c.replies, 0);
+	ASSERT_STR_EQ(batch->names[0], "due.test");
+	cleanup(d, &c);
+}
+
+TEST(certonly_keeps_the_lineages_key_settings_unless_changed_on_purpose)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+	struct lineage_entry *e = lineage_add(d, "rsa.test", -70 * DAY);
+
+	e->conf.key = (struct key_spec){ KEY_ALG_RSA, 3072, 256 };
+	e->conf.reuse_key = true;
+	run(d, &c, CMD_CERTONLY, "{\"domains\":[\"rsa.test\"],\"authenticator\":\"standalone\"}");
+	ASSERT_INT_EQ(c.replies, 0);
+	ASSERT_INT_EQ(batch->key[0].alg, KEY_ALG_RSA);
+	ASSERT_INT_EQ(batch->key[0].rsa_bits, 3072);
+	ASSERT_TRUE(batch->reuse_key[0] && !batch->new_key[0]);
+	cleanup(d, &c);
+	/* --key-type ecdsa without --cert-name: certbot's question. */
+	d = daemon_new();
+	e = lineage_add(d, "rsa.test", -70 * DAY);
+	e->conf.key = (struct key_spec){ KEY_ALG_RSA, 2048, 256 };
+	run(d, &c, CMD_CERTONLY, "{\"domains\":[\"rsa.test\"],\"authenticator\":\"standalone\","
+				 "\"key_type\":\"ecdsa\"}");
+	assert_asks(&c, "Please provide both --cert-name and --key-type", "cert_name");
+	conn_clear(&c);
+	/* With --cert-name it changes, and the new type needs a new key. */
+	run(d, &c, CMD_CERTONLY, "{\"domains\":[\"rsa.test\"],\"authenticator\":\"standalone\","
+				 "\"key_type\":\"ecdsa\",\"cert_name\":\"rsa.test\"}");
+	ASSERT_INT_EQ(c.replies, 0);
+	ASSERT_INT_EQ(batch->key[0].alg, KEY_ALG_EC);
+	ASSERT_TRUE(batch->new_key[0]);
 	cleanup(d, &c);
 }
 

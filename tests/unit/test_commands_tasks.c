@@ -2,6 +2,7 @@
  * over the fakes of commands_fakes.h: revoke refused while a job runs, its
  * usage errors and its job; account's usage errors; the status reply; the
  * certificates filters; revoke and delete with a reply without data. */
+#include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
 
 #include "commands_fakes.h"
