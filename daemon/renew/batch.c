@@ -457,12 +457,19 @@ static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, co
 	if (asprintf(&req.label, "%s hook \"%.200s\"%s%s", hook_kind_names[kind], raw,
 		     it ? " for " : "", it ? it->name : "") < 0)
 		req.label = NULL;
+	if (it) {
+		req.job = it->job;
+		req.name = strdup(it->name);
+	}
 	if (!hc || !req.command || !req.env || !req.label ||
-	    (it && !(hc->name = strdup(it->name)))) {
+	    (it && (!req.name || !(hc->name = strdup(it->name))))) {
 		log_error("out of memory queueing %s hook %s", hook_kind_names[kind], raw);
+		if (hc)
+			free(hc->name);
 		free(hc);
 		free(req.command);
 		free(req.label);
+		free(req.name);
 		strv_free_nt(req.env);
 		return;
 	}
@@ -476,6 +483,7 @@ static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, co
 		free(hc);
 		free(req.command);
 		free(req.label);
+		free(req.name);
 		strv_free_nt(req.env);
 	}
 }

@@ -30,6 +30,8 @@ struct hook_req {
 	char *command;  /* given to /bin/sh -c */
 	char **env;     /* NULL-terminated "NAME=value" list, the whole environment */
 	char *label;    /* for the log: "deploy hook for example.com" */
+	char *name;     /* the lineage of a deploy hook (NULL: none) and the */
+	int job;        /* job that renewed it (0: none), for the log's fields */
 	/* Each line of output, then the end. CTX is the caller's. */
 	void (*on_output)(struct daemon *d, void *ctx, const struct hook_req *h, const char *line);
 	void (*on_done)(struct daemon *d, void *ctx, const struct hook_req *h,
