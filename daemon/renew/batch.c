@@ -616,6 +616,36 @@ void batch_start(struct daemon *d, struct batch *b)
 	batch_unref(b);
 }
 
+/* A job of B that failed with MSG, said once and readably: the lineage,
+ * what failed and, for a renewal, when it is tried again (its failure is
+ * counted by now). An error for a renewal, a warning for what a client
+ * asked for and is told anyway (certonly, a dry run). */
+static void log_failure(struct daemon *d, const struct batch *b, const struct item *it,
+			const char *msg)
+{
+	const char *name = it && it->name ? it->name : "a CSR";
+	const struct lineage_entry *e = it && it->name ? index_get(&d->index, it->name) : NULL;
+	const struct renewal_state *st = e && e->have_conf ? &e->conf.state : NULL;
+	int job = it ? it->job : 0;
+	char when[32];
+
+	if (b->kind == BATCH_CERTONLY || b->dry_run) {
+		log_job(LOG_LVL_WARNING, job, it ? it->name : NULL, "%s for %s failed: %s",
+			b->dry_run ? "dry run" : "certonly", name, msg);
+		return;
+	}
+	if (!st || st->failures == 0) {
+		log_job(LOG_LVL_ERROR, job, name, "renewal of %s failed: %s", name, msg);
+		return;
+	}
+	timefmt_format_rfc3339(st->retry_after > st->next_attempt ? st->retry_after
+								   : st->next_attempt,
+			       when, sizeof(when));
+	log_job(LOG_LVL_ERROR, job, name, "renewal of %s failed (%d in a row; not tried again "
+					  "before %s): %s",
+		name, st->failures, when, msg);
+}
+
 static void record_result(struct daemon *d, struct batch *b, struct item *it,
 			  struct json_object *reply)
 {
@@ -648,6 +678,7 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	msg = jobj_str(err, "message");
 	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
 	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
+	log_failure(d, b, it, msg ? msg : "the job failed");
 	if (it)
 		it->failed = true;
 	b->failures++;
