@@ -171,7 +171,8 @@ void hooks_stop_all(struct daemon *d)
 {
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
-		struct hook_result res = { .exit_status = -1, .not_started = !h->started };
+		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
+					   .stopped = true };
 
 		d->hooks = h->next;
 		if (h->started) {

@@ -22,6 +22,7 @@ struct hook_result {
 	int signal;      /* the signal that ended it, 0 if none */
 	bool timed_out;
 	bool not_started;
+	bool stopped;    /* acmed is shutting down: it was stopped, or never ran */
 	double seconds;
 };
 
@@ -45,7 +46,7 @@ int hooks_enqueue(struct daemon *d, struct hook_req *req);
 /* Hooks queued or running. */
 unsigned hooks_pending(const struct daemon *d);
 /* Shutdown: SIGTERM the running hook's group and drop the queue; on_done
- * is still called for each, so its owner can free CTX. */
+ * is still called for each (with STOPPED set), so its owner can free CTX. */
 void hooks_stop_all(struct daemon *d);
 
 /* The hooks of a renewal-hooks/ directory. */

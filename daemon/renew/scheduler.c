@@ -523,7 +523,7 @@ static void start_due(struct daemon *d, time_t now)
 		batch_start(d, b);
 	} else if (d->oneshot) {
 		log_info("--oneshot: no certificate is due for renewal");
-		d->quit = true;
+		d->oneshot_done = true;
 	}
 }
 
@@ -557,8 +557,9 @@ static void sched_batch_done(struct daemon *d, unsigned failures)
 {
 	if (!d->oneshot)
 		return;
-	d->exit_code = failures ? 1 : 0;
-	d->quit = true;
+	if (failures)
+		d->exit_code = 1;
+	d->oneshot_done = true;
 }
 
 static void on_timer(struct daemon *d, struct watch *w, uint32_t events)
