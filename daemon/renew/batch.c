@@ -375,6 +375,15 @@ static void hook_output(struct daemon *d, void *ctx, const struct hook_req *h, c
 		send_progress(b, "%s: %s", h->label, line);
 }
 
+static void hook_ctx_free(struct hook_ctx *hc)
+{
+	if (hc) {
+		free(hc->name);
+		free(hc->command);
+	}
+	free(hc);
+}
+
 static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 		      const struct hook_result *res)
 {
@@ -414,18 +423,7 @@ static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	advance(d, b);
 	batch_unref(b);
 out:
-	free(hc->name);
-	free(hc->command);
-	free(hc);
-}
-
-static void hook_ctx_free(struct hook_ctx *hc)
-{
-	if (hc) {
-		free(hc->name);
-		free(hc->command);
-	}
-	free(hc);
+	hook_ctx_free(hc);
 }
 
 /* Queue RAW (a configured command, or with IS_PATH an executable's path). */
