@@ -38,3 +38,100 @@ TEST(control_characters_cannot_forge_lines)
 }
 
 
+
+/* ---- the journal, through a socket of the test's own ---- */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static char journal_path[108];
+#define JOURNAL_SOCKET journal_path
+#include "common/log.c"
+
+/* Bind a datagram socket where log.c sends journal entries. */
+static int journal_listen(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *dir = tmpdir_make();
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(journal_path, sizeof(journal_path), "%s/journal", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", journal_path);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	free(dir);
+	sink = SINK_JOURNAL;
+	return fd;
+}
+
+/* The next entry, NUL-terminated (binary fields have no NUL here). */
+static char *next_entry(int fd)
+{
+	static char buf[8192];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	ASSERT_TRUE(n > 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+TEST(journal_entry_fields)
+{
+	int fd = journal_listen();
+
+	log_job(LOG_LVL_WARNING, 7, "a.test", "renewal of %s failed", "a.test");
+	ASSERT_STR_EQ(next_entry(fd), "MESSAGE=renewal of a.test failed\nPRIORITY=4\n"
+				      "SYSLOG_IDENTIFIER=acmed\nACMED_JOB=7\nACMED_CERT_NAME=a.test\n");
+	/* A job's process: its context on every line. */
+	log_set_context(3, "b.test", NULL);
+	log_error("validating b.test failed");
+	ASSERT_STR_EQ(next_entry(fd), "MESSAGE=job 3 b.test: validating b.test failed\n"
+				      "PRIORITY=3\nSYSLOG_IDENTIFIER=acmed\nACMED_JOB=3\n"
+				      "ACMED_CERT_NAME=b.test\n");
+	log_set_context(0, NULL, NULL);
+	log_debug("below the level");
+	log_info("no context");
+	ASSERT_STR_EQ(next_entry(fd), "MESSAGE=no context\nPRIORITY=6\nSYSLOG_IDENTIFIER=acmed\n");
+	close(fd);
+}
+
+TEST(journal_binary_field)
+{
+	struct entry e = { .len = 0 };
+
+	field(&e, "K", "a\nb");
+	ASSERT_INT_EQ(e.len, 2 + 8 + 3 + 1);
+	ASSERT_TRUE(memcmp(e.buf, "K\n\3\0\0\0\0\0\0\0a\nb\n", e.len) == 0);
+	ASSERT_TRUE(!e.truncated);
+}
+
+/* A forked helper's close_range() took the socket's number, and it went
+ * to a socket pair: the entry still reaches the journal, through a new
+ * socket, and the pair is neither written to nor closed. */
+TEST(journal_socket_taken_away)
+{
+	int fd = journal_listen(), sv[2], old;
+	char c;
+
+	log_info("first");
+	ASSERT_STR_CONTAINS(next_entry(fd), "MESSAGE=first\n");
+	old = journal_fd;
+	ASSERT_TRUE(old >= 0);
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ASSERT_INT_EQ(dup2(sv[0], old), old); /* closes the log's socket */
+	log_info("second");
+	ASSERT_STR_CONTAINS(next_entry(fd), "MESSAGE=second\n");
+	ASSERT_TRUE(journal_fd >= 0 && journal_fd != old);
+	ASSERT_TRUE(fcntl(old, F_GETFD) >= 0);
+	ASSERT_TRUE(recv(sv[1], &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	/* Closed outright: EBADF, and again a new socket. */
+	close(journal_fd);
+	log_info("third");
+	ASSERT_STR_CONTAINS(next_entry(fd), "MESSAGE=third\n");
+	/* log_close() before a close_range(): the next entry opens one. */
+	log_close();
+	ASSERT_INT_EQ(journal_fd, -1);
+	log_info("fourth");
+	ASSERT_STR_CONTAINS(next_entry(fd), "MESSAGE=fourth\n");
+	close(fd);
+}
