@@ -74,7 +74,7 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_FULLCHAIN_PATH] = LOCAL("fullchain-path", "FILE",
 				    "both together (./000N_fullchain.pem)"),
 	[IO_EMAIL] = { .flag = "email", .short_flag = 'm', .key = "email", .type = IOT_EMAIL,
-		       .arg = "ADDRESS", .help = "contact address for a new account" },
+		       .arg = "ADDRESS", .help = "contact address for a new account (a,b: several)" },
 	[IO_UNSAFE_NO_EMAIL] = FLAG("register-unsafely-without-email",
 				    "register_unsafely_without_email",
 				    "a new account without a contact address"),
@@ -224,8 +224,9 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 		}
 		break;
 	case IOT_EMAIL:
-		if (!ident_email_ok(json_object_get_string(v))) {
-			snprintf(err, errlen, "%s '%s' is not an email address", name,
+		if (!ident_emails_ok(json_object_get_string(v))) {
+			snprintf(err, errlen, "%s '%s' is not an email address (or a comma-separated "
+					      "list of them)", name,
 				 json_object_get_string(v));
 			return ACMED_EUSAGE;
 		}

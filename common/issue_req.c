@@ -426,7 +426,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
-	if (req->email && !ident_email_ok(req->email)) {
+	if (req->email && !ident_emails_ok(req->email)) {
 		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
 		r = ACMED_EUSAGE;
 		goto fail;

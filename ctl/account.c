@@ -20,7 +20,7 @@ static void usage(FILE *f)
 	      "  deactivate stop the account for good (a new one can be registered)\n"
 	      "  rollover   replace the account key (RFC 8555 key change)\n\n"
 	      "Options:\n"
-	      "  -m, --email ADDRESS        contact address\n"
+	      "  -m, --email ADDRESS        contact address (a@x,b@y: several)\n"
 	      "      --register-unsafely-without-email\n"
 	      "      --agree-tos            accept the CA's terms of service\n"
 	      "      --eab-kid KID          external account binding: the key ID the CA gave\n"

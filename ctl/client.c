@@ -487,7 +487,7 @@ int client_read_file(const char *opt, const char *path, char **data, size_t *len
 
 int client_check_email(const char *opt, const char *value)
 {
-	if (ident_email_ok(value))
+	if (ident_emails_ok(value))
 		return 0;
 	client_fprintf(stderr, "acmectl: %s '%s': not an e-mail address (no spaces, separators or "
 			       "control characters)\n",

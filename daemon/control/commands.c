@@ -635,7 +635,7 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		conn_reply_error(c, ACMED_EUSAGE, "--server must be an https:// URL");
 		return;
 	}
-	if (email && !ident_email_ok(email)) {
+	if (email && !ident_emails_ok(email)) {
 		conn_reply_error(c, ACMED_EUSAGE, "--email '%s' is not an email address", email);
 		return;
 	}
