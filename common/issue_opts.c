@@ -95,6 +95,10 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_DEPLOY_HOOK] = { .flag = "deploy-hook", .alias = "renew-hook", .key = "deploy_hook",
 			     .type = IOT_COMMAND, .arg = "CMD",
 			     .help = "run when the lineage got a new version (saved)" },
+	[IO_QUIET] = { .flag = "quiet", .short_flag = 'q', .type = IOT_LOCAL,
+		       .help = "print nothing but errors" },
+	[IO_VERBOSE] = { .flag = "verbose", .short_flag = 'v', .key = "verbosity", .type = IOT_COUNT,
+			 .max = 3, .help = "show the job's own log lines, debug ones too" },
 	[IO_DRY_RUN] = FLAG("dry-run", "dry_run", "order and check a certificate, save nothing"),
 	[IO_NON_INTERACTIVE] = { .flag = "non-interactive", .alias = "noninteractive",
 				 .short_flag = 'n', .type = IOT_LOCAL,
@@ -196,7 +200,8 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 	issue_opt_name(o, name, sizeof(name));
 	switch (info->type) {
 	case IOT_FLAG: want = json_type_boolean; break;
-	case IOT_INT: want = json_type_int; break;
+	case IOT_INT:
+	case IOT_COUNT: want = json_type_int; break;
 	case IOT_DOMAINS:
 	case IOT_WEBROOTS: want = json_type_array; break;
 	default: break;
@@ -210,6 +215,7 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 	}
 	switch (info->type) {
 	case IOT_INT:
+	case IOT_COUNT:
 		n = json_object_get_int64(v);
 		if (n < info->min || n > info->max) {
 			snprintf(err, errlen, "%s must be between %ld and %ld", name, info->min,

@@ -46,6 +46,8 @@ enum issue_opt {
 	IO_PRE_HOOK,
 	IO_POST_HOOK,
 	IO_DEPLOY_HOOK,
+	IO_QUIET,
+	IO_VERBOSE,
 	IO_DRY_RUN,
 	IO_NON_INTERACTIVE,
 	IO_FORCE_RENEWAL,
@@ -67,6 +69,7 @@ enum issue_opt_type {
 	IOT_AUTHN,    /* selects the authenticator ("authenticator") */
 	IOT_FILE,     /* a file acmectl reads and sends base64url-encoded */
 	IOT_LOCAL,    /* acmectl's alone; not sent */
+	IOT_COUNT,    /* no argument, given N times: N in the request (-v) */
 };
 
 struct issue_opt_info {

@@ -63,31 +63,38 @@ static void print_account(struct json_object *d)
 		      str_or_empty(jobj_str(d, "thumbprint")));
 }
 
-int verb_account(const struct client *cl, int argc, char **argv)
+enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER };
+
+const char *const account_ops[] = { "register", "show", "update", "deactivate", "rollover",
+				    NULL };
+
+const struct option account_options[] = {
+	{ "email", required_argument, NULL, 'm' },
+	{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
+	{ "agree-tos", no_argument, NULL, O_TOS },
+	{ "eab-kid", required_argument, NULL, O_KID },
+	{ "eab-hmac-key", required_argument, NULL, O_HMAC },
+	{ "server", required_argument, NULL, O_SERVER },
+	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_account(struct client *cl, int argc, char **argv)
 {
-	enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER, O_JSON };
-	static const struct option longopts[] = {
-		{ "email", required_argument, NULL, 'm' },
-		{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
-		{ "agree-tos", no_argument, NULL, O_TOS },
-		{ "eab-kid", required_argument, NULL, O_KID },
-		{ "eab-hmac-key", required_argument, NULL, O_HMAC },
-		{ "server", required_argument, NULL, O_SERVER },
-		{ "non-interactive", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static const char *const ops[] = { "register", "show", "update", "deactivate", "rollover" };
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
 	const char *op = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	bool known = false;
 	int c, ret = EXIT_USAGE;
 
-	for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
-		known |= streq(op, ops[i]);
+	for (size_t i = 0; op && account_ops[i]; i++)
+		known |= streq(op, account_ops[i]);
 	optind = op ? 2 : 1;
-	while ((c = getopt_long(argc, argv, "m:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "m:nh", account_options, NULL)) !=
+	       -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case 'm':
 			if (client_check_email("--email", optarg) < 0)
@@ -106,7 +113,7 @@ int verb_account(const struct client *cl, int argc, char **argv)
 		case O_SERVER:
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
-		case 'n': case O_JSON: break;
+		case 'n': break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
 		}

@@ -14,6 +14,7 @@
 #include "ctl/verbs.h"
 
 struct certonly {
+	struct client *cl;
 	struct json_object *args;
 	struct json_object *domains;
 	struct json_object *webroot_map;
@@ -229,6 +230,7 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 	case IOT_DOMAINS: add_domains(co, arg); break;
 	case IOT_FILE:
 	case IOT_LOCAL: co->local[i] = arg; break;
+	case IOT_COUNT: break; /* -v: client.h sends it */
 	case IOT_WEBROOTS: break; /* no option: made from -w and -d */
 	}
 	return 0;
@@ -253,6 +255,9 @@ static int parse(struct certonly *co, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		}
+		if (client_common_opt(co->cl, i == IO_QUIET ? 'q' : i == IO_VERBOSE ? 'v'
+							  : i == IO_JSON ? CLIENT_OPT_JSON : 0))
+			continue;
 		if (i == IO_WEBROOT_PATH) {
 			/* -w applies to the -d options that follow it. */
 			if (absolute(optarg, &co->webroot) < 0 || keep(co, co->webroot) < 0)
@@ -342,9 +347,10 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 	return EXIT_OK;
 }
 
-int verb_certonly(const struct client *cl, int argc, char **argv)
+int verb_certonly(struct client *cl, int argc, char **argv)
 {
 	struct certonly co = {
+		.cl = cl,
 		.args = json_object_new_object(),
 		.domains = json_object_new_array(),
 		.webroot_map = json_object_new_array(),
@@ -384,9 +390,9 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 			      str_or_empty(jobj_str(data, "fullchain_path")),
 			      str_or_empty(jobj_str(data, "privkey_path")), date);
 	if (ret != EXIT_OK)
-		client_printf(
-			"The certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
-			jobj_int(data, "hook_failures", 0));
+		client_fprintf(cl->quiet ? stderr : stdout,
+			       "%s certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

@@ -9,7 +9,7 @@
 #include "util.h"
 #include "ctl/verbs.h"
 
-typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
+typedef int (*verb_fn)(struct client *cl, int argc, char **argv);
 
 /* Indexed by the shared command table, so help and dispatch cannot drift. */
 static const verb_fn verbs[CMD__MAX] = {
@@ -52,7 +52,8 @@ static void usage(FILE *f)
 		       "  --timeout SECONDS  give up when acmed sends nothing for so long (default %d;\n"
 		       "                     0: wait forever)\n"
 		       "  --json             machine-readable output on stdout\n"
-		       "  -q, --quiet        no progress lines\n"
+		       "  -q, --quiet        nothing but errors (before or after COMMAND)\n"
+		       "  -v, --verbose      the jobs' own log lines too, debug ones included\n"
 		       "  -h, --help         this help; 'acmectl COMMAND --help' for a command\n"
 		       "  -V, --version      show the version\n"
 		       "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable or not\n"
@@ -102,10 +103,8 @@ int main(int argc, char **argv)
 
 			if (parse_timeout(v, &cl.timeout) < 0)
 				return EXIT_USAGE;
-		} else if (streq(argv[i], "--json"))
+		} else if (client_common_arg(&cl, argv[i]))
 			;
-		else if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
-			cl.quiet = true;
 		else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;

@@ -17,12 +17,13 @@ TEST(table_is_consistent)
 		ASSERT_TRUE(o->flag || o->key);
 		/* Sent options have a member; acmectl's own have none. */
 		ASSERT_TRUE((o->key == NULL) == (o->type == IOT_LOCAL));
-		/* Options without an argument: flags, authenticators, acmectl's. */
-		if (o->type == IOT_FLAG || (o->type == IOT_AUTHN && o->value))
+		/* Options without an argument: flags, counts (-v),
+		 * authenticators, acmectl's. */
+		if (o->type == IOT_FLAG || o->type == IOT_COUNT || (o->type == IOT_AUTHN && o->value))
 			ASSERT_TRUE(o->arg == NULL);
 		else if (o->flag && o->type != IOT_LOCAL)
 			ASSERT_NONNULL(o->arg);
-		if (o->type == IOT_INT)
+		if (o->type == IOT_INT || o->type == IOT_COUNT)
 			ASSERT_TRUE(o->min <= o->max && o->min >= 0);
 		for (int k = 0; k < i; k++) {
 			const struct issue_opt_info *p = &issue_opts[k];
