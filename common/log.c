@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <syslog.h>
 #include <sys/stat.h>
@@ -19,6 +20,9 @@ static enum sink sink = SINK_STDERR;
 static char tag[160];       /* "job 3 example.com" */
 static int ctx_job;
 static char ctx_name[256];
+static void (*mirror)(enum log_level level, const char *line);
+static enum log_level mirror_level;
+static pid_t mirror_pid; /* the process that set it */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -59,6 +63,18 @@ void log_use_sink(const char *name)
 		log_use_syslog();
 	else if (streq(name, "journal"))
 		log_use_journal_if_there();
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return level < ELEMENTSOF(level_names) ? level_names[level] : "debug";
+}
+
+void log_set_mirror(enum log_level level, void (*fn)(enum log_level level, const char *line))
+{
+	mirror = fn;
+	mirror_level = level;
+	mirror_pid = getpid();
 }
 
 void log_set_level(enum log_level level)
@@ -112,10 +128,13 @@ static void to_journal(enum log_level level, const char *line)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
+	/* A child forked after log_set_mirror() (a job's signer) has its own
+	 * descriptors: the mirror's is not its to write. */
+	bool mirrored = mirror && level <= mirror_level && getpid() == mirror_pid;
 	char line[2048];
 	va_list ap;
 
-	if (level > max_level)
+	if (level > max_level && !mirrored)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -123,6 +142,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	/* One message is one line: a newline or escape sequence in text from
 	 * outside (a CA, a worker, a hook) cannot forge another log line. */
 	text_clean(line);
+	if (mirrored)
+		mirror(level, line);
+	if (level > max_level)
+		return;
 	switch (sink) {
 	case SINK_JOURNAL:
 		to_journal(level, line);

@@ -10,6 +10,7 @@
 #include "build-config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "log.h"
 #include "acme/http.h"
 #include "util.h"
 
@@ -161,6 +162,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL;
 	char ctype[128], errbuf[CURL_ERROR_SIZE] = "";
+	curl_off_t took;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof(*resp));
@@ -205,6 +207,12 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		return ACMED_EHTTP;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &took) != CURLE_OK)
+		took = 0;
+	/* Every exchange with the CA, for the log at debug level and acmectl -v. */
+	log_debug("%s %s: %ld%s%s, %zu bytes in %lld ms", method, url, resp->status,
+		  resp->content_type ? " " : "", str_or_empty(resp->content_type), resp->body_len,
+		  (long long)(took / 1000));
 	if (!resp->body) {
 		resp->body = strdup("");
 		if (!resp->body)
