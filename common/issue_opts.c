@@ -17,6 +17,7 @@
 #define AUTHN(f, h) \
 	{ .flag = f, .key = "authenticator", .type = IOT_AUTHN, .value = f, .help = h }
 #define LOCAL(f, a, h) { .flag = f, .type = IOT_LOCAL, .arg = a, .help = h }
+#define NOOP(f, why, h) { .flag = f, .type = IOT_NOOP, .value = why, .help = h }
 
 const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_DOMAINS] = { .flag = "domains", .alias = "domain", .short_flag = 'd',
@@ -28,7 +29,9 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_WEBROOT_PATH] = { .flag = "webroot-path", .short_flag = 'w', .key = "webroot_path",
 			      .type = IOT_PATH, .arg = "DIR",
 			      .help = "web root for the -d options that follow it" },
-	[IO_WEBROOT_MAP] = { .key = "webroot_map", .type = IOT_WEBROOTS },
+	[IO_WEBROOT_MAP] = { .flag = "webroot-map", .key = "webroot_map", .type = IOT_WEBROOTS,
+			     .arg = "JSON", .help = "{\"a.example,b.example\": \"/var/www/a\", ...}:\n"
+						    "those domains (added) and their web roots" },
 	[IO_STANDALONE] = AUTHN("standalone", "prove control with a built-in HTTP server"),
 	[IO_HTTP01_ADDRESS] = TEXT("http-01-address", "http01_address", "A",
 				   "address the standalone server listens on"),
@@ -95,6 +98,17 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_DEPLOY_HOOK] = { .flag = "deploy-hook", .alias = "renew-hook", .key = "deploy_hook",
 			     .type = IOT_COMMAND, .arg = "CMD",
 			     .help = "run when the lineage got a new version (saved)" },
+	[IO_DISABLE_HOOK_VALIDATION] = FLAG("disable-hook-validation", "disable_hook_validation",
+					    "do not check the hooks' commands first"),
+	[IO_ISSUANCE_TIMEOUT] = NUMBER("issuance-timeout", "issuance_timeout", 1, 86400, "SECONDS",
+				       "wait so long at most for the CA to issue a\n"
+				       "finalized order (300)"),
+	[IO_USER_AGENT] = { .flag = "user-agent", .key = "user_agent", .type = IOT_HEADER,
+			    .arg = "TEXT", .help = "added to acmed's User-Agent header" },
+	[IO_EFF_EMAIL] = NOOP("eff-email", "acmed gives your address to nobody but the CA",
+			      "accepted: acmed shares your address with no list"),
+	[IO_NO_EFF_EMAIL] = NOOP("no-eff-email", "acmed gives your address to nobody but the CA",
+				 NULL),
 	[IO_QUIET] = { .flag = "quiet", .short_flag = 'q', .type = IOT_LOCAL,
 		       .help = "print nothing but errors" },
 	[IO_VERBOSE] = { .flag = "verbose", .short_flag = 'v', .key = "verbosity", .type = IOT_COUNT,
@@ -166,6 +180,18 @@ static bool one_line(const char *s)
 	return true;
 }
 
+/* What an HTTP header's value may hold (RFC 9110 section 5.5, without
+ * obs-text), kept short. */
+static bool header_text(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return n <= 256;
+}
+
 static bool strings_only(struct json_object *v)
 {
 	for (size_t i = 0; i < json_object_array_length(v); i++)
@@ -220,6 +246,12 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 		if (n < info->min || n > info->max) {
 			snprintf(err, errlen, "%s must be between %ld and %ld", name, info->min,
 				 info->max);
+			return ACMED_EUSAGE;
+		}
+		break;
+	case IOT_HEADER:
+		if (!header_text(json_object_get_string(v))) {
+			snprintf(err, errlen, "%s: at most 256 printable ASCII characters", name);
 			return ACMED_EUSAGE;
 		}
 		break;

@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	      "      --eab-kid KID          external account binding: the key ID the CA gave\n"
 	      "      --eab-hmac-key KEY     and its MAC key (base64url)\n"
 	      "      --server URL           the CA (default: the daemon's)\n"
+	      "      --eff-email, --no-eff-email  accepted: acmed shares your address with no\n"
+	      "                             list\n"
 	      "      --json                 the result as JSON\n",
 	      f);
 }
@@ -63,7 +65,7 @@ static void print_account(struct json_object *d)
 		      str_or_empty(jobj_str(d, "thumbprint")));
 }
 
-enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER };
+enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER, O_EFF };
 
 const char *const account_ops[] = { "register", "show", "update", "deactivate", "rollover",
 				    NULL };
@@ -76,6 +78,8 @@ const struct option account_options[] = {
 	{ "eab-hmac-key", required_argument, NULL, O_HMAC },
 	{ "server", required_argument, NULL, O_SERVER },
 	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "eff-email", no_argument, NULL, O_EFF },
+	{ "no-eff-email", no_argument, NULL, O_EFF },
 	{ "help", no_argument, NULL, 'h' },
 	CLIENT_COMMON_OPTIONS,
 	{ 0 },
@@ -85,6 +89,7 @@ int verb_account(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
 	const char *op = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+	const char *eff = NULL;
 	bool known = false;
 	int c, ret = EXIT_USAGE;
 
@@ -114,6 +119,7 @@ int verb_account(struct client *cl, int argc, char **argv)
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
 		case 'n': break;
+		case O_EFF: eff = argv[optind - 1]; break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
 		}
@@ -131,6 +137,9 @@ int verb_account(struct client *cl, int argc, char **argv)
 			       argv[optind]);
 		goto out;
 	}
+	if (eff)
+		client_note(cl, "%s does nothing: acmed gives your address to nobody but the CA",
+			    eff);
 	json_object_object_add(args, "op", json_object_new_string(op));
 	ret = client_request(cl, "account", args, &reply, &data);
 	if (ret == EXIT_OK && cl->json)

@@ -24,6 +24,8 @@ static void usage(FILE *f)
 	      "      --deploy-hook CMD      run after each renewed lineage ($RENEWED_LINEAGE,\n"
 	      "                             $RENEWED_DOMAINS)\n"
 	      "      --no-directory-hooks   skip the hooks in renewal-hooks/\n"
+	      "      --disable-hook-validation  do not check the hooks' commands first\n"
+	      "      --no-random-sleep-on-renew accepted: renew never sleeps\n"
 	      "  -q, --quiet                nothing but errors (cron mails nothing when all is\n"
 	      "                             well)\n"
 	      "  -v, --verbose              the jobs' own log lines too (-vv: the same)\n"
@@ -138,7 +140,8 @@ static void print_summary(struct json_object *data)
 		client_printf("%zu renew failure(s), %ld hook failure(s)\n", failed, hook_failures);
 }
 
-enum { O_NAME = 256, O_FORCE, O_DRY, O_PRE, O_POST, O_DEPLOY, O_NODIR, O_IGNORED };
+enum { O_NAME = 256, O_FORCE, O_DRY, O_PRE, O_POST, O_DEPLOY, O_NODIR, O_IGNORED, O_NOSLEEP,
+       O_NOVALIDATE };
 
 const struct option renew_options[] = {
 	{ "cert-name", required_argument, NULL, O_NAME },
@@ -150,6 +153,8 @@ const struct option renew_options[] = {
 	{ "deploy-hook", required_argument, NULL, O_DEPLOY },
 	{ "renew-hook", required_argument, NULL, O_DEPLOY },
 	{ "no-directory-hooks", no_argument, NULL, O_NODIR },
+	{ "disable-hook-validation", no_argument, NULL, O_NOVALIDATE },
+	{ "no-random-sleep-on-renew", no_argument, NULL, O_NOSLEEP },
 	{ "non-interactive", no_argument, NULL, O_IGNORED },
 	{ "noninteractive", no_argument, NULL, O_IGNORED },
 	{ "help", no_argument, NULL, 'h' },
@@ -160,6 +165,7 @@ const struct option renew_options[] = {
 static int parse(struct client *cl, int argc, char **argv, struct json_object *args)
 {
 	struct json_object *names = NULL;
+	bool nosleep = false;
 	int c;
 
 	optind = 1;
@@ -188,6 +194,11 @@ static int parse(struct client *cl, int argc, char **argv, struct json_object *a
 		case O_NODIR:
 			json_object_object_add(args, "no_directory_hooks", json_object_new_boolean(1));
 			break;
+		case O_NOVALIDATE:
+			json_object_object_add(args, issue_opts[IO_DISABLE_HOOK_VALIDATION].key,
+					       json_object_new_boolean(1));
+			break;
+		case O_NOSLEEP: nosleep = true; break;
 		case 'n': case O_IGNORED: break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: client_fprintf(stderr, "Try 'acmectl renew --help'.\n"); return -1;
@@ -197,6 +208,9 @@ static int parse(struct client *cl, int argc, char **argv, struct json_object *a
 		client_fprintf(stderr, "acmectl renew: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (nosleep)
+		client_note(cl, "--no-random-sleep-on-renew does nothing: acmectl renew never "
+				"sleeps (acmed spreads its own renewals)");
 	return 0;
 }
 

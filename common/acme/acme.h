@@ -53,6 +53,8 @@ struct acme_client {
 	unsigned poll_first_ms;    /* first polling interval */
 	unsigned poll_max_ms;      /* backoff cap */
 	unsigned poll_timeout_s;   /* give up polling after this long */
+	unsigned order_timeout_s;  /* ... a finalized order, if set (certbot's
+				    * --issuance-timeout); 0: poll_timeout_s */
 	unsigned challenge_reposts; /* a challenge left pending with an error is
 				     * POSTed again at most this often */
 	unsigned repost_first_ms;  /* the first such retry waits this long, the

@@ -187,9 +187,10 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		.port = streq(authn, "standalone")
 				? (req->authn.http01_port ? req->authn.http01_port : 80) : 0,
 		/* Its manual hooks may take hook_timeout each, its DNS records
-		 * their propagation wait. */
+		 * their propagation wait, the CA as long as --issuance-timeout
+		 * allows. */
 		.extra_time = (streq(authn, "manual") ? 2 * d->cfg.hook_timeout : 0) +
-			      req->authn.dns_rfc2136_propagation_seconds,
+			      req->authn.dns_rfc2136_propagation_seconds + req->issuance_timeout,
 		.verbosity = b->verbosity,
 		.may_start = released,
 		.on_event = job_event,
