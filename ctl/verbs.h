@@ -17,6 +17,7 @@ int verb_repair(struct client *cl, int argc, char **argv);
 int verb_reload(struct client *cl, int argc, char **argv);
 int verb_certificates(struct client *cl, int argc, char **argv);
 int verb_status(struct client *cl, int argc, char **argv);
+int verb_plugins(struct client *cl, int argc, char **argv);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 
@@ -24,7 +25,7 @@ int verb_import_certbot(struct client *cl, int argc, char **argv);
  * completion; check's serves repair too, status's reload too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[];
+	import_certbot_options[], plugins_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 
