@@ -146,6 +146,7 @@ static void ca_settings_clear(struct ca_settings *ca)
 	free(ca->server);
 	free(ca->issuer_bundle);
 	free(ca->issuer_pem);
+	free(ca->staging);
 	memset(ca, 0, sizeof(*ca));
 }
 
@@ -166,6 +167,15 @@ const struct ca_settings *config_ca(const struct acmed_config *cfg, const char *
 		if (streq(cfg->cas[i].server, server))
 			return &cfg->cas[i];
 	return NULL;
+}
+
+const char *config_staging_for(const struct acmed_config *cfg, const char *server)
+{
+	const struct ca_settings *ca = config_ca(cfg, server);
+
+	if (ca && ca->staging)
+		return ca->staging;
+	return streq(server, ACMED_DEFAULT_SERVER) ? ACMED_LE_STAGING : NULL;
 }
 
 /* A duration: seconds as a number, or a string such as "30d" or "12h". */
@@ -298,8 +308,9 @@ static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
 		to->server = xstrdup(from->server);
 		to->issuer_bundle = xstrdup(from->issuer_bundle);
 		to->issuer_pem = xstrdup(from->issuer_pem);
+		to->staging = xstrdup(from->staging);
 		if (!to->server || (from->issuer_bundle && !to->issuer_bundle) ||
-		    (from->issuer_pem && !to->issuer_pem)) {
+		    (from->issuer_pem && !to->issuer_pem) || (from->staging && !to->staging)) {
 			dst->ncas++;
 			config_clear(dst);
 			return -ENOMEM;
@@ -379,11 +390,12 @@ static bool holds_certificates(const char *pem)
 	return ok;
 }
 
-/* One "ca" entry: { server = "https://..."; issuer_bundle = "/path"; }. */
+/* One "ca" entry: { server = "https://..."; issuer_bundle = "/path";
+ * staging = "https://..."; }. */
 static int apply_ca(config_setting_t *e, struct ca_settings *ca, const char *path, char *err,
 		    size_t errlen)
 {
-	const char *server = NULL, *bundle = NULL;
+	const char *server = NULL, *bundle = NULL, *staging = NULL;
 	int line = config_setting_source_line(e), r;
 	char why[512];
 
@@ -397,18 +409,21 @@ static int apply_ca(config_setting_t *e, struct ca_settings *ca, const char *pat
 		const char *name = config_setting_name(m), *v = config_setting_get_string(m);
 
 		line = config_setting_source_line(m);
-		if (!streq(name, "server") && !streq(name, "issuer_bundle")) {
-			snprintf(err, errlen, "%s:%d: ca: %s: unknown setting (server, issuer_bundle)",
+		bool url = streq(name, "server") || streq(name, "staging");
+
+		if (!url && !streq(name, "issuer_bundle")) {
+			snprintf(err, errlen,
+				 "%s:%d: ca: %s: unknown setting (server, issuer_bundle, staging)",
 				 path, line, name);
 			return -EINVAL;
 		}
-		if (!v || (streq(name, "server") ? check_https(v, why, sizeof(why))
-						 : check_absolute(v, why, sizeof(why))) < 0) {
+		if (!v || (url ? check_https(v, why, sizeof(why))
+			       : check_absolute(v, why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s:%d: ca: %s: %s", path, line, name,
 				 v ? why : "must be a string in double quotes");
 			return -EINVAL;
 		}
-		*(streq(name, "server") ? &server : &bundle) = v;
+		*(streq(name, "server") ? &server : streq(name, "staging") ? &staging : &bundle) = v;
 	}
 	if (!server) {
 		snprintf(err, errlen, "%s:%d: ca: an entry needs server = \"https://...\"", path,
@@ -416,7 +431,8 @@ static int apply_ca(config_setting_t *e, struct ca_settings *ca, const char *pat
 		return -EINVAL;
 	}
 	ca->server = strdup(server);
-	if (!ca->server)
+	ca->staging = xstrdup(staging);
+	if (!ca->server || (staging && !ca->staging))
 		return -ENOMEM;
 	if (!bundle)
 		return 0;
@@ -595,6 +611,9 @@ struct json_object *config_to_json(const struct acmed_config *cfg)
 		if (cfg->cas[i].issuer_pem)
 			json_object_object_add(ca, "issuer_pem",
 					       json_object_new_string(cfg->cas[i].issuer_pem));
+		if (cfg->cas[i].staging)
+			json_object_object_add(ca, "staging",
+					       json_object_new_string(cfg->cas[i].staging));
 		json_object_array_add(cas, ca);
 	}
 	json_object_object_add(o, "ca", cas);
@@ -640,6 +659,7 @@ int config_from_json(struct json_object *o, struct acmed_config *cfg)
 			to->server = xstrdup(jobj_str(ca, "server"));
 			to->issuer_bundle = xstrdup(jobj_str(ca, "issuer_bundle"));
 			to->issuer_pem = xstrdup(jobj_str(ca, "issuer_pem"));
+			to->staging = xstrdup(jobj_str(ca, "staging"));
 			if (!to->server)
 				r = -ENOMEM;
 		}

@@ -10,12 +10,14 @@
 #include "crypto.h"
 
 #define ACMED_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
+#define ACMED_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
 
 /* Settings of one CA (a "ca" entry of acmed.conf), by its directory URL. */
 struct ca_settings {
 	char *server;
 	char *issuer_bundle; /* trust anchors a certificate's chain must lead to */
 	char *issuer_pem;    /* their PEM, read when the file is loaded */
+	char *staging;       /* its test server, for --staging and dry runs */
 };
 
 struct acmed_config {
@@ -56,6 +58,9 @@ int config_load(const char *path, bool missing_ok, struct acmed_config *cfg, cha
 void config_clear(struct acmed_config *cfg);
 /* The settings of CA SERVER (a "ca" entry), or NULL. */
 const struct ca_settings *config_ca(const struct acmed_config *cfg, const char *server);
+/* The staging server of CA SERVER: its "ca" entry's staging, else Let's
+ * Encrypt's for Let's Encrypt's production server; NULL if none is known. */
+const char *config_staging_for(const struct acmed_config *cfg, const char *server);
 /* CFG as a JSON object, every setting (caller puts; NULL if out of
  * memory); config_from_json() reads it back into CFG (cleared on error):
  * 0, -EINVAL, -ENOMEM. What the daemon hands a job's process. */

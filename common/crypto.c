@@ -36,8 +36,10 @@ int key_spec_parse(const char *type, const char *curve, int rsa_bits, struct key
 		spec.curve = 256;
 	else if (streq(curve, "secp384r1") || streq(curve, "P-384"))
 		spec.curve = 384;
+	else if (streq(curve, "secp521r1") || streq(curve, "P-521"))
+		spec.curve = 521;
 	else {
-		snprintf(err, errlen, "elliptic curve '%s' is not one of: secp256r1, secp384r1",
+		snprintf(err, errlen, "elliptic curve '%s' is not one of: secp256r1, secp384r1, secp521r1",
 			 curve);
 		return -EINVAL;
 	}
@@ -60,14 +62,14 @@ const char *key_spec_type_name(const struct key_spec *spec)
 
 const char *key_spec_curve_name(const struct key_spec *spec)
 {
-	return spec->curve == 384 ? "secp384r1" : "secp256r1";
+	return spec->curve == 521 ? "secp521r1" : spec->curve == 384 ? "secp384r1" : "secp256r1";
 }
 
 EVP_PKEY *crypto_key_generate(const struct key_spec *spec)
 {
 	if (spec->alg == KEY_ALG_RSA)
 		return EVP_RSA_gen((unsigned)spec->rsa_bits);
-	return EVP_EC_gen(spec->curve == 384 ? "P-384" : "P-256");
+	return EVP_EC_gen(spec->curve == 521 ? "P-521" : spec->curve == 384 ? "P-384" : "P-256");
 }
 
 /* Copy a memory BIO's contents into a fresh NUL-terminated string. */

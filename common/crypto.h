@@ -13,13 +13,13 @@ enum key_alg { KEY_ALG_EC, KEY_ALG_RSA };
 struct key_spec {
 	enum key_alg alg;
 	int rsa_bits; /* 2048, 3072 or 4096 */
-	int curve;    /* 256 or 384 */
+	int curve;    /* 256, 384 or 521 */
 };
 
 #define KEY_SPEC_DEFAULT ((struct key_spec){ .alg = KEY_ALG_EC, .rsa_bits = 2048, .curve = 256 })
 
 /* Parse certbot's --key-type (ecdsa|rsa), --elliptic-curve (secp256r1|
- * secp384r1, also P-256/P-384) and --rsa-key-size. NULL/0 keeps the default.
+ * secp384r1|secp521r1, also P-256/P-384/P-521) and --rsa-key-size. NULL/0 keeps the default.
  * Returns 0 or -EINVAL with a message in ERR. */
 int key_spec_parse(const char *type, const char *curve, int rsa_bits, struct key_spec *out,
 		   char *err, size_t errlen);

@@ -27,6 +27,7 @@ static const struct errdesc domain_errors[] = {
 	[-(ACMED_EDNS - ACMED_EFIRST)] = { "dns", "the DNS server refused the update or did not answer" },
 	[-(ACMED_EBADCERT - ACMED_EFIRST)] = { "bad-certificate", "the certificate failed a check" },
 	[-(ACMED_ENOTREG - ACMED_EFIRST)] = { "not-regular", "not a regular file" },
+	[-(ACMED_ECONFIRM - ACMED_EFIRST)] = { "confirm", "the request needs a confirmation" },
 };
 _Static_assert(ELEMENTSOF(domain_errors) == ACMED_EFIRST - ACMED_ELAST + 1,
 	       "every ACMED_E* code needs a description");

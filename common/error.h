@@ -24,7 +24,8 @@ enum {
 	ACMED_EDNS = -1015,         /* a DNS server refused or did not answer */
 	ACMED_EBADCERT = -1016,     /* a certificate failed the publish checks */
 	ACMED_ENOTREG = -1017,      /* not a regular file (a FIFO, a device...) */
-	ACMED_ELAST = -1017,
+	ACMED_ECONFIRM = -1018,     /* the request needs the user's say-so (--expand...) */
+	ACMED_ELAST = -1018,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */

@@ -68,6 +68,7 @@ int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
 	req->deploy_hook = xstrdup(r->deploy_hook);
 	req->key = r->key;
 	req->reuse_key = r->reuse_key;
+	req->autorenew = r->no_autorenew ? 0 : 1;
 	req->renew_before = r->renew_before;
 	req->renewal = true;
 	if (!req->name || !req->cert_name || !req->server ||
@@ -335,6 +336,34 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	return 0;
 }
 
+/* Whether URL is a staging server acmed knows. */
+static bool is_staging(const struct acmed_config *cfg, const char *url)
+{
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (cfg->cas[i].staging && streq(cfg->cas[i].staging, url))
+			return true;
+	return streq(url, ACMED_LE_STAGING);
+}
+
+/* --staging: the staging server of the CA the request would go to. */
+static int to_staging(const struct acmed_config *cfg, struct issue_req *req, char *err,
+		      size_t errlen)
+{
+	const char *staging = config_staging_for(cfg, req->server);
+
+	if (is_staging(cfg, req->server))
+		return 0;
+	if (!staging) {
+		snprintf(err, errlen, "--staging: acmed knows no staging server for %s; "
+				      "give it as staging = \"https://...\" in that CA's ca entry "
+				      "of acmed.conf, or use --server", req->server);
+		return ACMED_EUSAGE;
+	}
+	free(req->server);
+	req->server = strdup(staging);
+	return req->server ? 0 : -ENOMEM;
+}
+
 int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen)
 {
@@ -406,10 +435,25 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	}
 	req->reuse_key = issue_opt_flag(args, IO_REUSE_KEY);
+	req->new_key = issue_opt_flag(args, IO_NEW_KEY);
+	req->autorenew = issue_opt_flag(args, IO_AUTORENEW)      ? 1
+			 : issue_opt_flag(args, IO_NO_AUTORENEW) ? 0
+								 : -1;
+	if ((req->reuse_key && issue_opt_flag(args, IO_NO_REUSE_KEY)) ||
+	    (req->autorenew == 1 && issue_opt_flag(args, IO_NO_AUTORENEW))) {
+		snprintf(err, errlen, "--%s and --no-%s contradict each other: give one",
+			 req->reuse_key ? "reuse-key" : "autorenew",
+			 req->reuse_key ? "reuse-key" : "autorenew");
+		r = ACMED_EUSAGE;
+		goto fail;
+	}
 	req->email = xstrdup(issue_opt_str(args, IO_EMAIL) ? issue_opt_str(args, IO_EMAIL) : cfg->email);
 	req->unsafe_no_email = issue_opt_flag(args, IO_UNSAFE_NO_EMAIL);
 	req->agree_tos = issue_opt_flag(args, IO_AGREE_TOS) || cfg->agree_tos;
 	req->server = xstrdup(issue_opt_str(args, IO_SERVER) ? issue_opt_str(args, IO_SERVER) : cfg->server);
+	if (req->server && issue_opt_flag(args, IO_STAGING) &&
+	    (r = to_staging(cfg, req, err, errlen)) < 0)
+		goto fail;
 	req->preferred_chain = xstrdup(issue_opt_str(args, IO_PREFERRED_CHAIN));
 	req->dry_run = issue_opt_flag(args, IO_DRY_RUN);
 	req->user_agent = xstrdup(issue_opt_str(args, IO_USER_AGENT));
@@ -448,6 +492,29 @@ fail:
 	return r;
 }
 
+int issue_req_aim_dry_run(struct issue_req *req, const struct acmed_config *cfg)
+{
+	const char *staging;
+
+	if (!req->dry_run || is_staging(cfg, req->server))
+		return 0;
+	staging = config_staging_for(cfg, req->server);
+	if (!staging) {
+		req->validate_only = true;
+		return 0;
+	}
+	free(req->server);
+	req->server = strdup(staging);
+	if (!req->email && cfg->email)
+		req->email = strdup(cfg->email);
+	req->unsafe_no_email = !req->email;
+	req->agree_tos = true;
+	/* A replaced certificate's ID means nothing to another CA. */
+	free(req->replaces);
+	req->replaces = NULL;
+	return req->server && (req->email || !cfg->email) ? 0 : -ENOMEM;
+}
+
 /* A value of the request, else what the lineage had saved. */
 static char *keep(char *given, char *old)
 {
@@ -472,6 +539,8 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.authn = req->authn,
 		.key = req->key,
 		.reuse_key = req->reuse_key,
+		.no_autorenew = req->autorenew == 0 ||
+				(req->autorenew < 0 && have_old && old.no_autorenew),
 		.preferred_chain = req->preferred_chain,
 		.renew_before = req->renew_before ? req->renew_before
 						  : have_old ? old.renew_before : 0,
@@ -506,6 +575,7 @@ static const struct field req_fields[] = {
 	REQ(F_STR, pre_hook),	   REQ(F_STR, post_hook),     REQ(F_STR, deploy_hook),
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
+	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

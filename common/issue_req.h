@@ -21,7 +21,10 @@ struct issue_req {
 	char *name;      /* the lineage name the daemon chose */
 	struct authn_config authn;
 	struct key_spec key;
-	bool reuse_key;
+	bool reuse_key;     /* saved: keep the key at renewals */
+	bool new_key;       /* this time a new key, whatever reuse_key says */
+	int autorenew;      /* 1 on, 0 off (saved); -1 not said: as the lineage was */
+	bool validate_only; /* a dry run that stops before finalizing */
 	char *email;
 	bool unsafe_no_email;
 	bool agree_tos;
@@ -46,6 +49,13 @@ struct issue_req {
 int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		    struct issue_req *req, char *err, size_t errlen);
 void issue_req_clear(struct issue_req *req);
+
+/* certbot's dry run never spends a production certificate: a dry run REQ
+ * goes to its CA's staging server when acmed knows one (config_staging_for),
+ * registering an account there if need be with REQ's contact address (or
+ * acmed.conf's) and agreeing to its terms; at a CA without a known staging
+ * server it validates the names and stops before finalizing. 0 or -ENOMEM. */
+int issue_req_aim_dry_run(struct issue_req *req, const struct acmed_config *cfg);
 
 /* The hook command of option O (IO_PRE_HOOK...) in ARGS, in *OUT: one line
  * of text, "" meaning none. 0, ACMED_EUSAGE or -ENOMEM. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "fsutil.h"
 #include "issue_opts.h"
 #include "jws.h"
@@ -181,7 +182,7 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 	case IOT_AUTHN: return set_authenticator(co, o->value ? o->value : arg);
 	case IOT_DOMAINS: return webroots_add_domains(&co->wr, arg);
 	case IOT_FILE:
-	case IOT_LOCAL: co->local[i] = arg; break;
+	case IOT_LOCAL: co->local[i] = arg ? arg : ""; break; /* "": a flag given */
 	case IOT_COUNT: break; /* -v: client.h sends it */
 	case IOT_NOOP: co->noop[i] = true; break;
 	case IOT_WEBROOTS:
@@ -310,6 +311,98 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 	return EXIT_OK;
 }
 
+/* The daemon asks before it expands a lineage or changes its key type:
+ * put its question to the user and send the request again with what a
+ * "yes" sets. EXIT_OK with *DATA, or the exit code (the error printed). */
+static int confirm(const struct client *cl, const struct certonly *co,
+		   struct json_object *reply, bool *again)
+{
+	struct json_object *q, *set;
+
+	*again = false;
+	if (jobj_int(reply, "status", 0) != ACMED_ECONFIRM ||
+	    !json_object_object_get_ex(reply, "confirm", &q) ||
+	    !prompt_can_ask(cl, co->local[IO_NON_INTERACTIVE]))
+		return client_report_error(cl, reply);
+	if (!prompt_yesno(str_or_empty(jobj_str(q, "question")), str_or_empty(jobj_str(q, "yes")),
+			  str_or_empty(jobj_str(q, "no")))) {
+		client_fprintf(stderr, "acmectl: error: User chose to cancel the operation and "
+				       "may reinvoke the client.\n");
+		return EXIT_FAILED;
+	}
+	if (json_object_object_get_ex(q, "set", &set)) {
+		json_object_object_foreach(set, k, v)
+			json_object_object_add(co->args, k, json_object_get(v));
+	}
+	*again = true;
+	return EXIT_OK;
+}
+
+/* Not due: certbot's words, or on a terminal certbot's menu. */
+static int kept(const struct client *cl, const struct certonly *co, struct json_object *data,
+		bool *again)
+{
+	static const char *const choices[] = {
+		"Keep the existing certificate for now",
+		"Renew & replace the certificate (may be subject to CA rate limits)",
+	};
+	char question[1024];
+	int choice = 0;
+
+	*again = false;
+	if (!co->local[IO_KEEP] && prompt_can_ask(cl, co->local[IO_NON_INTERACTIVE])) {
+		snprintf(question, sizeof(question),
+			 "You have an existing certificate that has exactly the same domains or "
+			 "certificate name you requested and isn't close to expiry.\n(ref: %s)\n\n"
+			 "What would you like to do?",
+			 str_or_empty(jobj_str(data, "renewal_file")));
+		choice = prompt_menu(question, choices, 2, 0);
+		if (choice < 0) {
+			client_fprintf(stderr, "acmectl: error: Operation canceled. You may re-run "
+					       "the client.\n");
+			return EXIT_FAILED;
+		}
+	}
+	if (choice == 1) {
+		json_object_object_add(co->args, issue_opts[IO_FORCE_RENEWAL].key,
+				       json_object_new_boolean(1));
+		*again = true;
+		return EXIT_OK;
+	}
+	if (cl->json)
+		client_print_json(data);
+	else
+		client_printf("Certificate not yet due for renewal; no action taken.\n");
+	return EXIT_OK;
+}
+
+/* The request, and again for each question the user answers yes. */
+static int ask_daemon(const struct client *cl, const struct certonly *co,
+		      struct json_object **reply, struct json_object **data)
+{
+	bool again = true;
+	int ret = EXIT_OK;
+
+	for (int round = 0; again && round < 4; round++) {
+		json_object_put(*reply);
+		*reply = *data = NULL;
+		ret = client_call(cl, "certonly", co->args, reply);
+		if (ret != EXIT_OK)
+			return ret;
+		if (!client_reply_ok(*reply)) {
+			ret = confirm(cl, co, *reply, &again);
+			continue;
+		}
+		json_object_object_get_ex(*reply, "data", data);
+		again = false;
+		if (jobj_bool(*data, "kept"))
+			ret = kept(cl, co, *data, &again);
+	}
+	if (ret == EXIT_OK && !*data)
+		ret = EXIT_FAILED;
+	return ret;
+}
+
 int verb_certonly(struct client *cl, int argc, char **argv)
 {
 	struct certonly co = { .cl = cl, .args = json_object_new_object() };
@@ -326,8 +419,8 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = client_request(cl, "certonly", co.args, &reply, &data);
-	if (ret != EXIT_OK)
+	ret = ask_daemon(cl, &co, &reply, &data);
+	if (ret != EXIT_OK || !data || jobj_bool(data, "kept"))
 		goto out;
 	if (co.local[IO_CSR]) {
 		ret = print_csr_result(cl, &co, data);
@@ -340,7 +433,12 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 		goto out;
 	}
 	format_time(jobj_time(data, "not_after"), date, sizeof(date));
-	if (json_object_object_get_ex(data, "dry_run", NULL))
+	if (jobj_bool(data, "validated_only"))
+		client_printf("The dry run was successful: %s validated every name. acmed knows "
+			      "no staging\nserver for it, so the order was not finalized: no "
+			      "certificate was issued.\n",
+			      str_or_empty(jobj_str(data, "server")));
+	else if (json_object_object_get_ex(data, "dry_run", NULL))
 		client_printf(
 			"The dry run was successful: the CA issued a certificate expiring on %.10s;\n"
 			"nothing was saved.\n",

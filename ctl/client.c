@@ -23,7 +23,6 @@
 #include "jsonutil.h"
 #include "util.h"
 
-static int client_report_error(const struct client *cl, struct json_object *reply);
 
 /* ---- talking to the daemon ---- */
 
@@ -463,9 +462,7 @@ bool client_reply_ok(struct json_object *reply)
 	return json_object_object_get_ex(reply, "status", &st) && json_object_get_int(st) == 0;
 }
 
-/* Print the reply's error ("acmectl: error: ...") or, with --json, the reply.
- * Returns the exit code for a failed reply. */
-static int client_report_error(const struct client *cl, struct json_object *reply)
+int client_report_error(const struct client *cl, struct json_object *reply)
 {
 	struct json_object *e = NULL;
 	const char *code, *msg;

@@ -68,6 +68,10 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,
 		   struct json_object **reply, struct json_object **data);
 
+/* Print a failed reply's error ("acmectl: error: ...") or, with --json, the
+ * reply. Returns the exit code for it. */
+int client_report_error(const struct client *cl, struct json_object *reply);
+
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
 
@@ -104,6 +108,21 @@ char *client_json_text(struct json_object *o);
 /* Print a JSON object on stdout as client_json_text() does, with "schema"
  * added. */
 void client_print_json(struct json_object *o);
+
+/* ---- questions on a terminal (prompt.c), certbot's ---- */
+
+/* Whether acmectl may ask: stdin and stderr are terminals, and neither
+ * --json nor -n/--non-interactive (NON_INTERACTIVE) was given. */
+bool prompt_can_ask(const struct client *cl, bool non_interactive);
+/* Ask QUESTION with answers YES and NO ("(E)xpand/(C)ancel: "): 1 yes,
+ * 0 no (end of input too). */
+int prompt_yesno(const char *question, const char *yes, const char *no);
+/* A numbered menu of N CHOICES after QUESTION: the index chosen (Enter:
+ * DEF), or -1 cancelled ('c' or end of input). */
+int prompt_menu(const char *question, const char *const *choices, int n, int def);
+/* A line of text after PROMPT, without its newline, in BUF; -1 at end of
+ * input. */
+int prompt_line(const char *prompt, char *buf, size_t len);
 
 /* ---- input the verbs check before asking the daemon ---- */
 

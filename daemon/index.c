@@ -148,16 +148,34 @@ static bool contains(char *const *v, size_t n, const char *s)
 	return false;
 }
 
+bool index_entry_has_names(const struct lineage_entry *e, char *const *domains, size_t n)
+{
+	bool same = e->have_conf && e->conf.ndomains == n;
+
+	for (size_t k = 0; same && k < n; k++)
+		same = contains(e->conf.domains, e->conf.ndomains, domains[k]);
+	return same;
+}
+
 const char *index_find_by_domains(const struct cert_index *ix, char *const *domains, size_t n)
 {
-	for (size_t i = 0; i < ix->n; i++) {
-		const struct lineage_entry *e = &ix->v[i];
-		bool same = e->have_conf && e->conf.ndomains == n;
+	for (size_t i = 0; i < ix->n; i++)
+		if (index_entry_has_names(&ix->v[i], domains, n))
+			return ix->v[i].name;
+	return NULL;
+}
 
-		for (size_t k = 0; same && k < n; k++)
-			same = contains(e->conf.domains, e->conf.ndomains, domains[k]);
-		if (same)
-			return e->name;
+struct lineage_entry *index_find_subset(const struct cert_index *ix, char *const *domains,
+					size_t n)
+{
+	for (size_t i = 0; i < ix->n; i++) {
+		struct lineage_entry *e = &ix->v[i];
+		bool subset = e->have_conf && e->conf.ndomains > 0 && e->conf.ndomains < n;
+
+		for (size_t k = 0; subset && k < e->conf.ndomains; k++)
+			subset = contains(domains, n, e->conf.domains[k]);
+		if (subset)
+			return e;
 	}
 	return NULL;
 }

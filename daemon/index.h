@@ -53,6 +53,12 @@ void index_clear(struct cert_index *ix);
 struct lineage_entry *index_get(const struct cert_index *ix, const char *name);
 /* The lineage whose domain set is exactly DOMAINS (any order), or NULL. */
 const char *index_find_by_domains(const struct cert_index *ix, char *const *domains, size_t n);
+/* Whether E's names are exactly DOMAINS (any order). */
+bool index_entry_has_names(const struct lineage_entry *e, char *const *domains, size_t n);
+/* A lineage whose names are some, not all, of DOMAINS (certbot's "subset"
+ * lineage, which --expand extends), or NULL. */
+struct lineage_entry *index_find_subset(const struct cert_index *ix, char *const *domains,
+					size_t n);
 /* The entry as JSON for `certificates`: RUNNING says a job works on it,
  * NEXT_RENEWAL is when the scheduler will renew it (0: not scheduled). */
 struct json_object *index_entry_json(const struct lineage_entry *e, const struct store *s,

@@ -247,6 +247,9 @@ int renewal_format(const struct renewal *r, char **text)
 				       r->key.rsa_bits);
 	config_setting_set_bool(config_setting_add(root, "reuse_key", CONFIG_TYPE_BOOL),
 				r->reuse_key);
+	if (r->no_autorenew)
+		config_setting_set_bool(config_setting_add(root, "autorenew", CONFIG_TYPE_BOOL),
+					false);
 	add_string(root, "preferred_chain", r->preferred_chain);
 	if (r->renew_before > 0) {
 		char dur[32];
@@ -611,6 +614,13 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			FAIL(s, "must be true or false");
 		r->reuse_key = config_setting_get_bool(s);
+	}
+	s = config_setting_get_member(root, "autorenew");
+	if (s) {
+		name = "autorenew";
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			FAIL(s, "must be true or false");
+		r->no_autorenew = !config_setting_get_bool(s);
 	}
 	grp = config_setting_get_member(root, "authenticator");
 	name = "authenticator";

@@ -802,3 +802,10 @@ char *store_live_path(const struct store *s, const char *name, const char *file)
 
 	return asprintf(&p, "%s/live/%s/%s", s->dir, name, file) < 0 ? NULL : p;
 }
+
+char *store_renewal_path(const struct store *s, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/renewal/%s.conf", s->dir, name) < 0 ? NULL : p;
+}

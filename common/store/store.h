@@ -150,6 +150,8 @@ void store_recover_all(struct store *s);
 
 /* Path of a live file ("fullchain.pem"...) for display. Caller frees. */
 char *store_live_path(const struct store *s, const char *name, const char *file);
+/* Path of lineage NAME's renewal file, for display. Caller frees. */
+char *store_renewal_path(const struct store *s, const char *name);
 
 /* Accounts. SERVER is the directory URL; ID is derived from the key. */
 struct stored_account {

@@ -283,8 +283,13 @@ static int map_flags(struct mapper *m)
 		r = take_bool(m, "autorenew", &autorenew);
 	if (r < 0)
 		return r;
-	if (autorenew == 0)
-		return skip(m, -ENOTSUP, "autorenew is False: certbot was told not to renew it");
+	if (autorenew == 0) {
+		m->l->r.no_autorenew = true;
+		if ((r = note(m->l, "autorenew = False: carried over; acmed's timer leaves the "
+				    "lineage alone (acmectl renew --cert-name NAME "
+				    "--force-renewal renews it)")) < 0)
+			return r;
+	}
 	if (staple == 1 && (r = note(m->l, "must_staple: acmed does not request OCSP Must-Staple; "
 					   "renewed certificates will not carry it")) < 0)
 		return r;

@@ -7,6 +7,7 @@
 
 #include "build-config.h"
 #include "ctlproto.h"
+#include "daemon/control/certonly.h"
 #include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
 #include "daemon/jobs/job.h"
@@ -25,111 +26,6 @@
 
 typedef void (*cmd_handler)(struct daemon *d, struct conn *c, struct json_object *args);
 
-/* certbot's rule: --cert-name, else the lineage with exactly these domains,
- * else the first domain ("*." dropped), with -0001... on a collision. */
-static int choose_name(struct daemon *d, struct issue_req *req, char *err, size_t errlen)
-{
-	const char *same = index_find_by_domains(&d->index, req->domains, req->ndomains);
-
-	/* A job already working on exactly these domains holds their name. */
-	if (!same)
-		same = job_name_for_domains(d, req->domains, req->ndomains);
-	char *base, *name = NULL;
-
-	if (req->cert_name)
-		name = strdup(req->cert_name);
-	else if (same)
-		name = strdup(same);
-	else {
-		base = store_name_base(req->domains[0]);
-		if (!base)
-			return -ENOMEM;
-		name = strdup(base);
-		for (int i = 1; name && i < 10000 &&
-				(index_get(&d->index, name) || job_busy(d, name) ||
-				 store_exists(d->store, name));
-		     i++) {
-			free(name);
-			if (asprintf(&name, "%s-%04d", base, i) < 0)
-				name = NULL;
-		}
-		free(base);
-	}
-	if (!name)
-		return -ENOMEM;
-	if (!store_name_valid(name)) {
-		snprintf(err, errlen, "'%s' cannot be used as a certificate name; pass --cert-name",
-			 name);
-		free(name);
-		return ACMED_EUSAGE;
-	}
-	if (job_busy(d, name)) {
-		snprintf(err, errlen, "a job is already running for %s; try again when it is done",
-			 name);
-		free(name);
-		return -EBUSY;
-	}
-	req->name = name;
-	return 0;
-}
-
-/* The ARI ID of the certificate REQ replaces: lineage NAME's current one,
- * if REQ goes to the same CA (so the same account) for some of its names;
- * a CA refuses "replaces" for a certificate it or the account did not
- * issue, or for names it did not cover. NULL if none. */
-static char *replaced_ari_id(struct daemon *d, const struct issue_req *req)
-{
-	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
-	bool overlap = false;
-
-	if (!e || !e->have_cert || !e->cert.ari_id[0] || !streq(e->conf.server, req->server))
-		return NULL;
-	for (size_t i = 0; i < req->ndomains && !overlap; i++)
-		for (size_t k = 0; k < e->conf.ndomains && !overlap; k++)
-			overlap = streq(req->domains[i], e->conf.domains[k]);
-	return overlap ? strdup(e->cert.ari_id) : NULL;
-}
-
-/* A batch of one job for CLIENT; it answers when the job and its hooks
- * are done. REQ is moved. */
-static void submit_one(struct daemon *d, struct conn *c, const struct batch_opts *o,
-		       struct issue_req *req)
-{
-	struct batch *b = batch_new(d, c, o);
-	int r = b ? batch_add(d, b, req) : -ENOMEM;
-
-	if (r < 0) {
-		if (b)
-			batch_abandon(d, b);
-		issue_req_clear(req);
-		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
-		return;
-	}
-	batch_start(d, b);
-}
-
-static void cmd_certonly(struct daemon *d, struct conn *c, struct json_object *args)
-{
-	struct batch_opts o = { .kind = BATCH_CERTONLY, .on_result = sched_job_result,
-				.verbosity = ctl_verbosity(args) };
-	struct issue_req req;
-	char err[512];
-	int r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
-
-	if (r < 0) {
-		conn_reply_error(c, r, "%s", err);
-		return;
-	}
-	if (!req.csr && (r = choose_name(d, &req, err, sizeof(err))) < 0) {
-		issue_req_clear(&req);
-		conn_reply_error(c, r, "%s", err);
-		return;
-	}
-	req.replaces = replaced_ari_id(d, &req);
-	o.dry_run = req.dry_run;
-	submit_one(d, c, &o, &req);
-}
-
 static void set_str(struct json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
@@ -144,9 +40,11 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 	if (r < 0)
 		return r;
-	req.replaces = replaced_ari_id(d, &req);
+	req.replaces = certonly_replaced_ari_id(d, &req);
 	req.dry_run = dry_run;
-	r = batch_add(d, b, &req);
+	r = issue_req_aim_dry_run(&req, &d->cfg);
+	if (r == 0)
+		r = batch_add(d, b, &req);
 	if (r < 0)
 		issue_req_clear(&req);
 	return r;
@@ -173,6 +71,10 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 	} else if (e->conf.revoked && !named) {
 		list = "skipped";
 		set_str(o, "reason", "revoked: renew it by name (--cert-name) for a new certificate");
+	} else if (e->conf.no_autorenew && !force && !dry_run) {
+		list = "skipped";
+		set_str(o, "reason", "autorenew is off (--no-autorenew): renew it with "
+				     "--force-renewal");
 	} else if (e->conf.state.retry_after > now) {
 		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
 		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
@@ -808,7 +710,7 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 }
 
 static const cmd_handler handlers[CMD__MAX] = {
-	[CMD_CERTONLY] = cmd_certonly,
+	[CMD_CERTONLY] = certonly_command,
 	[CMD_RENEW] = cmd_renew,
 	[CMD_REVOKE] = cmd_revoke,
 	[CMD_DELETE] = cmd_delete,

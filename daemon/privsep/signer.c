@@ -388,7 +388,8 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 		if (r == 0)
 			r = crypto_key_from_pem(v.privkey, strlen(v.privkey), &k->cert_key);
 		version_pems_clear(&v);
-		if (r < 0)
+		/* A new lineage has no key to reuse: it gets its first. */
+		if (r < 0 && r != -ENOENT)
 			return refuse(k, r, "--reuse-key: the current key cannot be read");
 	}
 	if (!k->cert_key && !(k->cert_key = crypto_key_generate(&c->key)))

@@ -51,10 +51,11 @@ static struct ca_state *ca_get(struct daemon *d, const char *server)
 }
 
 /* A lineage the timer looks after: a parsed renewal file, a certificate
- * that was not revoked (certbot would renew a revoked one at once). */
+ * that was not revoked (certbot would renew a revoked one at once), and
+ * autorenew not turned off (--no-autorenew). */
 static bool schedulable(const struct lineage_entry *e)
 {
-	return e->have_conf && e->have_cert && !e->conf.revoked;
+	return e->have_conf && e->have_cert && !e->conf.revoked && !e->conf.no_autorenew;
 }
 
 /* Its CA is being asked whether it has ARI: wait for the answer. */

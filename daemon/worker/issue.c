@@ -358,6 +358,18 @@ static struct json_object *lineage_result(struct run *run, int version, const ch
 	return d;
 }
 
+/* A dry run that stopped before finalizing: no certificate to describe. */
+static struct json_object *validated_result(struct run *run)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "name", json_object_new_string(run->req->name));
+	json_object_object_add(d, "dry_run", json_object_new_boolean(1));
+	json_object_object_add(d, "validated_only", json_object_new_boolean(1));
+	json_object_object_add(d, "server", json_object_new_string(run->req->server));
+	return d;
+}
+
 static struct json_object *csr_result(const struct version_pems *v)
 {
 	struct json_object *d = json_object_new_object();
@@ -575,6 +587,13 @@ static int obtain(struct run *run, struct json_object **data)
 		if (r < 0)
 			goto out;
 	}
+	if (req->validate_only && !streq(order.status, "valid") &&
+	    !streq(order.status, "processing")) {
+		progress(run->ev_fd, "Dry run: %s validated every name; the order was not "
+				     "finalized, so no certificate was issued", req->server);
+		*data = validated_result(run);
+		goto out;
+	}
 	if (!streq(order.status, "valid") && !streq(order.status, "processing")) {
 		r = finalize(run, &order, req->csr ? req->csr : csr, req->csr ? req->csrlen : csrlen);
 		if (r < 0)
@@ -639,7 +658,7 @@ static int separate(struct run *run)
 		.domains = req->domains,
 		.ndomains = req->ndomains,
 		.key = req->key,
-		.reuse_key = req->reuse_key,
+		.reuse_key = req->reuse_key && !req->new_key,
 		.publish = !req->dry_run && !req->csr,
 		.req = req->csr ? NULL : req,
 		.eab_hmac_key = req->eab_hmac_key,
@@ -724,12 +743,14 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	int r;
 
 	list_names(names, sizeof(names), req->domains, req->ndomains);
-	if (req->renewal)
-		progress(ev_fd, "Renewing %s (%s)%s", req->name, names,
-			       req->dry_run ? ", dry run" : "");
+	if (req->dry_run)
+		progress(ev_fd, "Simulating %s for %s at %s%s", req->renewal ? "a renewal" : "a certificate request",
+			 names, req->server,
+			 req->validate_only ? " (no staging server known: validation only)" : "");
+	else if (req->renewal)
+		progress(ev_fd, "Renewing %s (%s)", req->name, names);
 	else
-		progress(ev_fd, "Requesting a certificate for %s%s", names,
-			       req->dry_run ? " (dry run)" : "");
+		progress(ev_fd, "Requesting a certificate for %s", names);
 	r = run.authn ? store_open(cfg->state_dir, false, &run.store) : -EINVAL;
 	if (r == 0)
 		r = separate(&run);

@@ -16,7 +16,8 @@
 #      lineages (acmed's default 4 parallel jobs, and 16) against 10
 #      parallel lego processes over the same 100 names; Pebble's ceiling
 #      measured through acmed at 32 and 64 parallel jobs
-#   D  listing 1,000 lineages: `acmectl certificates` / `certbot certificates`
+#   D  listing 1,000 lineages through a pipe: `acmectl certificates | cat` /
+#      `certbot certificates | cat`
 #   E  the daemon at rest with 1,000 lineages: RSS, wake-ups in 60 s (its
 #      context switches: any timer, poll or signal would show) and when it
 #      next plans to wake, against one `certbot renew` run on the same set
@@ -271,11 +272,15 @@ find "$T/state/live" "$T/state/archive" -mindepth 1 -maxdepth 1 ! -name "$name" 
 	"$T/certbot-d" "$PEBBLE_DIR_URL"
 CBD=(certbot --config-dir "$T/certbot-d" --work-dir "$T/certbot/work" --logs-dir "$T/certbot/logs")
 start_acmed --log-level warning
+# Both list through a pipe, as a script or `| less` reads them: output to
+# a pipe is block-buffered, and neither tool sees a terminal.
+printf '#!/bin/bash\nset -o pipefail\n"$@" | cat\n' >"$T/piped"
+chmod +x "$T/piped"
 for ((r = 1; r <= RUNS; r++)); do
-	timed "$T/list-a.out" "$ACMECTL" --socket "$ACMED_SOCKET" certificates
+	timed "$T/list-a.out" "$T/piped" "$ACMECTL" --socket "$ACMED_SOCKET" certificates
 	record D seconds acmed "$(secs "$ELAPSED")"
 	record D rss_kib acmed "$PEAK"
-	timed "$T/list-c.out" "${CBD[@]}" certificates
+	timed "$T/list-c.out" "$T/piped" "${CBD[@]}" certificates
 	record D seconds certbot "$(secs "$ELAPSED")"
 	record D rss_kib certbot "$PEAK"
 done

@@ -35,12 +35,12 @@ assert_match "$OUT" "key type 'dsa'"
 unchanged "usage errors"
 
 # A webroot that does not exist: named, nothing sent to the CA, nothing changed.
-assert_exit 1 "$ACMECTL" certonly --webroot -w "$T/nonexistent" -d "$D" -n
+assert_exit 1 "$ACMECTL" certonly --webroot -w "$T/nonexistent" -d "$D" -n --force-renewal
 assert_match "$OUT" "webroot $T/nonexistent does not exist"
 unchanged "missing webroot"
 
 # An unreachable CA.
-assert_exit 1 "$ACMECTL" certonly "${standalone[@]}" -d "$D" --server https://127.0.0.1:1/dir -n
+assert_exit 1 "$ACMECTL" certonly "${standalone[@]}" -d "$D" --server https://127.0.0.1:1/dir -n --force-renewal
 assert_match "$OUT" "loading the CA's directory failed: .*127.0.0.1:1"
 unchanged "unreachable CA"
 
@@ -114,7 +114,7 @@ unchanged "configuration errors"
 # A corrupt renewal file is reported by name and line, and changes nothing.
 printf 'name = "%s";\ndomains = 5;\nserver = "x";\n' "$D" > "$T/state/renewal/$D.conf"
 before=$(snapshot)
-assert_exit 1 "$ACMECTL" certonly "${standalone[@]}" -d "$D" -n
+assert_exit 1 "$ACMECTL" certonly "${standalone[@]}" -d "$D" -n --force-renewal
 assert_match "$OUT" "renewal/$D.conf:2: domains: must be a non-empty list of strings"
 unchanged "corrupt renewal file"
 

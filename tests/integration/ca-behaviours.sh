@@ -38,6 +38,7 @@ proxy_config '{}'
 assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$N" --agree-tos -m admin@example.org -n
 
 conn_error='{"type": "urn:ietf:params:acme:error:connection", "detail": "could not connect to 192.0.2.1"}'
+pebble_drop_authzs
 say "the challenge POST answered with the challenge invalid: fails at once"
 proxy_config '{"faults": [{"path": "^/chalZ/", "edit": {"json": {"status": "invalid",
 	"error": {"type": "urn:ietf:params:acme:error:incorrectResponse", "detail": "wrong key authorization"}}}}]}'
@@ -46,6 +47,7 @@ assert_exit 1 "$ACMECTL" renew --cert-name "$N" --force-renewal
 assert_match "$OUT" "answering the http-01 challenge for $N failed: the CA found the challenge invalid: urn:ietf:params:acme:error:incorrectResponse: wrong key authorization"
 (($(date +%s) - t0 < 20)) || fail "an invalid challenge took $(($(date +%s) - t0)) s"
 
+pebble_drop_authzs
 say "the authorization stays pending, the challenge is invalid: fails at the first poll"
 proxy_config '{"faults": [{"path": "^/authZ/", "edit": {"json": {"status": "pending"},
 	"challenges": {"status": "invalid", "error": '"$conn_error"'}}}]}'
@@ -54,6 +56,7 @@ assert_exit 1 "$ACMECTL" renew --cert-name "$N" --force-renewal
 assert_match "$OUT" "validating $N failed: the CA found the challenge invalid: urn:ietf:params:acme:error:connection: could not connect to 192.0.2.1"
 (($(date +%s) - t0 < 20)) || fail "a pending authorization with an invalid challenge took $(($(date +%s) - t0)) s"
 
+pebble_drop_authzs
 say "the challenge pending with an error until asked again: acmed asks again"
 v0=$(live_version "$N") r0=$(wc -l <"$CA_PROXY_LOG")
 rm -f "$T/state/archive/$N/.pending"
@@ -65,6 +68,7 @@ assert_contains "$T/acmed.log" "the CA could not validate the challenge \\(urn:i
 posts=$(tail -n +$((r0 + 1)) "$CA_PROXY_LOG" | jq -c 'select((.path | test("^/chalZ/")) and .method == "POST" and .payload == {} and (.status == 200 or .repost))' | wc -l)
 assert_eq "$posts" 2 "challenge POSTs"
 
+pebble_drop_authzs
 say "an error that stays: the job ends after 5 retries with the CA's last error"
 proxy_config '{"faults": [{"path": "^/authZ/", "until_posts": 100, "edit": {"json": {"status": "pending"},
 	"challenges": {"status": "pending", "error": '"$conn_error"'}}}]}'
@@ -75,6 +79,7 @@ took=$(($(date +%s) - t0))
 ((took >= 25 && took < 60)) || fail "5 retries took ${took}s (1, 2, 4, 8, 8 and 8 s apart)"
 proxy_config '{}'
 
+pebble_drop_authzs
 say "an authorization for a name the order did not ask for"
 proxy_config '{"faults": [{"path": "^/authZ/", "edit": {"json": {"identifier":
 	{"type": "dns", "value": "evil\u001b]0;pwned\u0007.example\u009b2J"}}}}]}'

@@ -26,6 +26,7 @@ requests() { wc -l <"$CA_PROXY_LOG"; }
 # REGEX; everything else stays as it was.
 fails() {
 	local name=$1 fault=$2 want=$3 v0 f0 r0
+	pebble_drop_authzs
 	say "$name"
 	v0=$(live_version "$N") f0=$(cert_json "$N" failures) r0=$(requests)
 	proxy_config "{\"faults\": [$fault]}"
@@ -43,6 +44,7 @@ fails() {
 # succeeds NAME FAULT-JSON: acmed carries on through FAULT.
 succeeds() {
 	local name=$1 fault=$2 v0
+	pebble_drop_authzs
 	say "$name"
 	v0=$(live_version "$N")
 	proxy_config "{\"faults\": [$fault]}"

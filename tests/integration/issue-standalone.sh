@@ -68,7 +68,7 @@ assert_eq "$(jq -r '.certificates[0].domains | join(",")' "$T/certs.json")" "$D1
 # 3. The same domains again: the same lineage gets version 2, the same
 #    account is used, live/ moves, version 1 stays in archive/.
 v1_serial=$(openssl x509 -in "$T/state/archive/$D1/cert1.pem" -noout -serial)
-assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$D1" -d "$D2" -n
+assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$D1" -d "$D2" -n --force-renewal
 [[ $OUT != *"Account registered"* ]] || fail "a second account was registered"
 assert_match "$OUT" "Saved as version 2 of $D1"
 check_version "$D1" 2
@@ -81,7 +81,7 @@ assert_eq "$(find "$T/state/accounts" -name key.pem | wc -l)" 1 "still one accou
 acct_json=$(find "$T/state/accounts" -name account.json)
 url=$(jq -r .url "$acct_json")
 rm "$acct_json"
-assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$D1,$D2" --cert-name "$D1" -n
+assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$D1,$D2" --cert-name "$D1" -n --force-renewal
 assert_match "$OUT" "Found existing account: $url"
 assert_eq "$(jq -r .url "$acct_json")" "$url" "account.json restored"
 check_version "$D1" 3

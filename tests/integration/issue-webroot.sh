@@ -33,7 +33,7 @@ assert_contains "$(find "$T/state/accounts" -name account.json)" '"email": ?"adm
 # A web root that already has .well-known keeps it; only our files go.
 mkdir -p "$WEBROOT/.well-known/acme-challenge"
 echo keep > "$WEBROOT/.well-known/acme-challenge/keep.txt"
-assert_exit 0 "$ACMECTL" certonly --webroot -w "$WEBROOT" -d "$D1,$D2" -n
+assert_exit 0 "$ACMECTL" certonly --webroot -w "$WEBROOT" -d "$D1,$D2" -n --force-renewal
 assert_match "$OUT" "Saved as version 2 of $D1"
 assert_eq "$(readlink "$live/fullchain.pem")" "../../archive/$D1/fullchain2.pem" "live -> v2"
 assert_eq "$(ls "$WEBROOT/.well-known/acme-challenge")" "keep.txt" "only our files removed"

@@ -629,6 +629,40 @@ proxy_requests() {
 	jq -c "select(${1:-true})" "$CA_PROXY_LOG"
 }
 
+# pebble_drop_authzs: deactivate every authorization the proxy has seen,
+# signed with the one account under $T/state. Pebble creates a new
+# authorization with rand.Intn(100) > PEBBLE_AUTHZREUSE, so even at 0 it
+# reuses a valid one for 1 order in 100; a test whose steps each need the
+# CA to validate afresh calls this between them.
+pebble_drop_authzs() {
+	local key acct path try n=0
+	key=$(find "$T/state/accounts" -name key.pem | head -n 1)
+	[[ -n $key ]] || return 0
+	acct=$(jq -r .url "$(dirname "$key")/account.json")
+	# Straight to Pebble, past the proxy and its faults: the key ID then
+	# has Pebble's origin, as Pebble checks it against the request's.
+	acct=${PEBBLE_DIR_URL%/dir}/${acct#https://*/}
+	touch "$T/dropped-authzs"
+	for path in $(jq -r 'select(.path | startswith("/authZ/")) | .path' "$CA_PROXY_LOG" |
+		sort -u | comm -23 - "$T/dropped-authzs"); do
+		for try in 1 2 3 4 5; do # Pebble's 5% badNonce
+			"$PYTHON" "$REPO_DIR/tests/integration/jws-post.py" "$PEBBLE_DIR_URL" \
+				"$PEBBLE_CA_BUNDLE" "$key" "$acct" "${PEBBLE_DIR_URL%/dir}$path" \
+				'{"status": "deactivated"}' >"$T/drop.out" || fail "jws-post.py failed"
+			grep -q badNonce "$T/drop.out" || break
+		done
+		if [[ $(head -n 1 "$T/drop.out") == 200 ]]; then
+			n=$((n + 1))
+		else # one already invalid or deactivated stays so
+			grep -q "status valid\|deactivated\|invalid" "$T/drop.out" ||
+				fail "deactivating $path: $(cat "$T/drop.out")"
+		fi
+		echo "$path" >>"$T/dropped-authzs"
+		sort -o "$T/dropped-authzs" "$T/dropped-authzs"
+	done
+	say "deactivated $n authorization(s) at Pebble"
+}
+
 # ---------------------------------------------------------------- nginx
 
 # start_nginx WEBROOT: nginx serving WEBROOT on 127.0.0.1:$HTTP01_PORT, for

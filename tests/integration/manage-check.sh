@@ -28,7 +28,7 @@ for n in "${names[@]}"; do
 	for v in 1 2; do
 		assert_exit 0 "$ACMECTL" certonly "${standalone[@]}" -d "$n.$TEST_DOMAIN" \
 			--cert-name "$n" "${reg[@]}"
-		reg=()
+		reg=(--force-renewal)
 	done
 done
 assert_exit 0 "$ACMECTL" check

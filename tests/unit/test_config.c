@@ -228,7 +228,7 @@ TEST(key_errors_name_line_and_setting)
 	struct ctx *c = ctx_new();
 
 	ERROR("email = \"a@b.c\";\nkey_type = \"dsa\";\n", ":2: key_type: ");
-	ERROR("\nelliptic_curve = \"secp521r1\";\n", ":2: elliptic_curve: ");
+	ERROR("\nelliptic_curve = \"secp224r1\";\n", ":2: elliptic_curve: ");
 	ctx_free(c);
 }
 

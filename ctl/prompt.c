@@ -1,0 +1,69 @@
+/* Questions on a terminal, as certbot asks them. Every question goes to
+ * stderr, so stdout stays what a script reads. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl/client.h"
+
+static const char rule[] =
+	"- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -\n";
+
+bool prompt_can_ask(const struct client *cl, bool non_interactive)
+{
+	return !non_interactive && !cl->json && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+int prompt_line(const char *prompt, char *buf, size_t len)
+{
+	size_t n;
+
+	client_fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if (!fgets(buf, (int)len, stdin))
+		return -1;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return 0;
+}
+
+int prompt_yesno(const char *question, const char *yes, const char *no)
+{
+	char line[256], prompt[128];
+
+	client_fprintf(stderr, "\n%s%s\n%s", rule, question, rule);
+	snprintf(prompt, sizeof(prompt), "(%c)%s/(%c)%s: ", toupper((unsigned char)yes[0]),
+		 yes + 1, toupper((unsigned char)no[0]), no + 1);
+	for (;;) {
+		if (prompt_line(prompt, line, sizeof(line)) < 0)
+			return 0;
+		if (tolower((unsigned char)line[0]) == tolower((unsigned char)yes[0]))
+			return 1;
+		if (tolower((unsigned char)line[0]) == tolower((unsigned char)no[0]))
+			return 0;
+	}
+}
+
+int prompt_menu(const char *question, const char *const *choices, int n, int def)
+{
+	char line[64], prompt[160], *end;
+	long v;
+
+	client_fprintf(stderr, "\n%s%s\n%s", rule, question, rule);
+	for (int i = 0; i < n; i++)
+		client_fprintf(stderr, "%d: %s\n", i + 1, choices[i]);
+	client_fprintf(stderr, "%s", rule);
+	snprintf(prompt, sizeof(prompt),
+		 "Select the appropriate number [1-%d] then [enter] (press 'c' to cancel): ", n);
+	for (;;) {
+		if (prompt_line(prompt, line, sizeof(line)) < 0 || tolower((unsigned char)line[0]) == 'c')
+			return -1;
+		if (!line[0])
+			return def;
+		v = strtol(line, &end, 10);
+		if (!*end && v >= 1 && v <= n)
+			return (int)v - 1;
+		client_fprintf(stderr, "** Invalid input **\n");
+	}
+}
