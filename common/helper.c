@@ -38,6 +38,7 @@ int helper_start(struct helper *h, const char *name, int (*main)(void *arg, int 
 		if (getppid() != parent)
 			_exit(1);
 		close(sv[0]);
+		log_close(); /* its socket is among what close_range() takes */
 		if (sv[1] != 3) {
 			dup2(sv[1], 3);
 			close(sv[1]);

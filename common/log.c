@@ -1,19 +1,26 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "text.h"
 #include "util.h"
 
 enum sink { SINK_STDERR, SINK_SYSLOG, SINK_JOURNAL };
+
+/* journald's native socket (systemd's "Native Journal Protocol"); the
+ * unit test points it elsewhere. */
+#ifndef JOURNAL_SOCKET
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#endif
 
 static enum log_level max_level = LOG_LVL_INFO;
 static enum sink sink = SINK_STDERR;
@@ -23,6 +30,8 @@ static char ctx_name[256];
 static void (*mirror)(enum log_level level, const char *line);
 static enum log_level mirror_level;
 static pid_t mirror_pid; /* the process that set it */
+static int journal_fd = -1; /* ours: opened at the first entry */
+static bool syslog_open;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -35,6 +44,7 @@ static const int priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 void log_use_syslog(void)
 {
 	openlog("acmed", LOG_PID, LOG_DAEMON);
+	syslog_open = true;
 	sink = SINK_SYSLOG;
 }
 
@@ -77,6 +87,17 @@ void log_set_mirror(enum log_level level, void (*fn)(enum log_level level, const
 	mirror_pid = getpid();
 }
 
+void log_close(void)
+{
+	if (journal_fd >= 0)
+		close(journal_fd);
+	journal_fd = -1;
+	/* glibc's syslog() closes its descriptor when a send fails: after
+	 * close_range() that number may be another file of the child's. */
+	if (syslog_open)
+		closelog();
+}
+
 void log_set_level(enum log_level level)
 {
 	max_level = level;
@@ -103,42 +124,111 @@ void log_set_context(int job, const char *name, const char *what)
 		tag[0] = '\0';
 }
 
-/* One journal entry: the text, its priority, and what it is about. */
-static void to_journal(enum log_level level, const char *line)
-{
-	char msg[2400], pri[16], job[32], name[300];
-	struct iovec iov[5];
-	int n = 0;
+/* ---- the journal ---- */
 
-	snprintf(msg, sizeof(msg), "MESSAGE=%s%s%s", tag, *tag ? ": " : "", line);
-	snprintf(pri, sizeof(pri), "PRIORITY=%d", priorities[level]);
-	iov[n++] = (struct iovec){ msg, strlen(msg) };
-	iov[n++] = (struct iovec){ pri, strlen(pri) };
-	iov[n++] = (struct iovec){ "SYSLOG_IDENTIFIER=acmed", 23 };
-	if (ctx_job > 0) {
-		snprintf(job, sizeof(job), "ACMED_JOB=%d", ctx_job);
-		iov[n++] = (struct iovec){ job, strlen(job) };
+/* An entry being built: fields in the native protocol's form. */
+struct entry {
+	char buf[4096];
+	size_t len;
+	bool truncated;
+};
+
+static void put(struct entry *e, const void *p, size_t n)
+{
+	if (n > sizeof(e->buf) - e->len) {
+		e->truncated = true;
+		return;
 	}
-	if (ctx_name[0]) {
-		snprintf(name, sizeof(name), "ACMED_CERT_NAME=%s", ctx_name);
-		iov[n++] = (struct iovec){ name, strlen(name) };
-	}
-	sd_journal_sendv(iov, n);
+	memcpy(e->buf + e->len, p, n);
+	e->len += n;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* KEY=VALUE, or, for a value holding a newline, KEY, the value's length
+ * (64 bits, little-endian) and the value. */
+static void field(struct entry *e, const char *key, const char *value)
+{
+	size_t klen = strlen(key), vlen = strlen(value);
+
+	if (!memchr(value, '\n', vlen)) {
+		put(e, key, klen);
+		put(e, "=", 1);
+	} else {
+		uint8_t le[8];
+
+		for (int i = 0; i < 8; i++)
+			le[i] = (uint8_t)((uint64_t)vlen >> (8 * i));
+		put(e, key, klen);
+		put(e, "\n", 1);
+		put(e, le, sizeof(le));
+	}
+	put(e, value, vlen);
+	put(e, "\n", 1);
+}
+
+/* Send ENTRY as one datagram. Our entries are a few KiB at most, far below
+ * a datagram's limit, so the memfd libsystemd uses for large entries is not
+ * needed. The socket is this module's own; a forked child that closed its
+ * descriptors calls log_close() first, and if one did not, the send fails
+ * (EBADF; ENOTSOCK or EISCONN when the number went to another file or
+ * socket) and the entry goes through a new socket, the old number left
+ * alone: it is not ours any more. */
+static void journal_send(const struct entry *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct iovec iov = { (void *)e->buf, e->len };
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", JOURNAL_SOCKET);
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (journal_fd < 0)
+			journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (journal_fd < 0 || sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
+			return;
+		if (errno != EBADF && errno != ENOTSOCK && errno != EISCONN &&
+		    errno != EOPNOTSUPP && errno != EPROTOTYPE)
+			return; /* no journal (ENOENT, ECONNREFUSED): nowhere to say it */
+		journal_fd = -1;
+	}
+}
+
+/* One journal entry: the text, its priority, and what it is about. */
+static void to_journal(enum log_level level, int job, const char *name, const char *line)
+{
+	struct entry entry, *e = &entry;
+	char msg[2400], num[32];
+
+	e->len = 0;
+	e->truncated = false;
+	snprintf(msg, sizeof(msg), "%s%s%s", tag, *tag ? ": " : "", line);
+	field(e, "MESSAGE", msg);
+	snprintf(num, sizeof(num), "%d", priorities[level]);
+	field(e, "PRIORITY", num);
+	field(e, "SYSLOG_IDENTIFIER", "acmed");
+	if (job > 0) {
+		snprintf(num, sizeof(num), "%d", job);
+		field(e, "ACMED_JOB", num);
+	}
+	if (name && *name)
+		field(e, "ACMED_CERT_NAME", name);
+	if (!e->truncated) /* (2.7 KiB at most: never) */
+		journal_send(e);
+}
+
+static void emit(enum log_level level, int job, const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void emit(enum log_level level, int job, const char *name, const char *fmt, va_list ap)
 {
 	/* A child forked after log_set_mirror() (a job's signer) has its own
 	 * descriptors: the mirror's is not its to write. */
 	bool mirrored = mirror && level <= mirror_level && getpid() == mirror_pid;
 	char line[2048];
-	va_list ap;
 
 	if (level > max_level && !mirrored)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	/* One message is one line: a newline or escape sequence in text from
 	 * outside (a CA, a worker, a hook) cannot forge another log line. */
 	text_clean(line);
@@ -148,7 +238,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	switch (sink) {
 	case SINK_JOURNAL:
-		to_journal(level, line);
+		to_journal(level, job, name, line);
 		return;
 	case SINK_SYSLOG:
 		syslog(priorities[level], "%s%s%s", tag, *tag ? ": " : "", line);
@@ -160,4 +250,22 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			line);
 		return;
 	}
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, ctx_job, ctx_name, fmt, ap);
+	va_end(ap);
+}
+
+void log_job(enum log_level level, int job, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, job, name, fmt, ap);
+	va_end(ap);
 }

@@ -1,7 +1,13 @@
 /* Logging: readable lines on stderr, the journal with structured fields
  * under systemd, or syslog for a daemon that left its terminal. Messages
  * never contain secrets; callers pass identifiers and URLs, never key
- * material or JWS bodies. */
+ * material or JWS bodies.
+ *
+ * The journal is written through a socket of this module's own (the
+ * native protocol, one datagram an entry), not libsystemd's, whose
+ * descriptor a forked helper's close_range() took away for good: each
+ * process, the job's helpers included, logs to the journal itself, with
+ * its job's fields. */
 #pragma once
 
 #include <stdarg.h>
@@ -37,6 +43,16 @@ const char *log_level_name(enum log_level level);
 void log_set_mirror(enum log_level level, void (*fn)(enum log_level level, const char *line));
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line about job JOB (0: none) of lineage NAME (NULL: none) from a
+ * process that runs many (the daemon): ACMED_JOB= and ACMED_CERT_NAME= in
+ * the journal for this line alone. The text is the caller's, and names
+ * them itself. */
+void log_job(enum log_level level, int job, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* In a forked child about to close the descriptors it did not open
+ * (close_range()): let go of the journal's or syslog's socket first. The
+ * next message opens a new one. */
+void log_close(void);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)

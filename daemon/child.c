@@ -147,22 +147,25 @@ static void on_timer(struct daemon *d, struct watch *w, uint32_t events)
 	if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || c->exited)
 		return;
 	if (!c->term_sent && c->grace > 0) {
-		log_error("%s: still running after %ld s; sending SIGTERM%s", c->label, c->timeout,
-			  c->group ? " to its process group" : "");
+		log_job(LOG_LVL_ERROR, c->job, c->name,
+			"%s: still running after %ld s; sending SIGTERM%s", c->label, c->timeout,
+			c->group ? " to its process group" : "");
 		c->term_sent = true;
 		child_signal(c, SIGTERM);
 		timerfd_settime(w->fd, 0, &grace, NULL);
 		return;
 	}
 	if (c->term_sent) {
-		log_error("%s: did not stop within %ld s of SIGTERM; sending SIGKILL", c->label,
-			  c->grace);
+		log_job(LOG_LVL_ERROR, c->job, c->name,
+			"%s: did not stop within %ld s of SIGTERM; sending SIGKILL", c->label,
+			c->grace);
 	} else {
 		char limit[32];
 
 		timefmt_format_duration(c->timeout, limit, sizeof(limit));
-		log_error("%s took longer than %s (%s): stopping its worker %d", c->label, limit,
-			  str_or_empty(c->timeout_name), (int)c->pid);
+		log_job(LOG_LVL_ERROR, c->job, c->name,
+			"%s took longer than %s (%s): stopping its worker %d", c->label, limit,
+			str_or_empty(c->timeout_name), (int)c->pid);
 	}
 	c->term_sent = true;
 	child_signal(c, SIGKILL);

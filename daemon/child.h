@@ -35,6 +35,8 @@ struct child {
 	const struct child_ops *ops;
 	void *ctx;
 	const char *label;  /* for the log: "deploy hook ... for a.example" */
+	int job;            /* the job it is or follows, and its lineage (NULL: */
+	const char *name;   /* none), for the log's fields (log_job()) */
 	long timeout;       /* seconds; 0: none */
 	const char *timeout_name; /* the setting it comes from ("job_timeout"), for the log */
 	long grace;         /* after the timeout, SIGTERM and this long to stop

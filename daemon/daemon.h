@@ -67,6 +67,7 @@ struct daemon {
 	struct sched_state sched;
 	struct watch watchdog_w; /* notify.c */
 	bool oneshot;  /* --oneshot: one renewal pass, then exit */
+	bool oneshot_done; /* that pass is over: QUIT once no hook runs */
 	int exit_code; /* main()'s exit status when QUIT is set */
 	bool quit;
 	bool dirty;    /* something changed that the timer or STATUS= depends on:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/renew/batch.h"
+#include "daemon/renew/deploy.h"
 #include "build-config.h"
 #include "config.h"
 #include "daemon/control/ctlsrv.h"
@@ -237,6 +238,10 @@ static int detach(void)
 static void daemon_settle(struct daemon *d)
 {
 	job_start_queued(d);
+	/* --oneshot ends once its pass is done and no hook runs (deploy hooks
+	 * run again from an earlier stop may outlast it). */
+	if (d->oneshot_done && hooks_pending(d) == 0)
+		d->quit = true;
 	if (d->dirty) {
 		d->dirty = false;
 		sched_update(d);
@@ -317,6 +322,8 @@ int main(int argc, char **argv)
 		log_error("cannot detach: %s", strerror(-r));
 		goto out;
 	}
+	/* In the process that stays: its hooks must be its own children. */
+	deploy_resume(&d);
 	if (d.oneshot)
 		log_info("acmed %s --oneshot: %zu certificates in %s", ACMED_VERSION, d.index.n,
 			 d.cfg.state_dir);

@@ -13,9 +13,10 @@
 #include "log.h"
 #include "daemon/notify.h"
 #include "daemon/renew/scheduler.h"
+#include "text.h"
 #include "util.h"
 
-static char last_status[512];
+static char last_status[1024];
 
 static void on_watchdog(struct daemon *d, struct watch *w, uint32_t events)
 {
@@ -86,9 +87,39 @@ static bool jobs_status(struct daemon *d, char *buf, size_t len)
 	return total > 0;
 }
 
+/* How long a failing lineage's reason may be in STATUS=, which systemctl
+ * status shows on one line. */
+#define REASON_MAX 120
+
+/* ", 1 failing (a.example: why)" or ", 3 failing (a.example: why; and 2
+ * more)" from the lineages whose last renewal failed; "" if none. */
+static void failing_status(const struct daemon *d, char *buf, size_t len)
+{
+	const struct lineage_entry *first = NULL;
+	char why[REASON_MAX + 4], more[32] = "";
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->index.n; i++) {
+		const struct lineage_entry *e = &d->index.v[i];
+
+		if (e->have_conf && e->conf.state.failures > 0 && !n++)
+			first = e;
+	}
+	if (!first)
+		return;
+	snprintf(why, sizeof(why), "%s", str_or_empty(first->conf.state.last_error));
+	if (strlen(why) > REASON_MAX)
+		strcpy(why + REASON_MAX - 3, "...");
+	text_clean(why); /* one line, as every notification field must be */
+	if (n > 1)
+		snprintf(more, sizeof(more), "; and %zu more", n - 1);
+	snprintf(buf, len, ", %zu failing (%s: %s%s)", n, first->name, why, more);
+}
+
 void notify_status(struct daemon *d)
 {
-	char buf[sizeof(last_status)], when[64];
+	char buf[sizeof(last_status)], when[64], failing[400];
 	const struct lineage_entry *first = NULL;
 	time_t first_at = 0;
 
@@ -107,9 +138,11 @@ void notify_status(struct daemon *d)
 			gmtime_r(&first_at, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 		}
-		snprintf(buf, sizeof(buf), "%zu certificate%s, %s%s%s%s", d->index.n,
-			 d->index.n == 1 ? "" : "s", first ? "next renewal " : "no renewal scheduled",
-			 first ? first->name : "", first ? " at " : "", first ? when : "");
+		failing_status(d, failing, sizeof(failing));
+		snprintf(buf, sizeof(buf), "%zu certificate%s%s, %s%s%s%s", d->index.n,
+			 d->index.n == 1 ? "" : "s", failing,
+			 first ? "next renewal " : "no renewal scheduled", first ? first->name : "",
+			 first ? " at " : "", first ? when : "");
 	}
 	if (streq(buf, last_status))
 		return;

@@ -69,12 +69,13 @@ int daemon_resolve_groups(const struct acmed_config *cfg, gid_t *read_gid, gid_t
 	return 0;
 }
 
-/* The state directory's renewal/ and renewal-hooks/ decide what runs as
- * root (renewal files name hooks): trusted (fs_check_trusted_path()), or
- * acmed does not start (or reload). A missing renewal-hooks/ is fine. */
+/* The state directory's renewal/, renewal-hooks/ and deploy-pending/
+ * decide what runs as root (renewal files and deploy records name hooks):
+ * trusted (fs_check_trusted_path()), or acmed does not start (or reload).
+ * A missing renewal-hooks/ or deploy-pending/ is fine. */
 int daemon_check_trusted_dirs(const char *state_dir, char *err, size_t errlen)
 {
-	static const char *const dirs[] = { "renewal", "renewal-hooks" };
+	static const char *const dirs[] = { "renewal", "renewal-hooks", "deploy-pending" };
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < ELEMENTSOF(dirs); i++) {

@@ -16,7 +16,7 @@ int daemon_read_config(const struct daemon_options *o, struct acmed_config *cfg,
  * default "acmed" when the package made none) leaves reading to root. */
 int daemon_resolve_groups(const struct acmed_config *cfg, gid_t *read_gid, gid_t *admin_gid,
 			  char *err, size_t errlen);
-/* The state directory's renewal/ and renewal-hooks/ may be trusted
+/* The state directory's renewal/, renewal-hooks/ and deploy-pending/ may be trusted
  * (fs_check_trusted_path()): they decide what runs as root. */
 int daemon_check_trusted_dirs(const char *state_dir, char *err, size_t errlen);
 /* Re-read acmed.conf (with the command line's settings over it) and every

@@ -136,6 +136,7 @@ static void respond(int fd, const struct authn_challenge *chal, size_t n)
 static void responder_setup(int lfd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	log_close();
 	if (lfd > 3)
 		close_range(3, (unsigned)lfd - 1, 0);
 	close_range((unsigned)lfd + 1, ~0U, 0);

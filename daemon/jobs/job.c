@@ -274,9 +274,9 @@ static void job_finish(struct daemon *d, struct job *j)
 {
 	struct job **pp;
 
-	log_info("job %d finished: %s", j->id,
-		 json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	log_job(LOG_LVL_INFO, j->id, j->name, "job %d finished: %s", j->id,
+		json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	/* Out of the list first: the lineage is free again for what the
 	 * result sets off (deploy hooks, the next batch, a reschedule). */
 	for (pp = &d->jobs; *pp != j; pp = &(*pp)->next)
@@ -300,6 +300,8 @@ static int job_start(struct daemon *d, struct job *j)
 		.ops = &job_ops,
 		.ctx = j,
 		.label = j->tag,
+		.job = j->id,
+		.name = j->name,
 		.timeout_name = "job_timeout",
 		.timeout = d->cfg.job_timeout + j->extra_time,
 		.line_max = CTL_MAX_REPLY,
@@ -314,8 +316,8 @@ static int job_start(struct daemon *d, struct job *j)
 	j->started_at = time(NULL);
 	d->running++;
 	d->dirty = true;
-	log_info("job %d started (worker %d)%s%s", j->id, (int)j->child.pid,
-		 j->what[0] == ':' ? "" : " ", j->what);
+	log_job(LOG_LVL_INFO, j->id, j->name, "job %d started (worker %d)%s%s", j->id,
+		(int)j->child.pid, j->what[0] == ':' ? "" : " ", j->what);
 	return 0;
 }
 
@@ -343,7 +345,7 @@ void job_start_queued(struct daemon *d)
 		if (r < 0) {
 			snprintf(msg, sizeof(msg), "the worker for job %d could not be started: %s",
 				 j->id, strerror(-r));
-			log_error("%s", msg);
+			log_job(LOG_LVL_ERROR, j->id, j->name, "%s", msg);
 			j->reply = ctl_error_reply(-EIO, "worker", msg);
 			job_finish(d, j); /* may finish its batch, and change the list */
 			return;

@@ -6,6 +6,7 @@
 #include "daemon/control/conn.h"
 #include "daemon/jobs/job.h"
 #include "daemon/renew/batch.h"
+#include "daemon/renew/deploy.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -49,7 +50,9 @@ struct batch {
  * a hook dropped at shutdown reports after its batch is gone. */
 struct hook_ctx {
 	int batch_id;
-	char *name;     /* the lineage of a deploy hook */
+	char *name;     /* the lineage of a deploy hook, */
+	char *command;  /* the hook as recorded (deploy.h) */
+	int version;    /* and the version it is for */
 	unsigned lines; /* output lines passed to the client */
 };
 
@@ -333,52 +336,27 @@ static void env_add(char **v, size_t *n, const char *name, const char *value)
 		(*n)++;
 }
 
-/* The variables a hook of KIND gets besides PATH and ACMED_HOOK. For a
- * deploy hook IT is the lineage and DATA the job's result. */
+/* The environment of a hook of KIND: for a deploy hook deploy_env() of
+ * lineage IT after the job that published DATA; for the others the batch's
+ * lineages (and for post hooks those renewed and failed). */
 static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
 		       const struct item *it, struct json_object *data)
 {
-	char *extra[16] = { 0 }, **env;
-	char *lists[3] = { 0 }, num[32];
+	char *extra[8] = { 0 }, **env;
+	char *lists[3] = { 0 };
 	size_t n = 0, count;
 
+	if (kind == HOOK_DEPLOY && it)
+		return deploy_env(d, it->name, it->domains, data);
 	env_add(extra, &n, "ACMED_STATE_DIR", store_dir(d->store));
-	if (kind == HOOK_DEPLOY && it) {
-		static const char *const files[][2] = {
-			{ "ACMED_CERT_PATH", "cert.pem" },
-			{ "ACMED_CHAIN_PATH", "chain.pem" },
-			{ "ACMED_FULLCHAIN_PATH", "fullchain.pem" },
-			{ "ACMED_KEY_PATH", "privkey.pem" },
-		};
-		char *live = fs_join(store_dir(d->store), "live");
-		char *dir = live ? fs_join(live, it->name) : NULL;
-
-		/* certbot's names, so existing deploy hooks work unchanged. */
-		env_add(extra, &n, "RENEWED_LINEAGE", dir);
-		env_add(extra, &n, "RENEWED_DOMAINS", it->domains);
-		env_add(extra, &n, "ACMED_CERT_NAME", it->name);
-		snprintf(num, sizeof(num), "%lld", jobj_int(data, "version", 0));
-		env_add(extra, &n, "ACMED_VERSION", num);
-		env_add(extra, &n, "ACMED_SERIAL", jobj_str(data, "serial"));
-		env_add(extra, &n, "ACMED_NOT_AFTER", jobj_str(data, "not_after"));
-		for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-			char *p = store_live_path(d->store, it->name, files[i][1]);
-
-			env_add(extra, &n, files[i][0], p);
-			free(p);
-		}
-		free(dir);
-		free(live);
-	} else {
-		lists[0] = names_of(b, 0);
-		env_add(extra, &n, "ACMED_LINEAGES", lists[0]);
-		env_add(extra, &n, "ACMED_DRY_RUN", b->dry_run ? "1" : "0");
-		if (kind == HOOK_POST) {
-			lists[1] = names_of(b, 1);
-			lists[2] = names_of(b, 2);
-			env_add(extra, &n, "ACMED_RENEWED", lists[1]);
-			env_add(extra, &n, "ACMED_FAILED", lists[2]);
-		}
+	lists[0] = names_of(b, 0);
+	env_add(extra, &n, "ACMED_LINEAGES", lists[0]);
+	env_add(extra, &n, "ACMED_DRY_RUN", b->dry_run ? "1" : "0");
+	if (kind == HOOK_POST) {
+		lists[1] = names_of(b, 1);
+		lists[2] = names_of(b, 2);
+		env_add(extra, &n, "ACMED_RENEWED", lists[1]);
+		env_add(extra, &n, "ACMED_FAILED", lists[2]);
 	}
 	env = hooks_env(kind, extra, n, &count);
 	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
@@ -403,6 +381,15 @@ static void hook_output(struct daemon *d, void *ctx, const struct hook_req *h, c
 		send_progress(b, "%s: %s", h->label, line);
 }
 
+static void hook_ctx_free(struct hook_ctx *hc)
+{
+	if (hc) {
+		free(hc->name);
+		free(hc->command);
+	}
+	free(hc);
+}
+
 static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 		      const struct hook_result *res)
 {
@@ -411,6 +398,10 @@ static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	struct json_object *o;
 	bool failed = res->not_started || res->timed_out || res->signal || res->exit_status != 0;
 
+	/* Ended, well or not: not to be run again. One that acmed stopped
+	 * stays recorded, for the next start. */
+	if (h->kind == HOOK_DEPLOY && hc->name && !res->stopped)
+		deploy_done(d, hc->name, hc->version, hc->command);
 	if (!b)
 		goto out;
 	b->refs++;
@@ -438,52 +429,65 @@ static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	advance(d, b);
 	batch_unref(b);
 out:
-	free(hc->name);
-	free(hc);
+	hook_ctx_free(hc);
 }
 
-/* Queue RAW (a configured command, or with IS_PATH an executable's path)
- * unless it is empty or already in SEEN. */
+/* Queue RAW (a configured command, or with IS_PATH an executable's path). */
 static void queue_one(struct daemon *d, struct batch *b, enum hook_kind kind, const struct item *it,
-		      struct json_object *data, const char *raw, bool is_path,
-		      struct json_object *seen)
+		      struct json_object *data, const char *raw, bool is_path)
 {
 	struct hook_req req = { .kind = kind, .on_output = hook_output, .on_done = hook_done };
-	struct hook_ctx *hc;
+	struct hook_ctx *hc = calloc(1, sizeof(*hc));
 
-	if (str_empty(raw))
-		return;
-	for (size_t i = 0; i < json_object_array_length(seen); i++)
-		if (streq(json_object_get_string(json_object_array_get_idx(seen, i)), raw))
-			return; /* identical commands run once */
-	json_object_array_add(seen, json_object_new_string(raw));
-	hc = calloc(1, sizeof(*hc));
 	req.command = is_path ? hooks_sh_quote(raw) : strdup(raw);
 	req.env = hook_env(d, b, kind, it, data);
 	if (asprintf(&req.label, "%s hook \"%.200s\"%s%s", hook_kind_names[kind], raw,
 		     it ? " for " : "", it ? it->name : "") < 0)
 		req.label = NULL;
+	if (it) {
+		req.job = it->job;
+		req.name = strdup(it->name);
+	}
+	if (hc && it) {
+		hc->name = strdup(it->name);
+		hc->command = strdup(raw);
+		hc->version = (int)jobj_int(data, "version", 0);
+	}
 	if (!hc || !req.command || !req.env || !req.label ||
-	    (it && !(hc->name = strdup(it->name)))) {
+	    (it && (!req.name || !hc->name || !hc->command))) {
 		log_error("out of memory queueing %s hook %s", hook_kind_names[kind], raw);
-		free(hc);
-		free(req.command);
-		free(req.label);
-		strv_free_nt(req.env);
-		return;
+		goto fail;
 	}
 	hc->batch_id = b->id;
 	req.ctx = hc;
 	b->hooks_pending++;
 	send_progress(b, "Running %s", req.label);
-	if (hooks_enqueue(d, &req) < 0) {
-		b->hooks_pending--;
-		free(hc->name);
-		free(hc);
-		free(req.command);
-		free(req.label);
-		strv_free_nt(req.env);
-	}
+	if (hooks_enqueue(d, &req) == 0)
+		return;
+	b->hooks_pending--;
+fail:
+	hook_ctx_free(hc);
+	free(req.command);
+	free(req.label);
+	free(req.name);
+	strv_free_nt(req.env);
+}
+
+/* Add {"command": RAW, "path": IS_PATH} to SET unless RAW is empty or
+ * there already: identical commands run once. */
+static void add_hook(struct json_object *set, const char *raw, bool is_path)
+{
+	struct json_object *h;
+
+	if (str_empty(raw))
+		return;
+	for (size_t i = 0; i < json_object_array_length(set); i++)
+		if (streq(jobj_str(json_object_array_get_idx(set, i), "command"), raw))
+			return;
+	h = json_object_new_object();
+	json_object_object_add(h, "command", json_object_new_string(raw));
+	json_object_object_add(h, "path", json_object_new_boolean(is_path));
+	json_object_array_add(set, h);
 }
 
 /* A hook of renewal-hooks/KIND/ that is not run, because others could have
@@ -506,7 +510,7 @@ static void refuse_hook(struct batch *b, enum hook_kind kind, const char *why)
 static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 			const struct item *it, struct json_object *data)
 {
-	struct json_object *seen = json_object_new_array();
+	struct json_object *set = json_object_new_array();
 	const char *conf[HOOK__MAX] = { d->cfg.pre_hook, d->cfg.deploy_hook, d->cfg.post_hook };
 	struct hook_list dir_hooks = { 0 };
 
@@ -526,14 +530,30 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 	for (size_t i = 0; i < dir_hooks.nrefused; i++)
 		refuse_hook(b, kind, dir_hooks.refused[i]);
 	for (size_t i = 0; i < dir_hooks.n; i++)
-		queue_one(d, b, kind, it, data, dir_hooks.paths[i], true, seen);
-	queue_one(d, b, kind, it, data, conf[kind], false, seen);
+		add_hook(set, dir_hooks.paths[i], true);
+	add_hook(set, conf[kind], false);
 	for (size_t i = 0; i < b->nitems; i++)
 		if (!it || &b->items[i] == it)
-			queue_one(d, b, kind, it, data, b->items[i].hooks[kind], false, seen);
-	queue_one(d, b, kind, it, data, b->cmd_hooks[kind], false, seen);
+			add_hook(set, b->items[i].hooks[kind], false);
+	add_hook(set, b->cmd_hooks[kind], false);
+	/* Recorded before the first starts, so a stop or crash while they
+	 * run leaves them to the next start (deploy.h). */
+	if (kind == HOOK_DEPLOY && it && json_object_array_length(set) > 0) {
+		int r = deploy_record(d, it->name, it->domains, data, set);
+
+		if (r < 0)
+			log_job(LOG_LVL_WARNING, it->job, it->name,
+				"%s: cannot record its deploy hooks before they run (%s): if acmed "
+				"stops while they run, they do not run again at its next start",
+				it->name, strerror(-r));
+	}
+	for (size_t i = 0; i < json_object_array_length(set); i++) {
+		struct json_object *h = json_object_array_get_idx(set, i);
+
+		queue_one(d, b, kind, it, data, jobj_str(h, "command"), jobj_bool(h, "path"));
+	}
 	hook_list_clear(&dir_hooks);
-	json_object_put(seen);
+	json_object_put(set);
 	b->hooks_pending--;
 	advance(d, b);
 	batch_unref(b);
@@ -614,6 +634,36 @@ void batch_start(struct daemon *d, struct batch *b)
 	batch_unref(b);
 }
 
+/* A job of B that failed with MSG, said once and readably: the lineage,
+ * what failed and, for a renewal, when it is tried again (its failure is
+ * counted by now). An error for a renewal, a warning for what a client
+ * asked for and is told anyway (certonly, a dry run). */
+static void log_failure(struct daemon *d, const struct batch *b, const struct item *it,
+			const char *msg)
+{
+	const char *name = it && it->name ? it->name : "a CSR";
+	const struct lineage_entry *e = it && it->name ? index_get(&d->index, it->name) : NULL;
+	const struct renewal_state *st = e && e->have_conf ? &e->conf.state : NULL;
+	int job = it ? it->job : 0;
+	char when[32];
+
+	if (b->kind == BATCH_CERTONLY || b->dry_run) {
+		log_job(LOG_LVL_WARNING, job, it ? it->name : NULL, "%s for %s failed: %s",
+			b->dry_run ? "dry run" : "certonly", name, msg);
+		return;
+	}
+	if (!st || st->failures == 0) {
+		log_job(LOG_LVL_ERROR, job, name, "renewal of %s failed: %s", name, msg);
+		return;
+	}
+	timefmt_format_rfc3339(st->retry_after > st->next_attempt ? st->retry_after
+								   : st->next_attempt,
+			       when, sizeof(when));
+	log_job(LOG_LVL_ERROR, job, name, "renewal of %s failed (%d in a row; not tried again "
+					  "before %s): %s",
+		name, st->failures, when, msg);
+}
+
 static void record_result(struct daemon *d, struct batch *b, struct item *it,
 			  struct json_object *reply)
 {
@@ -646,6 +696,7 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	msg = jobj_str(err, "message");
 	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
 	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
+	log_failure(d, b, it, msg ? msg : "the job failed");
 	if (it)
 		it->failed = true;
 	b->failures++;

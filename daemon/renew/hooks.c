@@ -42,6 +42,7 @@ static void req_clear(struct hook_req *r)
 {
 	free(r->command);
 	free(r->label);
+	free(r->name);
 	strv_free_nt(r->env);
 	memset(r, 0, sizeof(*r));
 }
@@ -50,17 +51,22 @@ static void hook_start_next(struct daemon *d);
 
 static void log_result(const struct hook_run *h, const struct hook_result *res)
 {
+	const struct hook_req *r = &h->req;
+
 	if (res->timed_out)
-		log_error("%s: killed after the %s timeout (%.1f s)", h->req.label, "hook_timeout",
-			  res->seconds);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: killed after the %s timeout (%.1f s)",
+			r->label, "hook_timeout", res->seconds);
 	else if (res->not_started)
-		log_error("%s: could not be started", h->req.label);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: could not be started", r->label);
 	else if (res->signal)
-		log_error("%s: killed by signal %d", h->req.label, res->signal);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: killed by signal %d", r->label,
+			res->signal);
 	else if (res->exit_status)
-		log_error("%s: failed with exit status %d", h->req.label, res->exit_status);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: failed with exit status %d", r->label,
+			res->exit_status);
 	else
-		log_info("%s: done in %.2f s", h->req.label, res->seconds);
+		log_job(LOG_LVL_INFO, r->job, r->name, "%s: done in %.2f s", r->label,
+			res->seconds);
 }
 
 /* Pop the head of the queue, report it, start the next. */
@@ -90,7 +96,7 @@ static void hook_line(struct daemon *d, void *ctx, char *line)
 
 	/* Control characters from a script must not forge log lines. */
 	text_clean(line);
-	log_info("%s: %s", h->req.label, line);
+	log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: %s", h->req.label, line);
 	if (h->req.on_output)
 		h->req.on_output(d, h->req.ctx, &h->req, line);
 }
@@ -119,16 +125,20 @@ static void hook_start_next(struct daemon *d)
 		.ops = &hook_ops,
 		.ctx = h,
 		.label = h->req.label,
+		.job = h->req.job,
+		.name = h->req.name,
 		.timeout = d->cfg.hook_timeout,
 		.grace = HOOK_KILL_GRACE,
 		.line_max = HOOK_LINE_MAX,
 		.output_max = HOOK_OUTPUT_MAX,
 		.group = true,
 	};
-	log_info("%s: running %s", h->req.label, h->req.command);
+	log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: running %s", h->req.label,
+		h->req.command);
 	r = child_start(d, &h->child);
 	if (r < 0) {
-		log_error("%s: cannot start: %s", h->req.label, strerror(-r));
+		log_job(LOG_LVL_ERROR, h->req.job, h->req.name, "%s: cannot start: %s",
+			h->req.label, strerror(-r));
 		hook_finish(d, &res); /* starts the next one */
 	}
 }
@@ -161,11 +171,13 @@ void hooks_stop_all(struct daemon *d)
 {
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
-		struct hook_result res = { .exit_status = -1, .not_started = !h->started };
+		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
+					   .stopped = true };
 
 		d->hooks = h->next;
 		if (h->started) {
-			log_warning("%s: stopping it (acmed is shutting down)", h->req.label);
+			log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
+				"%s: stopping it (acmed is shutting down)", h->req.label);
 			child_signal(&h->child, SIGTERM);
 			res.signal = SIGTERM;
 			child_abandon(d, &h->child);

@@ -22,6 +22,7 @@ struct hook_result {
 	int signal;      /* the signal that ended it, 0 if none */
 	bool timed_out;
 	bool not_started;
+	bool stopped;    /* acmed is shutting down: it was stopped, or never ran */
 	double seconds;
 };
 
@@ -30,6 +31,8 @@ struct hook_req {
 	char *command;  /* given to /bin/sh -c */
 	char **env;     /* NULL-terminated "NAME=value" list, the whole environment */
 	char *label;    /* for the log: "deploy hook for example.com" */
+	char *name;     /* the lineage of a deploy hook (NULL: none) and the */
+	int job;        /* job that renewed it (0: none), for the log's fields */
 	/* Each line of output, then the end. CTX is the caller's. */
 	void (*on_output)(struct daemon *d, void *ctx, const struct hook_req *h, const char *line);
 	void (*on_done)(struct daemon *d, void *ctx, const struct hook_req *h,
@@ -43,7 +46,7 @@ int hooks_enqueue(struct daemon *d, struct hook_req *req);
 /* Hooks queued or running. */
 unsigned hooks_pending(const struct daemon *d);
 /* Shutdown: SIGTERM the running hook's group and drop the queue; on_done
- * is still called for each, so its owner can free CTX. */
+ * is still called for each (with STOPPED set), so its owner can free CTX. */
 void hooks_stop_all(struct daemon *d);
 
 /* The hooks of a renewal-hooks/ directory. */

@@ -74,9 +74,10 @@ static void clock_went_back(struct lineage_entry *e, time_t now)
 	struct renewal_state *st = &e->conf.state;
 
 	if (st->failures > 0 && st->last_attempt > now + 60) {
-		log_warning("%s: the last failed attempt is dated %ld s ahead of this host's "
-			    "clock, which was set back: the backoff counts from now",
-			    e->name, (long)(st->last_attempt - now));
+		log_job(LOG_LVL_WARNING, 0, e->name,
+			"%s: the last failed attempt is dated %ld s ahead of this host's clock, "
+			"which was set back: the backoff counts from now",
+			e->name, (long)(st->last_attempt - now));
 		st->last_attempt = now;
 		st->next_attempt = now + renewal_backoff(st->failures);
 	}
@@ -364,8 +365,9 @@ static void take_window(struct lineage_entry *e, time_t start, time_t end, time_
 	timefmt_format_rfc3339(start, a, sizeof(a));
 	timefmt_format_rfc3339(end, b, sizeof(b));
 	timefmt_format_rfc3339(sc->ari_pick, at, sizeof(at));
-	log_info("%s: the CA suggests renewing between %s and %s; renewing at %s", e->name, a, b,
-		 at);
+	log_job(LOG_LVL_INFO, 0, e->name,
+		"%s: the CA suggests renewing between %s and %s; renewing at %s", e->name, a, b,
+		at);
 }
 
 /* One certificate's ARI answer from an ARI job against SERVER. */
@@ -438,7 +440,7 @@ static bool record_failure(struct daemon *d, const char *name, struct json_objec
 	if (store_renewal_record_failure(d->store, name, now, msg, retry_after, NULL, why,
 					 sizeof(why)) == 0)
 		return true;
-	log_error("%s: could not record the failure: %s", name, why);
+	log_job(LOG_LVL_ERROR, 0, name, "%s: could not record the failure: %s", name, why);
 	if (e)
 		renewal_state_fail(&e->conf.state, now, msg, retry_after);
 	return false;
@@ -462,10 +464,10 @@ static void check_skew(struct daemon *d, struct lineage_entry *e)
 	timefmt_format_rfc3339(e->cert.not_after, na, sizeof(na));
 	timefmt_format_rfc3339(now, clock, sizeof(clock));
 	timefmt_format_rfc3339(e->sched.hold_until, until, sizeof(until));
-	log_warning("%s: the certificate just issued (valid %s to %s) is due for renewal "
-		    "already by this host's clock (%s): is the clock wrong? Not renewing it "
-		    "again before %s",
-		    e->name, nb, na, clock, until);
+	log_job(LOG_LVL_WARNING, 0, e->name,
+		"%s: the certificate just issued (valid %s to %s) is due for renewal already "
+		"by this host's clock (%s): is the clock wrong? Not renewing it again before %s",
+		e->name, nb, na, clock, until);
 }
 
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
@@ -485,7 +487,7 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	    !record_failure(d, name, reply))
 		return;
 	if (name && index_refresh(&d->index, d->store, name) < 0)
-		log_warning("could not refresh the index for %s", name);
+		log_job(LOG_LVL_WARNING, 0, name, "could not refresh the index for %s", name);
 	if (name && jobj_int(reply, "status", -1) == 0)
 		check_skew(d, index_get(&d->index, name));
 }
@@ -512,8 +514,8 @@ static void start_due(struct daemon *d, time_t now)
 			continue;
 		req.replaces = xstrdup(e->cert.ari_id[0] ? e->cert.ari_id : NULL); /* same CA */
 		timefmt_format_rfc3339(e->cert.not_after, due, sizeof(due));
-		log_info("%s is due for renewal (expires %s%s)", e->name, due,
-			 e->conf.state.failures ? ", retrying after a failure" : "");
+		log_job(LOG_LVL_INFO, 0, e->name, "%s is due for renewal (expires %s%s)", e->name,
+			due, e->conf.state.failures ? ", retrying after a failure" : "");
 		if (batch_add(d, b, &req) < 0)
 			issue_req_clear(&req);
 	}
@@ -522,7 +524,7 @@ static void start_due(struct daemon *d, time_t now)
 		batch_start(d, b);
 	} else if (d->oneshot) {
 		log_info("--oneshot: no certificate is due for renewal");
-		d->quit = true;
+		d->oneshot_done = true;
 	}
 }
 
@@ -556,8 +558,9 @@ static void sched_batch_done(struct daemon *d, unsigned failures)
 {
 	if (!d->oneshot)
 		return;
-	d->exit_code = failures ? 1 : 0;
-	d->quit = true;
+	if (failures)
+		d->exit_code = 1;
+	d->oneshot_done = true;
 }
 
 static void on_timer(struct daemon *d, struct watch *w, uint32_t events)

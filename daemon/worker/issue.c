@@ -724,7 +724,7 @@ static void record_failure(struct run *run, struct json_object *reply)
 		return;
 	}
 	timefmt_format_rfc3339(next, when, sizeof(when));
-	log_warning("renewal failed (%d in a row); next attempt at %s", failures, when);
+	log_debug("failure %d in a row recorded; next attempt at %s", failures, when);
 	json_object_object_add(reply, "failure_recorded", json_object_new_boolean(1));
 }
 
@@ -760,8 +760,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		r = obtain(&run, &data);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
 	if (r < 0) {
+		/* Logged by the daemon, which also learns of a worker that died. */
 		ctl_reply_set_error(reply, r, NULL, run.err);
-		log_error("%s", run.err);
 		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
 			record_failure(&run, reply);
 	} else {

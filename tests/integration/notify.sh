@@ -1,8 +1,8 @@
 #!/bin/bash
 # acmed's sd_notify(3) messages, as systemd would receive them for
 # Type=notify, read from a NOTIFY_SOCKET of our own: READY=1 only once the
-# control socket accepts connections, STATUS= with the certificates and
-# while a job runs, RELOADING=1 then READY=1 around a reload (SIGHUP,
+# control socket accepts connections, STATUS= with the certificates, while a
+# job runs, and naming a lineage whose renewal failed and why, RELOADING=1 then READY=1 around a reload (SIGHUP,
 # acmectl reload, a refused reload), WATCHDOG=1 at half WATCHDOG_USEC (and
 # none when WATCHDOG_PID names another process), STOPPING=1 on SIGTERM.
 # Every message must come from acmed's main process: the unit has
@@ -10,6 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 start_pebble
+start_ca_proxy # to make a renewal fail
 
 # The listener: one line per notification field, "SEQ SECONDS pid=PID
 # FIELD", SECONDS on the monotonic clock, PID the sender's (SCM_CREDENTIALS).
@@ -124,6 +125,20 @@ assert_exit 0 acmectl certonly --standalone --http-01-address 127.0.0.1 \
 wait_until 5 "STATUS= with the new certificate" \
 	have_since "$n" "STATUS=1 certificate, next renewal $D at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC"
 expect_since "$n" "STATUS=renewing 1 of 1: $D" "STATUS=1 certificate, next renewal $D at .* UTC"
+
+# A failed renewal: STATUS= names the lineage and the reason until one
+# succeeds.
+proxy_config '{"down": true}'
+n=$(lines)
+assert_exit 1 acmectl renew --cert-name "$D" --force-renewal
+failing="STATUS=1 certificate, 1 failing \\($D: loading the CA's directory failed: GET [^ ]*: [^)]*\\), next renewal $D at .* UTC"
+wait_until 5 "STATUS= with the failing lineage" have_since "$n" "$failing"
+expect_since "$n" "STATUS=renewing 1 of 1: $D" "$failing"
+proxy_config '{}'
+n=$(lines)
+assert_exit 0 acmectl renew --cert-name "$D" --force-renewal
+wait_until 5 "STATUS= without the failure" \
+	have_since "$n" "STATUS=1 certificate, next renewal $D at .* UTC"
 
 # ---------------------------------------------------------------- reloads
 

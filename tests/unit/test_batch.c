@@ -10,6 +10,7 @@
  * is answered at once; a client that goes away. */
 #include "daemon/renew/batch.c"
 #include "daemon/renew/hooks.c"
+#include "daemon/renew/deploy.c"
 
 #include "testutil.h"
 
@@ -625,5 +626,127 @@ TEST(shutdown_with_a_hook_running_and_one_queued)
 	ASSERT_INT_EQ(hooks_pending(&d), 0);
 	ASSERT_INT_EQ(client.nfinish, 0);
 	kids.c[0] = NULL;
+	teardown(&d);
+}
+
+/* ---- deploy hooks kept across a stop (deploy.c) ---- */
+
+/* The deploy record of NAME as text, or NULL if there is none. */
+static char *record_of(const char *name)
+{
+	char path[512], *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/deploy-pending/%s.json", state_dir, name);
+	if (fs_read_file(path, 65536, &text, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+TEST(deploy_hooks_recorded_before_they_run_and_taken_out_as_they_end)
+{
+	struct daemon d;
+	struct batch *b;
+	char *rec;
+
+	setup(&d);
+	d.cfg.deploy_hook = strdup("echo one");
+	b = new_batch(&d, BATCH_RENEW, false, NULL, "echo two", NULL);
+	add(&d, b, "a.example", "webroot", 0);
+	batch_start(&d, b);
+	ASSERT_TRUE(record_of("a.example") == NULL);
+	job_ends(&d, 0, OK_REPLY);
+	ASSERT_INT_EQ(kids.n, 1); /* the first runs; both are recorded */
+	rec = record_of("a.example");
+	ASSERT_NONNULL(rec);
+	ASSERT_STR_CONTAINS(rec, "\"command\":\"echo one\"");
+	ASSERT_STR_CONTAINS(rec, "\"command\":\"echo two\"");
+	ASSERT_STR_CONTAINS(rec, "\"version\":2");
+	ASSERT_STR_CONTAINS(rec, "\"domains\":\"a.example www.a.example\"");
+	free(rec);
+	hook_ends(&d, 0, 0);
+	rec = record_of("a.example");
+	ASSERT_NONNULL(rec);
+	ASSERT_TRUE(strstr(rec, "echo one") == NULL);
+	ASSERT_STR_CONTAINS(rec, "\"command\":\"echo two\"");
+	free(rec);
+	/* A failed hook is reported, not kept to run again. */
+	hook_ends(&d, 1, 3);
+	ASSERT_TRUE(record_of("a.example") == NULL);
+	ASSERT_STR_CONTAINS(client.final, "\"hook_failures\":1");
+	teardown(&d);
+}
+
+TEST(deploy_hooks_stopped_at_shutdown_stay_recorded)
+{
+	struct daemon d;
+	struct batch *b;
+	char *rec;
+
+	setup(&d);
+	b = new_batch(&d, BATCH_RENEW, false, NULL, "echo one; echo two", NULL);
+	add(&d, b, "a.example", "webroot", 0);
+	batch_start(&d, b);
+	job_ends(&d, 0, OK_REPLY);
+	ASSERT_INT_EQ(kids.n, 1);
+	batch_free_all(&d);
+	hooks_stop_all(&d);
+	kids.c[0] = NULL;
+	rec = record_of("a.example");
+	ASSERT_NONNULL(rec);
+	ASSERT_STR_CONTAINS(rec, "echo one; echo two");
+	free(rec);
+	teardown(&d);
+}
+
+TEST(deploy_resume_runs_what_is_recorded_once)
+{
+	struct daemon d;
+	struct lineage_entry e = { .name = "a.example", .have_conf = true };
+	struct json_object *data = json_tokener_parse(OK_REPLY), *hooks;
+	char bad[600], *rec;
+	int fd;
+
+	setup(&d);
+	fake_entry = &e;
+	/* A hook of renewal-hooks/deploy/ that others may now change. */
+	snprintf(bad, sizeof(bad), "%s/writable-hook", state_dir);
+	fd = open(bad, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	ASSERT_INT_EQ(chmod(bad, 0777), 0);
+	hooks = json_object_new_array();
+	json_object_array_add(hooks,
+			      json_tokener_parse("{\"command\":\"echo again\",\"path\":false}"));
+	json_object_array_add(hooks, json_object_new_object());
+	json_object_object_add(json_object_array_get_idx(hooks, 1), "command",
+			       json_object_new_string(bad));
+	json_object_object_add(json_object_array_get_idx(hooks, 1), "path",
+			       json_object_new_boolean(1));
+	ASSERT_INT_EQ(deploy_record(&d, "a.example", "a.example www.a.example",
+				    json_object_object_get(data, "data"), hooks), 0);
+	/* One for a lineage that is gone. */
+	ASSERT_INT_EQ(deploy_record(&d, "gone.example", "gone.example",
+				    json_object_object_get(data, "data"), hooks), 0);
+	deploy_resume(&d);
+	ASSERT_TRUE(record_of("gone.example") == NULL);
+	ASSERT_INT_EQ(kids.n, 1); /* the writable one is refused */
+	ASSERT_STR_EQ(kids.command[0], "echo again");
+	ASSERT_STR_CONTAINS(kids.env[0], "ACMED_HOOK=deploy\n");
+	ASSERT_STR_CONTAINS(kids.env[0], "/live/a.example\n");
+	ASSERT_STR_CONTAINS(kids.env[0], "RENEWED_DOMAINS=a.example www.a.example\n");
+	ASSERT_STR_CONTAINS(kids.env[0], "ACMED_VERSION=2\n");
+	ASSERT_STR_CONTAINS(kids.env[0], "ACMED_SERIAL=0a\n");
+	rec = record_of("a.example");
+	ASSERT_NONNULL(rec);
+	ASSERT_STR_CONTAINS(rec, "echo again");
+	ASSERT_TRUE(strstr(rec, "writable-hook") == NULL);
+	free(rec);
+	hook_ends(&d, 0, 0);
+	ASSERT_TRUE(record_of("a.example") == NULL);
+	deploy_resume(&d); /* nothing left: nothing runs */
+	ASSERT_INT_EQ(kids.n, 1);
+	json_object_put(hooks);
+	json_object_put(data);
+	fake_entry = NULL;
 	teardown(&d);
 }
