@@ -24,7 +24,7 @@ struct copt {
 static const struct {
 	const char *name, *words;
 } known_words[] = {
-	{ "elliptic-curve", "secp256r1 secp384r1" },
+	{ "elliptic-curve", "secp256r1 secp384r1 secp521r1" },
 	{ "rsa-key-size", "2048 3072 4096" },
 	{ "preferred-challenges", "dns http" },
 	{ "reason", "unspecified keycompromise affiliationchanged superseded cessationofoperation" },
