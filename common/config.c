@@ -28,7 +28,7 @@ struct setting {
 
 static int check_email(const char *v, char *why, size_t len)
 {
-	if (ident_email_ok(v))
+	if (ident_emails_ok(v))
 		return 0;
 	snprintf(why, len, "'%s' is not an email address", v);
 	return -EINVAL;

@@ -39,6 +39,18 @@ int ctl_cmd_lookup(const char *name)
 	return -1;
 }
 
+int ctl_verbosity(struct json_object *args)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(args, "verbosity", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	n = json_object_get_int64(v);
+	return n < 0 ? 0 : n > 3 ? 3 : (int)n;
+}
+
 /* How every frame's JSON is written. */
 #define CTL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 

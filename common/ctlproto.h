@@ -62,6 +62,10 @@ struct json_object *ctl_error_reply(int err, const char *code, const char *msg);
  * that is not one (any case). */
 int ctl_revoke_reason(const char *name, int *code);
 
+/* acmectl -v: the "verbosity" of a request's ARGS, 0 to 3 (0 if absent or
+ * not a number). A command's jobs with more than 0 send their log lines. */
+int ctl_verbosity(struct json_object *args);
+
 /* Index of NAME in ctl_cmds, or -1. */
 int ctl_cmd_lookup(const char *name);
 

@@ -7,6 +7,22 @@
 #include "ident.h"
 #include "util.h"
 
+bool ident_emails_ok(const char *list)
+{
+	char one[256];
+
+	for (const char *p = list, *end; p; p = *end ? end + 1 : NULL) {
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) >= sizeof(one))
+			return false;
+		memcpy(one, p, (size_t)(end - p));
+		one[end - p] = '\0';
+		if (!ident_email_ok(one))
+			return false;
+	}
+	return list != NULL;
+}
+
 bool ident_is_ip(const char *s)
 {
 	unsigned char buf[16];

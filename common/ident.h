@@ -11,6 +11,10 @@
  * contact): something@something, under 256 bytes, of printable ASCII but
  * for the separators ",<>\"" (no space, no control character). */
 bool ident_email_ok(const char *s);
+/* True if LIST is one or more such addresses separated by commas, as
+ * certbot's -m takes them ("a@example.com,b@example.com"): each becomes a
+ * contact of the account. */
+bool ident_emails_ok(const char *list);
 
 /* True if S is an IPv4 or IPv6 literal. */
 bool ident_is_ip(const char *s);

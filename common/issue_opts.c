@@ -17,6 +17,7 @@
 #define AUTHN(f, h) \
 	{ .flag = f, .key = "authenticator", .type = IOT_AUTHN, .value = f, .help = h }
 #define LOCAL(f, a, h) { .flag = f, .type = IOT_LOCAL, .arg = a, .help = h }
+#define NOOP(f, why, h) { .flag = f, .type = IOT_NOOP, .value = why, .help = h }
 
 const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_DOMAINS] = { .flag = "domains", .alias = "domain", .short_flag = 'd',
@@ -28,7 +29,9 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_WEBROOT_PATH] = { .flag = "webroot-path", .short_flag = 'w', .key = "webroot_path",
 			      .type = IOT_PATH, .arg = "DIR",
 			      .help = "web root for the -d options that follow it" },
-	[IO_WEBROOT_MAP] = { .key = "webroot_map", .type = IOT_WEBROOTS },
+	[IO_WEBROOT_MAP] = { .flag = "webroot-map", .key = "webroot_map", .type = IOT_WEBROOTS,
+			     .arg = "JSON", .help = "{\"a.example,b.example\": \"/var/www/a\", ...}:\n"
+						    "those domains (added) and their web roots" },
 	[IO_STANDALONE] = AUTHN("standalone", "prove control with a built-in HTTP server"),
 	[IO_HTTP01_ADDRESS] = TEXT("http-01-address", "http01_address", "A",
 				   "address the standalone server listens on"),
@@ -79,7 +82,7 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_FULLCHAIN_PATH] = LOCAL("fullchain-path", "FILE",
 				    "both together (./000N_fullchain.pem)"),
 	[IO_EMAIL] = { .flag = "email", .short_flag = 'm', .key = "email", .type = IOT_EMAIL,
-		       .arg = "ADDRESS", .help = "contact address for a new account" },
+		       .arg = "ADDRESS", .help = "contact address for a new account (a,b: several)" },
 	[IO_UNSAFE_NO_EMAIL] = FLAG("register-unsafely-without-email",
 				    "register_unsafely_without_email",
 				    "a new account without a contact address"),
@@ -100,6 +103,21 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_DEPLOY_HOOK] = { .flag = "deploy-hook", .alias = "renew-hook", .key = "deploy_hook",
 			     .type = IOT_COMMAND, .arg = "CMD",
 			     .help = "run when the lineage got a new version (saved)" },
+	[IO_DISABLE_HOOK_VALIDATION] = FLAG("disable-hook-validation", "disable_hook_validation",
+					    "do not check the hooks' commands first"),
+	[IO_ISSUANCE_TIMEOUT] = NUMBER("issuance-timeout", "issuance_timeout", 1, 86400, "SECONDS",
+				       "wait so long at most for the CA to issue a\n"
+				       "finalized order (300)"),
+	[IO_USER_AGENT] = { .flag = "user-agent", .key = "user_agent", .type = IOT_HEADER,
+			    .arg = "TEXT", .help = "added to acmed's User-Agent header" },
+	[IO_EFF_EMAIL] = NOOP("eff-email", "acmed gives your address to nobody but the CA",
+			      "accepted: acmed shares your address with no list"),
+	[IO_NO_EFF_EMAIL] = NOOP("no-eff-email", "acmed gives your address to nobody but the CA",
+				 NULL),
+	[IO_QUIET] = { .flag = "quiet", .short_flag = 'q', .type = IOT_LOCAL,
+		       .help = "print nothing but errors" },
+	[IO_VERBOSE] = { .flag = "verbose", .short_flag = 'v', .key = "verbosity", .type = IOT_COUNT,
+			 .max = 3, .help = "show the job's own log lines, debug ones too" },
 	[IO_DRY_RUN] = FLAG("dry-run", "dry_run", "order and check a certificate, save nothing"),
 	[IO_NON_INTERACTIVE] = { .flag = "non-interactive", .alias = "noninteractive",
 				 .short_flag = 'n', .type = IOT_LOCAL,
@@ -180,6 +198,18 @@ static bool one_line(const char *s)
 	return true;
 }
 
+/* What an HTTP header's value may hold (RFC 9110 section 5.5, without
+ * obs-text), kept short. */
+static bool header_text(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return n <= 256;
+}
+
 static bool strings_only(struct json_object *v)
 {
 	for (size_t i = 0; i < json_object_array_length(v); i++)
@@ -214,7 +244,8 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 	issue_opt_name(o, name, sizeof(name));
 	switch (info->type) {
 	case IOT_FLAG: want = json_type_boolean; break;
-	case IOT_INT: want = json_type_int; break;
+	case IOT_INT:
+	case IOT_COUNT: want = json_type_int; break;
 	case IOT_DOMAINS:
 	case IOT_WEBROOTS: want = json_type_array; break;
 	default: break;
@@ -228,10 +259,17 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 	}
 	switch (info->type) {
 	case IOT_INT:
+	case IOT_COUNT:
 		n = json_object_get_int64(v);
 		if (n < info->min || n > info->max) {
 			snprintf(err, errlen, "%s must be between %ld and %ld", name, info->min,
 				 info->max);
+			return ACMED_EUSAGE;
+		}
+		break;
+	case IOT_HEADER:
+		if (!header_text(json_object_get_string(v))) {
+			snprintf(err, errlen, "%s: at most 256 printable ASCII characters", name);
 			return ACMED_EUSAGE;
 		}
 		break;
@@ -242,8 +280,9 @@ static int check_one(enum issue_opt o, struct json_object *v, char *err, size_t 
 		}
 		break;
 	case IOT_EMAIL:
-		if (!ident_email_ok(json_object_get_string(v))) {
-			snprintf(err, errlen, "%s '%s' is not an email address", name,
+		if (!ident_emails_ok(json_object_get_string(v))) {
+			snprintf(err, errlen, "%s '%s' is not an email address (or a comma-separated "
+					      "list of them)", name,
 				 json_object_get_string(v));
 			return ACMED_EUSAGE;
 		}

@@ -48,6 +48,13 @@ enum issue_opt {
 	IO_PRE_HOOK,
 	IO_POST_HOOK,
 	IO_DEPLOY_HOOK,
+	IO_DISABLE_HOOK_VALIDATION,
+	IO_ISSUANCE_TIMEOUT,
+	IO_USER_AGENT,
+	IO_EFF_EMAIL,
+	IO_NO_EFF_EMAIL,
+	IO_QUIET,
+	IO_VERBOSE,
 	IO_DRY_RUN,
 	IO_NON_INTERACTIVE,
 	IO_FORCE_RENEWAL,
@@ -75,6 +82,9 @@ enum issue_opt_type {
 	IOT_AUTHN,    /* selects the authenticator ("authenticator") */
 	IOT_FILE,     /* a file acmectl reads and sends base64url-encoded */
 	IOT_LOCAL,    /* acmectl's alone; not sent */
+	IOT_COUNT,    /* no argument, given N times: N in the request (-v) */
+	IOT_NOOP,     /* certbot's, nothing to do in acmed: accepted, -v says why */
+	IOT_HEADER,   /* text for an HTTP header: printable ASCII, at most 256 bytes */
 };
 
 struct issue_opt_info {
@@ -84,7 +94,8 @@ struct issue_opt_info {
 	const char *key;     /* the request member, or NULL: not sent */
 	enum issue_opt_type type;
 	long min, max;       /* IOT_INT */
-	const char *value;   /* IOT_AUTHN: the authenticator it picks (NULL: the argument) */
+	const char *value;   /* IOT_AUTHN: the authenticator it picks (NULL: the argument);
+			      * IOT_NOOP: why it does nothing, for -v */
 	const char *arg;     /* the argument's name in --help, NULL for none */
 	const char *help;    /* NULL: not shown; '\n' continues on the next line */
 };

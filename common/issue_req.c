@@ -37,6 +37,7 @@ void issue_req_clear(struct issue_req *req)
 	free(req->post_hook);
 	free(req->deploy_hook);
 	free(req->eab_kid);
+	free(req->user_agent);
 	if (req->eab_hmac_key)
 		OPENSSL_cleanse(req->eab_hmac_key, strlen(req->eab_hmac_key));
 	free(req->eab_hmac_key);
@@ -455,6 +456,8 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 		goto fail;
 	req->preferred_chain = xstrdup(issue_opt_str(args, IO_PREFERRED_CHAIN));
 	req->dry_run = issue_opt_flag(args, IO_DRY_RUN);
+	req->user_agent = xstrdup(issue_opt_str(args, IO_USER_AGENT));
+	req->issuance_timeout = (long)issue_opt_int(args, IO_ISSUANCE_TIMEOUT);
 	req->eab_kid = xstrdup(issue_opt_str(args, IO_EAB_KID));
 	req->eab_hmac_key = xstrdup(issue_opt_str(args, IO_EAB_HMAC_KEY));
 	if (!req->eab_kid != !req->eab_hmac_key) {
@@ -470,7 +473,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_hooks_and_profile(args, req, err, errlen);
 	if (r < 0)
 		goto fail;
-	if (req->email && !ident_email_ok(req->email)) {
+	if (req->email && !ident_emails_ok(req->email)) {
 		snprintf(err, errlen, "--email '%s' is not an email address", req->email);
 		r = ACMED_EUSAGE;
 		goto fail;
@@ -571,6 +574,7 @@ static const struct field req_fields[] = {
 	REQ(F_BOOL, renewal),	   REQ(F_STR, profile),	      REQ(F_STR, replaces),
 	REQ(F_STR, pre_hook),	   REQ(F_STR, post_hook),     REQ(F_STR, deploy_hook),
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
+	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
 };
 #undef REQ

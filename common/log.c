@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <syslog.h>
 #include <sys/socket.h>
@@ -26,6 +27,9 @@ static enum sink sink = SINK_STDERR;
 static char tag[160];       /* "job 3 example.com" */
 static int ctx_job;
 static char ctx_name[256];
+static void (*mirror)(enum log_level level, const char *line);
+static enum log_level mirror_level;
+static pid_t mirror_pid; /* the process that set it */
 static int journal_fd = -1; /* ours: opened at the first entry */
 static bool syslog_open;
 
@@ -69,6 +73,18 @@ void log_use_sink(const char *name)
 		log_use_syslog();
 	else if (streq(name, "journal"))
 		log_use_journal_if_there();
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return level < ELEMENTSOF(level_names) ? level_names[level] : "debug";
+}
+
+void log_set_mirror(enum log_level level, void (*fn)(enum log_level level, const char *line))
+{
+	mirror = fn;
+	mirror_level = level;
+	mirror_pid = getpid();
 }
 
 void log_close(void)
@@ -205,14 +221,21 @@ static void emit(enum log_level level, int job, const char *name, const char *fm
 
 static void emit(enum log_level level, int job, const char *name, const char *fmt, va_list ap)
 {
+	/* A child forked after log_set_mirror() (a job's signer) has its own
+	 * descriptors: the mirror's is not its to write. */
+	bool mirrored = mirror && level <= mirror_level && getpid() == mirror_pid;
 	char line[2048];
 
-	if (level > max_level)
+	if (level > max_level && !mirrored)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One message is one line: a newline or escape sequence in text from
 	 * outside (a CA, a worker, a hook) cannot forge another log line. */
 	text_clean(line);
+	if (mirrored)
+		mirror(level, line);
+	if (level > max_level)
+		return;
 	switch (sink) {
 	case SINK_JOURNAL:
 		to_journal(level, job, name, line);

@@ -34,6 +34,14 @@ void log_set_context(int job, const char *name, const char *what);
 const char *log_sink_name(void);
 void log_use_sink(const char *name);
 
+/* "error", "warning", "info" or "debug". */
+const char *log_level_name(enum log_level level);
+/* Also hand every line of LEVEL or more urgent to FN (its text, as the log
+ * has it, without the context), whatever the log level says, in this
+ * process only: a process forked later does not. FN must not log. NULL
+ * stops it. What a job does for `acmectl -v`. */
+void log_set_mirror(enum log_level level, void (*fn)(enum log_level level, const char *line));
+
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A line about job JOB (0: none) of lineage NAME (NULL: none) from a
  * process that runs many (the daemon): ACMED_JOB= and ACMED_CERT_NAME= in

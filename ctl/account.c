@@ -20,12 +20,14 @@ static void usage(FILE *f)
 	      "  deactivate stop the account for good (a new one can be registered)\n"
 	      "  rollover   replace the account key (RFC 8555 key change)\n\n"
 	      "Options:\n"
-	      "  -m, --email ADDRESS        contact address\n"
+	      "  -m, --email ADDRESS        contact address (a@x,b@y: several)\n"
 	      "      --register-unsafely-without-email\n"
 	      "      --agree-tos            accept the CA's terms of service\n"
 	      "      --eab-kid KID          external account binding: the key ID the CA gave\n"
 	      "      --eab-hmac-key KEY     and its MAC key (base64url)\n"
 	      "      --server URL           the CA (default: the daemon's)\n"
+	      "      --eff-email, --no-eff-email  accepted: acmed shares your address with no\n"
+	      "                             list\n"
 	      "      --json                 the result as JSON\n",
 	      f);
 }
@@ -63,31 +65,41 @@ static void print_account(struct json_object *d)
 		      str_or_empty(jobj_str(d, "thumbprint")));
 }
 
-int verb_account(const struct client *cl, int argc, char **argv)
+enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER, O_EFF };
+
+const char *const account_ops[] = { "register", "show", "update", "deactivate", "rollover",
+				    NULL };
+
+const struct option account_options[] = {
+	{ "email", required_argument, NULL, 'm' },
+	{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
+	{ "agree-tos", no_argument, NULL, O_TOS },
+	{ "eab-kid", required_argument, NULL, O_KID },
+	{ "eab-hmac-key", required_argument, NULL, O_HMAC },
+	{ "server", required_argument, NULL, O_SERVER },
+	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "eff-email", no_argument, NULL, O_EFF },
+	{ "no-eff-email", no_argument, NULL, O_EFF },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_account(struct client *cl, int argc, char **argv)
 {
-	enum { O_UNSAFE = 256, O_TOS, O_KID, O_HMAC, O_SERVER, O_JSON };
-	static const struct option longopts[] = {
-		{ "email", required_argument, NULL, 'm' },
-		{ "register-unsafely-without-email", no_argument, NULL, O_UNSAFE },
-		{ "agree-tos", no_argument, NULL, O_TOS },
-		{ "eab-kid", required_argument, NULL, O_KID },
-		{ "eab-hmac-key", required_argument, NULL, O_HMAC },
-		{ "server", required_argument, NULL, O_SERVER },
-		{ "non-interactive", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static const char *const ops[] = { "register", "show", "update", "deactivate", "rollover" };
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
 	const char *op = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+	const char *eff = NULL;
 	bool known = false;
 	int c, ret = EXIT_USAGE;
 
-	for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
-		known |= streq(op, ops[i]);
+	for (size_t i = 0; op && account_ops[i]; i++)
+		known |= streq(op, account_ops[i]);
 	optind = op ? 2 : 1;
-	while ((c = getopt_long(argc, argv, "m:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "m:nh", account_options, NULL)) !=
+	       -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case 'm':
 			if (client_check_email("--email", optarg) < 0)
@@ -106,7 +118,8 @@ int verb_account(const struct client *cl, int argc, char **argv)
 		case O_SERVER:
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
-		case 'n': case O_JSON: break;
+		case 'n': break;
+		case O_EFF: eff = argv[optind - 1]; break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;
 		}
@@ -124,6 +137,9 @@ int verb_account(const struct client *cl, int argc, char **argv)
 			       argv[optind]);
 		goto out;
 	}
+	if (eff)
+		client_note(cl, "%s does nothing: acmed gives your address to nobody but the CA",
+			    eff);
 	json_object_object_add(args, "op", json_object_new_string(op));
 	ret = client_request(cl, "account", args, &reply, &data);
 	if (ret == EXIT_OK && cl->json)

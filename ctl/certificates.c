@@ -148,22 +148,26 @@ static void print_entry(struct json_object *e, long now)
 		client_printf("    Problem: %s\n", str_or_empty(jobj_str(e, "problem")));
 }
 
-int verb_certificates(const struct client *cl, int argc, char **argv)
+const struct option certificates_options[] = {
+	{ "cert-name", required_argument, NULL, 'c' },
+	{ "domains", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_certificates(struct client *cl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "cert-name", required_argument, NULL, 'c' },
-		{ "domains", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
 	struct json_object *domains = NULL;
 	long now = (long)time(NULL);
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "d:h", certificates_options, NULL)) !=
+	       -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case 'c': json_object_object_add(args, "cert_name", json_object_new_string(optarg)); break;
 		case 'd':
@@ -173,10 +177,9 @@ int verb_certificates(const struct client *cl, int argc, char **argv)
 			}
 			json_object_array_add(domains, json_object_new_string(optarg));
 			break;
-		case 'j': break;
 		case 'h':
-			client_printf(
-				"Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] [--json]\n");
+			client_fprintf(stdout, "Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] "
+					       "[--json]\n");
 			json_object_put(args);
 			return EXIT_OK;
 		default:

@@ -13,16 +13,14 @@
 #include "jsonutil.h"
 #include "util.h"
 #include "ctl/verbs.h"
+#include "ctl/webroots.h"
 
 struct certonly {
+	struct client *cl;
 	struct json_object *args;
-	struct json_object *domains;
-	struct json_object *webroot_map;
-	char *webroot;             /* the -w in effect for the next -d */
-	char *first_webroot;       /* for -d given before any -w (one of the webroots) */
-	char **webroots;           /* every -w, absolute, to free */
-	size_t nwebroots;
+	struct webroots wr;         /* -d, -w, --webroot-map */
 	const char *local[IO__MAX]; /* the options acmectl keeps: --csr, --cert-path... */
+	bool noop[IO__MAX];         /* certbot's options given that do nothing here */
 };
 
 static void usage(FILE *f)
@@ -51,40 +49,6 @@ static void usage(FILE *f)
 				fprintf(f, "%29s", ""), h++;
 		}
 	}
-}
-
-static void add_domains(struct certonly *co, const char *list)
-{
-	char *copy = strdup(list), *save = NULL;
-
-	for (char *d = strtok_r(copy, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
-		while (*d == ' ')
-			d++;
-		if (!*d)
-			continue;
-		json_object_array_add(co->domains, json_object_new_string(d));
-		if (co->webroot) {
-			struct json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "domain", json_object_new_string(d));
-			json_object_object_add(e, "path", json_object_new_string(co->webroot));
-			json_object_array_add(co->webroot_map, e);
-		}
-	}
-	free(copy);
-}
-
-static int keep(struct certonly *co, char *s)
-{
-	char **v = realloc(co->webroots, (co->nwebroots + 1) * sizeof(*v));
-
-	if (!v) {
-		free(s);
-		return -ENOMEM;
-	}
-	co->webroots = v;
-	v[co->nwebroots++] = s;
-	return 0;
 }
 
 static int set_authenticator(struct certonly *co, const char *name)
@@ -136,22 +100,6 @@ static int parse_int(const char *opt, const char *s, long min, long max, int *ou
 	return 0;
 }
 
-/* The daemon has another working directory: send absolute web roots. */
-static int absolute(const char *path, char **out)
-{
-	char cwd[4096];
-
-	if (path[0] == '/') {
-		*out = strdup(path);
-	} else if (getcwd(cwd, sizeof(cwd))) {
-		*out = fs_join(cwd, path);
-	} else {
-		client_fprintf(stderr, "acmectl: %s: cannot tell the current directory\n", path);
-		return -errno;
-	}
-	return *out ? 0 : -ENOMEM;
-}
-
 /* getopt_long's table from issue_opts[]: an option without a short letter
  * returns 256 + its index; the short letters are in SHORT. */
 static void getopt_table(struct option *longopts, char *shortopts)
@@ -194,9 +142,9 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 {
 	const struct issue_opt_info *o = &issue_opts[i];
 	struct json_object *a = co->args;
-	char name[64], *path = NULL, *all = NULL;
+	char name[64], err[512], *path = NULL, *all = NULL;
 	const char *was;
-	int n;
+	int n, r;
 
 	issue_opt_name(i, name, sizeof(name));
 	switch (o->type) {
@@ -206,6 +154,7 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 			return -EINVAL;
 		/* fall through */
 	case IOT_STRING:
+	case IOT_HEADER:
 	case IOT_COMMAND: json_object_object_add(a, o->key, json_object_new_string(arg)); break;
 	case IOT_INT:
 		if (parse_int(name, arg, o->min, o->max, &n) < 0)
@@ -213,8 +162,12 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 		json_object_object_add(a, o->key, json_object_new_int(n));
 		break;
 	case IOT_PATH:
-		if (absolute(arg, &path) < 0)
+		/* The daemon has another working directory. */
+		if (webroots_absolute(arg, &path) < 0) {
+			client_fprintf(stderr, "acmectl: %s: cannot tell the current directory\n",
+				       arg);
 			return -EINVAL;
+		}
 		json_object_object_add(a, o->key, json_object_new_string(path));
 		free(path);
 		break;
@@ -227,10 +180,16 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 		free(all);
 		break;
 	case IOT_AUTHN: return set_authenticator(co, o->value ? o->value : arg);
-	case IOT_DOMAINS: add_domains(co, arg); break;
+	case IOT_DOMAINS: return webroots_add_domains(&co->wr, arg);
 	case IOT_FILE:
 	case IOT_LOCAL: co->local[i] = arg ? arg : ""; break; /* "": a flag given */
-	case IOT_WEBROOTS: break; /* no option: made from -w and -d */
+	case IOT_COUNT: break; /* -v: client.h sends it */
+	case IOT_NOOP: co->noop[i] = true; break;
+	case IOT_WEBROOTS:
+		r = webroots_add_map(&co->wr, arg, err, sizeof(err));
+		if (r < 0)
+			client_fprintf(stderr, "acmectl: %s: %s\n", name, err);
+		return r;
 	}
 	return 0;
 }
@@ -238,8 +197,8 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 static int parse(struct certonly *co, int argc, char **argv)
 {
 	struct option longopts[2 * IO__MAX + 1];
-	char shortopts[3 * IO__MAX + 1];
-	struct json_object *a = co->args;
+	char shortopts[3 * IO__MAX + 1], err[512];
+	struct json_object *a = co->args, *pairs;
 	int c, i;
 
 	getopt_table(longopts, shortopts);
@@ -254,12 +213,15 @@ static int parse(struct certonly *co, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		}
+		if (client_common_opt(co->cl, i == IO_QUIET ? 'q' : i == IO_VERBOSE ? 'v'
+							  : i == IO_JSON ? CLIENT_OPT_JSON : 0))
+			continue;
 		if (i == IO_WEBROOT_PATH) {
 			/* -w applies to the -d options that follow it. */
-			if (absolute(optarg, &co->webroot) < 0 || keep(co, co->webroot) < 0)
+			if (webroots_add_path(&co->wr, optarg, err, sizeof(err)) < 0) {
+				client_fprintf(stderr, "acmectl: -w %s: %s\n", optarg, err);
 				return -EINVAL;
-			if (!co->first_webroot)
-				co->first_webroot = co->webroot;
+			}
 			continue;
 		}
 		if (set_option(co, (enum issue_opt)i, optarg) < 0)
@@ -270,15 +232,21 @@ static int parse(struct certonly *co, int argc, char **argv)
 			       argv[optind]);
 		return -EINVAL;
 	}
-	if (co->first_webroot && !json_object_object_get_ex(a, issue_opts[IO_AUTHENTICATOR].key, NULL))
+	/* A web root given (-w, --webroot-map) picks the webroot authenticator. */
+	pairs = webroots_pairs(&co->wr);
+	if ((pairs || co->wr.npaths) &&
+	    !json_object_object_get_ex(a, issue_opts[IO_AUTHENTICATOR].key, NULL))
 		set_authenticator(co, "webroot");
-	if (co->first_webroot)
+	if (webroots_last(&co->wr))
 		json_object_object_add(a, issue_opts[IO_WEBROOT_PATH].key,
-				       json_object_new_string(co->first_webroot));
-	if (json_object_array_length(co->webroot_map))
-		json_object_object_add(a, issue_opts[IO_WEBROOT_MAP].key,
-				       json_object_get(co->webroot_map));
-	json_object_object_add(a, issue_opts[IO_DOMAINS].key, json_object_get(co->domains));
+				       json_object_new_string(webroots_last(&co->wr)));
+	if (pairs)
+		json_object_object_add(a, issue_opts[IO_WEBROOT_MAP].key, pairs);
+	json_object_object_add(a, issue_opts[IO_DOMAINS].key, json_object_get(co->wr.domains));
+	for (i = 0; i < IO__MAX; i++)
+		if (co->noop[i])
+			client_note(co->cl, "--%s does nothing: %s", issue_opts[i].flag,
+				    issue_opts[i].value);
 	if (co->local[IO_CSR] && read_csr(co, co->local[IO_CSR]) < 0)
 		return -EINVAL;
 	return 0;
@@ -435,17 +403,18 @@ static int ask_daemon(const struct client *cl, const struct certonly *co,
 	return ret;
 }
 
-int verb_certonly(const struct client *cl, int argc, char **argv)
+int verb_certonly(struct client *cl, int argc, char **argv)
 {
-	struct certonly co = {
-		.args = json_object_new_object(),
-		.domains = json_object_new_array(),
-		.webroot_map = json_object_new_array(),
-	};
+	struct certonly co = { .cl = cl, .args = json_object_new_object() };
 	struct json_object *reply = NULL, *data = NULL;
 	char date[64];
 	int ret;
 
+	if (!co.args || webroots_init(&co.wr) < 0) {
+		client_fprintf(stderr, "acmectl: out of memory\n");
+		ret = EXIT_FAILED;
+		goto out;
+	}
 	if (parse(&co, argc, argv) < 0) {
 		ret = EXIT_USAGE;
 		goto out;
@@ -482,14 +451,12 @@ int verb_certonly(const struct client *cl, int argc, char **argv)
 			      str_or_empty(jobj_str(data, "fullchain_path")),
 			      str_or_empty(jobj_str(data, "privkey_path")), date);
 	if (ret != EXIT_OK)
-		client_printf(
-			"The certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
-			jobj_int(data, "hook_failures", 0));
+		client_fprintf(cl->quiet ? stderr : stdout,
+			       "%s certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
 out:
 	json_object_put(reply);
 	json_object_put(co.args);
-	json_object_put(co.domains);
-	json_object_put(co.webroot_map);
-	strv_free(co.webroots, co.nwebroots);
+	webroots_clear(&co.wr);
 	return ret;
 }

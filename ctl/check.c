@@ -58,20 +58,25 @@ static void print_result(struct json_object *data, bool repair)
 			      list ? json_object_array_length(list) : 0);
 }
 
-static int check_or_repair(const struct client *cl, int argc, char **argv, bool repair)
+enum { O_NAME = 256 };
+
+/* check's and repair's. */
+const struct option check_options[] = {
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+static int check_or_repair(struct client *cl, int argc, char **argv, bool repair)
 {
-	enum { O_NAME = 256, O_JSON };
-	static const struct option longopts[] = {
-		{ "cert-name", required_argument, NULL, O_NAME },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct json_object *args = json_object_new_object(), *names = NULL, *reply = NULL, *data;
 	int c, ret = EXIT_USAGE;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", check_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case O_NAME:
 			if (!names) {
@@ -80,9 +85,8 @@ static int check_or_repair(const struct client *cl, int argc, char **argv, bool 
 			}
 			json_object_array_add(names, json_object_new_string(optarg));
 			break;
-		case O_JSON: break;
 		case 'h':
-			client_printf(
+			client_fprintf(stdout,
 				"Usage: acmectl %s [--cert-name NAME]... [--json]\n\n%s\n",
 				repair ? "repair" : "check",
 				repair ? "Point live/ of broken lineages at their newest version that "
@@ -117,12 +121,12 @@ out:
 	return ret;
 }
 
-int verb_check(const struct client *cl, int argc, char **argv)
+int verb_check(struct client *cl, int argc, char **argv)
 {
 	return check_or_repair(cl, argc, argv, false);
 }
 
-int verb_repair(const struct client *cl, int argc, char **argv)
+int verb_repair(struct client *cl, int argc, char **argv)
 {
 	return check_or_repair(cl, argc, argv, true);
 }

@@ -185,16 +185,19 @@ static int no_answer(const struct client *cl)
 		      cl->socket, cl->timeout, cl->timeout == 1 ? "" : "s");
 }
 
-/* Progress as it happens: each step on its own line. An event without a
- * message (a keepalive, say) prints nothing. */
+/* Progress as it happens: each step on its own line; with -v the job's log
+ * lines too ("log" events, "debug: ..."). An event without a message (a
+ * keepalive, say) prints nothing. */
 static void print_event(const struct client *cl, struct json_object *frame)
 {
 	const char *msg = jobj_str(frame, "message"), *name = jobj_str(frame, "name");
+	const char *level = streq(jobj_str(frame, "event"), "log") ? jobj_str(frame, "level") : NULL;
 
-	if (cl->quiet || !msg)
+	if (cl->quiet || !msg || (level && !cl->verbosity))
 		return;
-	client_fprintf(stderr, "%s%s%s\n", cl->show_names && name ? name : "",
-		       cl->show_names && name ? ": " : "", msg);
+	client_fprintf(stderr, "%s%s%s%s%s\n", cl->show_names && name ? name : "",
+		       cl->show_names && name ? ": " : "", level ? level : "", level ? ": " : "",
+		       msg);
 }
 
 /* Read the answer to a request sent on FD: progress events, printed, and
@@ -354,22 +357,36 @@ static int too_large(const struct client *cl, struct json_object *req)
 		      CTL_MAX_FRAME, n > 0 ? ": " : "", what);
 }
 
-static struct json_object *new_request(const char *cmd, struct json_object *args)
+/* The request for CMD with ARGS (borrowed): with -v, a command that runs
+ * jobs is asked for their log lines ("verbosity"), in a copy of ARGS. */
+static struct json_object *new_request(const struct client *cl, const char *cmd,
+				       struct json_object *args)
 {
-	struct json_object *req = json_object_new_object();
+	struct json_object *req = json_object_new_object(), *a = json_object_new_object();
+	int k = ctl_cmd_lookup(cmd);
 
-	if (!req)
+	if (!req || !a) {
+		json_object_put(req);
+		json_object_put(a);
 		return NULL;
+	}
+	if (json_object_is_type(args, json_type_object)) {
+		json_object_object_foreach(args, key, val)
+			json_object_object_add(a, key, json_object_get(val));
+	}
+	if (cl->verbosity && k >= 0 && (ctl_cmds[k].flags & CMD_STREAMS))
+		json_object_object_add(a, "verbosity",
+				       json_object_new_int(cl->verbosity > 3 ? 3 : (int)cl->verbosity));
 	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
+	json_object_object_add(req, "args", a);
 	return req;
 }
 
 int client_call(const struct client *cl, const char *cmd, struct json_object *args,
 		struct json_object **reply)
 {
-	struct json_object *req = new_request(cmd, args);
+	struct json_object *req = new_request(cl, cmd, args);
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t deadline;
@@ -463,6 +480,49 @@ int client_report_error(const struct client *cl, struct json_object *reply)
 	return streq(code, "usage") ? EXIT_USAGE : EXIT_FAILED;
 }
 
+/* ---- the options every verb takes ---- */
+
+bool client_common_opt(struct client *cl, int c)
+{
+	switch (c) {
+	case 'q':
+		cl->quiet = true;
+		client_quiet();
+		return true;
+	case 'v': cl->verbosity++; return true;
+	case CLIENT_OPT_JSON: cl->json = true; return true;
+	default: return false;
+	}
+}
+
+bool client_common_arg(struct client *cl, const char *arg)
+{
+	if (streq(arg, "-q") || streq(arg, "--quiet"))
+		return client_common_opt(cl, 'q');
+	if (streq(arg, "--verbose"))
+		return client_common_opt(cl, 'v');
+	if (streq(arg, "--json"))
+		return client_common_opt(cl, CLIENT_OPT_JSON);
+	if (arg[0] != '-' || arg[1] != 'v' || arg[strspn(arg + 1, "v") + 1] != '\0')
+		return false;
+	for (const char *v = arg + 1; *v; v++) /* -v, -vv, -vvv */
+		client_common_opt(cl, 'v');
+	return true;
+}
+
+void client_note(const struct client *cl, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!cl->verbosity || cl->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	client_fprintf(stderr, "acmectl: note: %s\n", msg);
+}
+
 /* ---- input ---- */
 
 int client_read_file(const char *opt, const char *path, char **data, size_t *len)
@@ -484,7 +544,7 @@ int client_read_file(const char *opt, const char *path, char **data, size_t *len
 
 int client_check_email(const char *opt, const char *value)
 {
-	if (ident_email_ok(value))
+	if (ident_emails_ok(value))
 		return 0;
 	client_fprintf(stderr, "acmectl: %s '%s': not an e-mail address (no spaces, separators or "
 			       "control characters)\n",

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <getopt.h>
+
 #include <json-c/json.h>
 
 /* Exit codes, as documented in acmectl(8). */
@@ -18,7 +20,8 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 struct client {
 	const char *socket; /* --socket, $ACMED_SOCKET or the default */
 	bool json;          /* --json */
-	bool quiet;         /* -q */
+	bool quiet;         /* -q: errors only */
+	unsigned verbosity; /* -v, -vv: the job's own log lines too */
 	bool show_names;    /* prefix progress lines with their lineage */
 	unsigned timeout;   /* --timeout: seconds to wait for a connection or for
 			     * each frame of the answer; 0: no limit */
@@ -29,9 +32,29 @@ struct client {
 #define CLIENT_TIMEOUT_DEFAULT 120
 #define CLIENT_TIMEOUT_MAX 86400
 
-/* Send CMD with ARGS (borrowed), print progress events as they arrive (to
- * stderr, unless quiet; events without a message, such as keepalives, print
- * nothing), and return the final reply in *REPLY (caller puts). When the
+/* ---- the options every verb takes, before or after it (certbot's) ----
+ *
+ * -q/--quiet, -v/--verbose (again for more) and --json. A verb's getopt
+ * table ends with CLIENT_COMMON_OPTIONS, its short options start with
+ * CLIENT_COMMON_SHORT, and client_common_opt() takes the option
+ * getopt_long() returned: true if C was one of them. */
+#define CLIENT_OPT_JSON 0x4000
+#define CLIENT_COMMON_SHORT "qv"
+#define CLIENT_COMMON_OPTIONS                                                             \
+	{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },       \
+		{ "json", no_argument, NULL, CLIENT_OPT_JSON }
+bool client_common_opt(struct client *cl, int c);
+/* The same for an argument ARG of a verb that reads its arguments itself. */
+bool client_common_arg(struct client *cl, const char *arg);
+/* With -v, "acmectl: note: ..." on stderr: what a certbot option that
+ * does nothing here would have done. Nothing otherwise. */
+void client_note(const struct client *cl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Send CMD with ARGS (borrowed; with -v, a streaming command's request
+ * gets "verbosity" too), print progress events as they arrive (to stderr,
+ * unless quiet; events without a message, such as keepalives, print
+ * nothing; the job's log lines, "log" events, with -v only), and return the final reply in *REPLY (caller puts). When the
  * daemon cannot be reached, the connection is lost, or connecting or any one
  * frame of the answer takes longer than cl->timeout, print one line naming
  * the socket (with --json also an error object on stdout, code "unreachable"
@@ -60,10 +83,15 @@ bool client_reply_ok(struct json_object *reply);
  * output out (the daemon has already turned any newline in text from a CA
  * into a space). Every print under ctl/ goes through them. */
 
-/* printf(3) and fprintf(3), the result escaped. */
+/* printf(3) and fprintf(3), the result escaped. client_printf() prints a
+ * command's report: nothing once client_quiet() was called (-q). Help is
+ * printed with client_fprintf(stdout, ...), which -q leaves alone, and
+ * JSON with client_print_json(), which it leaves alone too: a script that
+ * asks for --json gets it. */
 void client_vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void client_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void client_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void client_quiet(void);
 
 /* S for a terminal: tab, printable ASCII and valid UTF-8 stay; every byte
  * of a C0 control (newline included), DEL, a C1 control (U+0080..U+009F)

@@ -38,18 +38,20 @@ static bool confirmed(struct json_object *names)
 	return streq(line, "y") || streq(line, "Y") || streq(line, "yes") || streq(line, "Yes");
 }
 
-int verb_delete(const struct client *cl, int argc, char **argv)
+enum { O_NAME = 256 };
+
+const struct option delete_options[] = {
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "noninteractive", no_argument, NULL, 'n' },
+	{ "yes", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_delete(struct client *cl, int argc, char **argv)
 {
-	enum { O_NAME = 256, O_JSON };
-	static const struct option longopts[] = {
-		{ "cert-name", required_argument, NULL, O_NAME },
-		{ "non-interactive", no_argument, NULL, 'n' },
-		{ "noninteractive", no_argument, NULL, 'n' },
-		{ "yes", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct json_object *args = json_object_new_object(), *names = json_object_new_array();
 	struct json_object *reply = NULL, *data;
 	bool ask = true;
@@ -57,11 +59,12 @@ int verb_delete(const struct client *cl, int argc, char **argv)
 
 	json_object_object_add(args, "cert_names", names);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "nh", delete_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case O_NAME: json_object_array_add(names, json_object_new_string(optarg)); break;
 		case 'n': ask = false; break;
-		case O_JSON: break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl delete --help'.\n"); goto out;
 		}

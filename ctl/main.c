@@ -7,53 +7,33 @@
 #include "build-config.h"
 #include "ctlproto.h"
 #include "util.h"
-#include "ctl/verbs.h"
-
-typedef int (*verb_fn)(const struct client *cl, int argc, char **argv);
-
-/* Indexed by the shared command table, so help and dispatch cannot drift. */
-static const verb_fn verbs[CMD__MAX] = {
-	[CMD_CERTONLY] = verb_certonly,
-	[CMD_RENEW] = verb_renew,
-	[CMD_REVOKE] = verb_revoke,
-	[CMD_DELETE] = verb_delete,
-	[CMD_CHECK] = verb_check,
-	[CMD_REPAIR] = verb_repair,
-	[CMD_ACCOUNT] = verb_account,
-	[CMD_RELOAD] = verb_reload,
-	[CMD_CERTIFICATES] = verb_certificates,
-	[CMD_STATUS] = verb_status,
-};
-_Static_assert(ELEMENTSOF(verbs) == CMD__MAX, "every command needs a verb");
-
-/* Verbs that work on files rather than through the daemon. */
-static const struct {
-	const char *name;
-	verb_fn fn;
-	const char *summary;
-} local_verbs[] = {
-	{ "import-certbot", verb_import_certbot,
-	  "adopt certbot's lineages, accounts and renewal settings" },
-};
+#include "ctl/completion.h"
+#include "ctl/verbtab.h"
 
 static void usage(FILE *f)
 {
-	client_fprintf(f, "Usage: acmectl [--socket PATH] [--timeout SECONDS] [--json] [-q] COMMAND "
-			  "[OPTIONS]\n\nCommands:\n");
+	client_fprintf(f, "Usage: acmectl [--socket PATH] [--timeout SECONDS] [--json] [-q] [-v] "
+			  "COMMAND [OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < CMD__MAX; i++)
 		client_fprintf(f, "  %-14s %s%s\n", ctl_cmds[i].name, ctl_cmds[i].summary,
 			       ctl_cmds[i].flags & CMD_MUTATES ? " (root)" : "");
-	for (size_t i = 0; i < ELEMENTSOF(local_verbs); i++)
-		client_fprintf(f, "  %-14s %s (root)\n", local_verbs[i].name,
-			       local_verbs[i].summary);
+	for (size_t i = 0; i < nlocal_verbs; i++)
+		client_fprintf(f, "  %-14s %s%s\n", local_verbs[i].name, local_verbs[i].summary,
+			       local_verbs[i].root ? " (root)" : "");
+	client_fprintf(f, "  %-14s %s\n", "help COMMAND", "the command's help");
+	client_fprintf(f, "\ncertbot's verbs work too:");
+	for (size_t i = 0; i < ncertbot_verbs; i++)
+		client_fprintf(f, "%s %s", i ? "," : "", certbot_verbs[i].name);
 	client_fprintf(f,
+		       "\n(each runs the acmectl command that does its job, or names it).\n"
 		       "\nOptions:\n"
 		       "  --socket PATH      control socket (default $ACMED_SOCKET or %s/acmed.sock)\n"
 		       "  --timeout SECONDS  give up when acmed sends nothing for so long (default %d;\n"
 		       "                     0: wait forever)\n"
 		       "  --json             machine-readable output on stdout\n"
-		       "  -q, --quiet        no progress lines\n"
-		       "  -h, --help         this help; 'acmectl COMMAND --help' for a command\n"
+		       "  -q, --quiet        nothing but errors (before or after COMMAND)\n"
+		       "  -v, --verbose      the jobs' own log lines too, debug ones included\n"
+		       "  -h, --help         this help; 'acmectl help COMMAND' for a command's\n"
 		       "  -V, --version      show the version\n"
 		       "\nExit status: 0 success, 1 failure, 2 usage error, 3 acmed unreachable or not\n"
 		       "answering.\n",
@@ -81,10 +61,23 @@ static int parse_timeout(const char *s, unsigned *out)
 	return -EINVAL;
 }
 
+/* `acmectl help [VERB]`, `acmectl --help [VERB]`: the verb's own --help,
+ * or acmectl's. */
+static int help(struct client *cl, const char *verb)
+{
+	char *argv[] = { (char *)verb, (char *)"--help", NULL };
+
+	if (!verb) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	return verb_run(cl, 2, argv);
+}
+
 int main(int argc, char **argv)
 {
 	struct client cl = { .socket = getenv("ACMED_SOCKET"), .timeout = CLIENT_TIMEOUT_DEFAULT };
-	int i, cmd;
+	int i;
 
 	if (str_empty(cl.socket))
 		cl.socket = ACMED_RUNDIR "/acmed.sock";
@@ -102,16 +95,16 @@ int main(int argc, char **argv)
 
 			if (parse_timeout(v, &cl.timeout) < 0)
 				return EXIT_USAGE;
-		} else if (streq(argv[i], "--json"))
+		} else if (client_common_arg(&cl, argv[i]))
 			;
-		else if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
-			cl.quiet = true;
-		else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			usage(stdout);
+		else if (streq(argv[i], "-h") || streq(argv[i], "--help"))
+			return help(&cl, i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : NULL);
+		else if (streq(argv[i], "-V") || streq(argv[i], "--version")) {
+			client_fprintf(stdout, "acmectl %s\n", ACMED_VERSION);
 			return EXIT_OK;
-		} else if (streq(argv[i], "-V") || streq(argv[i], "--version")) {
-			client_printf("acmectl %s\n", ACMED_VERSION);
-			return EXIT_OK;
+		} else if (streq(argv[i], "--completion")) {
+			/* Hidden: the build makes the shell completion with it. */
+			return completion_print(i + 1 < argc ? argv[i + 1] : NULL);
 		} else {
 			client_fprintf(stderr,
 				       "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",
@@ -123,14 +116,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t k = 0; k < ELEMENTSOF(local_verbs); k++)
-		if (streq(argv[i], local_verbs[k].name))
-			return local_verbs[k].fn(&cl, argc - i, argv + i);
-	cmd = ctl_cmd_lookup(argv[i]);
-	if (cmd < 0) {
-		client_fprintf(stderr, "acmectl: unknown command '%s'\nTry 'acmectl --help'.\n",
-			       argv[i]);
-		return EXIT_USAGE;
-	}
-	return verbs[cmd](&cl, argc - i, argv + i);
+	if (streq(argv[i], "help"))
+		return help(&cl, i + 1 < argc ? argv[i + 1] : NULL);
+	return verb_run(&cl, argc - i, argv + i);
 }

@@ -138,10 +138,20 @@ void client_fprintf(FILE *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* -q: the commands' reports are not printed. */
+static bool quiet;
+
+void client_quiet(void)
+{
+	quiet = true;
+}
+
 void client_printf(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet)
+		return;
 	va_start(ap, fmt);
 	client_vfprintf(stdout, fmt, ap);
 	va_end(ap);

@@ -24,7 +24,11 @@ static void usage(FILE *f)
 	      "      --deploy-hook CMD      run after each renewed lineage ($RENEWED_LINEAGE,\n"
 	      "                             $RENEWED_DOMAINS)\n"
 	      "      --no-directory-hooks   skip the hooks in renewal-hooks/\n"
-	      "  -q, --quiet                no progress lines\n"
+	      "      --disable-hook-validation  do not check the hooks' commands first\n"
+	      "      --no-random-sleep-on-renew accepted: renew never sleeps\n"
+	      "  -q, --quiet                nothing but errors (cron mails nothing when all is\n"
+	      "                             well)\n"
+	      "  -v, --verbose              the jobs' own log lines too (-vv: the same)\n"
 	      "      --json                 the result as JSON\n"
 	      "\nExit status: 0 if no renewal or hook failed (also when nothing was due), 1 if any\n"
 	      "did, 2 for a usage error.\n",
@@ -136,31 +140,38 @@ static void print_summary(struct json_object *data)
 		client_printf("%zu renew failure(s), %ld hook failure(s)\n", failed, hook_failures);
 }
 
-static int parse(int argc, char **argv, struct json_object *args)
+enum { O_NAME = 256, O_FORCE, O_DRY, O_PRE, O_POST, O_DEPLOY, O_NODIR, O_IGNORED, O_NOSLEEP,
+       O_NOVALIDATE };
+
+const struct option renew_options[] = {
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "force-renewal", no_argument, NULL, O_FORCE },
+	{ "renew-by-default", no_argument, NULL, O_FORCE },
+	{ "dry-run", no_argument, NULL, O_DRY },
+	{ "pre-hook", required_argument, NULL, O_PRE },
+	{ "post-hook", required_argument, NULL, O_POST },
+	{ "deploy-hook", required_argument, NULL, O_DEPLOY },
+	{ "renew-hook", required_argument, NULL, O_DEPLOY },
+	{ "no-directory-hooks", no_argument, NULL, O_NODIR },
+	{ "disable-hook-validation", no_argument, NULL, O_NOVALIDATE },
+	{ "no-random-sleep-on-renew", no_argument, NULL, O_NOSLEEP },
+	{ "non-interactive", no_argument, NULL, O_IGNORED },
+	{ "noninteractive", no_argument, NULL, O_IGNORED },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+static int parse(struct client *cl, int argc, char **argv, struct json_object *args)
 {
-	enum { O_NAME = 256, O_FORCE, O_DRY, O_PRE, O_POST, O_DEPLOY, O_NODIR, O_JSON, O_IGNORED };
-	static const struct option longopts[] = {
-		{ "cert-name", required_argument, NULL, O_NAME },
-		{ "force-renewal", no_argument, NULL, O_FORCE },
-		{ "renew-by-default", no_argument, NULL, O_FORCE },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "pre-hook", required_argument, NULL, O_PRE },
-		{ "post-hook", required_argument, NULL, O_POST },
-		{ "deploy-hook", required_argument, NULL, O_DEPLOY },
-		{ "renew-hook", required_argument, NULL, O_DEPLOY },
-		{ "no-directory-hooks", no_argument, NULL, O_NODIR },
-		{ "non-interactive", no_argument, NULL, O_IGNORED },
-		{ "noninteractive", no_argument, NULL, O_IGNORED },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct json_object *names = NULL;
+	bool nosleep = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "nh", renew_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case O_NAME:
 			if (!names) {
@@ -183,7 +194,12 @@ static int parse(int argc, char **argv, struct json_object *args)
 		case O_NODIR:
 			json_object_object_add(args, "no_directory_hooks", json_object_new_boolean(1));
 			break;
-		case 'n': case 'q': case O_JSON: case O_IGNORED: break;
+		case O_NOVALIDATE:
+			json_object_object_add(args, issue_opts[IO_DISABLE_HOOK_VALIDATION].key,
+					       json_object_new_boolean(1));
+			break;
+		case O_NOSLEEP: nosleep = true; break;
+		case 'n': case O_IGNORED: break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: client_fprintf(stderr, "Try 'acmectl renew --help'.\n"); return -1;
 		}
@@ -192,28 +208,54 @@ static int parse(int argc, char **argv, struct json_object *args)
 		client_fprintf(stderr, "acmectl renew: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (nosleep)
+		client_note(cl, "--no-random-sleep-on-renew does nothing: acmectl renew never "
+				"sleeps (acmed spreads its own renewals)");
 	return 0;
 }
 
-int verb_renew(const struct client *cl, int argc, char **argv)
+/* -q: what failed, on stderr; nothing when all went well (cron mails
+ * nothing). */
+static void print_errors(struct json_object *data)
+{
+	struct json_object *l = list_of(data, "failed");
+
+	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+		struct json_object *e = json_object_array_get_idx(l, i);
+		const char *why = jobj_str(e, "message") ? jobj_str(e, "message") : jobj_str(e, "reason");
+
+		client_fprintf(stderr, "acmectl: renewing %s failed%s%s\n",
+			       str_or_empty(jobj_str(e, "name")), why ? ": " : "", str_or_empty(why));
+	}
+	l = list_of(data, "hooks");
+	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
+		struct json_object *h = json_object_array_get_idx(l, i);
+		const char *what = jobj_str(h, "command") ? jobj_str(h, "command") : jobj_str(h, "refused");
+
+		if (jobj_bool(h, "failed"))
+			client_fprintf(stderr, "acmectl: %s hook %s: %s\n",
+				       str_or_empty(jobj_str(h, "kind")),
+				       jobj_str(h, "refused") ? "not run" : "failed", str_or_empty(what));
+	}
+}
+
+int verb_renew(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
-	struct client quiet = *cl;
 	int ret;
 
-	quiet.show_names = true;
-	for (int i = 1; i < argc; i++)
-		if (streq(argv[i], "-q") || streq(argv[i], "--quiet"))
-			quiet.quiet = true;
-	if (parse(argc, argv, args) < 0) {
+	cl->show_names = true;
+	if (parse(cl, argc, argv, args) < 0) {
 		json_object_put(args);
 		return EXIT_USAGE;
 	}
-	ret = client_request(&quiet, "renew", args, &reply, &data);
+	ret = client_request(cl, "renew", args, &reply, &data);
 	json_object_put(args);
 	if (ret == EXIT_OK) {
 		if (cl->json)
 			client_print_json(data);
+		else if (cl->quiet)
+			print_errors(data);
 		else
 			print_summary(data);
 		if (count_of(data, "failed") || jobj_int(data, "hook_failures", 0))

@@ -41,29 +41,33 @@ static int add_file(struct json_object *args, const char *key, const char *opt,
 	return 0;
 }
 
-int verb_revoke(const struct client *cl, int argc, char **argv)
+enum { O_NAME = 256, O_PATH, O_REASON, O_KEY, O_DEL, O_NODEL, O_SERVER };
+
+const struct option revoke_options[] = {
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "cert-path", required_argument, NULL, O_PATH },
+	{ "reason", required_argument, NULL, O_REASON },
+	{ "key-path", required_argument, NULL, O_KEY },
+	{ "delete-after-revoke", no_argument, NULL, O_DEL },
+	{ "no-delete-after-revoke", no_argument, NULL, O_NODEL },
+	{ "server", required_argument, NULL, O_SERVER },
+	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "noninteractive", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_revoke(struct client *cl, int argc, char **argv)
 {
-	enum { O_NAME = 256, O_PATH, O_REASON, O_KEY, O_DEL, O_NODEL, O_SERVER, O_JSON };
-	static const struct option longopts[] = {
-		{ "cert-name", required_argument, NULL, O_NAME },
-		{ "cert-path", required_argument, NULL, O_PATH },
-		{ "reason", required_argument, NULL, O_REASON },
-		{ "key-path", required_argument, NULL, O_KEY },
-		{ "delete-after-revoke", no_argument, NULL, O_DEL },
-		{ "no-delete-after-revoke", no_argument, NULL, O_NODEL },
-		{ "server", required_argument, NULL, O_SERVER },
-		{ "non-interactive", no_argument, NULL, 'n' },
-		{ "noninteractive", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
 	const char *path = NULL, *name = NULL;
 	int c, ret = EXIT_USAGE;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "nh", revoke_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case O_NAME: name = optarg; break;
 		case O_PATH: path = optarg; break;
@@ -79,7 +83,7 @@ int verb_revoke(const struct client *cl, int argc, char **argv)
 		case O_SERVER:
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
-		case 'n': case O_JSON: break;
+		case 'n': break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl revoke --help'.\n"); goto out;
 		}

@@ -73,25 +73,49 @@ static void print_status(struct json_object *data)
 	}
 }
 
-int verb_reload(const struct client *cl, int argc, char **argv)
+/* reload's and status's: nothing but the common ones. */
+const struct option status_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+/* The options of VERB, which takes no argument: 0, 1 after its help
+ * (USAGE), or -1 after a usage error (said). */
+static int parse(struct client *cl, const char *verb, int argc, char **argv, const char *usage)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", status_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
+		if (c == 'h') {
+			client_fprintf(stdout, "%s", usage);
+			return 1;
+		}
+		client_fprintf(stderr, "Try 'acmectl %s --help'.\n", verb);
+		return -1;
+	}
+	if (optind < argc) {
+		client_fprintf(stderr, "acmectl %s: unexpected argument '%s'\nTry 'acmectl %s "
+				       "--help'.\n", verb, argv[optind], verb);
+		return -1;
+	}
+	return 0;
+}
+
+int verb_reload(struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;
-	int ret;
+	int ret = parse(cl, "reload", argc, argv,
+			"Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
+			"files. A bad acmed.conf is reported and the\nrunning configuration "
+			"stays; a renewal file that does not parse quarantines its\nlineage "
+			"(exit status 1), the others are reloaded.\n");
 
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--json"))
-			continue;
-		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			client_printf(
-				"Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
-				"files. A bad acmed.conf is reported and the\nrunning configuration "
-				"stays; a renewal file that does not parse quarantines its\nlineage "
-				"(exit status 1), the others are reloaded.\n");
-			return EXIT_OK;
-		}
-		client_fprintf(stderr, "acmectl reload: unexpected argument '%s'\n", argv[i]);
-		return EXIT_USAGE;
-	}
+	if (ret != 0)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	ret = client_request(cl, "reload", NULL, &reply, &data);
 	if (ret == EXIT_OK && cl->json)
 		client_print_json(data);
@@ -103,24 +127,13 @@ int verb_reload(const struct client *cl, int argc, char **argv)
 	return ret;
 }
 
-int verb_status(const struct client *cl, int argc, char **argv)
+int verb_status(struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;
-	int ret;
+	int ret = parse(cl, "status", argc, argv, "Usage: acmectl status [--json]\n");
 
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--json"))
-			continue;
-		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
-			client_printf("Usage: acmectl status [--json]\n");
-			return EXIT_OK;
-		}
-		client_fprintf(stderr,
-			       "acmectl status: unexpected argument '%s'\nTry 'acmectl status "
-			       "--help'.\n",
-			       argv[i]);
-		return EXIT_USAGE;
-	}
+	if (ret != 0)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	ret = client_request(cl, "status", NULL, &reply, &data);
 	if (ret == EXIT_OK) {
 		if (cl->json)

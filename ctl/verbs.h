@@ -1,20 +1,33 @@
-/* acmectl verbs: each parses its own options and talks to the daemon. */
+/* acmectl verbs: each parses its own options and talks to the daemon.
+ * Each takes the options every verb takes (client.h) and may change CL
+ * accordingly. */
 #pragma once
+
+#include <getopt.h>
 
 #include "ctl/client.h"
 
-int verb_certonly(const struct client *cl, int argc, char **argv);
-int verb_renew(const struct client *cl, int argc, char **argv);
-int verb_delete(const struct client *cl, int argc, char **argv);
-int verb_revoke(const struct client *cl, int argc, char **argv);
-int verb_account(const struct client *cl, int argc, char **argv);
-int verb_check(const struct client *cl, int argc, char **argv);
-int verb_repair(const struct client *cl, int argc, char **argv);
-int verb_reload(const struct client *cl, int argc, char **argv);
-int verb_certificates(const struct client *cl, int argc, char **argv);
-int verb_status(const struct client *cl, int argc, char **argv);
+int verb_certonly(struct client *cl, int argc, char **argv);
+int verb_renew(struct client *cl, int argc, char **argv);
+int verb_delete(struct client *cl, int argc, char **argv);
+int verb_revoke(struct client *cl, int argc, char **argv);
+int verb_account(struct client *cl, int argc, char **argv);
+int verb_check(struct client *cl, int argc, char **argv);
+int verb_repair(struct client *cl, int argc, char **argv);
+int verb_reload(struct client *cl, int argc, char **argv);
+int verb_certificates(struct client *cl, int argc, char **argv);
+int verb_status(struct client *cl, int argc, char **argv);
+int verb_plugins(struct client *cl, int argc, char **argv);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
-int verb_import_certbot(const struct client *cl, int argc, char **argv);
+int verb_import_certbot(struct client *cl, int argc, char **argv);
+
+/* Their getopt tables (certonly's is common/issue_opts.c), for the shell
+ * completion; check's serves repair too, status's reload too. */
+extern const struct option renew_options[], revoke_options[], delete_options[],
+	account_options[], check_options[], certificates_options[], status_options[],
+	import_certbot_options[], plugins_options[];
+/* account's subcommands, NULL-terminated. */
+extern const char *const account_ops[];
 
 /* "2027-02-21 10:00:00+00:00", as certbot prints dates. */
 void format_time(long t, char *buf, size_t len);

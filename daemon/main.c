@@ -198,6 +198,11 @@ static int load_state(struct daemon *d)
 		log_error("refusing to start: %s", err);
 		return r;
 	}
+	/* Where the administrator puts hooks, as certbot makes it. */
+	r = store_make_hook_dirs(d->store);
+	if (r < 0)
+		log_warning("%s/renewal-hooks: cannot make its pre/, deploy/ and post/: %s",
+			    d->cfg.state_dir, acmed_strerror(r));
 	store_recover_all(d->store);
 	r = index_load(&d->index, d->store);
 	if (r < 0)

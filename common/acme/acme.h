@@ -53,6 +53,8 @@ struct acme_client {
 	unsigned poll_first_ms;    /* first polling interval */
 	unsigned poll_max_ms;      /* backoff cap */
 	unsigned poll_timeout_s;   /* give up polling after this long */
+	unsigned order_timeout_s;  /* ... a finalized order, if set (certbot's
+				    * --issuance-timeout); 0: poll_timeout_s */
 	unsigned challenge_reposts; /* a challenge left pending with an error is
 				     * POSTed again at most this often */
 	unsigned repost_first_ms;  /* the first such retry waits this long, the
@@ -79,15 +81,17 @@ int acme_set_account(struct acme_client *c, const struct signer *key, const char
  * holds it (jws_eab()). 0, or -EINVAL for a key that is not base64url. */
 int acme_set_eab(struct acme_client *c, const char *kid, const char *hmac_key_b64url);
 
-/* newAccount with the key set by acme_set_account(). EMAIL NULL registers
- * without contact. With ONLY_EXISTING, looks the key's account up instead
+/* newAccount with the key set by acme_set_account(). EMAIL, one address or
+ * several separated by commas, gives a "mailto:" contact each; NULL
+ * registers without contact. With ONLY_EXISTING, looks the key's account up instead
  * (-ENOENT if the CA has none). The account URL is stored as c->kid. */
 int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		     bool only_existing);
 
 /* The account object (POST-as-GET to the account URL); caller puts *OUT. */
 int acme_account_get(struct acme_client *c, struct json_object **out);
-/* Update the account: its contact to EMAIL (NULL: no contact) unless
+/* Update the account: its contacts to EMAIL (as acme_account_new() takes
+ * it; NULL: no contact) unless
  * DEACTIVATE, which deactivates it for good. *OUT (caller puts, may be
  * NULL) gets the account object the CA returned. */
 int acme_account_update(struct acme_client *c, const char *email, bool deactivate,

@@ -52,6 +52,25 @@ static int account_from_json(struct acme_client *c, struct json_object *acct, co
 	return 0;
 }
 
+/* "mailto:" contacts for EMAILS, one or more addresses separated by commas
+ * (certbot's -m a@x,b@y); none for NULL. NULL if out of memory. */
+static struct json_object *contacts(const char *emails)
+{
+	struct json_object *contact = json_object_new_array();
+	char *mailto;
+
+	for (const char *p = emails, *end; contact && p; p = *end ? end + 1 : NULL) {
+		end = p + strcspn(p, ",");
+		if (asprintf(&mailto, "mailto:%.*s", (int)(end - p), p) < 0) {
+			json_object_put(contact);
+			return NULL;
+		}
+		json_object_array_add(contact, json_object_new_string(mailto));
+		free(mailto);
+	}
+	return contact;
+}
+
 int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 		     bool only_existing)
 {
@@ -68,15 +87,12 @@ int acme_account_new(struct acme_client *c, const char *email, bool tos_agreed,
 			json_object_object_add(req, "termsOfServiceAgreed",
 					       json_object_new_boolean(1));
 		if (email) {
-			struct json_object *contact = json_object_new_array();
-			char *mailto;
+			struct json_object *contact = contacts(email);
 
-			if (asprintf(&mailto, "mailto:%s", email) < 0) {
+			if (!contact) {
 				r = -ENOMEM;
 				goto out;
 			}
-			json_object_array_add(contact, json_object_new_string(mailto));
-			free(mailto);
 			json_object_object_add(req, "contact", contact);
 		}
 		if (c->eab_kid && (r = add_eab(c, req)) < 0)
@@ -128,14 +144,10 @@ int acme_account_update(struct acme_client *c, const char *email, bool deactivat
 	if (deactivate) {
 		json_object_object_add(req, "status", json_object_new_string("deactivated"));
 	} else {
-		struct json_object *contact = json_object_new_array();
-		char *mailto = NULL;
+		struct json_object *contact = email ? contacts(email) : json_object_new_array();
 
-		if (email && asprintf(&mailto, "mailto:%s", email) < 0)
+		if (!contact)
 			goto out;
-		if (mailto)
-			json_object_array_add(contact, json_object_new_string(mailto));
-		free(mailto);
 		json_object_object_add(req, "contact", contact);
 	}
 	r = acme_post_json(c, c->kid, json_object_to_json_string(req), false, &resp, &acct);

@@ -289,16 +289,17 @@ int acme_challenge_respond(struct acme_client *c, const char *url)
 }
 
 /* Wait before the next poll: the backoff interval, or the CA's Retry-After
- * if it asked for longer. Returns ACMED_ETIMEOUT if that passes DEADLINE. */
+ * if it asked for longer. Returns ACMED_ETIMEOUT if that passes DEADLINE,
+ * LIMIT_S seconds after the first poll. */
 static int poll_wait(struct acme_client *c, unsigned *interval_ms, long deadline_ms,
-		     const char *what, const char *last_error)
+		     unsigned limit_s, const char *what, const char *last_error)
 {
 	long wait = *interval_ms;
 
 	if (c->retry_after > 0 && c->retry_after * 1000 > wait)
 		wait = c->retry_after * 1000;
 	if (acme_now_ms() + wait > deadline_ms) {
-		acme_set_err(c, "%s still not done after %u seconds%s%s", what, c->poll_timeout_s,
+		acme_set_err(c, "%s still not done after %u seconds%s%s", what, limit_s,
 			last_error ? "; the CA's last error: " : "", str_or_empty(last_error));
 		return ACMED_ETIMEOUT;
 	}
@@ -327,7 +328,7 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a, const char *cha
 		return -ENOMEM;
 	next_repost = acme_now_ms() + repost_wait;
 	for (;;) {
-		r = poll_wait(c, &interval, deadline, a->url, last);
+		r = poll_wait(c, &interval, deadline, c->poll_timeout_s, a->url, last);
 		if (r < 0)
 			break;
 		r = acme_authz_get(c, url, a);
@@ -382,7 +383,8 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a, const char *cha
  * URL; any other status is an error (WHEN says at which step). */
 static int order_wait(struct acme_client *c, struct acme_order *o, const char *when)
 {
-	long deadline = acme_now_ms() + (long)c->poll_timeout_s * 1000;
+	unsigned limit = c->order_timeout_s ? c->order_timeout_s : c->poll_timeout_s;
+	long deadline = acme_now_ms() + (long)limit * 1000;
 	unsigned interval = c->poll_first_ms;
 	int r = 0;
 
@@ -391,7 +393,7 @@ static int order_wait(struct acme_client *c, struct acme_order *o, const char *w
 			acme_set_err(c, "order %s is %s %s", o->url, o->status, when);
 			return ACMED_EPROTO;
 		}
-		r = poll_wait(c, &interval, deadline, o->url, NULL);
+		r = poll_wait(c, &interval, deadline, limit, o->url, NULL);
 		if (r == 0)
 			r = acme_order_get(c, o);
 	}

@@ -10,6 +10,7 @@
 #include "build-config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "log.h"
 #include "acme/http.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ struct http_client {
 	CURL *curl;
 	char *ca_pem; /* the CA bundle's contents */
 	size_t ca_len;
+	char *user_agent; /* NULL: HTTP_USER_AGENT alone */
 };
 
 /* A CA bundle is a few hundred KiB of PEM; more is not one. */
@@ -50,7 +52,19 @@ void http_client_free(struct http_client *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c->ca_pem);
+	free(c->user_agent);
 	free(c);
+}
+
+int http_client_set_user_agent(struct http_client *c, const char *extra)
+{
+	char *ua = NULL;
+
+	if (extra && asprintf(&ua, "%s %s", HTTP_USER_AGENT, extra) < 0)
+		return -ENOMEM;
+	free(c->user_agent);
+	c->user_agent = ua;
+	return 0;
 }
 
 void http_response_clear(struct http_response *resp)
@@ -161,6 +175,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL;
 	char ctype[128], errbuf[CURL_ERROR_SIZE] = "";
+	curl_off_t took;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof(*resp));
@@ -178,7 +193,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmed/" ACMED_VERSION);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent ? c->user_agent : HTTP_USER_AGENT);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
@@ -205,6 +220,12 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		return ACMED_EHTTP;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &took) != CURLE_OK)
+		took = 0;
+	/* Every exchange with the CA, for the log at debug level and acmectl -v. */
+	log_debug("%s %s: %ld%s%s, %zu bytes in %lld ms", method, url, resp->status,
+		  resp->content_type ? " " : "", str_or_empty(resp->content_type), resp->body_len,
+		  (long long)(took / 1000));
 	if (!resp->body) {
 		resp->body = strdup("");
 		if (!resp->body)

@@ -27,6 +27,13 @@ struct http_client;
 int http_client_new(const char *ca_bundle, struct http_client **out);
 void http_client_free(struct http_client *c);
 
+/* acmed's product token, the first of its User-Agent (RFC 8555 section 6.1). */
+#define HTTP_USER_AGENT "acmed/" ACMED_VERSION
+/* Send "HTTP_USER_AGENT EXTRA" as the User-Agent (certbot's --user-agent;
+ * EXTRA is printable ASCII, issue_opts.c checks it), or HTTP_USER_AGENT
+ * alone for NULL. 0 or -ENOMEM. */
+int http_client_set_user_agent(struct http_client *c, const char *extra);
+
 /* METHOD is "GET", "HEAD" or "POST" (BODY sent with CONTENT_TYPE). On a
  * transport failure returns ACMED_EHTTP with a one-line reason in ERR; any
  * HTTP status is success at this level. Caller clears RESP. */

@@ -107,6 +107,31 @@ void store_close(struct store *s)
 	free(s);
 }
 
+/* NAME in DFD, a directory of mode 0755 if it is made now (whatever the
+ * umask). 0 or -errno. */
+static int make_dir(int dfd, const char *name)
+{
+	if (mkdirat(dfd, name, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return fchmodat(dfd, name, 0755, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOTSUP ? -errno : 0;
+}
+
+int store_make_hook_dirs(struct store *s)
+{
+	static const char *const kinds[] = { "pre", "deploy", "post" };
+	int r = make_dir(s->dfd, "renewal-hooks"), fd;
+
+	if (r < 0)
+		return r;
+	fd = openat(s->dfd, "renewal-hooks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(kinds); i++)
+		r = make_dir(fd, kinds[i]);
+	close(fd);
+	return r;
+}
+
 const char *store_dir(const struct store *s)
 {
 	return s->dir;

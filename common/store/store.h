@@ -30,6 +30,10 @@ void version_pems_clear(struct version_pems *v);
 int store_open(const char *dir, bool create, struct store **out);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
+/* renewal-hooks/ and its pre/, deploy/ and post/, as certbot has them,
+ * each made 0755 if missing (never through a symlink); what exists is left
+ * as it is. 0 or -errno. */
+int store_make_hook_dirs(struct store *s);
 
 /* True if NAME is acceptable as a lineage name (safe as a path component). */
 bool store_name_valid(const char *name);

@@ -364,19 +364,21 @@ static int usage(int code)
 	return code;
 }
 
-int verb_import_certbot(const struct client *cl, int argc, char **argv)
+enum { O_CONFIG = 256, O_NAME, O_DRY, O_KEEP, O_STATE };
+
+const struct option import_certbot_options[] = {
+	{ "config-dir", required_argument, NULL, O_CONFIG },
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "dry-run", no_argument, NULL, O_DRY },
+	{ "keep-paths", no_argument, NULL, O_KEEP },
+	{ "state-dir", required_argument, NULL, O_STATE },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+int verb_import_certbot(struct client *cl, int argc, char **argv)
 {
-	enum { O_CONFIG = 256, O_NAME, O_DRY, O_KEEP, O_STATE, O_JSON };
-	static const struct option longopts[] = {
-		{ "config-dir", required_argument, NULL, O_CONFIG },
-		{ "cert-name", required_argument, NULL, O_NAME },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "keep-paths", no_argument, NULL, O_KEEP },
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct import_run run = { .lock_fd = -1 };
 	const char *config_dir = "/etc/letsencrypt";
 	char *state_dir = NULL, **names = NULL, **todo = NULL, err[512];
@@ -385,7 +387,10 @@ int verb_import_certbot(const struct client *cl, int argc, char **argv)
 	int c, ret = EXIT_USAGE, problems;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", import_certbot_options, NULL)) !=
+	       -1) {
+		if (client_common_opt(cl, c))
+			continue;
 		switch (c) {
 		case O_CONFIG: config_dir = optarg; break;
 		case O_NAME:
@@ -400,7 +405,6 @@ int verb_import_certbot(const struct client *cl, int argc, char **argv)
 			free(state_dir);
 			state_dir = xstrdup(optarg);
 			break;
-		case O_JSON: break;
 		case 'h': ret = usage(EXIT_OK); goto out;
 		default: client_fprintf(stderr, "Try 'acmectl import-certbot --help'.\n"); goto out;
 		}

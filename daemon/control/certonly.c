@@ -296,11 +296,11 @@ char *certonly_replaced_ari_id(struct daemon *d, const struct issue_req *req)
 }
 
 /* A batch of one job for C; it answers when the job and its hooks are
- * done. REQ is moved. */
-static void submit(struct daemon *d, struct conn *c, struct issue_req *req)
+ * done. REQ is moved; VERBOSITY is acmectl -v's (batch.h). */
+static void submit(struct daemon *d, struct conn *c, struct issue_req *req, int verbosity)
 {
 	struct batch_opts o = { .kind = BATCH_CERTONLY, .on_result = sched_job_result,
-				.dry_run = req->dry_run };
+				.dry_run = req->dry_run, .verbosity = verbosity };
 	struct batch *b = batch_new(d, c, &o);
 	int r = b ? batch_add(d, b, req) : -ENOMEM;
 
@@ -376,7 +376,7 @@ void certonly_command(struct daemon *d, struct conn *c, struct json_object *args
 		conn_reply_error(c, -ENOMEM, "out of memory");
 		goto out;
 	}
-	submit(d, c, &req);
+	submit(d, c, &req, ctl_verbosity(args));
 out:
 	json_object_put(own);
 }

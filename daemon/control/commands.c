@@ -111,6 +111,7 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		.kind = BATCH_RENEW,
 		.dry_run = jobj_bool(args, "dry_run"),
 		.directory_hooks = d->cfg.directory_hooks && !jobj_bool(args, "no_directory_hooks"),
+		.verbosity = ctl_verbosity(args),
 		.on_result = sched_job_result,
 	};
 	struct batch *b = NULL;
@@ -332,7 +333,8 @@ static void task_event(struct daemon *d, void *ctx, int id, struct json_object *
 	struct task *t = ctx;
 
 	(void)d;
-	if (!t->client || !streq(jobj_str(ev, "event"), "progress"))
+	if (!t->client ||
+	    !(streq(jobj_str(ev, "event"), "progress") || streq(jobj_str(ev, "event"), "log")))
 		return;
 	json_object_object_add(ev, "job", json_object_new_int(id));
 	conn_send(t->client, ev);
@@ -366,11 +368,12 @@ static void task_done(struct daemon *d, void *ctx, int id, struct json_object *r
 }
 
 /* Run job KIND with ARGS (a reference is taken) for client C, on lineage
- * NAME (or NULL); DONE may be NULL. Any error is C's reply. */
+ * NAME (or NULL); DONE may be NULL; VERBOSITY as job_spec's. Any error is
+ * C's reply. */
 static void submit_task(struct daemon *d, struct conn *c, const char *kind, const char *name,
 			void (*done)(struct daemon *d, struct json_object *args,
 				     struct json_object *reply),
-			struct json_object *args)
+			struct json_object *args, int verbosity)
 {
 	struct task *t = calloc(1, sizeof(*t));
 	char what[300];
@@ -384,7 +387,8 @@ static void submit_task(struct daemon *d, struct conn *c, const char *kind, cons
 	}
 	*t = (struct task){ c, json_object_get(args), done };
 	r = job_submit(d, &(struct job_spec){ .kind = kind, .label = kind, .what = what,
-					      .args = args, .name = name, .on_event = task_event,
+					      .args = args, .name = name, .verbosity = verbosity,
+					      .on_event = task_event,
 					      .on_done = task_done, .on_drop = task_drop,
 					      .ctx = t });
 	if (r < 0) {
@@ -512,7 +516,7 @@ static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *arg
 	if (e && e->conf.account)
 		json_object_object_add(task, "account", json_object_new_string(e->conf.account));
 	json_object_object_add(task, "delete", json_object_new_boolean(jobj_bool(args, "delete")));
-	submit_task(d, c, "revoke", e ? name : NULL, revoke_done, task);
+	submit_task(d, c, "revoke", e ? name : NULL, revoke_done, task, ctl_verbosity(args));
 	json_object_put(task);
 }
 
@@ -538,7 +542,7 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		conn_reply_error(c, ACMED_EUSAGE, "--server must be an https:// URL");
 		return;
 	}
-	if (email && !ident_email_ok(email)) {
+	if (email && !ident_emails_ok(email)) {
 		conn_reply_error(c, ACMED_EUSAGE, "--email '%s' is not an email address", email);
 		return;
 	}
@@ -562,7 +566,7 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		json_object_object_add(task, "email", json_object_new_string(d->cfg.email));
 	if (d->cfg.agree_tos)
 		json_object_object_add(task, "agree_tos", json_object_new_boolean(1));
-	submit_task(d, c, "account", NULL, NULL, task);
+	submit_task(d, c, "account", NULL, NULL, task, ctl_verbosity(args));
 	json_object_put(task);
 }
 
@@ -612,7 +616,8 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 	json_object_object_add(task, "op", json_object_new_string(repair ? "repair" : "check"));
 	if (names)
 		json_object_object_add(task, "names", json_object_get(names));
-	submit_task(d, c, repair ? "repair" : "check", NULL, repair ? repair_done : NULL, task);
+	submit_task(d, c, repair ? "repair" : "check", NULL, repair ? repair_done : NULL, task,
+		    ctl_verbosity(args));
 	json_object_put(task);
 }
 

@@ -31,6 +31,7 @@ struct job {
 	size_t ndomains;
 	int port;
 	long extra_time;
+	int verbosity;
 	struct json_object *args;
 	bool (*may_start)(void *ctx);
 	void (*on_event)(struct daemon *d, void *ctx, int id, struct json_object *ev);
@@ -198,6 +199,8 @@ static int write_spec(struct daemon *d, struct job *j)
 	json_object_object_add(o, "log", json_object_new_string(log_sink_name()));
 	json_object_object_add(o, "config", cfg);
 	json_object_object_add(o, "args", json_object_get(j->args));
+	if (j->verbosity > 0)
+		json_object_object_add(o, "verbosity", json_object_new_int(j->verbosity));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	fd = memfd_create("acmed-job", MFD_CLOEXEC);
 	r = fd < 0 ? -errno : fs_write_all(fd, text, strlen(text));
@@ -373,6 +376,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 	}
 	j->port = s->port;
 	j->extra_time = s->extra_time;
+	j->verbosity = s->verbosity;
 	j->args = json_object_get(s->args);
 	j->may_start = s->may_start;
 	j->on_event = s->on_event;

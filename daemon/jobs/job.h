@@ -29,6 +29,8 @@ struct job_spec {
 	int port;                 /* its standalone http-01 port: such jobs take
 				   * turns; 0 for none */
 	long extra_time;          /* seconds beyond job_timeout it may take */
+	int verbosity;            /* > 0: its process also sends its log lines,
+				   * debug ones too, as "log" events (acmectl -v) */
 	/* May it start yet (a batch's pre hooks done)? NULL: at once. */
 	bool (*may_start)(void *ctx);
 	/* An event line of its process ({"event": ...}, not the result). */

@@ -508,7 +508,7 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " \n\r\t\"") ||
 		    strlen(url) > 1024)
 			return refuse(k, -EINVAL, "account: the URL must be an https URL");
-		if (email && !ident_email_ok(email))
+		if (email && !ident_emails_ok(email))
 			return refuse(k, -EINVAL, "account: '%s' is not an email address", email);
 		/* The URL is learnt once: from account.json, or from the CA when
 		 * this job registered the account or found it by its key. */

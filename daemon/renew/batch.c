@@ -33,6 +33,7 @@ struct batch {
 	struct conn *client;
 	enum batch_kind kind;
 	bool dry_run, dir_hooks;
+	int verbosity;
 	char *cmd_hooks[HOOK__MAX];
 	enum phase phase;
 	struct item *items;
@@ -127,6 +128,7 @@ struct batch *batch_new(struct daemon *d, struct conn *client, const struct batc
 	b->kind = o->kind;
 	b->dry_run = o->dry_run;
 	b->dir_hooks = o->directory_hooks;
+	b->verbosity = o->verbosity;
 	b->on_result = o->on_result;
 	b->on_done = o->on_done;
 	b->renewed = json_object_new_array();
@@ -188,9 +190,11 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		.port = streq(authn, "standalone")
 				? (req->authn.http01_port ? req->authn.http01_port : 80) : 0,
 		/* Its manual hooks may take hook_timeout each, its DNS records
-		 * their propagation wait. */
+		 * their propagation wait, the CA as long as --issuance-timeout
+		 * allows. */
 		.extra_time = (streq(authn, "manual") ? 2 * d->cfg.hook_timeout : 0) +
-			      req->authn.dns_rfc2136_propagation_seconds,
+			      req->authn.dns_rfc2136_propagation_seconds + req->issuance_timeout,
+		.verbosity = b->verbosity,
 		.may_start = released,
 		.on_event = job_event,
 		.on_done = job_done,
@@ -285,13 +289,15 @@ static void send_progress(struct batch *b, const char *fmt, ...)
 	json_object_put(ev);
 }
 
-/* A job's progress, to the client with the job's id and lineage. */
+/* A job's progress (and, for acmectl -v, its log lines), to the client
+ * with the job's id and lineage. */
 static void job_event(struct daemon *d, void *ctx, int id, struct json_object *ev)
 {
 	struct batch *b = ctx;
+	const char *type = jobj_str(ev, "event");
 
 	(void)d;
-	if (!b->client || !streq(jobj_str(ev, "event"), "progress"))
+	if (!b->client || !(streq(type, "progress") || streq(type, "log")))
 		return;
 	json_object_object_add(ev, "job", json_object_new_int(id));
 	for (size_t i = 0; i < b->nitems; i++)

@@ -549,6 +549,10 @@ static int obtain(struct run *run, struct json_object **data)
 	}
 	run->step = "loading the CA's directory";
 	r = acme_client_new(req->server, run->cfg->ca_bundle, &run->acme);
+	if (r == 0 && req->user_agent)
+		r = http_client_set_user_agent(run->acme->http, req->user_agent);
+	if (r == 0 && req->issuance_timeout > 0)
+		run->acme->order_timeout_s = (unsigned)req->issuance_timeout;
 	if (r == 0)
 		r = acme_directory_load(run->acme);
 	if (r < 0) {

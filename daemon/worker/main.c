@@ -3,7 +3,8 @@
  * check and task, so it starts from a clean address space: nothing of
  * another job's request or secrets is in its memory, and its layout is its
  * own. It reads what to do as one JSON object on fd 0 ({"job", "kind",
- * "name", "log", "config", "args"}), writes progress and its result as
+ * "name", "log", "config", "args", and "verbosity" when its client asked
+ * for the job's log lines}), writes progress and its result as
  * JSON lines on fd 3, logs on stderr (or where the daemon logs), and exits.
  * Only acmed runs it. */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "daemon/worker/ari.h"
 #include "daemon/worker/check.h"
 #include "daemon/worker/issue.h"
+#include "daemon/worker/progress.h"
 #include "daemon/worker/revoke.h"
 #include "error.h"
 #include "issue_req.h"
@@ -123,6 +125,7 @@ int main(int argc, char **argv)
 	}
 	if (log_parse_level(cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
+	progress_forward_logs(3, (int)jobj_int(spec, "verbosity", 0));
 	for (i = 0; i < ELEMENTSOF(kinds) && !streq(kind, kinds[i].kind); i++)
 		;
 	log_set_context((int)jobj_int(spec, "job", 0), jobj_str(spec, "name"),

@@ -113,8 +113,9 @@ validates inside the POST and accepts re-POSTs would. Logged with
 "injected": true, "repost": true, "upstream_status": 400.
 
 Every request is logged to the log file as one JSON line: time, method,
-path, the answer's status, whether it was injected, and for a JWS POST its
-decoded payload (so tests can see "replaces" and "profile").
+path, the client's User-Agent, the answer's status, whether it was
+injected, and for a JWS POST its decoded payload (so tests can see
+"replaces", "profile" and an account's "contact").
 
 Usage: ca-proxy.py PORT UPSTREAM_URL CERT KEY CA_BUNDLE CONFIG LOG
 """
@@ -406,7 +407,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         cfg = config()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        entry = {"method": self.command, "path": self.path}
+        entry = {"method": self.command, "path": self.path,
+                 "user_agent": self.headers.get("User-Agent")}
         if self.command == "POST":
             entry["payload"] = jws_payload(body)
             if FINALIZE_PATH.search(self.path) and isinstance(entry["payload"], dict):

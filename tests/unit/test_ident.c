@@ -154,3 +154,26 @@ TEST(is_ip)
 	ASSERT_TRUE(!ident_is_ip("[::1]"));
 	ASSERT_TRUE(!ident_is_ip("2001:db8::1%eth0"));
 }
+
+/* certbot's -m a@x,b@y: several contacts, each a whole address. */
+TEST(email_lists)
+{
+	char longest[300];
+
+	ASSERT_TRUE(ident_emails_ok("a@example.com"));
+	ASSERT_TRUE(ident_emails_ok("a@example.com,b@example.org"));
+	ASSERT_TRUE(ident_emails_ok("a@x,b@y,c@z"));
+	ASSERT_TRUE(!ident_emails_ok(NULL));
+	ASSERT_TRUE(!ident_emails_ok(""));
+	ASSERT_TRUE(!ident_emails_ok(","));
+	ASSERT_TRUE(!ident_emails_ok("a@example.com,"));
+	ASSERT_TRUE(!ident_emails_ok(",a@example.com"));
+	ASSERT_TRUE(!ident_emails_ok("a@example.com,,b@example.com"));
+	ASSERT_TRUE(!ident_emails_ok("a@example.com, b@example.com"));
+	ASSERT_TRUE(!ident_emails_ok("a@example.com,nobody"));
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	longest[5] = '@';
+	ASSERT_TRUE(!ident_emails_ok(longest));
+	ASSERT_TRUE(!ident_email_ok("a@example.com,b@example.com"));
+}

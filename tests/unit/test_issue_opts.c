@@ -16,13 +16,18 @@ TEST(table_is_consistent)
 		/* Every row is used: an option, a request member, or both. */
 		ASSERT_TRUE(o->flag || o->key);
 		/* Sent options have a member; acmectl's own have none. */
-		ASSERT_TRUE((o->key == NULL) == (o->type == IOT_LOCAL));
-		/* Options without an argument: flags, authenticators, acmectl's. */
-		if (o->type == IOT_FLAG || (o->type == IOT_AUTHN && o->value))
+		ASSERT_TRUE((o->key == NULL) == (o->type == IOT_LOCAL || o->type == IOT_NOOP));
+		/* Options without an argument: flags, counts (-v),
+		 * authenticators, acmectl's. */
+		if (o->type == IOT_FLAG || o->type == IOT_COUNT || o->type == IOT_NOOP ||
+		    (o->type == IOT_AUTHN && o->value))
 			ASSERT_TRUE(o->arg == NULL);
 		else if (o->flag && o->type != IOT_LOCAL)
 			ASSERT_NONNULL(o->arg);
-		if (o->type == IOT_INT)
+		/* A no-op says why with -v. */
+		if (o->type == IOT_NOOP)
+			ASSERT_NONNULL(o->value);
+		if (o->type == IOT_INT || o->type == IOT_COUNT)
 			ASSERT_TRUE(o->min <= o->max && o->min >= 0);
 		for (int k = 0; k < i; k++) {
 			const struct issue_opt_info *p = &issue_opts[k];
@@ -79,7 +84,20 @@ TEST(request_members_checked)
 		"--deploy-hook: the command must be one line");
 	REFUSED("{\"manual_auth_hook\":\"a\\rb\"}", "--manual-auth-hook");
 	REFUSED("{\"email\":\"not an address\"}", "--email 'not an address'");
-	REFUSED("{\"webroot_map\":\"/srv\"}", "webroot_map: the request holds text");
+	REFUSED("{\"webroot_map\":\"/srv\"}", "--webroot-map: the request holds text");
+	/* certbot's flags that acmed takes too. */
+	ASSERT_INT_EQ(check("{\"user_agent\":\"my-ansible-role/1.2 (+https://x.example)\","
+			    "\"issuance_timeout\":90,\"disable_hook_validation\":true,"
+			    "\"verbosity\":2,\"email\":\"a@example.org,b@example.org\"}",
+			    err, sizeof(err)),
+		      0);
+	REFUSED("{\"user_agent\":\"x\\r\\nX-Injected: 1\"}",
+		"--user-agent: at most 256 printable ASCII characters");
+	REFUSED("{\"user_agent\":\"caf\u00e9\"}", "--user-agent");
+	REFUSED("{\"issuance_timeout\":0}", "--issuance-timeout must be between 1 and 86400");
+	REFUSED("{\"verbosity\":9}", "--verbose must be between 0 and 3");
+	REFUSED("{\"disable_hook_validation\":\"yes\"}", "--disable-hook-validation");
+	REFUSED("{\"email\":\"a@example.org,\"}", "comma-separated");
 	REFUSED("{\"domains\":[\"a.example\",5]}", "domains must be a list of strings");
 	REFUSED("[1]", "not an object");
 	/* A tab is part of one line. */
@@ -94,7 +112,7 @@ TEST(names_and_readers)
 
 	ASSERT_STR_EQ(issue_opt_name(IO_RFC2136_PROPAGATION, buf, sizeof(buf)),
 		      "--dns-rfc2136-propagation-seconds");
-	ASSERT_STR_EQ(issue_opt_name(IO_WEBROOT_MAP, buf, sizeof(buf)), "webroot_map");
+	ASSERT_STR_EQ(issue_opt_name(IO_WEBROOT_MAP, buf, sizeof(buf)), "--webroot-map");
 	ASSERT_STR_EQ(issue_opt_str(args, IO_CERT_NAME), "web");
 	ASSERT_TRUE(issue_opt_str(args, IO_HTTP01_PORT) == NULL);
 	ASSERT_INT_EQ(issue_opt_int(args, IO_HTTP01_PORT), 81);

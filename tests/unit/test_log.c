@@ -39,6 +39,43 @@ TEST(control_characters_cannot_forge_lines)
 
 
 
+/* log_set_mirror(): what a job hands acmectl -v. */
+static char seen[4][256];
+static int nseen;
+
+static void mirror_fn(enum log_level level, const char *line)
+{
+	if (nseen < 4)
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s %s", log_level_name(level),
+			 line);
+}
+
+TEST(mirror_takes_debug_lines_below_the_log_level)
+{
+	pid_t pid;
+	int status;
+
+	log_set_level(LOG_LVL_ERROR);
+	log_set_mirror(LOG_LVL_DEBUG, mirror_fn);
+	log_debug("GET %s: %d", "https://ca.test/dir", 200);
+	log_info("a\nb");
+	ASSERT_INT_EQ(nseen, 2);
+	ASSERT_STR_EQ(seen[0], "debug GET https://ca.test/dir: 200");
+	ASSERT_STR_EQ(seen[1], "info a b");
+	/* A child forked afterwards (a job's signer) does not write to it. */
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		log_debug("from the child");
+		_exit(nseen == 2 ? 0 : 1);
+	}
+	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_INT_EQ(status, 0);
+	log_set_mirror(LOG_LVL_DEBUG, NULL);
+	log_debug("after");
+	ASSERT_INT_EQ(nseen, 2);
+}
+
 /* ---- the journal, through a socket of the test's own ---- */
 
 #include <sys/socket.h>

@@ -148,6 +148,28 @@ TEST(open_creates_layout)
 	fixture_close(&f);
 }
 
+/* certbot's renewal-hooks/{pre,deploy,post}, 0755 whatever the umask;
+ * what is there stays as it is. */
+TEST(hook_dirs)
+{
+	struct fixture f = fixture_open();
+	char *deploy = fpath(&f, "renewal-hooks/deploy");
+
+	ASSERT_INT_EQ(mkdir(deploy, 0700), -1); /* not made by store_open() */
+	umask(077);
+	ASSERT_INT_EQ(store_make_hook_dirs(f.s), 0);
+	ASSERT_INT_EQ(mode_of(&f, "renewal-hooks"), 0755);
+	ASSERT_INT_EQ(mode_of(&f, "renewal-hooks/pre"), 0755);
+	ASSERT_INT_EQ(mode_of(&f, "renewal-hooks/deploy"), 0755);
+	ASSERT_INT_EQ(mode_of(&f, "renewal-hooks/post"), 0755);
+	ASSERT_INT_EQ(chmod(deploy, 0700), 0);
+	ASSERT_INT_EQ(store_make_hook_dirs(f.s), 0);
+	ASSERT_INT_EQ(mode_of(&f, "renewal-hooks/deploy"), 0700);
+	umask(022);
+	free(deploy);
+	fixture_close(&f);
+}
+
 TEST(names)
 {
 	char n201[202], *b;
