@@ -77,7 +77,16 @@ assert_contains "$conf" "manual_cleanup_hook = \"$T/http-cleanup.sh\";"
 # The renewal runs the saved hooks, unattended.
 : >"$HOOKLOG"
 assert_exit 0 acmectl renew --cert-name "$H" --force-renewal
-assert_eq "$(live_version "$H")" 2 "version after the renewal"
+v=2
+if [[ $OUT == *"(reused)"* ]]; then
+	# Pebble reuses a valid authorization for 1 order in 100 even at
+	# PEBBLE_AUTHZREUSE=0 (rand.Intn(100) > 0 fails for 0): renew again.
+	say "Pebble reused the authorization; renewing once more"
+	: >"$HOOKLOG"
+	assert_exit 0 acmectl renew --cert-name "$H" --force-renewal
+	v=3
+fi
+assert_eq "$(live_version "$H")" "$v" "version after the renewal"
 assert_eq "$(grep -c '^== ' "$HOOKLOG")" 2 "hooks run by the renewal"
 
 # --- dns-01: a wildcard and its apex --------------------------------------
