@@ -69,10 +69,16 @@ void conn_finish(struct conn *c, struct json_object *reply)
 void conn_finish_encoded(struct conn *c, int r, char *buf, size_t len)
 {
 	struct client *k = container_of(c, struct client, conn);
-	struct json_object *reply = r < 0 ? NULL : json_tokener_parse(buf + 4);
+	struct json_object *reply = NULL;
 	struct json_object *data = NULL;
 
-	(void)len;
+	/* The frame is a length prefix and JSON with no NUL after it. */
+	if (r >= 0 && len > 4) {
+		struct json_tokener *tok = json_tokener_new();
+
+		reply = json_tokener_parse_ex(tok, buf + 4, (int)(len - 4));
+		json_tokener_free(tok);
+	}
 	k->replies++;
 	k->error = r < 0 ? r : 0;
 	json_object_put(k->data);
