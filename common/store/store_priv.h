@@ -1,4 +1,4 @@
-/* Inside the lineage store: what store.c, store_account.c and
+/* Inside the lineage store: what store.c, store_account.c, store_recover.c and
  * store_check.c share. Not for other modules: they use store.h. */
 #pragma once
 
