@@ -67,6 +67,14 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
  * *REPLY is put). *REPLY is NULL unless the call reached the daemon. */
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,
 		   struct json_object **reply, struct json_object **data);
+/* client_request() for a listing: the items of the reply's data member KEY
+ * go to FN(ITEM, CTX) one at a time as they are parsed (ITEM borrowed for
+ * the call), and *DATA then lacks KEY. A listing of thousands is never held
+ * as one tree. FN returns 0 (a negative return is taken for a broken
+ * reply). */
+int client_request_list(const struct client *cl, const char *cmd, struct json_object *args,
+			const char *key, int (*fn)(struct json_object *item, void *ctx),
+			void *ctx, struct json_object **reply, struct json_object **data);
 
 /* Print a failed reply's error ("acmectl: error: ...") or, with --json, the
  * reply. Returns the exit code for it. */

@@ -424,7 +424,7 @@ TEST(read_answer_ignores_keepalives)
 	put_frame(sv[1], "{\"event\":\"progress\",\"message\":\"step \\u001b[2J\"}");
 	put_frame(sv[1], "{\"status\":0,\"data\":{}}");
 	capture_stderr();
-	r = read_answer(&cl, sv[0], deadline_in(1), &reply);
+	r = read_answer(&cl, sv[0], deadline_in(1), NULL, &reply);
 	err = release_stderr();
 	ASSERT_EQ(r, 0);
 	ASSERT_EQ(jobj_int(reply, "status", -1), 0);
