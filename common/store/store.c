@@ -457,7 +457,7 @@ int store_switch_links(int livefd, const char *name, int version)
 	return fs_fsync_dir(livefd);
 }
 
-static int write_intent(int archfd, int version)
+int store_write_intent(int archfd, int version)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d\n", version);
@@ -530,7 +530,7 @@ int store_open_lineage_dirs(struct store *s, const char *name, bool create, int 
 int store_go_live(struct store *s, const char *name, int archfd, int livefd, int n, char *err,
 		  size_t errlen)
 {
-	int r = write_intent(archfd, n);
+	int r = store_write_intent(archfd, n);
 
 	if (r == 0)
 		r = store_switch_links(livefd, name, n);

@@ -2,6 +2,7 @@
  * version left in a lineage's directories is finished or rolled back. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -43,29 +44,43 @@ int store_recover(struct store *s, const char *name)
 {
 	struct leftovers arch = { 0 }, live = { 0 };
 	char *text = NULL;
-	int archfd = -1, livefd = -1, n, r;
+	int archfd, livefd = -1, n, r;
 
-	r = store_open_lineage_dirs(s, name, false, &archfd, &livefd);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	/* One look at each directory first (a directory that cannot be read is
+	archfd = openat(s->archive_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (archfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* One look at the archive first (a directory that cannot be read is
 	 * taken to hold both): most lineages have nothing to recover, and then
-	 * neither the lock nor a read of .intent is needed. At start-up over
-	 * thousands of lineages, each system call here counts. */
+	 * neither the lock, nor live/NAME, nor a read of .intent is needed. At
+	 * start-up over thousands of lineages, each system call here counts.
+	 * live/NAME is written only under an intent (store_write_intent()), so
+	 * where there is none, it holds no temp file either. */
 	if (fs_each_entry(archfd, note_leftover, &arch) < 0)
 		arch = (struct leftovers){ true, true };
-	if (fs_each_entry(livefd, note_leftover, &live) < 0)
-		live.temps = true;
-	/* Temp files a crash left: only while no publisher holds the lineage. */
-	if ((arch.temps || live.temps) && flock(archfd, LOCK_EX | LOCK_NB) == 0) {
+	/* Nothing left, or a publisher at work (its lock held): what it
+	 * leaves now is its own. */
+	if ((!arch.intent && !arch.temps) || flock(archfd, LOCK_EX | LOCK_NB) < 0) {
+		r = 0;
+		goto out;
+	}
+	if (arch.intent) {
+		livefd = openat(s->live_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (livefd < 0) {
+			r = errno == ENOENT ? 0 : -errno;
+			goto out;
+		}
+		if (fs_each_entry(livefd, note_leftover, &live) < 0)
+			live.temps = true;
+	}
+	if (arch.temps || live.temps) {
 		int gone = 0, more = 0;
 
 		fs_remove_temps(archfd, &gone);
-		fs_remove_temps(livefd, &more);
+		if (livefd >= 0)
+			fs_remove_temps(livefd, &more);
 		if (gone + more)
 			log_info("%s: removed %d temp file(s) an interrupted update left", name,
 				 gone + more);
-		flock(archfd, LOCK_UN);
 	}
 	r = arch.intent ? fs_read_fileat(archfd, ".intent", 64, &text, NULL) : -ENOENT;
 	if (r == -ENOENT) {
@@ -86,8 +101,7 @@ int store_recover(struct store *s, const char *name)
 		r = store_clear_intent(archfd);
 out:
 	free(text);
-	if (archfd >= 0)
-		close(archfd);
+	close(archfd); /* and with it the lock */
 	if (livefd >= 0)
 		close(livefd);
 	return r;
