@@ -174,7 +174,7 @@ static int print_item(struct json_object *e, void *ctx)
 
 int verb_certificates(struct client *cl, int argc, char **argv)
 {
-	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
 	struct json_object *domains = NULL;
 	struct shown shown = { (long)time(NULL), 0 };
 	int c, ret;
@@ -219,6 +219,11 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 		json_object_put(reply);
 		return ret;
 	}
+	/* A reply in another form than acmed's own listing (its members in
+	 * another order, say) arrives whole: its items are printed the same. */
+	if (!cl->json && json_object_object_get_ex(data, "certificates", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			print_item(json_object_array_get_idx(list, i), &shown);
 	if (cl->json)
 		client_print_json(data);
 	else if (shown.n == 0)
