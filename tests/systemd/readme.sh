@@ -244,7 +244,7 @@ check_security() {
 }
 
 check_failing_renewal() {
-	local name=fail.$TEST_DOMAIN dead cursor status
+	local name=broken.$TEST_DOMAIN dead cursor status
 	assert_exit 0 actl certonly "${STANDALONE[@]}" -d "$name"
 	# Its next renewal answers on a port where nothing listens.
 	dead=$(free_port)
@@ -260,7 +260,9 @@ check_failing_renewal() {
 	say "STATUS= after the failed renewal: $status"
 	say "journalctl -u acmed -p warning since: $(wc -l <"$T/warnings.out") lines"
 	cat "$T/warnings.out"
-	assert_match "$status" "$name"
+	# (Not only its name: it is named as the next renewal when its due time
+	# happens to be the earliest.)
+	assert_match "$status" "([Ff]ail|[Ee]rror).*$name|$name.*([Ff]ail|[Ee]rror)"
 	assert_contains "$T/warnings.out" "$name"
 }
 
