@@ -17,11 +17,17 @@
 #   renew              `acmectl renew --dry-run`, `--force-renewal`
 #   stop-start-job     `systemctl stop acmed` with a job running ends the
 #                      job and its hook; `start` brings acmed back intact
-#   security           `systemd-analyze security acmed.service` <= 2.5
+#   security           `systemd-analyze security acmed.service` <= 2.5,
+#                      with no credit for ProtectProc= (root ignores it)
 #   failing-renewal    a failed renewal is in STATUS= and at warning level
 #   deploy-hook-nginx  a deploy hook `systemctl reload nginx` reloads nginx
 #   deploy-hook-etc    a deploy hook copies the certificate into /etc/nginx
+#                      and finds nginx by name: hooks run in a transient
+#                      unit of their own, outside acmed's sandbox
 #   webroot            `acmectl certonly --webroot -w /var/www/html`
+#   webroot-elsewhere  a web root the unit does not list fails with an
+#                      error naming the drop-in; with that drop-in applied
+#                      as the error says, the same command works
 #
 # Each check runs to its end on its own: one failing does not hide the
 # others. The test fails if any failed, and lists them. Arguments name the
@@ -34,7 +40,7 @@ source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib.sh"
 
 CHECKS=(socket-activation status reload journal group-member renew stop-start-job security
-	failing-renewal deploy-hook-nginx deploy-hook-etc webroot)
+	failing-renewal deploy-hook-nginx deploy-hook-etc webroot webroot-elsewhere)
 MAX_EXPOSURE=2.5
 for c in "$@"; do
 	[[ " ${CHECKS[*]} " == *" $c "* ]] || fail "unknown check '$c' (checks: ${CHECKS[*]})"
@@ -239,12 +245,14 @@ check_security() {
 	score=$(sed -n 's/.*Overall exposure level for acmed.service: \([0-9.]*\).*/\1/p' <<<"$OUT")
 	[[ -n $score ]] || fail "no exposure level in: $OUT"
 	say "systemd-analyze security acmed.service, inside: $score"
+	# Nothing is credited that does not hold for a root service.
+	assert_match "$OUT" "✗ ProtectProc="
 	awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }' ||
 		fail "exposure $score is above $MAX_EXPOSURE"
 }
 
 check_failing_renewal() {
-	local name=broken.$TEST_DOMAIN dead cursor status
+	local name=broken.$TEST_DOMAIN dead status
 	assert_exit 0 actl certonly "${STANDALONE[@]}" -d "$name"
 	# Its next renewal answers on a port where nothing listens.
 	dead=$(free_port)
@@ -252,18 +260,25 @@ check_failing_renewal() {
 		"/var/lib/acmed/renewal/$name.conf"
 	# (acmectl's reload: this check is about the failure, not ExecReload=.)
 	assert_exit 0 actl reload
-	cursor=$(journal_cursor)
 	assert_exit 1 actl renew --cert-name "$name" --force-renewal
-	# Both shown before either is asserted: a failure names both.
 	status=$(ctr systemctl show -P StatusText acmed)
-	journal_since "$cursor" -u acmed -p warning >"$T/warnings.out" || true
 	say "STATUS= after the failed renewal: $status"
-	say "journalctl -u acmed -p warning since: $(wc -l <"$T/warnings.out") lines"
-	cat "$T/warnings.out"
 	# (Not only its name: it is named as the next renewal when its due time
 	# happens to be the earliest.)
 	assert_match "$status" "([Ff]ail|[Ee]rror).*$name|$name.*([Ff]ail|[Ee]rror)"
-	assert_contains "$T/warnings.out" "$name"
+	# The admin's command as it is (the lineage's name is this check's
+	# own). Not after a cursor: journalctl 252 finds nothing with both
+	# --after-cursor and -p. journald may not have stored the entry yet
+	# when acmectl returns.
+	wait_until 10 "the failed renewal in journalctl -u acmed -p warning" \
+		journal_has "renewal of $name failed" -u acmed -p warning
+}
+
+# journal_has TEXT ARGS...: an entry of journalctl ARGS has TEXT.
+journal_has() {
+	local text=$1
+	shift
+	ctr journalctl --no-pager --quiet "$@" | grep -F -- "$text" >/dev/null
 }
 
 # nginx_site PORT: nginx's default site on 127.0.0.1:PORT, serving
@@ -288,10 +303,16 @@ check_deploy_hook_nginx() {
 }
 
 check_deploy_hook_etc() {
-	local name=copy.$TEST_DOMAIN
+	local name=copy.$TEST_DOMAIN cursor
+	ctr systemctl is-active --quiet nginx || assert_exit 0 ctr systemctl start nginx
+	cursor=$(journal_cursor)
+	# shellcheck disable=SC2016 # $RENEWED_LINEAGE is the hook's
 	assert_exit 0 actl certonly "${STANDALONE[@]}" -d "$name" \
-		--deploy-hook 'cp "$RENEWED_LINEAGE/fullchain.pem" /etc/nginx/acmed-fullchain.pem'
-	assert_exit 0 ctr cmp "/var/lib/acmed/live/$name/fullchain.pem" /etc/nginx/acmed-fullchain.pem
+		--deploy-hook 'cp "$RENEWED_LINEAGE/fullchain.pem" /etc/nginx/ && echo "nginx: $(pidof nginx)"'
+	assert_exit 0 ctr cmp "/var/lib/acmed/live/$name/fullchain.pem" /etc/nginx/fullchain.pem
+	journal_since "$cursor" -u acmed >"$T/hook.out"
+	assert_contains "$T/hook.out" "running cp .* in acmed-hook-[0-9]+-[0-9]+\\.service"
+	assert_contains "$T/hook.out" "nginx: [0-9]+ [0-9]+"
 }
 
 check_webroot() {
@@ -302,6 +323,28 @@ check_webroot() {
 	wait_until 10 "nginx on 127.0.0.1:$HTTP01_PORT" curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/"
 	assert_exit 0 actl certonly --webroot -w /var/www/html -d "$name" -d "www.$name" \
 		--email admin@example.com --agree-tos
+	assert_match "$OUT" "Certificate is saved at: /var/lib/acmed/live/$name/fullchain.pem"
+}
+
+check_webroot_elsewhere() {
+	local name=site.$TEST_DOMAIN line dropin
+	# A web root the unit does not list: refused, with the fix.
+	nginx_site "$HTTP01_PORT"
+	assert_exit 0 ctr sed -i 's|root /var/www/html;|root /opt/site;|' \
+		/etc/nginx/sites-enabled/default
+	assert_exit 0 ctr mkdir -p /opt/site
+	assert_exit 0 ctr systemctl reload-or-restart nginx
+	assert_exit 1 actl certonly --webroot -w /opt/site -d "$name"
+	assert_match "$OUT" "webroot /opt/site is not writable: Read-only file system: acmed.service"
+	assert_match "$OUT" "run \`systemctl edit acmed.service\`, add the lines \`\[Service\]\` and \`ReadWritePaths=/opt/site\`, then \`systemctl restart acmed.service\`"
+	# The fix as the error words it (systemctl edit writes override.conf).
+	line=$(grep -o 'ReadWritePaths=[^`]*' <<<"$OUT")
+	dropin=$(printf '[Service]\n%s\n' "$line")
+	ctr mkdir -p /etc/systemd/system/acmed.service.d
+	ctr_write /etc/systemd/system/acmed.service.d/override.conf <<<"$dropin"
+	assert_exit 0 ctr systemctl daemon-reload
+	assert_exit 0 ctr systemctl restart acmed.service
+	assert_exit 0 actl certonly --webroot -w /opt/site -d "$name"
 	assert_match "$OUT" "Certificate is saved at: /var/lib/acmed/live/$name/fullchain.pem"
 }
 
