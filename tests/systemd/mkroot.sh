@@ -27,11 +27,6 @@ VARIANT=minbase
 PACKAGES=(
 	# the init system, and a D-Bus for what talks to it that way
 	systemd systemd-sysv dbus
-	# /bin/kill, which acmed.service's ExecReload= runs: every Debian
-	# install but minbase has it (priority important); without it
-	# `systemctl reload acmed` fails with "Failed to locate executable
-	# /bin/kill"
-	procps
 	# deploy hooks reload it; the webroot test serves its web root
 	nginx-light
 	# what acmed, acmed-job and acmectl link
@@ -65,19 +60,20 @@ key=$(printf '%s\n' "$FORMAT" "$SUITE" "$VARIANT" "${PACKAGES[@]}" "${DPKG_OPTS[
 	"$CUSTOMIZE" | sha256sum | cut -c1-12)
 root=$CACHE/debian12-$key
 
-if [[ -d $root ]]; then
+# cached: say so, with how long it took to build (kept next to the root).
+cached() {
+	echo "mkroot: cached root, $(cat "$root.built" 2>/dev/null || echo "build time not recorded")" >&2
 	printf '%s\n' "$root"
 	exit 0
-fi
+}
+
+[[ ! -d $root ]] || cached
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9
 # Another caller may have built it while we waited.
-if [[ -d $root ]]; then
-	printf '%s\n' "$root"
-	exit 0
-fi
+[[ ! -d $root ]] || cached
 # What a killed build left behind (we hold the lock: nobody is building).
 rm -rf "$root".tmp.*
 
@@ -106,7 +102,9 @@ if ! mmdebstrap --variant="$VARIANT" --include="$include" "${dpkgopts[@]}" \
 	tail -n 30 "$log" >&2
 	die "mmdebstrap failed (log: $log)"
 fi
+built="built in $((SECONDS - start)) s on $(date -u '+%Y-%m-%d %H:%M UTC'), $(du -sh "$tmp" | cut -f1)"
+printf '%s\n' "$built" >"$root.built"
 mv "$tmp" "$root"
 trap - EXIT
-echo "mkroot: built in $((SECONDS - start)) s, $(du -sh "$root" | cut -f1)" >&2
+echo "mkroot: $built" >&2
 printf '%s\n' "$root"
