@@ -28,6 +28,10 @@
 #   webroot-elsewhere  a web root the unit does not list fails with an
 #                      error naming the drop-in; with that drop-in applied
 #                      as the error says, the same command works
+#   webroot-www-data   the same for a web root of www-data's that root may
+#                      not write into without CAP_DAC_OVERRIDE
+#   hook-stop          `systemctl stop acmed` stops a deploy hook's own
+#                      unit; `start` runs the unfinished hook again
 #
 # Each check runs to its end on its own: one failing does not hide the
 # others. The test fails if any failed, and lists them. Arguments name the
@@ -40,7 +44,8 @@ source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib.sh"
 
 CHECKS=(socket-activation status reload journal group-member renew stop-start-job security
-	failing-renewal deploy-hook-nginx deploy-hook-etc webroot webroot-elsewhere)
+	failing-renewal deploy-hook-nginx deploy-hook-etc webroot webroot-elsewhere webroot-www-data
+	hook-stop)
 MAX_EXPOSURE=2.5
 for c in "$@"; do
 	[[ " ${CHECKS[*]} " == *" $c "* ]] || fail "unknown check '$c' (checks: ${CHECKS[*]})"
@@ -327,7 +332,7 @@ check_webroot() {
 }
 
 check_webroot_elsewhere() {
-	local name=site.$TEST_DOMAIN line dropin
+	local name=site.$TEST_DOMAIN
 	# A web root the unit does not list: refused, with the fix.
 	nginx_site "$HTTP01_PORT"
 	assert_exit 0 ctr sed -i 's|root /var/www/html;|root /opt/site;|' \
@@ -338,14 +343,60 @@ check_webroot_elsewhere() {
 	assert_match "$OUT" "webroot /opt/site is not writable: Read-only file system: acmed.service"
 	assert_match "$OUT" "run \`systemctl edit acmed.service\`, add the lines \`\[Service\]\` and \`ReadWritePaths=/opt/site\`, then \`systemctl restart acmed.service\`"
 	# The fix as the error words it (systemctl edit writes override.conf).
-	line=$(grep -o 'ReadWritePaths=[^`]*' <<<"$OUT")
-	dropin=$(printf '[Service]\n%s\n' "$line")
-	ctr mkdir -p /etc/systemd/system/acmed.service.d
-	ctr_write /etc/systemd/system/acmed.service.d/override.conf <<<"$dropin"
-	assert_exit 0 ctr systemctl daemon-reload
-	assert_exit 0 ctr systemctl restart acmed.service
+	apply_fix "$OUT" override.conf
 	assert_exit 0 actl certonly --webroot -w /opt/site -d "$name"
 	assert_match "$OUT" "Certificate is saved at: /var/lib/acmed/live/$name/fullchain.pem"
+}
+
+# apply_fix OUTPUT FILE: the drop-in lines OUTPUT's error names (`[Service]`,
+# then each `Key=value` it quotes), written to FILE in acmed.service.d/
+# as `systemctl edit` would, then acmed restarted with them.
+apply_fix() {
+	local dropin
+	dropin=$(printf '[Service]\n'; grep -oE '`[A-Za-z]+=[^`]*`' <<<"$1" | tr -d '`')
+	say "drop-in $2: $(paste -sd' ' <<<"$dropin")"
+	ctr mkdir -p /etc/systemd/system/acmed.service.d
+	ctr_write "/etc/systemd/system/acmed.service.d/$2" <<<"$dropin"
+	assert_exit 0 ctr systemctl daemon-reload
+	assert_exit 0 ctr systemctl restart acmed.service
+}
+
+check_webroot_www_data() {
+	local name=www.$TEST_DOMAIN
+	nginx_site "$HTTP01_PORT"
+	assert_exit 0 ctr sed -i 's|root /var/www/html;|root /var/www/other;|' \
+		/etc/nginx/sites-enabled/default
+	assert_exit 0 ctr install -d -o www-data -g www-data -m 0755 /var/www/other
+	assert_exit 0 ctr systemctl reload-or-restart nginx
+	assert_exit 1 actl certonly --webroot -w /var/www/other -d "$name"
+	assert_match "$OUT" "webroot /var/www/other is not writable: Permission denied: acmed.service"
+	assert_match "$OUT" "\`CapabilityBoundingSet=CAP_DAC_OVERRIDE\`"
+	apply_fix "$OUT" dac.conf
+	assert_exit 0 actl certonly --webroot -w /var/www/other -d "$name"
+}
+
+check_hook_stop() {
+	local name=stop.$TEST_DOMAIN
+	# The web root checks left nginx on the http-01 port.
+	assert_exit 0 ctr systemctl stop nginx
+	# acmectl waits for the deploy hook; it is left to run in the
+	# background, and ends when acmed stops.
+	ctr acmectl certonly "${STANDALONE[@]}" -d "$name" \
+		--deploy-hook 'echo stopping-hook; sleep 60' >"$T/stop.out" 2>&1 &
+	wait_until 20 "the deploy hook's unit running" hook_unit_running
+	assert_exit 0 ctr systemctl stop acmed.service
+	assert_eq "$(ctr systemctl list-units --no-legend --state=active 'acmed-hook-*')" "" \
+		"hook units still active after systemctl stop acmed"
+	wait || true
+	assert_exit 0 ctr systemctl start acmed.service
+	wait_until 20 "the unfinished deploy hook run again" \
+		journal_has "$name: 1 deploy hook(s) for version 1 had not finished" -u acmed
+	assert_exit 0 ctr systemctl stop acmed.service
+}
+
+# hook_unit_running: an acmed-hook-*.service is active.
+hook_unit_running() {
+	[[ -n $(ctr systemctl list-units --no-legend --state=active 'acmed-hook-*') ]]
 }
 
 # ------------------------------------------------------------- running them
