@@ -120,6 +120,12 @@ for key in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes ProtectHome=y
 	"ReadWritePaths=-/var/www -/srv/www -/srv/http -/usr/share/nginx/html"; do
 	grep -qxF "$key" "$service" || fail "acmed.service lacks $key"
 done
+# The web roots acmed's errors and import-certbot take as the unit's
+# (common/unitlimits.c) are the unit's ReadWritePaths=.
+c_roots=$(sed -n '/unit_web_roots\[\] = {/,/};/p' "$REPO_DIR/common/unitlimits.c" |
+	grep -o '"/[^"]*"' | tr -d '"' | paste -sd' ')
+assert_eq "$c_roots" "$(unit_value "$service" ReadWritePaths | sed -E 's/(^| )-/\1/g')" \
+	"unit_web_roots in common/unitlimits.c and ReadWritePaths= in acmed.service"
 # ProtectProc= hides nothing from root (systemd.exec(5)): its credit in the
 # score would be false, so the unit does not claim it.
 ! grep -q '^ProtectProc=' "$service" || fail "acmed.service sets ProtectProc=, which root ignores"
