@@ -37,6 +37,12 @@ char **hookexec_env(const char *kind, char *const *extra, size_t n)
 _Noreturn void hookexec_child(const char *command, char *const *env, int out)
 {
 	char *argv[] = { "sh", "-c", (char *)command, NULL };
+
+	hookexec_exec("/bin/sh", argv, env, out);
+}
+
+_Noreturn void hookexec_exec(const char *path, char *const *argv, char *const *env, int out)
+{
 	sigset_t none;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -53,6 +59,6 @@ _Noreturn void hookexec_child(const char *command, char *const *env, int out)
 	close_range(3, ~0U, 0);
 	if (chdir("/") < 0)
 		_exit(127);
-	execve("/bin/sh", argv, env);
+	execve(path, argv, env);
 	_exit(127);
 }

@@ -18,3 +18,6 @@ char **hookexec_env(const char *kind, char *const *extra, size_t n);
  * a new process has them, in its own process group, stdin /dev/null,
  * stdout and stderr to OUT, no other descriptor, in /. Never returns. */
 _Noreturn void hookexec_child(const char *command, char *const *env, int out);
+/* The same for the program PATH with ARGV: what hookexec_child() runs
+ * /bin/sh with, and the daemon runs systemd-run with. Never returns. */
+_Noreturn void hookexec_exec(const char *path, char *const *argv, char *const *env, int out);

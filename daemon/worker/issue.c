@@ -667,7 +667,7 @@ static int separate(struct run *run)
 		.issuer_pem = run->issuer_pem,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
-	char err[512] = "";
+	char err[1024] = "";
 	int r;
 
 	if (!roots)
