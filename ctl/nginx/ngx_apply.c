@@ -209,11 +209,10 @@ static int write_backup(struct applying *a, int dfd)
 	return r;
 }
 
-/* Run `CTL -t -c CONF`: 0 if nginx accepts it, else ACMED_ECONFIG; its
- * output in OUT either way. */
-static int nginx_test(const char *ctl, const char *conf, char *out, size_t outlen)
+int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg2, char *out,
+	    size_t outlen)
 {
-	const char *argv[] = { ctl, "-t", "-c", conf, NULL };
+	const char *argv[] = { ctl, "-c", conf, arg1, arg2, NULL };
 	int pfd[2], status = 0;
 	size_t n = 0;
 	ssize_t got;
@@ -321,7 +320,7 @@ static int write_and_test(struct applying *a, int setfd, char *output, size_t ou
 				 strerror(-r));
 	}
 	if (r == 0) {
-		r = nginx_test(a->o->nginx_ctl, a->o->conf_path, output, outlen);
+		r = ngx_run(a->o->nginx_ctl, a->o->conf_path, "-t", NULL, output, outlen);
 		if (r != 0)
 			snprintf(a->err, a->errlen, "nginx -t refused the edit, so every file was "
 						    "put back as it was; nginx said:\n%s", output);

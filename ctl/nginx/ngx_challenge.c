@@ -138,10 +138,26 @@ out:
 	return r;
 }
 
+/* A server-level return or rewrite runs before nginx picks a location:
+ * the challenge location would never be reached. */
+static int find_early_return(const struct ngx_conf *c, int file, struct ngx_dir *d, void *ctx)
+{
+	FILE *info = ctx;
+
+	if (!streq(ngx_name(d), "return") && !streq(ngx_name(d), "rewrite"))
+		return 0;
+	if (info)
+		fprintf(info, "warning: %s:%u: \"%s\" at server level runs before any location, "
+			      "so the challenge location is not reached: move it into \"location /\"\n",
+			c->files[file].path, d->line, ngx_name(d));
+	return 0;
+}
+
 /* The block for one picked server: nothing if it has the include, an
  * error if it clashes, else the edit (once per block). */
 static int plan_server(const struct ngx_conf *c, const struct ngx_challenge_opts *o,
-		       const struct ngx_server *sv, struct ngx_edits *e, char *err, size_t errlen)
+		       const struct ngx_server *sv, struct ngx_edits *e, FILE *info, char *err,
+		       size_t errlen)
 {
 	struct clash cl = { c, err, errlen };
 	int r;
@@ -155,6 +171,7 @@ static int plan_server(const struct ngx_conf *c, const struct ngx_challenge_opts
 		if (e->v[i].file == sv->file && e->v[i].off > sv->dir->open &&
 		    e->v[i].off <= sv->dir->close)
 			return 0; /* already planned for another name */
+	ngx_each(c, sv->file, sv->dir, find_early_return, info);
 	return add_include(c, sv->file, sv->dir, o->snippet, e);
 }
 
@@ -195,7 +212,7 @@ static int plan_name(const struct ngx_conf *c, const struct ngx_challenge_opts *
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		describe(info, c, s, name, &picks[i], o->port);
-		r = plan_server(c, o, &s->v[picks[i].server], e, err, errlen);
+		r = plan_server(c, o, &s->v[picks[i].server], e, info, err, errlen);
 	}
 	free(picks);
 	return r;

@@ -42,3 +42,10 @@ int ngx_challenge_plan(const struct ngx_conf *c, const struct ngx_challenge_opts
  * written. 0 or -errno. */
 int ngx_challenge_apply(const struct ngx_conf *c, const struct ngx_challenge_opts *o,
 			const struct ngx_edits *e, FILE *out, char *err, size_t errlen);
+
+/* Run `CTL -c CONF ARG1 [ARG2]` (`-t`; `-s reload`), its output (stdout
+ * and stderr, cut at OUTLEN - 1 bytes) in OUT: 0 if it exits 0, else
+ * ACMED_ECONFIG; -errno if it cannot be started. A CTL without '/' is
+ * looked up in PATH, then in /usr/sbin. */
+int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg2, char *out,
+	    size_t outlen);
