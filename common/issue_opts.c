@@ -58,10 +58,9 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 					  "TXT records (60; saved)"),
 	/* acmectl's: a one-time edit of nginx's files, then webroot in
 	 * acmed's own directory (ctl/certonly_nginx.c). */
-	[IO_NGINX] = { .flag = "nginx", .type = IOT_LOCAL,
-		       .help = "prove control through the running nginx: its\n"
-			       "server blocks for the names include, once, a\n"
-			       "snippet serving acmed's challenge directory" },
+	[IO_NGINX] = AUTHN("nginx", "prove control through the running nginx: its\n"
+				    "server blocks for the names include, once, a\n"
+				    "snippet serving acmed's challenge directory"),
 	[IO_NGINX_SERVER_ROOT] = LOCAL("nginx-server-root", "DIR",
 				       "the directory of nginx.conf (/etc/nginx)"),
 	[IO_NGINX_CTL] = LOCAL("nginx-ctl", "PATH", "the nginx binary (nginx)"),

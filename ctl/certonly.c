@@ -233,8 +233,6 @@ static int parse(struct certonly *co, int argc, char **argv)
 			       argv[optind]);
 		return -EINVAL;
 	}
-	if (co->local[IO_NGINX] && set_authenticator(co, "nginx") < 0)
-		return -EINVAL;
 	/* A web root given (-w, --webroot-map) picks the webroot authenticator. */
 	pairs = webroots_pairs(&co->wr);
 	if ((pairs || co->wr.npaths) &&

@@ -1,8 +1,9 @@
 /* certonly --nginx: once, acmectl (as root) gives the server blocks nginx
  * picks for the names an include of acmed's challenge snippet, checked by
  * `nginx -t` and followed by a reload; then the order goes to the daemon
- * as webroot in acmed's own challenge directory, so that renewals write
- * token files there and never touch nginx's configuration. */
+ * with the nginx authenticator, which writes token files in acmed's own
+ * challenge directory (webroot's code), so that renewals never touch
+ * nginx's configuration. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -240,12 +241,6 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 		give_to_daemon(&p);
 		if (edited)
 			ret = reload_and_probe(cl, o, &p, (unsigned)port, names[0]);
-	}
-	if (ret == EXIT_OK) {
-		json_object_object_add(args, issue_opts[IO_AUTHENTICATOR].key,
-				       json_object_new_string("webroot"));
-		json_object_object_add(args, issue_opts[IO_WEBROOT_PATH].key,
-				       json_object_new_string(p.webroot));
 	}
 	free(names);
 	paths_clear(&p);

@@ -16,8 +16,8 @@ struct certonly_nginx {
 /* Before the order for ARGS (its domains, http01_port): give the server
  * blocks nginx picks for the names the challenge include, once (checked by
  * nginx -t; everything put back if nginx refuses), reload nginx and check
- * it serves acmed's challenge directory; then make ARGS a webroot request
- * for that directory. EXIT_OK, *DONE set when a dry run must stop before
+ * it serves acmed's challenge directory. The daemon does the rest (the
+ * nginx authenticator: webroot in that directory). EXIT_OK, *DONE set when a dry run must stop before
  * the order; else the exit code, the error printed. */
 int certonly_nginx(const struct client *cl, struct json_object *args,
 		   const struct certonly_nginx *o, bool *done);

@@ -55,18 +55,21 @@ const struct certbot_verb certbot_verbs[] = {
 	  "point the server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem and reload "
 	  "it with --deploy-hook" },
 	{ "install", NULL, NULL,
-	  "acmectl certonly --deploy-hook CMD: acmed edits no web server configuration; point the "
+	  "acmectl certonly --deploy-hook CMD: acmed installs no certificate into a web server's "
+	  "configuration; point the "
 	  "server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem, and let the deploy "
 	  "hook reload it" },
 	{ "enhance", NULL, NULL,
-	  "acmectl certificates: acmed edits no web server configuration (redirects, HSTS, OCSP "
-	  "stapling are the server's own settings); this lists what acmed manages" },
+	  "acmectl certificates: acmed sets no redirects, HSTS or OCSP stapling (they are the "
+	  "server's own settings); this lists what acmed manages" },
 	{ "rollback", NULL, NULL,
-	  "acmectl repair: acmed edits no web server configuration, so there is none to roll back; "
-	  "this points live/ back at the newest good version of each certificate" },
+	  "acmectl repair: acmed installs nothing into a web server's configuration, so there is no "
+	  "installation to roll back (certonly --nginx keeps the originals of its one challenge "
+	  "edit in STATE/nginx/backups); this points live/ back at the newest good version of each "
+	  "certificate" },
 	{ "config_changes", NULL, NULL,
-	  "acmectl certificates: acmed edits no web server configuration; this lists what acmed "
-	  "manages" },
+	  "acmectl certificates: acmed installs nothing into a web server's configuration; this "
+	  "lists what acmed manages" },
 	{ "reconfigure", NULL, NULL,
 	  "acmectl certonly --cert-name NAME -d DOMAIN... with the new options: acmed saves them for "
 	  "the lineage's renewals" },

@@ -173,7 +173,8 @@ rm "$T/state/nginx/webroot/.well-known/acme-challenge/probe"
 # The backup set: the originals and their checksums.
 manifest=$(find "$T/state/nginx/backups" -name manifest)
 assert_contains "$manifest" "^$(sha256sum <"$T/orig/sites-available/shop" | cut -d' ' -f1) [0-9a-f]{64} 0644 $N/sites-available/shop\$"
-# The renewal is a webroot one in acmed's own directory.
+# The lineage's authenticator is nginx: webroot in acmed's own directory.
+assert_contains "$T/state/renewal/www.shop.$D.conf" "name = \"nginx\";"
 assert_contains "$T/state/renewal/www.shop.$D.conf" "path = \"$T/state/nginx/webroot\";"
 
 # A renewal writes token files only: nginx's files do not change.
