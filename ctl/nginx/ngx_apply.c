@@ -89,6 +89,14 @@ static int gather(struct applying *a, const struct ngx_edits *e)
 			snprintf(a->err, a->errlen, "%s: %s", c->files[i].path, strerror(errno));
 			break;
 		}
+		for (size_t j = 0; j + 1 < a->n; j++)
+			if (streq(a->v[j].real, x->real)) {
+				/* Two edited copies of one file: the second would undo the first. */
+				snprintf(a->err, a->errlen, "%s is included twice, also as %s: acmectl "
+							    "does not edit it",
+					 x->real, c->files[a->v[j].file].path);
+				return -EINVAL;
+			}
 		r = fs_read_file(x->real, NGX_MAX_FILE, &now, &nowlen);
 		if (r == 0 && (nowlen != c->files[i].len || memcmp(now, c->files[i].text, nowlen))) {
 			snprintf(a->err, a->errlen, "%s changed while acmectl read it: run again",

@@ -255,3 +255,26 @@ TEST(dry_run_prints_the_diff_and_writes_nothing)
 	free(want);
 	free(out);
 }
+
+/* One file reached under two paths: edits to both copies would undo each
+ * other, so none is made. */
+TEST(a_file_included_under_two_paths_is_not_edited)
+{
+	struct fx f;
+	char *a, *link, *before;
+
+	setup(&f, "\tinclude a.conf;\n\tinclude link.conf;\n");
+	a = path_join(f.dir, "a.conf");
+	link = path_join(f.dir, "link.conf");
+	file_write(a, "# shared\n");
+	ASSERT_INT_EQ(symlink(a, link), 0);
+	load(&f);
+	ASSERT_INT_EQ(f.c.nfiles, 3);
+	ASSERT_INT_EQ(ngx_edits_add(&f.e, 1, 0, 0, "# one\n"), 0);
+	ASSERT_INT_EQ(ngx_edits_add(&f.e, 2, 0, 0, "# two\n"), 0);
+	f.o.nginx_ctl = "/bin/true";
+	before = slurp(a);
+	ASSERT_INT_EQ(ngx_challenge_apply(&f.c, &f.o, &f.e, NULL, f.err, sizeof(f.err)), -EINVAL);
+	ASSERT_STR_CONTAINS(f.err, "is included twice");
+	ASSERT_STR_EQ(slurp(a), before);
+}
