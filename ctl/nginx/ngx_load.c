@@ -111,12 +111,15 @@ static int include(struct loader *ld, int from, struct ngx_dir *d)
 	return r;
 }
 
-/* Resolve the includes among D's kids, recursively. */
-static int resolve(struct loader *ld, int from, struct ngx_dir *d)
+/* Resolve the includes among KIDS, recursively. KIDS, not their parent:
+ * loading a file moves the files (a file's root with them), never a
+ * directive array. */
+static int resolve(struct loader *ld, int from, struct ngx_dir *kids, size_t n)
 {
-	for (size_t i = 0; i < d->nkids; i++) {
-		struct ngx_dir *k = &d->kids[i];
-		int r = streq(ngx_name(k), "include") ? include(ld, from, k) : resolve(ld, from, k);
+	for (size_t i = 0; i < n; i++) {
+		struct ngx_dir *k = &kids[i];
+		int r = streq(ngx_name(k), "include") ? include(ld, from, k)
+						      : resolve(ld, from, k->kids, k->nkids);
 
 		if (r < 0)
 			return r;
@@ -168,7 +171,7 @@ static int load_file(struct loader *ld, const char *path, int *index)
 	if (r < 0)
 		return r;
 	ld->stack[ld->depth++] = i;
-	r = resolve(ld, i, &c->files[i].root);
+	r = resolve(ld, i, c->files[i].root.kids, c->files[i].root.nkids);
 	ld->depth--;
 	*index = i;
 	return r;

@@ -289,6 +289,7 @@ TEST(includes_relative_to_prefix_globs_sorted)
 	round_trip(&c);
 	ngx_conf_clear(&c);
 	free(conf);
+	free(d);
 }
 
 TEST(include_errors)
@@ -309,6 +310,7 @@ TEST(include_errors)
 	ASSERT_INT_EQ(ngx_conf_load(conf, &c, err, sizeof(err)), ACMED_ECONFIG);
 	ASSERT_STR_CONTAINS(err, "invalid number of arguments");
 	free(conf);
+	free(d);
 }
 
 TEST(edits_change_only_their_bytes)

@@ -22,6 +22,7 @@ static void load(struct fixture *f, const char *http_body)
 	ASSERT_INT_EQ(ngx_servers_collect(&f->c, &f->s), 0);
 	free(text);
 	free(p);
+	free(d);
 }
 
 static void unload(struct fixture *f)
@@ -130,6 +131,7 @@ TEST(servers_through_includes_and_no_listen)
 	ASSERT_TRUE(f.s.v[1].listens[0].def);
 	ASSERT_STR_EQ(f.c.files[f.s.v[1].file].path + strlen(d), "/sites/one");
 	unload(&f);
+	free(d);
 }
 
 TEST(pcre_only_regex_is_reported)
