@@ -40,6 +40,8 @@ const struct local_verb local_verbs[] = {
 	  import_certbot_options },
 	{ "plugins", verb_plugins, "list the authenticators and the challenges they answer", false,
 	  plugins_options },
+	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (certonly --nginx)",
+	  true, rollback_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
 
@@ -62,11 +64,6 @@ const struct certbot_verb certbot_verbs[] = {
 	{ "enhance", NULL, NULL,
 	  "acmectl certificates: acmed sets no redirects, HSTS or OCSP stapling (they are the "
 	  "server's own settings); this lists what acmed manages" },
-	{ "rollback", NULL, NULL,
-	  "acmectl repair: acmed installs nothing into a web server's configuration, so there is no "
-	  "installation to roll back (certonly --nginx keeps the originals of its one challenge "
-	  "edit in STATE/nginx/backups); this points live/ back at the newest good version of each "
-	  "certificate" },
 	{ "config_changes", NULL, NULL,
 	  "acmectl certificates: acmed installs nothing into a web server's configuration; this "
 	  "lists what acmed manages" },

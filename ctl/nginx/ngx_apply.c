@@ -42,7 +42,7 @@ struct applying {
 	size_t errlen;
 };
 
-static void sha256_hex(const void *data, size_t len, char out[65])
+void ngx_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[32];
 	size_t mdlen = 0;
@@ -110,8 +110,7 @@ static int gather(struct applying *a, const struct ngx_edits *e)
 	return r;
 }
 
-/* Write DATA as PATH, keeping ST's mode and owner. */
-static int write_as(const char *path, const struct stat *st, const char *data, size_t len)
+int ngx_write_as(const char *path, const struct stat *st, const char *data, size_t len)
 {
 	char *dir = strdup(path), *base = strdup(path);
 	int dfd = -1, r = -ENOMEM;
@@ -145,7 +144,7 @@ static int restore(struct applying *a, size_t n)
 		const struct ngx_file *f = &a->c->files[a->v[i].file];
 		char *now = NULL;
 		size_t len = 0;
-		int r = write_as(a->v[i].real, &a->v[i].st, f->text, f->len);
+		int r = ngx_write_as(a->v[i].real, &a->v[i].st, f->text, f->len);
 
 		if (r == 0)
 			r = fs_read_file(a->v[i].real, NGX_MAX_FILE, &now, &len);
@@ -204,8 +203,8 @@ static int write_backup(struct applying *a, int dfd)
 
 		snprintf(name, sizeof(name), "%zu.orig", i);
 		r = fs_write_durable(dfd, name, f->text, f->len, 0600, FS_NOREPLACE);
-		sha256_hex(f->text, f->len, before);
-		sha256_hex(a->v[i].text, a->v[i].len, after);
+		ngx_sha256_hex(f->text, f->len, before);
+		ngx_sha256_hex(a->v[i].text, a->v[i].len, after);
 		fprintf(m, "%s %s %04o %s\n", before, after, (unsigned)(a->v[i].st.st_mode & 07777),
 			a->v[i].real);
 	}
@@ -322,7 +321,7 @@ static int write_and_test(struct applying *a, int setfd, char *output, size_t ou
 		return r;
 	}
 	for (; r == 0 && done < a->n; done++) {
-		r = write_as(a->v[done].real, &a->v[done].st, a->v[done].text, a->v[done].len);
+		r = ngx_write_as(a->v[done].real, &a->v[done].st, a->v[done].text, a->v[done].len);
 		if (r < 0)
 			snprintf(a->err, a->errlen, "cannot write %s: %s", a->v[done].real,
 				 strerror(-r));

@@ -43,6 +43,14 @@ int ngx_challenge_plan(const struct ngx_conf *c, const struct ngx_challenge_opts
 int ngx_challenge_apply(const struct ngx_conf *c, const struct ngx_challenge_opts *o,
 			const struct ngx_edits *e, FILE *out, char *err, size_t errlen);
 
+/* DATA's SHA-256 in lower-case hex ("" if OpenSSL fails). */
+void ngx_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Durably write LEN bytes of DATA as PATH (a file, not a symlink), with
+ * ST's mode, group and owner. 0 or -errno. */
+struct stat;
+int ngx_write_as(const char *path, const struct stat *st, const char *data, size_t len);
+
 /* Run `CTL -c CONF ARG1 [ARG2]` (`-t`; `-s reload`), its output (stdout
  * and stderr, cut at OUTLEN - 1 bytes) in OUT: 0 if it exits 0, else
  * ACMED_ECONFIG; -errno if it cannot be started. A CTL without '/' is

@@ -208,4 +208,22 @@ assert_exit 1 "$ACMECTL" certonly "${NGINX_ARGS[@]}" -d "nowhere.$D" -n
 assert_match "$OUT" "no server block listening on port $P has a server_name matching nowhere.$D"
 assert_eq "$(sums)" "$edited" "nothing written for an unknown name"
 
+# rollback --nginx: the dry run shows the undo; then every file is as it
+# was before the edit, byte for byte, and nginx no longer serves the
+# challenge directory.
+ROLLBACK_ARGS=(--nginx --nginx-server-root "$N" --nginx-ctl "$T/nginx-ctl")
+assert_exit 0 "$ACMECTL" rollback "${ROLLBACK_ARGS[@]}" --dry-run
+assert_match "$OUT" "^-    include $T/state/nginx/acme-challenge.conf; # added by acmectl"
+assert_eq "$(sums)" "$edited" "the rollback's dry run wrote nothing"
+assert_exit 0 "$ACMECTL" rollback "${ROLLBACK_ARGS[@]}"
+assert_match "$OUT" "Rolled back 1 edit set\(s\): 2 file\(s\) restored"
+assert_eq "$(sums)" "$before" "every file as before the edit"
+assert_symlink "$N/sites-enabled/shop"
+echo probe >"$T/state/nginx/webroot/.well-known/acme-challenge/probe"
+wait_until 10 "nginx reloaded without the challenge location" \
+	bash -c '[[ $(curl -s -H "Host: www.shop.'"$D"'" \
+		"http://127.0.0.1:'"$P"'/.well-known/acme-challenge/probe") == shop ]]'
+assert_exit 1 "$ACMECTL" rollback "${ROLLBACK_ARGS[@]}"
+assert_match "$OUT" "no edit set of acmectl's to roll back"
+
 pass

@@ -43,6 +43,13 @@ static void setup(struct fx *f, const char *body)
 					    .backup_dir = f->backups, .port = 80 };
 }
 
+static void fx_done(struct fx *f)
+{
+	ngx_edits_clear(&f->e);
+	ngx_conf_clear(&f->c);
+	free(f->dir), free(f->conf), free(f->snippet), free(f->webroot), free(f->backups);
+}
+
 static void load(struct fx *f)
 {
 	ngx_conf_clear(&f->c);
@@ -74,12 +81,20 @@ static char *rendered(struct fx *f, int file)
 	return out;
 }
 
+/* PATH's text, or NULL; kept (reachable) until the test's process ends,
+ * so that assertions may compare it inline. */
 static char *slurp(const char *path)
 {
+	static char *kept[64];
+	static size_t n;
 	char *t = NULL;
 	size_t len;
 
-	return fs_read_file(path, 1 << 20, &t, &len) == 0 ? t : NULL;
+	if (fs_read_file(path, 1 << 20, &t, &len) < 0)
+		return NULL;
+	if (n < ELEMENTSOF(kept))
+		kept[n++] = t;
+	return t;
 }
 
 TEST(include_after_the_brace_line_indented_like_the_block)
@@ -106,6 +121,7 @@ TEST(include_after_the_brace_line_indented_like_the_block)
 	ASSERT_STR_CONTAINS(out, want);
 	free(want);
 	free(out);
+	fx_done(&f);
 }
 
 TEST(refusals_are_clear)
@@ -124,6 +140,7 @@ TEST(refusals_are_clear)
 	f.o.port = 8080;
 	ASSERT_INT_EQ(plan(&f, "b.example"), ACMED_ECONFIG);
 	ASSERT_STR_CONTAINS(f.err, "port 8080");
+	fx_done(&f);
 }
 
 static void snippet_dirs(struct fx *f)
@@ -200,6 +217,8 @@ TEST(apply_with_nginx_t_keeps_symlinks_and_backs_up)
 	/* Once: a second run finds the include and changes nothing. */
 	ASSERT_INT_EQ(plan(&f, "a.example"), 0);
 	ASSERT_INT_EQ(f.e.n, 0);
+	free(site), free(link), free(avail);
+	fx_done(&f);
 }
 
 TEST(nginx_refusing_puts_every_byte_back)
@@ -225,6 +244,7 @@ TEST(nginx_refusing_puts_every_byte_back)
 	ASSERT_STR_CONTAINS(f.err, "unknown directive \"no_such_directive\"");
 	ASSERT_STR_EQ(slurp(f.conf), before);
 	ASSERT_INT_EQ(dir_count(f.backups, NULL), 0);
+	fx_done(&f);
 }
 
 TEST(dry_run_prints_the_diff_and_writes_nothing)
@@ -254,6 +274,7 @@ TEST(dry_run_prints_the_diff_and_writes_nothing)
 	ASSERT_TRUE(access(f.backups, F_OK) != 0);
 	free(want);
 	free(out);
+	fx_done(&f);
 }
 
 /* One file reached under two paths: edits to both copies would undo each
@@ -277,4 +298,91 @@ TEST(a_file_included_under_two_paths_is_not_edited)
 	ASSERT_INT_EQ(ngx_challenge_apply(&f.c, &f.o, &f.e, NULL, f.err, sizeof(f.err)), -EINVAL);
 	ASSERT_STR_CONTAINS(f.err, "is included twice");
 	ASSERT_STR_EQ(slurp(a), before);
+	free(a), free(link);
+	fx_done(&f);
+}
+
+#include "ctl/nginx/ngx_rollback.h"
+
+/* An edit applied (the real nginx -t when there is one, else /bin/true),
+ * for the rollback tests: F's nginx.conf edited, one backup set. */
+static char *edited(struct fx *f)
+{
+	setup(f, "\tserver {\n\t\tlisten 127.0.0.1:8099;\n\t\tserver_name a.example;\n\t}\n");
+	snippet_dirs(f);
+	f->o.port = 8099;
+	if (access(NGINX, X_OK) != 0)
+		f->o.nginx_ctl = "/bin/true";
+	ASSERT_INT_EQ(plan(f, "a.example"), 0);
+	ASSERT_INT_EQ(f->e.n, 1);
+	TEST_CHECK(ngx_challenge_apply(&f->c, &f->o, &f->e, NULL, f->err, sizeof(f->err)) == 0,
+		   "%s", f->err);
+	return f->c.files[0].text; /* the bytes before the edit */
+}
+
+static int rollback(struct fx *f, bool dry_run, const char *ctl, char **out)
+{
+	struct ngx_rollback_opts o = { .backup_dir = f->backups, .conf_path = f->conf,
+				       .nginx_ctl = ctl ? ctl : f->o.nginx_ctl, .checkpoints = 1,
+				       .dry_run = dry_run };
+	size_t len = 0;
+	FILE *mem = open_memstream(out, &len);
+	int r = ngx_rollback(&o, mem, f->err, sizeof(f->err));
+
+	fclose(mem);
+	return r;
+}
+
+TEST(rollback_puts_the_original_bytes_back)
+{
+	struct fx f;
+	char *orig = edited(&f), *now = slurp(f.conf), *out = NULL, *names = NULL;
+
+	ASSERT_TRUE(strcmp(now, orig) != 0);
+	ASSERT_INT_EQ(rollback(&f, true, NULL, &out), 0);
+	ASSERT_STR_CONTAINS(out, "-\t\tinclude ");
+	ASSERT_STR_EQ(slurp(f.conf), now); /* the dry run wrote nothing */
+	free(out);
+	/* nginx refusing the originals: the edit stays. */
+	ASSERT_INT_EQ(rollback(&f, false, "/bin/false", &out), ACMED_ECONFIG);
+	ASSERT_STR_CONTAINS(f.err, "acmectl's edits were put back");
+	ASSERT_STR_EQ(slurp(f.conf), now);
+	free(out);
+	ASSERT_INT_EQ(rollback(&f, false, NULL, &out), 0);
+	ASSERT_STR_CONTAINS(out, "Rolled back 1 edit set(s): 1 file(s) restored");
+	ASSERT_STR_EQ(slurp(f.conf), orig);
+	ASSERT_INT_EQ(dir_count(f.backups, &names), 1);
+	ASSERT_STR_CONTAINS(names, ".rolled-back");
+	free(out);
+	ASSERT_INT_EQ(rollback(&f, false, NULL, &out), -ENOENT);
+	ASSERT_STR_CONTAINS(f.err, "no edit set");
+	free(out);
+	free(names);
+	fx_done(&f);
+}
+
+TEST(rollback_refuses_a_file_changed_since_or_a_damaged_backup)
+{
+	struct fx f;
+	char *out = NULL, *changed, *names = NULL, *orig;
+
+	edited(&f);
+	ASSERT_TRUE(asprintf(&changed, "%s# a later edit\n", slurp(f.conf)) > 0);
+	file_write(f.conf, changed);
+	ASSERT_INT_EQ(rollback(&f, false, NULL, &out), -EAGAIN);
+	ASSERT_STR_CONTAINS(f.err, "changed since acmectl edited it: not rolled back");
+	ASSERT_STR_EQ(slurp(f.conf), changed);
+	free(out);
+	ASSERT_INT_EQ(dir_count(f.backups, &names), 1);
+	names[strcspn(names, " ")] = '\0';
+	ASSERT_TRUE(asprintf(&orig, "%s/%s/0.orig", f.backups, names) > 0);
+	file_write(orig, "damaged");
+	ASSERT_INT_EQ(rollback(&f, false, NULL, &out), -EIO);
+	ASSERT_STR_CONTAINS(f.err, "damaged");
+	ASSERT_STR_EQ(slurp(f.conf), changed);
+	free(out);
+	free(orig);
+	free(names);
+	free(changed);
+	fx_done(&f);
 }
