@@ -5,6 +5,7 @@
  * challenge directory (webroot's code), so that renewals never touch
  * nginx's configuration. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -171,20 +172,56 @@ static int reload_and_probe(const struct client *cl, const struct certonly_nginx
 	return EXIT_OK;
 }
 
-/* What the plan and the apply step wrote, printed as acmectl prints. */
-static void print_streams(FILE *info, char **itext, FILE *diff, char **dtext)
+/* --json --dry-run stopping before the order: the edit, as JSON. */
+static void print_dry_run_json(const char *diff)
 {
-	if (info && fclose(info) == 0 && *itext)
-		client_printf("%s", *itext);
-	if (diff && fclose(diff) == 0 && *dtext)
-		client_fprintf(stdout, "%s", *dtext);
-	free(*itext);
-	free(*dtext);
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return;
+	json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+	json_object_object_add(o, "nginx_diff", json_object_new_string(diff ? diff : ""));
+	client_print_json(o);
+	json_object_put(o);
 }
 
-/* Plan and carry out the edit; *EDITED: whether files changed. */
-static int edit(const struct certonly_nginx *o, const struct paths *p, char **names, size_t n,
-		unsigned port, bool *edited)
+/* A line of the report: on stdout, or on stderr when stdout is for JSON. */
+__attribute__((format(printf, 2, 3))) static void report(const struct client *cl,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (cl->json) {
+		if (!cl->quiet)
+			client_vfprintf(stderr, fmt, ap);
+	} else {
+		char *s = NULL;
+
+		if (vasprintf(&s, fmt, ap) >= 0)
+			client_printf("%s", s);
+		free(s);
+	}
+	va_end(ap);
+}
+
+/* What the plan wrote is reported; the diff is kept in *DIFF (caller
+ * frees). */
+static void close_streams(const struct client *cl, FILE *info, char **itext, FILE *diff,
+			  char **dtext, char **out)
+{
+	if (info && fclose(info) == 0 && *itext)
+		report(cl, "%s", *itext);
+	if (diff)
+		fclose(diff);
+	*out = *dtext;
+	free(*itext);
+}
+
+/* Plan and carry out the edit; *EDITED: whether files changed; *DIFF the
+ * dry run's unified diff (caller frees). */
+static int edit(const struct client *cl, const struct certonly_nginx *o, const struct paths *p,
+		char **names, size_t n, unsigned port, bool *edited, char **out)
 {
 	struct ngx_challenge_opts co = { .conf_path = p->conf, .nginx_ctl = o->ctl ? o->ctl : "nginx",
 					 .snippet = p->snippet, .webroot = p->webroot,
@@ -203,14 +240,14 @@ static int edit(const struct certonly_nginx *o, const struct paths *p, char **na
 		r = ngx_challenge_plan(&c, &co, names, n, &e, info, err, sizeof(err));
 	if (r == 0)
 		r = ngx_challenge_apply(&c, &co, &e, diff, err, sizeof(err));
-	print_streams(info, &itext, diff, &dtext);
+	close_streams(cl, info, &itext, diff, &dtext, out);
 	if (r < 0)
 		client_fprintf(stderr, "acmectl: error: nginx: %s\n", err);
 	*edited = r == 0 && e.n > 0;
 	if (r == 0 && !o->dry_run && e.n)
-		client_printf("nginx: %zu server block(s) now include %s\n", e.n, p->snippet);
+		report(cl, "nginx: %zu server block(s) now include %s\n", e.n, p->snippet);
 	else if (r == 0 && !o->dry_run)
-		client_printf("nginx: the server blocks include %s already\n", p->snippet);
+		report(cl, "nginx: the server blocks include %s already\n", p->snippet);
 	ngx_edits_clear(&e);
 	ngx_conf_clear(&c);
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
@@ -224,6 +261,7 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 	char **names = names_of(args, &n);
 	long long port = issue_opt_int(args, IO_HTTP01_PORT);
 	bool edited = false;
+	char *diff = NULL;
 	int ret;
 
 	*done = false;
@@ -232,16 +270,21 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 	port = port > 0 ? port : 80;
 	ret = make_paths(cl, o, &p);
 	if (ret == EXIT_OK)
-		ret = edit(o, &p, names, n, (unsigned)port, &edited);
+		ret = edit(cl, o, &p, names, n, (unsigned)port, &edited, &diff);
+	if (ret == EXIT_OK && diff && !cl->json)
+		client_fprintf(stdout, "%s", diff);
 	if (ret == EXIT_OK && o->dry_run && edited) {
-		client_printf("The dry run stops here: nginx's files were not changed, so its "
-			      "server blocks\ncannot answer the CA yet.\n");
+		report(cl, "The dry run stops here: nginx's files were not changed, so its "
+			   "server blocks\ncannot answer the CA yet.\n");
+		if (cl->json)
+			print_dry_run_json(diff);
 		*done = true;
 	} else if (ret == EXIT_OK && !o->dry_run) {
 		give_to_daemon(&p);
 		if (edited)
 			ret = reload_and_probe(cl, o, &p, (unsigned)port, names[0]);
 	}
+	free(diff);
 	free(names);
 	paths_clear(&p);
 	return ret;

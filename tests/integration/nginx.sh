@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 [[ -x /usr/sbin/nginx ]] || skip "/usr/sbin/nginx is not installed"
-require_cmd curl openssl
+require_cmd curl openssl jq
 start_pebble
 pebble_root
 start_acmed
@@ -145,6 +145,11 @@ assert_match "$OUT" "a.blog.$D: .* \(wildcard name starting with '\*'\)"
 assert_match "$OUT" "api7.$D: .* \(regular expression\)"
 assert_eq "$(sums)" "$before" "the dry run wrote nothing"
 [[ ! -e $T/state/nginx/acme-challenge.conf ]] || fail "the dry run wrote the snippet"
+# With --json, stdout is JSON alone: the diff is a member.
+"$ACMECTL" certonly "${NGINX_ARGS[@]}" "${NAMES[@]}" --dry-run --json -n >"$T/dry.json" 2>/dev/null ||
+	fail "certonly --nginx --dry-run --json failed"
+assert_eq "$(jq -r .dry_run "$T/dry.json")" true "--json: dry_run"
+assert_match "$(jq -r .nginx_diff "$T/dry.json")" "^\+    include $T/state/nginx/acme-challenge.conf;"
 
 # The real thing: 3 names across 2 files, Pebble validating through nginx.
 assert_exit 0 "$ACMECTL" certonly "${NGINX_ARGS[@]}" "${NAMES[@]}" --agree-tos \
