@@ -129,8 +129,9 @@ static int add_include(const struct ngx_conf *c, int file, const struct ngx_dir 
 		snprintf(indent, sizeof(indent), "%.*s", (int)n, f->text + start);
 	else if ((n = indent_before(f->text, sv->start, &start)) < sizeof(indent) - 1)
 		snprintf(indent, sizeof(indent), "%.*s\t", (int)n, f->text + start);
-	if (asprintf(&line, "%sinclude %s; # added by acmectl: ACME http-01 challenges\n", indent,
-		     word) >= 0)
+	/* The file's own line ending: CRLF if the '{' line has one. */
+	if (asprintf(&line, "%sinclude %s; # added by acmectl: ACME http-01 challenges%s", indent,
+		     word, q > 0 && f->text[q - 1] == '\r' ? "\r\n" : "\n") >= 0)
 		r = ngx_edits_add(e, file, q + 1, 0, line);
 out:
 	free(word);

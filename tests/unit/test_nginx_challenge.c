@@ -124,6 +124,23 @@ TEST(include_after_the_brace_line_indented_like_the_block)
 	fx_done(&f);
 }
 
+/* A file with CRLF line endings gets a CRLF line. */
+TEST(include_line_keeps_crlf)
+{
+	struct fx f;
+	char *out, *want;
+
+	setup(&f, "\tserver {\r\n\t\tserver_name a.example;\r\n\t}\r\n");
+	ASSERT_INT_EQ(plan(&f, "a.example"), 0);
+	out = rendered(&f, 0);
+	ASSERT_TRUE(asprintf(&want, "\tserver {\r\n\t\tinclude %s; # added by acmectl: ACME "
+				    "http-01 challenges\r\n\t\tserver_name", f.snippet) > 0);
+	ASSERT_STR_CONTAINS(out, want);
+	free(want);
+	free(out);
+	fx_done(&f);
+}
+
 TEST(refusals_are_clear)
 {
 	struct fx f;
