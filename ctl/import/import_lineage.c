@@ -558,9 +558,14 @@ static int load_archive(struct lineage_job *j)
 	r = take_domains(j, &live->pems);
 	if (r == 0 && !j->cb.key_type_given)
 		r = key_from_current(j, &live->pems);
-	if (r == 0)
-		r = certbot_complete_webroots(&j->cb, j->cb.r.domains, j->cb.r.ndomains, j->why,
-					      sizeof(j->why));
+	if (r == 0) {
+		char *nginx = fs_join(j->run->state_dir, "nginx/webroot");
+
+		r = nginx ? certbot_complete_webroots(&j->cb, j->cb.r.domains, j->cb.r.ndomains,
+						      nginx, j->why, sizeof(j->why))
+			  : -ENOMEM;
+		free(nginx);
+	}
 	if (r == 0)
 		r = check_unit_limits(j);
 	return r;

@@ -345,9 +345,23 @@ static bool path_within(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || streq(b, "/"));
 }
 
+/* Is REAL (resolved) the state directory's own challenge directory for
+ * nginx, STATE/nginx/webroot (docs/nginx.md)? It holds token files only. */
+static bool own_challenge_dir(const char *rstate, const char *real)
+{
+	char *own = NULL;
+	bool yes;
+
+	if (!rstate || asprintf(&own, "%s/nginx/webroot", rstate) < 0)
+		return false;
+	yes = streq(real, own);
+	free(own);
+	return yes;
+}
+
 /* A web root the worker may write: not the system's directories, and
- * neither inside the state directory nor above it (resolved, symbolic
- * links followed, as Landlock will). */
+ * neither inside the state directory (but for its own challenge directory)
+ * nor above it (resolved, symbolic links followed, as Landlock will). */
 static int rw_root_ok(const char *state, const char *root, char *err, size_t errlen)
 {
 	static const char *const system_dirs[] = { "/etc", "/usr", "/boot", "/proc", "/sys",
@@ -358,7 +372,8 @@ static int rw_root_ok(const char *state, const char *root, char *err, size_t err
 	if (!real)
 		return 0; /* a missing one gets no rule */
 	if (streq(real, "/") || (rstate && (path_within(real, rstate) ||
-					    path_within(rstate, real))))
+					    path_within(rstate, real)) &&
+				 !own_challenge_dir(rstate, real)))
 		r = -EPERM;
 	for (size_t i = 0; r == 0 && i < ELEMENTSOF(system_dirs); i++)
 		if (path_within(real, system_dirs[i]))

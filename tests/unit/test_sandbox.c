@@ -215,3 +215,30 @@ TEST(web_roots_never_cover_the_state_or_the_system)
 	free(parent);
 	free(state);
 }
+
+/* STATE/nginx/webroot, the challenge directory nginx serves, is the one
+ * place inside the state directory a web root may be; not through a
+ * symlink, and not its parent. */
+TEST(web_root_may_be_the_own_nginx_challenge_directory)
+{
+	char *state = make_state(), *nginx = path_join(state, "nginx"), err[512] = "";
+	char *own = path_join(state, "nginx/webroot"), *archive = path_join(state, "archive");
+	char *roots[1] = { nginx };
+	int r;
+
+	ASSERT_INT_EQ(mkdir(nginx, 0755), 0);
+	ASSERT_INT_EQ(symlink(archive, own), 0);
+	roots[0] = own; /* a symlink into archive/ */
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(unlink(own), 0);
+	ASSERT_INT_EQ(mkdir(own, 0755), 0);
+	roots[0] = nginx;
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	roots[0] = own;
+	r = sandbox_worker(state, NULL, roots, 1, err, sizeof(err));
+	TEST_CHECK(r == 0 || r == -EOPNOTSUPP, "%d: %s", r, err); /* -EOPNOTSUPP: no Landlock */
+	free(nginx);
+	free(own);
+	free(archive);
+	free(state);
+}
