@@ -15,6 +15,8 @@
 #include "daemon/renew/batch.h"
 #include "daemon/renew/scheduler.h"
 #include "error.h"
+#include "hookcheck.h"
+#include "hookexec.h"
 #include "issue_req.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -295,6 +297,26 @@ char *certonly_replaced_ari_id(struct daemon *d, const struct issue_req *req)
 	return overlap ? strdup(e->cert.ari_id) : NULL;
 }
 
+int certonly_check_hooks(const struct issue_req *req, char *err, size_t errlen)
+{
+	/* certbot's order: its own hooks when it parses the command line, the
+	 * manual plugin's when it prepares the plugin. */
+	const struct {
+		const char *kind, *command;
+	} h[] = {
+		{ "pre", req->pre_hook },
+		{ "post", req->post_hook },
+		{ "deploy", req->deploy_hook },
+		{ "manual-auth", req->authn.manual_auth_hook },
+		{ "manual-cleanup", req->authn.manual_cleanup_hook },
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(h); i++)
+		r = hookcheck_command(h[i].kind, h[i].command, HOOK_PATH, err, errlen);
+	return r;
+}
+
 /* A batch of one job for C; it answers when the job and its hooks are
  * done. REQ is moved; VERBOSITY is acmectl -v's (batch.h). */
 static void submit(struct daemon *d, struct conn *c, struct issue_req *req, int verbosity)
@@ -328,6 +350,15 @@ void certonly_command(struct daemon *d, struct conn *c, struct json_object *args
 		args = own;
 	r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
 	if (r < 0) {
+		conn_reply_error(c, r, "%s", err);
+		goto out;
+	}
+	/* As certbot: a hook that cannot run refuses the command before
+	 * anything else, even a certificate that is not due. */
+	if (!issue_opt_flag(args, IO_DISABLE_HOOK_VALIDATION) &&
+	    (r = certonly_check_hooks(&req, err, sizeof(err))) < 0) {
+		log_info("certonly refused: %s", err);
+		issue_req_clear(&req);
 		conn_reply_error(c, r, "%s", err);
 		goto out;
 	}
