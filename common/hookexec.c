@@ -34,7 +34,7 @@ char **hookexec_env(const char *kind, char *const *extra, size_t n)
 	return env;
 }
 
-_Noreturn void hookexec_child(const char *command, char *const *env, int out)
+_Noreturn void hookexec_child(const char *command, char *const *env, int out, int err)
 {
 	char *argv[] = { "sh", "-c", (char *)command, NULL };
 	sigset_t none;
@@ -49,7 +49,7 @@ _Noreturn void hookexec_child(const char *command, char *const *env, int out)
 	if (devnull >= 0)
 		dup2(devnull, 0);
 	dup2(out, 1);
-	dup2(out, 2);
+	dup2(err, 2);
 	close_range(3, ~0U, 0);
 	if (chdir("/") < 0)
 		_exit(127);

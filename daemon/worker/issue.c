@@ -39,7 +39,7 @@ struct run {
 	struct authn_job *authn_job;             /* its state, from setup() */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
-	char err[1536];
+	char err[HELPER_ERR_MAX + 1024]; /* room for a manual hook's error output */
 	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
 	const char *issuer_pem; /* the CA's issuer_bundle (acmed.conf), or NULL */
 	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
