@@ -81,6 +81,7 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 	struct json_object *o = json_object_new_object();
 	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
 	const char *list = "failed";
+	time_t hold;
 	int r;
 
 	set_str(o, "name", e->name);
@@ -99,8 +100,8 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		list = "skipped";
 		set_str(o, "reason", "autorenew is off (--no-autorenew): renew it with "
 				     "--force-renewal");
-	} else if (e->conf.state.retry_after > now) {
-		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
+	} else if ((hold = sched_ca_hold(d, e->conf.server, e->name, now)) > 0) {
+		timefmt_format_rfc3339(hold, when, sizeof(when));
 		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
 					   "(Retry-After); acmed retries then on its own", when);
 		set_str(o, "code", "rate-limited");
