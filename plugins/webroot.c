@@ -54,9 +54,10 @@ static int webroot_setup(const struct authn_setup *s, struct authn_job **job, ch
 			return ACMED_EUSAGE;
 		}
 		if (stat(root, &st) < 0) {
-			snprintf(err, errlen, "webroot %s: %s: give the directory the web server "
+			snprintf(err, errlen, "webroot %s %s%s: give the directory the web server "
 					      "serves /.well-known/acme-challenge/ from", root,
-				 strerror(errno));
+				 errno == ENOENT ? "does not exist" : "cannot be reached: ",
+				 errno == ENOENT ? "" : strerror(errno));
 			return -ENOENT;
 		}
 		if (!S_ISDIR(st.st_mode)) {
