@@ -33,9 +33,8 @@ static void set_str(struct json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
 }
 
-/* A hook given to `renew` replaces the one E saved in its renewal file
- * once the renewal succeeds (certbot saves them too); this time both run
- * (batch.h). */
+/* A hook given to `renew` replaces the one E saved, for this renewal
+ * (batch.h) and, once it succeeds, in E's renewal file, as certbot does. */
 static int renew_hooks(struct issue_req *req, char *const hooks[HOOK__MAX])
 {
 	char **mine[HOOK__MAX] = { &req->pre_hook, &req->deploy_hook, &req->post_hook };

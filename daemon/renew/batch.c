@@ -217,18 +217,20 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	it = memset(&v[b->nitems], 0, sizeof(*it));
 	it->name = xstrdup(req->name);
 	it->domains = join_domains(req);
-	/* certonly's hooks become the lineage's; else what the lineage saved.
-	 * A renewal runs what it saved: renew's own hooks (in REQ to be saved
-	 * with the new version) run as the command's, once. */
+	/* certonly's hooks become the lineage's; else what the lineage saved,
+	 * but as certbot a hook given to renew takes the place of the saved one
+	 * of its kind (renew's are in REQ too, to be saved with the new
+	 * version; they run once, as the command's). */
 	for (int k = 0; k < HOOK__MAX; k++) {
 		const char *saved = !e ? NULL
 				    : k == HOOK_PRE ? e->conf.pre_hook
 				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
 						       : e->conf.post_hook;
 
-		it->hooks[k] = xstrdup(req_hooks[k] && (b->kind == BATCH_CERTONLY || !e)
-					       ? req_hooks[k]
-					       : saved);
+		if (b->kind == BATCH_CERTONLY && req_hooks[k])
+			it->hooks[k] = xstrdup(req_hooks[k]);
+		else if (!b->cmd_hooks[k])
+			it->hooks[k] = xstrdup(saved);
 	}
 	b->nitems++;
 	r = (req->name && !it->name) || !it->domains ? -ENOMEM : submit(d, b, req);

@@ -10,7 +10,8 @@
 #     message, the --json answer and acmed's log;
 #   - renew's hook options are saved to the renewal files of the lineages
 #     it renews (certbot's renew_hook), not by a dry run, and not for a
-#     lineage that was not due.
+#     lineage that was not due; in that run they take the place of the
+#     saved ones.
 source "$(dirname "$0")/lib.sh"
 
 require_cmd certbot
@@ -120,6 +121,13 @@ assert_eq "$(grep -c deploy "$T/ran")" 1 "acmed ran the saved deploy hook"
 : >"$T/ran"
 certbot_is 0 renew --force-renewal --cert-name "first.$D"
 assert_eq "$(grep -c deploy "$T/ran")" 1 "certbot ran the saved deploy hook"
+# A hook given to renew takes the place of the saved one of its kind, in both.
+: >"$T/ran"
+assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "first.$D" --deploy-hook "$T/rec other"
+assert_eq "$(sort "$T/ran" | tr '\n' ' ')" "other pre " "acmed's hooks with renew --deploy-hook"
+: >"$T/ran"
+certbot_is 0 renew --force-renewal --cert-name "first.$D" --deploy-hook "$T/rec other"
+assert_eq "$(sort "$T/ran" | tr '\n' ' ')" "other pre " "certbot's hooks with renew --deploy-hook"
 # Neither a dry run nor a lineage that is not due saves them.
 assert_exit 0 "$ACMECTL" renew --dry-run --cert-name "first.$D" --post-hook "$T/rec dry"
 certbot_is 0 renew --dry-run --cert-name "first.$D" --post-hook "$T/rec dry"
