@@ -96,7 +96,7 @@ static int connect_socket(const char *path, unsigned timeout)
 
 /* The group of PATH, else of the directory it is in (the one that said
  * no when PATH cannot even be looked at), as a name: 0, or -errno. */
-static int path_group(const char *path, char *name, size_t len, mode_t *mode)
+static int path_group(const char *path, char *name, size_t len)
 {
 	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
 	struct stat st;
@@ -112,7 +112,6 @@ static int path_group(const char *path, char *name, size_t len, mode_t *mode)
 	free(dir);
 	if (r < 0)
 		return r;
-	*mode = st.st_mode & 07777;
 	g = getgrgid(st.st_gid);
 	if (g)
 		snprintf(name, len, "%s", g->gr_name);
@@ -124,9 +123,8 @@ static int path_group(const char *path, char *name, size_t len, mode_t *mode)
 const char *client_access_hint(const char *path, char *buf, size_t len)
 {
 	char group[64];
-	mode_t mode;
 
-	if (path_group(path, group, sizeof(group), &mode) < 0)
+	if (path_group(path, group, sizeof(group)) < 0)
 		snprintf(buf, len, "acmed lets root and the members of its group (read_group in "
 				   "acmed.conf, acmed by default) connect; run acmectl as one of them");
 	else
