@@ -30,9 +30,9 @@ D=$TEST_DOMAIN
 # certbot CODE ARGS...: run certbot and assert its exit status, once more
 # after Pebble's 5% badNonce (certbot 2.1 retries it only once).
 certbot_is() {
-	local want=$1 try rc
+	local want=$1 rc
 	shift
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		rc=0
 		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
 		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break

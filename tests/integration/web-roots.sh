@@ -15,7 +15,7 @@ start_pebble PEBBLE_AUTHZREUSE=0
 WEB=$T/www
 mkdir -p "$WEB"
 start_nginx "$WEB"
-# shellcheck disable=SC2016 # expanded by that sh
+# shellcheck disable=SC2016,SC2034 # expanded by that sh; read by lib.sh
 ACMED_WRAP=(unshare -m --propagation private
 	sh -c 'mount --bind "$0" /usr/share/nginx/html && exec "$@"' "$WEB")
 start_acmed
