@@ -461,10 +461,13 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 			      "This certificate expires on %.10s.\n",
 			      str_or_empty(jobj_str(data, "fullchain_path")),
 			      str_or_empty(jobj_str(data, "privkey_path")), date);
-	if (ret != EXIT_OK)
+	if (ret != EXIT_OK) {
 		client_fprintf(cl->quiet ? stderr : stdout,
-			       "%s certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			       "%s certificate was obtained, but %lld hook(s) failed (acmed's log has "
+			       "all their output):\n",
 			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
+		client_print_hook_failures(cl->quiet ? stderr : stdout, data, "  ");
+	}
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

@@ -71,10 +71,18 @@ static int webroot_setup(const struct authn_setup *s, struct authn_job **job, ch
 			snprintf(err, errlen, "webroot %s is not an absolute path", root);
 			return ACMED_EUSAGE;
 		}
-		if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "webroot %s does not exist or is not a directory",
-				 root);
+		if (stat(root, &st) < 0) {
+			snprintf(err, errlen, "webroot %s %s%s: give the directory the web server "
+					      "serves /.well-known/acme-challenge/ from", root,
+				 errno == ENOENT ? "does not exist" : "cannot be reached: ",
+				 errno == ENOENT ? "" : strerror(errno));
 			return -ENOENT;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "webroot %s is not a directory: give the directory the "
+					      "web server serves /.well-known/acme-challenge/ from",
+				 root);
+			return -ENOTDIR;
 		}
 		if (access(root, W_OK | X_OK) < 0) {
 			not_writable(root, errno, err, errlen);

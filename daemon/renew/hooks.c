@@ -38,6 +38,7 @@ struct hook_run {
 	struct child child;
 	bool started;
 	char **unit_argv; /* systemd-run's, when it runs as a transient unit */
+	struct text_tail tail; /* for hook_result's output */
 };
 
 static void req_clear(struct hook_req *r)
@@ -64,8 +65,9 @@ static void log_result(const struct hook_run *h, const struct hook_result *res)
 		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: killed by signal %d", r->label,
 			res->signal);
 	else if (res->exit_status)
-		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: failed with exit status %d", r->label,
-			res->exit_status);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: failed with exit status %d%s%s",
+			r->label, res->exit_status, *res->output ? "; its output ended: " : "",
+			res->output);
 	else
 		log_job(LOG_LVL_INFO, r->job, r->name, "%s: done in %.2f s", r->label,
 			res->seconds);
@@ -75,8 +77,11 @@ static void log_result(const struct hook_run *h, const struct hook_result *res)
 static void hook_finish(struct daemon *d, const struct hook_result *res)
 {
 	struct hook_run *h = d->hooks;
+	struct hook_result r = *res;
 
 	d->hooks = h->next;
+	r.output = text_tail_get(&h->tail);
+	res = &r;
 	log_result(h, res);
 	if (h->req.on_done)
 		h->req.on_done(d, h->req.ctx, &h->req, res);
@@ -93,8 +98,8 @@ static void hook_exec(void *ctx, int out)
 	static char *const run_env[] = { "PATH=" HOOK_PATH, NULL };
 
 	if (h->unit_argv)
-		hookexec_exec(HOOKUNIT_SYSTEMD_RUN, h->unit_argv, run_env, out);
-	hookexec_child(h->req.command, h->req.env, out);
+		hookexec_exec(HOOKUNIT_SYSTEMD_RUN, h->unit_argv, run_env, out, out);
+	hookexec_child(h->req.command, h->req.env, out, out);
 }
 
 static void hook_line(struct daemon *d, void *ctx, char *line)
@@ -103,6 +108,9 @@ static void hook_line(struct daemon *d, void *ctx, char *line)
 
 	/* Control characters from a script must not forge log lines. */
 	text_clean(line);
+	if (h->tail.len)
+		text_tail_add(&h->tail, "\n", 1);
+	text_tail_add(&h->tail, line, strlen(line));
 	log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: %s", h->req.label, line);
 	if (h->req.on_output)
 		h->req.on_output(d, h->req.ctx, &h->req, line);
@@ -208,7 +216,7 @@ void hooks_stop_all(struct daemon *d)
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
 		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
-					   .stopped = true };
+					   .stopped = true, .output = "" };
 
 		d->hooks = h->next;
 		if (h->started) {

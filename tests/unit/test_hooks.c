@@ -200,6 +200,7 @@ struct seen {
 	char lines[8][128];
 	int nlines;
 	struct hook_result res;
+	char output[TEXT_TAIL_MAX + 8]; /* res.output, copied */
 	int done;
 };
 
@@ -217,6 +218,8 @@ static void on_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	struct seen *s = ctx;
 
 	s->res = *res;
+	snprintf(s->output, sizeof(s->output), "%s", res->output);
+	s->res.output = s->output;
 	s->done++;
 }
 
@@ -259,6 +262,8 @@ TEST(runner_output_and_status)
 	ASSERT_STR_EQ(s.lines[0], "one");
 	ASSERT_STR_EQ(s.lines[1], "two [31m"); /* control characters defused */
 	ASSERT_STR_EQ(s.lines[2], "threepost");
+	/* The end of the output, for the error: cleaned, on one line. */
+	ASSERT_STR_EQ(s.res.output, "one two [31m threepost");
 	close(d.epfd);
 }
 
