@@ -67,6 +67,7 @@ int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
 	req->pre_hook = xstrdup(r->pre_hook);
 	req->post_hook = xstrdup(r->post_hook);
 	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->user_agent = xstrdup(r->user_agent);
 	req->key = r->key;
 	req->reuse_key = r->reuse_key;
 	req->autorenew = r->no_autorenew ? 0 : 1;
@@ -75,7 +76,7 @@ int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
 	if (!req->name || !req->cert_name || !req->server ||
 	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
 	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
-	    (r->deploy_hook && !req->deploy_hook))
+	    (r->deploy_hook && !req->deploy_hook) || (r->user_agent && !req->user_agent))
 		goto oom;
 	return 0;
 oom:
@@ -554,8 +555,8 @@ static char *keep(char *given, char *old)
 }
 
 /* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks, profile and renew_before_expiry where the request
- * gave none, and no failure state (this attempt succeeded). */
+ * lineage's saved hooks, profile, User-Agent and renew_before_expiry where
+ * the request gave none, and no failure state (this attempt succeeded). */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
 	struct renewal old = { 0 };
@@ -580,6 +581,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
 		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
 		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
+		.user_agent = keep(req->user_agent, have_old ? old.user_agent : NULL),
 	};
 	int ret = store_renewal_save(s, &r);
 

@@ -39,7 +39,7 @@ struct issue_req {
 	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
 	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
 	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
-	char *user_agent;       /* --user-agent, after acmed's own (not saved) */
+	char *user_agent;       /* --user-agent, after acmed's own (saved, as certbot does) */
 	long issuance_timeout;  /* --issuance-timeout, seconds; 0: the default (not saved) */
 };
 
