@@ -23,6 +23,7 @@ struct issue_req {
 	struct key_spec key;
 	bool reuse_key;     /* saved: keep the key at renewals */
 	bool new_key;       /* this time a new key, whatever reuse_key says */
+	bool allow_subset;  /* drop names that fail validation (saved) */
 	int autorenew;      /* 1 on, 0 off (saved); -1 not said: as the lineage was */
 	bool validate_only; /* a dry run that stops before finalizing */
 	char *email;

@@ -251,6 +251,10 @@ int renewal_format(const struct renewal *r, char **text)
 	if (r->no_autorenew)
 		config_setting_set_bool(config_setting_add(root, "autorenew", CONFIG_TYPE_BOOL),
 					false);
+	if (r->allow_subset)
+		config_setting_set_bool(config_setting_add(root, "allow_subset_of_names",
+							   CONFIG_TYPE_BOOL),
+					true);
 	add_string(root, "preferred_chain", r->preferred_chain);
 	if (r->renew_before > 0) {
 		char dur[32];
@@ -634,6 +638,13 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			FAIL(s, "must be true or false");
 		r->reuse_key = config_setting_get_bool(s);
+	}
+	s = config_setting_get_member(root, "allow_subset_of_names");
+	if (s) {
+		name = "allow_subset_of_names";
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			FAIL(s, "must be true or false");
+		r->allow_subset = config_setting_get_bool(s);
 	}
 	s = config_setting_get_member(root, "autorenew");
 	if (s) {

@@ -56,6 +56,7 @@ struct renewal {
 	struct authn_config authn;
 	struct key_spec key;
 	bool reuse_key;
+	bool allow_subset; /* certbot's allow_subset_of_names: drop names that fail */
 	bool no_autorenew; /* certbot's autorenew = False: the timer leaves it */
 	char *preferred_chain;
 	long renew_before; /* renew_before_expiry in seconds; 0: acmed.conf's */

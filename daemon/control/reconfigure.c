@@ -125,6 +125,8 @@ static struct json_object *saved_args(const struct renewal *r)
 		put_str(o, IO_ELLIPTIC_CURVE, key_spec_curve_name(&r->key));
 	if (r->reuse_key)
 		put_flag(o, IO_REUSE_KEY);
+	if (r->allow_subset)
+		put_flag(o, IO_ALLOW_SUBSET);
 	put_flag(o, r->no_autorenew ? IO_NO_AUTORENEW : IO_AUTORENEW);
 	put_str(o, IO_SERVER, r->server);
 	put_str(o, IO_PREFERRED_CHAIN, r->preferred_chain);
@@ -277,6 +279,7 @@ static int next_settings(const struct renewal *old, const struct issue_req *req,
 	r = authn_config_copy(&req->authn, &next->authn);
 	next->key = req->key;
 	next->reuse_key = req->reuse_key;
+	next->allow_subset = req->allow_subset;
 	next->no_autorenew = req->autorenew == 0;
 	if (r == 0 && !same_ca)
 		r = replace_str(&next->account, NULL);
@@ -301,7 +304,7 @@ static int next_settings(const struct renewal *old, const struct issue_req *req,
 enum setting {
 	S_AUTHENTICATOR, S_WEBROOT, S_HTTP01_ADDRESS, S_HTTP01_PORT, S_TLSALPN01_PORT,
 	S_MANUAL_AUTH_HOOK, S_MANUAL_CLEANUP_HOOK, S_RFC2136_CREDENTIALS, S_RFC2136_PROPAGATION,
-	S_PREFERRED_CHALLENGES, S_KEY, S_REUSE_KEY, S_AUTORENEW, S_SERVER, S_ACCOUNT,
+	S_PREFERRED_CHALLENGES, S_KEY, S_REUSE_KEY, S_ALLOW_SUBSET, S_AUTORENEW, S_SERVER, S_ACCOUNT,
 	S_PREFERRED_CHAIN, S_PROFILE, S_PRE_HOOK, S_POST_HOOK, S_DEPLOY_HOOK, S_USER_AGENT,
 	S__MAX,
 };
@@ -319,6 +322,7 @@ static const char *const setting_names[S__MAX] = {
 	[S_PREFERRED_CHALLENGES] = "preferred-challenges",
 	[S_KEY] = "key",
 	[S_REUSE_KEY] = "reuse-key",
+	[S_ALLOW_SUBSET] = "allow-subset-of-names",
 	[S_AUTORENEW] = "autorenew",
 	[S_SERVER] = "server",
 	[S_ACCOUNT] = "account",
@@ -377,6 +381,7 @@ static char *setting_text(const struct renewal *r, enum setting s)
 			t = NULL;
 		return t;
 	case S_REUSE_KEY: return strdup(r->reuse_key ? "yes" : "no");
+	case S_ALLOW_SUBSET: return strdup(r->allow_subset ? "yes" : "no");
 	case S_AUTORENEW: return strdup(r->no_autorenew ? "no" : "yes");
 	case S_SERVER: return xstrdup(r->server);
 	case S_ACCOUNT: return xstrdup(r->account);
