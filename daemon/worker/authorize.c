@@ -70,12 +70,75 @@ static int check_identifier(struct run *run, const struct acme_authz *a, char *s
 	char why[IDENT_MAX + 200];
 
 	snprintf(shown, len, "%s%.*s", a->wildcard ? "*." : "", IDENT_MAX, a->identifier);
-	for (size_t i = 0; i < run->req->ndomains; i++)
-		if (strcasecmp(run->req->domains[i], shown) == 0)
+	for (size_t i = 0; i < run->nnames; i++)
+		if (strcasecmp(run->names[i], shown) == 0)
 			return 0;
 	snprintf(why, sizeof(why), "the CA sent an authorization for %s, which the order did not "
 				   "ask for", shown);
 	return issue_fail(run, ACMED_EPROTO, why);
+}
+
+/* --allow-subset-of-names: NAME failed validation for WHY; said, and kept
+ * in run->failed for issue_drop_failed(). 0 or -ENOMEM. */
+static int set_aside(struct run *run, const char *name, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || (!run->failed && !(run->failed = json_object_new_array()))) {
+		json_object_put(o);
+		return issue_fail(run, -ENOMEM, NULL);
+	}
+	progress(run->ev_fd, "Could not validate %s (authenticator: %s): %s", name,
+		 run->authn->name, why);
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "why", json_object_new_string(why));
+	json_object_array_add(run->failed, o);
+	return 0;
+}
+
+static bool failed_name(const struct run *run, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(run->failed); i++)
+		if (streq(jobj_str(json_object_array_get_idx(run->failed, i), "name"), name))
+			return true;
+	return false;
+}
+
+int issue_drop_failed(struct run *run)
+{
+	size_t n = json_object_array_length(run->failed), left = 0, at = 0;
+	char **rest, list[1024];
+
+	if (n >= run->nnames) {
+		run->step = "authorizing";
+		return issue_fail(run, ACMED_EINVALID, "All challenges have failed.");
+	}
+	rest = calloc(run->nnames - n + 1, sizeof(*rest));
+	if (!rest || (!run->dropped && !(run->dropped = json_object_new_array()))) {
+		free(rest);
+		return issue_fail(run, -ENOMEM, NULL);
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < run->nnames; i++) {
+		if (!failed_name(run, run->names[i])) {
+			if (!(rest[left++] = strdup(run->names[i]))) {
+				strv_free(rest, left);
+				return issue_fail(run, -ENOMEM, NULL);
+			}
+			continue;
+		}
+		at += (size_t)snprintf(list + at, at < sizeof(list) ? sizeof(list) - at : 0, "%s%s",
+				       at ? ", " : "", run->names[i]);
+		json_object_array_add(run->dropped, json_object_new_string(run->names[i]));
+	}
+	progress(run->ev_fd, "Unable to obtain a certificate with every requested domain. "
+			     "Retrying without: %s", list);
+	strv_free(run->names_owned, run->nnames);
+	run->names = run->names_owned = rest;
+	run->nnames = left;
+	json_object_put(run->failed);
+	run->failed = NULL;
+	return 0;
 }
 
 int issue_authorize(struct run *run, struct acme_order *order)
@@ -175,7 +238,11 @@ int issue_authorize(struct run *run, struct acme_order *order)
 			char why[1024];
 
 			acme_problem_format(&run->acme->problem, why, sizeof(why));
-			r = issue_fail(run, r, run->acme->problem.type ? why : run->acme->err);
+			if (run->req->allow_subset)
+				r = set_aside(run, p[i].shown,
+					      run->acme->problem.type ? why : run->acme->err);
+			else
+				r = issue_fail(run, r, run->acme->problem.type ? why : run->acme->err);
 		} else if (r < 0) {
 			r = issue_fail_acme(run, r);
 		} else {

@@ -116,8 +116,8 @@ static int check_certificate(struct run *run, const struct version_pems *v,
 		.chain = v->chain,
 		.csr = csr,
 		.csrlen = csrlen,
-		.names = run->req->domains,
-		.nnames = run->req->ndomains,
+		.names = run->names,
+		.nnames = run->nnames,
 		.now = time(NULL),
 		.roots = run->issuer_pem,
 	};
@@ -215,7 +215,7 @@ static int create_order(struct run *run, struct acme_order *order)
 	int r;
 
 	run->step = "creating the order";
-	r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	r = acme_order_new(run->acme, run->names, run->nnames, &opts, order);
 	if ((r == ACMED_EPROBLEM || r == ACMED_EPROTO) && opts.replaces) {
 		/* alreadyReplaced, or a certificate the CA will not have this
 		 * order replace (another account, other names): RFC 9773 makes
@@ -227,7 +227,7 @@ static int create_order(struct run *run, struct acme_order *order)
 			    "\"replaces\"", opts.replaces, r == ACMED_EPROBLEM ? why : run->acme->err);
 		acme_order_clear(order);
 		opts.replaces = NULL;
-		r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+		r = acme_order_new(run->acme, run->names, run->nnames, &opts, order);
 	}
 	if (r < 0)
 		return issue_fail_acme(run, r);
@@ -327,6 +327,45 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 	return 0;
 }
 
+/* The signer's CSR for run->names: it makes the key (or reuses the
+ * lineage's) and keeps it. --csr's CSR is the administrator's. */
+static int make_csr(struct run *run, unsigned char **csr, size_t *csrlen)
+{
+	int r;
+
+	free(*csr);
+	*csr = NULL;
+	if (run->req->csr)
+		return 0;
+	run->step = "preparing the certificate key";
+	r = signer_csr(&run->keys, run->names, run->nnames, csr, csrlen);
+	return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
+}
+
+/* A CSR, an order for run->names (or the resumed one), its authorizations.
+ * With --allow-subset-of-names the names that fail are dropped and the
+ * rest ordered again, as certbot does, until all left are valid. */
+static int order_and_authorize(struct run *run, struct acme_order *order, unsigned char **csr,
+			       size_t *csrlen)
+{
+	int r = make_csr(run, csr, csrlen);
+
+	while (r == 0) {
+		if (!order->url && (r = create_order(run, order)) < 0)
+			break;
+		if (streq(order->status, "pending") || !resumed(run))
+			r = issue_authorize(run, order);
+		if (r < 0 || !run->failed)
+			break;
+		r = issue_drop_failed(run);
+		acme_order_clear(order);
+		run->resumed_order = false;
+		if (r == 0)
+			r = make_csr(run, csr, csrlen);
+	}
+	return r;
+}
+
 static int obtain(struct run *run, struct json_object **data)
 {
 	const struct issue_req *req = run->req;
@@ -370,22 +409,9 @@ static int obtain(struct run *run, struct json_object **data)
 	r = keeps_orders(run) ? resume_order(run, &order) : 0;
 	if (r < 0)
 		goto out;
-	if (!req->csr) {
-		/* The signer makes the key (or reuses the lineage's) and keeps it. */
-		run->step = "preparing the certificate key";
-		r = signer_csr(&run->keys, req->domains, req->ndomains, &csr, &csrlen);
-		if (r < 0) {
-			r = issue_fail(run, r, run->keys.err);
-			goto out;
-		}
-	}
-	if (!order.url && (r = create_order(run, &order)) < 0)
+	r = order_and_authorize(run, &order, &csr, &csrlen);
+	if (r < 0)
 		goto out;
-	if (streq(order.status, "pending") || !resumed(run)) {
-		r = issue_authorize(run, &order);
-		if (r < 0)
-			goto out;
-	}
 	if (req->validate_only && !streq(order.status, "valid") &&
 	    !streq(order.status, "processing")) {
 		progress(run->ev_fd, "Dry run: %s validated every name; the order was not "
@@ -456,6 +482,7 @@ static int separate(struct run *run)
 		.name = req->csr ? NULL : req->name,
 		.domains = req->domains,
 		.ndomains = req->ndomains,
+		.allow_subset = req->allow_subset,
 		.key = req->key,
 		.reuse_key = req->reuse_key && !req->new_key,
 		.publish = !req->dry_run && !req->csr,
@@ -536,7 +563,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			   .ca_ari = -1, .keys = HELPER_INIT("the signer"),
 			   .issuer_pem = ca ? ca->issuer_pem : NULL,
 			   .authn = kind >= 0 ? &authn_infos[kind] : NULL,
-			   .authn_impl = kind >= 0 ? authn_impl((enum authn_kind)kind) : NULL };
+			   .authn_impl = kind >= 0 ? authn_impl((enum authn_kind)kind) : NULL,
+			   .names = req->domains, .nnames = req->ndomains };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -564,6 +592,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
 			record_failure(&run, reply);
 	} else {
+		if (run.dropped && data)
+			json_object_object_add(data, "dropped_domains", json_object_get(run.dropped));
 		json_object_object_add(reply, "data", data);
 	}
 	if (run.retry_after > 0)
@@ -576,5 +606,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	if (run.authn_job)
 		run.authn_impl->teardown(run.authn_job);
 	store_close(run.store);
+	strv_free(run.names_owned, run.nnames);
+	json_object_put(run.failed);
+	json_object_put(run.dropped);
 	return reply;
 }

@@ -31,6 +31,7 @@ static struct renewal full_renewal(void)
 	r.authn.http01_port = 8080;
 	r.key = (struct key_spec){ KEY_ALG_RSA, 3072, 256 };
 	r.reuse_key = true;
+	r.allow_subset = true;
 	r.preferred_chain = strdup("ISRG Root X1");
 	r.renew_before = 12 * 3600;
 	r.profile = strdup("shortlived");
@@ -74,6 +75,7 @@ static void check_equal(const struct renewal *a, const struct renewal *b)
 	else
 		ASSERT_INT_EQ(a->key.curve, b->key.curve);
 	ASSERT_INT_EQ(a->reuse_key, b->reuse_key);
+	ASSERT_INT_EQ(a->allow_subset, b->allow_subset);
 	ASSERT_TRUE(same_str(a->preferred_chain, b->preferred_chain));
 	ASSERT_INT_EQ(a->renew_before, b->renew_before);
 	ASSERT_TRUE(same_str(a->profile, b->profile));
