@@ -8,7 +8,8 @@
 #include "util.h"
 #include "ctl/verbs.h"
 
-/* certbot's words, then each setting that changed. */
+/* certbot's words (it says nothing more of the dry run when it succeeded),
+ * then each setting that changed. */
 static void print_result(struct json_object *data)
 {
 	struct json_object *list = NULL;
@@ -16,7 +17,6 @@ static void print_result(struct json_object *data)
 
 	json_object_object_get_ex(data, "changes", &list);
 	n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-	client_printf("The dry run was successful.\n");
 	if (n == 0) {
 		client_printf("\nNo changes were made to the renewal configuration.\n");
 		return;

@@ -10,7 +10,11 @@
 #   - a web root, a deploy hook and the key type changed: saved after the
 #     dry run, no new version and no certificate from the CA, what changed
 #     printed; the next renewal uses them;
-#   - --user-agent is saved for renewals, as certbot 2.1 saves it.
+#   - --user-agent is saved for renewals, as certbot 2.1 saves it;
+#   - with CERTBOT_RECONFIGURE naming a certbot that has reconfigure (2.3
+#     or later), its answers to the same requests on the same Pebble: the
+#     same exit statuses and words, its renewal file left as it was by a
+#     failed dry run.
 source "$(dirname "$0")/lib.sh"
 
 require_cmd certbot
@@ -113,6 +117,26 @@ json=$(acmectl --json reconfigure --cert-name "$A" --no-autorenew 2>/dev/null) |
 assert_eq "$(jq -c '.changes' <<<"$json")" '[{"setting":"autorenew","old":"yes","new":"no"}]' \
 	"--json changes"
 assert_contains "$CONF" "autorenew = false;"
+
+say "certbot's own reconfigure, when there is one to run"
+if [[ -n ${CERTBOT_RECONFIGURE:-} ]]; then
+	CB=("$CERTBOT_RECONFIGURE" "${CB[@]:1}")
+	certbot_is 1 reconfigure --cert-name "$A" -d "$A" -d "www.$A"
+	assert_match "$CB_OUT" "You have specified domains, but this function cannot be used to modify the domains in a certificate"
+	certbot_is 1 reconfigure --cert-name "nope.$D"
+	assert_match "$CB_OUT" "An existing certificate with name nope.$D could not be found"
+	cp "$CB_CONF" "$T/cb-conf.0"
+	certbot_is 1 reconfigure --cert-name "$A" -w "$NOWHERE"
+	cmp -s "$CB_CONF" "$T/cb-conf.0" || fail "certbot's failed dry run changed its renewal file"
+	certbot_is 0 reconfigure --cert-name "$A" --deploy-hook true
+	assert_match "$CB_OUT" "Successfully updated configuration."
+	assert_match "$CB_OUT" "Changes will apply when the certificate renews."
+	certbot_is 0 reconfigure --cert-name "$A"
+	assert_match "$CB_OUT" "No changes were made to the renewal configuration."
+	CB=(certbot "${CB[@]:1}")
+else
+	say "CERTBOT_RECONFIGURE is not set: only certbot 2.1, which has no reconfigure"
+fi
 
 say "--user-agent is saved for renewals, as certbot saves it"
 U=ua.$D
