@@ -416,7 +416,7 @@ static int ask_daemon(const struct client *cl, const struct certonly *co,
 }
 
 int certonly_read_options(struct client *cl, const char *verb, int argc, char **argv,
-			  struct json_object *args)
+			  struct json_object *args, bool *non_interactive)
 {
 	struct certonly co = { .cl = cl, .verb = verb, .args = args };
 	int ret = EXIT_OK;
@@ -437,6 +437,7 @@ int certonly_read_options(struct client *cl, const char *verb, int argc, char **
 	}
 	if (!co.domains_given)
 		json_object_object_del(args, issue_opts[IO_DOMAINS].key);
+	*non_interactive = co.local[IO_NON_INTERACTIVE] != NULL;
 	webroots_clear(&co.wr);
 	return ret;
 }

@@ -33,10 +33,11 @@ extern const char *const account_ops[];
 
 /* certonly's options (common/issue_opts.c) in ARGV as the members of the
  * request ARGS, for VERB ("reconfigure" shares them): "domains" only if -d
- * was given, and none of the options acmectl keeps (--csr's outputs).
- * EXIT_OK, or the exit status (the error said); --help exits. */
+ * was given, and none of the options acmectl keeps (--csr's outputs);
+ * *NON_INTERACTIVE whether -n was given. EXIT_OK, or the exit status (the
+ * error said); --help exits. */
 int certonly_read_options(struct client *cl, const char *verb, int argc, char **argv,
-			  struct json_object *args);
+			  struct json_object *args, bool *non_interactive);
 
 /* "2027-02-21 10:00:00+00:00", as certbot prints dates. */
 void format_time(long t, char *buf, size_t len);

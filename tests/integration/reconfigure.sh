@@ -45,6 +45,33 @@ certbot_is() {
 	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
 }
 versions() { ls "$T/state/archive/$1" | grep -c '^cert'; }
+# on_tty INPUT CMD...: CMD on a pseudo-terminal; INPUT is typed once its
+# menu asks. Its output in OUT, its exit status in RC.
+on_tty() {
+	local input=$1
+	shift
+	OUT=$(python3 - "$input" "$@" <<-'PY'
+		import os, pty, select, sys
+		pid, fd = pty.fork()
+		if pid == 0:
+		    os.execvp(sys.argv[2], sys.argv[2:])
+		out, sent = b"", False
+		while select.select([fd], [], [], 120)[0]:
+		    try:
+		        data = os.read(fd, 4096)
+		    except OSError:
+		        break
+		    if not data:
+		        break
+		    out += data
+		    if not sent and b"to cancel)" in out:
+		        os.write(fd, sys.argv[1].encode())
+		        sent = True
+		sys.stdout.write(out.decode(errors="replace"))
+		sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+	PY
+	) && RC=0 || RC=$?
+}
 issued() { grep -c "Issued certificate serial" "$T/pebble.log"; }
 key_type() { openssl pkey -in "$1" -noout -text | head -n 1; }
 CONF=$T/state/renewal/$A.conf
@@ -117,6 +144,18 @@ json=$(acmectl --json reconfigure --cert-name "$A" --no-autorenew 2>/dev/null) |
 assert_eq "$(jq -c '.changes' <<<"$json")" '[{"setting":"autorenew","old":"yes","new":"no"}]' \
 	"--json changes"
 assert_contains "$CONF" "autorenew = false;"
+
+say "no --cert-name: certbot's question on a terminal, an error elsewhere"
+assert_exit 2 acmectl reconfigure --deploy-hook "echo picked"
+assert_match "$OUT" "say which certificate with --cert-name NAME"
+on_tty $'1\n' "$ACMECTL" --socket "$ACMED_SOCKET" reconfigure --deploy-hook "echo picked"
+assert_eq "$RC" 0 "reconfigure with the certificate picked on a terminal"
+assert_match "$OUT" "Which certificate would you like to reconfigure\?"
+assert_match "$OUT" "1: $A"
+assert_match "$OUT" "Successfully updated configuration."
+assert_contains "$CONF" "deploy_hook = \"echo picked\";"
+on_tty $'1\n' "$ACMECTL" --socket "$ACMED_SOCKET" reconfigure --deploy-hook "echo no" -n
+assert_eq "$RC" 2 "reconfigure -n without --cert-name on a terminal"
 
 say "certbot's own reconfigure, when there is one to run"
 if [[ -n ${CERTBOT_RECONFIGURE:-} ]]; then
