@@ -416,6 +416,12 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 		/* A new lineage has no key to reuse: it gets its first. */
 		if (r < 0 && r != -ENOENT)
 			return refuse(k, r, "--reuse-key: the current key cannot be read");
+		/* Key settings changed since (reconfigure): one new key of the new
+		 * kind, reused from then on. */
+		if (k->cert_key && !crypto_key_matches(k->cert_key, &c->key)) {
+			EVP_PKEY_free(k->cert_key);
+			k->cert_key = NULL;
+		}
 	}
 	if (!k->cert_key && !(k->cert_key = crypto_key_generate(&c->key)))
 		return refuse(k, ACMED_ECRYPTO, "key generation failed");

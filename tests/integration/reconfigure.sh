@@ -9,7 +9,8 @@
 #     leaves the renewal file byte for byte as it was and says why;
 #   - a web root, a deploy hook and the key type changed: saved after the
 #     dry run, no new version and no certificate from the CA, what changed
-#     printed; the next renewal uses them;
+#     printed; the next renewal uses them (a lineage that reuses its key
+#     gets one new key of the new kind, reused from then on);
 #   - --user-agent is saved for renewals, as certbot 2.1 saves it;
 #   - with CERTBOT_RECONFIGURE naming a certbot that has reconfigure (2.3
 #     or later), its answers to the same requests on the same Pebble: the
@@ -132,6 +133,18 @@ assert_eq "$(versions "$A")" 2 "versions after the renewal"
 assert_match "$(key_type "$T/state/live/$A/privkey.pem")" "Private-Key: \(2048 bit, 2 primes\)" \
 	"the renewed key"
 [[ -e $T/deployed ]] || fail "the saved deploy hook did not run at the renewal"
+
+say "a lineage that reuses its key: one new key of the new kind, then reused"
+K=reuse.$D
+assert_exit 0 acmectl certonly --webroot -w "$WEB2" -d "$K" -n --reuse-key
+assert_exit 0 acmectl reconfigure --cert-name "$K" --key-type rsa --rsa-key-size 3072
+assert_match "$OUT" "  key: ecdsa secp256r1 -> rsa 3072"
+assert_exit 0 acmectl renew --cert-name "$K" --force-renewal
+assert_match "$(key_type "$T/state/live/$K/privkey.pem")" "Private-Key: \(3072 bit, 2 primes\)" \
+	"the key after the renewal"
+first=$(sha256sum <"$T/state/live/$K/privkey.pem")
+assert_exit 0 acmectl renew --cert-name "$K" --force-renewal
+assert_eq "$(sha256sum <"$T/state/live/$K/privkey.pem")" "$first" "the new key, reused"
 
 say "nothing to change"
 cp "$CONF" "$T/conf.1"
