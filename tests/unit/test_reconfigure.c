@@ -139,6 +139,40 @@ TEST(a_successful_dry_run_saves_the_new_settings)
 	cleanup(d, &c);
 }
 
+/* Another authenticator takes the old one's options away; another key
+ * type its curve; settings not given stay. */
+TEST(another_authenticator_drops_the_old_ones_options)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+	struct lineage_entry *e = lineage_add(d, "s.test", -10 * DAY);
+	struct json_object *reply;
+	struct renewal back;
+	char err[512];
+
+	e->conf.authn.http01_port = 8080;
+	e->conf.authn.preferred_challenges = strdup("http-01");
+	e->conf.pre_hook = strdup("echo pre");
+	ASSERT_INT_EQ(store_renewal_save(d->store, &e->conf), 0);
+	run(d, &c, CMD_RECONFIGURE, "{\"cert_name\":\"s.test\",\"authenticator\":\"webroot\","
+				    "\"webroot_path\":\"/srv/w\"}");
+	ASSERT_NONNULL(batch);
+	reply = json_tokener_parse("{\"status\":0,\"data\":{}}");
+	batch->opts.on_job(d, batch->opts.ctx, "s.test", reply);
+	ASSERT_STR_EQ(change_of(reply, "authenticator"), "standalone -> webroot");
+	ASSERT_STR_EQ(change_of(reply, "http-01-port"), "8080 -> ");
+	ASSERT_INT_EQ(store_renewal_load(d->store, "s.test", &back, err, sizeof(err)), 0);
+	ASSERT_STR_EQ(back.authn.name, "webroot");
+	ASSERT_INT_EQ(back.authn.http01_port, 0);
+	ASSERT_TRUE(back.authn.preferred_challenges == NULL);
+	ASSERT_INT_EQ(back.authn.nwebroot, 1);
+	ASSERT_STR_EQ(back.authn.webroot[0].path, "/srv/w");
+	ASSERT_STR_EQ(back.pre_hook, "echo pre");
+	renewal_clear(&back);
+	json_object_put(reply);
+	cleanup(d, &c);
+}
+
 TEST(a_failed_dry_run_leaves_the_file_as_it_was)
 {
 	struct daemon *d = daemon_new();
