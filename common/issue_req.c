@@ -377,13 +377,10 @@ static int check_subset(const struct issue_req *req, char *err, size_t errlen)
 		snprintf(err, errlen, "--allow-subset-of-names cannot be used with --csr");
 		return ACMED_EUSAGE;
 	}
-	for (size_t i = 0; i < req->ndomains; i++) {
-		if (strncmp(req->domains[i], "*.", 2) == 0) {
-			snprintf(err, errlen, "Using --allow-subset-of-names with a wildcard domain is "
-					      "not supported.");
-			return ACMED_EUSAGE;
-		}
-	}
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (strncmp(req->domains[i], "*.", 2) == 0)
+			return snprintf(err, errlen, "Using --allow-subset-of-names with a wildcard "
+						     "domain is not supported."), ACMED_EUSAGE;
 	return 0;
 }
 
