@@ -27,7 +27,7 @@ assert_match "$OUT" "'bad_name.$TEST_DOMAIN' is not a valid domain name"
 assert_exit 2 "$ACMECTL" certonly "${standalone[@]}" -d localhost -n
 assert_match "$OUT" "not a fully qualified domain name"
 assert_exit 2 "$ACMECTL" certonly -d "$D" -n
-assert_match "$OUT" "--webroot -w DIR, --standalone, --manual --manual-auth-hook CMD or --dns-rfc2136"
+assert_match "$OUT" "--webroot -w DIR, --standalone, --nginx, --manual --manual-auth-hook CMD or --dns-rfc2136"
 assert_exit 2 "$ACMECTL" certonly "${standalone[@]}" -d "$D" --cert-name ../etc -n
 assert_match "$OUT" "--cert-name '../etc'"
 assert_exit 2 "$ACMECTL" certonly "${standalone[@]}" -d "$D" --key-type dsa -n
