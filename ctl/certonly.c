@@ -249,6 +249,8 @@ static int parse(struct certonly *co, int argc, char **argv)
 				    issue_opts[i].value);
 	if (co->local[IO_CSR] && read_csr(co, co->local[IO_CSR]) < 0)
 		return -EINVAL;
+	if (co->local[IO_NON_INTERACTIVE])
+		co->cl->non_interactive = true;
 	return 0;
 }
 

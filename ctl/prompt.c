@@ -12,7 +12,8 @@ static const char rule[] =
 
 bool prompt_can_ask(const struct client *cl, bool non_interactive)
 {
-	return !non_interactive && !cl->json && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+	return !non_interactive && !cl->non_interactive && !cl->json && isatty(STDIN_FILENO) &&
+	       isatty(STDERR_FILENO);
 }
 
 int prompt_line(const char *prompt, char *buf, size_t len)

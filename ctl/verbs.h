@@ -18,6 +18,11 @@ int verb_reload(struct client *cl, int argc, char **argv);
 int verb_certificates(struct client *cl, int argc, char **argv);
 int verb_status(struct client *cl, int argc, char **argv);
 int verb_plugins(struct client *cl, int argc, char **argv);
+int verb_cancel(struct client *cl, int argc, char **argv);
+/* Cancel job ID (cancel.c): its exit code. FROM_WAIT (Ctrl-C while
+ * waiting for it): print only why it could not be, and nothing for a job
+ * that has ended already. */
+int cancel_job(const struct client *cl, int id, bool from_wait);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 
@@ -25,7 +30,7 @@ int verb_import_certbot(struct client *cl, int argc, char **argv);
  * completion; check's serves repair too, status's reload too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[], plugins_options[];
+	import_certbot_options[], plugins_options[], cancel_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 

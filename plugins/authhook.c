@@ -28,6 +28,11 @@
 
 /* ---- running one hook ---- */
 
+/* The runner's socket to its job, -1 in the tests: when the job ends
+ * (cancelled, or killed for its time) while a hook runs, the runner
+ * stops the hook and ends too. */
+static int job_fd = -1;
+
 /* Run CMD under /bin/sh -c with ENV, its output (at most OUTPUT_MAX bytes,
  * trailing white space removed) in *OUT. Its exit status, or -1 if it was
  * killed or could not start; *TIMED_OUT when TIMEOUT seconds passed. */
@@ -55,7 +60,7 @@ static int run(const char *cmd, char *const *env, int timeout, char **out, bool 
 	close(pfd[1]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p[2] = { { .fd = pfd[0], .events = POLLIN }, { .fd = job_fd } };
 		long left;
 		ssize_t n;
 
@@ -66,9 +71,13 @@ static int run(const char *cmd, char *const *env, int timeout, char **out, bool 
 			*timed_out = true;
 			break;
 		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+		if (poll(p, job_fd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR)
 			break;
-		if (!p.revents)
+		if (p[1].revents & (POLLHUP | POLLERR)) {
+			kill(-pid, SIGKILL); /* the job is gone */
+			_exit(1);
+		}
+		if (!p[0].revents)
 			continue;
 		n = read(pfd[0], buf + len, len < OUTPUT_MAX ? OUTPUT_MAX - len : sizeof(buf) - 1);
 		if (n <= 0)
@@ -280,6 +289,7 @@ static int authhook_serve(const struct authhook_conf *c, int fd)
 
 static int runner_main(void *arg, int fd)
 {
+	job_fd = fd;
 	return authhook_serve(arg, fd);
 }
 

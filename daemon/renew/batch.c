@@ -7,6 +7,7 @@
 #include "daemon/jobs/job.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/deploy.h"
+#include "error.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -167,6 +168,20 @@ static bool released(void *ctx)
 static void job_event(struct daemon *d, void *ctx, int id, struct json_object *ev);
 static void job_done(struct daemon *d, void *ctx, int id, struct json_object *reply);
 
+/* Tell CLIENT the id of its job ID (on lineage NAME, or NULL), so that it
+ * can cancel it: {"event":"job","job":ID,"name":NAME}. */
+static void announce(struct conn *client, int id, const char *name)
+{
+	struct json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "event", json_object_new_string("job"));
+	json_object_object_add(ev, "job", json_object_new_int(id));
+	if (name)
+		json_object_object_add(ev, "name", json_object_new_string(name));
+	conn_send(client, ev);
+	json_object_put(ev);
+}
+
 /* REQ's job, which it is given as JSON. */
 static int submit(struct daemon *d, struct batch *b, const struct issue_req *req)
 {
@@ -201,6 +216,8 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		.ctx = b,
 	});
 	json_object_put(args);
+	if (r > 0 && b->client)
+		announce(b->client, r, req->name);
 	return r;
 }
 
@@ -696,7 +713,8 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	msg = jobj_str(err, "message");
 	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
 	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
-	log_failure(d, b, it, msg ? msg : "the job failed");
+	if (jobj_int(reply, "status", -1) != ACMED_ECANCELLED) /* job.c said it */
+		log_failure(d, b, it, msg ? msg : "the job failed");
 	if (it)
 		it->failed = true;
 	b->failures++;

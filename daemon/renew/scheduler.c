@@ -482,7 +482,9 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 		if (ca && !ca->checking)
 			ca->ari = json_object_get_boolean(ari) ? CA_ARI : CA_NO_ARI;
 	}
+	/* A cancelled job changed nothing, the failure count neither. */
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
+	    jobj_int(reply, "status", -1) != ACMED_ECANCELLED &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
 	    !record_failure(d, name, reply))
 		return;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctlproto.h"
+#include "daemon/worker/cancel.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
@@ -491,6 +492,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 					   "already (version %d); placing a new one",
 			       order->url, version);
 		acme_order_clear(order);
+		cancel_commit(run->ev_fd); /* the saved order goes */
 		r = signer_pending(&run->keys, "drop", NULL);
 		return r < 0 ? fail(run, r, run->keys.err) : 0;
 	}
@@ -504,6 +506,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 		    "placing a new one",
 		    run->req->name, order->url, r < 0 ? run->acme->err : order->status);
 	acme_order_clear(order); /* frees URL */
+	cancel_commit(run->ev_fd);
 	r = signer_pending(&run->keys, "drop", NULL);
 	return r < 0 ? fail(run, r, run->keys.err) : 0;
 }
@@ -515,6 +518,9 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 	int r;
 
 	if (keeps_orders(run) && !resumed(run)) {
+		/* No cancelling from here: the order is kept in the lineage
+		 * and finalized, so the CA issues. */
+		cancel_commit(run->ev_fd);
 		run->step = "recording the order";
 		r = signer_pending(&run->keys, "save", order->url);
 		if (r < 0)
@@ -630,6 +636,7 @@ static int obtain(struct run *run, struct json_object **data)
 	}
 	/* The signer saves it with its key, and the renewal file with it. */
 	run->step = "saving the certificate";
+	cancel_commit(run->ev_fd);
 	r = signer_publish(&run->keys, v.cert, v.chain, &version);
 	if (r < 0) {
 		r = fail(run, r, run->keys.err);
@@ -719,6 +726,7 @@ static void record_failure(struct run *run, struct json_object *reply)
 	time_t next = 0;
 	char when[32];
 
+	cancel_commit(run->ev_fd); /* the renewal file changes */
 	if (signer_record_failure(&run->keys, run->err, run->retry_after, &failures, &next) < 0) {
 		log_error("could not record the failure: %s", run->keys.err);
 		return;
