@@ -146,7 +146,8 @@ bool prompt_can_ask(const struct client *cl, bool non_interactive);
  * 0 no (end of input too). */
 int prompt_yesno(const char *question, const char *yes, const char *no);
 /* A numbered menu of N CHOICES after QUESTION: the index chosen (Enter:
- * DEF), or -1 cancelled ('c' or end of input). */
+ * DEF; with DEF -1 Enter is no answer), or -1 cancelled ('c' or end of
+ * input). */
 int prompt_menu(const char *question, const char *const *choices, int n, int def);
 /* A line of text after PROMPT, without its newline, in BUF; -1 at end of
  * input. */

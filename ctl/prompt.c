@@ -60,7 +60,7 @@ int prompt_menu(const char *question, const char *const *choices, int n, int def
 	for (;;) {
 		if (prompt_line(prompt, line, sizeof(line)) < 0 || tolower((unsigned char)line[0]) == 'c')
 			return -1;
-		if (!line[0])
+		if (!line[0] && def >= 0)
 			return def;
 		v = strtol(line, &end, 10);
 		if (!*end && v >= 1 && v <= n)

@@ -23,6 +23,14 @@ int verb_cancel(struct client *cl, int argc, char **argv);
  * waiting for it): print only why it could not be, and nothing for a job
  * that has ended already. */
 int cancel_job(const struct client *cl, int id, bool from_wait);
+/* certbot's picker, for a verb given no --cert-name on a terminal: "Which
+ * certificate(s) would you like to VERB?" as a checklist (MULTIPLE) or a
+ * menu of the daemon's lineages; the names chosen are added to NAMES.
+ * EXIT_OK, or the exit code (said): no lineage ("No existing certificates
+ * found."), the user cancelled ("User ended interaction."), the daemon
+ * unreachable. (pick.c) */
+int pick_certificates(const struct client *cl, const char *verb, bool multiple,
+		      struct json_object *names);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 
