@@ -31,6 +31,15 @@ int cancel_job(const struct client *cl, int id, bool from_wait);
  * unreachable. (pick.c) */
 int pick_certificates(const struct client *cl, const char *verb, bool multiple,
 		      struct json_object *names);
+/* A failed REPLY to a request with ARGS: when the job could not register an
+ * account for want of an e-mail address or of the CA's terms agreed to
+ * (its "register" member) and acmectl may ask, certbot's questions
+ * ("Enter email address...", "Please read the Terms of Service at URL...")
+ * and the answers added to ARGS: EXIT_OK and *AGAIN (send it again).
+ * Otherwise the error is printed and its exit code returned; so is a
+ * refusal to answer (exit 1). (register.c) */
+int prompt_registration(const struct client *cl, struct json_object *reply,
+			struct json_object *args, bool *again);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 

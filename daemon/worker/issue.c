@@ -775,6 +775,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	} else {
 		json_object_object_add(reply, "data", data);
 	}
+	if (r < 0 && (data = account_needs(&run.account, run.acme)))
+		json_object_object_add(reply, "register", data);
 	if (run.retry_after > 0)
 		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
 	if (run.ca_ari >= 0)
