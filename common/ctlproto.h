@@ -33,6 +33,7 @@ enum ctl_cmd {
 	CMD_STATUS,
 	CMD_RELOAD,
 	CMD_CANCEL,
+	CMD_CONTINUE,
 	CMD__MAX,
 };
 

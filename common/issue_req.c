@@ -300,10 +300,14 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	bool usable = false;
 	int r;
 
-	if (au == AUTHN_MANUAL ? !auth || !*auth : auth || cleanup) {
+	/* acmectl on a terminal shows the responses instead ("manual_prompt"). */
+	req->manual_prompt = au == AUTHN_MANUAL && (!auth || !*auth) && !cleanup &&
+			     issue_opt_flag(args, IO_MANUAL_PROMPT);
+	if (au == AUTHN_MANUAL ? (!auth || !*auth) && !req->manual_prompt : auth || cleanup) {
 		snprintf(err, errlen, au == AUTHN_MANUAL
 					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
-						"unattended and cannot ask you to put a response in place"
+						"unattended and cannot ask you to put a response in place "
+						"(acmectl asks on a terminal, without -n)"
 					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
 		return ACMED_EUSAGE;
 	}
@@ -576,6 +580,7 @@ static const struct field req_fields[] = {
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
+	REQ(F_BOOL, manual_prompt),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

@@ -112,3 +112,48 @@ int verb_cancel(struct client *cl, int argc, char **argv)
 	json_object_put(args);
 	return ret;
 }
+
+int continue_job(const struct client *cl, int id)
+{
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	int ret;
+
+	json_object_object_add(args, "job", json_object_new_int(id));
+	ret = client_request(cl, "continue", args, &reply, &data);
+	json_object_put(reply);
+	json_object_put(args);
+	return ret;
+}
+
+int verb_continue(struct client *cl, int argc, char **argv)
+{
+	char *end;
+	long id;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", cancel_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
+		if (c == 'h') {
+			client_fprintf(stdout, "Usage: acmectl continue JOB\n\nTell job JOB, which "
+					       "waits for you to put a response in place (certonly\n"
+					       "--manual without hooks), that it is: the job goes on. "
+					       "The acmectl that\nstarted it does this when you press "
+					       "Enter.\n");
+			return EXIT_OK;
+		}
+		client_fprintf(stderr, "Try 'acmectl continue --help'.\n");
+		return EXIT_USAGE;
+	}
+	id = optind + 1 == argc ? strtol(argv[optind], &end, 10) : 0;
+	if (id <= 0 || id >= 1L << 30 || *end) {
+		client_fprintf(stderr, "acmectl continue: say which job, by its number\nTry "
+				       "'acmectl continue --help'.\n");
+		return EXIT_USAGE;
+	}
+	c = continue_job(cl, (int)id);
+	if (c == EXIT_OK)
+		client_printf("Job %ld goes on.\n", id);
+	return c;
+}

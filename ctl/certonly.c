@@ -251,6 +251,13 @@ static int parse(struct certonly *co, int argc, char **argv)
 		return -EINVAL;
 	if (co->local[IO_NON_INTERACTIVE])
 		co->cl->non_interactive = true;
+	/* --manual without hooks: on a terminal the job shows each response
+	 * and waits for Enter (manual.c), as certbot's manual plugin does. */
+	if (streq(jobj_str(a, issue_opts[IO_AUTHENTICATOR].key), "manual") &&
+	    !json_object_object_get_ex(a, issue_opts[IO_MANUAL_AUTH_HOOK].key, NULL) &&
+	    !json_object_object_get_ex(a, issue_opts[IO_MANUAL_CLEANUP_HOOK].key, NULL) &&
+	    prompt_can_ask(co->cl, false))
+		json_object_object_add(a, issue_opts[IO_MANUAL_PROMPT].key, json_object_new_boolean(1));
 	return 0;
 }
 

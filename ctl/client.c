@@ -285,6 +285,10 @@ static int read_answer(const struct client *cl, int fd, uint64_t deadline,
 		}
 		if (jobj_int(frame, "job", 0) > 0)
 			interrupt_job_seen((int)jobj_int(frame, "job", 0));
+		if (streq(jobj_str(frame, "event"), "manual")) {
+			client_manual(cl, frame);
+			deadline = deadline_in(cl->timeout);
+		}
 		print_event(cl, frame);
 		json_object_put(frame);
 	}

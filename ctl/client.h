@@ -134,7 +134,13 @@ void interrupt_disarm(void);
 bool interrupt_pending(void);
 /* The answer being read names job ID (a "job" member of an event). */
 void interrupt_job_seen(int id);
-void client_interrupted(const struct client *cl);
+/* True if the user had the jobs cancelled. */
+bool client_interrupted(const struct client *cl);
+
+/* A {"event":"manual"} frame EV (certonly --manual without hooks): show
+ * certbot's instructions for the response to put in place, wait for
+ * Enter, and tell the daemon the job may go on (manual.c). */
+void client_manual(const struct client *cl, struct json_object *ev);
 
 /* ---- questions on a terminal (prompt.c), certbot's ---- */
 

@@ -78,8 +78,9 @@ static void detach(void)
 	_exit(130);
 }
 
-void client_interrupted(const struct client *cl)
+bool client_interrupted(const struct client *cl)
 {
+	bool cancelled = false;
 	char line[64];
 
 	sigint_seen = 0;
@@ -97,11 +98,12 @@ void client_interrupted(const struct client *cl)
 					       "lists them, 'acmectl cancel JOB' cancels one\n");
 		for (size_t i = 0; i < njobs; i++) {
 			client_fprintf(stderr, "Cancelling job %d...\n", jobs[i]);
-			cancel_job(cl, jobs[i], true);
+			cancelled |= cancel_job(cl, jobs[i], true) == EXIT_OK;
 		}
 	} else {
 		client_fprintf(stderr, "Waiting for acmed...\n");
 	}
 	asking = false;
 	sigint_seen = 0;
+	return cancelled;
 }

@@ -23,6 +23,10 @@ int verb_cancel(struct client *cl, int argc, char **argv);
  * waiting for it): print only why it could not be, and nothing for a job
  * that has ended already. */
 int cancel_job(const struct client *cl, int id, bool from_wait);
+int verb_continue(struct client *cl, int argc, char **argv);
+/* Tell job ID, which waits for the user, to go on: its exit code (an
+ * error said). */
+int continue_job(const struct client *cl, int id);
 /* certbot's picker, for a verb given no --cert-name on a terminal: "Which
  * certificate(s) would you like to VERB?" as a checklist (MULTIPLE) or a
  * menu of the daemon's lineages; the names chosen are added to NAMES.

@@ -128,3 +128,25 @@ void cancel_command(struct daemon *d, struct conn *c, struct json_object *args)
 	json_object_put(reply);
 	wait_free(w);
 }
+
+void continue_command(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	struct json_object *data;
+	int id = job_named(d, c, args), r;
+
+	if (!id)
+		return;
+	r = job_tell(d, id, "continue");
+	if (r < 0) {
+		conn_reply_error(c, r, r == -ENOENT ? "no job %d (it may have ended already)"
+				       : r == -EAGAIN ? "job %d is not waiting for you"
+						      : "cannot tell job %d to go on", id);
+		return;
+	}
+	log_info("job %d goes on, as uid %u (pid %d) said", id, (unsigned)c->peer.uid,
+		 (int)c->peer.pid);
+	data = json_object_new_object();
+	json_object_object_add(data, "continued", json_object_new_boolean(1));
+	json_object_object_add(data, "job", json_object_new_int(id));
+	conn_reply_data(c, data);
+}

@@ -10,3 +10,7 @@
  * "job", "kind", "name"}; or an error: no such job ("not-found"), too late
  * ("busy", "not-cancellable"), or it finished first ("finished"). */
 void cancel_command(struct daemon *d, struct conn *c, struct json_object *args);
+/* Answer C's continue request ARGS, {"job": ID}: the job, which waits for
+ * its user (certonly --manual without hooks), goes on. {"continued":
+ * true, "job"}, or an error: no such job, or it waits for nothing. */
+void continue_command(struct daemon *d, struct conn *c, struct json_object *args);

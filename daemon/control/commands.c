@@ -732,6 +732,7 @@ static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTIFICATES] = cmd_certificates,
 	[CMD_STATUS] = cmd_status,
 	[CMD_CANCEL] = cancel_command,
+	[CMD_CONTINUE] = continue_command,
 };
 _Static_assert(ELEMENTSOF(handlers) == CMD__MAX, "every command needs a handler");
 

@@ -45,6 +45,8 @@ struct job {
 	int spec_fd;          /* what the job's process reads on fd 0, until it runs */
 	bool started;
 	bool committed;       /* its process is past the point of no return */
+	bool waiting_user;    /* its process waits for job_tell() */
+	int in_fd, in_rd;     /* a pipe to its process (fd 4 there): job_tell() */
 	bool cancelling;      /* SIGTERM sent to cancel it */
 	struct job_waiter *waiters; /* who asked to cancel it */
 	size_t nwaiters;
@@ -111,6 +113,10 @@ static void job_free(struct job *j)
 	free(j->step);
 	json_object_put(j->reply);
 	free(j->waiters);
+	if (j->in_fd >= 0)
+		close(j->in_fd);
+	if (j->in_rd >= 0)
+		close(j->in_rd);
 	if (j->spec_fd >= 0)
 		close(j->spec_fd);
 	free(j);
@@ -165,7 +171,9 @@ static bool passed_on(const char *var)
 }
 
 /* In the forked child: the job's executable, with its spec on fd 0, its
- * event pipe on fd 3, stdio for the log, nothing else, and a clean
+ * event pipe on fd 3, the pipe job_tell() writes to on fd 4 (at fd 10 or
+ * above until then, so neither move overwrites it), stdio for the log,
+ * nothing else, and a clean
  * environment: nothing of this process (other jobs' requests, their
  * secrets) reaches it but what its spec says. */
 static void job_exec(void *ctx, int out)
@@ -179,9 +187,9 @@ static void job_exec(void *ctx, int out)
 	/* The daemon blocks these for its signalfd; the job wants defaults. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (move_fd(j->spec_fd, 0) < 0 || move_fd(out, 3) < 0)
+	if (move_fd(j->spec_fd, 0) < 0 || move_fd(out, 3) < 0 || move_fd(j->in_rd, 4) < 0)
 		_exit(127);
-	close_range(4, ~0U, 0);
+	close_range(5, ~0U, 0);
 	env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	for (char **e = environ; *e && n + 1 < ELEMENTSOF(env); e++)
 		if (passed_on(*e))
@@ -250,6 +258,8 @@ static void job_line(struct daemon *d, void *ctx, char *line)
 			j->committed = true;
 			goto out;
 		}
+		if (streq(type, "manual"))
+			j->waiting_user = true;
 		if (streq(type, "progress")) {
 			free(j->step);
 			j->step = xstrdup(jobj_str(o, "message"));
@@ -355,10 +365,28 @@ static void job_finish(struct daemon *d, struct job *j)
 	job_free(j);
 }
 
+/* The pipe job_tell() writes to: the read end at fd 10 or above. */
+static int open_input(struct job *j)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	j->in_fd = p[1];
+	j->in_rd = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+	close(p[0]);
+	/* The process reads it blocking. */
+	if (j->in_rd < 0 || fcntl(j->in_rd, F_SETFL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 static int job_start(struct daemon *d, struct job *j)
 {
 	int r = write_spec(d, j);
 
+	if (r == 0)
+		r = open_input(j);
 	if (r < 0)
 		return r;
 	j->child = (struct child){
@@ -375,6 +403,8 @@ static int job_start(struct daemon *d, struct job *j)
 	r = child_start(d, &j->child);
 	close(j->spec_fd);
 	j->spec_fd = -1;
+	close(j->in_rd);
+	j->in_rd = -1;
 	if (r < 0)
 		return r;
 	j->started = true;
@@ -424,7 +454,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 
 	if (!j)
 		return -ENOMEM;
-	j->spec_fd = -1;
+	j->spec_fd = j->in_fd = j->in_rd = -1;
 	j->kind = xstrdup(s->kind);
 	j->label = xstrdup(s->label ? s->label : s->kind);
 	j->what = xstrdup(s->what ? s->what : "");
@@ -571,4 +601,24 @@ int job_cancel(struct daemon *d, int id, job_cancel_fn fn, void *ctx)
 struct json_object *job_history_json(const struct daemon *d)
 {
 	return d->job_history;
+}
+
+int job_tell(struct daemon *d, int id, const char *line)
+{
+	struct job *j = job_by_id(d, id);
+	char buf[256];
+	int n;
+
+	if (!j)
+		return -ENOENT;
+	if (!j->waiting_user || j->in_fd < 0)
+		return -EAGAIN;
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -EINVAL;
+	/* Far less than PIPE_BUF into a pipe it drains: whole or not at all. */
+	if (write(j->in_fd, buf, (size_t)n) != n)
+		return -errno;
+	j->waiting_user = false;
+	return 0;
 }

@@ -79,6 +79,10 @@ typedef void (*job_cancel_fn)(struct daemon *d, void *ctx, int id, bool cancelle
  * or it is a revocation, an account change or a repair, which are not
  * cut off once running; -ENOMEM. */
 int job_cancel(struct daemon *d, int id, job_cancel_fn fn, void *ctx);
+/* Tell job ID's process, which waits for it (it sent a "manual" event:
+ * certonly --manual without hooks), LINE ("continue"): 0; -ENOENT no such
+ * job; -EAGAIN it waits for nothing; -errno. */
+int job_tell(struct daemon *d, int id, const char *line);
 /* The id of the job (running or queued) on lineage NAME, or 0. */
 int job_id_for_name(const struct daemon *d, const char *name);
 /* Job ID's label ("certonly", "renew", ...) and lineage (or NULL), both

@@ -314,7 +314,9 @@ static void job_event(struct daemon *d, void *ctx, int id, struct json_object *e
 	const char *type = jobj_str(ev, "event");
 
 	(void)d;
-	if (!b->client || !(streq(type, "progress") || streq(type, "log")))
+	/* "manual": a response for the user to put in place (certonly
+	 * --manual without hooks); acmectl shows it and says when it is. */
+	if (!b->client || !(streq(type, "progress") || streq(type, "log") || streq(type, "manual")))
 		return;
 	json_object_object_add(ev, "job", json_object_new_int(id));
 	for (size_t i = 0; i < b->nitems; i++)

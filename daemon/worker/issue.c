@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctlproto.h"
+#include "daemon/worker/ask.h"
 #include "daemon/worker/cancel.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
@@ -685,7 +686,9 @@ static int separate(struct run *run)
 	 * while this process may still. */
 	run->step = "checking the authenticator";
 	r = run->authn_impl->setup(&(struct authn_setup){ &req->authn, req->domains, req->ndomains,
-							   (int)run->cfg->hook_timeout },
+							   (int)run->cfg->hook_timeout,
+							   req->manual_prompt ? ask_user : NULL,
+							   &run->ev_fd },
 				   &run->authn_job, err, sizeof(err));
 	if (r < 0) {
 		free(roots);

@@ -13,6 +13,8 @@ each one step, run in order:
     intr            Ctrl-C (with --no-tty: SIGINT to the command)
     waitfile PATH   wait until PATH exists
     rm PATH         remove PATH (a test's "go on" signal to its hook)
+    sh COMMAND      run COMMAND with sh -c, the groups of the last expect's
+                    match in $M1, $M2...; it must succeed
 
 Every wait gives up after 90 s. Prints everything the command wrote, then
 "exit: N" (N: its exit status, or 128 + the signal that killed it), and
@@ -33,6 +35,7 @@ class Run:
     def __init__(self, argv, tty):
         self.out = b""
         self.mark = 0
+        self.groups = ()
         self.tty = tty
         if tty:
             master, slave = pty.openpty()
@@ -79,6 +82,7 @@ class Run:
             m = re.search(regex.encode(), self.out[self.mark:])
             if m:
                 self.mark += m.end()
+                self.groups = tuple(g.decode(errors="replace") for g in m.groups())
             return m is not None
         self.until("expect " + regex, found)
 
@@ -125,6 +129,10 @@ def main():
                 run.until("waitfile " + arg, lambda: os.path.exists(arg))
             elif op == "rm":
                 os.unlink(arg)
+            elif op == "sh":
+                env = dict(os.environ)
+                env.update({"M%d" % (i + 1): g for i, g in enumerate(run.groups)})
+                subprocess.run(["sh", "-c", arg], env=env, check=True)
             else:
                 raise ValueError("unknown step " + op)
         rc = run.finish()
