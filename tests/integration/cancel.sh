@@ -70,6 +70,8 @@ assert_exit 0 acmectl status
 assert_match "$OUT" "job $job, renew $N: cancelled at "
 grep -qF "job $job (renew $N) cancelled; its lineage is unchanged" "$T/acmed.log" ||
 	fail "the log does not say job $job was cancelled"
+# The timer, which would start it again at once, leaves it alone a while.
+assert_contains "$T/acmed.log" "$N: its renewal was cancelled; not renewing it on its own before"
 # Gone now: cancelling it again says so.
 assert_exit 1 acmectl cancel "$job"
 assert_match "$OUT" "no job $job \\(it may have ended already\\)"

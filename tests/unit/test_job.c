@@ -4,7 +4,8 @@
  * part through the recorded ops: its lines, its exit. What is checked: the
  * queue order, max_parallel_jobs, may_start, standalone ports taking turns,
  * progress and result lines, crash and timeout replies, on_done called once
- * with the job already out of the list, and shutdown. */
+ * with the job already out of the list, shutdown, cancelling (queued,
+ * running, committed) and job_tell(). */
 #include "daemon/jobs/job.c"
 
 #include "test.h"
