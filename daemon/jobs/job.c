@@ -622,3 +622,13 @@ int job_tell(struct daemon *d, int id, const char *line)
 	j->waiting_user = false;
 	return 0;
 }
+
+void job_hangup(struct daemon *d, int id)
+{
+	struct job *j = job_by_id(d, id);
+
+	if (j && j->in_fd >= 0) {
+		close(j->in_fd);
+		j->in_fd = -1;
+	}
+}

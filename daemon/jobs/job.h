@@ -83,6 +83,9 @@ int job_cancel(struct daemon *d, int id, job_cancel_fn fn, void *ctx);
  * certonly --manual without hooks), LINE ("continue"): 0; -ENOENT no such
  * job; -EAGAIN it waits for nothing; -errno. */
 int job_tell(struct daemon *d, int id, const char *line);
+/* Nobody will tell job ID anything any more (its client went away): a
+ * process that waits for job_tell() reads the end of its input and fails. */
+void job_hangup(struct daemon *d, int id);
 /* The id of the job (running or queued) on lineage NAME, or 0. */
 int job_id_for_name(const struct daemon *d, const char *name);
 /* Job ID's label ("certonly", "renew", ...) and lineage (or NULL), both

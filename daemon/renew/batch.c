@@ -104,14 +104,17 @@ static void batch_unref(struct batch *b)
 		batch_free(b);
 }
 
-/* The client went away: the batch goes on, unanswered. */
+/* The client went away: the batch goes on, unanswered; a job that waits
+ * for its user (certonly --manual without hooks) fails, as nobody is left
+ * to tell it the response is in place. */
 static void lost_client(struct daemon *d, void *ctx, struct conn *c)
 {
 	struct batch *b = ctx;
 
-	(void)d;
 	(void)c;
 	b->client = NULL;
+	for (size_t i = 0; i < b->nitems; i++)
+		job_hangup(d, b->items[i].job);
 }
 
 struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o)

@@ -5,7 +5,8 @@
 # the test plays the user and puts it in place:
 #   - dns-01 for a wildcard and its apex, through pebble-challtestsrv;
 #   - http-01, a file under a real nginx's web root;
-#   - Ctrl-C at the prompt, answered y, cancels the job;
+#   - Ctrl-C at the prompt, answered y, cancels the job; acmectl killed
+#     there, the job fails at once instead of waiting for job_timeout;
 #   - -n or no terminal: refused as before.
 source "$(dirname "$0")/lib.sh"
 
@@ -89,6 +90,20 @@ OUT=$(drive "$T/steps" -- "${certonly[@]}" --preferred-challenges dns -d "$C") |
 assert_match "$OUT" "exit: 4$"
 assert_match "$OUT" "was cancelled"
 [[ ! -e $T/state/renewal/$C.conf ]] || fail "a cancelled certonly left a lineage"
+
+# --- acmectl killed at the prompt: the job fails at once ----------------------
+G=gone.$TEST_DOMAIN
+# (The sh step's parent is pty-drive, acmectl's too.)
+cat >"$T/steps" <<'EOF2'
+expect Press Enter to Continue
+sh pkill -KILL -P $PPID -x acmectl
+EOF2
+OUT=$(drive "$T/steps" -- "${certonly[@]}" --preferred-challenges dns -d "$G") || fail "$OUT"
+assert_match "$OUT" "exit: 137$"
+wait_until 20 "the job left waiting to fail" eval \
+	'[[ $(acmectl --json status | jq ".jobs | length") == 0 ]]'
+assert_contains "$T/acmed.log" "nobody said the dns-01 response for $G was in place"
+[[ ! -e $T/state/renewal/$G.conf ]] || fail "the abandoned certonly left a lineage"
 
 # --- nobody to ask: refused as before ---------------------------------------
 assert_exit 2 acmectl certonly --manual -d "$C" </dev/null
