@@ -11,6 +11,7 @@
 #include "authn.h"
 #include "crypto.h"
 #include "error.h"
+#include "fsutil.h"
 #include "ident.h"
 #include "issue_opts.h"
 #include "issue_req.h"
@@ -177,6 +178,35 @@ static int default_webroot(struct json_object *args, struct issue_req *req, char
 		req->authn.nwebroot++;
 	}
 	return 0;
+}
+
+/* --nginx: every name's web root is acmed's own challenge directory,
+ * STATE/nginx/webroot, which acmectl made nginx serve (docs/nginx.md),
+ * whatever the request says: the worker may write no other place in the
+ * state directory. */
+static int nginx_webroot(const struct acmed_config *cfg, struct issue_req *req)
+{
+	char *path = fs_join(cfg->state_dir, "nginx/webroot");
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->authn.nwebroot; i++) {
+		free(req->authn.webroot[i].domain);
+		free(req->authn.webroot[i].path);
+	}
+	free(req->authn.webroot);
+	req->authn.nwebroot = 0;
+	req->authn.webroot = calloc(req->ndomains + 1, sizeof(*req->authn.webroot));
+	for (size_t i = 0; req->authn.webroot && i < req->ndomains && r == 0; i++) {
+		req->authn.webroot[i].domain = strdup(req->domains[i]);
+		req->authn.webroot[i].path = strdup(path);
+		req->authn.nwebroot++;
+		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
+			r = -ENOMEM;
+	}
+	free(path);
+	return req->authn.webroot ? r : -ENOMEM;
 }
 
 /* --csr: the names come from the CSR; -d, if given, must list the same. */
@@ -404,7 +434,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	authn = issue_opt_str(args, IO_AUTHENTICATOR);
 	if (!authn || authn_find(authn) < 0) {
 		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
-				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
+				      "--nginx, --manual --manual-auth-hook CMD or --dns-rfc2136 "
 				      "--dns-rfc2136-credentials FILE");
 		r = ACMED_EUSAGE;
 		goto fail;
@@ -421,6 +451,8 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_webroot_map(args, req, err, errlen);
 	if (r == 0)
 		r = default_webroot(args, req, err, errlen);
+	if (r == 0 && authn_find(authn) == AUTHN_NGINX)
+		r = nginx_webroot(cfg, req);
 	if (r < 0)
 		goto fail;
 	if (req->csr && req->cert_name) {

@@ -12,6 +12,7 @@
 #include "jws.h"
 #include "jsonutil.h"
 #include "util.h"
+#include "ctl/certonly_nginx.h"
 #include "ctl/verbs.h"
 #include "ctl/webroots.h"
 
@@ -26,7 +27,7 @@ struct certonly {
 static void usage(FILE *f)
 {
 	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone |\n"
-	      "       --manual --manual-auth-hook CMD |\n"
+	      "       --nginx | --manual --manual-auth-hook CMD |\n"
 	      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n",
 	      f);
 	for (int i = 0; i < IO__MAX; i++) {
@@ -432,6 +433,16 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	if (streq(issue_opt_str(co.args, IO_AUTHENTICATOR), "nginx")) {
+		struct certonly_nginx ngx = { .server_root = co.local[IO_NGINX_SERVER_ROOT],
+					      .ctl = co.local[IO_NGINX_CTL],
+					      .dry_run = issue_opt_flag(co.args, IO_DRY_RUN) };
+		bool done = false;
+
+		ret = certonly_nginx(cl, co.args, &ngx, &done);
+		if (ret != EXIT_OK || done)
+			goto out;
+	}
 	ret = ask_daemon(cl, &co, &reply, &data);
 	if (ret != EXIT_OK || !data || jobj_bool(data, "kept"))
 		goto out;
@@ -463,10 +474,13 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 			      "This certificate expires on %.10s.\n",
 			      str_or_empty(jobj_str(data, "fullchain_path")),
 			      str_or_empty(jobj_str(data, "privkey_path")), date);
-	if (ret != EXIT_OK)
+	if (ret != EXIT_OK) {
 		client_fprintf(cl->quiet ? stderr : stdout,
-			       "%s certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			       "%s certificate was obtained, but %lld hook(s) failed (acmed's log has "
+			       "all their output):\n",
 			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
+		client_print_hook_failures(cl->quiet ? stderr : stdout, data, "  ");
+	}
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -93,6 +94,47 @@ static int connect_socket(const char *path, unsigned timeout)
 		return r;
 	}
 	return fd;
+}
+
+/* The group of PATH, else of the directory it is in (the one that said
+ * no when PATH cannot even be looked at), as a name: 0, or -errno. */
+static int path_group(const char *path, char *name, size_t len)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+	struct group *g;
+	int r = 0;
+
+	if (stat(path, &st) < 0) {
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (!slash || stat(dir, &st) < 0)
+			r = -errno;
+	}
+	free(dir);
+	if (r < 0)
+		return r;
+	g = getgrgid(st.st_gid);
+	if (g)
+		snprintf(name, len, "%s", g->gr_name);
+	else
+		snprintf(name, len, "%u", (unsigned)st.st_gid);
+	return 0;
+}
+
+const char *client_access_hint(const char *path, char *buf, size_t len)
+{
+	char group[64];
+
+	if (path_group(path, group, sizeof(group)) < 0)
+		snprintf(buf, len, "acmed lets root and the members of its group (read_group in "
+				   "acmed.conf, acmed by default) connect; run acmectl as one of them");
+	else
+		snprintf(buf, len, "the socket is for root and the members of group %s; ask an "
+				   "administrator to add you (usermod -aG %s USER, then log in "
+				   "again), or use sudo",
+			 group, group);
+	return buf;
 }
 
 /* Send LEN bytes of BUF by DEADLINE: 0, -ETIMEDOUT or -errno. */
@@ -479,6 +521,14 @@ static int call(const struct client *cl, const char *cmd, struct json_object *ar
 	fd = connect_socket(cl->socket, cl->timeout);
 	if (fd == -ETIMEDOUT) {
 		no_answer(cl);
+		goto out;
+	}
+	if (fd == -EACCES || fd == -EPERM) {
+		char hint[256];
+
+		report(cl, EXIT_UNREACHABLE, fd, "permission",
+		       "cannot reach acmed at %s: permission denied: %s", cl->socket,
+		       client_access_hint(cl->socket, hint, sizeof(hint)));
 		goto out;
 	}
 	if (fd < 0) {

@@ -85,6 +85,11 @@ int client_report_error(const struct client *cl, struct json_object *reply);
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
 
+/* Why a connection to the socket at PATH was refused with EACCES, and what
+ * to do: the group that may use it (the socket's, or its directory's), in
+ * BUF, which it returns. */
+const char *client_access_hint(const char *path, char *buf, size_t len);
+
 /* ---- output (output.c): nothing acmectl prints can drive the terminal ----
  *
  * Strings come from the daemon, the CA (through it), certbot's files and
@@ -141,6 +146,11 @@ bool client_interrupted(const struct client *cl);
  * certbot's instructions for the response to put in place, wait for
  * Enter, and tell the daemon the job may go on (manual.c). */
 void client_manual(const struct client *cl, struct json_object *ev);
+
+/* The hooks of the answer DATA ("hooks") that failed, one line each to F
+ * after INDENT: its kind, lineage and command, then the end of its output
+ * when the daemon sent it. How many there were. */
+size_t client_print_hook_failures(FILE *f, struct json_object *data, const char *indent);
 
 /* ---- questions on a terminal (prompt.c), certbot's ---- */
 

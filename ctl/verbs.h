@@ -46,12 +46,13 @@ int prompt_registration(const struct client *cl, struct json_object *reply,
 			struct json_object *args, bool *again);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
+int verb_rollback(struct client *cl, int argc, char **argv);
 
 /* Their getopt tables (certonly's is common/issue_opts.c), for the shell
  * completion; check's serves repair too, status's reload too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[], plugins_options[], cancel_options[];
+	import_certbot_options[], plugins_options[], rollback_options[], cancel_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 

@@ -17,6 +17,8 @@
 #include "daemon/renew/hooks.h"
 #include "daemon/renew/scheduler.h"
 #include "error.h"
+#include "hookcheck.h"
+#include "hookexec.h"
 #include "ident.h"
 #include "issue_req.h"
 #include "jsonutil.h"
@@ -32,15 +34,36 @@ static void set_str(struct json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
 }
 
-/* Start renewing E in B. 0 or an error. */
+/* A hook given to `renew` replaces the one E saved, for this renewal
+ * (batch.h) and, once it succeeds, in E's renewal file, as certbot does. */
+static int renew_hooks(struct issue_req *req, char *const hooks[HOOK__MAX])
+{
+	char **mine[HOOK__MAX] = { &req->pre_hook, &req->deploy_hook, &req->post_hook };
+
+	for (int k = 0; k < HOOK__MAX; k++) {
+		if (!hooks[k])
+			continue;
+		free(*mine[k]);
+		if (!(*mine[k] = strdup(hooks[k])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Start renewing E in B with the command's HOOKS (NULL: none given). 0 or
+ * an error. */
 static int renew_job(struct daemon *d, struct batch *b, const struct lineage_entry *e,
-		     bool dry_run)
+		     bool dry_run, char *const hooks[HOOK__MAX])
 {
 	struct issue_req req;
 	int r = issue_req_from_renewal(&e->conf, &req);
 
 	if (r < 0)
 		return r;
+	if ((r = renew_hooks(&req, hooks)) < 0) {
+		issue_req_clear(&req);
+		return r;
+	}
 	req.replaces = certonly_replaced_ari_id(d, &req);
 	req.dry_run = dry_run;
 	r = issue_req_aim_dry_run(&req, &d->cfg);
@@ -53,11 +76,12 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 /* What `renew` does with E: a job in B, or a note why not. */
 static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
-		      bool dry_run, bool named, time_t now)
+		      bool dry_run, bool named, time_t now, char *const hooks[HOOK__MAX])
 {
 	struct json_object *o = json_object_new_object();
 	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
 	const char *list = "failed";
+	time_t hold;
 	int r;
 
 	set_str(o, "name", e->name);
@@ -76,8 +100,8 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		list = "skipped";
 		set_str(o, "reason", "autorenew is off (--no-autorenew): renew it with "
 				     "--force-renewal");
-	} else if (e->conf.state.retry_after > now) {
-		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
+	} else if ((hold = sched_ca_hold(d, e->conf.server, e->name, now)) > 0) {
+		timefmt_format_rfc3339(hold, when, sizeof(when));
 		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
 					   "(Retry-After); acmed retries then on its own", when);
 		set_str(o, "code", "rate-limited");
@@ -86,7 +110,7 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		list = "not_due";
 		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
 		json_object_object_add(o, "next_renewal", jobj_new_time(sched_renew_at(d, e)));
-	} else if ((r = renew_job(d, b, e, dry_run)) < 0) {
+	} else if ((r = renew_job(d, b, e, dry_run, hooks)) < 0) {
 		set_str(o, "code", acmed_errname(r));
 		set_str(o, "message", acmed_strerror(r));
 	} else {
@@ -106,6 +130,10 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		[HOOK_DEPLOY] = IO_DEPLOY_HOOK,
 		[HOOK_POST] = IO_POST_HOOK,
 	};
+	static const struct {
+		enum hook_kind hook;
+		const char *kind;
+	} check_order[] = { { HOOK_PRE, "pre" }, { HOOK_POST, "post" }, { HOOK_DEPLOY, "deploy" } };
 	struct json_object *names = NULL;
 	char *hooks[HOOK__MAX] = { 0 }, err[512];
 	struct batch_opts o = {
@@ -133,15 +161,20 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 	}
 	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
 		r = issue_parse_hook(args, opts[k], &hooks[k], err, sizeof(err));
+	/* certbot checks them before anything is renewed: pre, post, deploy. */
+	for (size_t i = 0; r == 0 && !jobj_bool(args, issue_opts[IO_DISABLE_HOOK_VALIDATION].key) &&
+			   i < ELEMENTSOF(check_order); i++)
+		r = hookcheck_command(check_order[i].kind, hooks[check_order[i].hook], HOOK_PATH,
+				      err, sizeof(err));
 	for (int k = 0; k < HOOK__MAX; k++)
 		o.hooks[k] = hooks[k];
 	if (r == 0 && !(b = batch_new(d, c, &o)))
 		r = -ENOMEM;
-	for (int k = 0; k < HOOK__MAX; k++)
-		free(hooks[k]);
 	if (r < 0) {
+		if (r == ACMED_EHOOK)
+			log_info("renew refused: %s", err);
 		conn_reply_error(c, r, "%s", r == -ENOMEM ? acmed_strerror(r) : err);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < d->index.n; i++) {
 		struct lineage_entry *e = &d->index.v[i];
@@ -152,9 +185,12 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 							 json_object_array_get_idx(names, k)));
 		if (picked)
 			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, names != NULL,
-				  now);
+				  now, hooks);
 	}
 	batch_start(d, b);
+out:
+	for (int k = 0; k < HOOK__MAX; k++)
+		free(hooks[k]);
 }
 
 /* certbot: with -d, the lineages that hold every given domain. */

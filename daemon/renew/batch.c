@@ -237,14 +237,20 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	it = memset(&v[b->nitems], 0, sizeof(*it));
 	it->name = xstrdup(req->name);
 	it->domains = join_domains(req);
-	/* certonly's hooks become the lineage's; else what the lineage saved. */
+	/* certonly's hooks become the lineage's; else what the lineage saved,
+	 * but as certbot a hook given to renew takes the place of the saved one
+	 * of its kind (renew's are in REQ too, to be saved with the new
+	 * version; they run once, as the command's). */
 	for (int k = 0; k < HOOK__MAX; k++) {
 		const char *saved = !e ? NULL
 				    : k == HOOK_PRE ? e->conf.pre_hook
 				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
 						       : e->conf.post_hook;
 
-		it->hooks[k] = xstrdup(req_hooks[k] ? req_hooks[k] : saved);
+		if (b->kind == BATCH_CERTONLY && req_hooks[k])
+			it->hooks[k] = xstrdup(req_hooks[k]);
+		else if (!b->cmd_hooks[k])
+			it->hooks[k] = xstrdup(saved);
 	}
 	b->nitems++;
 	r = (req->name && !it->name) || !it->domains ? -ENOMEM : submit(d, b, req);
@@ -438,6 +444,8 @@ static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	json_object_object_add(o, "timed_out", json_object_new_boolean(res->timed_out));
 	json_object_object_add(o, "failed", json_object_new_boolean(failed));
 	json_object_object_add(o, "seconds", json_object_new_double(res->seconds));
+	if (failed && res->output && *res->output)
+		json_object_object_add(o, "output", json_object_new_string(res->output));
 	json_object_array_add(b->hooks, o);
 	if (failed) {
 		b->hook_failures++;

@@ -4,7 +4,9 @@
  * post hooks once after the last job; identical commands run once. Hooks
  * come from renewal-hooks/{pre,deploy,post}/ (executables, byte order; not
  * for certonly, as in certbot), then acmed.conf, then each lineage's
- * renewal file, then the command. A batch without jobs runs no hooks. */
+ * renewal file, then the command; a hook the command gives takes the place
+ * of the lineages' saved ones of its kind, as in certbot. A batch without
+ * jobs runs no hooks. */
 #pragma once
 
 #include <stdbool.h>

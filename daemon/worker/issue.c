@@ -41,7 +41,7 @@ struct run {
 	struct authn_job *authn_job;             /* its state, from setup() */
 	struct account account;
 	const char *step; /* what we are doing, for the error message */
-	char err[1536];
+	char err[HELPER_ERR_MAX + 1024]; /* room for a manual hook's error output */
 	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
 	const char *issuer_pem; /* the CA's issuer_bundle (acmed.conf), or NULL */
 	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
@@ -60,9 +60,20 @@ static int fail(struct run *run, int r, const char *detail)
 
 static int fail_acme(struct run *run, int r)
 {
+	size_t len;
+	char when[32];
+
 	if (run->acme->retry_after > 0)
 		run->retry_after = time(NULL) + run->acme->retry_after;
-	return fail(run, r, run->acme->err);
+	fail(run, r, run->acme->err);
+	/* Say when it may be tried again: acmed holds it back until then. */
+	len = strlen(run->err);
+	if (run->retry_after > 0 && len < sizeof(run->err)) {
+		timefmt_format_rfc3339(run->retry_after, when, sizeof(when));
+		snprintf(run->err + len, sizeof(run->err) - len,
+			 "; the CA asks not to be asked again before %s (Retry-After)", when);
+	}
+	return r;
 }
 
 /* Load the account for the server (the one the lineage used, or the only
@@ -675,7 +686,7 @@ static int separate(struct run *run)
 		.issuer_pem = run->issuer_pem,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
-	char err[512] = "";
+	char err[1024] = "";
 	int r;
 
 	if (!roots)
@@ -782,6 +793,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		json_object_object_add(reply, "register", data);
 	if (run.retry_after > 0)
 		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
+	/* Whose Retry-After: a certonly's is kept by the daemon per CA. */
+	json_object_object_add(reply, "server", json_object_new_string(req->server));
 	if (run.ca_ari >= 0)
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);

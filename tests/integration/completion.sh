@@ -67,7 +67,7 @@ has acmectl certonly --no -- --no-eff-email --non-interactive --noninteractive
 has acmectl certonly "" -- --user-agent --issuance-timeout --disable-hook-validation --quiet -q \
 	--verbose -v --eff-email
 assert_eq "$(comp acmectl certonly --key-type "" | tr '\n' ' ')" "ecdsa rsa " "--key-type <TAB>"
-assert_eq "$(comp acmectl certonly -a "" | tr '\n' ' ')" "dns-rfc2136 manual standalone webroot " \
+assert_eq "$(comp acmectl certonly -a "" | tr '\n' ' ')" "dns-rfc2136 manual nginx standalone webroot " \
 	"-a <TAB>"
 assert_eq "$(comp acmectl certonly -d "" | tr '\n' ' ')" "" "-d <TAB>: a name, nothing to offer"
 assert_eq "$(comp acmectl account "" | tr '\n' ' ')" "deactivate register rollover show update " \

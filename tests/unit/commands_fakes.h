@@ -335,6 +335,16 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 {
 }
 
+/* The lineage's recorded Retry-After only (the real one also keeps a
+ * refused certonly's in memory). */
+time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, time_t now)
+{
+	const struct lineage_entry *e = index_get(&d->index, name);
+
+	return e && e->have_conf && e->conf.state.retry_after > now ? e->conf.state.retry_after
+								     : 0;
+}
+
 int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 {
 	snprintf(msg, msglen, "reloaded");

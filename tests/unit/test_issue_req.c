@@ -159,6 +159,25 @@ TEST(webroot_map)
 	ctx_free(c);
 }
 
+/* --nginx: every name gets acmed's own challenge directory, whatever -w
+ * or --webroot-map say (the worker may write nowhere else in the state). */
+TEST(nginx_web_root_is_the_state_directory_own)
+{
+	struct ctx *c = ctx_new();
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s/nginx/webroot", c->cfg.state_dir);
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\",\"www.example.com\"],"
+			       "\"authenticator\":\"nginx\",\"webroot_path\":\"/srv/x\","
+			       "\"webroot_map\":[{\"domain\":\"example.com\",\"path\":\"/a\"}]}"),
+		      0);
+	ASSERT_STR_EQ(c->req.authn.name, "nginx");
+	ASSERT_INT_EQ(c->req.authn.nwebroot, 2);
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "example.com"), want);
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "www.example.com"), want);
+	ctx_free(c);
+}
+
 /* Requests come from a socket: a webroot_map of the wrong JSON type is an
  * error answered to the client, not an assertion failure in the daemon. */
 TEST(webroot_map_wrong_type)
