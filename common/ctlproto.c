@@ -18,6 +18,8 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 			   "obtain a certificate and save it as a lineage" },
 	[CMD_RENEW] = { "renew", CMD_MUTATES | CMD_STREAMS,
 			"renew the certificates that are due (all with --force-renewal)" },
+	[CMD_RECONFIGURE] = { "reconfigure", CMD_MUTATES | CMD_STREAMS,
+			      "change a lineage's saved settings, tried by a dry run first" },
 	[CMD_REVOKE] = { "revoke", CMD_MUTATES | CMD_STREAMS,
 			 "revoke a certificate (and stop renewing its lineage)" },
 	[CMD_DELETE] = { "delete", CMD_MUTATES,

@@ -140,6 +140,9 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 			   "add names to the lineage that has some of them"),
 	[IO_DUPLICATE] = FLAG("duplicate", "duplicate",
 			      "a new lineage (NAME-0001) even where one exists"),
+	[IO_ALLOW_SUBSET] = FLAG("allow-subset-of-names", "allow_subset_of_names",
+				 "drop the names that fail validation and order the\n"
+				 "rest (saved; no wildcards, no --csr)"),
 	[IO_STAGING] = { .flag = "staging", .alias = "test-cert", .key = "staging",
 			 .type = IOT_FLAG,
 			 .help = "use the CA's staging server (Let's Encrypt's)" },

@@ -67,15 +67,17 @@ int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
 	req->pre_hook = xstrdup(r->pre_hook);
 	req->post_hook = xstrdup(r->post_hook);
 	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->user_agent = xstrdup(r->user_agent);
 	req->key = r->key;
 	req->reuse_key = r->reuse_key;
+	req->allow_subset = r->allow_subset;
 	req->autorenew = r->no_autorenew ? 0 : 1;
 	req->renew_before = r->renew_before;
 	req->renewal = true;
 	if (!req->name || !req->cert_name || !req->server ||
 	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
 	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
-	    (r->deploy_hook && !req->deploy_hook))
+	    (r->deploy_hook && !req->deploy_hook) || (r->user_agent && !req->user_agent))
 		goto oom;
 	return 0;
 oom:
@@ -330,15 +332,13 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	bool usable = false;
 	int r;
 
-	/* acmectl on a terminal shows the responses instead ("manual_prompt"). */
-	req->manual_prompt = au == AUTHN_MANUAL && (!auth || !*auth) && !cleanup &&
+	req->manual_prompt = au == AUTHN_MANUAL && str_empty(auth) && !cleanup &&
 			     issue_opt_flag(args, IO_MANUAL_PROMPT);
-	if (au == AUTHN_MANUAL ? (!auth || !*auth) && !req->manual_prompt : auth || cleanup) {
-		snprintf(err, errlen, au == AUTHN_MANUAL
-					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
-						"unattended and cannot ask you to put a response in place "
-						"(acmectl asks on a terminal, without -n)"
-					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
+	if (au == AUTHN_MANUAL ? str_empty(auth) && !req->manual_prompt : auth || cleanup) {
+		snprintf(err, errlen, au == AUTHN_MANUAL ? "--manual needs --manual-auth-hook CMD: "
+			 "acmed runs unattended and cannot ask you to put a response in place "
+			 "(acmectl asks on a terminal, without -n)"
+			 : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
 		return ACMED_EUSAGE;
 	}
 	if (pref) {
@@ -367,6 +367,22 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	req->authn.manual_auth_hook = xstrdup(auth);
 	req->authn.manual_cleanup_hook = xstrdup(cleanup && *cleanup ? cleanup : NULL);
 	req->authn.preferred_challenges = pref ? xstrdup(canon) : NULL;
+	return 0;
+}
+
+/* certbot's limits of --allow-subset-of-names, in its words. */
+static int check_subset(const struct issue_req *req, char *err, size_t errlen)
+{
+	if (!req->allow_subset)
+		return 0;
+	if (req->csr) {
+		snprintf(err, errlen, "--allow-subset-of-names cannot be used with --csr");
+		return ACMED_EUSAGE;
+	}
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (strncmp(req->domains[i], "*.", 2) == 0)
+			return snprintf(err, errlen, "Using --allow-subset-of-names with a wildcard "
+						     "domain is not supported."), ACMED_EUSAGE;
 	return 0;
 }
 
@@ -472,6 +488,9 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	}
 	req->reuse_key = issue_opt_flag(args, IO_REUSE_KEY);
 	req->new_key = issue_opt_flag(args, IO_NEW_KEY);
+	req->allow_subset = issue_opt_flag(args, IO_ALLOW_SUBSET);
+	if ((r = check_subset(req, err, errlen)) < 0)
+		goto fail;
 	req->autorenew = issue_opt_flag(args, IO_AUTORENEW)      ? 1
 			 : issue_opt_flag(args, IO_NO_AUTORENEW) ? 0
 								 : -1;
@@ -558,8 +577,8 @@ static char *keep(char *given, char *old)
 }
 
 /* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks, profile and renew_before_expiry where the request
- * gave none, and no failure state (this attempt succeeded). */
+ * lineage's saved hooks, profile, User-Agent and renew_before_expiry where
+ * the request gave none, and no failure state (this attempt succeeded). */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
 	struct renewal old = { 0 };
@@ -575,6 +594,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.authn = req->authn,
 		.key = req->key,
 		.reuse_key = req->reuse_key,
+		.allow_subset = req->allow_subset,
 		.no_autorenew = req->autorenew == 0 ||
 				(req->autorenew < 0 && have_old && old.no_autorenew),
 		.preferred_chain = req->preferred_chain,
@@ -584,6 +604,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
 		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
 		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
+		.user_agent = keep(req->user_agent, have_old ? old.user_agent : NULL),
 	};
 	int ret = store_renewal_save(s, &r);
 
@@ -612,7 +633,7 @@ static const struct field req_fields[] = {
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
-	REQ(F_BOOL, manual_prompt),
+	REQ(F_BOOL, manual_prompt), REQ(F_BOOL, allow_subset),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

@@ -11,6 +11,7 @@
 const verb_fn cmd_verbs[CMD__MAX] = {
 	[CMD_CERTONLY] = verb_certonly,
 	[CMD_RENEW] = verb_renew,
+	[CMD_RECONFIGURE] = verb_reconfigure,
 	[CMD_REVOKE] = verb_revoke,
 	[CMD_DELETE] = verb_delete,
 	[CMD_CHECK] = verb_check,
@@ -49,7 +50,6 @@ const struct local_verb local_verbs[] = {
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
 
-/* "reconfigure": until acmectl has the verb, this row answers it. */
 const struct certbot_verb certbot_verbs[] = {
 	{ "register", "account", "register", NULL },
 	{ "unregister", "account", "deactivate", NULL },
@@ -71,9 +71,6 @@ const struct certbot_verb certbot_verbs[] = {
 	{ "config_changes", NULL, NULL,
 	  "acmectl certificates: acmed installs nothing into a web server's configuration; this "
 	  "lists what acmed manages" },
-	{ "reconfigure", NULL, NULL,
-	  "acmectl certonly --cert-name NAME -d DOMAIN... with the new options: acmed saves them for "
-	  "the lineage's renewals" },
 };
 const size_t ncertbot_verbs = ELEMENTSOF(certbot_verbs);
 

@@ -11,6 +11,7 @@
 #include "daemon/control/certonly.h"
 #include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
+#include "daemon/control/reconfigure.h"
 #include "daemon/jobs/job.h"
 #include "daemon/reload.h"
 #include "daemon/renew/batch.h"
@@ -759,6 +760,7 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = certonly_command,
 	[CMD_RENEW] = cmd_renew,
+	[CMD_RECONFIGURE] = reconfigure_command,
 	[CMD_REVOKE] = cmd_revoke,
 	[CMD_DELETE] = cmd_delete,
 	[CMD_CHECK] = cmd_check,

@@ -45,6 +45,9 @@ struct batch {
 	void (*on_result)(struct daemon *d, const char *name, struct json_object *reply,
 			  bool record_failure);
 	void (*on_done)(struct daemon *d, unsigned failures);
+	void (*on_job)(struct daemon *d, void *ctx, const char *name, struct json_object *reply);
+	void *ctx;
+	void (*ctx_free)(void *ctx);
 };
 
 /* What a queued hook remembers of its batch: the id, not a pointer, since
@@ -85,6 +88,8 @@ static void batch_free(struct batch *b)
 	json_object_put(b->skipped);
 	json_object_put(b->hooks);
 	json_object_put(b->job_reply);
+	if (b->ctx_free)
+		b->ctx_free(b->ctx);
 	free(b);
 }
 
@@ -135,6 +140,9 @@ struct batch *batch_new(struct daemon *d, struct conn *client, const struct batc
 	b->verbosity = o->verbosity;
 	b->on_result = o->on_result;
 	b->on_done = o->on_done;
+	b->on_job = o->on_job;
+	b->ctx = o->ctx;
+	b->ctx_free = o->ctx_free;
 	b->renewed = json_object_new_array();
 	b->failed = json_object_new_array();
 	b->not_due = json_object_new_array();
@@ -750,6 +758,8 @@ static void job_done(struct daemon *d, void *ctx, int id, struct json_object *re
 	if (b->on_result)
 		b->on_result(d, it ? it->name : NULL, reply,
 			     b->kind != BATCH_CERTONLY && !b->dry_run);
+	if (b->on_job)
+		b->on_job(d, b->ctx, it ? it->name : NULL, reply);
 	if (b->kind == BATCH_CERTONLY) {
 		json_object_put(b->job_reply);
 		b->job_reply = json_object_get(reply);

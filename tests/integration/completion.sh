@@ -73,6 +73,9 @@ assert_eq "$(comp acmectl certonly -d "" | tr '\n' ' ')" "" "-d <TAB>: a name, n
 assert_eq "$(comp acmectl account "" | tr '\n' ' ')" "deactivate register rollover show update " \
 	"account <TAB>"
 has acmectl account show --e -- --email --eff-email
+# reconfigure takes certonly's options, from the same table.
+has acmectl reconfigure --webr -- --webroot --webroot-map --webroot-path
+has acmectl reconfigure --c -- --cert-name
 has acmectl register --a -- --agree-tos
 assert_eq "$(comp acmectl help ren | tr '\n' ' ')" "renew " "help ren<TAB>"
 assert_eq "$(comp acmectl renew --no-r | tr '\n' ' ')" "--no-random-sleep-on-renew " \

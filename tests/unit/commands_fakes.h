@@ -224,6 +224,7 @@ struct batch {
 	char *names[MEMBERS_MAX];
 	bool dry_run[MEMBERS_MAX];
 	char *replaces[MEMBERS_MAX];
+	char *server[MEMBERS_MAX];
 	size_t ndomains[MEMBERS_MAX];
 	struct key_spec key[MEMBERS_MAX];
 	bool reuse_key[MEMBERS_MAX], new_key[MEMBERS_MAX];
@@ -252,6 +253,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	b->names[b->n] = strdup(req->name);
 	b->dry_run[b->n] = req->dry_run;
 	b->replaces[b->n] = req->replaces ? strdup(req->replaces) : NULL;
+	b->server[b->n] = req->server ? strdup(req->server) : NULL;
 	b->ndomains[b->n] = req->ndomains;
 	b->key[b->n] = req->key;
 	b->reuse_key[b->n] = req->reuse_key;
@@ -508,8 +510,11 @@ static void cleanup(struct daemon *d, struct client *c)
 		for (int i = 0; i < batch->n; i++) {
 			free(batch->names[i]);
 			free(batch->replaces[i]);
+			free(batch->server[i]);
 		}
 		json_object_put(batch->notes);
+		if (batch->opts.ctx_free)
+			batch->opts.ctx_free(batch->opts.ctx);
 		free(batch);
 		batch = NULL;
 	}
