@@ -115,6 +115,7 @@ Q=queued.$TEST_DOMAIN
 acmectl certonly --manual --preferred-challenges dns --manual-auth-hook "$T/auth.sh" \
 	-d "$Q" >"$T/queued.out" 2>&1 &
 queued_pid=$!
+# shellcheck disable=SC2016 # evaluated by wait_until
 wait_until 30 "the second job to be queued" eval \
 	'[[ $(acmectl --json status | jq -r ".jobs[1].state") == queued ]]'
 assert_exit 0 acmectl cancel "$Q"

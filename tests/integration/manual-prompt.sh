@@ -27,6 +27,7 @@ masked() {
 
 # --- dns-01: a wildcard and its apex ----------------------------------------
 W=wild.$TEST_DOMAIN
+# shellcheck disable=SC2016 # expanded by the sh step, from its match
 set_txt='curl -sSf -o /dev/null -d "{\"host\":\"_acme-challenge.$M1.\",\"value\":\"$M2\"}" "$CHALLTESTSRV_URL/set-txt"'
 cat >"$T/steps" <<EOF2
 expect under the name:\\s+_acme-challenge\\.(\\S+)\\.\\s+with the following value:\\s+([A-Za-z0-9_-]{43})\\s
@@ -100,6 +101,7 @@ sh pkill -KILL -P $PPID -x acmectl
 EOF2
 OUT=$(drive "$T/steps" -- "${certonly[@]}" --preferred-challenges dns -d "$G") || fail "$OUT"
 assert_match "$OUT" "exit: 137$"
+# shellcheck disable=SC2016 # evaluated by wait_until
 wait_until 20 "the job left waiting to fail" eval \
 	'[[ $(acmectl --json status | jq ".jobs | length") == 0 ]]'
 assert_contains "$T/acmed.log" "nobody said the dns-01 response for $G was in place"
