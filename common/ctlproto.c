@@ -33,6 +33,10 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 	[CMD_STATUS] = { "status", 0, "show the daemon's state" },
 	[CMD_RELOAD] = { "reload", CMD_MUTATES,
 			 "re-read acmed.conf and the renewal files" },
+	[CMD_CANCEL] = { "cancel", CMD_MUTATES,
+			 "cancel a job: its lineage stays as it was" },
+	[CMD_CONTINUE] = { "continue", CMD_MUTATES,
+			   "tell a job waiting for you (certonly --manual) to go on" },
 };
 _Static_assert(ELEMENTSOF(ctl_cmds) == CMD__MAX, "every command needs a table entry");
 

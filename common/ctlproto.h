@@ -33,6 +33,8 @@ enum ctl_cmd {
 	CMD_ACCOUNT,
 	CMD_STATUS,
 	CMD_RELOAD,
+	CMD_CANCEL,
+	CMD_CONTINUE,
 	CMD__MAX,
 };
 

@@ -28,6 +28,7 @@ static const struct errdesc domain_errors[] = {
 	[-(ACMED_EBADCERT - ACMED_EFIRST)] = { "bad-certificate", "the certificate failed a check" },
 	[-(ACMED_ENOTREG - ACMED_EFIRST)] = { "not-regular", "not a regular file" },
 	[-(ACMED_ECONFIRM - ACMED_EFIRST)] = { "confirm", "the request needs a confirmation" },
+	[-(ACMED_ECANCELLED - ACMED_EFIRST)] = { "cancelled", "the job was cancelled" },
 };
 _Static_assert(ELEMENTSOF(domain_errors) == ACMED_EFIRST - ACMED_ELAST + 1,
 	       "every ACMED_E* code needs a description");

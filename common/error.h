@@ -25,7 +25,8 @@ enum {
 	ACMED_EBADCERT = -1016,     /* a certificate failed the publish checks */
 	ACMED_ENOTREG = -1017,      /* not a regular file (a FIFO, a device...) */
 	ACMED_ECONFIRM = -1018,     /* the request needs the user's say-so (--expand...) */
-	ACMED_ELAST = -1018,
+	ACMED_ECANCELLED = -1019,   /* the job was cancelled (acmectl cancel) */
+	ACMED_ELAST = -1019,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */

@@ -151,6 +151,8 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 				 "never renew it on the timer (saved)"),
 	[IO_JSON] = { .flag = "json", .type = IOT_LOCAL },
 	[IO_HELP] = { .flag = "help", .short_flag = 'h', .type = IOT_LOCAL },
+	/* Set by acmectl itself: --manual without hooks, on a terminal. */
+	[IO_MANUAL_PROMPT] = { .key = "manual_prompt", .type = IOT_FLAG },
 };
 
 const char *issue_opt_str(struct json_object *args, enum issue_opt o)

@@ -70,6 +70,7 @@ enum issue_opt {
 	IO_NO_AUTORENEW,
 	IO_JSON,
 	IO_HELP,
+	IO_MANUAL_PROMPT, /* no option: acmectl on a terminal, --manual without hooks */
 	IO__MAX,
 };
 

@@ -332,11 +332,13 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	bool usable = false;
 	int r;
 
-	if (au == AUTHN_MANUAL ? !auth || !*auth : auth || cleanup) {
-		snprintf(err, errlen, au == AUTHN_MANUAL
-					      ? "--manual needs --manual-auth-hook CMD: acmed runs "
-						"unattended and cannot ask you to put a response in place"
-					      : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
+	req->manual_prompt = au == AUTHN_MANUAL && str_empty(auth) && !cleanup &&
+			     issue_opt_flag(args, IO_MANUAL_PROMPT);
+	if (au == AUTHN_MANUAL ? str_empty(auth) && !req->manual_prompt : auth || cleanup) {
+		snprintf(err, errlen, au == AUTHN_MANUAL ? "--manual needs --manual-auth-hook CMD: "
+			 "acmed runs unattended and cannot ask you to put a response in place "
+			 "(acmectl asks on a terminal, without -n)"
+			 : "--manual-auth-hook and --manual-cleanup-hook go with --manual");
 		return ACMED_EUSAGE;
 	}
 	if (pref) {
@@ -631,7 +633,7 @@ static const struct field req_fields[] = {
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
-	REQ(F_BOOL, allow_subset),
+	REQ(F_BOOL, manual_prompt), REQ(F_BOOL, allow_subset),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

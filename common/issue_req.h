@@ -42,6 +42,9 @@ struct issue_req {
 	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
 	char *user_agent;       /* --user-agent, after acmed's own (saved, as certbot does) */
 	long issuance_timeout;  /* --issuance-timeout, seconds; 0: the default (not saved) */
+	bool manual_prompt;     /* --manual without hooks, asked by acmectl on a terminal:
+				 * the job shows each response to put in place to the
+				 * user and waits (not saved) */
 };
 
 /* Validate a certonly request's ARGS (common/issue_opts.c lists the members)

@@ -118,7 +118,7 @@ int verb_account(struct client *cl, int argc, char **argv)
 		case O_SERVER:
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
-		case 'n': break;
+		case 'n': cl->non_interactive = true; break;
 		case O_EFF: eff = argv[optind - 1]; break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl account --help'.\n"); goto out;

@@ -261,6 +261,15 @@ static int parse(struct certonly *co, int argc, char **argv)
 				    issue_opts[i].value);
 	if (co->local[IO_CSR] && read_csr(co, co->local[IO_CSR]) < 0)
 		return -EINVAL;
+	if (co->local[IO_NON_INTERACTIVE])
+		co->cl->non_interactive = true;
+	/* --manual without hooks: on a terminal the job shows each response
+	 * and waits for Enter (manual.c), as certbot's manual plugin does. */
+	if (streq(jobj_str(a, issue_opts[IO_AUTHENTICATOR].key), "manual") &&
+	    !json_object_object_get_ex(a, issue_opts[IO_MANUAL_AUTH_HOOK].key, NULL) &&
+	    !json_object_object_get_ex(a, issue_opts[IO_MANUAL_CLEANUP_HOOK].key, NULL) &&
+	    prompt_can_ask(co->cl, false))
+		json_object_object_add(a, issue_opts[IO_MANUAL_PROMPT].key, json_object_new_boolean(1));
 	return 0;
 }
 
@@ -323,15 +332,19 @@ static int print_csr_result(const struct client *cl, const struct certonly *co,
 	return EXIT_OK;
 }
 
-/* The daemon asks before it expands a lineage or changes its key type:
- * put its question to the user and send the request again with what a
- * "yes" sets. EXIT_OK with *DATA, or the exit code (the error printed). */
+/* The daemon asks before it expands a lineage or changes its key type, the
+ * job before it registers an account without an address or the terms
+ * agreed to: put the question to the user and send the request again with
+ * what the answer sets. EXIT_OK and *AGAIN, or the exit code (the error
+ * printed). */
 static int confirm(const struct client *cl, const struct certonly *co,
 		   struct json_object *reply, bool *again)
 {
 	struct json_object *q, *set;
 
 	*again = false;
+	if (json_object_object_get_ex(reply, "register", NULL))
+		return prompt_registration(cl, reply, co->args, again);
 	if (jobj_int(reply, "status", 0) != ACMED_ECONFIRM ||
 	    !json_object_object_get_ex(reply, "confirm", &q) ||
 	    !prompt_can_ask(cl, co->local[IO_NON_INTERACTIVE]))

@@ -62,6 +62,8 @@ static int wait_fd(int fd, short events, uint64_t deadline)
 			return 0; /* the read or write that follows tells an error */
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		if (interrupt_pending())
+			return -EINTR;
 	}
 }
 
@@ -310,12 +312,24 @@ static int read_answer(const struct client *cl, int fd, uint64_t deadline,
 
 	for (;;) {
 		r = next_frame(fd, &rd, deadline, sink, &frame);
+		if (r == -EINTR) {
+			/* Ctrl-C: asked (and maybe cancelled), the wait goes on. */
+			client_interrupted(cl);
+			deadline = deadline_in(cl->timeout);
+			continue;
+		}
 		if (r < 0)
 			break;
 		deadline = deadline_in(cl->timeout);
 		if (!json_object_object_get_ex(frame, "event", NULL)) {
 			*reply = frame;
 			break;
+		}
+		if (jobj_int(frame, "job", 0) > 0)
+			interrupt_job_seen((int)jobj_int(frame, "job", 0));
+		if (streq(jobj_str(frame, "event"), "manual")) {
+			client_manual(cl, frame);
+			deadline = deadline_in(cl->timeout);
 		}
 		print_event(cl, frame);
 		json_object_put(frame);
@@ -487,9 +501,12 @@ static int call(const struct client *cl, const char *cmd, struct json_object *ar
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t deadline;
-	int fd = -1, r, ret = EXIT_UNREACHABLE;
+	int fd = -1, r, ret = EXIT_UNREACHABLE, k = ctl_cmd_lookup(cmd);
+	bool arm = k >= 0 && (ctl_cmds[k].flags & CMD_STREAMS);
 
 	*reply = NULL;
+	if (arm)
+		interrupt_arm();
 	r = req ? ctl_frame_encode(req, &buf, &len) : -ENOMEM;
 	/* Found before connecting: the daemon is not even asked. */
 	if (r == -EMSGSIZE) {
@@ -537,6 +554,8 @@ static int call(const struct client *cl, const char *cmd, struct json_object *ar
 		       "lost the connection to acmed at %s: %s", cl->socket,
 		       r == -ECONNRESET ? "the daemon closed it" : strerror(-r));
 out:
+	if (arm)
+		interrupt_disarm();
 	if (fd >= 0)
 		close(fd);
 	free(buf);
@@ -604,7 +623,8 @@ int client_report_error(const struct client *cl, struct json_object *reply)
 	}
 	json_object_object_get_ex(reply, "error", &e);
 	code = jobj_str(e, "code");
-	return streq(code, "usage") ? EXIT_USAGE : EXIT_FAILED;
+	return streq(code, "usage") ? EXIT_USAGE : streq(code, "cancelled") ? EXIT_CANCELLED
+									   : EXIT_FAILED;
 }
 
 /* ---- the options every verb takes ---- */

@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 /* Exit codes, as documented in acmectl(8). */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_CANCELLED = 4 };
 
 /* The version of acmectl's JSON output (docs/json.md), in every object it
  * prints as "schema". */
@@ -25,6 +25,7 @@ struct client {
 	bool show_names;    /* prefix progress lines with their lineage */
 	unsigned timeout;   /* --timeout: seconds to wait for a connection or for
 			     * each frame of the answer; 0: no limit */
+	bool non_interactive; /* -n: never ask (the verbs that take it set it) */
 };
 
 /* --timeout's default: the daemon sends a keepalive frame every 20 s or so
@@ -77,7 +78,8 @@ int client_request_list(const struct client *cl, const char *cmd, struct json_ob
 			void *ctx, struct json_object **reply, struct json_object **data);
 
 /* Print a failed reply's error ("acmectl: error: ...") or, with --json, the
- * reply. Returns the exit code for it. */
+ * reply. Returns the exit code for it: EXIT_USAGE, EXIT_CANCELLED for a
+ * cancelled job, else EXIT_FAILED. */
 int client_report_error(const struct client *cl, struct json_object *reply);
 
 /* reply.status == 0? */
@@ -122,6 +124,29 @@ char *client_json_text(struct json_object *o);
  * added. */
 void client_print_json(struct json_object *o);
 
+/* ---- Ctrl-C while acmectl waits for a job (interrupt.c) ----
+ *
+ * client_call() arms it for a command that runs jobs: a Ctrl-C then
+ * interrupts the wait, and client_interrupted() asks on a terminal
+ * "Cancel the job? (y/N)" (y: `acmectl cancel` for each job the answer
+ * named, then the wait goes on for the job's own reply, which says it
+ * was cancelled); without a terminal (or with -n, --json) acmectl says
+ * the job goes on and how to cancel it, and dies of the SIGINT as it
+ * would have. */
+void interrupt_arm(void);
+void interrupt_disarm(void);
+/* A Ctrl-C came that client_interrupted() has not answered yet. */
+bool interrupt_pending(void);
+/* The answer being read names job ID (a "job" member of an event). */
+void interrupt_job_seen(int id);
+/* True if the user had the jobs cancelled. */
+bool client_interrupted(const struct client *cl);
+
+/* A {"event":"manual"} frame EV (certonly --manual without hooks): show
+ * certbot's instructions for the response to put in place, wait for
+ * Enter, and tell the daemon the job may go on (manual.c). */
+void client_manual(const struct client *cl, struct json_object *ev);
+
 /* The hooks of the answer DATA ("hooks") that failed, one line each to F
  * after INDENT: its kind, lineage and command, then the end of its output
  * when the daemon sent it. How many there were. */
@@ -130,13 +155,15 @@ size_t client_print_hook_failures(FILE *f, struct json_object *data, const char 
 /* ---- questions on a terminal (prompt.c), certbot's ---- */
 
 /* Whether acmectl may ask: stdin and stderr are terminals, and neither
- * --json nor -n/--non-interactive (NON_INTERACTIVE) was given. */
+ * --json nor -n/--non-interactive (NON_INTERACTIVE, or cl->non_interactive)
+ * was given. */
 bool prompt_can_ask(const struct client *cl, bool non_interactive);
 /* Ask QUESTION with answers YES and NO ("(E)xpand/(C)ancel: "): 1 yes,
  * 0 no (end of input too). */
 int prompt_yesno(const char *question, const char *yes, const char *no);
 /* A numbered menu of N CHOICES after QUESTION: the index chosen (Enter:
- * DEF), or -1 cancelled ('c' or end of input). */
+ * DEF; with DEF -1 Enter is no answer), or -1 cancelled ('c' or end of
+ * input). */
 int prompt_menu(const char *question, const char *const *choices, int n, int def);
 /* A line of text after PROMPT, without its newline, in BUF; -1 at end of
  * input. */

@@ -13,7 +13,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: acmectl delete --cert-name NAME [--cert-name NAME...] [-n]\n\n"
 	      "Delete lineages: their archive/ versions, live/ links and renewal file. Nothing\n"
-	      "is revoked (see acmectl revoke). Asks on a terminal; elsewhere needs -n.\n\n"
+	      "is revoked (see acmectl revoke). Asks on a terminal (without --cert-name, which\n"
+	      "ones first); elsewhere needs -n.\n\n"
 	      "      --cert-name NAME       the lineage to delete (may be repeated)\n"
 	      "  -n, --non-interactive, --yes\n"
 	      "                             do not ask\n"
@@ -21,21 +22,26 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* certbot's question; true for "y" or "yes". */
+/* certbot's question. */
 static bool confirmed(struct json_object *names)
 {
-	char line[64] = "";
+	char question[4096];
+	size_t len;
 
-	client_printf("The following certificate(s) are selected for deletion:\n");
-	for (size_t i = 0; i < json_object_array_length(names); i++)
-		client_printf("  * %s\n",
-			      json_object_get_string(json_object_array_get_idx(names, i)));
-	client_printf("Are you sure you want to delete the above certificate(s)? (y)es/(c)ancel: ");
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	line[strcspn(line, "\n")] = '\0';
-	return streq(line, "y") || streq(line, "Y") || streq(line, "yes") || streq(line, "Yes");
+	len = (size_t)snprintf(question, sizeof(question),
+			       "The following certificate(s) are selected for deletion:\n\n");
+	for (size_t i = 0; i < json_object_array_length(names) && len < sizeof(question); i++)
+		len += (size_t)snprintf(question + len, sizeof(question) - len, "  * %s\n",
+					json_object_get_string(json_object_array_get_idx(names, i)));
+	if (len < sizeof(question))
+		snprintf(question + len, sizeof(question) - len,
+			 "\nWARNING: Before continuing, ensure that the listed certificates are not "
+			 "being\nused by any installed server software (e.g. Apache, nginx, mail "
+			 "servers).\nDeleting a certificate that is still being used will cause the "
+			 "server software\nto stop working. See https://certbot.org/deleting-certs for "
+			 "information on\ndeleting certificates safely.\n\nAre you sure you want to "
+			 "delete the above certificate(s)?");
+	return prompt_yesno(question, "yes", "no") == 1;
 }
 
 enum { O_NAME = 256 };
@@ -72,6 +78,14 @@ int verb_delete(struct client *cl, int argc, char **argv)
 	if (optind < argc) {
 		client_fprintf(stderr, "acmectl delete: unexpected argument '%s'\n", argv[optind]);
 		goto out;
+	}
+	if (!ask)
+		cl->non_interactive = true;
+	if (json_object_array_length(names) == 0 && prompt_can_ask(cl, false)) {
+		ret = pick_certificates(cl, "delete", true, names);
+		if (ret != EXIT_OK)
+			goto out;
+		ret = EXIT_USAGE;
 	}
 	if (json_object_array_length(names) == 0) {
 		client_fprintf(stderr, "acmectl delete: which certificate? Pass --cert-name NAME "

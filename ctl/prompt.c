@@ -12,7 +12,8 @@ static const char rule[] =
 
 bool prompt_can_ask(const struct client *cl, bool non_interactive)
 {
-	return !non_interactive && !cl->json && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+	return !non_interactive && !cl->non_interactive && !cl->json && isatty(STDIN_FILENO) &&
+	       isatty(STDERR_FILENO);
 }
 
 int prompt_line(const char *prompt, char *buf, size_t len)
@@ -59,7 +60,7 @@ int prompt_menu(const char *question, const char *const *choices, int n, int def
 	for (;;) {
 		if (prompt_line(prompt, line, sizeof(line)) < 0 || tolower((unsigned char)line[0]) == 'c')
 			return -1;
-		if (!line[0])
+		if (!line[0] && def >= 0)
 			return def;
 		v = strtol(line, &end, 10);
 		if (!*end && v >= 1 && v <= n)

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	      "  -v, --verbose              the jobs' own log lines too (-vv: the same)\n"
 	      "      --json                 the result as JSON\n"
 	      "\nExit status: 0 if no renewal or hook failed (also when nothing was due), 1 if any\n"
-	      "did, 2 for a usage error.\n",
+	      "did, 2 for a usage error, 4 if every failure was a cancelled job (Ctrl-C on a\n"
+	      "terminal asks whether to cancel; acmectl cancel).\n",
 	      f);
 }
 
@@ -63,7 +64,10 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 
 		if (str_empty(path))
 			path = str_or_empty(jobj_str(e, "name"));
-		if (jobj_time(e, "not_after") && streq(key, "not_due")) {
+		if (streq(jobj_str(e, "code"), "cancelled")) {
+			client_printf("  %s (cancelled)\n", path);
+			continue;
+		} else if (jobj_time(e, "not_after") && streq(key, "not_due")) {
 			format_time(jobj_time(e, "not_after"), date, sizeof(date));
 			client_printf("  %s expires on %.10s (%s)\n", path, date, tag);
 		} else {
@@ -182,7 +186,7 @@ static int parse(struct client *cl, int argc, char **argv, struct json_object *a
 					       json_object_new_boolean(1));
 			break;
 		case O_NOSLEEP: nosleep = true; break;
-		case 'n': case O_IGNORED: break;
+		case 'n': case O_IGNORED: cl->non_interactive = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: client_fprintf(stderr, "Try 'acmectl renew --help'.\n"); return -1;
 		}
@@ -213,6 +217,17 @@ static void print_errors(struct json_object *data)
 	client_print_hook_failures(stderr, data, "acmectl: ");
 }
 
+/* Every failure is a cancelled job, and no hook failed. */
+static bool only_cancelled(struct json_object *data)
+{
+	struct json_object *l = list_of(data, "failed");
+
+	for (size_t i = 0; l && i < json_object_array_length(l); i++)
+		if (!streq(jobj_str(json_object_array_get_idx(l, i), "code"), "cancelled"))
+			return false;
+	return l && jobj_int(data, "hook_failures", 0) == 0;
+}
+
 int verb_renew(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
@@ -233,7 +248,7 @@ int verb_renew(struct client *cl, int argc, char **argv)
 		else
 			print_summary(data);
 		if (count_of(data, "failed") || jobj_int(data, "hook_failures", 0))
-			ret = EXIT_FAILED;
+			ret = only_cancelled(data) ? EXIT_CANCELLED : EXIT_FAILED;
 	}
 	json_object_put(reply);
 	return ret;

@@ -12,7 +12,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: acmectl revoke (--cert-name NAME | --cert-path PATH) [OPTIONS]\n\n"
 	      "Revoke a certificate. A lineage's current certificate is then marked revoked\n"
-	      "and not renewed on its own; renew it by name, or delete it.\n\n"
+	      "and not renewed on its own; renew it by name, or delete it. Given neither\n"
+	      "--cert-name nor --cert-path on a terminal, it asks which lineage.\n\n"
 	      "      --cert-name NAME       the current certificate of this lineage\n"
 	      "      --cert-path PATH       this certificate file (PEM)\n"
 	      "      --reason R             unspecified (default), keycompromise,\n"
@@ -22,7 +23,7 @@ static void usage(FILE *f)
 	      "      --delete-after-revoke  then delete the lineage\n"
 	      "      --no-delete-after-revoke  keep it, marked revoked (the default)\n"
 	      "      --server URL           the CA, for a certificate that is in no lineage\n"
-	      "  -n, --non-interactive      never ask (acmectl revoke never does)\n"
+	      "  -n, --non-interactive      never ask which certificate\n"
 	      "      --json                 the result as JSON\n",
 	      f);
 }
@@ -60,7 +61,7 @@ const struct option revoke_options[] = {
 
 int verb_revoke(struct client *cl, int argc, char **argv)
 {
-	struct json_object *args = json_object_new_object(), *reply = NULL, *data;
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *picked = NULL;
 	const char *path = NULL, *name = NULL;
 	int c, ret = EXIT_USAGE;
 
@@ -83,7 +84,7 @@ int verb_revoke(struct client *cl, int argc, char **argv)
 		case O_SERVER:
 			json_object_object_add(args, "server", json_object_new_string(optarg));
 			break;
-		case 'n': break;
+		case 'n': cl->non_interactive = true; break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default: client_fprintf(stderr, "Try 'acmectl revoke --help'.\n"); goto out;
 		}
@@ -91,6 +92,14 @@ int verb_revoke(struct client *cl, int argc, char **argv)
 	if (optind < argc) {
 		client_fprintf(stderr, "acmectl revoke: unexpected argument '%s'\n", argv[optind]);
 		goto out;
+	}
+	if (!name && !path && prompt_can_ask(cl, false)) {
+		picked = json_object_new_array();
+		ret = pick_certificates(cl, "revoke", false, picked);
+		if (ret != EXIT_OK)
+			goto out;
+		name = json_object_get_string(json_object_array_get_idx(picked, 0));
+		ret = EXIT_USAGE;
 	}
 	if (!name == !path) {
 		client_fprintf(stderr, "acmectl revoke: say which certificate: --cert-name NAME or "
@@ -125,5 +134,6 @@ int verb_revoke(struct client *cl, int argc, char **argv)
 out:
 	json_object_put(reply);
 	json_object_put(args);
+	json_object_put(picked);
 	return ret;
 }

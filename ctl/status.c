@@ -27,6 +27,28 @@ static void print_jobs(struct json_object *jobs)
 	}
 }
 
+/* The jobs that ended lately, the last first: "job 5, certonly a.example:
+ * cancelled at DATE". */
+static void print_recent(struct json_object *recent)
+{
+	size_t n = recent ? json_object_array_length(recent) : 0;
+
+	if (n)
+		client_printf("Recent jobs:\n");
+	for (size_t i = n; i-- > 0;) {
+		struct json_object *j = json_object_array_get_idx(recent, i);
+		const char *name = jobj_str(j, "name"), *err = jobj_str(j, "error");
+		char date[64];
+
+		format_time(jobj_time(j, "finished"), date, sizeof(date));
+		client_printf("  job %lld, %s%s%s: %s at %s\n", jobj_int(j, "id", 0),
+			      str_or_empty(jobj_str(j, "kind")), name ? " " : "", str_or_empty(name),
+			      str_or_empty(jobj_str(j, "result")), date);
+		if (err && !streq(jobj_str(j, "result"), "cancelled"))
+			client_printf("    %s\n", err);
+	}
+}
+
 static void print_failing(struct json_object *failing)
 {
 	for (size_t i = 0; failing && i < json_object_array_length(failing); i++) {
@@ -42,7 +64,7 @@ static void print_failing(struct json_object *failing)
 
 static void print_status(struct json_object *data)
 {
-	struct json_object *jobs = NULL, *failing = NULL, *next = NULL;
+	struct json_object *jobs = NULL, *failing = NULL, *next = NULL, *recent = NULL;
 
 	json_object_object_get_ex(data, "jobs", &jobs);
 	json_object_object_get_ex(data, "failing", &failing);
@@ -62,6 +84,8 @@ static void print_status(struct json_object *data)
 	client_printf("Jobs: %lld running, %lld queued\n", jobj_int(data, "jobs_running", 0),
 		      jobj_int(data, "jobs_queued", 0));
 	print_jobs(jobs);
+	json_object_object_get_ex(data, "recent_jobs", &recent);
+	print_recent(recent);
 	client_printf("Hooks: %lld running or queued\n", jobj_int(data, "hooks_pending", 0));
 	if (jobj_time(data, "next_wakeup"))
 		print_time_line("Next wake-up: ", jobj_time(data, "next_wakeup"));

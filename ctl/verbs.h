@@ -19,6 +19,32 @@ int verb_reload(struct client *cl, int argc, char **argv);
 int verb_certificates(struct client *cl, int argc, char **argv);
 int verb_status(struct client *cl, int argc, char **argv);
 int verb_plugins(struct client *cl, int argc, char **argv);
+int verb_cancel(struct client *cl, int argc, char **argv);
+/* Cancel job ID (cancel.c): its exit code. FROM_WAIT (Ctrl-C while
+ * waiting for it): print only why it could not be, and nothing for a job
+ * that has ended already. */
+int cancel_job(const struct client *cl, int id, bool from_wait);
+int verb_continue(struct client *cl, int argc, char **argv);
+/* Tell job ID, which waits for the user, to go on: its exit code (an
+ * error said). */
+int continue_job(const struct client *cl, int id);
+/* certbot's picker, for a verb given no --cert-name on a terminal: "Which
+ * certificate(s) would you like to VERB?" as a checklist (MULTIPLE) or a
+ * menu of the daemon's lineages; the names chosen are added to NAMES.
+ * EXIT_OK, or the exit code (said): no lineage ("No existing certificates
+ * found."), the user cancelled ("User ended interaction."), the daemon
+ * unreachable. (pick.c) */
+int pick_certificates(const struct client *cl, const char *verb, bool multiple,
+		      struct json_object *names);
+/* A failed REPLY to a request with ARGS: when the job could not register an
+ * account for want of an e-mail address or of the CA's terms agreed to
+ * (its "register" member) and acmectl may ask, certbot's questions
+ * ("Enter email address...", "Please read the Terms of Service at URL...")
+ * and the answers added to ARGS: EXIT_OK and *AGAIN (send it again).
+ * Otherwise the error is printed and its exit code returned; so is a
+ * refusal to answer (exit 1). (register.c) */
+int prompt_registration(const struct client *cl, struct json_object *reply,
+			struct json_object *args, bool *again);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 int verb_rollback(struct client *cl, int argc, char **argv);
@@ -27,7 +53,7 @@ int verb_rollback(struct client *cl, int argc, char **argv);
  * completion; check's serves repair too, status's reload too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[], plugins_options[], rollback_options[];
+	import_certbot_options[], plugins_options[], rollback_options[], cancel_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 

@@ -20,6 +20,8 @@ const verb_fn cmd_verbs[CMD__MAX] = {
 	[CMD_RELOAD] = verb_reload,
 	[CMD_CERTIFICATES] = verb_certificates,
 	[CMD_STATUS] = verb_status,
+	[CMD_CANCEL] = verb_cancel,
+	[CMD_CONTINUE] = verb_continue,
 };
 _Static_assert(ELEMENTSOF(cmd_verbs) == CMD__MAX, "every command needs a verb");
 
@@ -33,6 +35,8 @@ static const struct option *const cmd_options[CMD__MAX] = {
 	[CMD_RELOAD] = status_options,
 	[CMD_CERTIFICATES] = certificates_options,
 	[CMD_STATUS] = status_options,
+	[CMD_CANCEL] = cancel_options,
+	[CMD_CONTINUE] = cancel_options,
 };
 
 const struct local_verb local_verbs[] = {

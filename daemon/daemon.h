@@ -31,6 +31,7 @@ struct daemon_options {
 
 struct conn;
 struct job;
+struct json_object;
 struct batch;
 struct hook_run;
 struct ca_state;
@@ -63,6 +64,7 @@ struct daemon {
 	struct job *jobs; /* running and queued, in submission order */
 	unsigned running;
 	int next_job_id;
+	struct json_object *job_history; /* the last jobs that ended (job.c) */
 	struct batch *batches;  /* batches not finished yet */
 	int next_batch_id;
 	struct hook_run *hooks; /* hook queue; the first one runs */

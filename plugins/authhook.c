@@ -29,6 +29,11 @@
 
 /* ---- running one hook ---- */
 
+/* The runner's socket to its job, -1 in the tests: when the job ends
+ * (cancelled, or killed for its time) while a hook runs, the runner
+ * stops the hook and ends too. */
+static int job_fd = -1;
+
 /* What a hook wrote: its standard output (certbot's CERTBOT_AUTH_OUTPUT,
  * the first OUTPUT_MAX bytes) and the tail of its error output. */
 struct hook_out {
@@ -69,12 +74,14 @@ static long ms_left(const struct timespec *start, int timeout)
 				       (now.tv_nsec - start->tv_nsec) / 1000000);
 }
 
-/* Read FDS[0] (stdout) and FDS[1] (stderr) into O until both end or
- * TIMEOUT seconds pass (true). Closes them. */
-static bool collect(int fds[2], struct hook_out *o, int timeout)
+/* Read FDS[0] (stdout) and FDS[1] (stderr) of hook PID into O until both
+ * end or TIMEOUT seconds pass (true). Closes them. If the job goes away
+ * meanwhile, the hook's process group is killed and the runner ends. */
+static bool collect(int fds[2], pid_t pid, struct hook_out *o, int timeout)
 {
-	struct pollfd p[2] = { { .fd = fds[0], .events = POLLIN },
-			       { .fd = fds[1], .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = fds[0], .events = POLLIN },
+			       { .fd = fds[1], .events = POLLIN },
+			       { .fd = job_fd } };
 	struct timespec start;
 	bool timed_out = false;
 
@@ -86,8 +93,12 @@ static bool collect(int fds[2], struct hook_out *o, int timeout)
 			timed_out = true;
 			break;
 		}
-		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+		if (poll(p, 3, (int)left) < 0 && errno != EINTR)
 			break;
+		if (p[2].revents & (POLLHUP | POLLERR)) {
+			kill(-pid, SIGKILL); /* the job is gone */
+			_exit(1);
+		}
 		for (int i = 0; i < 2; i++)
 			if (p[i].fd >= 0 && p[i].revents && !drain(p[i].fd, o, i == 1))
 				p[i].fd = -1; /* poll() skips a negative descriptor */
@@ -123,7 +134,7 @@ static int run(const char *cmd, char *const *env, int timeout, struct hook_out *
 	setpgid(pid, pid);
 	close(pout[1]);
 	close(perr[1]);
-	*timed_out = collect((int[2]){ pout[0], perr[0] }, o, timeout);
+	*timed_out = collect((int[2]){ pout[0], perr[0] }, pid, o, timeout);
 	if (*timed_out)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -348,6 +359,7 @@ static int authhook_serve(const struct authhook_conf *c, int fd)
 
 static int runner_main(void *arg, int fd)
 {
+	job_fd = fd;
 	return authhook_serve(arg, fd);
 }
 

@@ -2,7 +2,10 @@
  * place (an http-01 file, a dns-01 TXT record) and take it down, with
  * certbot's environment, so certbot's hook scripts work unchanged. The
  * hooks run in the job's hook runner (authhook.h), which setup() starts
- * before the worker is confined: the worker may run nothing itself. */
+ * before the worker is confined: the worker may run nothing itself.
+ * Without an auth hook, when the job has someone to ask (acmectl on a
+ * terminal: plugin.h's ask_user), the user puts each response in place
+ * instead, as with certbot's manual plugin without hooks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,10 @@
 
 struct authn_job {
 	struct authhook_conf conf; /* the runner's copy is its own */
-	struct helper runner;
+	struct helper runner;      /* none when the user is asked */
+	int (*ask_user)(void *ctx, const struct authn_challenge *c, size_t i, size_t n,
+			char *err, size_t errlen);
+	void *ask_ctx;
 };
 
 /* A challenge whose auth hook ran: copies, since the caller's strings
@@ -43,14 +49,24 @@ static int manual_setup(const struct authn_setup *s, struct authn_job **out, cha
 	struct authn_job *job;
 	int r;
 
-	if (!cfg->manual_auth_hook || !*cfg->manual_auth_hook) {
+	if ((!cfg->manual_auth_hook || !*cfg->manual_auth_hook) && !s->ask_user) {
 		snprintf(err, errlen, "--manual needs --manual-auth-hook: acmed runs unattended "
-				      "and cannot ask you to put a response in place");
+				      "and cannot ask you to put a response in place (on a "
+				      "terminal, acmectl certonly --manual shows it and waits "
+				      "for you)");
 		return -EINVAL;
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return -ENOMEM;
+	job->runner = HELPER_INIT("the hook runner");
+	if (!cfg->manual_auth_hook || !*cfg->manual_auth_hook) {
+		/* The user puts the responses in place, told by acmectl. */
+		job->ask_user = s->ask_user;
+		job->ask_ctx = s->ask_ctx;
+		*out = job;
+		return 0;
+	}
 	job->conf = (struct authhook_conf){
 		.auth_hook = cfg->manual_auth_hook,
 		.cleanup_hook = cfg->manual_cleanup_hook,
@@ -82,6 +98,12 @@ static int manual_perform(struct authn_job *job, const struct authn_challenge *c
 	for (size_t i = 0; i < n; i++) {
 		const struct authn_challenge *c = &chal[i];
 
+		if (job->ask_user) {
+			r = job->ask_user(job->ask_ctx, c, i, n, err, errlen);
+			if (r < 0)
+				return r;
+			continue; /* nothing for acmed to take down */
+		}
 		r = authhook_auth(&job->runner, c->identifier, c->type,
 				  streq(c->type, "http-01") ? c->token : NULL, c->validation,
 				  (int)(n - i - 1));

@@ -25,6 +25,13 @@ struct authn_setup {
 	char *const *domains;           /* the job's names, as ordered */
 	size_t ndomains;
 	int hook_timeout;               /* seconds a --manual hook may run */
+	/* --manual without an auth hook (issue_req's manual_prompt): show
+	 * challenge I of N to the user and wait until they say its response
+	 * is in place. 0, or an error with ERR saying why. NULL: nobody to
+	 * ask, and manual needs its hook. */
+	int (*ask_user)(void *ctx, const struct authn_challenge *c, size_t i, size_t n, char *err,
+			size_t errlen);
+	void *ask_ctx;
 };
 
 struct authn_job;   /* an authenticator's own state for one job */

@@ -679,10 +679,8 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 					  sizeof(why)) < 0)
 			FAIL(s, "%s", why);
 	}
-	if (streq(r->authn.name, "manual") && !r->authn.manual_auth_hook) {
-		name = "authenticator.manual_auth_hook";
-		FAIL(grp, "is needed with the manual authenticator");
-	}
+	/* manual without its auth hook is a lineage made on a terminal
+	 * (certonly --manual): its renewals say they need one (manual.c). */
 	if (streq(r->authn.name, "dns-rfc2136") &&
 	    (!r->authn.dns_rfc2136_credentials || r->authn.dns_rfc2136_credentials[0] != '/')) {
 		name = "authenticator.dns_rfc2136_credentials";

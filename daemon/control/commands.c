@@ -7,6 +7,7 @@
 
 #include "build-config.h"
 #include "ctlproto.h"
+#include "daemon/control/cancel.h"
 #include "daemon/control/certonly.h"
 #include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
@@ -413,6 +414,7 @@ static void submit_task(struct daemon *d, struct conn *c, const char *kind, cons
 			struct json_object *args, int verbosity)
 {
 	struct task *t = calloc(1, sizeof(*t));
+	struct json_object *ev;
 	char what[300];
 	int r;
 
@@ -433,7 +435,13 @@ static void submit_task(struct daemon *d, struct conn *c, const char *kind, cons
 		json_object_put(t->args);
 		free(t);
 		conn_reply_error(c, r, "could not start the job: %s", acmed_strerror(r));
+		return;
 	}
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("job"));
+	json_object_object_add(ev, "job", json_object_new_int(r));
+	conn_send(c, ev); /* its id, to cancel it */
+	json_object_put(ev);
 }
 
 /* ---- revoke ---- */
@@ -726,7 +734,7 @@ static void status_lineages(struct daemon *d, struct json_object *data)
 
 static void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	struct json_object *data = json_object_new_object();
+	struct json_object *data = json_object_new_object(), *hist;
 
 	json_object_object_add(data, "version", json_object_new_string(ACMED_VERSION));
 	json_object_object_add(data, "pid", json_object_new_int((int)getpid()));
@@ -740,6 +748,9 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 			       json_object_new_int((int)(job_count(d) - d->running)));
 	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
 	json_object_object_add(data, "jobs", job_list_json(d));
+	hist = job_history_json(d);
+	json_object_object_add(data, "recent_jobs",
+			       hist ? json_object_get(hist) : json_object_new_array());
 	if (sched_next_wake(d) > time(NULL))
 		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
 	status_lineages(d, data);
@@ -758,6 +769,8 @@ static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_RELOAD] = cmd_reload,
 	[CMD_CERTIFICATES] = cmd_certificates,
 	[CMD_STATUS] = cmd_status,
+	[CMD_CANCEL] = cancel_command,
+	[CMD_CONTINUE] = continue_command,
 };
 _Static_assert(ELEMENTSOF(handlers) == CMD__MAX, "every command needs a handler");
 

@@ -44,7 +44,21 @@ struct job {
 	struct json_object *reply;
 	int spec_fd;          /* what the job's process reads on fd 0, until it runs */
 	bool started;
+	bool committed;       /* its process is past the point of no return */
+	bool waiting_user;    /* its process waits for job_tell() */
+	int in_fd, in_rd;     /* a pipe to its process (fd 4 there): job_tell() */
+	bool cancelling;      /* SIGTERM sent to cancel it */
+	struct job_waiter *waiters; /* who asked to cancel it */
+	size_t nwaiters;
 };
+
+struct job_waiter {
+	job_cancel_fn fn;
+	void *ctx;
+};
+
+/* `status` shows this many finished jobs. */
+#define JOB_HISTORY 16
 
 bool job_busy(const struct daemon *d, const char *name)
 {
@@ -98,6 +112,11 @@ static void job_free(struct job *j)
 	json_object_put(j->args);
 	free(j->step);
 	json_object_put(j->reply);
+	free(j->waiters);
+	if (j->in_fd >= 0)
+		close(j->in_fd);
+	if (j->in_rd >= 0)
+		close(j->in_rd);
 	if (j->spec_fd >= 0)
 		close(j->spec_fd);
 	free(j);
@@ -153,7 +172,9 @@ static bool passed_on(const char *var)
 }
 
 /* In the forked child: the job's executable, with its spec on fd 0, its
- * event pipe on fd 3, stdio for the log, nothing else, and a clean
+ * event pipe on fd 3, the pipe job_tell() writes to on fd 4 (at fd 10 or
+ * above until then, so neither move overwrites it), stdio for the log,
+ * nothing else, and a clean
  * environment: nothing of this process (other jobs' requests, their
  * secrets) reaches it but what its spec says. */
 static void job_exec(void *ctx, int out)
@@ -167,9 +188,9 @@ static void job_exec(void *ctx, int out)
 	/* The daemon blocks these for its signalfd; the job wants defaults. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (move_fd(j->spec_fd, 0) < 0 || move_fd(out, 3) < 0)
+	if (move_fd(j->spec_fd, 0) < 0 || move_fd(out, 3) < 0 || move_fd(j->in_rd, 4) < 0)
 		_exit(127);
-	close_range(4, ~0U, 0);
+	close_range(5, ~0U, 0);
 	env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	for (char **e = environ; *e && n + 1 < ELEMENTSOF(env); e++)
 		if (passed_on(*e))
@@ -234,6 +255,12 @@ static void job_line(struct daemon *d, void *ctx, char *line)
 		json_object_put(j->reply);
 		j->reply = json_object_get(reply);
 	} else {
+		if (streq(type, "commit")) {
+			j->committed = true;
+			goto out;
+		}
+		if (streq(type, "manual"))
+			j->waiting_user = true;
 		if (streq(type, "progress")) {
 			free(j->step);
 			j->step = xstrdup(jobj_str(o, "message"));
@@ -241,7 +268,19 @@ static void job_line(struct daemon *d, void *ctx, char *line)
 		if (j->on_event)
 			j->on_event(d, j->ctx, j->id, o);
 	}
+out:
 	json_object_put(o);
+}
+
+/* The reply of job J, cancelled. */
+static struct json_object *cancelled_reply(const struct job *j)
+{
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), "job %d (%s%s%s) was cancelled; %s", j->id, j->label,
+		 j->name ? " " : "", j->name ? j->name : "",
+		 j->name ? "its lineage is unchanged" : "nothing was changed");
+	return ctl_error_reply(ACMED_ECANCELLED, NULL, msg);
 }
 
 static struct json_object *crash_reply(const struct job *j, const struct child_exit *e)
@@ -265,19 +304,53 @@ static void job_exited(struct daemon *d, void *ctx, const struct child_exit *e)
 	struct job *j = ctx;
 
 	if (!j->reply)
-		j->reply = crash_reply(j, e);
+		j->reply = j->cancelling ? cancelled_reply(j) : crash_reply(j, e);
 	job_finish(d, j);
 }
 
 static const struct child_ops job_ops = { job_exec, job_line, job_exited };
 
+/* Keep what became of J for `status`: the last JOB_HISTORY jobs. */
+static void remember(struct daemon *d, const struct job *j)
+{
+	struct json_object *o = json_object_new_object(), *err = NULL;
+	int status = (int)jobj_int(j->reply, "status", -1);
+
+	if (!d->job_history)
+		d->job_history = json_object_new_array();
+	if (!o || !d->job_history) {
+		json_object_put(o);
+		return;
+	}
+	json_object_object_add(o, "id", json_object_new_int(j->id));
+	json_object_object_add(o, "kind", json_object_new_string(j->label));
+	if (j->name)
+		json_object_object_add(o, "name", json_object_new_string(j->name));
+	json_object_object_add(o, "result", json_object_new_string(
+		status == 0 ? "done" : status == ACMED_ECANCELLED ? "cancelled" : "failed"));
+	json_object_object_add(o, "finished", jobj_new_time(time(NULL)));
+	if (status != 0 && json_object_object_get_ex(j->reply, "error", &err) &&
+	    jobj_str(err, "message"))
+		json_object_object_add(o, "error", json_object_new_string(jobj_str(err, "message")));
+	if (json_object_array_length(d->job_history) >= JOB_HISTORY)
+		json_object_array_del_idx(d->job_history, 0, 1);
+	json_object_array_add(d->job_history, o);
+}
+
 static void job_finish(struct daemon *d, struct job *j)
 {
+	bool cancelled = jobj_int(j->reply, "status", -1) == ACMED_ECANCELLED;
 	struct job **pp;
 
-	log_job(LOG_LVL_INFO, j->id, j->name, "job %d finished: %s", j->id,
-		json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (cancelled)
+		log_job(LOG_LVL_INFO, j->id, j->name, "job %d (%s%s%s) cancelled; %s", j->id,
+			j->label, j->name ? " " : "", j->name ? j->name : "",
+			j->name ? "its lineage is unchanged" : "nothing was changed");
+	else
+		log_job(LOG_LVL_INFO, j->id, j->name, "job %d finished: %s", j->id,
+			json_object_to_json_string_ext(j->reply, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	remember(d, j);
 	/* Out of the list first: the lineage is free again for what the
 	 * result sets off (deploy hooks, the next batch, a reschedule). */
 	for (pp = &d->jobs; *pp != j; pp = &(*pp)->next)
@@ -288,13 +361,33 @@ static void job_finish(struct daemon *d, struct job *j)
 	d->dirty = true;
 	if (j->on_done)
 		j->on_done(d, j->ctx, j->id, j->reply);
+	for (size_t i = 0; i < j->nwaiters; i++)
+		j->waiters[i].fn(d, j->waiters[i].ctx, j->id, cancelled);
 	job_free(j);
+}
+
+/* The pipe job_tell() writes to: the read end at fd 10 or above. */
+static int open_input(struct job *j)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	j->in_fd = p[1];
+	j->in_rd = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+	close(p[0]);
+	/* The process reads it blocking. */
+	if (j->in_rd < 0 || fcntl(j->in_rd, F_SETFL, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 static int job_start(struct daemon *d, struct job *j)
 {
 	int r = write_spec(d, j);
 
+	if (r == 0)
+		r = open_input(j);
 	if (r < 0)
 		return r;
 	j->child = (struct child){
@@ -311,6 +404,8 @@ static int job_start(struct daemon *d, struct job *j)
 	r = child_start(d, &j->child);
 	close(j->spec_fd);
 	j->spec_fd = -1;
+	close(j->in_rd);
+	j->in_rd = -1;
 	if (r < 0)
 		return r;
 	j->started = true;
@@ -360,7 +455,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 
 	if (!j)
 		return -ENOMEM;
-	j->spec_fd = -1;
+	j->spec_fd = j->in_fd = j->in_rd = -1;
 	j->kind = xstrdup(s->kind);
 	j->label = xstrdup(s->label ? s->label : s->kind);
 	j->what = xstrdup(s->what ? s->what : "");
@@ -405,9 +500,13 @@ void job_stop_all(struct daemon *d)
 		}
 		if (j->on_drop)
 			j->on_drop(d, j->ctx);
+		for (size_t i = 0; i < j->nwaiters; i++)
+			j->waiters[i].fn(d, j->waiters[i].ctx, j->id, false);
 		job_free(j);
 	}
 	d->running = 0;
+	json_object_put(d->job_history);
+	d->job_history = NULL;
 }
 
 struct json_object *job_list_json(const struct daemon *d)
@@ -423,8 +522,10 @@ struct json_object *job_list_json(const struct daemon *d)
 			json_object_object_add(o, "name", json_object_new_string(j->name));
 		else if (j->server)
 			json_object_object_add(o, "server", json_object_new_string(j->server));
-		json_object_object_add(o, "state", json_object_new_string(j->started ? "running"
-										      : "queued"));
+		json_object_object_add(o, "state",
+				       json_object_new_string(j->cancelling ? "cancelling"
+							      : j->started  ? "running"
+									    : "queued"));
 		if (j->started)
 			json_object_object_add(o, "started", jobj_new_time(j->started_at));
 		if (j->step)
@@ -432,4 +533,103 @@ struct json_object *job_list_json(const struct daemon *d)
 		json_object_array_add(list, o);
 	}
 	return list;
+}
+
+/* ---- cancelling ---- */
+
+static struct job *job_by_id(const struct daemon *d, int id)
+{
+	for (struct job *j = d->jobs; j; j = j->next)
+		if (j->id == id)
+			return j;
+	return NULL;
+}
+
+int job_id_for_name(const struct daemon *d, const char *name)
+{
+	for (const struct job *j = d->jobs; j; j = j->next)
+		if (streq(j->name, name))
+			return j->id;
+	return 0;
+}
+
+bool job_info(const struct daemon *d, int id, const char **label, const char **name)
+{
+	const struct job *j = job_by_id(d, id);
+
+	if (j) {
+		*label = j->label;
+		*name = j->name;
+	}
+	return j != NULL;
+}
+
+/* Kinds whose process may be stopped before it commits (cancel.h). */
+static bool cancellable(const struct job *j)
+{
+	return streq(j->kind, "issue") || streq(j->kind, "ari") || streq(j->kind, "check");
+}
+
+int job_cancel(struct daemon *d, int id, job_cancel_fn fn, void *ctx)
+{
+	struct job *j = job_by_id(d, id);
+	struct job_waiter *w;
+
+	if (!j)
+		return -ENOENT;
+	if (j->started && (!cancellable(j) || j->committed))
+		return -EBUSY;
+	w = realloc(j->waiters, (j->nwaiters + 1) * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	j->waiters = w;
+	w[j->nwaiters++] = (struct job_waiter){ fn, ctx };
+	if (j->cancelling)
+		return 0;
+	j->cancelling = true;
+	d->dirty = true;
+	log_job(LOG_LVL_INFO, j->id, j->name, "job %d (%s%s%s): cancelling, as asked", j->id,
+		j->label, j->name ? " " : "", j->name ? j->name : "");
+	if (j->started) {
+		child_signal(&j->child, SIGTERM);
+		return 0;
+	}
+	j->reply = cancelled_reply(j);
+	job_finish(d, j); /* calls FN */
+	return 0;
+}
+
+struct json_object *job_history_json(const struct daemon *d)
+{
+	return d->job_history;
+}
+
+int job_tell(struct daemon *d, int id, const char *line)
+{
+	struct job *j = job_by_id(d, id);
+	char buf[256];
+	int n;
+
+	if (!j)
+		return -ENOENT;
+	if (!j->waiting_user || j->in_fd < 0)
+		return -EAGAIN;
+	n = snprintf(buf, sizeof(buf), "%s\n", line);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -EINVAL;
+	/* Far less than PIPE_BUF into a pipe it drains: whole or not at all. */
+	if (write(j->in_fd, buf, (size_t)n) != n)
+		return -errno;
+	j->waiting_user = false;
+	return 0;
+}
+
+void job_hangup(struct daemon *d, int id)
+{
+	struct job *j = job_by_id(d, id);
+
+	if (j && j->in_fd >= 0) {
+		close(j->in_fd);
+		j->in_fd = -1;
+	}
 }

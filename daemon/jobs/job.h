@@ -61,5 +61,36 @@ const char *job_name_for_domains(const struct daemon *d, char *const *domains, s
  * started, step (the last progress message). Caller puts. */
 struct json_object *job_list_json(const struct daemon *d);
 /* Stop every job's process and drop every job (shutdown); on_done is not
- * called, on_drop is. */
+ * called, on_drop is, and every job_cancel() waiter (CANCELLED false). */
 void job_stop_all(struct daemon *d);
+
+/* ---- cancelling (acmectl cancel) ---- */
+
+/* Told once job ID ended after job_cancel(): CANCELLED, or false when it
+ * finished (or failed) on its own first. */
+typedef void (*job_cancel_fn)(struct daemon *d, void *ctx, int id, bool cancelled);
+
+/* Cancel job ID. A queued one is dropped at once; a running one's process
+ * gets SIGTERM and ends unless it has committed (worker/cancel.h). Its
+ * reply, to its submitter, is an ACMED_ECANCELLED error ("code":
+ * "cancelled"); `status` shows it so, and the log. FN(D, CTX, ...) is
+ * called once the job has ended, maybe before this returns. 0; -ENOENT no
+ * such job; -EBUSY too late: it commits (publishes, records its order),
+ * or it is a revocation, an account change or a repair, which are not
+ * cut off once running; -ENOMEM. */
+int job_cancel(struct daemon *d, int id, job_cancel_fn fn, void *ctx);
+/* Tell job ID's process, which waits for it (it sent a "manual" event:
+ * certonly --manual without hooks), LINE ("continue"): 0; -ENOENT no such
+ * job; -EAGAIN it waits for nothing; -errno. */
+int job_tell(struct daemon *d, int id, const char *line);
+/* Nobody will tell job ID anything any more (its client went away): a
+ * process that waits for job_tell() reads the end of its input and fails. */
+void job_hangup(struct daemon *d, int id);
+/* The id of the job (running or queued) on lineage NAME, or 0. */
+int job_id_for_name(const struct daemon *d, const char *name);
+/* Job ID's label ("certonly", "renew", ...) and lineage (or NULL), both
+ * borrowed until it ends; false if there is no such job. */
+bool job_info(const struct daemon *d, int id, const char **label, const char **name);
+/* The last jobs that ended, for `status`: id, kind, name, result ("done",
+ * "failed", "cancelled"), finished, error. Borrowed; may be NULL. */
+struct json_object *job_history_json(const struct daemon *d);

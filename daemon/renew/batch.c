@@ -7,6 +7,7 @@
 #include "daemon/jobs/job.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/deploy.h"
+#include "error.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -108,14 +109,17 @@ static void batch_unref(struct batch *b)
 		batch_free(b);
 }
 
-/* The client went away: the batch goes on, unanswered. */
+/* The client went away: the batch goes on, unanswered; a job that waits
+ * for its user (certonly --manual without hooks) fails, as nobody is left
+ * to tell it the response is in place. */
 static void lost_client(struct daemon *d, void *ctx, struct conn *c)
 {
 	struct batch *b = ctx;
 
-	(void)d;
 	(void)c;
 	b->client = NULL;
+	for (size_t i = 0; i < b->nitems; i++)
+		job_hangup(d, b->items[i].job);
 }
 
 struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o)
@@ -175,6 +179,20 @@ static bool released(void *ctx)
 static void job_event(struct daemon *d, void *ctx, int id, struct json_object *ev);
 static void job_done(struct daemon *d, void *ctx, int id, struct json_object *reply);
 
+/* Tell CLIENT the id of its job ID (on lineage NAME, or NULL), so that it
+ * can cancel it: {"event":"job","job":ID,"name":NAME}. */
+static void announce(struct conn *client, int id, const char *name)
+{
+	struct json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "event", json_object_new_string("job"));
+	json_object_object_add(ev, "job", json_object_new_int(id));
+	if (name)
+		json_object_object_add(ev, "name", json_object_new_string(name));
+	conn_send(client, ev);
+	json_object_put(ev);
+}
+
 /* REQ's job, which it is given as JSON. */
 static int submit(struct daemon *d, struct batch *b, const struct issue_req *req)
 {
@@ -209,6 +227,8 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		.ctx = b,
 	});
 	json_object_put(args);
+	if (r > 0 && b->client)
+		announce(b->client, r, req->name);
 	return r;
 }
 
@@ -311,7 +331,9 @@ static void job_event(struct daemon *d, void *ctx, int id, struct json_object *e
 	const char *type = jobj_str(ev, "event");
 
 	(void)d;
-	if (!b->client || !(streq(type, "progress") || streq(type, "log")))
+	/* "manual": a response for the user to put in place (certonly
+	 * --manual without hooks); acmectl shows it and says when it is. */
+	if (!b->client || !(streq(type, "progress") || streq(type, "log") || streq(type, "manual")))
 		return;
 	json_object_object_add(ev, "job", json_object_new_int(id));
 	for (size_t i = 0; i < b->nitems; i++)
@@ -712,7 +734,8 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	msg = jobj_str(err, "message");
 	json_object_object_add(o, "code", json_object_new_string(code ? code : "worker"));
 	json_object_object_add(o, "message", json_object_new_string(msg ? msg : "the job failed"));
-	log_failure(d, b, it, msg ? msg : "the job failed");
+	if (jobj_int(reply, "status", -1) != ACMED_ECANCELLED) /* job.c said it */
+		log_failure(d, b, it, msg ? msg : "the job failed");
 	if (it)
 		it->failed = true;
 	b->failures++;

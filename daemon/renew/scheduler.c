@@ -479,6 +479,23 @@ static void check_skew(struct daemon *d, struct lineage_entry *e)
 		e->name, nb, na, clock, until);
 }
 
+/* A renewal of E was cancelled (nothing of it recorded): the timer, which
+ * would start it again at once, leaves it alone for CANCEL_HOLD; acmectl
+ * renew may run it before. In memory only: a restart forgets it. */
+#define CANCEL_HOLD 3600L
+
+static void hold_cancelled(struct lineage_entry *e)
+{
+	char until[32];
+
+	if (!e)
+		return;
+	e->sched.hold_until = time(NULL) + CANCEL_HOLD;
+	timefmt_format_rfc3339(e->sched.hold_until, until, sizeof(until));
+	log_job(LOG_LVL_INFO, 0, e->name, "%s: its renewal was cancelled; not renewing it on "
+					  "its own before %s", e->name, until);
+}
+
 static void hold_free(struct ca_hold *h)
 {
 	if (h) {
@@ -543,12 +560,16 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	if (!record_fail && name && jobj_str(reply, "server"))
 		set_hold(d, jobj_str(reply, "server"), name,
 			 jobj_int(reply, "status", -1) != 0 ? jobj_time(reply, "retry_after") : 0);
+	/* A cancelled job changed nothing, the failure count neither. */
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
+	    jobj_int(reply, "status", -1) != ACMED_ECANCELLED &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
 	    !record_failure(d, name, reply))
 		return;
 	if (name && index_refresh(&d->index, d->store, name) < 0)
 		log_job(LOG_LVL_WARNING, 0, name, "could not refresh the index for %s", name);
+	if (name && jobj_int(reply, "status", -1) == ACMED_ECANCELLED)
+		hold_cancelled(index_get(&d->index, name));
 	if (name && jobj_int(reply, "status", -1) == 0)
 		check_skew(d, index_get(&d->index, name));
 }

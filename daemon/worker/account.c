@@ -76,6 +76,21 @@ static int finish_rollover(struct store *s, struct helper *keys, struct acme_cli
 	return r;
 }
 
+struct json_object *account_needs(const struct account *a, const struct acme_client *c)
+{
+	struct json_object *o;
+	const char *tos = c ? c->dir.terms_of_service : NULL;
+
+	if (!a->need_email && !a->need_tos)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "need_email", json_object_new_boolean(a->need_email));
+	json_object_object_add(o, "need_tos", json_object_new_boolean(a->need_tos));
+	if (tos)
+		json_object_object_add(o, "terms_of_service", json_object_new_string(tos));
+	return o;
+}
+
 static int register_new(struct helper *keys, struct acme_client *c,
 			const struct account_reg *reg, int ev_fd, struct account *a, char *err,
 			size_t errlen)
@@ -83,10 +98,18 @@ static int register_new(struct helper *keys, struct acme_client *c,
 	int r;
 
 	a->step = "registering an account";
+	/* Both at once: acmectl asks for them in one go (certonly.c). */
+	a->need_tos = !reg || !reg->agree_tos;
+	a->need_email = !reg || (!reg->email && !reg->unsafe_no_email);
 	if (!reg || !reg->agree_tos)
 		return failed(ACMED_ENOACCOUNT, err, errlen,
 			      "no account for this CA yet; pass --agree-tos to accept its terms "
-			      "of service and register one");
+			      "of service%s%s%s and register one%s",
+			      c->dir.terms_of_service ? " (" : "",
+			      str_or_empty(c->dir.terms_of_service),
+			      c->dir.terms_of_service ? ")" : "",
+			      a->need_email ? ", with --email ADDRESS or "
+					      "--register-unsafely-without-email" : "");
 	if (!reg->email && !reg->unsafe_no_email)
 		return failed(ACMED_ENOACCOUNT, err, errlen,
 			      "an email address is needed to register: pass --email ADDRESS or "

@@ -28,9 +28,18 @@ struct account {
 	char *url;
 	char *email;
 	const char *step;   /* what failed, for the error message */
+	/* A registration refused for what the user may still give: */
+	bool need_email;    /* an address (or --register-unsafely-without-email) */
+	bool need_tos;      /* the CA's terms agreed to */
 };
 
 void account_clear(struct account *a);
+
+/* After account_open() failed for want of an address or of the terms
+ * agreed to (A's need_*): {"need_email", "need_tos", "terms_of_service":
+ * C's directory's}, what acmectl asks on a terminal. NULL for any other
+ * failure. Caller puts. */
+struct json_object *account_needs(const struct account *a, const struct acme_client *c);
 
 /* Open the account for SERVER in client C (directory loaded): account ID,
  * or the only one stored, its key held by the job's signer KEYS. With none

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "ctlproto.h"
+#include "daemon/worker/ask.h"
+#include "daemon/worker/cancel.h"
 #include "daemon/worker/progress.h"
 #include "daemon/worker/account.h"
 #include "acme/acme.h"
@@ -301,6 +303,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 					   "already (version %d); placing a new one",
 			       order->url, version);
 		acme_order_clear(order);
+		cancel_commit(run->ev_fd); /* the saved order goes */
 		r = signer_pending(&run->keys, "drop", NULL);
 		return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
 	}
@@ -314,6 +317,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 		    "placing a new one",
 		    run->req->name, order->url, r < 0 ? run->acme->err : order->status);
 	acme_order_clear(order); /* frees URL */
+	cancel_commit(run->ev_fd);
 	r = signer_pending(&run->keys, "drop", NULL);
 	return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
 }
@@ -325,6 +329,9 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 	int r;
 
 	if (keeps_orders(run) && !resumed(run)) {
+		/* No cancelling from here: the order is kept in the lineage
+		 * and finalized, so the CA issues. */
+		cancel_commit(run->ev_fd);
 		run->step = "recording the order";
 		r = signer_pending(&run->keys, "save", order->url);
 		if (r < 0)
@@ -466,6 +473,7 @@ static int obtain(struct run *run, struct json_object **data)
 	}
 	/* The signer saves it with its key, and the renewal file with it. */
 	run->step = "saving the certificate";
+	cancel_commit(run->ev_fd);
 	r = signer_publish(&run->keys, v.cert, v.chain, &version);
 	if (r < 0) {
 		r = issue_fail(run, r, run->keys.err);
@@ -515,7 +523,9 @@ static int separate(struct run *run)
 	 * while this process may still. */
 	run->step = "checking the authenticator";
 	r = run->authn_impl->setup(&(struct authn_setup){ &req->authn, req->domains, req->ndomains,
-							   (int)run->cfg->hook_timeout },
+							   (int)run->cfg->hook_timeout,
+							   req->manual_prompt ? ask_user : NULL,
+							   &run->ev_fd },
 				   &run->authn_job, err, sizeof(err));
 	if (r < 0) {
 		free(roots);
@@ -556,6 +566,7 @@ static void record_failure(struct run *run, struct json_object *reply)
 	time_t next = 0;
 	char when[32];
 
+	cancel_commit(run->ev_fd); /* the renewal file changes */
 	if (signer_record_failure(&run->keys, run->err, run->retry_after, &failures, &next) < 0) {
 		log_error("could not record the failure: %s", run->keys.err);
 		return;
@@ -607,6 +618,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			json_object_object_add(data, "dropped_domains", json_object_get(run.dropped));
 		json_object_object_add(reply, "data", data);
 	}
+	if (r < 0 && (data = account_needs(&run.account, run.acme)))
+		json_object_object_add(reply, "register", data);
 	if (run.retry_after > 0)
 		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
 	/* Whose Retry-After: a certonly's is kept by the daemon per CA. */

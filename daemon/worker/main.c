@@ -20,6 +20,7 @@
 #include "config.h"
 #include "daemon/worker/account.h"
 #include "daemon/worker/ari.h"
+#include "daemon/worker/cancel.h"
 #include "daemon/worker/check.h"
 #include "daemon/worker/issue.h"
 #include "daemon/worker/progress.h"
@@ -74,9 +75,11 @@ static const struct {
 	const char *kind;
 	struct json_object *(*run)(struct json_object *args, const struct acmed_config *cfg,
 				   int ev_fd);
+	bool cancellable; /* until it commits (cancel.h) */
 } kinds[] = {
-	{ "issue", run_issue },	     { "ari", run_ari },	 { "revoke", revoke_task },
-	{ "account", account_task }, { "check", check_task }, { "repair", check_task },
+	{ "issue", run_issue, true },	    { "ari", run_ari, true },
+	{ "revoke", revoke_task, false },   { "account", account_task, false },
+	{ "check", check_task, true },	    { "repair", check_task, false },
 };
 
 /* The whole of fd 0. */
@@ -116,6 +119,7 @@ int main(int argc, char **argv)
 	(void)argv;
 	prctl(PR_SET_NAME, "acmed-worker");
 	signal(SIGPIPE, SIG_IGN);
+	cancel_init();
 	log_use_sink(jobj_str(spec, "log"));
 	if (!spec || !json_object_object_get_ex(spec, "config", &cfgj) ||
 	    !json_object_object_get_ex(spec, "args", &args) || config_from_json(cfgj, &cfg) < 0) {
@@ -128,6 +132,11 @@ int main(int argc, char **argv)
 	progress_forward_logs(3, (int)jobj_int(spec, "verbosity", 0));
 	for (i = 0; i < ELEMENTSOF(kinds) && !streq(kind, kinds[i].kind); i++)
 		;
+	/* A revocation, an account change or a repair is not cut off
+	 * halfway: only issuance, ARI and check jobs can be cancelled while
+	 * they run (job_cancellable()). */
+	if (i < ELEMENTSOF(kinds) && !kinds[i].cancellable)
+		cancel_commit(-1);
 	log_set_context((int)jobj_int(spec, "job", 0), jobj_str(spec, "name"),
 			streq(kind, "ari") ? "ARI" : streq(kind, "issue") ? "(csr)" : kind);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

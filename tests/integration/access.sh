@@ -69,7 +69,7 @@ assert_match "$OUT" "Certificate Name: $A"
 assert_exit 0 as "$reader" status
 assert_exit 0 as "$reader" check
 for cmd in "renew --force-renewal --cert-name $A" "revoke --cert-name $A" \
-	"delete --cert-name $A -n" "reload"; do
+	"delete --cert-name $A -n" "reload" "cancel 1" "continue 1"; do
 	# shellcheck disable=SC2086 # the words are the command's
 	assert_exit 1 as "$reader" $cmd
 	assert_match "$OUT" "permission denied: ${cmd%% *} changes state and needs root or a member of group $admin \\(admin_group in acmed.conf\\); ask an administrator to add you \\(usermod -aG $admin USER"

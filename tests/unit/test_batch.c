@@ -119,6 +119,16 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 	return j->id;
 }
 
+/* Jobs whose client went away (job_hangup()), by id. */
+static int hung_up[JOBS_MAX], nhung_up;
+
+void job_hangup(struct daemon *d, int id)
+{
+	(void)d;
+	ASSERT_TRUE(nhung_up < JOBS_MAX);
+	hung_up[nhung_up++] = id;
+}
+
 static bool job_may_start(int i)
 {
 	ASSERT_TRUE(i < jobs.n);
@@ -581,8 +591,12 @@ TEST(client_gone_batch_goes_on_unanswered)
 	b = new_batch(&d, BATCH_RENEW, false, NULL, NULL, NULL);
 	add(&d, b, "a.example", "webroot", 0);
 	batch_start(&d, b);
+	nhung_up = 0;
 	client.close_fn(&d, client.close_ctx, fake_conn());
 	client.close_fn = NULL;
+	/* A job waiting for its user would hear nobody is left. */
+	ASSERT_INT_EQ(nhung_up, 1);
+	ASSERT_INT_EQ(hung_up[0], jobs.j[0].id);
 	job_ends(&d, 0, OK_REPLY);
 	ASSERT_INT_EQ(kids.n, 1); /* the post hook still runs */
 	hook_ends(&d, 0, 0);

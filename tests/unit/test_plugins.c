@@ -17,7 +17,7 @@ static int setup(const struct authenticator *au, const struct authn_config *cfg,
 		 char *const *domains, size_t n, struct authn_job **job, char *err, size_t len)
 {
 	*job = NULL;
-	return au->setup(&(struct authn_setup){ cfg, domains, n, 10 }, job, err, len);
+	return au->setup(&(struct authn_setup){ cfg, domains, n, 10, NULL, NULL }, job, err, len);
 }
 
 TEST(lookup)
