@@ -98,6 +98,9 @@ static const struct setting schema[] = {
 	S(post_hook, T_STRING, 0, 0, NULL),
 	S(deploy_hook, T_STRING, 0, 0, NULL),
 	S(directory_hooks, T_BOOL, 0, 0, NULL),
+	S(alert_hook, T_STRING, 0, 0, NULL),
+	S(alert_email, T_STRING, 0, 0, check_email),
+	S(sendmail, T_STRING, 0, 0, check_absolute),
 	S(profile, T_STRING, 0, 0, check_profile),
 	S(read_group, T_STRING, 0, 0, NULL),
 	S(admin_group, T_STRING, 0, 0, NULL),
@@ -136,6 +139,7 @@ int config_defaults(struct acmed_config *cfg)
 	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
 	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
 	    config_set_string(&cfg->log_level, "info") < 0 ||
+	    config_set_string(&cfg->sendmail, "/usr/sbin/sendmail") < 0 ||
 	    config_set_string(&cfg->read_group, "acmed") < 0)
 		return -ENOMEM;
 	return 0;

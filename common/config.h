@@ -37,7 +37,10 @@ struct acmed_config {
 	long hook_timeout;  /* seconds */
 	long job_timeout;   /* a job's worker is stopped after this, seconds */
 	char *pre_hook, *post_hook, *deploy_hook;
-	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post}/ */
+	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post,alert}/ */
+	char *alert_hook;    /* run on every alert (alert.h), or NULL */
+	char *alert_email;   /* alerts also mailed here, or NULL */
+	char *sendmail;      /* the sendmail(8) that mails them */
 	char *profile;
 	char *read_group;    /* may list and check; default "acmed" */
 	char *admin_group;   /* may change state besides root; default none */

@@ -522,7 +522,7 @@ static char *keep(char *given, char *old)
 }
 
 /* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks, profile and renew_before_expiry where the request
+ * lineage's saved hooks (its alert_hook always), profile and renew_before_expiry where the request
  * gave none, and no failure state (this attempt succeeded). */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
@@ -548,6 +548,8 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
 		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
 		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
+		/* Set by editing the renewal file only: kept as it is. */
+		.alert_hook = have_old ? old.alert_hook : NULL,
 	};
 	int ret = store_renewal_save(s, &r);
 

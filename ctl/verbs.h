@@ -22,10 +22,10 @@ int verb_plugins(struct client *cl, int argc, char **argv);
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 
 /* Their getopt tables (certonly's is common/issue_opts.c), for the shell
- * completion; check's serves repair too, status's reload too. */
+ * completion; check's serves repair too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[], plugins_options[];
+	reload_options[], import_certbot_options[], plugins_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 

@@ -29,7 +29,7 @@ static const struct option *const cmd_options[CMD__MAX] = {
 	[CMD_CHECK] = check_options,
 	[CMD_REPAIR] = check_options,
 	[CMD_ACCOUNT] = account_options,
-	[CMD_RELOAD] = status_options,
+	[CMD_RELOAD] = reload_options,
 	[CMD_CERTIFICATES] = certificates_options,
 	[CMD_STATUS] = status_options,
 };

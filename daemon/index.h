@@ -27,6 +27,10 @@ struct entry_sched {
 	/* The certificate was due again the moment it was issued (this host's
 	 * clock is ahead of the CA's): the timer leaves it until then. */
 	time_t hold_until;
+	/* What the alerts announced of this certificate (alert.h), read from
+	 * the store once. */
+	bool alert_loaded;
+	struct alert_mark alert;
 };
 
 struct lineage_entry {

@@ -12,6 +12,7 @@
 #include "daemon/control/conn.h"
 #include "daemon/jobs/job.h"
 #include "daemon/reload.h"
+#include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/hooks.h"
 #include "daemon/renew/scheduler.h"
@@ -100,13 +101,13 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
  * A dry run goes through every selected lineage, due or not, as certbot's. */
 static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	static const enum issue_opt opts[HOOK__MAX] = {
+	static const enum issue_opt opts[HOOK_BATCH__MAX] = {
 		[HOOK_PRE] = IO_PRE_HOOK,
 		[HOOK_DEPLOY] = IO_DEPLOY_HOOK,
 		[HOOK_POST] = IO_POST_HOOK,
 	};
 	struct json_object *names = NULL;
-	char *hooks[HOOK__MAX] = { 0 }, err[512];
+	char *hooks[HOOK_BATCH__MAX] = { 0 }, err[512];
 	struct batch_opts o = {
 		.kind = BATCH_RENEW,
 		.dry_run = jobj_bool(args, "dry_run"),
@@ -130,13 +131,13 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 			return;
 		}
 	}
-	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
+	for (int k = 0; r == 0 && k < HOOK_BATCH__MAX; k++)
 		r = issue_parse_hook(args, opts[k], &hooks[k], err, sizeof(err));
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		o.hooks[k] = hooks[k];
 	if (r == 0 && !(b = batch_new(d, c, &o)))
 		r = -ENOMEM;
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		free(hooks[k]);
 	if (r < 0) {
 		conn_reply_error(c, r, "%s", r == -ENOMEM ? acmed_strerror(r) : err);
@@ -419,6 +420,7 @@ static void revoke_done(struct daemon *d, struct json_object *args, struct json_
 	    store_renewal_mark_revoked(d->store, name, e->cert.serial, jobj_str(args, "reason_name"),
 				       time(NULL), err, sizeof(err)) < 0)
 		log_error("the certificate is revoked, but marking %s so failed: %s", name, err);
+	alert_revoked(d, name, jobj_str(args, "reason_name"));
 	if (jobj_bool(args, "delete")) {
 		if (store_delete(d->store, name, err, sizeof(err)) < 0)
 			log_error("revoked, but could not delete %s: %s", name, err);
@@ -649,6 +651,45 @@ static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *arg
 	conn_reply_data(c, data);
 }
 
+/* How urgent lineage E is for `status --check` (alert.h): a lineage past
+ * its renewal time is not overdue while its renewal is under way or the
+ * scheduler's moment for it (jitter, ARI window, backoff) has not come; one
+ * the scheduler leaves alone (autorenew off, quarantined) is. */
+static enum alert_level status_level(struct daemon *d, struct lineage_entry *e, time_t now)
+{
+	enum alert_level l = alert_level_of(d, e, now);
+
+	if (l == ALERT_LEVEL_OVERDUE && (job_busy(d, e->name) || sched_renew_at(d, e) > now))
+		return ALERT_LEVEL_OK;
+	return l;
+}
+
+/* The lineages past their renewal time, as "attention": [{name, level,
+ * not_after}], level "overdue", "warning" or "critical". */
+static void status_attention(struct daemon *d, struct json_object *data)
+{
+	static const char *const names[] = { [ALERT_LEVEL_OVERDUE] = "overdue",
+					      [ALERT_LEVEL_WARNING] = "warning",
+					      [ALERT_LEVEL_CRITICAL] = "critical" };
+	struct json_object *list = json_object_new_array();
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct lineage_entry *e = &d->index.v[i];
+		enum alert_level l = status_level(d, e, now);
+		struct json_object *o;
+
+		if (l == ALERT_LEVEL_OK)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(e->name));
+		json_object_object_add(o, "level", json_object_new_string(names[l]));
+		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(data, "attention", list);
+}
+
 /* The lineage renewed next, and those whose last renewals failed. */
 static void status_lineages(struct daemon *d, struct json_object *data)
 {
@@ -706,6 +747,7 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 	if (sched_next_wake(d) > time(NULL))
 		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
 	status_lineages(d, data);
+	status_attention(d, data);
 	conn_reply_data(c, data);
 }
 

@@ -29,6 +29,7 @@ const char *const hook_kind_names[HOOK__MAX] = {
 	[HOOK_PRE] = "pre",
 	[HOOK_DEPLOY] = "deploy",
 	[HOOK_POST] = "post",
+	[HOOK_ALERT] = "alert",
 };
 
 struct hook_run {
