@@ -100,7 +100,8 @@ time_t alert_next(struct daemon *d, struct lineage_entry *e)
 			return at > due ? at : due;
 		}
 	}
-	return 0;
+	/* Once more at expiry, for STATUS= and the metrics to say so. */
+	return m->warned && e->cert.not_after >= time(NULL) ? e->cert.not_after + 1 : 0;
 }
 
 /* ---- the announcement ---- */

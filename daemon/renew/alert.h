@@ -46,8 +46,9 @@ size_t alert_thresholds(time_t not_before, time_t not_after, long out[ALERT_MAX_
  * min, 10 min, 100 min, a day): only those are announced. */
 bool alert_failure_step(int failures);
 
-/* When E's next expiry threshold is to be announced (wall clock), or 0 if
- * none is left. The scheduler wakes for it. */
+/* When E's next expiry threshold is to be announced (wall clock); after
+ * the last, the moment it expires (nothing is announced, STATUS= changes);
+ * 0 when none is left. The scheduler wakes for it. */
 time_t alert_next(struct daemon *d, struct lineage_entry *e);
 
 /* Announce every expiry threshold crossed by NOW and not announced yet. */

@@ -213,6 +213,14 @@ TEST(a_threshold_is_announced_once_and_not_after_a_restart)
 	alert_check(d, lineage.cert.not_after - 3 * DAY);
 	ASSERT_INT_EQ(queued.n, 2);
 	ASSERT_INT_EQ(atol(env_of(1, "ACMED_THRESHOLD_SECONDS")), 3 * DAY);
+	alert_check(d, lineage.cert.not_after - 3600);
+	ASSERT_INT_EQ(queued.n, 3);
+	ASSERT_INT_EQ(atol(env_of(2, "ACMED_THRESHOLD_SECONDS")), 1 * DAY);
+	/* After the last: a wake-up at expiry, then none. */
+	ASSERT_INT_EQ(alert_next(d, &lineage), lineage.cert.not_after + 1);
+	lineage.cert.not_after = now - 1;
+	lineage.sched.alert.not_after = lineage.cert.not_after;
+	ASSERT_INT_EQ(alert_next(d, &lineage), 0);
 	cleanup(d);
 }
 
