@@ -28,6 +28,7 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 	[CMD_STATUS] = { "status", 0, "show the daemon's state" },
 	[CMD_RELOAD] = { "reload", CMD_MUTATES,
 			 "re-read acmed.conf and the renewal files" },
+	[CMD_METRICS] = { "metrics", 0, "print the Prometheus metrics" },
 };
 _Static_assert(ELEMENTSOF(ctl_cmds) == CMD__MAX, "every command needs a table entry");
 

@@ -32,6 +32,7 @@ enum ctl_cmd {
 	CMD_ACCOUNT,
 	CMD_STATUS,
 	CMD_RELOAD,
+	CMD_METRICS,
 	CMD__MAX,
 };
 

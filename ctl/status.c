@@ -73,7 +73,7 @@ static void print_status(struct json_object *data)
 	}
 }
 
-/* reload's: nothing but the common ones. */
+/* reload's and metrics': nothing but the common ones. */
 const struct option reload_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	CLIENT_COMMON_OPTIONS,
@@ -224,6 +224,26 @@ int verb_status(struct client *cl, int argc, char **argv)
 		else
 			print_status(data);
 	}
+	json_object_put(reply);
+	return ret;
+}
+
+int verb_metrics(struct client *cl, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *data;
+	bool check = false;
+	int ret = parse(cl, "metrics", reload_options, argc, argv,
+			"Usage: acmectl metrics\n\nPrint the daemon's Prometheus metrics (text "
+			"format 0.0.4), the same as\nmetrics_file and metrics_listen give.\n",
+			&check);
+
+	if (ret != 0)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	ret = client_request(cl, "metrics", NULL, &reply, &data);
+	if (ret == EXIT_OK && cl->json)
+		client_print_json(data);
+	else if (ret == EXIT_OK)
+		client_printf("%s", str_or_empty(jobj_str(data, "text")));
 	json_object_put(reply);
 	return ret;
 }

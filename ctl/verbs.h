@@ -17,6 +17,7 @@ int verb_repair(struct client *cl, int argc, char **argv);
 int verb_reload(struct client *cl, int argc, char **argv);
 int verb_certificates(struct client *cl, int argc, char **argv);
 int verb_status(struct client *cl, int argc, char **argv);
+int verb_metrics(struct client *cl, int argc, char **argv);
 int verb_plugins(struct client *cl, int argc, char **argv);
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);

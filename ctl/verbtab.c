@@ -19,6 +19,7 @@ const verb_fn cmd_verbs[CMD__MAX] = {
 	[CMD_RELOAD] = verb_reload,
 	[CMD_CERTIFICATES] = verb_certificates,
 	[CMD_STATUS] = verb_status,
+	[CMD_METRICS] = verb_metrics,
 };
 _Static_assert(ELEMENTSOF(cmd_verbs) == CMD__MAX, "every command needs a verb");
 
@@ -32,6 +33,7 @@ static const struct option *const cmd_options[CMD__MAX] = {
 	[CMD_RELOAD] = reload_options,
 	[CMD_CERTIFICATES] = certificates_options,
 	[CMD_STATUS] = status_options,
+	[CMD_METRICS] = reload_options,
 };
 
 const struct local_verb local_verbs[] = {

@@ -31,6 +31,7 @@ struct entry_sched {
 	 * the store once. */
 	bool alert_loaded;
 	struct alert_mark alert;
+	time_t last_success; /* this daemon renewed it then (metrics.h); 0: not */
 };
 
 struct lineage_entry {

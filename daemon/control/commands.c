@@ -12,6 +12,7 @@
 #include "daemon/control/conn.h"
 #include "daemon/jobs/job.h"
 #include "daemon/reload.h"
+#include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/hooks.h"
@@ -751,6 +752,23 @@ static void cmd_status(struct daemon *d, struct conn *c, struct json_object *arg
 	conn_reply_data(c, data);
 }
 
+/* The Prometheus text (metrics.h), as "text". */
+static void cmd_metrics(struct daemon *d, struct conn *c, struct json_object *args)
+{
+	size_t len;
+	char *text = metrics_text(d, &len);
+	struct json_object *data;
+
+	if (!text) {
+		conn_reply_error(c, -ENOMEM, "out of memory");
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
+	free(text);
+	conn_reply_data(c, data);
+}
+
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = certonly_command,
 	[CMD_RENEW] = cmd_renew,
@@ -762,6 +780,7 @@ static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_RELOAD] = cmd_reload,
 	[CMD_CERTIFICATES] = cmd_certificates,
 	[CMD_STATUS] = cmd_status,
+	[CMD_METRICS] = cmd_metrics,
 };
 _Static_assert(ELEMENTSOF(handlers) == CMD__MAX, "every command needs a handler");
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/hooks.h"
 #include "fsutil.h"
@@ -383,6 +384,7 @@ static void fire(struct daemon *d, const struct alert *a)
 	char *env[ALERT_ENV_MAX], text[600], left[32];
 	size_t n;
 
+	metrics_count_alert(d, a->event);
 	summary(a, text, sizeof(text));
 	snprintf(left, sizeof(left), "%.1f", days_left(a));
 	log_event(level_of(a), a->e->name, alert_event_names[a->event],

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/child.h"
+#include "daemon/metrics.h"
 #include "daemon/renew/hooks.h"
 #include "fsutil.h"
 #include "hookexec.h"
@@ -77,6 +78,11 @@ static void hook_finish(struct daemon *d, const struct hook_result *res)
 
 	d->hooks = h->next;
 	log_result(h, res);
+	if (!res->stopped)
+		metrics_count_hook(d, h->req.kind,
+				   res->timed_out ? 2
+				   : res->exit_status == 0 && !res->signal && !res->not_started ? 0
+												: 1);
 	if (h->req.on_done)
 		h->req.on_done(d, h->req.ctx, &h->req, res);
 	req_clear(&h->req);

@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "error.h"
@@ -480,6 +481,7 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
 	struct json_object *ari;
 	int prev_failures = e && e->have_conf ? e->conf.state.failures : 0;
+	bool ok = jobj_int(reply, "status", -1) == 0;
 
 	if (e && e->have_conf && json_object_object_get_ex(reply, "ari", &ari)) {
 		struct ca_state *ca = ca_get(d, e->conf.server);
@@ -490,13 +492,17 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
 	    !record_failure(d, name, reply)) {
+		metrics_count_renewal(d, false);
 		alert_job_result(d, name, prev_failures, reply);
 		return;
 	}
 	if (name && index_refresh(&d->index, d->store, name) < 0)
 		log_job(LOG_LVL_WARNING, 0, name, "could not refresh the index for %s", name);
-	if (name && jobj_int(reply, "status", -1) == 0)
+	if (name && ok)
 		check_skew(d, index_get(&d->index, name));
+	if (name && ok && (e = index_get(&d->index, name)))
+		e->sched.last_success = time(NULL);
+	metrics_count_renewal(d, ok);
 	alert_job_result(d, name, prev_failures, reply);
 }
 

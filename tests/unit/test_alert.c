@@ -91,6 +91,14 @@ static const char *command_of(int i)
 	return queued.command[i];
 }
 
+/* The metrics count alerts by event. */
+static unsigned long alerts_counted[ALERT__MAX];
+
+void metrics_count_alert(struct daemon *d, int event)
+{
+	alerts_counted[event]++;
+}
+
 /* ---- a fake index ---- */
 
 struct lineage_entry *index_get(const struct cert_index *ix, const char *name)
@@ -300,6 +308,8 @@ TEST(failures_are_announced_per_step_then_the_recovery)
 	alert_job_result(d, "a.test", 5, ok);
 	ASSERT_INT_EQ(queued.n, 2);
 	ASSERT_STR_EQ(env_of(1, "ACMED_EVENT"), "renewal-recovered");
+	ASSERT_INT_EQ(alerts_counted[ALERT_RENEWAL_FAILED], 1);
+	ASSERT_INT_EQ(alerts_counted[ALERT_RENEWAL_RECOVERED], 1);
 	/* Success without failures before: nothing to say. */
 	alert_job_result(d, "a.test", 0, ok);
 	ASSERT_INT_EQ(queued.n, 2);

@@ -173,6 +173,14 @@ void alert_job_result(struct daemon *d, const char *name, int prev_failures,
 	alerts.prev_failures = prev_failures;
 }
 
+/* The metrics count renewals by result. */
+static unsigned long renewals_counted[2];
+
+void metrics_count_renewal(struct daemon *d, bool ok)
+{
+	renewals_counted[ok ? 0 : 1]++;
+}
+
 /* ---- fixtures ---- */
 
 #define LINEAGES_MAX 6
@@ -473,6 +481,7 @@ TEST(the_timer_checks_the_alerts_and_results_reach_them)
 	struct lineage_entry *e = lineage_add(d, "a.test", -10 * DAY, 90 * DAY);
 	struct json_object *ok = json_tokener_parse("{\"status\":0}");
 	int checks = alerts.checks, results = alerts.results;
+	unsigned long oks = renewals_counted[0];
 
 	ca_without_ari(d);
 	sched_run(d);
@@ -481,6 +490,9 @@ TEST(the_timer_checks_the_alerts_and_results_reach_them)
 	sched_job_result(d, "a.test", ok, true);
 	ASSERT_INT_EQ(alerts.results, results + 1);
 	ASSERT_INT_EQ(alerts.prev_failures, 2);
+	ASSERT_INT_EQ(renewals_counted[0], oks + 1);
+	/* The metrics' last success. */
+	ASSERT_TRUE(e->sched.last_success >= time(NULL) - 5);
 	json_object_put(ok);
 	cleanup(d);
 }
