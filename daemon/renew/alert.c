@@ -148,22 +148,22 @@ static void summary(const struct alert *a, char *buf, size_t len)
 
 	switch (a->event) {
 	case ALERT_RENEWAL_FAILED:
-		snprintf(buf, len, "renewal of %s failed (%d failure%s in a row)", e->name,
+		snprintf(buf, len, "%s: renewal failed (%d failure%s in a row)", e->name,
 			 e->conf.state.failures, e->conf.state.failures == 1 ? "" : "s");
 		return;
 	case ALERT_EXPIRY_WARNING:
 		if (left <= 0)
-			snprintf(buf, len, "the certificate of %s has expired and was not renewed",
+			snprintf(buf, len, "%s: the certificate has expired and was not renewed",
 				 e->name);
 		else
-			snprintf(buf, len, "the certificate of %s expires in %.1f day(s) and was not "
+			snprintf(buf, len, "%s: the certificate expires in %.1f day(s) and was not "
 					   "renewed", e->name, left);
 		return;
 	case ALERT_RENEWAL_RECOVERED:
-		snprintf(buf, len, "renewal of %s succeeded again after failures", e->name);
+		snprintf(buf, len, "%s: renewal succeeded again after failures", e->name);
 		return;
 	case ALERT_REVOKED:
-		snprintf(buf, len, "the certificate of %s was revoked (%s)", e->name,
+		snprintf(buf, len, "%s: the certificate was revoked (%s)", e->name,
 			 a->reason ? a->reason : "unspecified");
 		return;
 	case ALERT__MAX:
@@ -457,7 +457,7 @@ void alert_job_result(struct daemon *d, const char *name, int prev_failures,
 						 .now = time(NULL) });
 		else
 			log_event(LOG_LVL_ERROR, e->name, alert_event_names[ALERT_RENEWAL_FAILED],
-				  NULL, "renewal of %s failed again (%d failures in a row; "
+				  NULL, "%s: renewal failed again (%d failures in a row; "
 				  "announced at the first of this backoff step)", e->name, failures);
 	} else if (jobj_int(reply, "status", -1) == 0 && prev_failures > 0 && failures == 0) {
 		fire(d, &(struct alert){ .event = ALERT_RENEWAL_RECOVERED, .e = e,

@@ -126,9 +126,9 @@ wait_until 20 "six mails" test -e "$T/mail/5"
 m0=$T/mail/0
 assert_eq "$(head -n 1 "$m0")" "ARGS: -oi -t" "sendmail's arguments"
 assert_contains "$m0" "To: ops@example.com"
-assert_match "$(grep '^Subject:' "$m0")" "^Subject: \\[acmed\\] [^ ]+: renewal of $A failed \\(1 failure in a row\\)$"
-assert_match "$(grep '^Subject:' "$T/mail/4")" "^Subject: \\[acmed\\] [^ ]+: renewal of $A succeeded again after failures$"
-assert_match "$(grep '^Subject:' "$T/mail/5")" "^Subject: \\[acmed\\] [^ ]+: the certificate of $A was revoked \\(keycompromise\\)$"
+assert_match "$(grep '^Subject:' "$m0")" "^Subject: \\[acmed\\] [^ ]+: $A: renewal failed \\(1 failure in a row\\)$"
+assert_match "$(grep '^Subject:' "$T/mail/4")" "^Subject: \\[acmed\\] [^ ]+: $A: renewal succeeded again after failures$"
+assert_match "$(grep '^Subject:' "$T/mail/5")" "^Subject: \\[acmed\\] [^ ]+: $A: the certificate was revoked \\(keycompromise\\)$"
 assert_contains "$m0" "ACMED_EVENT=renewal-failed"
 assert_contains "$m0" "ACMED_DOMAINS=$A www.$A"
 stop_acmed
@@ -136,7 +136,7 @@ stop_acmed
 # The journal: each failure at PRIORITY 3 with the event's fields; only the
 # first four are alerts, the last two say so.
 failed='.ACMED_EVENT == "renewal-failed" and .ACMED_CERT_NAME == "'$A'" and .PRIORITY == "3"'
-assert_eq "$(entries_matching "$failed and (.MESSAGE | test(\"^renewal of $A failed \\\\(\"))")" 4 \
+assert_eq "$(entries_matching "$failed and (.MESSAGE | test(\"^$A: renewal failed \\\\(\"))")" 4 \
 	"renewal-failed alerts in the journal"
 assert_eq "$(entries_matching "$failed and (.MESSAGE | test(\"failed again\"))")" 2 \
 	"failures within a step in the journal"

@@ -332,7 +332,7 @@ TEST(the_mail_has_a_clear_subject_and_goes_through_sendmail)
 	mail = env_of(1, "ACMED_MAIL");
 	ASSERT_NONNULL(mail);
 	ASSERT_TRUE(strncmp(mail, "To: ops@example.com\nSubject: [acmed] ", 36) == 0);
-	ASSERT_STR_CONTAINS(mail, "the certificate of a.test was revoked (keycompromise)\n");
+	ASSERT_STR_CONTAINS(mail, "a.test: the certificate was revoked (keycompromise)\n");
 	ASSERT_STR_CONTAINS(mail, "\n\nacmed on ");
 	ASSERT_STR_CONTAINS(mail, "ACMED_REVOKED_REASON=keycompromise\n");
 	cleanup(d);
