@@ -48,7 +48,18 @@ struct sched_state {
 #define METRICS_HOOK_KINDS 4   /* enum hook_kind */
 #define METRICS_HOOK_RESULTS 3 /* success, failure, timeout */
 #define METRICS_ALERT_EVENTS 4 /* enum alert_event */
+#define METRICS_REQ_SERIES 64 /* endpoint and status pairs */
+#define METRICS_REQ_BUCKETS 10
+struct metrics_requests {
+	char endpoint[24];
+	int status; /* 0: no answer */
+	unsigned long count;
+	double sum;
+	unsigned long buckets[METRICS_REQ_BUCKETS]; /* not cumulative */
+};
 struct metrics_counters {
+	struct metrics_requests requests[METRICS_REQ_SERIES]; /* ACME requests */
+	size_t nrequests;
 	unsigned long renewals[2]; /* successful, failed */
 	unsigned long hooks[METRICS_HOOK_KINDS][METRICS_HOOK_RESULTS];
 	unsigned long alerts[METRICS_ALERT_EVENTS];

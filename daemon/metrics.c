@@ -40,6 +40,48 @@ void metrics_count_alert(struct daemon *d, int event)
 		d->counters.alerts[event]++;
 }
 
+/* The upper bounds of the request latency histogram's buckets, seconds. */
+static const double req_bounds[METRICS_REQ_BUCKETS] = { 0.05, 0.1, 0.25, 0.5, 1,
+							2.5,  5,   10,   30,  60 };
+
+/* An endpoint label from a job: letters only, else "other". */
+static const char *endpoint_label(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')))
+			return "other";
+	return n > 0 && n < sizeof(((struct metrics_requests *)0)->endpoint) ? s : "other";
+}
+
+void metrics_count_request(struct daemon *d, const char *endpoint, int status, double seconds)
+{
+	struct metrics_counters *c = &d->counters;
+	struct metrics_requests *r = NULL;
+	size_t b = 0;
+
+	endpoint = endpoint_label(endpoint);
+	if (status < 0 || status > 599)
+		status = 0;
+	for (size_t i = 0; i < c->nrequests && !r; i++)
+		if (c->requests[i].status == status && streq(c->requests[i].endpoint, endpoint))
+			r = &c->requests[i];
+	if (!r && c->nrequests == METRICS_REQ_SERIES)
+		return; /* a CA answering with every status there is: enough */
+	if (!r) {
+		r = &c->requests[c->nrequests++];
+		snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
+		r->status = status;
+	}
+	r->count++;
+	r->sum += seconds > 0 ? seconds : 0;
+	while (b < METRICS_REQ_BUCKETS && seconds > req_bounds[b])
+		b++;
+	if (b < METRICS_REQ_BUCKETS)
+		r->buckets[b]++;
+}
+
 /* ---- the text ---- */
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -193,6 +235,31 @@ static void counter_families(struct daemon *d, FILE *f)
 			c->alerts[a]);
 }
 
+static void request_family(struct daemon *d, FILE *f)
+{
+	const char *name = "acmed_acme_request_duration_seconds";
+
+	family(f, name, "histogram",
+	       "Requests the jobs made to ACME servers, by endpoint and HTTP status (0: no "
+	       "answer), and how long they took.");
+	for (size_t i = 0; i < d->counters.nrequests; i++) {
+		const struct metrics_requests *r = &d->counters.requests[i];
+		unsigned long cum = 0;
+
+		for (size_t b = 0; b < METRICS_REQ_BUCKETS; b++) {
+			cum += r->buckets[b];
+			fprintf(f, "%s_bucket{endpoint=\"%s\",status=\"%d\",le=\"%g\"} %lu\n", name,
+				r->endpoint, r->status, req_bounds[b], cum);
+		}
+		fprintf(f, "%s_bucket{endpoint=\"%s\",status=\"%d\",le=\"+Inf\"} %lu\n", name,
+			r->endpoint, r->status, r->count);
+		fprintf(f, "%s_sum{endpoint=\"%s\",status=\"%d\"} %.6f\n", name, r->endpoint,
+			r->status, r->sum);
+		fprintf(f, "%s_count{endpoint=\"%s\",status=\"%d\"} %lu\n", name, r->endpoint,
+			r->status, r->count);
+	}
+}
+
 static void daemon_families(struct daemon *d, FILE *f)
 {
 	family(f, "acmed_build_info", "gauge", "The running acmed's version.");
@@ -217,6 +284,7 @@ char *metrics_text(struct daemon *d, size_t *len)
 		return NULL;
 	daemon_families(d, f);
 	counter_families(d, f);
+	request_family(d, f);
 	lineage_families(d, f);
 	if (fclose(f) != 0) {
 		free(buf);

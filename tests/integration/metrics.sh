@@ -63,6 +63,18 @@ assert_eq "$(metric "$m" 'acmed_alerts_total{event="renewal-failed"}')" 1 "renew
 assert_eq "$(metric "$m" 'acmed_certificates')" 2 "certificates"
 assert_eq "$(metric "$m" 'acmed_jobs_running')" 0 "jobs running"
 assert_match "$(grep '^acmed_build_info' "$m")" '^acmed_build_info\{version="[^"]+"\} 1$'
+# The jobs' requests to the CA, by endpoint and status, with their latency.
+for series in 'endpoint="directory",status="200"' 'endpoint="newNonce",status="200"' \
+	'endpoint="newAccount",status="201"' 'endpoint="newOrder",status="201"' \
+	'endpoint="authz",status="200"' 'endpoint="challenge",status="200"' \
+	'endpoint="finalize",status="200"' 'endpoint="certificate",status="200"'; do
+	n=$(metric "$m" "acmed_acme_request_duration_seconds_count{$series}")
+	[[ -n $n ]] && ((n >= 1)) || fail "no request counted for {$series}"
+	assert_eq "$(metric "$m" "acmed_acme_request_duration_seconds_bucket{$series,le=\"+Inf\"}")" "$n" \
+		"the +Inf bucket of {$series}"
+done
+assert_eq "$(metric "$m" 'acmed_acme_request_duration_seconds_count{endpoint="directory",status="0"}')" 1 \
+	"the unanswered directory request of the failed renewal"
 assert_eq "$(metric "$m" 'acmed_start_time_seconds')" \
 	"$(date -d "$(acmectl --json status | jq -r .started)" +%s)" "start time"
 
