@@ -11,6 +11,9 @@ require_cmd promtool prometheus
 
 start_pebble
 start_ca_proxy
+# Pebble has no ARI: the proxy answers renewalInfo with a window far ahead.
+ARI='"ari": {"start": "'$(date -u -d '+300 days' +%FT%TZ)'", "end": "'$(date -u -d '+301 days' +%FT%TZ)'", "retry_after": 86400}'
+proxy_config "{$ARI}"
 MPORT=$(free_port)
 mkdir "$T/textfile"
 PROM=$T/textfile/acmed.prom
@@ -28,10 +31,18 @@ standalone=(--standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01_POR
 assert_exit 0 acmectl certonly "${standalone[@]}" -d "$A" --agree-tos \
 	--register-unsafely-without-email
 assert_exit 0 acmectl certonly "${standalone[@]}" -d "$B" --no-autorenew
+# A's window, to see it in the metrics.
+ari_known() {
+	[[ $(cert_json "$A" ari.window_start) != null ]]
+}
+wait_until 30 "A's ARI window" ari_known
+ws_a=$(cert_json "$A" ari.window_start)
+we_a=$(cert_json "$A" ari.window_end)
+
 # A failure for B, to be counted.
-proxy_config '{"down": true}'
+proxy_config "{\"down\": true, $ARI}"
 assert_exit 1 acmectl renew --cert-name "$B" --force-renewal
-proxy_config '{}'
+proxy_config "{$ARI}"
 na_a=$(cert_json "$A" not_after)
 na_b=$(cert_json "$B" not_after)
 nb_a=$(cert_json "$A" not_before)
@@ -54,6 +65,11 @@ assert_eq "$(metric "$m" "acmed_certificate_next_renewal_timestamp_seconds{name=
 assert_eq "$(metric "$m" "acmed_certificate_next_renewal_timestamp_seconds{name=\"$B\"}")" "" \
 	"B's next renewal (autorenew off: none)"
 assert_eq "$(metric "$m" "acmed_certificate_autorenew{name=\"$B\"}")" 0 "B's autorenew"
+assert_eq "$(metric "$m" "acmed_certificate_ari_window_start_timestamp_seconds{name=\"$A\"}")/$(metric "$m" "acmed_certificate_ari_window_end_timestamp_seconds{name=\"$A\"}")" \
+	"$ws_a/$we_a" "A's ARI window"
+assert_eq "$(metric "$m" "acmed_certificate_alert_level{name=\"$A\"}")" 0 "A's alert level"
+assert_eq "$(metric "$m" 'acmed_hook_runs_total{kind="alert",result="success"}')" 0 \
+	"alert hook runs (none configured)"
 assert_eq "$(metric "$m" "acmed_certificate_consecutive_failures{name=\"$B\"}")" 1 "B's failures"
 assert_eq "$(metric "$m" "acmed_certificate_last_attempt_timestamp_seconds{name=\"$B\"}")" \
 	"$(cert_json "$B" last_attempt)" "B's last attempt"
