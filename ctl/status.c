@@ -40,6 +40,28 @@ static void print_failing(struct json_object *failing)
 	}
 }
 
+/* The lineages past their renewal time (status's "attention"). */
+static void print_attention(struct json_object *data)
+{
+	struct json_object *att = NULL;
+	size_t n;
+
+	json_object_object_get_ex(data, "attention", &att);
+	n = att ? json_object_array_length(att) : 0;
+	if (n == 0)
+		return;
+	client_printf("Past their renewal time: %zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(att, i);
+		char date[64];
+
+		format_time(jobj_time(a, "not_after"), date, sizeof(date));
+		client_printf("  %s: %s, %s %s\n", str_or_empty(jobj_str(a, "name")),
+			      str_or_empty(jobj_str(a, "level")),
+			      jobj_time(a, "not_after") <= time(NULL) ? "expired" : "expires", date);
+	}
+}
+
 static void print_status(struct json_object *data)
 {
 	struct json_object *jobs = NULL, *failing = NULL, *next = NULL;
@@ -71,6 +93,7 @@ static void print_status(struct json_object *data)
 		client_printf("Renewals failing: %zu\n", json_object_array_length(failing));
 		print_failing(failing);
 	}
+	print_attention(data);
 }
 
 /* reload's and metrics': nothing but the common ones. */

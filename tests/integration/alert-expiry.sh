@@ -88,6 +88,9 @@ wait_until 60 "the second warning for $A" has "$A" 2
 wait_until 10 "the second warning for $B" has "$B" 2
 assert_match "$(grep "^expiry-warning $A " "$T/alerts" | sed -n 2p)" "^expiry-warning $A $e [0-9]+$"
 wait_until 10 "status --check CRITICAL" check_is 2
+assert_exit 0 acmectl status
+assert_match "$OUT" "Past their renewal time: 2
+  $A: critical, expires [0-9-]+ [0-9:]+"
 assert_match "$(cat "$T/check.out")" "^ACMED CRITICAL - 2 certificate\\(s\\); past the last warning: .*$A expires"
 
 # Expired: still CRITICAL, no third alert.
