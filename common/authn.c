@@ -9,6 +9,7 @@ const struct authn_info authn_infos[AUTHN__MAX] = {
 	/* certbot's default for --manual is http-01. */
 	[AUTHN_MANUAL] = { "manual", { "http-01", "dns-01" } },
 	[AUTHN_RFC2136] = { "dns-rfc2136", { "dns-01" } },
+	[AUTHN_NGINX] = { "nginx", { "http-01" } },
 };
 static_assert(ELEMENTSOF(authn_infos) == AUTHN__MAX, "every authenticator needs its entry");
 

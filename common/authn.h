@@ -11,6 +11,7 @@ enum authn_kind {
 	AUTHN_STANDALONE,
 	AUTHN_MANUAL,
 	AUTHN_RFC2136,
+	AUTHN_NGINX, /* webroot in acmed's own STATE/nginx/webroot (docs/nginx.md) */
 	AUTHN__MAX,
 };
 

@@ -60,6 +60,14 @@ static int check_level(const char *v, char *why, size_t len)
 	return -EINVAL;
 }
 
+static int check_hook_runner(const char *v, char *why, size_t len)
+{
+	if (streq(v, "auto") || streq(v, "systemd-run") || streq(v, "direct"))
+		return 0;
+	snprintf(why, len, "must be one of auto, systemd-run, direct");
+	return -EINVAL;
+}
+
 /* An ACME profile name: what a CA would list in meta.profiles. */
 static int check_profile(const char *v, char *why, size_t len)
 {
@@ -106,6 +114,7 @@ static const struct setting schema[] = {
 	SF("renew_before_expiry", renew_before, T_DURATION, 60, 365 * 86400, NULL),
 	S(renew_jitter, T_DURATION, 0, 86400, NULL),
 	S(hook_timeout, T_DURATION, 1, 86400, NULL),
+	S(hook_runner, T_STRING, 0, 0, check_hook_runner),
 	S(job_timeout, T_DURATION, 10, 7 * 86400, NULL),
 	S(pre_hook, T_STRING, 0, 0, NULL),
 	S(post_hook, T_STRING, 0, 0, NULL),
@@ -157,6 +166,7 @@ int config_defaults(struct acmed_config *cfg)
 	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
 	    config_set_string(&cfg->log_level, "info") < 0 ||
 	    config_set_string(&cfg->sendmail, "/usr/sbin/sendmail") < 0 ||
+	    config_set_string(&cfg->hook_runner, "auto") < 0 ||
 	    config_set_string(&cfg->read_group, "acmed") < 0)
 		return -ENOMEM;
 	return 0;

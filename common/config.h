@@ -35,6 +35,7 @@ struct acmed_config {
 	long renew_before;  /* renew_before_expiry, seconds */
 	long renew_jitter;  /* at most this much random delay, seconds; 0 off */
 	long hook_timeout;  /* seconds */
+	char *hook_runner;  /* "auto", "systemd-run" (a transient unit), "direct" */
 	long job_timeout;   /* a job's worker is stopped after this, seconds */
 	char *pre_hook, *post_hook, *deploy_hook;
 	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post,alert}/ */

@@ -72,6 +72,16 @@ EVP_PKEY *crypto_key_generate(const struct key_spec *spec)
 	return EVP_EC_gen(spec->curve == 521 ? "P-521" : spec->curve == 384 ? "P-384" : "P-256");
 }
 
+bool crypto_key_matches(EVP_PKEY *key, const struct key_spec *spec)
+{
+	int bits = EVP_PKEY_get_bits(key);
+
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+		return spec->alg == KEY_ALG_RSA && bits == spec->rsa_bits;
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && spec->alg == KEY_ALG_EC &&
+	       bits == spec->curve;
+}
+
 /* Copy a memory BIO's contents into a fresh NUL-terminated string. */
 static int bio_to_string(BIO *bio, char **out, size_t *len)
 {

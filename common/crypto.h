@@ -29,6 +29,8 @@ const char *key_spec_curve_name(const struct key_spec *spec);
 
 /* Generate a new private key. NULL on failure. */
 EVP_PKEY *crypto_key_generate(const struct key_spec *spec);
+/* Whether KEY is of the type and size (or curve) SPEC says. */
+bool crypto_key_matches(EVP_PKEY *key, const struct key_spec *spec);
 /* Unencrypted PKCS#8 PEM; caller frees (and should clear: it is a secret). */
 int crypto_key_to_pem(EVP_PKEY *key, char **pem, size_t *len);
 int crypto_key_from_pem(const char *pem, size_t len, EVP_PKEY **out);

@@ -1,5 +1,8 @@
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -15,6 +18,8 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 			   "obtain a certificate and save it as a lineage" },
 	[CMD_RENEW] = { "renew", CMD_MUTATES | CMD_STREAMS,
 			"renew the certificates that are due (all with --force-renewal)" },
+	[CMD_RECONFIGURE] = { "reconfigure", CMD_MUTATES | CMD_STREAMS,
+			      "change a lineage's saved settings, tried by a dry run first" },
 	[CMD_REVOKE] = { "revoke", CMD_MUTATES | CMD_STREAMS,
 			 "revoke a certificate (and stop renewing its lineage)" },
 	[CMD_DELETE] = { "delete", CMD_MUTATES,
@@ -199,6 +204,20 @@ int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n)
 	return 0;
 }
 
+/* The frame length at the start of R's buffer, checked: 1 and *N, 0 if
+ * not all 4 bytes are in, -EMSGSIZE, -EBADMSG. */
+static int reader_length(const struct ctl_reader *r, uint32_t *n)
+{
+	if (r->len < 4)
+		return 0;
+	*n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 | (uint32_t)r->buf[2] << 8 |
+	     r->buf[3];
+	/* Refuse before buffering: the length is checked, not trusted. */
+	if (*n > (r->max ? r->max : CTL_MAX_FRAME))
+		return -EMSGSIZE;
+	return *n == 0 ? -EBADMSG : 1;
+}
+
 int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 {
 	struct json_object *o;
@@ -207,16 +226,10 @@ int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 
 	if (!r->tok) {
 		uint32_t n;
+		int got = reader_length(r, &n);
 
-		if (r->len < 4)
-			return 0;
-		n = (uint32_t)r->buf[0] << 24 | (uint32_t)r->buf[1] << 16 |
-		    (uint32_t)r->buf[2] << 8 | r->buf[3];
-		/* Refuse before buffering: the length is checked, not trusted. */
-		if (n > (r->max ? r->max : CTL_MAX_FRAME))
-			return -EMSGSIZE;
-		if (n == 0)
-			return -EBADMSG;
+		if (got <= 0)
+			return got;
 		r->tok = json_tokener_new();
 		if (!r->tok)
 			return -ENOMEM;
@@ -244,6 +257,92 @@ int ctl_reader_next(struct ctl_reader *r, struct json_object **out)
 	r->tok = NULL;
 	*out = o;
 	return 1;
+}
+
+int ctl_reader_next_body(struct ctl_reader *r, const char **body, size_t *len)
+{
+	uint32_t n;
+	int k;
+
+	if (r->taken) {
+		reader_consume(r, r->taken);
+		r->taken = 0;
+	}
+	k = reader_length(r, &n);
+	if (k <= 0)
+		return k;
+	if (r->len - 4 < n)
+		return 0;
+	*body = (const char *)r->buf + 4;
+	*len = n;
+	r->taken = 4 + (size_t)n;
+	return 1;
+}
+
+int ctl_frame_parse(const char *body, size_t len, struct json_object **out)
+{
+	struct json_tokener *tok = len <= INT_MAX ? json_tokener_new() : NULL;
+	struct json_object *o = tok ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
+	bool whole = o && json_tokener_get_error(tok) == json_tokener_success &&
+		     json_tokener_get_parse_end(tok) == len &&
+		     json_object_is_type(o, json_type_object);
+
+	if (tok)
+		json_tokener_free(tok);
+	if (!whole) {
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	*out = o;
+	return 0;
+}
+
+/* The items of a listing from P on, up to and with its closing "]}}" at
+ * END: as ctl_list_each(). */
+static int list_items(struct json_tokener *tok, const char *p, const char *end,
+		      int (*fn)(struct json_object *item, void *ctx), void *ctx)
+{
+	if (p < end && *p == ']')
+		return end - p == 3 && memcmp(p, "]}}", 3) == 0 ? 1 : -EBADMSG;
+	for (;;) {
+		struct json_object *o;
+		int r;
+
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, p, (int)(end - p));
+		if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(o);
+			return -EBADMSG;
+		}
+		p += json_tokener_get_parse_end(tok);
+		r = fn(o, ctx);
+		json_object_put(o);
+		if (r < 0)
+			return r;
+		if (p < end && *p == ',')
+			p++;
+		else
+			return end - p == 3 && memcmp(p, "]}}", 3) == 0 ? 1 : -EBADMSG;
+	}
+}
+
+int ctl_list_each(const char *body, size_t len, const char *key,
+		  int (*fn)(struct json_object *item, void *ctx), void *ctx)
+{
+	struct json_tokener *tok;
+	char head[128];
+	int n = snprintf(head, sizeof(head), "{\"status\":0,\"data\":{\"%s\":[", key);
+	int r;
+
+	if (n < 0 || (size_t)n >= sizeof(head) || len > INT_MAX || len < (size_t)n ||
+	    memcmp(body, head, (size_t)n) != 0)
+		return 0;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	r = list_items(tok, body + n, body + len, fn, ctx);
+	json_tokener_free(tok);
+	return r;
 }
 
 int ctl_send(int fd, struct json_object *o)

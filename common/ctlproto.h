@@ -24,6 +24,7 @@
 enum ctl_cmd {
 	CMD_CERTONLY,
 	CMD_RENEW,
+	CMD_RECONFIGURE,
 	CMD_REVOKE,
 	CMD_DELETE,
 	CMD_CERTIFICATES,
@@ -85,6 +86,20 @@ int ctl_reply_encode_list(const char *key, size_t n,
 			  struct json_object *(*item)(size_t i, void *ctx), void *ctx, char **buf,
 			  size_t *len);
 
+/* A reply frame's BODY (LEN bytes, no length prefix) that
+ * ctl_reply_encode_list() made for KEY (letters and '_' only), taken item by
+ * item: FN(ITEM, CTX) for each, ITEM borrowed for the call. A reader of a
+ * listing of thousands then holds one item's objects at a time, not the
+ * whole tree (several times the text's size, and as many allocations).
+ * 1 if BODY is such a reply and every item was handed over; 0 if BODY is
+ * something else (an error reply, say: parse it whole); -EBADMSG if it
+ * starts as one and is broken; FN's negative return, which stops it. */
+int ctl_list_each(const char *body, size_t len, const char *key,
+		  int (*fn)(struct json_object *item, void *ctx), void *ctx);
+/* BODY (LEN bytes) as one frame's JSON object, nothing after it: 0 and *OUT
+ * (caller puts), or -EBADMSG. */
+int ctl_frame_parse(const char *body, size_t len, struct json_object **out);
+
 /* Incremental decoder for a non-blocking reader. A frame's body is parsed
  * as it arrives and its bytes dropped once parsed: a reply of megabytes is
  * never held as text and parsed only at its end. */
@@ -94,6 +109,7 @@ struct ctl_reader {
 	size_t max; /* the frame limit; 0: CTL_MAX_FRAME */
 	struct json_tokener *tok; /* the frame being parsed, if any */
 	size_t body_left;         /* its bytes still to come */
+	size_t taken;             /* ctl_reader_next_body(): bytes handed out */
 };
 
 void ctl_reader_clear(struct ctl_reader *r);
@@ -102,6 +118,10 @@ int ctl_reader_feed(struct ctl_reader *r, const void *data, size_t n);
 /* 1 and a frame in *out (caller puts), 0 if more bytes are needed, -EMSGSIZE
  * for an oversized frame, -EBADMSG for one that is not a JSON object. */
 int ctl_reader_next(struct ctl_reader *r, struct json_object **out);
+/* The same, but the frame's body unparsed: 1 with *BODY pointing at its
+ * *LEN bytes inside R (valid until the next call on R), 0, -EMSGSIZE or
+ * -EBADMSG. Not to be mixed with ctl_reader_next() within one frame. */
+int ctl_reader_next_body(struct ctl_reader *r, const char **body, size_t *len);
 
 /* Blocking send of one request frame, and receive of one reply frame (up to
  * CTL_MAX_REPLY), on FD (for acmectl and tests). */

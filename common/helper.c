@@ -131,7 +131,7 @@ static struct json_object *answer(const struct helper_op *ops, size_t n, void *s
 {
 	const char *op = jobj_str(req, "op");
 	struct json_object *reply = json_object_new_object(), *out = json_object_new_object();
-	char err[512] = "";
+	char err[HELPER_ERR_MAX] = "";
 	size_t i;
 	int r;
 

@@ -6,6 +6,9 @@
  * as on the control socket. */
 #pragma once
 
+/* The longest error a helper answers: room for a hook's error output. */
+#define HELPER_ERR_MAX 5120
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,7 +27,7 @@ struct helper {
 	int fd;         /* -1 when none runs */
 	pid_t pid;
 	const char *what; /* "the signer", for messages */
-	char err[512];  /* why the last call failed */
+	char err[HELPER_ERR_MAX]; /* why the last call failed */
 };
 
 #define HELPER_INIT(w) ((struct helper){ .fd = -1, .pid = -1, .what = (w) })

@@ -34,9 +34,16 @@ char **hookexec_env(const char *kind, char *const *extra, size_t n)
 	return env;
 }
 
-_Noreturn void hookexec_child(const char *command, char *const *env, int out)
+_Noreturn void hookexec_child(const char *command, char *const *env, int out, int err)
 {
 	char *argv[] = { "sh", "-c", (char *)command, NULL };
+
+	hookexec_exec("/bin/sh", argv, env, out, err);
+}
+
+_Noreturn void hookexec_exec(const char *path, char *const *argv, char *const *env, int out,
+			     int err)
+{
 	sigset_t none;
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -49,10 +56,10 @@ _Noreturn void hookexec_child(const char *command, char *const *env, int out)
 	if (devnull >= 0)
 		dup2(devnull, 0);
 	dup2(out, 1);
-	dup2(out, 2);
+	dup2(err, 2);
 	close_range(3, ~0U, 0);
 	if (chdir("/") < 0)
 		_exit(127);
-	execve("/bin/sh", argv, env);
+	execve(path, argv, env);
 	_exit(127);
 }

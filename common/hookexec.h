@@ -16,5 +16,10 @@ char **hookexec_env(const char *kind, char *const *extra, size_t n);
 
 /* In a child just forked: run COMMAND under /bin/sh -c with ENV, signals as
  * a new process has them, in its own process group, stdin /dev/null,
- * stdout and stderr to OUT, no other descriptor, in /. Never returns. */
-_Noreturn void hookexec_child(const char *command, char *const *env, int out);
+ * stdout to OUT and stderr to ERR (may be OUT), no other descriptor, in /.
+ * Never returns. */
+_Noreturn void hookexec_child(const char *command, char *const *env, int out, int err);
+/* The same for the program PATH with ARGV: what hookexec_child() runs
+ * /bin/sh with, and the daemon runs systemd-run with. Never returns. */
+_Noreturn void hookexec_exec(const char *path, char *const *argv, char *const *env, int out,
+			     int err);

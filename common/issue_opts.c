@@ -56,9 +56,17 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 					  RFC2136_PROPAGATION_MAX, "N",
 					  "wait at most N s for the server to answer the\n"
 					  "TXT records (60; saved)"),
+	/* acmectl's: a one-time edit of nginx's files, then webroot in
+	 * acmed's own directory (ctl/certonly_nginx.c). */
+	[IO_NGINX] = AUTHN("nginx", "prove control through the running nginx: its\n"
+				    "server blocks for the names include, once, a\n"
+				    "snippet serving acmed's challenge directory"),
+	[IO_NGINX_SERVER_ROOT] = LOCAL("nginx-server-root", "DIR",
+				       "the directory of nginx.conf (/etc/nginx)"),
+	[IO_NGINX_CTL] = LOCAL("nginx-ctl", "PATH", "the nginx binary (nginx)"),
 	[IO_AUTHENTICATOR] = { .flag = "authenticator", .short_flag = 'a', .key = "authenticator",
 			       .type = IOT_AUTHN, .arg = "NAME",
-			       .help = "webroot, standalone, manual or dns-rfc2136" },
+			       .help = "webroot, standalone, manual, dns-rfc2136 or nginx" },
 	[IO_PREFERRED_CHALLENGES] = { .flag = "preferred-challenges",
 				      .key = "preferred_challenges", .type = IOT_LIST,
 				      .arg = "T[,T...]",
@@ -132,6 +140,9 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 			   "add names to the lineage that has some of them"),
 	[IO_DUPLICATE] = FLAG("duplicate", "duplicate",
 			      "a new lineage (NAME-0001) even where one exists"),
+	[IO_ALLOW_SUBSET] = FLAG("allow-subset-of-names", "allow_subset_of_names",
+				 "drop the names that fail validation and order the\n"
+				 "rest (saved; no wildcards, no --csr)"),
 	[IO_STAGING] = { .flag = "staging", .alias = "test-cert", .key = "staging",
 			 .type = IOT_FLAG,
 			 .help = "use the CA's staging server (Let's Encrypt's)" },

@@ -11,6 +11,7 @@
 #include "authn.h"
 #include "crypto.h"
 #include "error.h"
+#include "fsutil.h"
 #include "ident.h"
 #include "issue_opts.h"
 #include "issue_req.h"
@@ -66,15 +67,17 @@ int issue_req_from_renewal(const struct renewal *r, struct issue_req *req)
 	req->pre_hook = xstrdup(r->pre_hook);
 	req->post_hook = xstrdup(r->post_hook);
 	req->deploy_hook = xstrdup(r->deploy_hook);
+	req->user_agent = xstrdup(r->user_agent);
 	req->key = r->key;
 	req->reuse_key = r->reuse_key;
+	req->allow_subset = r->allow_subset;
 	req->autorenew = r->no_autorenew ? 0 : 1;
 	req->renew_before = r->renew_before;
 	req->renewal = true;
 	if (!req->name || !req->cert_name || !req->server ||
 	    (r->preferred_chain && !req->preferred_chain) || (r->profile && !req->profile) ||
 	    (r->pre_hook && !req->pre_hook) || (r->post_hook && !req->post_hook) ||
-	    (r->deploy_hook && !req->deploy_hook))
+	    (r->deploy_hook && !req->deploy_hook) || (r->user_agent && !req->user_agent))
 		goto oom;
 	return 0;
 oom:
@@ -177,6 +180,35 @@ static int default_webroot(struct json_object *args, struct issue_req *req, char
 		req->authn.nwebroot++;
 	}
 	return 0;
+}
+
+/* --nginx: every name's web root is acmed's own challenge directory,
+ * STATE/nginx/webroot, which acmectl made nginx serve (docs/nginx.md),
+ * whatever the request says: the worker may write no other place in the
+ * state directory. */
+static int nginx_webroot(const struct acmed_config *cfg, struct issue_req *req)
+{
+	char *path = fs_join(cfg->state_dir, "nginx/webroot");
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->authn.nwebroot; i++) {
+		free(req->authn.webroot[i].domain);
+		free(req->authn.webroot[i].path);
+	}
+	free(req->authn.webroot);
+	req->authn.nwebroot = 0;
+	req->authn.webroot = calloc(req->ndomains + 1, sizeof(*req->authn.webroot));
+	for (size_t i = 0; req->authn.webroot && i < req->ndomains && r == 0; i++) {
+		req->authn.webroot[i].domain = strdup(req->domains[i]);
+		req->authn.webroot[i].path = strdup(path);
+		req->authn.nwebroot++;
+		if (!req->authn.webroot[i].domain || !req->authn.webroot[i].path)
+			r = -ENOMEM;
+	}
+	free(path);
+	return req->authn.webroot ? r : -ENOMEM;
 }
 
 /* --csr: the names come from the CSR; -d, if given, must list the same. */
@@ -336,6 +368,22 @@ static int parse_challenge_options(struct json_object *args, enum authn_kind au,
 	return 0;
 }
 
+/* certbot's limits of --allow-subset-of-names, in its words. */
+static int check_subset(const struct issue_req *req, char *err, size_t errlen)
+{
+	if (!req->allow_subset)
+		return 0;
+	if (req->csr) {
+		snprintf(err, errlen, "--allow-subset-of-names cannot be used with --csr");
+		return ACMED_EUSAGE;
+	}
+	for (size_t i = 0; i < req->ndomains; i++)
+		if (strncmp(req->domains[i], "*.", 2) == 0)
+			return snprintf(err, errlen, "Using --allow-subset-of-names with a wildcard "
+						     "domain is not supported."), ACMED_EUSAGE;
+	return 0;
+}
+
 /* Whether URL is a staging server acmed knows. */
 static bool is_staging(const struct acmed_config *cfg, const char *url)
 {
@@ -400,7 +448,7 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	authn = issue_opt_str(args, IO_AUTHENTICATOR);
 	if (!authn || authn_find(authn) < 0) {
 		snprintf(err, errlen, "choose how to prove control: --webroot -w DIR, --standalone, "
-				      "--manual --manual-auth-hook CMD or --dns-rfc2136 "
+				      "--nginx, --manual --manual-auth-hook CMD or --dns-rfc2136 "
 				      "--dns-rfc2136-credentials FILE");
 		r = ACMED_EUSAGE;
 		goto fail;
@@ -417,6 +465,8 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	r = parse_webroot_map(args, req, err, errlen);
 	if (r == 0)
 		r = default_webroot(args, req, err, errlen);
+	if (r == 0 && authn_find(authn) == AUTHN_NGINX)
+		r = nginx_webroot(cfg, req);
 	if (r < 0)
 		goto fail;
 	if (req->csr && req->cert_name) {
@@ -436,6 +486,9 @@ int issue_req_parse(struct json_object *args, const struct acmed_config *cfg,
 	}
 	req->reuse_key = issue_opt_flag(args, IO_REUSE_KEY);
 	req->new_key = issue_opt_flag(args, IO_NEW_KEY);
+	req->allow_subset = issue_opt_flag(args, IO_ALLOW_SUBSET);
+	if ((r = check_subset(req, err, errlen)) < 0)
+		goto fail;
 	req->autorenew = issue_opt_flag(args, IO_AUTORENEW)      ? 1
 			 : issue_opt_flag(args, IO_NO_AUTORENEW) ? 0
 								 : -1;
@@ -522,8 +575,9 @@ static char *keep(char *given, char *old)
 }
 
 /* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks (its alert_hook always), profile and renew_before_expiry where the request
- * gave none, and no failure state (this attempt succeeded). */
+ * lineage's saved hooks (its alert_hook always), profile, User-Agent and
+ * renew_before_expiry where the request gave none, and no failure state
+ * (this attempt succeeded). */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
 	struct renewal old = { 0 };
@@ -539,6 +593,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.authn = req->authn,
 		.key = req->key,
 		.reuse_key = req->reuse_key,
+		.allow_subset = req->allow_subset,
 		.no_autorenew = req->autorenew == 0 ||
 				(req->autorenew < 0 && have_old && old.no_autorenew),
 		.preferred_chain = req->preferred_chain,
@@ -548,7 +603,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.pre_hook = keep(req->pre_hook, have_old ? old.pre_hook : NULL),
 		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
 		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
-		/* Set by editing the renewal file only: kept as it is. */
+		.user_agent = keep(req->user_agent, have_old ? old.user_agent : NULL),
 		.alert_hook = have_old ? old.alert_hook : NULL,
 	};
 	int ret = store_renewal_save(s, &r);
@@ -578,6 +633,7 @@ static const struct field req_fields[] = {
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
+	REQ(F_BOOL, allow_subset),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

@@ -23,6 +23,7 @@ struct issue_req {
 	struct key_spec key;
 	bool reuse_key;     /* saved: keep the key at renewals */
 	bool new_key;       /* this time a new key, whatever reuse_key says */
+	bool allow_subset;  /* drop names that fail validation (saved) */
 	int autorenew;      /* 1 on, 0 off (saved); -1 not said: as the lineage was */
 	bool validate_only; /* a dry run that stops before finalizing */
 	char *email;
@@ -39,7 +40,7 @@ struct issue_req {
 	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
 	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
 	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */
-	char *user_agent;       /* --user-agent, after acmed's own (not saved) */
+	char *user_agent;       /* --user-agent, after acmed's own (saved, as certbot does) */
 	long issuance_timeout;  /* --issuance-timeout, seconds; 0: the default (not saved) */
 };
 

@@ -156,11 +156,27 @@ const struct option certificates_options[] = {
 	{ 0 },
 };
 
+/* The text listing, printed as the reply's items are parsed. */
+struct shown {
+	long now;
+	size_t n;
+};
+
+static int print_item(struct json_object *e, void *ctx)
+{
+	struct shown *sh = ctx;
+
+	if (sh->n++ == 0)
+		client_printf("%s\nFound the following certs:\n", RULE);
+	print_entry(e, sh->now);
+	return 0;
+}
+
 int verb_certificates(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
 	struct json_object *domains = NULL;
-	long now = (long)time(NULL);
+	struct shown shown = { (long)time(NULL), 0 };
 	int c, ret;
 
 	optind = 1;
@@ -195,23 +211,25 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 			json_object_array_add(fields, json_object_new_string(printed_fields[i]));
 		json_object_object_add(args, "fields", fields);
 	}
-	ret = client_request(cl, "certificates", args, &reply, &data);
+	ret = cl->json ? client_request(cl, "certificates", args, &reply, &data)
+		       : client_request_list(cl, "certificates", args, "certificates", print_item,
+					     &shown, &reply, &data);
 	json_object_put(args);
 	if (ret != EXIT_OK) {
 		json_object_put(reply);
 		return ret;
 	}
-	if (cl->json) {
-		client_print_json(data);
-	} else if (!json_object_object_get_ex(data, "certificates", &list) ||
-		   json_object_array_length(list) == 0) {
-		client_printf("No certificates found.\n");
-	} else {
-		client_printf("%s\nFound the following certs:\n", RULE);
+	/* A reply in another form than acmed's own listing (its members in
+	 * another order, say) arrives whole: its items are printed the same. */
+	if (!cl->json && json_object_object_get_ex(data, "certificates", &list))
 		for (size_t i = 0; i < json_object_array_length(list); i++)
-			print_entry(json_object_array_get_idx(list, i), now);
+			print_item(json_object_array_get_idx(list, i), &shown);
+	if (cl->json)
+		client_print_json(data);
+	else if (shown.n == 0)
+		client_printf("No certificates found.\n");
+	else
 		client_printf("%s\n", RULE);
-	}
 	json_object_put(reply);
 	return EXIT_OK;
 }

@@ -12,23 +12,35 @@
 #include "jws.h"
 #include "jsonutil.h"
 #include "util.h"
+#include "ctl/certonly_nginx.h"
 #include "ctl/verbs.h"
 #include "ctl/webroots.h"
 
 struct certonly {
 	struct client *cl;
+	const char *verb;           /* "certonly", or "reconfigure" (which shares its options) */
+	bool domains_given;         /* -d (not only --webroot-map's names) */
 	struct json_object *args;
 	struct webroots wr;         /* -d, -w, --webroot-map */
 	const char *local[IO__MAX]; /* the options acmectl keeps: --csr, --cert-path... */
 	bool noop[IO__MAX];         /* certbot's options given that do nothing here */
 };
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *verb)
 {
-	fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | --standalone |\n"
-	      "       --manual --manual-auth-hook CMD |\n"
-	      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n",
-	      f);
+	if (streq(verb, "reconfigure"))
+		fputs("Usage: acmectl reconfigure --cert-name NAME [OPTIONS]\n\n"
+		      "Change the settings lineage NAME is renewed with (certbot's reconfigure).\n"
+		      "They are tried by a dry run first and saved only if it succeeds. The names\n"
+		      "cannot change: -d, --csr, --force-renewal, --expand, --duplicate and\n"
+		      "--new-key mean nothing here. The options are certonly's:\n\n",
+		      f);
+	else
+		fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | "
+		      "--standalone |\n"
+		      "       --nginx | --manual --manual-auth-hook CMD |\n"
+		      "       --dns-rfc2136 --dns-rfc2136-credentials FILE) [OPTIONS]\n\n",
+		      f);
 	for (int i = 0; i < IO__MAX; i++) {
 		const struct issue_opt_info *o = &issue_opts[i];
 		char left[80];
@@ -180,7 +192,7 @@ static int set_option(struct certonly *co, enum issue_opt i, const char *arg)
 		free(all);
 		break;
 	case IOT_AUTHN: return set_authenticator(co, o->value ? o->value : arg);
-	case IOT_DOMAINS: return webroots_add_domains(&co->wr, arg);
+	case IOT_DOMAINS: co->domains_given = true; return webroots_add_domains(&co->wr, arg);
 	case IOT_FILE:
 	case IOT_LOCAL: co->local[i] = arg ? arg : ""; break; /* "": a flag given */
 	case IOT_COUNT: break; /* -v: client.h sends it */
@@ -206,11 +218,11 @@ static int parse(struct certonly *co, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		i = option_index(c);
 		if (i < 0) {
-			client_fprintf(stderr, "Try 'acmectl certonly --help'.\n");
+			client_fprintf(stderr, "Try 'acmectl %s --help'.\n", co->verb);
 			return -EINVAL;
 		}
 		if (i == IO_HELP) {
-			usage(stdout);
+			usage(stdout, co->verb);
 			exit(0);
 		}
 		if (client_common_opt(co->cl, i == IO_QUIET ? 'q' : i == IO_VERBOSE ? 'v'
@@ -228,7 +240,7 @@ static int parse(struct certonly *co, int argc, char **argv)
 			return -EINVAL;
 	}
 	if (optind < argc) {
-		client_fprintf(stderr, "acmectl certonly: unexpected argument '%s'\n",
+		client_fprintf(stderr, "acmectl %s: unexpected argument '%s'\n", co->verb,
 			       argv[optind]);
 		return -EINVAL;
 	}
@@ -403,9 +415,36 @@ static int ask_daemon(const struct client *cl, const struct certonly *co,
 	return ret;
 }
 
+int certonly_read_options(struct client *cl, const char *verb, int argc, char **argv,
+			  struct json_object *args, bool *non_interactive)
+{
+	struct certonly co = { .cl = cl, .verb = verb, .args = args };
+	int ret = EXIT_OK;
+
+	if (webroots_init(&co.wr) < 0) {
+		client_fprintf(stderr, "acmectl: out of memory\n");
+		return EXIT_FAILED;
+	}
+	if (parse(&co, argc, argv) < 0)
+		ret = EXIT_USAGE;
+	for (int i = 0; ret == EXIT_OK && i < IO__MAX; i++) {
+		/* What acmectl keeps for itself: only certonly's --csr outputs. */
+		if (co.local[i] && i != IO_QUIET && i != IO_NON_INTERACTIVE && i != IO_JSON) {
+			client_fprintf(stderr, "acmectl: --%s has no meaning for %s\n",
+				       issue_opts[i].flag, verb);
+			ret = EXIT_USAGE;
+		}
+	}
+	if (!co.domains_given)
+		json_object_object_del(args, issue_opts[IO_DOMAINS].key);
+	*non_interactive = co.local[IO_NON_INTERACTIVE] != NULL;
+	webroots_clear(&co.wr);
+	return ret;
+}
+
 int verb_certonly(struct client *cl, int argc, char **argv)
 {
-	struct certonly co = { .cl = cl, .args = json_object_new_object() };
+	struct certonly co = { .cl = cl, .verb = "certonly", .args = json_object_new_object() };
 	struct json_object *reply = NULL, *data = NULL;
 	char date[64];
 	int ret;
@@ -418,6 +457,16 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 	if (parse(&co, argc, argv) < 0) {
 		ret = EXIT_USAGE;
 		goto out;
+	}
+	if (streq(issue_opt_str(co.args, IO_AUTHENTICATOR), "nginx")) {
+		struct certonly_nginx ngx = { .server_root = co.local[IO_NGINX_SERVER_ROOT],
+					      .ctl = co.local[IO_NGINX_CTL],
+					      .dry_run = issue_opt_flag(co.args, IO_DRY_RUN) };
+		bool done = false;
+
+		ret = certonly_nginx(cl, co.args, &ngx, &done);
+		if (ret != EXIT_OK || done)
+			goto out;
 	}
 	ret = ask_daemon(cl, &co, &reply, &data);
 	if (ret != EXIT_OK || !data || jobj_bool(data, "kept"))
@@ -450,10 +499,13 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 			      "This certificate expires on %.10s.\n",
 			      str_or_empty(jobj_str(data, "fullchain_path")),
 			      str_or_empty(jobj_str(data, "privkey_path")), date);
-	if (ret != EXIT_OK)
+	if (ret != EXIT_OK) {
 		client_fprintf(cl->quiet ? stderr : stdout,
-			       "%s certificate was obtained, but %lld hook(s) failed; see acmed's log.\n",
+			       "%s certificate was obtained, but %lld hook(s) failed (acmed's log has "
+			       "all their output):\n",
 			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
+		client_print_hook_failures(cl->quiet ? stderr : stdout, data, "  ");
+	}
 out:
 	json_object_put(reply);
 	json_object_put(co.args);

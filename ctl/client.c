@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -93,6 +94,47 @@ static int connect_socket(const char *path, unsigned timeout)
 	return fd;
 }
 
+/* The group of PATH, else of the directory it is in (the one that said
+ * no when PATH cannot even be looked at), as a name: 0, or -errno. */
+static int path_group(const char *path, char *name, size_t len)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+	struct group *g;
+	int r = 0;
+
+	if (stat(path, &st) < 0) {
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (!slash || stat(dir, &st) < 0)
+			r = -errno;
+	}
+	free(dir);
+	if (r < 0)
+		return r;
+	g = getgrgid(st.st_gid);
+	if (g)
+		snprintf(name, len, "%s", g->gr_name);
+	else
+		snprintf(name, len, "%u", (unsigned)st.st_gid);
+	return 0;
+}
+
+const char *client_access_hint(const char *path, char *buf, size_t len)
+{
+	char group[64];
+
+	if (path_group(path, group, sizeof(group)) < 0)
+		snprintf(buf, len, "acmed lets root and the members of its group (read_group in "
+				   "acmed.conf, acmed by default) connect; run acmectl as one of them");
+	else
+		snprintf(buf, len, "the socket is for root and the members of group %s; ask an "
+				   "administrator to add you (usermod -aG %s USER, then log in "
+				   "again), or use sudo",
+			 group, group);
+	return buf;
+}
+
 /* Send LEN bytes of BUF by DEADLINE: 0, -ETIMEDOUT or -errno. */
 static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 {
@@ -118,27 +160,18 @@ static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 	return 0;
 }
 
-/* The next frame from FD into *OUT (caller puts), with RD holding what was
- * read beyond the last one: 0; -ETIMEDOUT if the frame is not whole by
- * DEADLINE, however its bytes trickle in; -ECONNRESET at the end of the
- * stream; -EMSGSIZE, -EBADMSG for a bad frame; -errno. */
-static int recv_frame(int fd, struct ctl_reader *rd, uint64_t deadline, struct json_object **out)
+/* More bytes from FD into RD, waiting until DEADLINE: 0; -ETIMEDOUT;
+ * -ECONNRESET at the end of the stream; -errno. */
+static int recv_more(int fd, struct ctl_reader *rd, uint64_t deadline)
 {
 	char buf[65536];
 
 	for (;;) {
-		int r = ctl_reader_next(rd, out);
-		ssize_t n;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		int r;
 
-		if (r != 0)
-			return r < 0 ? r : 0;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			r = ctl_reader_feed(rd, buf, (size_t)n);
-			if (r < 0)
-				return r;
-			continue;
-		}
+		if (n > 0)
+			return ctl_reader_feed(rd, buf, (size_t)n);
 		if (n == 0)
 			return -ECONNRESET;
 		if (errno == EINTR)
@@ -146,6 +179,38 @@ static int recv_frame(int fd, struct ctl_reader *rd, uint64_t deadline, struct j
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
 		r = wait_fd(fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* The next frame from FD into *OUT (caller puts), with RD holding what was
+ * read beyond the last one: 0; -ETIMEDOUT if the frame is not whole by
+ * DEADLINE, however its bytes trickle in; -ECONNRESET at the end of the
+ * stream; -EMSGSIZE, -EBADMSG for a bad frame; -errno. */
+static int recv_frame(int fd, struct ctl_reader *rd, uint64_t deadline, struct json_object **out)
+{
+	for (;;) {
+		int r = ctl_reader_next(rd, out);
+
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = recv_more(fd, rd, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* The same, the frame's body left unparsed (see ctl_reader_next_body()). */
+static int recv_body(int fd, struct ctl_reader *rd, uint64_t deadline, const char **body,
+		     size_t *len)
+{
+	for (;;) {
+		int r = ctl_reader_next_body(rd, body, len);
+
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = recv_more(fd, rd, deadline);
 		if (r < 0)
 			return r;
 	}
@@ -200,19 +265,51 @@ static void print_event(const struct client *cl, struct json_object *frame)
 		       msg);
 }
 
+/* Where a listing's items go, one at a time (ctl_list_each()). */
+struct list_sink {
+	const char *key;
+	int (*fn)(struct json_object *item, void *ctx);
+	void *ctx;
+};
+
+/* The next frame as recv_frame(); with SINK, a listing for SINK's key is
+ * handed to it item by item instead, and *OUT is {"status":0,"data":{}}. */
+static int next_frame(int fd, struct ctl_reader *rd, uint64_t deadline,
+		      const struct list_sink *sink, struct json_object **out)
+{
+	const char *body;
+	size_t len;
+	int r;
+
+	if (!sink)
+		return recv_frame(fd, rd, deadline, out);
+	r = recv_body(fd, rd, deadline, &body, &len);
+	if (r < 0)
+		return r;
+	r = ctl_list_each(body, len, sink->key, sink->fn, sink->ctx);
+	if (r == 0)
+		return ctl_frame_parse(body, len, out);
+	if (r < 0)
+		return r;
+	*out = json_object_new_object();
+	json_object_object_add(*out, "status", json_object_new_int(0));
+	json_object_object_add(*out, "data", json_object_new_object());
+	return 0;
+}
+
 /* Read the answer to a request sent on FD: progress events, printed, and
  * the final reply in *REPLY. Every frame, a keepalive too, starts the wait
  * for the next afresh; the wait for one frame is bounded as a whole.
  * DEADLINE bounds the first. 0 or -errno as recv_frame(). */
 static int read_answer(const struct client *cl, int fd, uint64_t deadline,
-		       struct json_object **reply)
+		       const struct list_sink *sink, struct json_object **reply)
 {
 	struct ctl_reader rd = { .max = CTL_MAX_REPLY };
 	struct json_object *frame = NULL;
 	int r;
 
 	for (;;) {
-		r = recv_frame(fd, &rd, deadline, &frame);
+		r = next_frame(fd, &rd, deadline, sink, &frame);
 		if (r < 0)
 			break;
 		deadline = deadline_in(cl->timeout);
@@ -383,8 +480,8 @@ static struct json_object *new_request(const struct client *cl, const char *cmd,
 	return req;
 }
 
-int client_call(const struct client *cl, const char *cmd, struct json_object *args,
-		struct json_object **reply)
+static int call(const struct client *cl, const char *cmd, struct json_object *args,
+		const struct list_sink *sink, struct json_object **reply)
 {
 	struct json_object *req = new_request(cl, cmd, args);
 	char *buf = NULL;
@@ -409,6 +506,14 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 		no_answer(cl);
 		goto out;
 	}
+	if (fd == -EACCES || fd == -EPERM) {
+		char hint[256];
+
+		report(cl, EXIT_UNREACHABLE, fd, "permission",
+		       "cannot reach acmed at %s: permission denied: %s", cl->socket,
+		       client_access_hint(cl->socket, hint, sizeof(hint)));
+		goto out;
+	}
 	if (fd < 0) {
 		report(cl, EXIT_UNREACHABLE, -ECONNREFUSED, "unreachable",
 		       "cannot reach acmed at %s: %s (is acmed running? see --socket)", cl->socket,
@@ -422,7 +527,7 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
 	if (r == -EPIPE || r == -ECONNRESET)
 		r = 0;
 	if (r == 0)
-		r = read_answer(cl, fd, deadline, reply);
+		r = read_answer(cl, fd, deadline, sink, reply);
 	if (r == 0)
 		ret = EXIT_OK;
 	else if (r == -ETIMEDOUT)
@@ -439,20 +544,42 @@ out:
 	return ret;
 }
 
-int client_request(const struct client *cl, const char *cmd, struct json_object *args,
-		   struct json_object **reply, struct json_object **data)
+int client_call(const struct client *cl, const char *cmd, struct json_object *args,
+		struct json_object **reply)
+{
+	return call(cl, cmd, args, NULL, reply);
+}
+
+static int request(const struct client *cl, const char *cmd, struct json_object *args,
+		   const struct list_sink *sink, struct json_object **reply,
+		   struct json_object **data)
 {
 	int ret;
 
 	*reply = NULL;
 	*data = NULL;
-	ret = client_call(cl, cmd, args, reply);
+	ret = call(cl, cmd, args, sink, reply);
 	if (ret != EXIT_OK)
 		return ret;
 	if (!client_reply_ok(*reply))
 		return client_report_error(cl, *reply);
 	json_object_object_get_ex(*reply, "data", data);
 	return EXIT_OK;
+}
+
+int client_request(const struct client *cl, const char *cmd, struct json_object *args,
+		   struct json_object **reply, struct json_object **data)
+{
+	return request(cl, cmd, args, NULL, reply, data);
+}
+
+int client_request_list(const struct client *cl, const char *cmd, struct json_object *args,
+			const char *key, int (*fn)(struct json_object *item, void *ctx),
+			void *ctx, struct json_object **reply, struct json_object **data)
+{
+	const struct list_sink sink = { key, fn, ctx };
+
+	return request(cl, cmd, args, &sink, reply, data);
 }
 
 bool client_reply_ok(struct json_object *reply)

@@ -67,6 +67,14 @@ int client_call(const struct client *cl, const char *cmd, struct json_object *ar
  * *REPLY is put). *REPLY is NULL unless the call reached the daemon. */
 int client_request(const struct client *cl, const char *cmd, struct json_object *args,
 		   struct json_object **reply, struct json_object **data);
+/* client_request() for a listing: the items of the reply's data member KEY
+ * go to FN(ITEM, CTX) one at a time as they are parsed (ITEM borrowed for
+ * the call), and *DATA then lacks KEY. A listing of thousands is never held
+ * as one tree. FN returns 0 (a negative return is taken for a broken
+ * reply). */
+int client_request_list(const struct client *cl, const char *cmd, struct json_object *args,
+			const char *key, int (*fn)(struct json_object *item, void *ctx),
+			void *ctx, struct json_object **reply, struct json_object **data);
 
 /* Print a failed reply's error ("acmectl: error: ...") or, with --json, the
  * reply. Returns the exit code for it. */
@@ -74,6 +82,11 @@ int client_report_error(const struct client *cl, struct json_object *reply);
 
 /* reply.status == 0? */
 bool client_reply_ok(struct json_object *reply);
+
+/* Why a connection to the socket at PATH was refused with EACCES, and what
+ * to do: the group that may use it (the socket's, or its directory's), in
+ * BUF, which it returns. */
+const char *client_access_hint(const char *path, char *buf, size_t len);
 
 /* ---- output (output.c): nothing acmectl prints can drive the terminal ----
  *
@@ -108,6 +121,11 @@ char *client_json_text(struct json_object *o);
 /* Print a JSON object on stdout as client_json_text() does, with "schema"
  * added. */
 void client_print_json(struct json_object *o);
+
+/* The hooks of the answer DATA ("hooks") that failed, one line each to F
+ * after INDENT: its kind, lineage and command, then the end of its output
+ * when the daemon sent it. How many there were. */
+size_t client_print_hook_failures(FILE *f, struct json_object *data, const char *indent);
 
 /* ---- questions on a terminal (prompt.c), certbot's ---- */
 

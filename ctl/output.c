@@ -7,6 +7,8 @@
 
 #include "ctl/client.h"
 #include "ctlproto.h"
+#include "jsonutil.h"
+#include "util.h"
 
 /* Length of the valid UTF-8 sequence at S (RFC 3629: no overlong form, no
  * surrogate, nothing above U+10FFFF), or 0 if S starts with a byte that
@@ -228,3 +230,31 @@ void client_print_json(struct json_object *o)
 	free(text);
 }
 
+
+size_t client_print_hook_failures(FILE *f, struct json_object *data, const char *indent)
+{
+	struct json_object *l = NULL;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(data, "hooks", &l) || !json_object_is_type(l, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(l); i++) {
+		struct json_object *h = json_object_array_get_idx(l, i);
+		const char *name = jobj_str(h, "name"), *out = jobj_str(h, "output");
+		const char *what = jobj_str(h, "command") ? jobj_str(h, "command")
+							  : jobj_str(h, "refused");
+
+		if (!jobj_bool(h, "failed"))
+			continue;
+		n++;
+		client_fprintf(f, "%s%s hook%s%s: %s (%s)%s%s\n", indent,
+			       str_or_empty(jobj_str(h, "kind")), name ? " for " : "",
+			       str_or_empty(name), str_or_empty(what),
+			       jobj_str(h, "refused")       ? "not run"
+			       : jobj_int(h, "signal", 0)   ? "killed"
+			       : jobj_bool(h, "timed_out")  ? "timed out"
+							    : "failed",
+			       out ? "; its output ended: " : "", str_or_empty(out));
+	}
+	return n;
+}

@@ -63,7 +63,8 @@ int verb_plugins(struct client *cl, int argc, char **argv)
 			client_fprintf(stdout, "Usage: acmectl plugins [--authenticators] [--installers]\n\n"
 					       "The authenticators acmed has (certonly's --webroot ...) "
 					       "and the challenges\neach answers. acmed has no "
-					       "installers: it edits no web server's configuration.\n");
+					       "installers: it installs no certificate into a web\nserver's configuration (--nginx adds "
+					       "only nginx's challenge location, once).\n");
 			return EXIT_OK;
 		default: client_fprintf(stderr, "Try 'acmectl plugins --help'.\n"); return EXIT_USAGE;
 		}

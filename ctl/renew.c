@@ -75,23 +75,6 @@ static void print_list(struct json_object *data, const char *key, const char *ta
 	}
 }
 
-static void print_hook_failures(struct json_object *data)
-{
-	struct json_object *l = list_of(data, "hooks");
-
-	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
-		struct json_object *h = json_object_array_get_idx(l, i);
-		const char *name = jobj_str(h, "name");
-
-		if (!jobj_bool(h, "failed"))
-			continue;
-		client_printf("  %s hook%s%s: %s (%s)\n", str_or_empty(jobj_str(h, "kind")),
-			      name ? " for " : "", str_or_empty(name),
-			      str_or_empty(jobj_str(h, "command")),
-			      jobj_int(h, "signal", 0) ? "killed" : "failed");
-	}
-}
-
 static void print_summary(struct json_object *data)
 {
 	bool dry = false;
@@ -132,8 +115,8 @@ static void print_summary(struct json_object *data)
 	}
 	if (hook_failures) {
 		client_printf(
-			"\nThe following hooks failed (see the daemon's log for their output):\n");
-		print_hook_failures(data);
+			"\nThe following hooks failed (the daemon's log has all their output):\n");
+		client_print_hook_failures(stdout, data, "  ");
 	}
 	client_printf("%s\n", RULE);
 	if (failed || hook_failures)
@@ -227,16 +210,7 @@ static void print_errors(struct json_object *data)
 		client_fprintf(stderr, "acmectl: renewing %s failed%s%s\n",
 			       str_or_empty(jobj_str(e, "name")), why ? ": " : "", str_or_empty(why));
 	}
-	l = list_of(data, "hooks");
-	for (size_t i = 0; l && i < json_object_array_length(l); i++) {
-		struct json_object *h = json_object_array_get_idx(l, i);
-		const char *what = jobj_str(h, "command") ? jobj_str(h, "command") : jobj_str(h, "refused");
-
-		if (jobj_bool(h, "failed"))
-			client_fprintf(stderr, "acmectl: %s hook %s: %s\n",
-				       str_or_empty(jobj_str(h, "kind")),
-				       jobj_str(h, "refused") ? "not run" : "failed", str_or_empty(what));
-	}
+	client_print_hook_failures(stderr, data, "acmectl: ");
 }
 
 int verb_renew(struct client *cl, int argc, char **argv)

@@ -11,6 +11,7 @@
 const verb_fn cmd_verbs[CMD__MAX] = {
 	[CMD_CERTONLY] = verb_certonly,
 	[CMD_RENEW] = verb_renew,
+	[CMD_RECONFIGURE] = verb_reconfigure,
 	[CMD_REVOKE] = verb_revoke,
 	[CMD_DELETE] = verb_delete,
 	[CMD_CHECK] = verb_check,
@@ -42,10 +43,11 @@ const struct local_verb local_verbs[] = {
 	  import_certbot_options },
 	{ "plugins", verb_plugins, "list the authenticators and the challenges they answer", false,
 	  plugins_options },
+	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (certonly --nginx)",
+	  true, rollback_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
 
-/* "reconfigure": until acmectl has the verb, this row answers it. */
 const struct certbot_verb certbot_verbs[] = {
 	{ "register", "account", "register", NULL },
 	{ "unregister", "account", "deactivate", NULL },
@@ -57,21 +59,16 @@ const struct certbot_verb certbot_verbs[] = {
 	  "point the server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem and reload "
 	  "it with --deploy-hook" },
 	{ "install", NULL, NULL,
-	  "acmectl certonly --deploy-hook CMD: acmed edits no web server configuration; point the "
+	  "acmectl certonly --deploy-hook CMD: acmed installs no certificate into a web server's "
+	  "configuration; point the "
 	  "server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem, and let the deploy "
 	  "hook reload it" },
 	{ "enhance", NULL, NULL,
-	  "acmectl certificates: acmed edits no web server configuration (redirects, HSTS, OCSP "
-	  "stapling are the server's own settings); this lists what acmed manages" },
-	{ "rollback", NULL, NULL,
-	  "acmectl repair: acmed edits no web server configuration, so there is none to roll back; "
-	  "this points live/ back at the newest good version of each certificate" },
+	  "acmectl certificates: acmed sets no redirects, HSTS or OCSP stapling (they are the "
+	  "server's own settings); this lists what acmed manages" },
 	{ "config_changes", NULL, NULL,
-	  "acmectl certificates: acmed edits no web server configuration; this lists what acmed "
-	  "manages" },
-	{ "reconfigure", NULL, NULL,
-	  "acmectl certonly --cert-name NAME -d DOMAIN... with the new options: acmed saves them for "
-	  "the lineage's renewals" },
+	  "acmectl certificates: acmed installs nothing into a web server's configuration; this "
+	  "lists what acmed manages" },
 };
 const size_t ncertbot_verbs = ELEMENTSOF(certbot_verbs);
 

@@ -40,7 +40,8 @@ const char *verb_name_at(size_t i);
  * added, dropped or swapped, case and '-'/'_' aside), or NULL. */
 const char *verb_nearest(const char *name);
 /* The getopt table of verb NAME (certbot's: of the verb it maps to), for
- * the completion; NULL for certonly (issue_opts[]) and for none. */
+ * the completion; NULL for certonly and reconfigure (issue_opts[]) and
+ * for none. */
 const struct option *verb_options(const char *name);
 
 /* Run the verb ARGV[0] with its arguments: its exit status. An unknown

@@ -34,12 +34,14 @@ struct job;
 struct batch;
 struct hook_run;
 struct ca_state;
+struct ca_hold;
 
 /* The scheduler's state (scheduler.c). */
 struct sched_state {
 	struct watch timer_w;  /* CLOCK_BOOTTIME timerfd: the next wake-up */
 	struct watch clock_w;  /* CLOCK_REALTIME timerfd that fires when the clock is set */
 	struct ca_state *cas;  /* what we know of each CA in use */
+	struct ca_hold *holds; /* certonly requests a CA said to retry later */
 	time_t next_wake;      /* wall clock, 0 if disarmed */
 	bool oneshot_started;  /* --oneshot: the one batch has been started */
 };

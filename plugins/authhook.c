@@ -21,6 +21,7 @@
 #include "hookexec.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 #define OUTPUT_MAX 4096
@@ -28,66 +29,112 @@
 
 /* ---- running one hook ---- */
 
-/* Run CMD under /bin/sh -c with ENV, its output (at most OUTPUT_MAX bytes,
- * trailing white space removed) in *OUT. Its exit status, or -1 if it was
- * killed or could not start; *TIMED_OUT when TIMEOUT seconds passed. */
-static int run(const char *cmd, char *const *env, int timeout, char **out, bool *timed_out)
-{
+/* What a hook wrote: its standard output (certbot's CERTBOT_AUTH_OUTPUT,
+ * the first OUTPUT_MAX bytes) and the tail of its error output. */
+struct hook_out {
 	char buf[OUTPUT_MAX + 1];
-	size_t len = 0;
-	int pfd[2], status = -1;
-	struct timespec start, now;
-	pid_t pid;
+	size_t len;
+	struct text_tail err;
+};
+
+/* Read what FD has into O's output (ERR false) or error tail. False at
+ * its end or on an error. */
+static bool drain(int fd, struct hook_out *o, bool err)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (err) {
+		text_tail_add(&o->err, chunk, (size_t)n);
+	} else if (o->len < OUTPUT_MAX) { /* beyond the cap, read and dropped */
+		size_t take = (size_t)n < OUTPUT_MAX - o->len ? (size_t)n : OUTPUT_MAX - o->len;
+
+		memcpy(o->buf + o->len, chunk, take);
+		o->len += take;
+	}
+	return true;
+}
+
+/* Milliseconds left of TIMEOUT seconds since START. */
+static long ms_left(const struct timespec *start, int timeout)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)timeout * 1000 - ((now.tv_sec - start->tv_sec) * 1000 +
+				       (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+/* Read FDS[0] (stdout) and FDS[1] (stderr) into O until both end or
+ * TIMEOUT seconds pass (true). Closes them. */
+static bool collect(int fds[2], struct hook_out *o, int timeout)
+{
+	struct pollfd p[2] = { { .fd = fds[0], .events = POLLIN },
+			       { .fd = fds[1], .events = POLLIN } };
+	struct timespec start;
+	bool timed_out = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		long left = ms_left(&start, timeout);
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && p[i].revents && !drain(p[i].fd, o, i == 1))
+				p[i].fd = -1; /* poll() skips a negative descriptor */
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return timed_out;
+}
+
+/* Run CMD under /bin/sh -c with ENV, its output (at most OUTPUT_MAX bytes,
+ * trailing white space removed) in *OUT, the tail of its error output in
+ * O->err. Its exit status, or -1 if it was killed or could not start;
+ * *TIMED_OUT when TIMEOUT seconds passed. */
+static int run(const char *cmd, char *const *env, int timeout, struct hook_out *o, char **out,
+	       bool *timed_out)
+{
+	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = -1;
+	pid_t pid = -1;
 
 	*out = NULL;
 	*timed_out = false;
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		for (int i = 0; i < 2; i++) {
+			if (pout[i] >= 0)
+				close(pout[i]);
+			if (perr[i] >= 0)
+				close(perr[i]);
+		}
 		return -1;
 	}
 	if (pid == 0)
-		hookexec_child(cmd, env, pfd[1]);
+		hookexec_child(cmd, env, pout[1], perr[1]);
 	setpgid(pid, pid);
-	close(pfd[1]);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		long left;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (long)timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 +
-					      (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0) {
-			*timed_out = true;
-			break;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
-			break;
-		if (!p.revents)
-			continue;
-		n = read(pfd[0], buf + len, len < OUTPUT_MAX ? OUTPUT_MAX - len : sizeof(buf) - 1);
-		if (n <= 0)
-			break;
-		if (len < OUTPUT_MAX)
-			len += (size_t)n; /* beyond the cap, read and dropped */
-	}
-	close(pfd[0]);
+	close(pout[1]);
+	close(perr[1]);
+	*timed_out = collect((int[2]){ pout[0], perr[0] }, o, timeout);
 	if (*timed_out)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	/* Whatever it left running in its group goes with it. */
 	kill(-pid, SIGKILL);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
-			   buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	*out = strdup(buf);
+	while (o->len > 0 && (o->buf[o->len - 1] == '\n' || o->buf[o->len - 1] == ' ' ||
+			      o->buf[o->len - 1] == '\t' || o->buf[o->len - 1] == '\r'))
+		o->len--;
+	o->buf[o->len] = '\0';
+	*out = strdup(o->buf);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -102,7 +149,7 @@ struct runner {
 	const struct authhook_conf *c;
 	struct done *v;
 	size_t n;
-	char err[512];
+	char err[HELPER_ERR_MAX];
 };
 
 static int refuse(struct runner *k, int r, const char *fmt, ...)
@@ -152,6 +199,34 @@ static char *env_var(const char *name, const char *value)
 	return s;
 }
 
+/* Run K's auth (AUTH) or cleanup hook with ENV, its output in *OUT. 0, or
+ * ACMED_EHOOK with K->err saying how it failed and the end of what it
+ * wrote to stderr (logged in any case: certbot logs it too). */
+static int run_hook(struct runner *k, bool auth, char *const *env, char **out)
+{
+	const char *which = auth ? "auth" : "cleanup";
+	struct hook_out *o = calloc(1, sizeof(*o));
+	const char *err;
+	bool timed_out;
+	int status, r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	status = run(auth ? k->c->auth_hook : k->c->cleanup_hook, env, k->c->timeout, o, out,
+		     &timed_out);
+	err = text_tail_get(&o->err);
+	if (*err)
+		log_warning("the manual %s hook wrote to stderr: %s", which, err);
+	if (timed_out)
+		r = refuse(k, ACMED_EHOOK, "the %s hook was killed after %d s%s%s", which,
+			   k->c->timeout, *err ? "; its error output: " : "", err);
+	else if (status != 0)
+		r = refuse(k, ACMED_EHOOK, "the %s hook failed with exit status %d%s%s", which,
+			   status, *err ? "; its error output: " : "", err);
+	free(o);
+	return r;
+}
+
 static int op_hook(struct runner *k, struct json_object *req, bool auth)
 {
 	const struct authhook_conf *c = k->c;
@@ -161,8 +236,8 @@ static int op_hook(struct runner *k, struct json_object *req, bool auth)
 	char *extra[8] = { 0 }, **env = NULL, *all = NULL, *key = NULL, *out = NULL, num[24];
 	struct done *d = NULL;
 	size_t n = 0, len = 0;
-	bool http = streq(type, "http-01"), timed_out;
-	int status, r = 0;
+	bool http = streq(type, "http-01");
+	int r = 0;
 
 	if (!job_domain(c, domain))
 		return refuse(k, -EPERM, "%s is not one of this job's names", str_or_empty(domain));
@@ -207,14 +282,7 @@ static int op_hook(struct runner *k, struct json_object *req, bool auth)
 	if (r == 0) {
 		log_info("%s hook for %s (%s): running %s", auth ? "manual auth" : "manual cleanup",
 			 domain, type, auth ? c->auth_hook : c->cleanup_hook);
-		status = run(auth ? c->auth_hook : c->cleanup_hook, env, c->timeout, &out,
-			     &timed_out);
-		if (timed_out)
-			r = refuse(k, ACMED_EHOOK, "the %s hook was killed after %d s",
-				   auth ? "auth" : "cleanup", c->timeout);
-		else if (status != 0)
-			r = refuse(k, ACMED_EHOOK, "the %s hook failed with exit status %d",
-				   auth ? "auth" : "cleanup", status);
+		r = run_hook(k, auth, env, &out);
 	}
 	if (r == 0 && auth && !d) {
 		struct done *v = realloc(k->v, (k->n + 1) * sizeof(*v));

@@ -12,6 +12,7 @@
 #include "jws.h"
 #include "log.h"
 #include "plugins/plugin.h"
+#include "unitlimits.h"
 #include "util.h"
 
 #define CHALLENGE_DIR ".well-known/acme-challenge"
@@ -35,6 +36,23 @@ static void webroot_teardown(struct authn_job *job)
 	free(job);
 }
 
+/* The error for a web root ROOT that access() refused with E; under
+ * acmed.service, with the drop-in that fixes it: EROFS is the unit's
+ * ProtectSystem=strict, EACCES (for root) a missing CAP_DAC_OVERRIDE. */
+static void not_writable(const char *root, int e, char *err, size_t errlen)
+{
+	char fix[400];
+
+	if (!unit_running() || (e != EROFS && e != EACCES)) {
+		snprintf(err, errlen, "webroot %s is not writable: %s", root, strerror(e));
+		return;
+	}
+	unit_dropin_hint(fix, sizeof(fix), root, e == EACCES);
+	snprintf(err, errlen, "webroot %s is not writable: %s: %s lets acmed write only into "
+			      "the web roots it lists (docs/systemd.md); to allow this one, %s",
+		 root, strerror(e), UNIT_SERVICE, fix);
+}
+
 static int webroot_setup(const struct authn_setup *s, struct authn_job **job, char *err,
 			 size_t errlen)
 {
@@ -53,14 +71,21 @@ static int webroot_setup(const struct authn_setup *s, struct authn_job **job, ch
 			snprintf(err, errlen, "webroot %s is not an absolute path", root);
 			return ACMED_EUSAGE;
 		}
-		if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "webroot %s does not exist or is not a directory",
-				 root);
+		if (stat(root, &st) < 0) {
+			snprintf(err, errlen, "webroot %s %s%s: give the directory the web server "
+					      "serves /.well-known/acme-challenge/ from", root,
+				 errno == ENOENT ? "does not exist" : "cannot be reached: ",
+				 errno == ENOENT ? "" : strerror(errno));
 			return -ENOENT;
 		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "webroot %s is not a directory: give the directory the "
+					      "web server serves /.well-known/acme-challenge/ from",
+				 root);
+			return -ENOTDIR;
+		}
 		if (access(root, W_OK | X_OK) < 0) {
-			snprintf(err, errlen, "webroot %s is not writable: %s", root,
-				 strerror(errno));
+			not_writable(root, errno, err, errlen);
 			return -EACCES;
 		}
 	}

@@ -131,6 +131,7 @@ void renewal_clear(struct renewal *r)
 	free(r->post_hook);
 	free(r->deploy_hook);
 	free(r->alert_hook);
+	free(r->user_agent);
 	renewal_state_clear(&r->state);
 	free(r->revoked_reason);
 	free(r->revoked_serial);
@@ -251,6 +252,10 @@ int renewal_format(const struct renewal *r, char **text)
 	if (r->no_autorenew)
 		config_setting_set_bool(config_setting_add(root, "autorenew", CONFIG_TYPE_BOOL),
 					false);
+	if (r->allow_subset)
+		config_setting_set_bool(config_setting_add(root, "allow_subset_of_names",
+							   CONFIG_TYPE_BOOL),
+					true);
 	add_string(root, "preferred_chain", r->preferred_chain);
 	if (r->renew_before > 0) {
 		char dur[32];
@@ -263,6 +268,7 @@ int renewal_format(const struct renewal *r, char **text)
 	add_string(root, "post_hook", r->post_hook);
 	add_string(root, "deploy_hook", r->deploy_hook);
 	add_string(root, "alert_hook", r->alert_hook);
+	add_string(root, "user_agent", r->user_agent);
 	grp = config_setting_add(root, "authenticator", CONFIG_TYPE_GROUP);
 	add_string(grp, "name", r->authn.name);
 	if (r->authn.nwebroot) {
@@ -528,6 +534,18 @@ struct include_refusal {
 	size_t errlen;
 };
 
+/* What an HTTP header's value may hold (printable ASCII), kept short: a
+ * User-Agent read back from the file goes into every request. */
+static bool header_text(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return n <= 256;
+}
+
 static int refuse_include(const char *path, int line, void *ctx)
 {
 	struct include_refusal *ir = ctx;
@@ -585,10 +603,16 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 			      errlen)) < 0 ||
 	    (ret = get_string(root, "alert_hook", false, &r->alert_hook, filename, err,
 			      errlen)) < 0 ||
+	    (ret = get_string(root, "user_agent", false, &r->user_agent, filename, err,
+			      errlen)) < 0 ||
 	    (ret = parse_renew_before(root, r, filename, err, errlen)) < 0 ||
 	    (ret = parse_state(root, &r->state, filename, err, errlen)) < 0 ||
 	    (ret = parse_revoked(root, r, filename, err, errlen)) < 0)
 		goto out;
+	if (r->user_agent && !header_text(r->user_agent)) {
+		name = "user_agent";
+		FAIL(config_setting_get_member(root, name), "at most 256 printable ASCII characters");
+	}
 	s = config_setting_get_member(root, "rsa_key_size");
 	if (s) {
 		name = "rsa_key_size";
@@ -618,6 +642,13 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			FAIL(s, "must be true or false");
 		r->reuse_key = config_setting_get_bool(s);
+	}
+	s = config_setting_get_member(root, "allow_subset_of_names");
+	if (s) {
+		name = "allow_subset_of_names";
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			FAIL(s, "must be true or false");
+		r->allow_subset = config_setting_get_bool(s);
 	}
 	s = config_setting_get_member(root, "autorenew");
 	if (s) {

@@ -457,7 +457,7 @@ int store_switch_links(int livefd, const char *name, int version)
 	return fs_fsync_dir(livefd);
 }
 
-static int write_intent(int archfd, int version)
+int store_write_intent(int archfd, int version)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d\n", version);
@@ -530,7 +530,7 @@ int store_open_lineage_dirs(struct store *s, const char *name, bool create, int 
 int store_go_live(struct store *s, const char *name, int archfd, int livefd, int n, char *err,
 		  size_t errlen)
 {
-	int r = write_intent(archfd, n);
+	int r = store_write_intent(archfd, n);
 
 	if (r == 0)
 		r = store_switch_links(livefd, name, n);
@@ -697,103 +697,6 @@ int store_read_cert_version(struct store *s, const char *name, int version, char
 	r = fs_read_fileat(archfd, fname, PEM_MAX, pem, NULL);
 	close(archfd);
 	return r;
-}
-
-/* True if version N exists and passes the check. */
-bool store_version_good(int archfd, int n)
-{
-	struct version_pems v;
-	char err[256];
-	bool ok = store_read_version_at(archfd, n, &v) == 0 && store_check_pems(&v, err, sizeof(err)) == 0;
-
-	version_pems_clear(&v);
-	return ok;
-}
-
-/* What a lineage's directory holds that store_recover() acts on. */
-struct leftovers {
-	bool temps, intent;
-};
-
-static int note_leftover(const char *name, void *ctx)
-{
-	struct leftovers *l = ctx;
-
-	l->temps = l->temps || fs_is_temp_name(name);
-	l->intent = l->intent || streq(name, ".intent");
-	return 0;
-}
-
-int store_recover(struct store *s, const char *name)
-{
-	struct leftovers arch = { 0 }, live = { 0 };
-	char *text = NULL;
-	int archfd = -1, livefd = -1, n, r;
-
-	r = store_open_lineage_dirs(s, name, false, &archfd, &livefd);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	/* One look at each directory first (a directory that cannot be read is
-	 * taken to hold both): most lineages have nothing to recover, and then
-	 * neither the lock nor a read of .intent is needed. At start-up over
-	 * thousands of lineages, each system call here counts. */
-	if (fs_each_entry(archfd, note_leftover, &arch) < 0)
-		arch = (struct leftovers){ true, true };
-	if (fs_each_entry(livefd, note_leftover, &live) < 0)
-		live.temps = true;
-	/* Temp files a crash left: only while no publisher holds the lineage. */
-	if ((arch.temps || live.temps) && flock(archfd, LOCK_EX | LOCK_NB) == 0) {
-		int gone = 0, more = 0;
-
-		fs_remove_temps(archfd, &gone);
-		fs_remove_temps(livefd, &more);
-		if (gone + more)
-			log_info("%s: removed %d temp file(s) an interrupted update left", name,
-				 gone + more);
-		flock(archfd, LOCK_UN);
-	}
-	r = arch.intent ? fs_read_fileat(archfd, ".intent", 64, &text, NULL) : -ENOENT;
-	if (r == -ENOENT) {
-		r = 0;
-		goto out;
-	}
-	if (r < 0 || sscanf(text, "%d", &n) != 1 || n < 1)
-		n = store_highest_version(archfd);
-	/* Roll forward if the new version is whole, else back to the newest
-	 * older version that is. */
-	while (n > 0 && !store_version_good(archfd, n))
-		n--;
-	if (n > 0) {
-		log_warning("%s: finishing an interrupted update of live/ (version %d)", name, n);
-		r = store_switch_links(livefd, name, n);
-	}
-	if (r == 0)
-		r = store_clear_intent(archfd);
-out:
-	free(text);
-	if (archfd >= 0)
-		close(archfd);
-	if (livefd >= 0)
-		close(livefd);
-	return r;
-}
-
-void store_recover_all(struct store *s)
-{
-	DIR *d = store_dir_stream(s->archive_fd);
-	struct dirent *e;
-	int gone = 0;
-
-	/* A renewal file's temp copy a crash left (renewal files are written
-	 * by jobs, and none runs yet). */
-	if (fs_remove_temps(s->renewal_fd, &gone) == 0 && gone)
-		log_info("renewal/: removed %d temp file(s) an interrupted write left", gone);
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (store_name_valid(e->d_name) && store_recover(s, e->d_name) < 0)
-			log_warning("%s: could not recover an interrupted update", e->d_name);
-	closedir(d);
 }
 
 char *store_live_path(const struct store *s, const char *name, const char *file)

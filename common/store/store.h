@@ -155,7 +155,9 @@ int store_read_cert(struct store *s, const char *name, char **pem);
 /* The same, of version VERSION. */
 int store_read_cert_version(struct store *s, const char *name, int version, char **pem);
 
-/* Finish or undo a publish interrupted by a crash (an intent left behind). */
+/* Finish or undo a publish interrupted by a crash (an intent left behind),
+ * and remove the temp files it left; nothing while another process holds
+ * the lineage's lock (what it leaves is its own). */
 int store_recover(struct store *s, const char *name);
 /* store_recover() for every lineage directory under archive/, including one
  * whose first publish was interrupted before its renewal file existed. */

@@ -359,7 +359,9 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 		snprintf(what, whatlen, "no version of %s passes the check: nothing changed", name);
 		goto out;
 	}
-	r = store_switch_links(livefd, name, n);
+	r = store_write_intent(archfd, n);
+	if (r == 0)
+		r = store_switch_links(livefd, name, n);
 	if (r == 0)
 		r = store_clear_intent(archfd);
 	if (r == 0)

@@ -1,4 +1,4 @@
-/* Inside the lineage store: what store.c, store_account.c and
+/* Inside the lineage store: what store.c, store_account.c, store_recover.c and
  * store_check.c share. Not for other modules: they use store.h. */
 #pragma once
 
@@ -38,6 +38,10 @@ bool store_version_good(int archfd, int n);
 int store_write_version(int archfd, int version, const struct version_pems *v);
 /* Point the four live links of NAME at VERSION, then fsync the directory. */
 int store_switch_links(int livefd, const char *name, int version);
+/* Record in archive/NAME/.intent that live/NAME is about to be switched to
+ * VERSION. Every writer of live/NAME does this first: recovery looks into
+ * live/ only where it finds an intent. */
+int store_write_intent(int archfd, int version);
 int store_clear_intent(int archfd);
 /* Make checked version N of NAME the live one: record the intent, switch
  * the links, add live/NAME/README if missing, clear the intent. 0, or an

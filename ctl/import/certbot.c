@@ -197,6 +197,11 @@ static int map_authenticator(struct mapper *m)
 				    "hand and cannot renew unattended");
 		return r;
 	}
+	if (streq(a->name, "nginx"))
+		/* Its web root is acmed's own (certbot_complete_webroots()). */
+		return note(m->l, "authenticator nginx: renewals answer from acmed's own challenge "
+				  "directory, which nginx serves once 'acmectl certonly --nginx' has "
+				  "added its include: run it once with this lineage's names");
 	if (streq(a->name, "dns-rfc2136")) {
 		r = take_str(m, m->params, "dns_rfc2136_credentials", &a->dns_rfc2136_credentials);
 		if (r == 0)
@@ -209,7 +214,7 @@ static int map_authenticator(struct mapper *m)
 	}
 	return skip(m, -ENOTSUP,
 		    "authenticator '%s' has no acmed counterpart (acmed has webroot, standalone, "
-		    "manual with an auth hook, dns-rfc2136)",
+		    "manual with an auth hook, dns-rfc2136, nginx)",
 		    a->name);
 }
 
@@ -425,13 +430,19 @@ int certbot_map(const struct cbconf_section *root, const char *file, const char 
 }
 
 int certbot_complete_webroots(struct certbot_lineage *l, char *const *domains, size_t n,
-			      char *why, size_t whylen)
+			      const char *nginx_webroot, char *why, size_t whylen)
 {
 	struct authn_config *a = &l->r.authn;
 	struct webroot_entry *w;
 
-	if (!streq(a->name, "webroot"))
+	if (streq(a->name, "nginx")) {
+		free(l->webroot_default);
+		l->webroot_default = strdup(nginx_webroot);
+		if (!l->webroot_default)
+			return -ENOMEM;
+	} else if (!streq(a->name, "webroot")) {
 		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (authn_webroot_for(a, domains[i]))
 			continue;

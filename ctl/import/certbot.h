@@ -40,9 +40,10 @@ int certbot_map(const struct cbconf_section *root, const char *file, const char 
 
 /* Fill in the webroot of every one of the DOMAINS that [[webroot_map]] does
  * not name with webroot_path's last entry, as certbot's webroot plugin
- * does. -ENOTSUP with WHY naming the domain if there is none. */
+ * does. -ENOTSUP with WHY naming the domain if there is none. An nginx
+ * lineage gets NGINX_WEBROOT (STATE/nginx/webroot) for every domain. */
 int certbot_complete_webroots(struct certbot_lineage *l, char *const *domains, size_t n,
-			      char *why, size_t whylen);
+			      const char *nginx_webroot, char *why, size_t whylen);
 
 /* certbot's renew_before_expiry ("30 days", "2 weeks 3 days", "12 hours",
  * a bare number of days) in seconds. -EINVAL for text it cannot read, and

@@ -22,6 +22,7 @@
 #include "jsonutil.h"
 #include "jws.h"
 #include "store/store.h"
+#include "unitlimits.h"
 #include "util.h"
 
 void import_note(struct json_object *list, const char *fmt, ...)
@@ -491,6 +492,41 @@ static int load_conf(struct lineage_job *j)
 	return r;
 }
 
+/* What acmed.service allows, against this lineage: each web root must be
+ * one the unit (or a drop-in of it) lets acmed write into, or its renewals
+ * will fail; say so with the fix, once a path. Hooks run as certbot ran
+ * them (a transient unit of their own, outside acmed's sandbox): said so. */
+static int check_unit_limits(struct lineage_job *j)
+{
+	struct json_object *notes = json_object_object_get(j->out, "notes");
+	const struct authn_config *a = &j->cb.r.authn;
+	char **extra = NULL, fix[600];
+	size_t nextra = 0;
+	int r = unit_dropin_paths(&extra, &nextra);
+
+	for (size_t i = 0; r == 0 && i < a->nwebroot; i++) {
+		const char *p = a->webroot[i].path;
+		bool seen = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen = seen || streq(a->webroot[k].path, p);
+		if (seen || !p || unit_allows_write(p, extra, nextra))
+			continue;
+		unit_dropin_hint(fix, sizeof(fix), p, false);
+		import_note(notes, "under %s, acmed may not write into webroot %s (not one of "
+				   "the unit's web roots, nor in a drop-in): its renewals will fail "
+				   "until you allow it: %s",
+			    UNIT_SERVICE, p, fix);
+	}
+	strv_free(extra, nextra);
+	if (r == 0 && (j->cb.r.pre_hook || j->cb.r.deploy_hook || j->cb.r.post_hook))
+		import_note(notes, "its hooks run as certbot ran them, as root; under %s in a "
+				   "transient unit of their own, outside acmed's sandbox "
+				   "(hook_runner, docs/systemd.md)",
+			    UNIT_SERVICE);
+	return r;
+}
+
 /* The archive, the certificate's names and the key kind. */
 static int load_archive(struct lineage_job *j)
 {
@@ -522,9 +558,16 @@ static int load_archive(struct lineage_job *j)
 	r = take_domains(j, &live->pems);
 	if (r == 0 && !j->cb.key_type_given)
 		r = key_from_current(j, &live->pems);
+	if (r == 0) {
+		char *nginx = fs_join(j->run->state_dir, "nginx/webroot");
+
+		r = nginx ? certbot_complete_webroots(&j->cb, j->cb.r.domains, j->cb.r.ndomains,
+						      nginx, j->why, sizeof(j->why))
+			  : -ENOMEM;
+		free(nginx);
+	}
 	if (r == 0)
-		r = certbot_complete_webroots(&j->cb, j->cb.r.domains, j->cb.r.ndomains, j->why,
-					      sizeof(j->why));
+		r = check_unit_limits(j);
 	return r;
 }
 

@@ -15,9 +15,12 @@
 #include "daemon/renew/batch.h"
 #include "daemon/renew/scheduler.h"
 #include "error.h"
+#include "hookcheck.h"
+#include "hookexec.h"
 #include "issue_req.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "timefmt.h"
 #include "util.h"
 
 /* What certonly does with an existing lineage. */
@@ -295,6 +298,47 @@ char *certonly_replaced_ari_id(struct daemon *d, const struct issue_req *req)
 	return overlap ? strdup(e->cert.ari_id) : NULL;
 }
 
+int certonly_check_hooks(const struct issue_req *req, char *err, size_t errlen)
+{
+	/* certbot's order: its own hooks when it parses the command line, the
+	 * manual plugin's when it prepares the plugin. */
+	const struct {
+		const char *kind, *command;
+	} h[] = {
+		{ "pre", req->pre_hook },
+		{ "post", req->post_hook },
+		{ "deploy", req->deploy_hook },
+		{ "manual-auth", req->authn.manual_auth_hook },
+		{ "manual-cleanup", req->authn.manual_cleanup_hook },
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(h); i++)
+		r = hookcheck_command(h[i].kind, h[i].command, HOOK_PATH, err, errlen);
+	return r;
+}
+
+/* The CA REQ goes to refused REQ's lineage (or a certonly of it) with a
+ * Retry-After that has not passed: C is told until when. --force-renewal
+ * says the certificate need not be due; it does not override the CA. */
+static bool held_by_ca(struct daemon *d, struct conn *c, const struct issue_req *req)
+{
+	time_t until = req->name ? sched_ca_hold(d, req->server, req->name, time(NULL)) : 0;
+	char when[32];
+
+	if (!until)
+		return false;
+	timefmt_format_rfc3339(until, when, sizeof(when));
+	log_info("certonly for %s not sent: %s asked for no new request before %s", req->name,
+		 req->server, when);
+	conn_reply_error(c, ACMED_ERATELIMITED,
+			 "the CA (%s) refused %s with a rate limit and asked not to be asked "
+			 "again before %s (Retry-After); try again after that time "
+			 "(--force-renewal does not override the CA)",
+			 req->server, req->name, when);
+	return true;
+}
+
 /* A batch of one job for C; it answers when the job and its hooks are
  * done. REQ is moved; VERBOSITY is acmectl -v's (batch.h). */
 static void submit(struct daemon *d, struct conn *c, struct issue_req *req, int verbosity)
@@ -328,6 +372,15 @@ void certonly_command(struct daemon *d, struct conn *c, struct json_object *args
 		args = own;
 	r = issue_req_parse(args, &d->cfg, &req, err, sizeof(err));
 	if (r < 0) {
+		conn_reply_error(c, r, "%s", err);
+		goto out;
+	}
+	/* As certbot: a hook that cannot run refuses the command before
+	 * anything else, even a certificate that is not due. */
+	if (!issue_opt_flag(args, IO_DISABLE_HOOK_VALIDATION) &&
+	    (r = certonly_check_hooks(&req, err, sizeof(err))) < 0) {
+		log_info("certonly refused: %s", err);
+		issue_req_clear(&req);
 		conn_reply_error(c, r, "%s", err);
 		goto out;
 	}
@@ -374,6 +427,10 @@ void certonly_command(struct daemon *d, struct conn *c, struct json_object *args
 	if (issue_req_aim_dry_run(&req, &d->cfg) < 0) {
 		issue_req_clear(&req);
 		conn_reply_error(c, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (held_by_ca(d, c, &req)) {
+		issue_req_clear(&req);
 		goto out;
 	}
 	submit(d, c, &req, ctl_verbosity(args));

@@ -16,3 +16,8 @@ void certonly_command(struct daemon *d, struct conn *c, struct json_object *args
  * names; a CA refuses "replaces" for a certificate it or the account did
  * not issue, or for names it did not cover. NULL if none; caller frees. */
 char *certonly_replaced_ari_id(struct daemon *d, const struct issue_req *req);
+
+/* certbot's check of REQ's hooks (pre, post, deploy, then the manual
+ * ones), before anything is ordered: hookcheck_command() against the PATH
+ * hooks run with. 0, or ACMED_EHOOK with the message in ERR. */
+int certonly_check_hooks(const struct issue_req *req, char *err, size_t errlen);

@@ -10,14 +10,17 @@
 #include "daemon/control/certonly.h"
 #include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
+#include "daemon/control/reconfigure.h"
+#include "daemon/control/status.h"
 #include "daemon/jobs/job.h"
 #include "daemon/reload.h"
-#include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/hooks.h"
 #include "daemon/renew/scheduler.h"
 #include "error.h"
+#include "hookcheck.h"
+#include "hookexec.h"
 #include "ident.h"
 #include "issue_req.h"
 #include "jsonutil.h"
@@ -33,15 +36,36 @@ static void set_str(struct json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
 }
 
-/* Start renewing E in B. 0 or an error. */
+/* A hook given to `renew` replaces the one E saved, for this renewal
+ * (batch.h) and, once it succeeds, in E's renewal file, as certbot does. */
+static int renew_hooks(struct issue_req *req, char *const hooks[HOOK_BATCH__MAX])
+{
+	char **mine[HOOK_BATCH__MAX] = { &req->pre_hook, &req->deploy_hook, &req->post_hook };
+
+	for (int k = 0; k < HOOK_BATCH__MAX; k++) {
+		if (!hooks[k])
+			continue;
+		free(*mine[k]);
+		if (!(*mine[k] = strdup(hooks[k])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Start renewing E in B with the command's HOOKS (NULL: none given). 0 or
+ * an error. */
 static int renew_job(struct daemon *d, struct batch *b, const struct lineage_entry *e,
-		     bool dry_run)
+		     bool dry_run, char *const hooks[HOOK_BATCH__MAX])
 {
 	struct issue_req req;
 	int r = issue_req_from_renewal(&e->conf, &req);
 
 	if (r < 0)
 		return r;
+	if ((r = renew_hooks(&req, hooks)) < 0) {
+		issue_req_clear(&req);
+		return r;
+	}
 	req.replaces = certonly_replaced_ari_id(d, &req);
 	req.dry_run = dry_run;
 	r = issue_req_aim_dry_run(&req, &d->cfg);
@@ -54,11 +78,12 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 /* What `renew` does with E: a job in B, or a note why not. */
 static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
-		      bool dry_run, bool named, time_t now)
+		      bool dry_run, bool named, time_t now, char *const hooks[HOOK_BATCH__MAX])
 {
 	struct json_object *o = json_object_new_object();
 	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
 	const char *list = "failed";
+	time_t hold;
 	int r;
 
 	set_str(o, "name", e->name);
@@ -77,8 +102,8 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		list = "skipped";
 		set_str(o, "reason", "autorenew is off (--no-autorenew): renew it with "
 				     "--force-renewal");
-	} else if (e->conf.state.retry_after > now) {
-		timefmt_format_rfc3339(e->conf.state.retry_after, when, sizeof(when));
+	} else if ((hold = sched_ca_hold(d, e->conf.server, e->name, now)) > 0) {
+		timefmt_format_rfc3339(hold, when, sizeof(when));
 		snprintf(msg, sizeof(msg), "the CA asked not to be contacted before %s "
 					   "(Retry-After); acmed retries then on its own", when);
 		set_str(o, "code", "rate-limited");
@@ -87,7 +112,7 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
 		list = "not_due";
 		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
 		json_object_object_add(o, "next_renewal", jobj_new_time(sched_renew_at(d, e)));
-	} else if ((r = renew_job(d, b, e, dry_run)) < 0) {
+	} else if ((r = renew_job(d, b, e, dry_run, hooks)) < 0) {
 		set_str(o, "code", acmed_errname(r));
 		set_str(o, "message", acmed_strerror(r));
 	} else {
@@ -107,6 +132,10 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		[HOOK_DEPLOY] = IO_DEPLOY_HOOK,
 		[HOOK_POST] = IO_POST_HOOK,
 	};
+	static const struct {
+		enum hook_kind hook;
+		const char *kind;
+	} check_order[] = { { HOOK_PRE, "pre" }, { HOOK_POST, "post" }, { HOOK_DEPLOY, "deploy" } };
 	struct json_object *names = NULL;
 	char *hooks[HOOK_BATCH__MAX] = { 0 }, err[512];
 	struct batch_opts o = {
@@ -134,15 +163,20 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 	}
 	for (int k = 0; r == 0 && k < HOOK_BATCH__MAX; k++)
 		r = issue_parse_hook(args, opts[k], &hooks[k], err, sizeof(err));
+	/* certbot checks them before anything is renewed: pre, post, deploy. */
+	for (size_t i = 0; r == 0 && !jobj_bool(args, issue_opts[IO_DISABLE_HOOK_VALIDATION].key) &&
+			   i < ELEMENTSOF(check_order); i++)
+		r = hookcheck_command(check_order[i].kind, hooks[check_order[i].hook], HOOK_PATH,
+				      err, sizeof(err));
 	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		o.hooks[k] = hooks[k];
 	if (r == 0 && !(b = batch_new(d, c, &o)))
 		r = -ENOMEM;
-	for (int k = 0; k < HOOK_BATCH__MAX; k++)
-		free(hooks[k]);
 	if (r < 0) {
+		if (r == ACMED_EHOOK)
+			log_info("renew refused: %s", err);
 		conn_reply_error(c, r, "%s", r == -ENOMEM ? acmed_strerror(r) : err);
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < d->index.n; i++) {
 		struct lineage_entry *e = &d->index.v[i];
@@ -153,9 +187,12 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 							 json_object_array_get_idx(names, k)));
 		if (picked)
 			renew_one(d, b, e, jobj_bool(args, "force_renewal"), o.dry_run, names != NULL,
-				  now);
+				  now, hooks);
 	}
 	batch_start(d, b);
+out:
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
+		free(hooks[k]);
 }
 
 /* certbot: with -d, the lineages that hold every given domain. */
@@ -652,126 +689,10 @@ static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *arg
 	conn_reply_data(c, data);
 }
 
-/* How urgent lineage E is for `status --check` (alert.h): a lineage past
- * its renewal time is not overdue while its renewal is under way or the
- * scheduler's moment for it (jitter, ARI window, backoff) has not come; one
- * the scheduler leaves alone (autorenew off, quarantined) is. */
-static enum alert_level status_level(struct daemon *d, struct lineage_entry *e, time_t now)
-{
-	enum alert_level l = alert_level_of(d, e, now);
-
-	if (l == ALERT_LEVEL_OVERDUE && (job_busy(d, e->name) || sched_renew_at(d, e) > now))
-		return ALERT_LEVEL_OK;
-	return l;
-}
-
-/* The lineages past their renewal time, as "attention": [{name, level,
- * not_after}], level "overdue", "warning" or "critical". */
-static void status_attention(struct daemon *d, struct json_object *data)
-{
-	static const char *const names[] = { [ALERT_LEVEL_OVERDUE] = "overdue",
-					      [ALERT_LEVEL_WARNING] = "warning",
-					      [ALERT_LEVEL_CRITICAL] = "critical" };
-	struct json_object *list = json_object_new_array();
-	time_t now = time(NULL);
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct lineage_entry *e = &d->index.v[i];
-		enum alert_level l = status_level(d, e, now);
-		struct json_object *o;
-
-		if (l == ALERT_LEVEL_OK)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(e->name));
-		json_object_object_add(o, "level", json_object_new_string(names[l]));
-		json_object_object_add(o, "not_after", jobj_new_time(e->cert.not_after));
-		json_object_array_add(list, o);
-	}
-	json_object_object_add(data, "attention", list);
-}
-
-/* The lineage renewed next, and those whose last renewals failed. */
-static void status_lineages(struct daemon *d, struct json_object *data)
-{
-	struct json_object *failing = json_object_new_array(), *next = NULL;
-	struct lineage_entry *first = NULL;
-	time_t first_at = 0;
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct lineage_entry *e = &d->index.v[i];
-		time_t at = sched_renew_at(d, e);
-
-		if (at > 0 && (!first || at < first_at)) {
-			first = e;
-			first_at = at;
-		}
-		if (e->have_conf && e->conf.state.failures > 0) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "name", json_object_new_string(e->name));
-			json_object_object_add(o, "failures",
-					       json_object_new_int(e->conf.state.failures));
-			if (e->conf.state.last_error)
-				json_object_object_add(o, "last_error",
-						       json_object_new_string(e->conf.state.last_error));
-			json_object_object_add(o, "next_attempt",
-					       jobj_new_time(e->conf.state.next_attempt));
-			json_object_array_add(failing, o);
-		}
-	}
-	if (first) {
-		next = json_object_new_object();
-		json_object_object_add(next, "name", json_object_new_string(first->name));
-		json_object_object_add(next, "at", jobj_new_time(first_at));
-		json_object_object_add(data, "next_renewal", next);
-	}
-	json_object_object_add(data, "failing", failing);
-}
-
-static void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
-{
-	struct json_object *data = json_object_new_object();
-
-	json_object_object_add(data, "version", json_object_new_string(ACMED_VERSION));
-	json_object_object_add(data, "pid", json_object_new_int((int)getpid()));
-	json_object_object_add(data, "started", jobj_new_time(d->started));
-	json_object_object_add(data, "uptime", json_object_new_int64(time(NULL) - d->started));
-	json_object_object_add(data, "state_dir", json_object_new_string(store_dir(d->store)));
-	json_object_object_add(data, "server", json_object_new_string(d->cfg.server));
-	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
-	json_object_object_add(data, "jobs_running", json_object_new_int((int)d->running));
-	json_object_object_add(data, "jobs_queued",
-			       json_object_new_int((int)(job_count(d) - d->running)));
-	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
-	json_object_object_add(data, "jobs", job_list_json(d));
-	if (sched_next_wake(d) > time(NULL))
-		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
-	status_lineages(d, data);
-	status_attention(d, data);
-	conn_reply_data(c, data);
-}
-
-/* The Prometheus text (metrics.h), as "text". */
-static void cmd_metrics(struct daemon *d, struct conn *c, struct json_object *args)
-{
-	size_t len;
-	char *text = metrics_text(d, &len);
-	struct json_object *data;
-
-	if (!text) {
-		conn_reply_error(c, -ENOMEM, "out of memory");
-		return;
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
-	free(text);
-	conn_reply_data(c, data);
-}
-
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = certonly_command,
 	[CMD_RENEW] = cmd_renew,
+	[CMD_RECONFIGURE] = reconfigure_command,
 	[CMD_REVOKE] = cmd_revoke,
 	[CMD_DELETE] = cmd_delete,
 	[CMD_CHECK] = cmd_check,

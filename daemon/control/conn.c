@@ -67,8 +67,9 @@ void conn_close(struct conn *c)
 
 void conn_flush(struct conn *c)
 {
-	while (c->outlen > 0) {
-		ssize_t n = send(c->w.fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -80,9 +81,9 @@ void conn_flush(struct conn *c)
 			conn_close(c); /* client gone */
 			return;
 		}
-		memmove(c->out, c->out + n, c->outlen - (size_t)n);
-		c->outlen -= (size_t)n;
+		c->outoff += (size_t)n;
 	}
+	c->outlen = c->outoff = 0;
 	daemon_rewatch(c->d, &c->w, EPOLLIN);
 	if (c->closing)
 		conn_close(c);
@@ -104,13 +105,18 @@ static void conn_queue(struct conn *c, char *buf, size_t len)
 {
 	char *nout;
 
-	if (c->outlen + len > CONN_MAX_QUEUED) {
+	if (c->outlen - c->outoff + len > CONN_MAX_QUEUED) {
 		free(buf);
 		log_warning("control client pid %d is not reading; dropping it", (int)c->peer.pid);
 		c->closing = true;
-		c->outlen = 0;
+		c->outlen = c->outoff = 0;
 		conn_flush(c);
 		return;
+	}
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
 	}
 	if (c->outlen == 0) {
 		/* Nothing waiting (the usual case): the frame is the queue, and a

@@ -26,7 +26,9 @@ struct conn {
 	struct daemon *d;
 	struct ctl_reader in;
 	char *out;
-	size_t outlen;
+	size_t outlen; /* bytes in OUT */
+	size_t outoff; /* of which sent: a reply of megabytes goes out in
+			* pieces, and is not moved down after each */
 	struct peer peer;
 	bool got_request; /* one request per connection */
 	bool closing;     /* close once OUT is written */

@@ -122,9 +122,19 @@ static void dispatch(struct daemon *d, struct conn *c, struct json_object *req)
 
 		log_warning("refused %s from uid %u (pid %d): not an administrator", name,
 			    (unsigned)c->peer.uid, (int)c->peer.pid);
-		conn_reply_error(c, -EPERM, "permission denied: %s changes state and needs root%s%s",
-				 name, admin && *admin ? " or a member of group " : "",
-				 admin && *admin ? admin : "");
+		if (admin && *admin)
+			conn_reply_error(c, -EPERM,
+					 "permission denied: %s changes state and needs root or a "
+					 "member of group %s (admin_group in acmed.conf); ask an "
+					 "administrator to add you (usermod -aG %s USER, then log in "
+					 "again), or use sudo",
+					 name, admin, admin);
+		else
+			conn_reply_error(c, -EPERM,
+					 "permission denied: %s changes state and needs root; use "
+					 "sudo, or have an administrator set admin_group in "
+					 "acmed.conf to a group of yours and reload acmed",
+					 name);
 		return;
 	}
 	json_object_object_get_ex(req, "args", &args);

@@ -139,11 +139,12 @@ static int move_fd(int fd, int to)
 }
 
 /* The variables of acmed's own environment a job gets, besides PATH: where
- * the log goes, the time zone, and how acmed was started to run programs
- * (a preloaded library such as libfaketime, a sanitizer's options). */
+ * the log goes, the time zone, whether acmed runs under systemd (for the
+ * fix an error names), and how acmed was started to run programs (a
+ * preloaded library such as libfaketime, a sanitizer's options). */
 static bool passed_on(const char *var)
 {
-	static const char *const names[] = { "JOURNAL_STREAM=", "TZ=", "LD_PRELOAD=",
+	static const char *const names[] = { "JOURNAL_STREAM=", "TZ=", "INVOCATION_ID=", "LD_PRELOAD=",
 					     "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=" };
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)

@@ -345,28 +345,79 @@ static bool path_within(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || streq(b, "/"));
 }
 
-/* A web root the worker may write: not the system's directories, and
- * neither inside the state directory nor above it (resolved, symbolic
- * links followed, as Landlock will). */
+/* Is REAL (resolved) the state directory's own challenge directory for
+ * nginx, STATE/nginx/webroot (docs/nginx.md)? It holds token files only. */
+static bool own_challenge_dir(const char *rstate, const char *real)
+{
+	char *own = NULL;
+	bool yes;
+
+	if (!rstate || asprintf(&own, "%s/nginx/webroot", rstate) < 0)
+		return false;
+	yes = streq(real, own);
+	free(own);
+	return yes;
+}
+
+/* The web roots the usual packages give a web server under a system
+ * directory: the worker may write there all the same (only there). */
+static const char *const usual_web_roots[] = {
+	"/usr/share/nginx/html",     /* nginx's own packages, RHEL, Fedora, Alpine */
+	"/usr/local/nginx/html",     /* nginx built from source */
+	"/usr/share/caddy",          /* Caddy's packages */
+	"/usr/local/apache2/htdocs", /* Apache built from source, the httpd image */
+	"/usr/local/www",            /* FreeBSD's layout */
+};
+
+static const char *const system_dirs[] = { "/etc", "/usr", "/boot", "/proc", "/sys", "/dev",
+					    "/run" };
+
+const char *sandbox_web_root_refused(const char *real, const char *rstate, bool is_dir)
+{
+	static const char *const system_dir =
+		"is a system directory: the worker may not write there; serve "
+		"/.well-known/acme-challenge/ from a directory such as /var/www/html and give "
+		"that with -w";
+
+	if (!is_dir)
+		return "is not a directory: give the directory the web server serves "
+		       "/.well-known/acme-challenge/ from";
+	if (streq(real, "/"))
+		return system_dir;
+	if (rstate && (path_within(real, rstate) || path_within(rstate, real)) &&
+	    !own_challenge_dir(rstate, real))
+		return "holds acmed's state: the worker may not write there; give the directory "
+		       "the web server serves /.well-known/acme-challenge/ from";
+	for (size_t i = 0; i < ELEMENTSOF(usual_web_roots); i++)
+		if (path_within(real, usual_web_roots[i]))
+			return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+		if (path_within(real, system_dirs[i]))
+			return system_dir;
+	return NULL;
+}
+
+/* A web root the worker may write: a directory, not the system's
+ * directories (but the usual web roots there), and neither inside the
+ * state directory (but for its own challenge directory) nor above it (resolved, symbolic links followed, as
+ * Landlock will). */
 static int rw_root_ok(const char *state, const char *root, char *err, size_t errlen)
 {
-	static const char *const system_dirs[] = { "/etc", "/usr", "/boot", "/proc", "/sys",
-						   "/dev", "/run" };
 	char *real = realpath(root, NULL), *rstate = state ? realpath(state, NULL) : NULL;
+	const char *why;
+	struct stat st;
 	int r = 0;
 
 	if (!real)
 		return 0; /* a missing one gets no rule */
-	if (streq(real, "/") || (rstate && (path_within(real, rstate) ||
-					    path_within(rstate, real))))
+	why = sandbox_web_root_refused(real, rstate, stat(real, &st) == 0 && S_ISDIR(st.st_mode));
+	if (why) {
 		r = -EPERM;
-	for (size_t i = 0; r == 0 && i < ELEMENTSOF(system_dirs); i++)
-		if (path_within(real, system_dirs[i]))
-			r = -EPERM;
-	if (r < 0)
-		snprintf(err, errlen, "web root %s (%s) is a system directory or holds acmed's "
-				      "state: the worker may not write there",
-			 root, real);
+		if (streq(root, real))
+			snprintf(err, errlen, "web root %s %s", root, why);
+		else
+			snprintf(err, errlen, "web root %s (%s) %s", root, real, why);
+	}
 	free(real);
 	free(rstate);
 	return r;

@@ -71,3 +71,11 @@ int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, si
  * architecture's ABI kill it. Sets no_new_privs. 0, -EOPNOTSUPP on an
  * architecture it does not know (x86-64 and arm64 it does), or -errno. */
 int sandbox_syscalls(char *err, size_t errlen);
+
+/* Why the worker may not write the web root REAL (resolved), given the
+ * state directory RSTATE (resolved, or NULL) and whether REAL IS_DIR: the
+ * rest of "web root X ...", with what to do instead; NULL if it may. Not
+ * "/" nor a system directory (/etc, /usr, /run...) but for the web roots
+ * packages put there (/usr/share/nginx/html...), nothing inside or above
+ * the state directory. */
+const char *sandbox_web_root_refused(const char *real, const char *rstate, bool is_dir);

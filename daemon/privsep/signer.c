@@ -42,6 +42,8 @@ struct keyproc {
 	char *account_id;            /* the account "account" opened */
 	char *account_url;           /* its URL (the kid), once known */
 	char *csr;                   /* the last CSR made, base64url DER */
+	char **subset;               /* its names, when some of the job's only */
+	size_t nsubset;
 	bool published;              /* publish is once per job */
 	char err[512];
 };
@@ -362,6 +364,35 @@ static int op_sign(struct keyproc *k, struct json_object *req, struct json_objec
 	return r;
 }
 
+/* NAMES (a CSR's) are the job's, in order; or, with allow_subset, some of
+ * them in the job's order, which from now on are the names published. */
+static bool csr_names_ok(struct keyproc *k, struct json_object *names)
+{
+	const struct signer_conf *c = k->c;
+	size_t n = json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+	size_t at = 0;
+
+	if (n == 0 || n > c->ndomains || (n < c->ndomains && !c->allow_subset))
+		return false;
+	for (size_t i = 0; i < n; i++, at++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(names, i));
+
+		while (at < c->ndomains && !streq(name, c->domains[at]))
+			at++;
+		if (at == c->ndomains)
+			return false;
+	}
+	strv_free(k->subset, k->nsubset);
+	k->subset = NULL;
+	k->nsubset = 0;
+	if (n == c->ndomains)
+		return true;
+	k->subset = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; k->subset && i < n; i++, k->nsubset++)
+		k->subset[i] = xstrdup(json_object_get_string(json_object_array_get_idx(names, i)));
+	return k->subset && (n == 0 || k->subset[n - 1]);
+}
+
 static int op_csr(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const struct signer_conf *c = k->c;
@@ -373,14 +404,8 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 
 	if (!c->name)
 		return refuse(k, -EPERM, "this job makes no CSR");
-	if (!json_object_object_get_ex(req, "names", &names) ||
-	    !json_object_is_type(names, json_type_array) ||
-	    json_object_array_length(names) != c->ndomains)
+	if (!json_object_object_get_ex(req, "names", &names) || !csr_names_ok(k, names))
 		return refuse(k, -EPERM, "csr: the names must be the job's");
-	for (size_t i = 0; i < c->ndomains; i++)
-		if (!streq(json_object_get_string(json_object_array_get_idx(names, i)),
-			   c->domains[i]))
-			return refuse(k, -EPERM, "csr: the names must be the job's");
 	if (!k->cert_key && c->reuse_key) {
 		struct version_pems v = { 0 };
 
@@ -391,10 +416,17 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 		/* A new lineage has no key to reuse: it gets its first. */
 		if (r < 0 && r != -ENOENT)
 			return refuse(k, r, "--reuse-key: the current key cannot be read");
+		/* Key settings changed since (reconfigure): one new key of the new
+		 * kind, reused from then on. */
+		if (k->cert_key && !crypto_key_matches(k->cert_key, &c->key)) {
+			EVP_PKEY_free(k->cert_key);
+			k->cert_key = NULL;
+		}
 	}
 	if (!k->cert_key && !(k->cert_key = crypto_key_generate(&c->key)))
 		return refuse(k, ACMED_ECRYPTO, "key generation failed");
-	r = crypto_csr_make(k->cert_key, c->domains, c->ndomains, &der, &len);
+	r = crypto_csr_make(k->cert_key, k->subset ? k->subset : c->domains,
+			    k->subset ? k->nsubset : c->ndomains, &der, &len);
 	if (r < 0)
 		return refuse(k, r, "could not make the CSR");
 	b64 = b64url_encode(der, len);
@@ -433,8 +465,10 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 		char why[600];
 
 		r = certcheck_run(&(struct certcheck){ .cert = cert, .chain = chain,
-							.key = v.privkey, .names = k->c->domains,
-							.nnames = k->c->ndomains, .now = time(NULL),
+							.key = v.privkey,
+							.names = k->subset ? k->subset : k->c->domains,
+							.nnames = k->subset ? k->nsubset : k->c->ndomains,
+							.now = time(NULL),
 							.roots = k->c->issuer_pem },
 				  why, sizeof(why));
 		if (r < 0)
@@ -452,7 +486,13 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 			    "finds its order finished and removes it",
 			    k->c->name, k->c->name);
 	if (k->c->req) {
-		r = k->account_id ? issue_req_save_renewal(k->store, k->c->req, k->account_id) : -EINVAL;
+		struct issue_req saved = *k->c->req; /* with the names published */
+
+		if (k->subset) {
+			saved.domains = k->subset;
+			saved.ndomains = k->nsubset;
+		}
+		r = k->account_id ? issue_req_save_renewal(k->store, &saved, k->account_id) : -EINVAL;
 		if (r < 0)
 			return refuse(k, r, "version %d is saved, but not renewal/%s.conf: %s",
 				      version, k->c->name, acmed_strerror(r));
@@ -595,8 +635,9 @@ static int op_pending(struct keyproc *k, struct json_object *req, struct json_ob
 		return refuse(k, r, "pending: the key cannot be written out");
 	o = json_object_new_object();
 	names = json_object_new_array();
-	for (size_t i = 0; i < k->c->ndomains; i++)
-		json_object_array_add(names, json_object_new_string(k->c->domains[i]));
+	for (size_t i = 0; i < (k->subset ? k->nsubset : k->c->ndomains); i++)
+		json_object_array_add(names, json_object_new_string(k->subset ? k->subset[i]
+									    : k->c->domains[i]));
 	json_object_object_add(o, "order", json_object_new_string(url));
 	json_object_object_add(o, "server", json_object_new_string(k->c->server));
 	json_object_object_add(o, "names", names);
@@ -720,6 +761,7 @@ static int signer_serve(const struct signer_conf *c, int fd)
 	free(k.account_id);
 	free(k.account_url);
 	free(k.csr);
+	strv_free(k.subset, k.nsubset);
 	store_close(k.store);
 	return r;
 }
@@ -752,32 +794,4 @@ int signer_start(const struct signer_conf *c, struct helper *l)
 {
 	*l = HELPER_INIT("the signer");
 	return helper_start(l, "acmed-signer", signer_main, (void *)c);
-}
-
-int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
-		    size_t n, struct helper *l, char *err, size_t errlen)
-{
-	int r = signer_start(c, l);
-
-	if (r < 0) {
-		snprintf(err, errlen, "could not start the signer: %s", strerror(-r));
-		return r;
-	}
-	if (c->eab_hmac_key)
-		explicit_bzero((char *)c->eab_hmac_key, strlen(c->eab_hmac_key));
-	if (c->cert_key_pem)
-		explicit_bzero((char *)c->cert_key_pem, strlen(c->cert_key_pem));
-	r = sandbox_worker(c->state_dir, ca_bundle, rw, n, err, errlen);
-	if (r == -EOPNOTSUPP)
-		return 0;
-	if (r < 0) {
-		signer_stop(l);
-		return r;
-	}
-	return 0;
-}
-
-void signer_stop(struct helper *l)
-{
-	helper_stop(l);
 }

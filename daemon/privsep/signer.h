@@ -65,6 +65,8 @@ struct signer_conf {
 	const char *name;         /* lineage for csr and publish, or NULL */
 	char *const *domains;     /* the names a CSR must have, in order */
 	size_t ndomains;
+	bool allow_subset;        /* a CSR may have some of them (--allow-subset-of-names):
+				   * those are then the names published and saved */
 	struct key_spec key;      /* a new certificate key's type */
 	bool reuse_key;           /* the CSR uses the lineage's current key */
 	bool publish;             /* publish allowed (not a dry run) */

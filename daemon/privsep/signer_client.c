@@ -8,6 +8,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "daemon/privsep/sandbox.h"
 #include "daemon/privsep/signer.h"
 #include "util.h"
 
@@ -183,4 +184,34 @@ int signer_published(struct helper *l, const char *cert, int *version)
 	*version = r == 0 ? (int)jobj_int(ok, "version", 0) : 0;
 	json_object_put(ok);
 	return r;
+}
+
+/* ---- the worker starts its signer, then confines itself ---- */
+
+int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
+		    size_t n, struct helper *l, char *err, size_t errlen)
+{
+	int r = signer_start(c, l);
+
+	if (r < 0) {
+		snprintf(err, errlen, "could not start the signer: %s", strerror(-r));
+		return r;
+	}
+	if (c->eab_hmac_key)
+		explicit_bzero((char *)c->eab_hmac_key, strlen(c->eab_hmac_key));
+	if (c->cert_key_pem)
+		explicit_bzero((char *)c->cert_key_pem, strlen(c->cert_key_pem));
+	r = sandbox_worker(c->state_dir, ca_bundle, rw, n, err, errlen);
+	if (r == -EOPNOTSUPP)
+		return 0;
+	if (r < 0) {
+		signer_stop(l);
+		return r;
+	}
+	return 0;
+}
+
+void signer_stop(struct helper *l)
+{
+	helper_stop(l);
 }

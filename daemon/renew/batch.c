@@ -44,6 +44,9 @@ struct batch {
 	void (*on_result)(struct daemon *d, const char *name, struct json_object *reply,
 			  bool record_failure);
 	void (*on_done)(struct daemon *d, unsigned failures);
+	void (*on_job)(struct daemon *d, void *ctx, const char *name, struct json_object *reply);
+	void *ctx;
+	void (*ctx_free)(void *ctx);
 };
 
 /* What a queued hook remembers of its batch: the id, not a pointer, since
@@ -84,6 +87,8 @@ static void batch_free(struct batch *b)
 	json_object_put(b->skipped);
 	json_object_put(b->hooks);
 	json_object_put(b->job_reply);
+	if (b->ctx_free)
+		b->ctx_free(b->ctx);
 	free(b);
 }
 
@@ -131,6 +136,9 @@ struct batch *batch_new(struct daemon *d, struct conn *client, const struct batc
 	b->verbosity = o->verbosity;
 	b->on_result = o->on_result;
 	b->on_done = o->on_done;
+	b->on_job = o->on_job;
+	b->ctx = o->ctx;
+	b->ctx_free = o->ctx_free;
 	b->renewed = json_object_new_array();
 	b->failed = json_object_new_array();
 	b->not_due = json_object_new_array();
@@ -217,14 +225,20 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	it = memset(&v[b->nitems], 0, sizeof(*it));
 	it->name = xstrdup(req->name);
 	it->domains = join_domains(req);
-	/* certonly's hooks become the lineage's; else what the lineage saved. */
+	/* certonly's hooks become the lineage's; else what the lineage saved,
+	 * but as certbot a hook given to renew takes the place of the saved one
+	 * of its kind (renew's are in REQ too, to be saved with the new
+	 * version; they run once, as the command's). */
 	for (int k = 0; k < HOOK_BATCH__MAX; k++) {
 		const char *saved = !e ? NULL
 				    : k == HOOK_PRE ? e->conf.pre_hook
 				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
 						       : e->conf.post_hook;
 
-		it->hooks[k] = xstrdup(req_hooks[k] ? req_hooks[k] : saved);
+		if (b->kind == BATCH_CERTONLY && req_hooks[k])
+			it->hooks[k] = xstrdup(req_hooks[k]);
+		else if (!b->cmd_hooks[k])
+			it->hooks[k] = xstrdup(saved);
 	}
 	b->nitems++;
 	r = (req->name && !it->name) || !it->domains ? -ENOMEM : submit(d, b, req);
@@ -416,6 +430,8 @@ static void hook_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	json_object_object_add(o, "timed_out", json_object_new_boolean(res->timed_out));
 	json_object_object_add(o, "failed", json_object_new_boolean(failed));
 	json_object_object_add(o, "seconds", json_object_new_double(res->seconds));
+	if (failed && res->output && *res->output)
+		json_object_object_add(o, "output", json_object_new_string(res->output));
 	json_object_array_add(b->hooks, o);
 	if (failed) {
 		b->hook_failures++;
@@ -719,6 +735,8 @@ static void job_done(struct daemon *d, void *ctx, int id, struct json_object *re
 	if (b->on_result)
 		b->on_result(d, it ? it->name : NULL, reply,
 			     b->kind != BATCH_CERTONLY && !b->dry_run);
+	if (b->on_job)
+		b->on_job(d, b->ctx, it ? it->name : NULL, reply);
 	if (b->kind == BATCH_CERTONLY) {
 		json_object_put(b->job_reply);
 		b->job_reply = json_object_get(reply);

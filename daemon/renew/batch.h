@@ -4,7 +4,9 @@
  * post hooks once after the last job; identical commands run once. Hooks
  * come from renewal-hooks/{pre,deploy,post}/ (executables, byte order; not
  * for certonly, as in certbot), then acmed.conf, then each lineage's
- * renewal file, then the command. A batch without jobs runs no hooks. */
+ * renewal file, then the command; a hook the command gives takes the place
+ * of the lineages' saved ones of its kind, as in certbot. A batch without
+ * jobs runs no hooks. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,10 +31,16 @@ struct batch_opts {
 			  bool record_failure);
 	/* The batch is done, with FAILURES failed renewals or hooks. */
 	void (*on_done)(struct daemon *d, unsigned failures);
+	/* After on_result, with CTX: may change REPLY, which for certonly is
+	 * what the client is sent. CTX is the batch's from batch_new() on, and
+	 * CTX_FREE (if not NULL) frees it with the batch. */
+	void (*on_job)(struct daemon *d, void *ctx, const char *name, struct json_object *reply);
+	void *ctx;
+	void (*ctx_free)(void *ctx);
 };
 
 /* A new batch (in d->batches) that answers CLIENT (NULL: nobody) when it
- * is done. NULL on allocation failure. */
+ * is done. NULL on allocation failure (O->ctx is then the caller's). */
 struct batch *batch_new(struct daemon *d, struct conn *client, const struct batch_opts *o);
 /* Add a job for REQ (moved; left empty on success). 0 or -errno. */
 int batch_add(struct daemon *d, struct batch *b, struct issue_req *req);

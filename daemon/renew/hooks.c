@@ -15,6 +15,7 @@
 #include "daemon/child.h"
 #include "daemon/metrics.h"
 #include "daemon/renew/hooks.h"
+#include "daemon/renew/hookunit.h"
 #include "fsutil.h"
 #include "hookexec.h"
 #include "log.h"
@@ -38,6 +39,8 @@ struct hook_run {
 	struct hook_req req;
 	struct child child;
 	bool started;
+	char **unit_argv; /* systemd-run's, when it runs as a transient unit */
+	struct text_tail tail; /* for hook_result's output */
 };
 
 static void req_clear(struct hook_req *r)
@@ -64,8 +67,9 @@ static void log_result(const struct hook_run *h, const struct hook_result *res)
 		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: killed by signal %d", r->label,
 			res->signal);
 	else if (res->exit_status)
-		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: failed with exit status %d", r->label,
-			res->exit_status);
+		log_job(LOG_LVL_ERROR, r->job, r->name, "%s: failed with exit status %d%s%s",
+			r->label, res->exit_status, *res->output ? "; its output ended: " : "",
+			res->output);
 	else
 		log_job(LOG_LVL_INFO, r->job, r->name, "%s: done in %.2f s", r->label,
 			res->seconds);
@@ -75,8 +79,11 @@ static void log_result(const struct hook_run *h, const struct hook_result *res)
 static void hook_finish(struct daemon *d, const struct hook_result *res)
 {
 	struct hook_run *h = d->hooks;
+	struct hook_result r = *res;
 
 	d->hooks = h->next;
+	r.output = text_tail_get(&h->tail);
+	res = &r;
 	log_result(h, res);
 	if (!res->stopped)
 		metrics_count_hook(d, h->req.kind,
@@ -86,6 +93,7 @@ static void hook_finish(struct daemon *d, const struct hook_result *res)
 	if (h->req.on_done)
 		h->req.on_done(d, h->req.ctx, &h->req, res);
 	req_clear(&h->req);
+	strv_free_nt(h->unit_argv);
 	free(h);
 	hook_start_next(d);
 }
@@ -93,8 +101,12 @@ static void hook_finish(struct daemon *d, const struct hook_result *res)
 static void hook_exec(void *ctx, int out)
 {
 	const struct hook_run *h = ctx;
+	/* systemd-run's own environment; the hook's is in its arguments. */
+	static char *const run_env[] = { "PATH=" HOOK_PATH, NULL };
 
-	hookexec_child(h->req.command, h->req.env, out);
+	if (h->unit_argv)
+		hookexec_exec(HOOKUNIT_SYSTEMD_RUN, h->unit_argv, run_env, out, out);
+	hookexec_child(h->req.command, h->req.env, out, out);
 }
 
 static void hook_line(struct daemon *d, void *ctx, char *line)
@@ -103,6 +115,9 @@ static void hook_line(struct daemon *d, void *ctx, char *line)
 
 	/* Control characters from a script must not forge log lines. */
 	text_clean(line);
+	if (h->tail.len)
+		text_tail_add(&h->tail, "\n", 1);
+	text_tail_add(&h->tail, line, strlen(line));
 	log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: %s", h->req.label, line);
 	if (h->req.on_output)
 		h->req.on_output(d, h->req.ctx, &h->req, line);
@@ -110,14 +125,39 @@ static void hook_line(struct daemon *d, void *ctx, char *line)
 
 static void hook_exited(struct daemon *d, void *ctx, const struct child_exit *e)
 {
+	const struct hook_run *h = ctx;
 	struct hook_result res = { .exit_status = e->exit_status, .signal = e->signal,
 				   .timed_out = e->timed_out, .seconds = e->seconds };
 
-	(void)ctx;
+	/* systemd stopped the unit at RuntimeMaxSec=: systemd-run says 1. */
+	if (h->unit_argv && e->exit_status != 0 && e->seconds >= (double)d->cfg.hook_timeout)
+		res.timed_out = true;
 	hook_finish(d, &res);
 }
 
 static const struct child_ops hook_ops = { hook_exec, hook_line, hook_exited };
+
+/* systemd-run's --unit=NAME (hookunit_argv()). */
+#define HOOK_UNIT_ARG 1
+
+/* Under acmed.service (hookunit.h), make H run as a transient unit, and
+ * give acmed's own timer a margin over systemd's, as a backstop. 0 or
+ * -ENOMEM. */
+static int hook_as_unit(struct daemon *d, struct hook_run *h)
+{
+	static unsigned seq;
+	char *owner = NULL;
+
+	if (!hookunit_wanted(d->cfg.hook_runner, &owner))
+		return 0;
+	h->unit_argv = hookunit_argv(h->req.command, h->req.env, h->req.label,
+				     d->cfg.hook_timeout, HOOK_KILL_GRACE, owner, ++seq);
+	free(owner);
+	if (!h->unit_argv)
+		return -ENOMEM;
+	h->child.timeout += HOOK_KILL_GRACE + 5;
+	return 0;
+}
 
 static void hook_start_next(struct daemon *d)
 {
@@ -140,9 +180,13 @@ static void hook_start_next(struct daemon *d)
 		.output_max = HOOK_OUTPUT_MAX,
 		.group = true,
 	};
-	log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: running %s", h->req.label,
-		h->req.command);
-	r = child_start(d, &h->child);
+	r = hook_as_unit(d, h);
+	if (r == 0) {
+		log_job(LOG_LVL_INFO, h->req.job, h->req.name, "%s: running %s%s%s", h->req.label,
+			h->req.command, h->unit_argv ? " in " : "",
+			h->unit_argv ? h->unit_argv[HOOK_UNIT_ARG] + strlen("--unit=") : "");
+		r = child_start(d, &h->child);
+	}
 	if (r < 0) {
 		log_job(LOG_LVL_ERROR, h->req.job, h->req.name, "%s: cannot start: %s",
 			h->req.label, strerror(-r));
@@ -179,7 +223,7 @@ void hooks_stop_all(struct daemon *d)
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
 		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
-					   .stopped = true };
+					   .stopped = true, .output = "" };
 
 		d->hooks = h->next;
 		if (h->started) {
@@ -188,11 +232,15 @@ void hooks_stop_all(struct daemon *d)
 			child_signal(&h->child, SIGTERM);
 			res.signal = SIGTERM;
 			child_abandon(d, &h->child);
+			/* systemd-run's end does not end its unit. */
+			if (h->unit_argv)
+				hookunit_stop(h->unit_argv[HOOK_UNIT_ARG] + strlen("--unit="));
 		}
 		/* The owner frees what it gave the hook (its batch is gone). */
 		if (h->req.on_done)
 			h->req.on_done(d, h->req.ctx, &h->req, &res);
 		req_clear(&h->req);
+		strv_free_nt(h->unit_argv);
 		free(h);
 	}
 }

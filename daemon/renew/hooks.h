@@ -34,6 +34,10 @@ struct hook_result {
 	bool not_started;
 	bool stopped;    /* acmed is shutting down: it was stopped, or never ran */
 	double seconds;
+	/* The end of its output (stdout and stderr share one pipe): the last
+	 * TEXT_TAIL_MAX bytes, cleaned (text_tail_get()); "" if none. Valid
+	 * during on_done only. */
+	const char *output;
 };
 
 struct hook_req {

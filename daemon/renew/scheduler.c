@@ -26,6 +26,15 @@ static void sched_batch_done(struct daemon *d, unsigned failures);
 
 enum ca_ari { CA_UNKNOWN, CA_NO_ARI, CA_ARI };
 
+/* A certonly of NAME the CA at SERVER refused with a Retry-After: not
+ * again before UNTIL. Apart from the CAs' states: a CA in this list alone
+ * is not one the scheduler probes. */
+struct ca_hold {
+	struct ca_hold *next;
+	char *server, *name;
+	time_t until;
+};
+
 /* What we know of one CA (directory URL) the lineages use. */
 struct ca_state {
 	struct ca_state *next;
@@ -475,6 +484,54 @@ static void check_skew(struct daemon *d, struct lineage_entry *e)
 		e->name, nb, na, clock, until);
 }
 
+static void hold_free(struct ca_hold *h)
+{
+	if (h) {
+		free(h->server);
+		free(h->name);
+	}
+	free(h);
+}
+
+/* Remember (UNTIL > 0) or forget NAME's hold at SERVER. */
+static void set_hold(struct daemon *d, const char *server, const char *name, time_t until)
+{
+	struct ca_hold **pp = &d->sched.holds, *h;
+
+	while (*pp && !(streq((*pp)->server, server) && streq((*pp)->name, name)))
+		pp = &(*pp)->next;
+	h = *pp;
+	if (h && until <= 0) {
+		*pp = h->next;
+		hold_free(h);
+		return;
+	}
+	if (!h && until > 0) {
+		h = calloc(1, sizeof(*h));
+		if (!h || !(h->server = strdup(server)) || !(h->name = strdup(name))) {
+			hold_free(h);
+			return;
+		}
+		*pp = h;
+	}
+	if (h)
+		h->until = until;
+}
+
+time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, time_t now)
+{
+	const struct lineage_entry *e = index_get(&d->index, name);
+	time_t until = 0;
+
+	for (const struct ca_hold *h = d->sched.holds; h; h = h->next)
+		if (streq(h->server, server) && streq(h->name, name))
+			until = h->until;
+	if (e && e->have_conf && streq(e->conf.server, server) &&
+	    e->conf.state.retry_after > until)
+		until = e->conf.state.retry_after;
+	return until > now ? until : 0;
+}
+
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
 		      bool record_fail)
 {
@@ -489,6 +546,10 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 		if (ca && !ca->checking)
 			ca->ari = json_object_get_boolean(ari) ? CA_ARI : CA_NO_ARI;
 	}
+	/* certonly's own: a Retry-After held until then, a success forgets it. */
+	if (!record_fail && name && jobj_str(reply, "server"))
+		set_hold(d, jobj_str(reply, "server"), name,
+			 jobj_int(reply, "status", -1) != 0 ? jobj_time(reply, "retry_after") : 0);
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
 	    !record_failure(d, name, reply)) {
@@ -637,6 +698,12 @@ void sched_fini(struct daemon *d)
 			close(w->fd);
 			w->fd = -1;
 		}
+	}
+	while (s->holds) {
+		struct ca_hold *h = s->holds;
+
+		s->holds = h->next;
+		hold_free(h);
 	}
 	while (s->cas) {
 		struct ca_state *ca = s->cas;

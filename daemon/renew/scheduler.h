@@ -42,3 +42,9 @@ time_t sched_next_wake(const struct daemon *d);
  * index is refreshed. */
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
 		      bool record_failure);
+
+/* Until when the CA at SERVER asked (Retry-After) that NAME not be asked
+ * for again: a certonly it refused (kept in memory: there may be no
+ * renewal file to keep it in), or the lineage's recorded Retry-After. 0
+ * if it did not, or that time is past NOW. */
+time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, time_t now);

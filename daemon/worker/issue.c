@@ -15,6 +15,7 @@
 #include "error.h"
 #include "ident.h"
 #include "daemon/worker/issue.h"
+#include "daemon/worker/issue_priv.h"
 #include "jws.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -27,27 +28,8 @@
 
 /* ---- the flow (worker process) ---- */
 
-struct run {
-	const struct issue_req *req;
-	const struct acmed_config *cfg;
-	int ev_fd;
-	struct store *store;
-	struct acme_client *acme;
-	struct helper keys; /* the job's signer: every private key is there */
-	const struct authn_info *authn;          /* the authenticator: its name, types */
-	const struct authenticator *authn_impl;  /* its code */
-	struct authn_job *authn_job;             /* its state, from setup() */
-	struct account account;
-	const char *step; /* what we are doing, for the error message */
-	char err[1536];
-	time_t retry_after; /* the CA's Retry-After deadline, 0 if none */
-	const char *issuer_pem; /* the CA's issuer_bundle (acmed.conf), or NULL */
-	int ca_ari;         /* the directory has renewalInfo: 1, 0, -1 not loaded */
-	bool resumed_order; /* the order is one an interrupted attempt left */
-};
-
 /* Record the failure of the current step, with the CA's words if any. */
-static int fail(struct run *run, int r, const char *detail)
+int issue_fail(struct run *run, int r, const char *detail)
 {
 	snprintf(run->err, sizeof(run->err), "%s failed: %s", run->step,
 		 !str_empty(detail) ? detail : acmed_strerror(r));
@@ -56,11 +38,22 @@ static int fail(struct run *run, int r, const char *detail)
 	return r;
 }
 
-static int fail_acme(struct run *run, int r)
+int issue_fail_acme(struct run *run, int r)
 {
+	size_t len;
+	char when[32];
+
 	if (run->acme->retry_after > 0)
 		run->retry_after = time(NULL) + run->acme->retry_after;
-	return fail(run, r, run->acme->err);
+	issue_fail(run, r, run->acme->err);
+	/* Say when it may be tried again: acmed holds it back until then. */
+	len = strlen(run->err);
+	if (run->retry_after > 0 && len < sizeof(run->err)) {
+		timefmt_format_rfc3339(run->retry_after, when, sizeof(when));
+		snprintf(run->err + len, sizeof(run->err) - len,
+			 "; the CA asks not to be asked again before %s (Retry-After)", when);
+	}
+	return r;
 }
 
 /* Load the account for the server (the one the lineage used, or the only
@@ -83,192 +76,9 @@ static int setup_account(struct run *run, const char *account_id)
 		run->step = run->account.step;
 		if (run->acme->retry_after > 0)
 			run->retry_after = time(NULL) + run->acme->retry_after;
-		return fail(run, r, err);
+		return issue_fail(run, r, err);
 	}
 	return 0;
-}
-
-static const struct acme_challenge *offered(const struct acme_authz *a, const char *type)
-{
-	for (size_t i = 0; i < a->nchal; i++)
-		if (streq(a->chal[i].type, type) && a->chal[i].token)
-			return &a->chal[i];
-	return NULL;
-}
-
-/* The challenge to answer for A: the first type in the order of
- * preference (--preferred-challenges, else the authenticator's own) that
- * AU answers and the CA offers. */
-static const struct acme_challenge *pick_challenge(const struct authn_info *au,
-						   const struct authn_config *cfg,
-						   const struct acme_authz *a)
-{
-	const char *pref = cfg->preferred_challenges;
-	const struct acme_challenge *c;
-
-	if (!pref) {
-		for (size_t i = 0; i < ELEMENTSOF(au->types) && au->types[i]; i++)
-			if ((c = offered(a, au->types[i])))
-				return c;
-		return NULL;
-	}
-	for (const char *p = pref, *end; *p; p = *end ? end + 1 : end) {
-		char type[32];
-
-		end = p + strcspn(p, ",");
-		snprintf(type, sizeof(type), "%.*s", (int)(end - p), p);
-		if (authn_answers((enum authn_kind)(au - authn_infos), type) &&
-		    (c = offered(a, type)))
-			return c;
-	}
-	return NULL;
-}
-
-struct pending {
-	struct acme_authz authz; /* refreshed while polling: keep no pointers into it */
-	char shown[IDENT_MAX + 3]; /* its name as ordered: "*.example.com" */
-	char *chal_url;
-	char *type;
-	char *token;
-	char *key_auth;
-	char *validation;
-};
-
-/* The name authorization A is for, as the order asked for it ("*." and the
- * base name for a wildcard), in SHOWN; an authorization for a name the
- * order did not ask for is refused: the CA is not doing what we asked. */
-static int check_identifier(struct run *run, const struct acme_authz *a, char *shown,
-			    size_t len)
-{
-	char why[IDENT_MAX + 200];
-
-	snprintf(shown, len, "%s%.*s", a->wildcard ? "*." : "", IDENT_MAX, a->identifier);
-	for (size_t i = 0; i < run->req->ndomains; i++)
-		if (strcasecmp(run->req->domains[i], shown) == 0)
-			return 0;
-	snprintf(why, sizeof(why), "the CA sent an authorization for %s, which the order did not "
-				   "ask for", shown);
-	return fail(run, ACMED_EPROTO, why);
-}
-
-static int authorize(struct run *run, struct acme_order *order)
-{
-	const struct authn_info *au = run->authn;
-	struct pending *p = calloc(order->nauthz, sizeof(*p));
-	struct authn_challenge *ac = calloc(order->nauthz, sizeof(*ac));
-	struct authn_state *st = NULL;
-	size_t np = 0, done = 0;
-	int r = 0;
-	char step[300];
-
-	if (!p || !ac) {
-		free(p);
-		free(ac);
-		return fail(run, -ENOMEM, NULL);
-	}
-	run->step = "fetching authorizations";
-	for (size_t i = 0; i < order->nauthz; i++) {
-		struct pending *x = &p[np];
-		const struct acme_challenge *chal;
-
-		r = acme_authz_get(run->acme, order->authz[i], &x->authz);
-		if (r < 0)
-			r = fail_acme(run, r);
-		else
-			r = check_identifier(run, &x->authz, x->shown, sizeof(x->shown));
-		if (r < 0) {
-			acme_authz_clear(&x->authz);
-			goto out;
-		}
-		if (streq(x->authz.status, "valid")) {
-			progress(run->ev_fd, "Authorization %zu/%zu valid: %s (reused)",
-				       ++done, order->nauthz, x->shown);
-			acme_authz_clear(&x->authz);
-			continue;
-		}
-		snprintf(step, sizeof(step), "authorizing %s", x->shown);
-		run->step = step;
-		chal = pick_challenge(au, &run->req->authn, &x->authz);
-		if (!streq(x->authz.status, "pending") || !chal) {
-			char why[300];
-
-			if (streq(x->authz.status, "pending"))
-				snprintf(why, sizeof(why), "the CA offers no challenge the %s "
-							   "authenticator answers (%s%s%s)%s",
-					 au->name, au->types[0], au->types[1] ? ", " : "",
-					 au->types[1] ? au->types[1] : "",
-					 x->authz.wildcard ? "; wildcards need dns-01" : "");
-			else
-				snprintf(why, sizeof(why), "the authorization is %s",
-					 x->authz.status);
-			acme_authz_clear(&x->authz);
-			r = fail(run, ACMED_ENOCHALLENGE, why);
-			goto out;
-		}
-		x->chal_url = strdup(chal->url);
-		x->type = strdup(chal->type);
-		x->token = strdup(chal->token);
-		x->key_auth = jws_key_authorization(run->account.key, chal->token);
-		x->validation = !x->key_auth ? NULL
-			      : streq(chal->type, "dns-01") ? jws_dns01_value(x->key_auth)
-							    : strdup(x->key_auth);
-		np++;
-		if (!x->chal_url || !x->type || !x->token || !x->key_auth || !x->validation) {
-			r = fail(run, -ENOMEM, NULL);
-			goto out;
-		}
-	}
-	if (np == 0)
-		goto out;
-	for (size_t i = 0; i < np; i++)
-		ac[i] = (struct authn_challenge){ p[i].authz.identifier, p[i].type, p[i].token,
-						  p[i].key_auth, p[i].validation };
-	run->step = "setting up the challenge responses";
-	r = run->authn_impl->perform(run->authn_job, ac, np, &st, run->err, sizeof(run->err));
-	if (r < 0) {
-		char why[sizeof(run->err)];
-
-		snprintf(why, sizeof(why), "%s", run->err);
-		r = fail(run, r, why);
-		goto out;
-	}
-	for (size_t i = 0; r == 0 && i < np; i++) {
-		snprintf(step, sizeof(step), "answering the %s challenge for %s", p[i].type,
-			 p[i].shown);
-		run->step = step;
-		r = acme_challenge_respond(run->acme, p[i].chal_url);
-		if (r < 0)
-			r = fail_acme(run, r);
-	}
-	for (size_t i = 0; r == 0 && i < np; i++) {
-		snprintf(step, sizeof(step), "validating %s", p[i].shown);
-		run->step = step;
-		r = acme_authz_wait(run->acme, &p[i].authz, p[i].chal_url);
-		if (r == ACMED_EINVALID) {
-			char why[1024];
-
-			acme_problem_format(&run->acme->problem, why, sizeof(why));
-			r = fail(run, r, run->acme->problem.type ? why : run->acme->err);
-		} else if (r < 0) {
-			r = fail_acme(run, r);
-		} else {
-			progress(run->ev_fd, "Authorization %zu/%zu valid: %s (%s)", ++done,
-				       order->nauthz, p[i].shown, p[i].type);
-		}
-	}
-out:
-	run->authn_impl->cleanup(run->authn_job, st);
-	for (size_t i = 0; i < order->nauthz; i++) {
-		acme_authz_clear(&p[i].authz);
-		free(p[i].chal_url);
-		free(p[i].type);
-		free(p[i].token);
-		free(p[i].key_auth);
-		free(p[i].validation);
-	}
-	free(p);
-	free(ac);
-	return r;
 }
 
 /* Split the downloaded chain into the three certificate files. */
@@ -285,13 +95,13 @@ static int split_chain(struct run *run, const char *pem, struct version_pems *v)
 		strv_free(certs, n);
 		snprintf(why, sizeof(why), "the certificate chain is larger than %d bytes",
 			 CERT_CHAIN_MAX);
-		return fail(run, ACMED_EPROTO, why);
+		return issue_fail(run, ACMED_EPROTO, why);
 	}
 	if (r < 0)
-		return fail(run, ACMED_EPROTO, "the CA's answer is not a PEM certificate chain");
+		return issue_fail(run, ACMED_EPROTO, "the CA's answer is not a PEM certificate chain");
 	if (n < 2) {
 		strv_free(certs, n);
-		return fail(run, ACMED_EPROTO, "the CA sent no intermediate certificate");
+		return issue_fail(run, ACMED_EPROTO, "the CA sent no intermediate certificate");
 	}
 	for (size_t i = 1; i < n; i++)
 		len += strlen(certs[i]);
@@ -302,7 +112,7 @@ static int split_chain(struct run *run, const char *pem, struct version_pems *v)
 		strcat(v->chain, certs[i]);
 	strv_free(certs, n);
 	if (!v->chain || asprintf(&v->fullchain, "%s%s", v->cert, v->chain) < 0)
-		return fail(run, -ENOMEM, NULL);
+		return issue_fail(run, -ENOMEM, NULL);
 	return 0;
 }
 
@@ -317,8 +127,8 @@ static int check_certificate(struct run *run, const struct version_pems *v,
 		.chain = v->chain,
 		.csr = csr,
 		.csrlen = csrlen,
-		.names = run->req->domains,
-		.nnames = run->req->ndomains,
+		.names = run->names,
+		.nnames = run->nnames,
 		.now = time(NULL),
 		.roots = run->issuer_pem,
 	};
@@ -327,7 +137,7 @@ static int check_certificate(struct run *run, const struct version_pems *v,
 
 	run->step = "checking the certificate the CA sent";
 	r = certcheck_run(&c, why, sizeof(why));
-	return r < 0 ? fail(run, r, why) : 0;
+	return r < 0 ? issue_fail(run, r, why) : 0;
 }
 
 static struct json_object *lineage_result(struct run *run, int version, const char *cert)
@@ -396,12 +206,12 @@ static int check_profile(struct run *run)
 		return 0;
 	run->step = "choosing the profile";
 	if (dir->nprofiles == 0)
-		return fail(run, ACMED_ECONFIG, "the CA offers no profiles (its directory has no "
+		return issue_fail(run, ACMED_ECONFIG, "the CA offers no profiles (its directory has no "
 						"meta.profiles); remove the profile setting");
 	p += snprintf(why, sizeof(why), "the CA does not offer profile '%s'; it offers:", profile);
 	for (size_t i = 0; i < dir->nprofiles && p < why + sizeof(why) - 2; i++)
 		p += snprintf(p, (size_t)(why + sizeof(why) - p), " %s", dir->profiles[i]);
-	return fail(run, ACMED_ECONFIG, why);
+	return issue_fail(run, ACMED_ECONFIG, why);
 }
 
 /* newOrder with the profile and, when the CA has ARI, "replaces". A CA
@@ -416,7 +226,7 @@ static int create_order(struct run *run, struct acme_order *order)
 	int r;
 
 	run->step = "creating the order";
-	r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+	r = acme_order_new(run->acme, run->names, run->nnames, &opts, order);
 	if ((r == ACMED_EPROBLEM || r == ACMED_EPROTO) && opts.replaces) {
 		/* alreadyReplaced, or a certificate the CA will not have this
 		 * order replace (another account, other names): RFC 9773 makes
@@ -428,10 +238,10 @@ static int create_order(struct run *run, struct acme_order *order)
 			    "\"replaces\"", opts.replaces, r == ACMED_EPROBLEM ? why : run->acme->err);
 		acme_order_clear(order);
 		opts.replaces = NULL;
-		r = acme_order_new(run->acme, req->domains, req->ndomains, &opts, order);
+		r = acme_order_new(run->acme, run->names, run->nnames, &opts, order);
 	}
 	if (r < 0)
-		return fail_acme(run, r);
+		return issue_fail_acme(run, r);
 	progress(run->ev_fd, "Order created: %s%s%s", order->url,
 		       opts.replaces ? ", replacing " : "", opts.replaces ? opts.replaces : "");
 	return 0;
@@ -480,7 +290,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 	run->step = "looking for an interrupted order";
 	r = signer_resume(&run->keys, &url);
 	if (r < 0)
-		return fail(run, r, run->keys.err);
+		return issue_fail(run, r, run->keys.err);
 	if (!url)
 		return 0;
 	order->url = url;
@@ -492,7 +302,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 			       order->url, version);
 		acme_order_clear(order);
 		r = signer_pending(&run->keys, "drop", NULL);
-		return r < 0 ? fail(run, r, run->keys.err) : 0;
+		return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
 	}
 	if (r == 0 && !streq(order->status, "invalid")) {
 		run->resumed_order = true;
@@ -505,7 +315,7 @@ static int resume_order(struct run *run, struct acme_order *order)
 		    run->req->name, order->url, r < 0 ? run->acme->err : order->status);
 	acme_order_clear(order); /* frees URL */
 	r = signer_pending(&run->keys, "drop", NULL);
-	return r < 0 ? fail(run, r, run->keys.err) : 0;
+	return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
 }
 
 /* Keep the order (and the CSR's key) before finalizing it, then finalize. */
@@ -518,14 +328,53 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 		run->step = "recording the order";
 		r = signer_pending(&run->keys, "save", order->url);
 		if (r < 0)
-			return fail(run, r, run->keys.err);
+			return issue_fail(run, r, run->keys.err);
 	}
 	run->step = "finalizing the order";
 	r = acme_order_finalize(run->acme, order, csr, csrlen);
 	if (r < 0)
-		return fail_acme(run, r);
+		return issue_fail_acme(run, r);
 	progress(run->ev_fd, "Order finalized");
 	return 0;
+}
+
+/* The signer's CSR for run->names: it makes the key (or reuses the
+ * lineage's) and keeps it. --csr's CSR is the administrator's. */
+static int make_csr(struct run *run, unsigned char **csr, size_t *csrlen)
+{
+	int r;
+
+	free(*csr);
+	*csr = NULL;
+	if (run->req->csr)
+		return 0;
+	run->step = "preparing the certificate key";
+	r = signer_csr(&run->keys, run->names, run->nnames, csr, csrlen);
+	return r < 0 ? issue_fail(run, r, run->keys.err) : 0;
+}
+
+/* A CSR, an order for run->names (or the resumed one), its authorizations.
+ * With --allow-subset-of-names the names that fail are dropped and the
+ * rest ordered again, as certbot does, until all left are valid. */
+static int order_and_authorize(struct run *run, struct acme_order *order, unsigned char **csr,
+			       size_t *csrlen)
+{
+	int r = make_csr(run, csr, csrlen);
+
+	while (r == 0) {
+		if (!order->url && (r = create_order(run, order)) < 0)
+			break;
+		if (streq(order->status, "pending") || !resumed(run))
+			r = issue_authorize(run, order);
+		if (r < 0 || !run->failed)
+			break;
+		r = issue_drop_failed(run);
+		acme_order_clear(order);
+		run->resumed_order = false;
+		if (r == 0)
+			r = make_csr(run, csr, csrlen);
+	}
+	return r;
 }
 
 static int obtain(struct run *run, struct json_object **data)
@@ -544,7 +393,7 @@ static int obtain(struct run *run, struct json_object **data)
 		run->step = "reading the renewal configuration";
 		r = store_renewal_load(run->store, req->name, &old, err, sizeof(err));
 		if (r < 0)
-			return fail(run, r, err);
+			return issue_fail(run, r, err);
 		have_old = true;
 	}
 	run->step = "loading the CA's directory";
@@ -556,7 +405,7 @@ static int obtain(struct run *run, struct json_object **data)
 	if (r == 0)
 		r = acme_directory_load(run->acme);
 	if (r < 0) {
-		r = run->acme ? fail_acme(run, r) : fail(run, r, NULL);
+		r = run->acme ? issue_fail_acme(run, r) : issue_fail(run, r, NULL);
 		goto out;
 	}
 	run->ca_ari = run->acme->dir.renewal_info != NULL;
@@ -571,22 +420,9 @@ static int obtain(struct run *run, struct json_object **data)
 	r = keeps_orders(run) ? resume_order(run, &order) : 0;
 	if (r < 0)
 		goto out;
-	if (!req->csr) {
-		/* The signer makes the key (or reuses the lineage's) and keeps it. */
-		run->step = "preparing the certificate key";
-		r = signer_csr(&run->keys, req->domains, req->ndomains, &csr, &csrlen);
-		if (r < 0) {
-			r = fail(run, r, run->keys.err);
-			goto out;
-		}
-	}
-	if (!order.url && (r = create_order(run, &order)) < 0)
+	r = order_and_authorize(run, &order, &csr, &csrlen);
+	if (r < 0)
 		goto out;
-	if (streq(order.status, "pending") || !resumed(run)) {
-		r = authorize(run, &order);
-		if (r < 0)
-			goto out;
-	}
 	if (req->validate_only && !streq(order.status, "valid") &&
 	    !streq(order.status, "processing")) {
 		progress(run->ev_fd, "Dry run: %s validated every name; the order was not "
@@ -602,14 +438,14 @@ static int obtain(struct run *run, struct json_object **data)
 		run->step = "waiting for the certificate";
 		r = acme_order_wait(run->acme, &order);
 		if (r < 0) {
-			r = fail_acme(run, r);
+			r = issue_fail_acme(run, r);
 			goto out;
 		}
 	}
 	run->step = "downloading the certificate";
 	r = acme_certificate_get(run->acme, order.certificate, req->preferred_chain, &pem);
 	if (r < 0) {
-		r = fail_acme(run, r);
+		r = issue_fail_acme(run, r);
 		goto out;
 	}
 	r = split_chain(run, pem, &v);
@@ -632,7 +468,7 @@ static int obtain(struct run *run, struct json_object **data)
 	run->step = "saving the certificate";
 	r = signer_publish(&run->keys, v.cert, v.chain, &version);
 	if (r < 0) {
-		r = fail(run, r, run->keys.err);
+		r = issue_fail(run, r, run->keys.err);
 		goto out;
 	}
 	progress(run->ev_fd, "Saved as version %d of %s", version, req->name);
@@ -657,6 +493,7 @@ static int separate(struct run *run)
 		.name = req->csr ? NULL : req->name,
 		.domains = req->domains,
 		.ndomains = req->ndomains,
+		.allow_subset = req->allow_subset,
 		.key = req->key,
 		.reuse_key = req->reuse_key && !req->new_key,
 		.publish = !req->dry_run && !req->csr,
@@ -667,7 +504,7 @@ static int separate(struct run *run)
 		.issuer_pem = run->issuer_pem,
 	};
 	char **roots = calloc(req->authn.nwebroot + 1, sizeof(*roots));
-	char err[512] = "";
+	char err[1024] = "";
 	int r;
 
 	if (!roots)
@@ -682,14 +519,14 @@ static int separate(struct run *run)
 				   &run->authn_job, err, sizeof(err));
 	if (r < 0) {
 		free(roots);
-		return fail(run, r, err);
+		return issue_fail(run, r, err);
 	}
 	run->step = "starting the signer";
 	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
 			    sizeof(err));
 	free(roots);
 	if (r < 0)
-		return fail(run, r, err);
+		return issue_fail(run, r, err);
 	return 0;
 }
 
@@ -737,7 +574,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 			   .ca_ari = -1, .keys = HELPER_INIT("the signer"),
 			   .issuer_pem = ca ? ca->issuer_pem : NULL,
 			   .authn = kind >= 0 ? &authn_infos[kind] : NULL,
-			   .authn_impl = kind >= 0 ? authn_impl((enum authn_kind)kind) : NULL };
+			   .authn_impl = kind >= 0 ? authn_impl((enum authn_kind)kind) : NULL,
+			   .names = req->domains, .nnames = req->ndomains };
 	struct json_object *reply = json_object_new_object(), *data = NULL;
 	char names[1024];
 	int r;
@@ -755,7 +593,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	if (r == 0)
 		r = separate(&run);
 	if (r < 0 && !run.err[0])
-		fail(&run, r, NULL);
+		issue_fail(&run, r, NULL);
 	else if (r == 0)
 		r = obtain(&run, &data);
 	json_object_object_add(reply, "status", json_object_new_int(r < 0 ? r : 0));
@@ -765,10 +603,14 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 		if (req->renewal && !req->dry_run && run.keys.fd >= 0)
 			record_failure(&run, reply);
 	} else {
+		if (run.dropped && data)
+			json_object_object_add(data, "dropped_domains", json_object_get(run.dropped));
 		json_object_object_add(reply, "data", data);
 	}
 	if (run.retry_after > 0)
 		json_object_object_add(reply, "retry_after", jobj_new_time(run.retry_after));
+	/* Whose Retry-After: a certonly's is kept by the daemon per CA. */
+	json_object_object_add(reply, "server", json_object_new_string(req->server));
 	if (run.ca_ari >= 0)
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
 	acme_client_free(run.acme);
@@ -777,5 +619,8 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	if (run.authn_job)
 		run.authn_impl->teardown(run.authn_job);
 	store_close(run.store);
+	strv_free(run.names_owned, run.nnames);
+	json_object_put(run.failed);
+	json_object_put(run.dropped);
 	return reply;
 }

@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cbconf_parse((const char *)data, size, "fuzz.conf", &root, err, sizeof(err)) < 0)
 		return 0;
 	if (certbot_map(root, "fuzz.conf", "example.com", &l, err, sizeof(err)) == 0) {
-		certbot_complete_webroots(&l, domains, 2, err, sizeof(err));
+		certbot_complete_webroots(&l, domains, 2, "/var/lib/acmed/nginx/webroot", err,
+					  sizeof(err));
 		certbot_lineage_clear(&l);
 	}
 	cbconf_free(root);

@@ -72,14 +72,19 @@ for cmd in "renew --force-renewal --cert-name $A" "revoke --cert-name $A" \
 	"delete --cert-name $A -n" "reload"; do
 	# shellcheck disable=SC2086 # the words are the command's
 	assert_exit 1 as "$reader" $cmd
-	assert_match "$OUT" "permission denied: ${cmd%% *} changes state and needs root or a member of group $admin"
+	assert_match "$OUT" "permission denied: ${cmd%% *} changes state and needs root or a member of group $admin \\(admin_group in acmed.conf\\); ask an administrator to add you \\(usermod -aG $admin USER"
 done
 assert_eq "$(snapshot)" "$before" "state after the read group's attempts"
 
 # 2. In no group: the socket's mode keeps it out; opened to all, the
 #    daemon still refuses it, before reading a byte of its request.
 assert_exit 3 as "$other" certificates
-assert_match "$OUT" "cannot reach acmed at $ACMED_SOCKET: Permission denied"
+assert_match "$OUT" "cannot reach acmed at $ACMED_SOCKET: permission denied: the socket is for root and the members of group acmed; ask an administrator to add you \\(usermod -aG acmed USER"
+[[ $OUT != *"is acmed running"* ]] || fail "EACCES taken for a daemon that is not running: $OUT"
+rc=0
+runuser -u "$other" -- "$ACMECTL" --socket "$ACMED_SOCKET" --json certificates >"$T/eacces.json" \
+	2>/dev/null || rc=$?
+assert_eq "$rc/$(jq -r .error.code "$T/eacces.json")" 3/permission "--json: EACCES"
 chmod 0666 "$ACMED_SOCKET"
 assert_exit 1 as "$other" certificates
 assert_match "$OUT" "permission denied: acmed answers root and the members of group acmed only"
@@ -91,6 +96,14 @@ grep -q "refused a control client: uid $(id -u "$other")" "$T/acmed.log" ||
 # 3. The admin group may renew; root may do everything.
 assert_exit 0 as "$opsuser" renew --force-renewal --cert-name "$A"
 assert_eq "$(live_version "$A")" 2 "renewed by the admin group"
+# Without an admin_group, a member of the read group is told how to get one.
+cp "$T/acmed.conf" "$T/acmed.conf.with-admin"
+grep -v admin_group "$T/acmed.conf.with-admin" >"$T/acmed.conf"
+assert_exit 0 acmectl reload
+assert_exit 1 as "$reader" renew --force-renewal --cert-name "$A"
+assert_match "$OUT" "permission denied: renew changes state and needs root; use sudo, or have an administrator set admin_group in acmed.conf to a group of yours and reload acmed"
+cp "$T/acmed.conf.with-admin" "$T/acmed.conf"
+assert_exit 0 acmectl reload
 assert_exit 0 acmectl revoke --cert-name "$B" --reason superseded --delete-after-revoke -n
 [[ ! -e $T/state/live/$B ]] || fail "root's delete-after-revoke left live/$B"
 

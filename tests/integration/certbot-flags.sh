@@ -189,7 +189,7 @@ assert_match "$OUT" "Account deactivated"
 both 0 register --agree-tos -m g@example.org --no-eff-email -- \
 	register --agree-tos -m g@example.org --no-eff-email -n
 assert_match "$OUT" "Account registered"
-for v in run install enhance rollback config_changes reconfigure; do
+for v in run install enhance config_changes; do
 	assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" "$v" -d "x.$D"
 	assert_match "$OUT" "certbot's '$v' has no acmectl verb of its own; use acmectl [a-z]+"
 done

@@ -67,12 +67,15 @@ has acmectl certonly --no -- --no-eff-email --non-interactive --noninteractive
 has acmectl certonly "" -- --user-agent --issuance-timeout --disable-hook-validation --quiet -q \
 	--verbose -v --eff-email
 assert_eq "$(comp acmectl certonly --key-type "" | tr '\n' ' ')" "ecdsa rsa " "--key-type <TAB>"
-assert_eq "$(comp acmectl certonly -a "" | tr '\n' ' ')" "dns-rfc2136 manual standalone webroot " \
+assert_eq "$(comp acmectl certonly -a "" | tr '\n' ' ')" "dns-rfc2136 manual nginx standalone webroot " \
 	"-a <TAB>"
 assert_eq "$(comp acmectl certonly -d "" | tr '\n' ' ')" "" "-d <TAB>: a name, nothing to offer"
 assert_eq "$(comp acmectl account "" | tr '\n' ' ')" "deactivate register rollover show update " \
 	"account <TAB>"
 has acmectl account show --e -- --email --eff-email
+# reconfigure takes certonly's options, from the same table.
+has acmectl reconfigure --webr -- --webroot --webroot-map --webroot-path
+has acmectl reconfigure --c -- --cert-name
 has acmectl register --a -- --agree-tos
 assert_eq "$(comp acmectl help ren | tr '\n' ' ')" "renew " "help ren<TAB>"
 assert_eq "$(comp acmectl renew --no-r | tr '\n' ' ')" "--no-random-sleep-on-renew " \

@@ -107,6 +107,13 @@ say "a dry run changes nothing"
 assert_exit 1 "$ACMECTL" --socket "$ACMED_SOCKET" import-certbot --config-dir "$LE" --dry-run
 assert_match "$OUT" "$WR: would import \(versions 1-3, live 3; webroot\)"
 assert_match "$OUT" "$SA: would import \(version 1, live 1; standalone\)"
+# Checked against acmed.service's limits: the web root ($T is not one the
+# unit lets acmed write into) with the drop-in that allows it, once; the
+# deploy hook runs as certbot ran it.
+assert_match "$OUT" "note: under acmed.service, acmed may not write into webroot $WEB \(.*: its renewals will fail until you allow it: run \`systemctl edit acmed.service\`, add the lines \`\[Service\]\` and \`ReadWritePaths=$WEB\`, then \`systemctl restart acmed.service\`"
+assert_eq "$(grep -c "may not write into webroot $WEB " <<<"$OUT")" 2 \
+	"web root notes (one for each of the two webroot lineages)"
+assert_match "$OUT" "note: its hooks run as certbot ran them, as root; under acmed.service in a transient unit"
 assert_match "$OUT" "$MAN: would import"
 assert_match "$OUT" "$RSA: would import"
 assert_match "$OUT" "dup: skipped: $LE/renewal/dup.conf:3: duplicate key 'archive_dir'"

@@ -121,8 +121,11 @@ assert_eq "$(dns_query "_acme-challenge.$W" TXT 2>/dev/null || true)" "" "TXT re
 assert_contains "$T/state/renewal/$W.conf" "preferred_challenges = \"dns-01\";"
 
 # --- failures --------------------------------------------------------------
-assert_exit 1 acmectl certonly --manual --manual-auth-hook "exit 3" -d "fail.$TEST_DOMAIN"
-assert_match "$OUT" "manual auth hook for fail.$TEST_DOMAIN: the auth hook failed with exit status 3"
+# Its stderr is in the error (its stdout is CERTBOT_AUTH_OUTPUT, not shown).
+fails="sh -c 'echo out; echo nsupdate: zone not found >&2; exit 3'"
+assert_exit 1 acmectl certonly --manual --manual-auth-hook "$fails" -d "fail.$TEST_DOMAIN"
+assert_match "$OUT" "manual auth hook for fail.$TEST_DOMAIN: the auth hook failed with exit status 3; its error output: nsupdate: zone not found$"
+assert_contains "$T/acmed.log" "the manual auth hook wrote to stderr: nsupdate: zone not found"
 [[ ! -e $T/state/renewal/fail.$TEST_DOMAIN.conf ]] || fail "a failed job left a lineage"
 assert_exit 2 acmectl certonly --manual -d "x.$TEST_DOMAIN"
 assert_match "$OUT" "--manual needs --manual-auth-hook"

@@ -60,7 +60,9 @@ assert_eq "$(cat "$order")" "" "no hooks when nothing is due"
 
 # 2. --force-renewal with the command's hooks: pre hooks once (directory in
 #    byte order, then acmed.conf, lineages, command; identical ones once),
-#    deploy hooks per lineage, post hooks once.
+#    deploy hooks per lineage, post hooks once. A hook the command gives
+#    takes the place of the lineages' saved ones of its kind, as in certbot
+#    (lin-deploy-a and lin-post-b do not run).
 assert_exit 0 "$ACMECTL" renew --force-renewal --pre-hook "$T/rec cmd-pre" \
 	--deploy-hook "$T/rec cmd-deploy" --post-hook "$T/rec cmd-post"
 assert_match "$OUT" "Congratulations, all renewals succeeded:"
@@ -72,18 +74,23 @@ dir-pre-20-b pre
 conf-pre pre 
 cmd-pre pre 
 dir-deploy-10-a deploy $A
-lin-deploy-a deploy $A
 cmd-deploy deploy $A
 dir-deploy-10-a deploy $B
 cmd-deploy deploy $B
 dir-post-10-a post 
 conf-post post 
-lin-post-b post 
 cmd-post post " "hook order"
 assert_contains "$T/acmed.log" "pre/05-plain: not an executable file; skipping it"
 assert_contains "$T/env" "^cmd-deploy lineage=$T/state/live/$A domains=\\[$A\\] .* dry= leak=clean path=/usr/local/sbin:"
 assert_contains "$T/env" "^cmd-post lineage= domains=\\[\\] lineages=\\[$A $B\\] renewed=\\[$A $B\\] failed=\\[\\] dry=0 leak=clean"
 assert_eq "$(live_version "$A")/$(live_version "$B")" "2/2" "both renewed"
+# The command's hooks replace the ones each renewed lineage had saved, as
+# certbot saves them: they run at its next renewals.
+for n in "$A" "$B"; do
+	assert_contains "$T/state/renewal/$n.conf" "^pre_hook = \"$T/rec cmd-pre\";"
+	assert_contains "$T/state/renewal/$n.conf" "^deploy_hook = \"$T/rec cmd-deploy\";"
+	assert_contains "$T/state/renewal/$n.conf" "^post_hook = \"$T/rec cmd-post\";"
+done
 
 # 3. --dry-run: every lineage goes through the CA; nothing is saved, no
 #    deploy hook runs, pre and post hooks do.
@@ -93,7 +100,8 @@ assert_match "$OUT" "Congratulations, all simulated renewals succeeded:"
 assert_eq "$(live_version "$A")" 2 "dry run saved nothing"
 [[ ! -e $T/state/archive/$A/cert3.pem ]] || fail "dry run wrote an archive version"
 assert_eq "$(cut -d' ' -f1 "$order" | tr '\n' ' ')" \
-	"dir-pre-10-a dir-pre-20-b conf-pre dir-post-10-a conf-post " "dry run hooks"
+	"dir-pre-10-a dir-pre-20-b conf-pre cmd-pre dir-post-10-a conf-post cmd-post " \
+	"dry run hooks"
 assert_contains "$T/env" "^conf-post .* dry=1 "
 
 # 4. --no-directory-hooks: renewal-hooks/ is skipped; the acmed.conf
@@ -101,15 +109,24 @@ assert_contains "$T/env" "^conf-post .* dry=1 "
 : >"$order"
 assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "$B" --no-directory-hooks
 assert_eq "$(cut -d' ' -f1 "$order" | tr '\n' ' ')" \
-	"conf-pre dir-deploy-10-a conf-post lin-post-b " "no directory hooks"
+	"conf-pre cmd-pre dir-deploy-10-a cmd-deploy conf-post cmd-post " "no directory hooks"
 
 # 5. A failing deploy hook: the certificate stays renewed, the failure is
 #    reported, the exit status is 1.
-assert_exit 1 "$ACMECTL" renew --force-renewal --cert-name "$B" --deploy-hook "exit 3"
+#    The end of its output is in the summary, the --json answer and the log.
+fails="sh -c 'echo reloading; echo nginx: bad config >&2; exit 3'"
+assert_exit 1 "$ACMECTL" renew --force-renewal --cert-name "$B" --deploy-hook "$fails"
 assert_match "$OUT" "$T/state/live/$B/fullchain.pem \\(success\\)"
-assert_match "$OUT" "deploy hook for $B: exit 3 \\(failed\\)"
+assert_match "$OUT" "deploy hook for $B: sh -c 'echo reloading; echo nginx: bad config >&2; exit 3' \\(failed\\); its output ended: reloading nginx: bad config$"
 assert_match "$OUT" "0 renew failure\\(s\\), 1 hook failure\\(s\\)"
 assert_eq "$(live_version "$B")" 4 "a failing hook does not undo the renewal"
+assert_contains "$T/acmed.log" "failed with exit status 3; its output ended: reloading nginx: bad config"
+rc=0
+"$ACMECTL" --json renew --force-renewal --cert-name "$B" --deploy-hook "$fails" \
+	>"$T/renew.json" 2>/dev/null || rc=$?
+assert_eq "$rc" 1 "renew --json exit status with a failing hook"
+assert_eq "$(jq -r '.hooks[] | select(.failed) | .output' "$T/renew.json")" \
+	"reloading nginx: bad config" "--json: the failed hook's output"
 
 # 6. A hook that hangs is killed at hook_timeout (3 s) with its process
 #    group; meanwhile the daemon answers at once, and does not start a second
@@ -146,7 +163,7 @@ assert_contains "$T/acmed.log" "still running after 3 s; sending SIGTERM to its 
 #     still answers, the hook is killed at the timeout, the client sees the
 #     first 200 lines and the log the first 256 KiB.
 "$ACMECTL" renew --force-renewal --cert-name "$A" --no-directory-hooks \
-	--pre-hook 'while :; do echo flood; done' >"$T/flood.out" 2>&1 &
+	--disable-hook-validation --pre-hook 'while :; do echo flood; done' >"$T/flood.out" 2>&1 &
 flood=$!
 wait_until 5 "the flooding hook started" grep -q ": flood$" "$T/acmed.log"
 t0=${EPOCHREALTIME//[.,]/}
@@ -174,7 +191,7 @@ assert_contains "$T/flood.out" "\(more output in acmed's log\)"
 # (A sleep of this run's own length: other tests on the machine may sleep too.)
 nap=302.$$
 assert_exit 1 "$ACMECTL" renew --force-renewal --cert-name "$A" --no-directory-hooks \
-	--post-hook "trap '' TERM; sleep $nap"
+	--disable-hook-validation --post-hook "trap '' TERM; sleep $nap"
 assert_contains "$T/acmed.log" "did not stop within 10 s of SIGTERM; sending SIGKILL"
 ! pgrep -f "sleep $nap" >/dev/null || fail "sleep $nap survived SIGKILL"
 

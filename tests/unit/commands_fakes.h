@@ -202,6 +202,7 @@ struct batch {
 	char *names[MEMBERS_MAX];
 	bool dry_run[MEMBERS_MAX];
 	char *replaces[MEMBERS_MAX];
+	char *server[MEMBERS_MAX];
 	size_t ndomains[MEMBERS_MAX];
 	struct key_spec key[MEMBERS_MAX];
 	bool reuse_key[MEMBERS_MAX], new_key[MEMBERS_MAX];
@@ -230,6 +231,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	b->names[b->n] = strdup(req->name);
 	b->dry_run[b->n] = req->dry_run;
 	b->replaces[b->n] = req->replaces ? strdup(req->replaces) : NULL;
+	b->server[b->n] = req->server ? strdup(req->server) : NULL;
 	b->ndomains[b->n] = req->ndomains;
 	b->key[b->n] = req->key;
 	b->reuse_key[b->n] = req->reuse_key;
@@ -334,6 +336,16 @@ char *metrics_text(struct daemon *d, size_t *len)
 {
 	*len = strlen("acmed_certificates 0\n");
 	return strdup("acmed_certificates 0\n");
+}
+
+/* The lineage's recorded Retry-After only (the real one also keeps a
+ * refused certonly's in memory). */
+time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, time_t now)
+{
+	const struct lineage_entry *e = index_get(&d->index, name);
+
+	return e && e->have_conf && e->conf.state.retry_after > now ? e->conf.state.retry_after
+								     : 0;
 }
 
 int daemon_reload(struct daemon *d, char *msg, size_t msglen)
@@ -499,8 +511,11 @@ static void cleanup(struct daemon *d, struct client *c)
 		for (int i = 0; i < batch->n; i++) {
 			free(batch->names[i]);
 			free(batch->replaces[i]);
+			free(batch->server[i]);
 		}
 		json_object_put(batch->notes);
+		if (batch->opts.ctx_free)
+			batch->opts.ctx_free(batch->opts.ctx);
 		free(batch);
 		batch = NULL;
 	}

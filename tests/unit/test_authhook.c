@@ -121,6 +121,27 @@ TEST(a_failing_or_hanging_hook_fails_the_challenge)
 	stop(&f);
 }
 
+/* Its stderr, cleaned and capped to its last 4 KiB, is in the error; its
+ * stdout is not (that is CERTBOT_AUTH_OUTPUT). */
+TEST(a_failing_hooks_error_output_is_in_the_error)
+{
+	struct fixture f;
+
+	start(&f, "echo to-stdout; printf 'zone \\033[31mnot found\\n' >&2; exit 3");
+	ASSERT_INT_EQ(authhook_auth(&f.link, "a.test", "dns-01", NULL, "abc", 0), ACMED_EHOOK);
+	ASSERT_STR_CONTAINS(f.link.err, "the auth hook failed with exit status 3; its error "
+					"output: zone  [31mnot found");
+	ASSERT_TRUE(!strstr(f.link.err, "to-stdout"));
+	ASSERT_TRUE(!strchr(f.link.err, '\033'));
+	stop(&f);
+	start(&f, "head -c 10000 /dev/zero | tr '\\0' x >&2; echo the-end >&2; exit 1");
+	ASSERT_INT_EQ(authhook_auth(&f.link, "a.test", "dns-01", NULL, "abc", 0), ACMED_EHOOK);
+	ASSERT_STR_CONTAINS(f.link.err, "its error output: ...xxx");
+	ASSERT_STR_CONTAINS(f.link.err, "xxxthe-end");
+	ASSERT_TRUE(strlen(f.link.err) < 4096 + 200);
+	stop(&f);
+}
+
 TEST(preferred_challenges_parse_as_certbot)
 {
 	char canon[64], err[128];

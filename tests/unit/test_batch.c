@@ -10,6 +10,7 @@
  * is answered at once; a client that goes away. */
 #include "daemon/renew/batch.c"
 #include "daemon/renew/hooks.c"
+#include "daemon/renew/hookunit.c"
 #include "daemon/renew/deploy.c"
 
 #include "testutil.h"

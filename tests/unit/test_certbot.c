@@ -188,7 +188,7 @@ TEST(map_webroot_lineage)
 	ASSERT_STR_EQ(l.r.authn.preferred_challenges, "http-01");
 	ASSERT_INT_EQ(l.nnotes, 0);
 	/* mapped domains keep their root; the others get webroot_path's last */
-	ASSERT_INT_EQ(certbot_complete_webroots(&l, domains, 3, why, sizeof(why)), 0);
+	ASSERT_INT_EQ(certbot_complete_webroots(&l, domains, 3, "/s/nginx/webroot", why, sizeof(why)), 0);
 	ASSERT_STR_EQ(authn_webroot_for(&l.r.authn, "example.com"), "/var/www/a");
 	ASSERT_STR_EQ(authn_webroot_for(&l.r.authn, "www.example.com"), "/var/www/b");
 	ASSERT_STR_EQ(authn_webroot_for(&l.r.authn, "new.example.com"), "/var/www/b");
@@ -247,9 +247,9 @@ TEST(map_skips_what_acmed_cannot_do)
 {
 	char why[512];
 
-	ASSERT_INT_EQ(map_edit("authenticator", "authenticator = nginx", why, sizeof(why)),
+	ASSERT_INT_EQ(map_edit("authenticator", "authenticator = apache", why, sizeof(why)),
 		      -ENOTSUP);
-	ASSERT_STR_CONTAINS(why, "authenticator 'nginx' has no acmed counterpart");
+	ASSERT_STR_CONTAINS(why, "authenticator 'apache' has no acmed counterpart");
 	ASSERT_INT_EQ(map_edit("authenticator", "authenticator = manual", why, sizeof(why)),
 		      -ENOTSUP);
 	ASSERT_STR_CONTAINS(why, "without manual_auth_hook");
@@ -337,6 +337,27 @@ TEST(map_old_files)
 	free(text);
 }
 
+/* certbot's nginx authenticator: acmed's own, every name answered from
+ * STATE/nginx/webroot, with a note to add the include once. */
+TEST(map_nginx_authenticator)
+{
+	struct certbot_lineage l;
+	char why[512];
+	char *text = edit("authenticator", "authenticator = nginx\ninstaller = nginx");
+	char *domains[] = { "example.com", "www.example.com" };
+
+	ASSERT_INT_EQ(map(text, &l, why, sizeof(why)), 0);
+	ASSERT_STR_EQ(l.r.authn.name, "nginx");
+	ASSERT_TRUE(l.nnotes >= 1);
+	ASSERT_STR_CONTAINS(l.notes[0], "acmectl certonly --nginx");
+	ASSERT_INT_EQ(certbot_complete_webroots(&l, domains, 2, "/s/nginx/webroot", why,
+						sizeof(why)), 0);
+	ASSERT_STR_EQ(authn_webroot_for(&l.r.authn, "example.com"), "/s/nginx/webroot");
+	ASSERT_STR_EQ(authn_webroot_for(&l.r.authn, "www.example.com"), "/s/nginx/webroot");
+	certbot_lineage_clear(&l);
+	free(text);
+}
+
 TEST(webroot_without_a_root)
 {
 	struct certbot_lineage l;
@@ -345,7 +366,8 @@ TEST(webroot_without_a_root)
 	char *domains[] = { "other.example.com" };
 
 	ASSERT_INT_EQ(map(text, &l, why, sizeof(why)), 0);
-	ASSERT_INT_EQ(certbot_complete_webroots(&l, domains, 1, why, sizeof(why)), -ENOTSUP);
+	ASSERT_INT_EQ(certbot_complete_webroots(&l, domains, 1, "/s/nginx/webroot", why,
+						 sizeof(why)), -ENOTSUP);
 	ASSERT_STR_CONTAINS(why, "no webroot for other.example.com");
 	certbot_lineage_clear(&l);
 	free(text);

@@ -9,6 +9,25 @@
 
 #include "testutil.h"
 
+/* A reused key is kept only while it is what the saved settings say. */
+TEST(key_matches_its_spec)
+{
+	struct key_spec p256 = KEY_SPEC_DEFAULT, p384 = { KEY_ALG_EC, 2048, 384 };
+	struct key_spec rsa2048 = { KEY_ALG_RSA, 2048, 256 }, rsa3072 = { KEY_ALG_RSA, 3072, 256 };
+	EVP_PKEY *ec = crypto_key_generate(&p256), *rsa = crypto_key_generate(&rsa2048);
+
+	ASSERT_NONNULL(ec);
+	ASSERT_NONNULL(rsa);
+	ASSERT_TRUE(crypto_key_matches(ec, &p256));
+	ASSERT_TRUE(!crypto_key_matches(ec, &p384));
+	ASSERT_TRUE(!crypto_key_matches(ec, &rsa2048));
+	ASSERT_TRUE(crypto_key_matches(rsa, &rsa2048));
+	ASSERT_TRUE(!crypto_key_matches(rsa, &rsa3072));
+	ASSERT_TRUE(!crypto_key_matches(rsa, &p256));
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(rsa);
+}
+
 TEST(key_spec_parse_accepts)
 {
 	struct key_spec k;

@@ -424,7 +424,7 @@ TEST(read_answer_ignores_keepalives)
 	put_frame(sv[1], "{\"event\":\"progress\",\"message\":\"step \\u001b[2J\"}");
 	put_frame(sv[1], "{\"status\":0,\"data\":{}}");
 	capture_stderr();
-	r = read_answer(&cl, sv[0], deadline_in(1), &reply);
+	r = read_answer(&cl, sv[0], deadline_in(1), NULL, &reply);
 	err = release_stderr();
 	ASSERT_EQ(r, 0);
 	ASSERT_EQ(jobj_int(reply, "status", -1), 0);
@@ -521,4 +521,52 @@ TEST(check_email)
 	ASSERT_STR_CONTAINS(err, "acmectl: --email 'a\\x1b@x.org': not an e-mail address (no spaces, "
 				 "separators or control characters)\n");
 	free(err);
+}
+
+/* EACCES on the socket: the hint names the group of the socket, or of its
+ * directory when the socket cannot be looked at, and how to join it. */
+TEST(access_hint_names_the_sockets_group)
+{
+	char dir[] = "/tmp/acmectl-hint.XXXXXX", path[64], hint[256], want[128];
+	struct group *g;
+	int fd;
+
+	ASSERT_NONNULL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/acmed.sock", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	g = getgrgid(getegid());
+	snprintf(want, sizeof(want), "the socket is for root and the members of group %s; ",
+		 g ? g->gr_name : "?");
+	ASSERT_STR_CONTAINS(client_access_hint(path, hint, sizeof(hint)), want);
+	ASSERT_STR_CONTAINS(hint, "usermod -aG ");
+	unlink(path);
+	/* No socket: its directory's group. */
+	ASSERT_STR_CONTAINS(client_access_hint(path, hint, sizeof(hint)), want);
+	rmdir(dir);
+	/* Nothing to look at: the general rule. */
+	ASSERT_STR_CONTAINS(client_access_hint(path, hint, sizeof(hint)),
+			    "read_group in acmed.conf, acmed by default");
+}
+
+/* A failed hook is listed with the end of its output; one that went well
+ * is not. */
+TEST(hook_failures_with_their_output)
+{
+	struct json_object *data = json_tokener_parse(
+		"{\"hooks\": [{\"kind\": \"pre\", \"command\": \"true\", \"failed\": false},"
+		" {\"kind\": \"deploy\", \"name\": \"a.example\", \"command\": \"reload\","
+		"  \"failed\": true, \"exit_status\": 1, \"output\": \"bad \\u001b[31mconfig\"},"
+		" {\"kind\": \"post\", \"refused\": \"/x is writable by others\", \"failed\": true}]}");
+	char *out;
+
+	capture_stderr();
+	ASSERT_INT_EQ(client_print_hook_failures(stderr, data, "acmectl: "), 2);
+	out = release_stderr();
+	ASSERT_STR_EQ(out, "acmectl: deploy hook for a.example: reload (failed); its output "
+			   "ended: bad \\x1b[31mconfig\n"
+			   "acmectl: post hook: /x is writable by others (not run)\n");
+	free(out);
+	json_object_put(data);
 }

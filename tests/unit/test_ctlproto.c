@@ -335,6 +335,93 @@ TEST(reply_list_over_limit)
 	ASSERT_TRUE(buf == NULL);
 }
 
+/* ctl_list_each()'s collector: the items' JSON texts, joined by ' '. */
+static int collect(struct json_object *item, void *ctx)
+{
+	char *all = ctx;
+	size_t n = strlen(all);
+
+	snprintf(all + n, 256 - n, "%s%s", n ? " " : "", json_object_to_json_string(item));
+	return 0;
+}
+
+static int refuse_third(struct json_object *item, void *ctx)
+{
+	return ++*(int *)ctx == 3 ? -ECANCELED : 0;
+}
+
+TEST(list_each_gives_what_the_list_encoder_wrote)
+{
+	for (size_t n = 0; n <= 7; n++) {
+		char *buf = NULL, got[256] = "", want[256] = "";
+		size_t len = 0;
+
+		ASSERT_INT_EQ(ctl_reply_encode_list("k", n, even, NULL, &buf, &len), 0);
+		for (size_t i = 0; i < n; i += 2)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%zu",
+				 i ? " " : "", i);
+		ASSERT_INT_EQ(ctl_list_each(buf + 4, len - 4, "k", collect, got), 1);
+		ASSERT_STR_EQ(got, want);
+		free(buf);
+	}
+}
+
+TEST(list_each_objects_and_a_stop)
+{
+	static const char body[] = "{\"status\":0,\"data\":{\"certificates\":"
+				   "[{\"name\":\"a\",\"d\":[1,{}]},{\"name\":\"b,]\"},{},{}]}}";
+	char got[256] = "";
+	int calls = 0;
+
+	ASSERT_INT_EQ(ctl_list_each(body, strlen(body), "certificates", collect, got), 1);
+	ASSERT_STR_EQ(got, "{ \"name\": \"a\", \"d\": [ 1, { } ] } { \"name\": \"b,]\" } { } { }");
+	ASSERT_INT_EQ(ctl_list_each(body, strlen(body), "certificates", refuse_third, &calls),
+		      -ECANCELED);
+	ASSERT_INT_EQ(calls, 3);
+}
+
+TEST(list_each_leaves_other_replies_and_refuses_broken_ones)
+{
+	static const char *other[] = {
+		"{\"status\":-2,\"error\":{\"message\":\"x\"}}",
+		"{\"status\":0,\"data\":{\"other\":[]}}",
+		"{\"status\":0,\"data\":{\"k\":[]}}",
+		"{\"status\":0,",
+	};
+	static const char *broken[] = {
+		"{\"status\":0,\"data\":{\"certificates\":[",
+		"{\"status\":0,\"data\":{\"certificates\":[{}",
+		"{\"status\":0,\"data\":{\"certificates\":[{},]}}",
+		"{\"status\":0,\"data\":{\"certificates\":[{}]}}x",
+		"{\"status\":0,\"data\":{\"certificates\":[{}]}",
+		"{\"status\":0,\"data\":{\"certificates\":[{} {}]}}",
+		"{\"status\":0,\"data\":{\"certificates\":[{\"a\":}]}}",
+		"{\"status\":0,\"data\":{\"certificates\":[]}},\"more\":1}",
+	};
+	char got[256] = "";
+
+	for (size_t i = 0; i < ELEMENTSOF(other); i++)
+		ASSERT_INT_EQ(ctl_list_each(other[i], strlen(other[i]), "certificates", collect, got),
+			      0);
+	for (size_t i = 0; i < ELEMENTSOF(broken); i++)
+		ASSERT_INT_EQ(ctl_list_each(broken[i], strlen(broken[i]), "certificates", collect,
+					    got),
+			      -EBADMSG);
+}
+
+TEST(frame_parse_whole_objects_only)
+{
+	struct json_object *o = NULL;
+
+	ASSERT_INT_EQ(ctl_frame_parse("{\"a\":1}", 7, &o), 0);
+	ASSERT_INT_EQ(json_object_get_int(json_object_object_get(o, "a")), 1);
+	json_object_put(o);
+	ASSERT_INT_EQ(ctl_frame_parse("{\"a\":1}x", 8, &o), -EBADMSG);
+	ASSERT_INT_EQ(ctl_frame_parse("{\"a\":1", 6, &o), -EBADMSG);
+	ASSERT_INT_EQ(ctl_frame_parse("[1]", 3, &o), -EBADMSG);
+	ASSERT_INT_EQ(ctl_frame_parse("{}{}", 4, &o), -EBADMSG);
+}
+
 TEST(cmd_table)
 {
 	ASSERT_INT_EQ(ctl_cmd_lookup("certonly"), CMD_CERTONLY);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "daemon/renew/hooks.c"
+#include "daemon/renew/hookunit.c"
 
 #include "testutil.h"
 
@@ -122,6 +123,39 @@ TEST(sh_quote)
 	}
 }
 
+/* Under acmed.service a hook runs as a transient unit: its environment in
+ * --setenv=, its '$' doubled (systemd would expand $NAME itself), the
+ * timeout and the owner unit as properties. */
+TEST(unit_argv)
+{
+	char *env[] = { "PATH=/bin", "RENEWED_DOMAINS=a $b", NULL };
+	char **argv = hookunit_argv("cp \"$RENEWED_LINEAGE/x\" /etc/y; echo $$", env,
+				    "deploy hook for a", 300, 10, "acmed.service", 7);
+	size_t n = 0;
+	char unit[64], *owner = NULL;
+
+	ASSERT_TRUE(argv != NULL);
+	while (argv[n])
+		n++;
+	snprintf(unit, sizeof(unit), "--unit=acmed-hook-%d-7.service", (int)getpid());
+	ASSERT_STR_EQ(argv[0], "systemd-run");
+	ASSERT_STR_EQ(argv[1], unit);
+	ASSERT_STR_EQ(argv[n - 4], "--");
+	ASSERT_STR_EQ(argv[n - 3], "/bin/sh");
+	ASSERT_STR_EQ(argv[n - 2], "-c");
+	ASSERT_STR_EQ(argv[n - 1], "cp \"$$RENEWED_LINEAGE/x\" /etc/y; echo $$$$");
+	ASSERT_STR_EQ(argv[n - 5], "--setenv=RENEWED_DOMAINS=a $b");
+	ASSERT_STR_EQ(argv[n - 6], "--setenv=PATH=/bin");
+	ASSERT_STR_EQ(argv[n - 7], "--property=StopPropagatedFrom=acmed.service");
+	ASSERT_STR_EQ(argv[n - 8], "--property=TimeoutStopSec=10s");
+	ASSERT_STR_EQ(argv[n - 9], "--property=RuntimeMaxSec=300s");
+	ASSERT_STR_EQ(argv[n - 10], "--description=acmed: deploy hook for a");
+	strv_free_nt(argv);
+	/* Not under systemd as PID 1's service: hooks run directly. */
+	ASSERT_TRUE(!hookunit_wanted("direct", &owner));
+	ASSERT_TRUE(owner == NULL);
+}
+
 TEST(env_is_clean)
 {
 	char *extra[] = { "RENEWED_LINEAGE=/var/lib/acmed/live/a", "RENEWED_DOMAINS=a b" };
@@ -166,6 +200,7 @@ struct seen {
 	char lines[8][128];
 	int nlines;
 	struct hook_result res;
+	char output[TEXT_TAIL_MAX + 8]; /* res.output, copied */
 	int done;
 };
 
@@ -183,6 +218,8 @@ static void on_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	struct seen *s = ctx;
 
 	s->res = *res;
+	snprintf(s->output, sizeof(s->output), "%s", res->output);
+	s->res.output = s->output;
 	s->done++;
 }
 
@@ -225,6 +262,8 @@ TEST(runner_output_and_status)
 	ASSERT_STR_EQ(s.lines[0], "one");
 	ASSERT_STR_EQ(s.lines[1], "two [31m"); /* control characters defused */
 	ASSERT_STR_EQ(s.lines[2], "threepost");
+	/* The end of the output, for the error: cleaned, on one line. */
+	ASSERT_STR_EQ(s.res.output, "one two [31m threepost");
 	close(d.epfd);
 }
 

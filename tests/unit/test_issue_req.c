@@ -159,6 +159,25 @@ TEST(webroot_map)
 	ctx_free(c);
 }
 
+/* --nginx: every name gets acmed's own challenge directory, whatever -w
+ * or --webroot-map say (the worker may write nowhere else in the state). */
+TEST(nginx_web_root_is_the_state_directory_own)
+{
+	struct ctx *c = ctx_new();
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s/nginx/webroot", c->cfg.state_dir);
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\",\"www.example.com\"],"
+			       "\"authenticator\":\"nginx\",\"webroot_path\":\"/srv/x\","
+			       "\"webroot_map\":[{\"domain\":\"example.com\",\"path\":\"/a\"}]}"),
+		      0);
+	ASSERT_STR_EQ(c->req.authn.name, "nginx");
+	ASSERT_INT_EQ(c->req.authn.nwebroot, 2);
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "example.com"), want);
+	ASSERT_STR_EQ(authn_webroot_for(&c->req.authn, "www.example.com"), want);
+	ctx_free(c);
+}
+
 /* Requests come from a socket: a webroot_map of the wrong JSON type is an
  * error answered to the client, not an assertion failure in the daemon. */
 TEST(webroot_map_wrong_type)
@@ -336,6 +355,20 @@ TEST(key_options_override_one_by_one)
 
 /* The daemon hands the job's process the request as JSON: every field comes
  * back as it went, and an object of another shape is refused. */
+/* certbot's limits of --allow-subset-of-names, in its words. */
+TEST(allow_subset_limits)
+{
+	struct ctx *c = ctx_new();
+
+	USAGE("{\"domains\":[\"example.com\",\"*.example.com\"],\"authenticator\":\"manual\","
+	      "\"manual_auth_hook\":\"true\",\"allow_subset_of_names\":true}",
+	      "Using --allow-subset-of-names with a wildcard domain is not supported.");
+	ASSERT_INT_EQ(parse(c, "{\"domains\":[\"example.com\",\"www.example.com\"],"
+			       "\"authenticator\":\"standalone\",\"allow_subset_of_names\":true}"), 0);
+	ASSERT_TRUE(c->req.allow_subset);
+	ctx_free(c);
+}
+
 TEST(json_round_trip)
 {
 	struct ctx *c = ctx_new();
@@ -352,6 +385,7 @@ TEST(json_round_trip)
 			       "\"profile\":\"shortlived\",\"pre_hook\":\"echo pre\","
 			       "\"post_hook\":\"echo post\",\"deploy_hook\":\"echo deploy\","
 			       "\"dry_run\":true,\"preferred_challenges\":\"http\","
+			       "\"allow_subset_of_names\":true,"
 			       "\"eab_kid\":\"kid-1\",\"eab_hmac_key\":\"c2VjcmV0\"}"), 0);
 	c->req.name = strdup("web");
 	c->req.renew_before = 86400L * 40;
@@ -370,6 +404,7 @@ TEST(json_round_trip)
 	ASSERT_INT_EQ(back.key.alg, KEY_ALG_RSA);
 	ASSERT_INT_EQ(back.key.rsa_bits, 3072);
 	ASSERT_TRUE(back.reuse_key && back.agree_tos && back.dry_run && !back.renewal);
+	ASSERT_TRUE(back.allow_subset);
 	ASSERT_STR_EQ(back.email, "me@example.org");
 	ASSERT_STR_EQ(back.server, "https://ca.example/dir");
 	ASSERT_STR_EQ(back.preferred_chain, "X2");

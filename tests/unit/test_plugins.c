@@ -26,6 +26,8 @@ TEST(lookup)
 	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("standalone")) == &authn_standalone);
 	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("manual")) == &authn_manual);
 	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("dns-rfc2136")) == &authn_rfc2136);
+	/* nginx serves acmed's own web root: webroot's code writes the files. */
+	ASSERT_TRUE(authn_impl((enum authn_kind)authn_find("nginx")) == &authn_webroot);
 	ASSERT_INT_EQ(authn_find("dns-route53"), -1);
 	ASSERT_TRUE(authn_answers(AUTHN_STANDALONE, "tls-alpn-01"));
 	ASSERT_TRUE(!authn_answers(AUTHN_WEBROOT, "dns-01"));

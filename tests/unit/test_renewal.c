@@ -31,12 +31,14 @@ static struct renewal full_renewal(void)
 	r.authn.http01_port = 8080;
 	r.key = (struct key_spec){ KEY_ALG_RSA, 3072, 256 };
 	r.reuse_key = true;
+	r.allow_subset = true;
 	r.preferred_chain = strdup("ISRG Root X1");
 	r.renew_before = 12 * 3600;
 	r.profile = strdup("shortlived");
 	r.pre_hook = strdup("systemctl stop nginx");
 	r.post_hook = strdup("systemctl start nginx");
 	r.deploy_hook = strdup("printf '%s\\n' \"$RENEWED_LINEAGE\" >> /var/log/renewed");
+	r.user_agent = strdup("example-deploy/1.2 (ops)");
 	r.state.failures = 3;
 	r.state.last_attempt = 1795428000;
 	r.state.next_attempt = 1795428000 + 6000;
@@ -73,12 +75,14 @@ static void check_equal(const struct renewal *a, const struct renewal *b)
 	else
 		ASSERT_INT_EQ(a->key.curve, b->key.curve);
 	ASSERT_INT_EQ(a->reuse_key, b->reuse_key);
+	ASSERT_INT_EQ(a->allow_subset, b->allow_subset);
 	ASSERT_TRUE(same_str(a->preferred_chain, b->preferred_chain));
 	ASSERT_INT_EQ(a->renew_before, b->renew_before);
 	ASSERT_TRUE(same_str(a->profile, b->profile));
 	ASSERT_TRUE(same_str(a->pre_hook, b->pre_hook));
 	ASSERT_TRUE(same_str(a->post_hook, b->post_hook));
 	ASSERT_TRUE(same_str(a->deploy_hook, b->deploy_hook));
+	ASSERT_TRUE(same_str(a->user_agent, b->user_agent));
 	ASSERT_INT_EQ(a->state.failures, b->state.failures);
 	ASSERT_INT_EQ(a->state.last_attempt, b->state.last_attempt);
 	ASSERT_INT_EQ(a->state.next_attempt, b->state.next_attempt);
@@ -283,6 +287,8 @@ TEST(renewal_settings_errors)
 	CHECK_ERROR(6, "renew_before_expiry = true;", FILE_NAME ":6: renew_before_expiry:");
 	CHECK_ERROR(6, "deploy_hook = 5;", FILE_NAME ":6: deploy_hook: must be a string");
 	CHECK_ERROR(6, "profile = [ \"a\" ];", FILE_NAME ":6: profile: must be a string");
+	CHECK_ERROR(6, "user_agent = \"tab\\there\";",
+		    FILE_NAME ":6: user_agent: at most 256 printable ASCII characters");
 	CHECK_ERROR(6, "state = 5;", FILE_NAME ":6: state: must be a group");
 	CHECK_ERROR(6, "state = { failures = -1; };", FILE_NAME ":6: state.failures:");
 	CHECK_ERROR(6, "state = { failures = \"2\"; };", FILE_NAME ":6: state.failures:");

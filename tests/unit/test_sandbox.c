@@ -209,9 +209,65 @@ TEST(web_roots_never_cover_the_state_or_the_system)
 	ASSERT_STR_CONTAINS(err, "(/etc)");
 	roots[0] = "/";
 	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	/* A file is not a directory, whatever it is in. */
+	roots[0] = "/etc/passwd";
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_STR_CONTAINS(err, "web root /etc/passwd is not a directory: give the directory");
 	/* Nothing was confined by a refusal. */
 	ASSERT_INT_EQ(try_open("", "etc/passwd", O_RDONLY), 0);
 	free(inside);
 	free(parent);
 	free(state);
+}
+
+/* STATE/nginx/webroot, the challenge directory nginx serves, is the one
+ * place inside the state directory a web root may be; not through a
+ * symlink, and not its parent. */
+TEST(web_root_may_be_the_own_nginx_challenge_directory)
+{
+	char *state = make_state(), *nginx = path_join(state, "nginx"), err[512] = "";
+	char *own = path_join(state, "nginx/webroot"), *archive = path_join(state, "archive");
+	char *roots[1] = { nginx };
+	int r;
+
+	ASSERT_INT_EQ(mkdir(nginx, 0755), 0);
+	ASSERT_INT_EQ(symlink(archive, own), 0);
+	roots[0] = own; /* a symlink into archive/ */
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(unlink(own), 0);
+	ASSERT_INT_EQ(mkdir(own, 0755), 0);
+	roots[0] = nginx;
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	roots[0] = own;
+	r = sandbox_worker(state, NULL, roots, 1, err, sizeof(err));
+	TEST_CHECK(r == 0 || r == -EOPNOTSUPP, "%d: %s", r, err); /* -EOPNOTSUPP: no Landlock */
+	free(nginx);
+	free(own);
+	free(archive);
+	free(state);
+}
+
+/* The usual web roots of packaged web servers are fine, though under /usr;
+ * the rest of /usr and the other system directories are not. */
+TEST(usual_web_roots_under_usr)
+{
+	ASSERT_TRUE(sandbox_web_root_refused("/usr/share/nginx/html", NULL, true) == NULL);
+	ASSERT_TRUE(sandbox_web_root_refused("/usr/share/nginx/html/site", "/var/lib/acmed",
+					     true) == NULL);
+	ASSERT_TRUE(sandbox_web_root_refused("/usr/local/nginx/html", NULL, true) == NULL);
+	ASSERT_TRUE(sandbox_web_root_refused("/usr/share/caddy", NULL, true) == NULL);
+	ASSERT_TRUE(sandbox_web_root_refused("/var/www/html", "/var/lib/acmed", true) == NULL);
+	ASSERT_STR_CONTAINS(sandbox_web_root_refused("/usr/share/nginx", NULL, true),
+			    "is a system directory: the worker may not write there; serve "
+			    "/.well-known/acme-challenge/ from a directory such as /var/www/html");
+	ASSERT_NONNULL(sandbox_web_root_refused("/usr/share/nginx/htmlx", NULL, true));
+	ASSERT_NONNULL(sandbox_web_root_refused("/usr/bin", NULL, true));
+	ASSERT_NONNULL(sandbox_web_root_refused("/etc/nginx", NULL, true));
+	ASSERT_NONNULL(sandbox_web_root_refused("/run/x", NULL, true));
+	ASSERT_STR_CONTAINS(sandbox_web_root_refused("/", "/var/lib/acmed", true),
+			    "is a system directory");
+	ASSERT_STR_CONTAINS(sandbox_web_root_refused("/var/lib", "/var/lib/acmed", true),
+			    "holds acmed's state");
+	ASSERT_STR_CONTAINS(sandbox_web_root_refused("/usr/share/nginx/html/x.html", NULL, false),
+			    "is not a directory");
 }

@@ -353,6 +353,58 @@ TEST(csr_for_the_jobs_names_only)
 	stop(&f);
 }
 
+/* The names of CSR DER, comma-separated. */
+static char *csr_names(const unsigned char *der, size_t len)
+{
+	unsigned char *copy = NULL;
+	size_t clen = 0, n = 0;
+	char **names = NULL, *out = calloc(1, 256);
+
+	ASSERT_INT_EQ(crypto_csr_load(der, len, &copy, &clen, &names, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(out + strlen(out), 256 - strlen(out), "%s%s", i ? "," : "", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	free(copy);
+	return out;
+}
+
+/* --allow-subset-of-names: some of the job's names, in its order, and
+ * nothing else; without it, all of them. */
+TEST(csr_for_a_subset_only_when_the_job_allows_it)
+{
+	struct fixture f;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *a[] = { "a.test" }, *b[] = { "b.test" }, *ba[] = { "b.test", "a.test" };
+	char *aa[] = { "a.test", "a.test" }, *ax[] = { "a.test", "x.test" }, *got;
+
+	start(&f, false);
+	ASSERT_INT_EQ(signer_csr(&f.link, b, 1, &der, &len), -EPERM);
+	stop(&f);
+	f.state = tmpdir_make();
+	f.conf.state_dir = f.state;
+	f.conf.allow_subset = true;
+	ASSERT_INT_EQ(signer_start(&f.conf, &f.link), 0);
+	ASSERT_INT_EQ(signer_csr(&f.link, ba, 2, &der, &len), -EPERM);
+	ASSERT_INT_EQ(signer_csr(&f.link, aa, 2, &der, &len), -EPERM);
+	ASSERT_INT_EQ(signer_csr(&f.link, ax, 2, &der, &len), -EPERM);
+	ASSERT_INT_EQ(signer_csr(&f.link, domains, 2, &der, &len), 0);
+	free(der);
+	ASSERT_INT_EQ(signer_csr(&f.link, b, 1, &der, &len), 0);
+	got = csr_names(der, len);
+	ASSERT_STR_EQ(got, "b.test");
+	free(got);
+	free(der);
+	ASSERT_INT_EQ(signer_csr(&f.link, a, 1, &der, &len), 0);
+	got = csr_names(der, len);
+	ASSERT_STR_EQ(got, "a.test");
+	free(got);
+	free(der);
+	stop(&f);
+}
+
 TEST(signatures_only_for_what_the_job_is_for)
 {
 	struct fixture f;

@@ -520,8 +520,9 @@ TEST(recover_rolls_back)
 	fixture_close(&f);
 }
 
-/* Temp files a crash left in archive/ or live/ go, with or without an
- * intent, but not while a publisher holds the lineage. */
+/* Temp files a crash left in archive/ (with or without an intent) or in
+ * live/ (written only under an intent, so looked for only with one) go;
+ * while a publisher holds the lineage, nothing is touched. */
 TEST(recover_removes_temps)
 {
 	static const char *temps[] = { "archive/" NAME "/.cert2.pem.0123456789ab",
@@ -540,18 +541,24 @@ TEST(recover_removes_temps)
 				file_write(p, "x");
 				free(p);
 			}
+		if (i == 1)
+			write_intent(&f, "1\n");
 		ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
 		ASSERT_TRUE(!exists(&f, temps[0]) && !exists(&f, temps[1]));
+		ASSERT_TRUE(!exists(&f, "archive/" NAME "/.intent"));
 	}
 	p = fpath(&f, temps[1]);
 	file_write(p, "x");
 	free(p);
+	write_intent(&f, "1\n");
 	p = fpath(&f, "archive/" NAME);
 	fd = open(p, O_RDONLY | O_DIRECTORY);
 	free(p);
 	ASSERT_INT_EQ(flock(fd, LOCK_EX), 0);
 	ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
+	/* The holder's intent and temps are its own: left alone. */
 	ASSERT_TRUE(exists(&f, temps[1]));
+	ASSERT_TRUE(exists(&f, "archive/" NAME "/.intent"));
 	close(fd);
 	ASSERT_INT_EQ(store_recover(f.s, NAME), 0);
 	ASSERT_TRUE(!exists(&f, temps[1]));
