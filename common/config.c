@@ -84,6 +84,19 @@ static int check_profile(const char *v, char *why, size_t len)
 	return -EINVAL;
 }
 
+/* "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6): an address to listen on. */
+static int check_listen(const char *v, char *why, size_t len)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+
+	if (colon && colon > v && colon[1] && !*end && port > 0 && port < 65536)
+		return 0;
+	snprintf(why, len, "'%s' is not ADDRESS:PORT (\"127.0.0.1:9101\", \"[::1]:9101\")", v);
+	return -EINVAL;
+}
+
 #define SF(n, f, t, ...) { n, t, offsetof(struct acmed_config, f), __VA_ARGS__ }
 #define S(n, t, ...) SF(#n, n, t, __VA_ARGS__)
 static const struct setting schema[] = {
@@ -107,6 +120,12 @@ static const struct setting schema[] = {
 	S(post_hook, T_STRING, 0, 0, NULL),
 	S(deploy_hook, T_STRING, 0, 0, NULL),
 	S(directory_hooks, T_BOOL, 0, 0, NULL),
+	S(alert_hook, T_STRING, 0, 0, NULL),
+	S(alert_email, T_STRING, 0, 0, check_email),
+	S(sendmail, T_STRING, 0, 0, check_absolute),
+	S(metrics_file, T_STRING, 0, 0, check_absolute),
+	S(metrics_interval, T_DURATION, 1, 86400, NULL),
+	S(metrics_listen, T_STRING, 0, 0, check_listen),
 	S(profile, T_STRING, 0, 0, check_profile),
 	S(read_group, T_STRING, 0, 0, NULL),
 	S(admin_group, T_STRING, 0, 0, NULL),
@@ -140,11 +159,13 @@ int config_defaults(struct acmed_config *cfg)
 	cfg->directory_hooks = true;
 	cfg->max_clients = 64;
 	cfg->client_timeout = 10;
+	cfg->metrics_interval = 60;
 	cfg->key = KEY_SPEC_DEFAULT;
 	if (config_set_string(&cfg->server, ACMED_DEFAULT_SERVER) < 0 ||
 	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
 	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
 	    config_set_string(&cfg->log_level, "info") < 0 ||
+	    config_set_string(&cfg->sendmail, "/usr/sbin/sendmail") < 0 ||
 	    config_set_string(&cfg->hook_runner, "auto") < 0 ||
 	    config_set_string(&cfg->read_group, "acmed") < 0)
 		return -ENOMEM;

@@ -38,7 +38,13 @@ struct acmed_config {
 	char *hook_runner;  /* "auto", "systemd-run" (a transient unit), "direct" */
 	long job_timeout;   /* a job's worker is stopped after this, seconds */
 	char *pre_hook, *post_hook, *deploy_hook;
-	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post}/ */
+	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post,alert}/ */
+	char *alert_hook;    /* run on every alert (alert.h), or NULL */
+	char *alert_email;   /* alerts also mailed here, or NULL */
+	char *sendmail;      /* the sendmail(8) that mails them */
+	char *metrics_file;  /* Prometheus text written here, or NULL */
+	long metrics_interval; /* that often, seconds */
+	char *metrics_listen;  /* "127.0.0.1:9XXX": serve GET /metrics, or NULL */
 	char *profile;
 	char *read_group;    /* may list and check; default "acmed" */
 	char *admin_group;   /* may change state besides root; default none */

@@ -37,6 +37,7 @@ const struct ctl_cmd_info ctl_cmds[CMD__MAX] = {
 			 "cancel a job: its lineage stays as it was" },
 	[CMD_CONTINUE] = { "continue", CMD_MUTATES,
 			   "tell a job waiting for you (certonly --manual) to go on" },
+	[CMD_METRICS] = { "metrics", 0, "print the Prometheus metrics" },
 };
 _Static_assert(ELEMENTSOF(ctl_cmds) == CMD__MAX, "every command needs a table entry");
 

@@ -35,6 +35,7 @@ enum ctl_cmd {
 	CMD_RELOAD,
 	CMD_CANCEL,
 	CMD_CONTINUE,
+	CMD_METRICS,
 	CMD__MAX,
 };
 

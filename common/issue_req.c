@@ -577,8 +577,9 @@ static char *keep(char *given, char *old)
 }
 
 /* The renewal file for the new version: the request's settings, the
- * lineage's saved hooks, profile, User-Agent and renew_before_expiry where
- * the request gave none, and no failure state (this attempt succeeded). */
+ * lineage's saved hooks (its alert_hook always), profile, User-Agent and
+ * renew_before_expiry where the request gave none, and no failure state
+ * (this attempt succeeded). */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
 {
 	struct renewal old = { 0 };
@@ -605,6 +606,7 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.post_hook = keep(req->post_hook, have_old ? old.post_hook : NULL),
 		.deploy_hook = keep(req->deploy_hook, have_old ? old.deploy_hook : NULL),
 		.user_agent = keep(req->user_agent, have_old ? old.user_agent : NULL),
+		.alert_hook = have_old ? old.alert_hook : NULL,
 	};
 	int ret = store_renewal_save(s, &r);
 

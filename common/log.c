@@ -193,9 +193,18 @@ static void journal_send(const struct entry *e)
 	}
 }
 
+/* What a line is about: job JOB (0: none) of lineage NAME (NULL: none),
+ * and for an alert its EVENT and DAYS_LEFT (NULL: none). */
+struct about {
+	int job;
+	const char *name, *event, *days_left;
+};
+
 /* One journal entry: the text, its priority, and what it is about. */
-static void to_journal(enum log_level level, int job, const char *name, const char *line)
+static void to_journal(enum log_level level, const struct about *a, const char *line)
 {
+	int job = a->job;
+	const char *name = a->name;
 	struct entry entry, *e = &entry;
 	char msg[2400], num[32];
 
@@ -212,14 +221,18 @@ static void to_journal(enum log_level level, int job, const char *name, const ch
 	}
 	if (name && *name)
 		field(e, "ACMED_CERT_NAME", name);
+	if (a->event)
+		field(e, "ACMED_EVENT", a->event);
+	if (a->days_left)
+		field(e, "ACMED_DAYS_LEFT", a->days_left);
 	if (!e->truncated) /* (2.7 KiB at most: never) */
 		journal_send(e);
 }
 
-static void emit(enum log_level level, int job, const char *name, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
+static void emit(enum log_level level, const struct about *a, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
-static void emit(enum log_level level, int job, const char *name, const char *fmt, va_list ap)
+static void emit(enum log_level level, const struct about *a, const char *fmt, va_list ap)
 {
 	/* A child forked after log_set_mirror() (a job's signer) has its own
 	 * descriptors: the mirror's is not its to write. */
@@ -238,7 +251,7 @@ static void emit(enum log_level level, int job, const char *name, const char *fm
 		return;
 	switch (sink) {
 	case SINK_JOURNAL:
-		to_journal(level, job, name, line);
+		to_journal(level, a, line);
 		return;
 	case SINK_SYSLOG:
 		syslog(priorities[level], "%s%s%s", tag, *tag ? ": " : "", line);
@@ -257,7 +270,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(level, ctx_job, ctx_name, fmt, ap);
+	emit(level, &(struct about){ .job = ctx_job, .name = ctx_name }, fmt, ap);
 	va_end(ap);
 }
 
@@ -266,6 +279,17 @@ void log_job(enum log_level level, int job, const char *name, const char *fmt, .
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(level, job, name, fmt, ap);
+	emit(level, &(struct about){ .job = job, .name = name }, fmt, ap);
+	va_end(ap);
+}
+
+void log_event(enum log_level level, const char *name, const char *event, const char *days_left,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, &(struct about){ .name = name, .event = event, .days_left = days_left }, fmt,
+	     ap);
 	va_end(ap);
 }

@@ -49,6 +49,11 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * them itself. */
 void log_job(enum log_level level, int job, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A line about an alert (alert.h) for lineage NAME: ACMED_CERT_NAME=,
+ * ACMED_EVENT=EVENT and, unless NULL, ACMED_DAYS_LEFT=DAYS_LEFT in the
+ * journal. */
+void log_event(enum log_level level, const char *name, const char *event, const char *days_left,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* In a forked child about to close the descriptors it did not open
  * (close_range()): let go of the journal's or syslog's socket first. The
  * next message opens a new one. */

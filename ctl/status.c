@@ -62,6 +62,28 @@ static void print_failing(struct json_object *failing)
 	}
 }
 
+/* The lineages past their renewal time (status's "attention"). */
+static void print_attention(struct json_object *data)
+{
+	struct json_object *att = NULL;
+	size_t n;
+
+	json_object_object_get_ex(data, "attention", &att);
+	n = att ? json_object_array_length(att) : 0;
+	if (n == 0)
+		return;
+	client_printf("Past their renewal time: %zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(att, i);
+		char date[64];
+
+		format_time(jobj_time(a, "not_after"), date, sizeof(date));
+		client_printf("  %s: %s, %s %s\n", str_or_empty(jobj_str(a, "name")),
+			      str_or_empty(jobj_str(a, "level")),
+			      jobj_time(a, "not_after") <= time(NULL) ? "expired" : "expires", date);
+	}
+}
+
 static void print_status(struct json_object *data)
 {
 	struct json_object *jobs = NULL, *failing = NULL, *next = NULL, *recent = NULL;
@@ -95,25 +117,38 @@ static void print_status(struct json_object *data)
 		client_printf("Renewals failing: %zu\n", json_object_array_length(failing));
 		print_failing(failing);
 	}
+	print_attention(data);
 }
 
-/* reload's and status's: nothing but the common ones. */
-const struct option status_options[] = {
+/* reload's and metrics': nothing but the common ones. */
+const struct option reload_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	CLIENT_COMMON_OPTIONS,
 	{ 0 },
 };
 
-/* The options of VERB, which takes no argument: 0, 1 after its help
- * (USAGE), or -1 after a usage error (said). */
-static int parse(struct client *cl, const char *verb, int argc, char **argv, const char *usage)
+const struct option status_options[] = {
+	{ "check", no_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+/* The options of VERB (OPTS), which takes no argument: 0, 1 after its help
+ * (USAGE), or -1 after a usage error (said). *CHECK is set by --check. */
+static int parse(struct client *cl, const char *verb, const struct option *opts, int argc,
+		 char **argv, const char *usage, bool *check)
 {
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", status_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", opts, NULL)) != -1) {
 		if (client_common_opt(cl, c))
 			continue;
+		if (c == 'C') {
+			*check = true;
+			continue;
+		}
 		if (c == 'h') {
 			client_fprintf(stdout, "%s", usage);
 			return 1;
@@ -132,11 +167,12 @@ static int parse(struct client *cl, const char *verb, int argc, char **argv, con
 int verb_reload(struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;
-	int ret = parse(cl, "reload", argc, argv,
+	bool check = false;
+	int ret = parse(cl, "reload", reload_options, argc, argv,
 			"Usage: acmectl reload [--json]\n\nRe-read acmed.conf and the renewal "
 			"files. A bad acmed.conf is reported and the\nrunning configuration "
 			"stays; a renewal file that does not parse quarantines its\nlineage "
-			"(exit status 1), the others are reloaded.\n");
+			"(exit status 1), the others are reloaded.\n", &check);
 
 	if (ret != 0)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
@@ -151,20 +187,110 @@ int verb_reload(struct client *cl, int argc, char **argv)
 	return ret;
 }
 
+/* Nagios's plugin exit statuses; UNKNOWN is acmectl's "cannot reach". */
+enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL };
+
+/* The lineages of ATTENTION at LEVEL: "a.example expired 2026-...", "b
+ * (expires ...)", joined by ", " into BUF at *POS. The count. */
+static size_t check_list(struct json_object *attention, const char *level, char *buf,
+			 size_t len, size_t *pos)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; attention && i < json_object_array_length(attention); i++) {
+		struct json_object *a = json_object_array_get_idx(attention, i);
+		time_t na = jobj_time(a, "not_after");
+		char date[64];
+
+		if (!streq(jobj_str(a, "level"), level))
+			continue;
+		format_time(na, date, sizeof(date));
+		if (*pos < len)
+			*pos += (size_t)snprintf(buf + *pos, len - *pos, "%s%s %s %s",
+						 *pos ? ", " : "", str_or_empty(jobj_str(a, "name")),
+						 na <= time(NULL) ? "expired" : "expires", date);
+		n++;
+	}
+	return n;
+}
+
+/* `status --check`: one line for Nagios/Icinga, and its exit status. */
+static int print_check(struct json_object *data)
+{
+	struct json_object *attention = NULL, *failing = NULL;
+	char crit[512] = "", warn[512] = "", fail[512] = "";
+	size_t cpos = 0, wpos = 0, fpos = 0, ncrit, nwarn, nover, nfail;
+	int code;
+
+	json_object_object_get_ex(data, "attention", &attention);
+	json_object_object_get_ex(data, "failing", &failing);
+	ncrit = check_list(attention, "critical", crit, sizeof(crit), &cpos);
+	nwarn = check_list(attention, "warning", warn, sizeof(warn), &wpos);
+	nover = check_list(attention, "overdue", warn, sizeof(warn), &wpos);
+	nfail = failing ? json_object_array_length(failing) : 0;
+	for (size_t i = 0; i < nfail && fpos < sizeof(fail); i++)
+		fpos += (size_t)snprintf(fail + fpos, sizeof(fail) - fpos, "%s%s", i ? ", " : "",
+					 str_or_empty(jobj_str(json_object_array_get_idx(failing, i),
+							       "name")));
+	code = ncrit ? CHECK_CRITICAL : nwarn || nover || nfail ? CHECK_WARNING : CHECK_OK;
+	client_printf("ACMED %s - %lld certificate(s)", code == CHECK_CRITICAL ? "CRITICAL"
+							: code == CHECK_WARNING ? "WARNING" : "OK",
+		      jobj_int(data, "certificates", 0));
+	if (ncrit)
+		client_printf("; past the last warning: %s", crit);
+	if (nwarn || nover)
+		client_printf("; past the renewal time: %s", warn);
+	if (nfail)
+		client_printf("; renewal failing: %s", fail);
+	if (code == CHECK_OK)
+		client_printf(", every one renewed on time");
+	client_printf(" | critical=%zu warning=%zu overdue=%zu failing=%zu\n", ncrit, nwarn, nover,
+		      nfail);
+	return code;
+}
+
 int verb_status(struct client *cl, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *data;
-	int ret = parse(cl, "status", argc, argv, "Usage: acmectl status [--json]\n");
+	bool check = false;
+	int ret = parse(cl, "status", status_options, argc, argv,
+			"Usage: acmectl status [--check] [--json]\n\n  --check  one line for "
+			"Nagios or Icinga; exit status 0 OK, 1 WARNING (a\n           renewal "
+			"failing or a certificate past its renewal time), 2 CRITICAL\n"
+			"           (past its last expiry warning, or expired), 3 acmed not reached\n",
+			&check);
 
 	if (ret != 0)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	ret = client_request(cl, "status", NULL, &reply, &data);
-	if (ret == EXIT_OK) {
+	if (ret == EXIT_OK && check)
+		ret = print_check(data);
+	else if (ret == EXIT_OK) {
 		if (cl->json)
 			client_print_json(data);
 		else
 			print_status(data);
 	}
+	json_object_put(reply);
+	return ret;
+}
+
+int verb_metrics(struct client *cl, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *data;
+	bool check = false;
+	int ret = parse(cl, "metrics", reload_options, argc, argv,
+			"Usage: acmectl metrics\n\nPrint the daemon's Prometheus metrics (text "
+			"format 0.0.4), the same as\nmetrics_file and metrics_listen give.\n",
+			&check);
+
+	if (ret != 0)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	ret = client_request(cl, "metrics", NULL, &reply, &data);
+	if (ret == EXIT_OK && cl->json)
+		client_print_json(data);
+	else if (ret == EXIT_OK)
+		client_printf("%s", str_or_empty(jobj_str(data, "text")));
 	json_object_put(reply);
 	return ret;
 }

@@ -18,6 +18,7 @@ int verb_repair(struct client *cl, int argc, char **argv);
 int verb_reload(struct client *cl, int argc, char **argv);
 int verb_certificates(struct client *cl, int argc, char **argv);
 int verb_status(struct client *cl, int argc, char **argv);
+int verb_metrics(struct client *cl, int argc, char **argv);
 int verb_plugins(struct client *cl, int argc, char **argv);
 int verb_cancel(struct client *cl, int argc, char **argv);
 /* Cancel job ID (cancel.c): its exit code. FROM_WAIT (Ctrl-C while
@@ -50,10 +51,11 @@ int verb_import_certbot(struct client *cl, int argc, char **argv);
 int verb_rollback(struct client *cl, int argc, char **argv);
 
 /* Their getopt tables (certonly's is common/issue_opts.c), for the shell
- * completion; check's serves repair too, status's reload too. */
+ * completion; check's serves repair too. */
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
-	import_certbot_options[], plugins_options[], rollback_options[], cancel_options[];
+	reload_options[], import_certbot_options[], plugins_options[], rollback_options[],
+	cancel_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];
 

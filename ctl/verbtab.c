@@ -22,6 +22,7 @@ const verb_fn cmd_verbs[CMD__MAX] = {
 	[CMD_STATUS] = verb_status,
 	[CMD_CANCEL] = verb_cancel,
 	[CMD_CONTINUE] = verb_continue,
+	[CMD_METRICS] = verb_metrics,
 };
 _Static_assert(ELEMENTSOF(cmd_verbs) == CMD__MAX, "every command needs a verb");
 
@@ -32,11 +33,12 @@ static const struct option *const cmd_options[CMD__MAX] = {
 	[CMD_CHECK] = check_options,
 	[CMD_REPAIR] = check_options,
 	[CMD_ACCOUNT] = account_options,
-	[CMD_RELOAD] = status_options,
+	[CMD_RELOAD] = reload_options,
 	[CMD_CERTIFICATES] = certificates_options,
 	[CMD_STATUS] = status_options,
 	[CMD_CANCEL] = cancel_options,
 	[CMD_CONTINUE] = cancel_options,
+	[CMD_METRICS] = reload_options,
 };
 
 const struct local_verb local_verbs[] = {

@@ -47,6 +47,38 @@ struct sched_state {
 	bool oneshot_started;  /* --oneshot: the one batch has been started */
 };
 
+/* What the metrics count (metrics.h), since start. */
+#define METRICS_HOOK_KINDS 4   /* enum hook_kind */
+#define METRICS_HOOK_RESULTS 3 /* success, failure, timeout */
+#define METRICS_ALERT_EVENTS 4 /* enum alert_event */
+#define METRICS_REQ_SERIES 64 /* endpoint and status pairs */
+#define METRICS_REQ_BUCKETS 10
+struct metrics_requests {
+	char endpoint[24];
+	int status; /* 0: no answer */
+	unsigned long count;
+	double sum;
+	unsigned long buckets[METRICS_REQ_BUCKETS]; /* not cumulative */
+};
+struct metrics_counters {
+	struct metrics_requests requests[METRICS_REQ_SERIES]; /* ACME requests */
+	size_t nrequests;
+	unsigned long renewals[2]; /* successful, failed */
+	unsigned long hooks[METRICS_HOOK_KINDS][METRICS_HOOK_RESULTS];
+	unsigned long alerts[METRICS_ALERT_EVENTS];
+};
+
+struct metrics_conn;
+
+/* The metrics' outputs (metrics.c, metrics_http.c). */
+struct metrics_state {
+	struct watch file_w;   /* CLOCK_MONOTONIC timerfd: write metrics_file */
+	struct watch listen_w; /* metrics_listen's socket */
+	char *listening;       /* the address it is bound to */
+	struct metrics_conn *conns;
+	unsigned nconns;
+};
+
 struct daemon {
 	const struct daemon_options *opts;
 	struct acmed_config cfg;
@@ -69,6 +101,8 @@ struct daemon {
 	int next_batch_id;
 	struct hook_run *hooks; /* hook queue; the first one runs */
 	struct sched_state sched;
+	struct metrics_counters counters;
+	struct metrics_state metrics;
 	struct watch watchdog_w; /* notify.c */
 	bool oneshot;  /* --oneshot: one renewal pass, then exit */
 	bool oneshot_done; /* that pass is over: QUIT once no hook runs */

@@ -43,19 +43,19 @@ static int entry_load(struct lineage_entry *e, struct store *s, const char *name
 	e->name = strdup(name);
 	if (!e->name)
 		return -ENOMEM;
-	if (store_renewal_load(s, name, &e->conf, err, sizeof(err)) < 0) {
+	e->have_conf = store_renewal_load(s, name, &e->conf, err, sizeof(err)) == 0;
+	if (!e->have_conf) {
 		e->problem = strdup(err);
 		log_warning("%s", err);
-		return 0;
 	}
-	e->have_conf = true;
-	/* The certificate only: the main process has no business with keys. */
+	/* The certificate only: the main process has no business with keys.
+	 * Read also for a quarantined lineage: its expiry is still watched. */
 	if (store_live_version(s, name, &e->version) == 0 &&
 	    store_read_cert_version(s, name, e->version, &cert) == 0 &&
 	    crypto_cert_info(cert, strlen(cert), &e->cert) == 0)
 		e->have_cert = true;
-	else if (asprintf(&e->problem, "live/%s does not point at a readable certificate",
-			  name) < 0)
+	else if (e->have_conf &&
+		 asprintf(&e->problem, "live/%s does not point at a readable certificate", name) < 0)
 		e->problem = NULL;
 	free(cert);
 	return 0;

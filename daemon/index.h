@@ -27,6 +27,11 @@ struct entry_sched {
 	/* The certificate was due again the moment it was issued (this host's
 	 * clock is ahead of the CA's): the timer leaves it until then. */
 	time_t hold_until;
+	/* What the alerts announced of this certificate (alert.h), read from
+	 * the store once. */
+	bool alert_loaded;
+	struct alert_mark alert;
+	time_t last_success; /* this daemon renewed it then (metrics.h); 0: not */
 };
 
 struct lineage_entry {

@@ -21,6 +21,7 @@
 #include "daemon/renew/hooks.h"
 #include "daemon/jobs/job.h"
 #include "log.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/control/peer.h"
 #include "daemon/privsep/sandbox.h"
@@ -285,6 +286,8 @@ int main(int argc, char **argv)
 		.sched.timer_w.fd = -1,
 		.sched.clock_w.fd = -1,
 		.watchdog_w.fd = -1,
+		.metrics.file_w.fd = -1,
+		.metrics.listen_w.fd = -1,
 		.listener = { .fd = -1, .lock_fd = -1 },
 		.read_gid = (gid_t)-1,
 		.admin_gid = (gid_t)-1,
@@ -316,6 +319,8 @@ int main(int argc, char **argv)
 		log_error("renewal timer setup: %s", strerror(-r));
 	if (r == 0 && (r = notify_init(&d)) < 0)
 		log_error("watchdog setup: %s", strerror(-r));
+	if (r == 0 && !d.oneshot && (r = metrics_apply(&d)) < 0)
+		log_error("metrics setup failed");
 	if (r < 0)
 		goto out;
 	if (!opts.foreground && !getenv("NOTIFY_SOCKET") && (r = detach()) < 0) {
@@ -345,6 +350,7 @@ int main(int argc, char **argv)
 	batch_free_all(&d);
 	hooks_stop_all(&d);
 out:
+	metrics_fini(&d);
 	notify_fini(&d);
 	sched_fini(&d);
 	ctlsrv_close(&d);

@@ -12,6 +12,7 @@
 #include "daemon/jobs/job.h"
 #include "log.h"
 #include "daemon/notify.h"
+#include "daemon/renew/alert.h"
 #include "daemon/renew/scheduler.h"
 #include "text.h"
 #include "util.h"
@@ -117,9 +118,46 @@ static void failing_status(const struct daemon *d, char *buf, size_t len)
 	snprintf(buf, len, ", %zu failing (%s: %s%s)", n, first->name, why, more);
 }
 
+static void format_utc(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* ", a.example expires 2026-12-20 03:14 UTC (and 1 more)" for the lineage
+ * that expires first among those past a warning threshold (alert.h); ""
+ * if none. */
+static void expiring_status(const struct daemon *d, char *buf, size_t len)
+{
+	const struct lineage_entry *first = NULL;
+	time_t now = time(NULL);
+	char when[64], more[48] = "";
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->index.n; i++) {
+		const struct lineage_entry *e = &d->index.v[i];
+
+		if (alert_level_of(d, e, now) < ALERT_LEVEL_WARNING)
+			continue;
+		n++;
+		if (!first || e->cert.not_after < first->cert.not_after)
+			first = e;
+	}
+	if (!first)
+		return;
+	format_utc(first->cert.not_after, when, sizeof(when));
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	snprintf(buf, len, ", %s %s %s%s", first->name,
+		 first->cert.not_after <= now ? "expired" : "expires", when, more);
+}
+
 void notify_status(struct daemon *d)
 {
-	char buf[sizeof(last_status)], when[64], failing[400];
+	char buf[sizeof(last_status)], when[64], failing[400], expiring[400];
 	const struct lineage_entry *first = NULL;
 	time_t first_at = 0;
 
@@ -132,15 +170,12 @@ void notify_status(struct daemon *d)
 				first_at = at;
 			}
 		}
-		if (first) {
-			struct tm tm;
-
-			gmtime_r(&first_at, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-		}
+		if (first)
+			format_utc(first_at, when, sizeof(when));
 		failing_status(d, failing, sizeof(failing));
-		snprintf(buf, sizeof(buf), "%zu certificate%s%s, %s%s%s%s", d->index.n,
-			 d->index.n == 1 ? "" : "s", failing,
+		expiring_status(d, expiring, sizeof(expiring));
+		snprintf(buf, sizeof(buf), "%zu certificate%s%s%s, %s%s%s%s", d->index.n,
+			 d->index.n == 1 ? "" : "s", failing, expiring,
 			 first ? "next renewal " : "no renewal scheduled", first ? first->name : "",
 			 first ? " at " : "", first ? when : "");
 	}

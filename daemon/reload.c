@@ -9,6 +9,7 @@
 #include "config.h"
 #include "daemon/control/peer.h"
 #include "daemon/notify.h"
+#include "daemon/metrics.h"
 #include "daemon/reload.h"
 #include "error.h"
 #include "fsutil.h"
@@ -157,6 +158,8 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		log_info("%s", msg);
 	}
 	d->dirty = true;
+	if (!d->oneshot)
+		metrics_apply(d); /* logs what fails; the reload stands */
 	notify_ready(d);
 	return 0;
 refused:

@@ -239,6 +239,7 @@ static int fetch_nonce(struct acme_client *c)
 
 	c->retry_after = -1; /* this response's, or none */
 
+	http_client_set_endpoint(c->http, "newNonce");
 	r = http_request(c->http, "HEAD", c->dir.new_nonce, NULL, NULL, &resp, c->err,
 			 sizeof(c->err));
 	if (r < 0)
@@ -276,6 +277,22 @@ int acme_response_error(struct acme_client *c, const char *url, struct http_resp
 	return resp->status >= 500 ? ACMED_EHTTP : ACMED_EPROTO;
 }
 
+/* The metrics' label of a signed request to URL. */
+static const char *endpoint_of(const struct acme_client *c, const char *url)
+{
+	if (streq(url, c->dir.new_account))
+		return "newAccount";
+	if (streq(url, c->dir.new_order))
+		return "newOrder";
+	if (streq(url, c->dir.revoke_cert))
+		return "revokeCert";
+	if (streq(url, c->dir.key_change))
+		return "keyChange";
+	if (streq(url, c->kid))
+		return "account";
+	return c->endpoint;
+}
+
 /* Signed POST to URL (PAYLOAD NULL: POST-as-GET), retrying badNonce. With
  * USE_JWK the public key goes in the header instead of the account URL. On
  * success RESP holds a 2xx response. */
@@ -300,6 +317,7 @@ int acme_post(struct acme_client *c, const char *url, const char *payload, bool 
 		}
 		c->retry_after = -1; /* this response's, or none */
 
+		http_client_set_endpoint(c->http, endpoint_of(c, url));
 		r = http_request(c->http, "POST", url, jws, "application/jose+json", resp, c->err,
 				 sizeof(c->err));
 		FREE_AND_NULL(jws);
@@ -411,6 +429,7 @@ int acme_directory_load(struct acme_client *c)
 
 	c->retry_after = -1; /* this response's, or none */
 
+	http_client_set_endpoint(c->http, "directory");
 	r = http_request(c->http, "GET", c->directory_url, NULL, NULL, &resp, c->err,
 			 sizeof(c->err));
 	if (r < 0)

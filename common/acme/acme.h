@@ -50,6 +50,10 @@ struct acme_client {
 	char err[1024];
 	long retry_after;          /* from the last response, seconds; -1 if none */
 	long last_status;          /* the HTTP status of the last response, 0 if none */
+	/* What the next signed request is for ("order", "authz"...) when its
+	 * URL does not say (the directory's own URLs do): the metrics' label.
+	 * Set around the request by its caller. */
+	const char *endpoint;
 	unsigned poll_first_ms;    /* first polling interval */
 	unsigned poll_max_ms;      /* backoff cap */
 	unsigned poll_timeout_s;   /* give up polling after this long */

@@ -41,8 +41,11 @@ static int top_issuer(const char *pem, char *buf, size_t len)
 static int download(struct acme_client *c, const char *url, char **pem,
 		    struct http_response *resp)
 {
-	int r = acme_post(c, url, NULL, false, resp);
+	int r;
 
+	c->endpoint = "certificate";
+	r = acme_post(c, url, NULL, false, resp);
+	c->endpoint = NULL;
 	if (r < 0)
 		return r;
 	if (resp->body_len == 0 || strlen(resp->body) != resp->body_len) {
@@ -154,6 +157,7 @@ int acme_renewal_info_get(struct acme_client *c, const char *cert_id,
 		return -ENOMEM;
 	c->retry_after = -1; /* this response's, or none */
 
+	http_client_set_endpoint(c->http, "renewalInfo");
 	r = http_request(c->http, "GET", url, NULL, NULL, &resp, c->err, sizeof(c->err));
 	if (r < 0)
 		goto out;

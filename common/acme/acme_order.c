@@ -136,7 +136,11 @@ int acme_order_get(struct acme_client *c, struct acme_order *o)
 {
 	struct json_object *obj = NULL;
 	struct http_response resp = { 0 };
-	int r = acme_post_json(c, o->url, NULL, false, &resp, &obj);
+	int r;
+
+	c->endpoint = "order";
+	r = acme_post_json(c, o->url, NULL, false, &resp, &obj);
+	c->endpoint = NULL;
 
 	if (r == 0)
 		r = order_from_json(c, obj, o);
@@ -259,7 +263,9 @@ int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *a)
 	a->url = strdup(url);
 	if (!a->url)
 		return -ENOMEM;
+	c->endpoint = "authz";
 	r = acme_post_json(c, url, NULL, false, &resp, &obj);
+	c->endpoint = NULL;
 	if (r == 0)
 		r = authz_from_json(c, obj, a);
 	json_object_put(obj);
@@ -271,8 +277,11 @@ int acme_challenge_respond(struct acme_client *c, const char *url)
 {
 	struct json_object *obj = NULL;
 	struct http_response resp = { 0 };
-	int r = acme_post_json(c, url, "{}", false, &resp, &obj);
+	int r;
 
+	c->endpoint = "challenge";
+	r = acme_post_json(c, url, "{}", false, &resp, &obj);
+	c->endpoint = NULL;
 	/* A CA may validate inside the POST: its answer is then the verdict. */
 	if (r == 0 && streq(jobj_str(obj, "status"), "invalid")) {
 		char *why = challenge_error_text(obj);
@@ -416,7 +425,9 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsig
 	if (!req || !csr64)
 		goto out;
 	json_object_object_add(req, "csr", json_object_new_string(csr64));
+	c->endpoint = "finalize";
 	r = acme_post_json(c, o->finalize, json_object_to_json_string(req), false, &resp, &obj);
+	c->endpoint = NULL;
 	if (r < 0)
 		goto out;
 	r = order_from_json(c, obj, o);

@@ -19,7 +19,40 @@ struct http_client {
 	char *ca_pem; /* the CA bundle's contents */
 	size_t ca_len;
 	char *user_agent; /* NULL: HTTP_USER_AGENT alone */
+	const char *endpoint; /* the next requests' label, or NULL */
 };
+
+/* The requests of this process, for http_stats_take(). */
+static struct json_object *stats;
+
+void http_client_set_endpoint(struct http_client *c, const char *endpoint)
+{
+	c->endpoint = endpoint;
+}
+
+static void stats_add(const char *endpoint, long status, double seconds)
+{
+	struct json_object *o = json_object_new_array();
+
+	if (!stats)
+		stats = json_object_new_array();
+	if (!stats || !o) {
+		json_object_put(o);
+		return;
+	}
+	json_object_array_add(o, json_object_new_string(endpoint ? endpoint : "other"));
+	json_object_array_add(o, json_object_new_int((int)status));
+	json_object_array_add(o, json_object_new_double(seconds));
+	json_object_array_add(stats, o);
+}
+
+struct json_object *http_stats_take(void)
+{
+	struct json_object *s = stats;
+
+	stats = NULL;
+	return s;
+}
 
 /* A CA bundle is a few hundred KiB of PEM; more is not one. */
 #define HTTP_MAX_CA_BUNDLE (4 * 1024 * 1024)
@@ -176,6 +209,7 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 	struct curl_slist *hdrs = NULL;
 	char ctype[128], errbuf[CURL_ERROR_SIZE] = "";
 	curl_off_t took;
+	struct timespec t0, t1;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof(*resp));
@@ -209,8 +243,14 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = curl_easy_perform(h);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	curl_slist_free_all(hdrs);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	stats_add(c->endpoint, rc == CURLE_OK ? resp->status : 0,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s %s: %s", method, url,
 			 rc == CURLE_WRITE_ERROR ? "response body larger than 1 MiB"
@@ -219,7 +259,6 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		http_response_clear(resp);
 		return ACMED_EHTTP;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &took) != CURLE_OK)
 		took = 0;
 	/* Every exchange with the CA, for the log at debug level and acmectl -v. */

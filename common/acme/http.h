@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_LINKS 8
 
@@ -41,6 +43,15 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 		 const char *content_type, struct http_response *resp, char *err, size_t errlen);
 
 void http_response_clear(struct http_response *resp);
+
+/* What the next requests of C are for ("newOrder", "authz", ...; NULL:
+ * "other"), the endpoint label of their metrics. ENDPOINT is borrowed: a
+ * literal. */
+void http_client_set_endpoint(struct http_client *c, const char *endpoint);
+/* Every request this process made since the last call, as a JSON array of
+ * [endpoint, HTTP status (0: no answer), seconds]; what a job reports to
+ * the daemon for its metrics. Caller puts; NULL if none. */
+struct json_object *http_stats_take(void);
 
 /* A Retry-After longer than this counts as this: a CA's mistake must not
  * stop renewals for years. */

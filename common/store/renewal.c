@@ -130,6 +130,7 @@ void renewal_clear(struct renewal *r)
 	free(r->pre_hook);
 	free(r->post_hook);
 	free(r->deploy_hook);
+	free(r->alert_hook);
 	free(r->user_agent);
 	renewal_state_clear(&r->state);
 	free(r->revoked_reason);
@@ -266,6 +267,7 @@ int renewal_format(const struct renewal *r, char **text)
 	add_string(root, "pre_hook", r->pre_hook);
 	add_string(root, "post_hook", r->post_hook);
 	add_string(root, "deploy_hook", r->deploy_hook);
+	add_string(root, "alert_hook", r->alert_hook);
 	add_string(root, "user_agent", r->user_agent);
 	grp = config_setting_add(root, "authenticator", CONFIG_TYPE_GROUP);
 	add_string(grp, "name", r->authn.name);
@@ -598,6 +600,8 @@ int renewal_parse(const char *text, const char *filename, struct renewal *r, cha
 	    (ret = get_string(root, "pre_hook", false, &r->pre_hook, filename, err, errlen)) < 0 ||
 	    (ret = get_string(root, "post_hook", false, &r->post_hook, filename, err, errlen)) < 0 ||
 	    (ret = get_string(root, "deploy_hook", false, &r->deploy_hook, filename, err,
+			      errlen)) < 0 ||
+	    (ret = get_string(root, "alert_hook", false, &r->alert_hook, filename, err,
 			      errlen)) < 0 ||
 	    (ret = get_string(root, "user_agent", false, &r->user_agent, filename, err,
 			      errlen)) < 0 ||

@@ -62,6 +62,7 @@ struct renewal {
 	long renew_before; /* renew_before_expiry in seconds; 0: acmed.conf's */
 	char *profile;     /* ACME profile for new orders, or NULL */
 	char *pre_hook, *post_hook, *deploy_hook;
+	char *alert_hook; /* run on this lineage's alerts (acmed's own; certbot has none) */
 	char *user_agent;  /* certbot's --user-agent, added to acmed's; or NULL */
 	struct renewal_state state;
 	/* Set by `acmectl revoke`: the timer leaves the lineage alone until a

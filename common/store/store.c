@@ -118,7 +118,7 @@ static int make_dir(int dfd, const char *name)
 
 int store_make_hook_dirs(struct store *s)
 {
-	static const char *const kinds[] = { "pre", "deploy", "post" };
+	static const char *const kinds[] = { "pre", "deploy", "post", "alert" };
 	int r = make_dir(s->dfd, "renewal-hooks"), fd;
 
 	if (r < 0)

@@ -31,6 +31,7 @@ int store_open(const char *dir, bool create, struct store **out);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 /* renewal-hooks/ and its pre/, deploy/ and post/, as certbot has them,
+ * and acmed's alert/,
  * each made 0755 if missing (never through a symlink); what exists is left
  * as it is. 0 or -errno. */
 int store_make_hook_dirs(struct store *s);
@@ -102,6 +103,18 @@ int store_import(struct store *s, const char *name, const struct store_import_ve
 int store_pending_save(struct store *s, const char *name, const char *text);
 int store_pending_load(struct store *s, const char *name, char **text);
 int store_pending_clear(struct store *s, const char *name);
+
+/* What the alerts of lineage NAME have announced, kept so that a restart
+ * does not announce it again: for the certificate expiring at NOT_AFTER,
+ * the smallest expiry threshold (seconds before NOT_AFTER) already
+ * announced (0: none). In archive/NAME/.alerts, written durably; gone
+ * with the lineage. Load: a missing file gives zeroes and 0. */
+struct alert_mark {
+	time_t not_after;
+	long warned;
+};
+int store_alert_load(struct store *s, const char *name, struct alert_mark *m);
+int store_alert_save(struct store *s, const char *name, const struct alert_mark *m);
 
 /* Delete lineage NAME: its renewal file first (from then on it does not
  * exist), then live/NAME and archive/NAME with everything in them. Refused

@@ -12,8 +12,10 @@
 #include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
 #include "daemon/control/reconfigure.h"
+#include "daemon/control/status.h"
 #include "daemon/jobs/job.h"
 #include "daemon/reload.h"
+#include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "daemon/renew/hooks.h"
 #include "daemon/renew/scheduler.h"
@@ -37,11 +39,11 @@ static void set_str(struct json_object *o, const char *key, const char *v)
 
 /* A hook given to `renew` replaces the one E saved, for this renewal
  * (batch.h) and, once it succeeds, in E's renewal file, as certbot does. */
-static int renew_hooks(struct issue_req *req, char *const hooks[HOOK__MAX])
+static int renew_hooks(struct issue_req *req, char *const hooks[HOOK_BATCH__MAX])
 {
-	char **mine[HOOK__MAX] = { &req->pre_hook, &req->deploy_hook, &req->post_hook };
+	char **mine[HOOK_BATCH__MAX] = { &req->pre_hook, &req->deploy_hook, &req->post_hook };
 
-	for (int k = 0; k < HOOK__MAX; k++) {
+	for (int k = 0; k < HOOK_BATCH__MAX; k++) {
 		if (!hooks[k])
 			continue;
 		free(*mine[k]);
@@ -54,7 +56,7 @@ static int renew_hooks(struct issue_req *req, char *const hooks[HOOK__MAX])
 /* Start renewing E in B with the command's HOOKS (NULL: none given). 0 or
  * an error. */
 static int renew_job(struct daemon *d, struct batch *b, const struct lineage_entry *e,
-		     bool dry_run, char *const hooks[HOOK__MAX])
+		     bool dry_run, char *const hooks[HOOK_BATCH__MAX])
 {
 	struct issue_req req;
 	int r = issue_req_from_renewal(&e->conf, &req);
@@ -77,7 +79,7 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 
 /* What `renew` does with E: a job in B, or a note why not. */
 static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e, bool force,
-		      bool dry_run, bool named, time_t now, char *const hooks[HOOK__MAX])
+		      bool dry_run, bool named, time_t now, char *const hooks[HOOK_BATCH__MAX])
 {
 	struct json_object *o = json_object_new_object();
 	char msg[256], when[32], *path = store_live_path(d->store, e->name, "fullchain.pem");
@@ -126,7 +128,7 @@ static void renew_one(struct daemon *d, struct batch *b, struct lineage_entry *e
  * A dry run goes through every selected lineage, due or not, as certbot's. */
 static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args)
 {
-	static const enum issue_opt opts[HOOK__MAX] = {
+	static const enum issue_opt opts[HOOK_BATCH__MAX] = {
 		[HOOK_PRE] = IO_PRE_HOOK,
 		[HOOK_DEPLOY] = IO_DEPLOY_HOOK,
 		[HOOK_POST] = IO_POST_HOOK,
@@ -136,7 +138,7 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 		const char *kind;
 	} check_order[] = { { HOOK_PRE, "pre" }, { HOOK_POST, "post" }, { HOOK_DEPLOY, "deploy" } };
 	struct json_object *names = NULL;
-	char *hooks[HOOK__MAX] = { 0 }, err[512];
+	char *hooks[HOOK_BATCH__MAX] = { 0 }, err[512];
 	struct batch_opts o = {
 		.kind = BATCH_RENEW,
 		.dry_run = jobj_bool(args, "dry_run"),
@@ -160,14 +162,14 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 			return;
 		}
 	}
-	for (int k = 0; r == 0 && k < HOOK__MAX; k++)
+	for (int k = 0; r == 0 && k < HOOK_BATCH__MAX; k++)
 		r = issue_parse_hook(args, opts[k], &hooks[k], err, sizeof(err));
 	/* certbot checks them before anything is renewed: pre, post, deploy. */
 	for (size_t i = 0; r == 0 && !jobj_bool(args, issue_opts[IO_DISABLE_HOOK_VALIDATION].key) &&
 			   i < ELEMENTSOF(check_order); i++)
 		r = hookcheck_command(check_order[i].kind, hooks[check_order[i].hook], HOOK_PATH,
 				      err, sizeof(err));
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		o.hooks[k] = hooks[k];
 	if (r == 0 && !(b = batch_new(d, c, &o)))
 		r = -ENOMEM;
@@ -190,7 +192,7 @@ static void cmd_renew(struct daemon *d, struct conn *c, struct json_object *args
 	}
 	batch_start(d, b);
 out:
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		free(hooks[k]);
 }
 
@@ -464,6 +466,7 @@ static void revoke_done(struct daemon *d, struct json_object *args, struct json_
 	    store_renewal_mark_revoked(d->store, name, e->cert.serial, jobj_str(args, "reason_name"),
 				       time(NULL), err, sizeof(err)) < 0)
 		log_error("the certificate is revoked, but marking %s so failed: %s", name, err);
+	alert_revoked(d, name, jobj_str(args, "reason_name"));
 	if (jobj_bool(args, "delete")) {
 		if (store_delete(d->store, name, err, sizeof(err)) < 0)
 			log_error("revoked, but could not delete %s: %s", name, err);
@@ -694,69 +697,6 @@ static void cmd_reload(struct daemon *d, struct conn *c, struct json_object *arg
 	conn_reply_data(c, data);
 }
 
-/* The lineage renewed next, and those whose last renewals failed. */
-static void status_lineages(struct daemon *d, struct json_object *data)
-{
-	struct json_object *failing = json_object_new_array(), *next = NULL;
-	struct lineage_entry *first = NULL;
-	time_t first_at = 0;
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct lineage_entry *e = &d->index.v[i];
-		time_t at = sched_renew_at(d, e);
-
-		if (at > 0 && (!first || at < first_at)) {
-			first = e;
-			first_at = at;
-		}
-		if (e->have_conf && e->conf.state.failures > 0) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "name", json_object_new_string(e->name));
-			json_object_object_add(o, "failures",
-					       json_object_new_int(e->conf.state.failures));
-			if (e->conf.state.last_error)
-				json_object_object_add(o, "last_error",
-						       json_object_new_string(e->conf.state.last_error));
-			json_object_object_add(o, "next_attempt",
-					       jobj_new_time(e->conf.state.next_attempt));
-			json_object_array_add(failing, o);
-		}
-	}
-	if (first) {
-		next = json_object_new_object();
-		json_object_object_add(next, "name", json_object_new_string(first->name));
-		json_object_object_add(next, "at", jobj_new_time(first_at));
-		json_object_object_add(data, "next_renewal", next);
-	}
-	json_object_object_add(data, "failing", failing);
-}
-
-static void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
-{
-	struct json_object *data = json_object_new_object(), *hist;
-
-	json_object_object_add(data, "version", json_object_new_string(ACMED_VERSION));
-	json_object_object_add(data, "pid", json_object_new_int((int)getpid()));
-	json_object_object_add(data, "started", jobj_new_time(d->started));
-	json_object_object_add(data, "uptime", json_object_new_int64(time(NULL) - d->started));
-	json_object_object_add(data, "state_dir", json_object_new_string(store_dir(d->store)));
-	json_object_object_add(data, "server", json_object_new_string(d->cfg.server));
-	json_object_object_add(data, "certificates", json_object_new_int((int)d->index.n));
-	json_object_object_add(data, "jobs_running", json_object_new_int((int)d->running));
-	json_object_object_add(data, "jobs_queued",
-			       json_object_new_int((int)(job_count(d) - d->running)));
-	json_object_object_add(data, "hooks_pending", json_object_new_int((int)hooks_pending(d)));
-	json_object_object_add(data, "jobs", job_list_json(d));
-	hist = job_history_json(d);
-	json_object_object_add(data, "recent_jobs",
-			       hist ? json_object_get(hist) : json_object_new_array());
-	if (sched_next_wake(d) > time(NULL))
-		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
-	status_lineages(d, data);
-	conn_reply_data(c, data);
-}
-
 static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_CERTONLY] = certonly_command,
 	[CMD_RENEW] = cmd_renew,
@@ -771,6 +711,7 @@ static const cmd_handler handlers[CMD__MAX] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_CANCEL] = cancel_command,
 	[CMD_CONTINUE] = continue_command,
+	[CMD_METRICS] = cmd_metrics,
 };
 _Static_assert(ELEMENTSOF(handlers) == CMD__MAX, "every command needs a handler");
 

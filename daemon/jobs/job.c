@@ -15,6 +15,7 @@
 #include "ctlproto.h"
 #include "daemon/child.h"
 #include "daemon/jobs/job.h"
+#include "daemon/metrics.h"
 #include "error.h"
 #include "fsutil.h"
 #include "jsonutil.h"
@@ -240,6 +241,13 @@ static int write_spec(struct daemon *d, struct job *j)
 
 static void job_finish(struct daemon *d, struct job *j);
 
+static double jobj_double(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
 static void job_line(struct daemon *d, void *ctx, char *line)
 {
 	struct job *j = ctx;
@@ -254,6 +262,9 @@ static void job_line(struct daemon *d, void *ctx, char *line)
 	if (streq(type, "result") && json_object_object_get_ex(o, "reply", &reply)) {
 		json_object_put(j->reply);
 		j->reply = json_object_get(reply);
+	} else if (streq(type, "request")) {
+		metrics_count_request(d, jobj_str(o, "endpoint"), (int)jobj_int(o, "status", 0),
+				      jobj_double(o, "seconds"));
 	} else {
 		if (streq(type, "commit")) {
 			j->committed = true;

@@ -23,7 +23,7 @@ struct item {
 	int job;  /* its job's id */
 	char *name;
 	char *domains;           /* space-separated, for RENEWED_DOMAINS */
-	char *hooks[HOOK__MAX];  /* the lineage's own (renewal file or certonly) */
+	char *hooks[HOOK_BATCH__MAX];  /* the lineage's own (renewal file or certonly) */
 	bool renewed, failed;
 };
 
@@ -35,7 +35,7 @@ struct batch {
 	enum batch_kind kind;
 	bool dry_run, dir_hooks;
 	int verbosity;
-	char *cmd_hooks[HOOK__MAX];
+	char *cmd_hooks[HOOK_BATCH__MAX];
 	enum phase phase;
 	struct item *items;
 	size_t nitems;
@@ -76,11 +76,11 @@ static void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->nitems; i++) {
 		free(b->items[i].name);
 		free(b->items[i].domains);
-		for (int k = 0; k < HOOK__MAX; k++)
+		for (int k = 0; k < HOOK_BATCH__MAX; k++)
 			free(b->items[i].hooks[k]);
 	}
 	free(b->items);
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		free(b->cmd_hooks[k]);
 	json_object_put(b->renewed);
 	json_object_put(b->failed);
@@ -148,7 +148,7 @@ struct batch *batch_new(struct daemon *d, struct conn *client, const struct batc
 	b->not_due = json_object_new_array();
 	b->skipped = json_object_new_array();
 	b->hooks = json_object_new_array();
-	for (int k = 0; k < HOOK__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++)
 		b->cmd_hooks[k] = o->hooks[k] && *o->hooks[k] ? strdup(o->hooks[k]) : NULL;
 	b->next = d->batches;
 	d->batches = b;
@@ -235,7 +235,7 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 {
 	const struct lineage_entry *e = req->name ? index_get(&d->index, req->name) : NULL;
-	char *const req_hooks[HOOK__MAX] = { req->pre_hook, req->deploy_hook, req->post_hook };
+	char *const req_hooks[HOOK_BATCH__MAX] = { req->pre_hook, req->deploy_hook, req->post_hook };
 	struct item *v = realloc(b->items, (b->nitems + 1) * sizeof(*v)), *it;
 	int r;
 
@@ -249,7 +249,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	 * but as certbot a hook given to renew takes the place of the saved one
 	 * of its kind (renew's are in REQ too, to be saved with the new
 	 * version; they run once, as the command's). */
-	for (int k = 0; k < HOOK__MAX; k++) {
+	for (int k = 0; k < HOOK_BATCH__MAX; k++) {
 		const char *saved = !e ? NULL
 				    : k == HOOK_PRE ? e->conf.pre_hook
 				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
@@ -267,7 +267,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 	if (r < 0) {
 		free(it->name);
 		free(it->domains);
-		for (int k = 0; k < HOOK__MAX; k++)
+		for (int k = 0; k < HOOK_BATCH__MAX; k++)
 			free(it->hooks[k]);
 		b->nitems--;
 		return r;
@@ -549,7 +549,7 @@ static void queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 			const struct item *it, struct json_object *data)
 {
 	struct json_object *set = json_object_new_array();
-	const char *conf[HOOK__MAX] = { d->cfg.pre_hook, d->cfg.deploy_hook, d->cfg.post_hook };
+	const char *conf[HOOK_BATCH__MAX] = { d->cfg.pre_hook, d->cfg.deploy_hook, d->cfg.post_hook };
 	struct hook_list dir_hooks = { 0 };
 
 	/* Held while queueing: a hook that cannot start reports at once, and

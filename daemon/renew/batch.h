@@ -23,7 +23,7 @@ struct batch_opts {
 	enum batch_kind kind;
 	bool dry_run;                 /* no deploy hooks; nothing saved */
 	bool directory_hooks;         /* run renewal-hooks/ */
-	const char *hooks[HOOK__MAX]; /* the command's --pre-hook etc., or NULL */
+	const char *hooks[HOOK_BATCH__MAX]; /* the command's --pre-hook etc., or NULL */
 	int verbosity;                /* acmectl -v: the jobs send their log lines */
 	/* Each job's result (its lineage NAME, NULL for --csr), before the batch
 	 * records it: with RECORD_FAILURE a failure counts for the backoff. */

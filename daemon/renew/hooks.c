@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/child.h"
+#include "daemon/metrics.h"
 #include "daemon/renew/hooks.h"
 #include "daemon/renew/hookunit.h"
 #include "fsutil.h"
@@ -30,6 +31,7 @@ const char *const hook_kind_names[HOOK__MAX] = {
 	[HOOK_PRE] = "pre",
 	[HOOK_DEPLOY] = "deploy",
 	[HOOK_POST] = "post",
+	[HOOK_ALERT] = "alert",
 };
 
 struct hook_run {
@@ -83,6 +85,11 @@ static void hook_finish(struct daemon *d, const struct hook_result *res)
 	r.output = text_tail_get(&h->tail);
 	res = &r;
 	log_result(h, res);
+	if (!res->stopped)
+		metrics_count_hook(d, h->req.kind,
+				   res->timed_out ? 2
+				   : res->exit_status == 0 && !res->signal && !res->not_started ? 0
+												: 1);
 	if (h->req.on_done)
 		h->req.on_done(d, h->req.ctx, &h->req, res);
 	req_clear(&h->req);

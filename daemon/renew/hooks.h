@@ -12,9 +12,19 @@
 
 #define HOOK_KILL_GRACE 10
 
-enum hook_kind { HOOK_PRE, HOOK_DEPLOY, HOOK_POST, HOOK__MAX };
+/* The kinds a batch runs come first; alert hooks run outside batches
+ * (alert.h), when something needs the administrator's attention. */
+enum hook_kind {
+	HOOK_PRE,
+	HOOK_DEPLOY,
+	HOOK_POST,
+	HOOK_BATCH__MAX,
+	HOOK_ALERT = HOOK_BATCH__MAX,
+	HOOK__MAX
+};
 
-/* "pre", "deploy", "post": the renewal-hooks/ subdirectory and ACMED_HOOK. */
+/* "pre", "deploy", "post", "alert": the renewal-hooks/ subdirectory and
+ * ACMED_HOOK. */
 extern const char *const hook_kind_names[HOOK__MAX];
 
 struct hook_result {

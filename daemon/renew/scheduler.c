@@ -7,6 +7,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "daemon/metrics.h"
+#include "daemon/renew/alert.h"
 #include "daemon/renew/batch.h"
 #include "error.h"
 #include "issue_req.h"
@@ -241,6 +243,9 @@ void sched_update(struct daemon *d)
 			next = earlier(next, sched_renew_at(d, e));
 		if (schedulable(e))
 			ca_get(d, e->conf.server); /* know every CA in use */
+		/* Expiry warnings come whether or not the lineage is renewed. */
+		if (!d->oneshot)
+			next = earlier(next, alert_next(d, e));
 	}
 	for (struct ca_state *ca = d->sched.cas; ca; ca = ca->next)
 		next = earlier(next, ca_next(d, ca));
@@ -549,6 +554,8 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 {
 	struct lineage_entry *e = name ? index_get(&d->index, name) : NULL;
 	struct json_object *ari;
+	int prev_failures = e && e->have_conf ? e->conf.state.failures : 0;
+	bool ok = jobj_int(reply, "status", -1) == 0;
 
 	if (e && e->have_conf && json_object_object_get_ex(reply, "ari", &ari)) {
 		struct ca_state *ca = ca_get(d, e->conf.server);
@@ -564,14 +571,21 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
 	    jobj_int(reply, "status", -1) != ACMED_ECANCELLED &&
 	    !json_object_object_get_ex(reply, "failure_recorded", NULL) &&
-	    !record_failure(d, name, reply))
+	    !record_failure(d, name, reply)) {
+		metrics_count_renewal(d, false);
+		alert_job_result(d, name, prev_failures, reply);
 		return;
+	}
 	if (name && index_refresh(&d->index, d->store, name) < 0)
 		log_job(LOG_LVL_WARNING, 0, name, "could not refresh the index for %s", name);
 	if (name && jobj_int(reply, "status", -1) == ACMED_ECANCELLED)
 		hold_cancelled(index_get(&d->index, name));
-	if (name && jobj_int(reply, "status", -1) == 0)
+	if (name && ok)
 		check_skew(d, index_get(&d->index, name));
+	if (name && ok && (e = index_get(&d->index, name)))
+		e->sched.last_success = time(NULL);
+	metrics_count_renewal(d, ok);
+	alert_job_result(d, name, prev_failures, reply);
 }
 
 /* ---- the timer ---- */
@@ -628,6 +642,7 @@ static void sched_run(struct daemon *d)
 	if (d->oneshot && d->sched.oneshot_started)
 		return;
 	sched_update(d); /* learns the CAs in use */
+	alert_check(d, now);
 	start_ari_checks(d, now);
 	if (!d->oneshot || cas_settled(d))
 		start_due(d, now);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acme/http.h"
 #include "ctlproto.h"
 #include "config.h"
 #include "daemon/worker/account.h"
@@ -105,6 +106,29 @@ static struct json_object *read_spec(void)
 	return o;
 }
 
+/* Each request to the CA, one line each before the result, for the
+ * daemon's metrics: {"event":"request","endpoint":...,"status":...,
+ * "seconds":...}. */
+static void report_requests(void)
+{
+	struct json_object *all = http_stats_take();
+
+	for (size_t i = 0; all && i < json_object_array_length(all); i++) {
+		struct json_object *r = json_object_array_get_idx(all, i);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "event", json_object_new_string("request"));
+		json_object_object_add(o, "endpoint",
+				       json_object_get(json_object_array_get_idx(r, 0)));
+		json_object_object_add(o, "status", json_object_get(json_object_array_get_idx(r, 1)));
+		json_object_object_add(o, "seconds",
+				       json_object_get(json_object_array_get_idx(r, 2)));
+		dprintf(3, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	json_object_put(all);
+}
+
 int main(int argc, char **argv)
 {
 	struct json_object *spec = read_spec(), *args = NULL, *cfgj = NULL, *reply = NULL, *line;
@@ -152,6 +176,7 @@ int main(int argc, char **argv)
 	log_info("worker done in %.3f s, peak memory %ld KiB, largest child %ld KiB",
 		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		 ru.ru_maxrss, ru_children.ru_maxrss);
+	report_requests();
 	line = json_object_new_object();
 	json_object_object_add(line, "event", json_object_new_string("result"));
 	json_object_object_add(line, "reply", reply);

@@ -15,6 +15,15 @@
 
 #include "testutil.h"
 
+/* ---- the metrics count hook runs by kind and result ---- */
+
+static unsigned long hooks_counted[HOOK__MAX][3];
+
+void metrics_count_hook(struct daemon *d, int kind, int result)
+{
+	hooks_counted[kind][result]++;
+}
+
 /* ---- a fake child layer: hooks do not fork ---- */
 
 #define KIDS_MAX 16
@@ -513,12 +522,15 @@ TEST(failed_hook_counts_and_the_batch_goes_on)
 	struct daemon d;
 	struct batch *b;
 
+	unsigned long failed = hooks_counted[HOOK_PRE][1];
+
 	setup(&d);
 	d.cfg.pre_hook = strdup("false");
 	b = new_batch(&d, BATCH_RENEW, false, NULL, NULL, NULL);
 	add(&d, b, "a.example", "webroot", 0);
 	batch_start(&d, b);
 	hook_ends(&d, 0, 1);
+	ASSERT_INT_EQ(hooks_counted[HOOK_PRE][1], failed + 1);
 	ASSERT_TRUE(batch_released(b));
 	ASSERT_TRUE(sent("failed: non-zero exit status"));
 	job_ends(&d, 0, OK_REPLY);

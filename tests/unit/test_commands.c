@@ -5,6 +5,7 @@
  * while a job runs. */
 #include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
+#include "daemon/control/status.c"
 #include "daemon/control/reconfigure.c"
 
 #include "commands_fakes.h"

@@ -4,6 +4,7 @@
  * certificates filters; revoke and delete with a reply without data. */
 #include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
+#include "daemon/control/status.c"
 #include "daemon/control/reconfigure.c"
 
 #include "commands_fakes.h"

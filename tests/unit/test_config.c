@@ -408,3 +408,28 @@ TEST(ca_entries)
 	EVP_PKEY_free(k);
 	ctx_free(c);
 }
+
+TEST(alert_and_metrics_settings)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_STR_EQ(c->cfg.sendmail, "/usr/sbin/sendmail");
+	ASSERT_INT_EQ(c->cfg.metrics_interval, 60);
+	ASSERT_TRUE(!c->cfg.alert_email && !c->cfg.metrics_file && !c->cfg.metrics_listen);
+	ASSERT_INT_EQ(load(c, "alert_hook = \"page\";\nalert_email = \"ops@example.com\";\n"
+			      "metrics_file = \"/var/lib/prom/acmed.prom\";\n"
+			      "metrics_interval = \"15s\";\nmetrics_listen = \"[::1]:9101\";\n"),
+		      0);
+	ASSERT_STR_EQ(c->cfg.alert_hook, "page");
+	ASSERT_STR_EQ(c->cfg.alert_email, "ops@example.com");
+	ASSERT_INT_EQ(c->cfg.metrics_interval, 15);
+	ASSERT_STR_EQ(c->cfg.metrics_listen, "[::1]:9101");
+	ERROR("metrics_listen = \"127.0.0.1\";", ":1: metrics_listen: '127.0.0.1' is not ADDRESS:PORT");
+	ERROR("metrics_listen = \"127.0.0.1:0\";", ":1: metrics_listen: ");
+	ERROR("metrics_listen = \":9101\";", ":1: metrics_listen: ");
+	ERROR("metrics_file = \"acmed.prom\";", ":1: metrics_file: must be an absolute path");
+	ERROR("sendmail = \"sendmail\";", ":1: sendmail: must be an absolute path");
+	ERROR("alert_email = \"not mail\";", ":1: alert_email: ");
+	ERROR("metrics_interval = \"0s\";", ":1: metrics_interval: ");
+	ctx_free(c);
+}

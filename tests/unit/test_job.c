@@ -110,6 +110,23 @@ static void child_ends(struct daemon *d, int i, int status, int sig, bool timed_
 	fake.kids[i].c = NULL; /* freed with its job */
 }
 
+/* ---- the metrics: the requests a job reports ---- */
+
+static struct {
+	int n;
+	char endpoint[32];
+	int status;
+	double seconds;
+} requests;
+
+void metrics_count_request(struct daemon *d, const char *endpoint, int status, double seconds)
+{
+	requests.n++;
+	snprintf(requests.endpoint, sizeof(requests.endpoint), "%s", str_or_empty(endpoint));
+	requests.status = status;
+	requests.seconds = seconds;
+}
+
 /* ---- what the submitter sees ---- */
 
 #define SEEN_MAX 16
@@ -411,6 +428,14 @@ TEST(progress_sets_step_and_goes_to_on_event)
 	child_says(&d, 0, "{\"no_event\":1}");
 	ASSERT_INT_EQ(s.nevents, 2);
 	ASSERT_STR_CONTAINS(s.events[1], "\"event\":\"order\"");
+	/* A request to the CA goes to the metrics, not to on_event. */
+	child_says(&d, 0, "{\"event\":\"request\",\"endpoint\":\"newOrder\",\"status\":201,"
+			  "\"seconds\":0.25}");
+	ASSERT_INT_EQ(s.nevents, 2);
+	ASSERT_INT_EQ(requests.n, 1);
+	ASSERT_STR_EQ(requests.endpoint, "newOrder");
+	ASSERT_INT_EQ(requests.status, 201);
+	ASSERT_TRUE(requests.seconds > 0.24 && requests.seconds < 0.26);
 	state = listed_state(&d, a, &step);
 	ASSERT_STR_EQ(step, "validating a.example");
 	free(state);

@@ -5,6 +5,7 @@
  * and is left byte for byte as it was when it failed. */
 #include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
+#include "daemon/control/status.c"
 #include "daemon/control/reconfigure.c"
 
 #include "commands_fakes.h"

@@ -146,6 +146,41 @@ int index_refresh(struct cert_index *ix, struct store *s, const char *name)
 	return 0;
 }
 
+/* ---- fake alerts: what the scheduler tells them, and when they want it
+ * to wake ---- */
+
+static struct {
+	time_t next;      /* what alert_next() answers for every lineage */
+	int checks;       /* alert_check() calls */
+	int results;      /* alert_job_result() calls */
+	int prev_failures; /* the last one's */
+} alerts;
+
+time_t alert_next(struct daemon *d, struct lineage_entry *e)
+{
+	return alerts.next;
+}
+
+void alert_check(struct daemon *d, time_t now)
+{
+	alerts.checks++;
+}
+
+void alert_job_result(struct daemon *d, const char *name, int prev_failures,
+		      struct json_object *reply)
+{
+	alerts.results++;
+	alerts.prev_failures = prev_failures;
+}
+
+/* The metrics count renewals by result. */
+static unsigned long renewals_counted[2];
+
+void metrics_count_renewal(struct daemon *d, bool ok)
+{
+	renewals_counted[ok ? 0 : 1]++;
+}
+
 /* ---- fixtures ---- */
 
 #define LINEAGES_MAX 6
@@ -419,6 +454,46 @@ TEST(update_arms_for_the_earliest_lineage)
 	sched_update(d);
 	ASSERT_INT_EQ(sched_next_wake(d), busy->cert.not_after - 30 * DAY);
 	ASSERT_TRUE(sched_next_wake(d) < sched_renew_at(d, late));
+	cleanup(d);
+}
+
+/* Expiry warnings wake the timer also for a lineage it never renews. */
+TEST(update_wakes_for_the_next_expiry_warning)
+{
+	struct daemon *d = daemon_new();
+	struct lineage_entry *e = lineage_add(d, "off.test", -80 * DAY, 90 * DAY);
+	time_t now = time(NULL);
+
+	e->conf.no_autorenew = true;
+	ca_without_ari(d);
+	sched_update(d);
+	ASSERT_INT_EQ(sched_next_wake(d), 0);
+	alerts.next = now + 3600;
+	sched_update(d);
+	ASSERT_INT_EQ(sched_next_wake(d), now + 3600);
+	alerts.next = 0;
+	cleanup(d);
+}
+
+TEST(the_timer_checks_the_alerts_and_results_reach_them)
+{
+	struct daemon *d = daemon_new();
+	struct lineage_entry *e = lineage_add(d, "a.test", -10 * DAY, 90 * DAY);
+	struct json_object *ok = json_tokener_parse("{\"status\":0}");
+	int checks = alerts.checks, results = alerts.results;
+	unsigned long oks = renewals_counted[0];
+
+	ca_without_ari(d);
+	sched_run(d);
+	ASSERT_INT_EQ(alerts.checks, checks + 1);
+	e->conf.state.failures = 2;
+	sched_job_result(d, "a.test", ok, true);
+	ASSERT_INT_EQ(alerts.results, results + 1);
+	ASSERT_INT_EQ(alerts.prev_failures, 2);
+	ASSERT_INT_EQ(renewals_counted[0], oks + 1);
+	/* The metrics' last success. */
+	ASSERT_TRUE(e->sched.last_success >= time(NULL) - 5);
+	json_object_put(ok);
 	cleanup(d);
 }
 
