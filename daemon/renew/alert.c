@@ -92,8 +92,18 @@ time_t alert_next(struct daemon *d, struct lineage_entry *e)
 
 	if (!watched(e))
 		return 0;
-	m = mark_of(d, e);
 	n = alert_thresholds(e->cert.not_before, e->cert.not_after, th);
+	/* Before the first moment a warning may come, none can have come
+	 * (but for a clock set back: then the wake-up is early, and the mark,
+	 * read when it comes, says so). So the store's mark is read only from
+	 * then on, not for every lineage at start-up. */
+	if (n > 0 && !e->sched.alert_loaded) {
+		time_t at = e->cert.not_after - th[0], due = due_of(d, e);
+
+		if ((at > due ? at : due) > time(NULL))
+			return at > due ? at : due;
+	}
+	m = mark_of(d, e);
 	for (size_t i = 0; i < n; i++) {
 		if (m->warned == 0 || th[i] < m->warned) {
 			time_t at = e->cert.not_after - th[i], due = due_of(d, e);
@@ -406,10 +416,13 @@ static long crossed(struct daemon *d, struct lineage_entry *e, time_t now)
 {
 	long th[ALERT_MAX_THRESHOLDS], hit = 0;
 	size_t n = alert_thresholds(e->cert.not_before, e->cert.not_after, th);
-	const struct alert_mark *m = mark_of(d, e);
+	const struct alert_mark *m;
 
+	/* Before the due time nothing is announced, and the store's mark is
+	 * not read: at start-up that is most lineages. */
 	if (now < due_of(d, e))
 		return 0;
+	m = mark_of(d, e);
 	for (size_t i = 0; i < n; i++)
 		if ((m->warned == 0 || th[i] < m->warned) && now >= e->cert.not_after - th[i])
 			hit = th[i];

@@ -102,6 +102,13 @@ assert_eq "$(metric "$m" 'acmed_start_time_seconds')" \
 assert_file "$PROM"
 last=$(tail -n 1 "$m")
 lines=$(wc -l <"$m")
+# The file is rewritten every metrics_interval, so it may still be the one
+# written before B's issuance: wait for a version that holds both lineages.
+for ((i = 0; i < 50; i++)); do
+	grep -qF "$last" "$PROM" && break
+	sleep 0.1
+done
+grep -qF "$last" "$PROM" || fail "metrics_file never showed B within 5 s of interval 1 s"
 inodes=()
 start=$EPOCHSECONDS
 reads=0
