@@ -59,6 +59,7 @@ struct pending {
 	char *token;
 	char *key_auth;
 	char *validation;
+	bool failed; /* found invalid (--allow-subset-of-names): set aside */
 };
 
 /* The name authorization A is for, as the order asked for it ("*." and the
@@ -94,6 +95,30 @@ static int set_aside(struct run *run, const char *name, const char *why)
 	json_object_object_add(o, "why", json_object_new_string(why));
 	json_object_array_add(run->failed, o);
 	return 0;
+}
+
+/* The CA's words on why the current step's name is invalid, in WHY. */
+static const char *invalid_why(struct run *run, char *why, size_t len)
+{
+	acme_problem_format(&run->acme->problem, why, len);
+	return run->acme->problem.type ? why : run->acme->err;
+}
+
+/* P's name found invalid with --allow-subset-of-names: set aside. */
+static int invalid_name(struct run *run, struct pending *p)
+{
+	char why[1024];
+
+	p->failed = true;
+	return set_aside(run, p->shown, invalid_why(run, why, sizeof(why)));
+}
+
+/* The same without it: the job fails with the CA's words. */
+static int invalid_fail(struct run *run, int r)
+{
+	char why[1024];
+
+	return issue_fail(run, r, invalid_why(run, why, sizeof(why)));
 }
 
 static bool failed_name(const struct run *run, const char *name)
@@ -222,27 +247,30 @@ int issue_authorize(struct run *run, struct acme_order *order)
 		r = issue_fail(run, r, why);
 		goto out;
 	}
+	/* A CA may validate within the challenge's POST (or answer a POST
+	 * sent again after a badNonce with the outcome): found invalid there
+	 * or while waiting, the name is set aside the same way. */
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		snprintf(step, sizeof(step), "answering the %s challenge for %s", p[i].type,
 			 p[i].shown);
 		run->step = step;
 		r = acme_challenge_respond(run->acme, p[i].chal_url);
-		if (r < 0)
+		if (r == ACMED_EINVALID && run->req->allow_subset)
+			r = invalid_name(run, &p[i]);
+		else if (r < 0)
 			r = issue_fail_acme(run, r);
 	}
 	for (size_t i = 0; r == 0 && i < np; i++) {
+		if (p[i].failed)
+			continue;
 		snprintf(step, sizeof(step), "validating %s", p[i].shown);
 		run->step = step;
 		r = acme_authz_wait(run->acme, &p[i].authz, p[i].chal_url);
 		if (r == ACMED_EINVALID) {
-			char why[1024];
-
-			acme_problem_format(&run->acme->problem, why, sizeof(why));
 			if (run->req->allow_subset)
-				r = set_aside(run, p[i].shown,
-					      run->acme->problem.type ? why : run->acme->err);
+				r = invalid_name(run, &p[i]);
 			else
-				r = issue_fail(run, r, run->acme->problem.type ? why : run->acme->err);
+				r = invalid_fail(run, r);
 		} else if (r < 0) {
 			r = issue_fail_acme(run, r);
 		} else {
