@@ -18,19 +18,6 @@ CB=(certbot --config-dir "$T/le" --work-dir "$T/cb-work" --logs-dir "$T/cb-logs"
 	--server "$PEBBLE_DIR_URL" --non-interactive --agree-tos -m admin@example.org)
 D=$TEST_DOMAIN
 
-# certbot CODE ARGS...: certbot's exit status is CODE (a badNonce, which
-# certbot 2.1 retries once only, is run again).
-certbot_is() {
-	local want=$1 try rc
-	shift
-	for try in 1 2 3; do
-		rc=0
-		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
-		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
-	done
-	CB_OUT=$(cat "$T/certbot.out")
-	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
-}
 # The DNS names of certificate FILE, sorted, space-separated.
 sans() {
 	openssl x509 -in "$1" -noout -ext subjectAltName | tail -n +2 | tr ',' '\n' |

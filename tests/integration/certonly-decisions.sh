@@ -27,20 +27,6 @@ CB=(certbot --config-dir "$T/le" --work-dir "$T/cb-work" --logs-dir "$T/cb-logs"
 	--no-random-sleep-on-renew)
 D=$TEST_DOMAIN
 
-# certbot CODE ARGS...: run certbot and assert its exit status. Pebble
-# rejects 5% of good nonces and certbot 2.1 retries a badNonce only once:
-# a run that failed that way is run again (up to three times in all).
-certbot_is() {
-	local want=$1 try rc
-	shift
-	for try in 1 2 3; do
-		rc=0
-		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
-		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
-	done
-	CB_OUT=$(cat "$T/certbot.out")
-	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
-}
 acmed_is() {
 	assert_exit "$1" "$ACMECTL" certonly --webroot -w "$WEB" -n --agree-tos -m admin@example.org "${@:2}"
 }

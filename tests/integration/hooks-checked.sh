@@ -27,19 +27,6 @@ CB=(certbot --config-dir "$T/le" --work-dir "$T/cb-work" --logs-dir "$T/cb-logs"
 	--no-random-sleep-on-renew)
 D=$TEST_DOMAIN
 
-# certbot CODE ARGS...: run certbot and assert its exit status, once more
-# after Pebble's 5% badNonce (certbot 2.1 retries it only once).
-certbot_is() {
-	local want=$1 rc
-	shift
-	for _ in 1 2 3; do
-		rc=0
-		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
-		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
-	done
-	CB_OUT=$(cat "$T/certbot.out")
-	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
-}
 orders() { proxy_requests '.path | test("^/order-plz")' | wc -l; }
 webroot=(--webroot -w "$WEB")
 

@@ -629,6 +629,22 @@ proxy_requests() {
 	jq -c "select(${1:-true})" "$CA_PROXY_LOG"
 }
 
+# certbot_is CODE ARGS...: run "${CB[@]}" ARGS (the test's certbot command
+# line) and assert its exit status is CODE; its output is in CB_OUT. Pebble
+# rejects 5% of good nonces and certbot 2.1 retries a badNonce only once:
+# a run that failed that way is run again (up to three times in all).
+certbot_is() {
+	local want=$1 rc
+	shift
+	for _ in 1 2 3; do
+		rc=0
+		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
+		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
+	done
+	CB_OUT=$(cat "$T/certbot.out")
+	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
+}
+
 # pebble_drop_authzs: deactivate every authorization the proxy has seen,
 # signed with the one account under $T/state. Pebble creates a new
 # authorization with rand.Intn(100) > PEBBLE_AUTHZREUSE, so even at 0 it

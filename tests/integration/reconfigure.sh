@@ -32,19 +32,6 @@ CB=(certbot --config-dir "$T/le" --work-dir "$T/cb-work" --logs-dir "$T/cb-logs"
 D=$TEST_DOMAIN
 A=recon.$D
 
-# certbot CODE ARGS...: certbot's exit status is CODE (a badNonce, which
-# certbot 2.1 retries once only, is run again).
-certbot_is() {
-	local want=$1 try rc
-	shift
-	for try in 1 2 3; do
-		rc=0
-		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 || rc=$?
-		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
-	done
-	CB_OUT=$(cat "$T/certbot.out")
-	[[ $rc == "$want" ]] || fail "certbot $*: exit $rc, want $want: $CB_OUT"
-}
 versions() { ls "$T/state/archive/$1" | grep -c '^cert'; }
 # on_tty INPUT CMD...: CMD on a pseudo-terminal; INPUT is typed once its
 # menu asks. Its output in OUT, its exit status in RC.
