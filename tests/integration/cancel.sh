@@ -15,6 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 start_pebble PEBBLE_AUTHZREUSE=0 # every renewal runs the auth hook
+start_ca_proxy                   # whose log pebble_drop_authzs reads
 echo 'max_parallel_jobs = 1;' >"$T/acmed.conf" # a second job waits in the queue
 start_acmed
 N=cancel.$TEST_DOMAIN
@@ -49,6 +50,7 @@ hook_running() { pgrep -f "$T/auth.sh" >/dev/null; }
 # --- acmectl cancel JOB ---------------------------------------------------
 touch "$HOLD"
 rm -f "$IN"
+pebble_drop_authzs # even at 0, Pebble reuses 1 in 100
 acmectl renew --cert-name "$N" --force-renewal >"$T/renew.out" 2>&1 &
 renew_pid=$!
 wait_until 60 "the auth hook to start" test -e "$IN"
@@ -78,6 +80,7 @@ assert_match "$OUT" "no job $job \\(it may have ended already\\)"
 
 # --- Ctrl-C on a terminal: n keeps waiting, y cancels ----------------------
 rm -f "$IN"
+pebble_drop_authzs # even at 0, Pebble reuses 1 in 100
 cat >"$T/steps" <<EOF
 waitfile $IN
 intr
@@ -99,6 +102,7 @@ assert_eq "$(snapshot)" "$before" "the lineage after Ctrl-C and y"
 
 # --- Ctrl-C without a terminal: detached; the job goes on ------------------
 rm -f "$IN"
+pebble_drop_authzs # even at 0, Pebble reuses 1 in 100
 cat >"$T/steps" <<EOF
 waitfile $IN
 intr
