@@ -40,10 +40,16 @@ assert_exit 0 "$ACMECTL" reload
 orders() { proxy_requests '.path == "/order-plz" and .status == 201' | wc -l; }
 
 say "61 days ahead: A is due, B is not"
-echo "+61d" >"$FT"
 o0=$(orders)
+echo "+61d" >"$FT"
 assert_exit 0 "$ACMECTL" renew
-assert_match "$OUT" "$A/fullchain.pem \(success\)"
+# Any wake-up of the daemon's own timer after the jump (an ARI check, the
+# alert check) finds A due first and renews it itself; renew then says so.
+if [[ $OUT == *"a renewal of it is already running"* ]]; then
+	wait_until 30 "the daemon's own renewal of A" live_at_least "$A" 2
+else
+	assert_match "$OUT" "$A/fullchain.pem \(success\)"
+fi
 assert_match "$OUT" "$B/fullchain.pem expires on .* \(skipped\)"
 assert_eq "$(live_version "$A")" 2 "A renewed"
 assert_eq "$(live_version "$B")" 1 "B not renewed"
