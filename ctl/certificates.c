@@ -7,7 +7,10 @@
 
 #include "jsonutil.h"
 #include "util.h"
+#include "ctl/timeline.h"
 #include "ctl/verbs.h"
+
+enum { OPT_TIMELINE = 0x100 };
 
 #define RULE "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
 
@@ -152,31 +155,53 @@ const struct option certificates_options[] = {
 	{ "cert-name", required_argument, NULL, 'c' },
 	{ "domains", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "timeline", no_argument, NULL, OPT_TIMELINE },
 	CLIENT_COMMON_OPTIONS,
 	{ 0 },
 };
 
-/* The text listing, printed as the reply's items are parsed. */
+/* The text listing, printed as the reply's items are parsed; with
+ * --timeline, a bar a lineage (timeline.c). */
 struct shown {
 	long now;
 	size_t n;
+	int timeline; /* the bar's width; 0: certbot's listing */
 };
 
 static int print_item(struct json_object *e, void *ctx)
 {
 	struct shown *sh = ctx;
 
-	if (sh->n++ == 0)
+	if (sh->n++ == 0 && sh->timeline)
+		timeline_print_head(sh->now);
+	else if (sh->n == 1)
 		client_printf("%s\nFound the following certs:\n", RULE);
-	print_entry(e, sh->now);
+	if (sh->timeline)
+		timeline_print(e, sh->now, sh->timeline);
+	else
+		print_entry(e, sh->now);
 	return 0;
+}
+
+/* The members the text listing prints, which acmed then sends alone. */
+static struct json_object *fields_for(const struct shown *sh)
+{
+	struct json_object *fields = json_object_new_array();
+
+	if (sh->timeline)
+		for (size_t i = 0; timeline_fields[i]; i++)
+			json_object_array_add(fields, json_object_new_string(timeline_fields[i]));
+	else
+		for (size_t i = 0; i < ELEMENTSOF(printed_fields); i++)
+			json_object_array_add(fields, json_object_new_string(printed_fields[i]));
+	return fields;
 }
 
 int verb_certificates(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
 	struct json_object *domains = NULL;
-	struct shown shown = { (long)time(NULL), 0 };
+	struct shown shown = { (long)time(NULL), 0, 0 };
 	int c, ret;
 
 	optind = 1;
@@ -193,9 +218,10 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 			}
 			json_object_array_add(domains, json_object_new_string(optarg));
 			break;
+		case OPT_TIMELINE: shown.timeline = timeline_width(); break;
 		case 'h':
 			client_fprintf(stdout, "Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] "
-					       "[--json]\n");
+					       "[--timeline] [--json]\n");
 			json_object_put(args);
 			return EXIT_OK;
 		default:
@@ -204,13 +230,8 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!cl->json) {
-		struct json_object *fields = json_object_new_array();
-
-		for (size_t i = 0; i < ELEMENTSOF(printed_fields); i++)
-			json_object_array_add(fields, json_object_new_string(printed_fields[i]));
-		json_object_object_add(args, "fields", fields);
-	}
+	if (!cl->json)
+		json_object_object_add(args, "fields", fields_for(&shown));
 	ret = cl->json ? client_request(cl, "certificates", args, &reply, &data)
 		       : client_request_list(cl, "certificates", args, "certificates", print_item,
 					     &shown, &reply, &data);
@@ -228,7 +249,7 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 		client_print_json(data);
 	else if (shown.n == 0)
 		client_printf("No certificates found.\n");
-	else
+	else if (!shown.timeline)
 		client_printf("%s\n", RULE);
 	json_object_put(reply);
 	return EXIT_OK;

@@ -67,6 +67,12 @@ fi
 wait_until 60 "status --check WARNING" check_is 1
 assert_match "$(cat "$T/check.out")" "^ACMED WARNING - 2 certificate\\(s\\); past the renewal time: .*$A expires"
 [[ ! -s $T/alerts ]] || (($(date +%s) >= na_a - q)) || fail "an alert before the first threshold"
+# The timeline: A is not renewed by the timer (autorenew off); B has no
+# renewal file to read, but its certificate is drawn.
+assert_exit 0 acmectl certificates --timeline
+assert_match "$OUT" "  $A: [0-9]+ (second|minute)\\(s\\) left, not renewed by the timer"
+grep -Eq '^    [0-9-]{10} [0-9:]{5} \[=+\*=*\] [0-9-]{10} [0-9:]{5}$' <<<"$OUT" ||
+	fail "no timeline bar in: $OUT"
 
 alerts_for() { # NAME: how many expiry warnings NAME had
 	grep -c "^expiry-warning $1 " "$T/alerts" 2>/dev/null || true
@@ -98,6 +104,8 @@ after() { # T: the clock is past T
 	(($(date +%s) > $1))
 }
 wait_until 30 "expiry" after "$na_b"
+assert_exit 0 acmectl certificates --timeline
+assert_match "$OUT" "  $A: EXPIRED on [0-9-]+ [0-9:]+"
 wait_until 10 "status --check CRITICAL for expired certificates" check_is 2
 assert_match "$(cat "$T/check.out")" "$A expired .*$B expired"
 wait_until 10 "STATUS= with the expired certificate" \

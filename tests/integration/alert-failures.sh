@@ -92,6 +92,11 @@ for i in 1 2 3 4 5 6; do
 	assert_eq "$(cert_json "$A" failures)" "$i" "failures after attempt $i"
 done
 wait_until 20 "four renewal-failed alerts" has_alerts lineage renewal-failed 4
+# The timeline: the failures, and a bar from notBefore (now) to notAfter
+# with the renewal window at its end.
+assert_exit 0 acmectl certificates --timeline
+assert_match "$OUT" "  $A: [0-9]+ days left, 6 failed renewal\\(s\\), next attempt [0-9-]+ [0-9:]+"
+grep -Eq '^    [0-9-]{10} \[\*=+#+\] [0-9-]{10}$' <<<"$OUT" || fail "no timeline bar in: $OUT"
 for src in dir conf lineage; do
 	assert_eq "$(alerts_of "$src" renewal-failed)" 4 "$src hook: renewal-failed alerts"
 done
