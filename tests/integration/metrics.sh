@@ -167,6 +167,23 @@ assert_eq "$(query 'acmed_certificate_not_after_timestamp_seconds')" \
 	"$(printf '%s %s\n%s %s' "$A" "$na_a" "$B" "$na_b")" "notAfter through PromQL"
 assert_eq "$(query 'up{job="acmed"}' | cut -d' ' -f2)" 1 "the target is up"
 
+# The Grafana dashboard (docs/grafana): every query in it is valid PromQL
+# that Prometheus evaluates, and every acmed metric it names is one acmed
+# exposes.
+DASH=$REPO_DIR/docs/grafana/acmed-dashboard.json
+jq -r '.panels[].targets[].expr' "$DASH" >"$T/dash.exprs"
+(($(wc -l <"$T/dash.exprs") >= 15)) || fail "the dashboard has too few queries"
+while read -r expr; do
+	expr=${expr//'instance=~"$instance"'/'instance=~".*"'}
+	expr=${expr//'$__rate_interval'/30s}
+	st=$(curl -s --data-urlencode "query=$expr" "http://127.0.0.1:$PPORT/api/v1/query" |
+		jq -r '.status + " " + (.error // "")')
+	[[ $st == "success " ]] || fail "dashboard query $expr: $st"
+done <"$T/dash.exprs"
+for m in $(grep -o 'acmed_[a-z_]*' "$T/dash.exprs" | sed 's/_\(bucket\|count\|sum\)$//' | sort -u); do
+	grep -q "^# TYPE $m " "$T/http.prom" || fail "the dashboard names $m, which acmed does not expose"
+done
+
 # Bounded: 8 idle connections take every slot; a ninth is closed unanswered;
 # at the deadline (10 s) the idle ones are closed and scrapes work again.
 idle=()
