@@ -7,6 +7,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config_priv.h"
 #include "conftext.h"
 #include "error.h"
 #include "fsutil.h"
@@ -161,6 +162,7 @@ int config_defaults(struct acmed_config *cfg)
 	cfg->client_timeout = 10;
 	cfg->metrics_interval = 60;
 	cfg->key = KEY_SPEC_DEFAULT;
+	config_default_warnings(cfg);
 	if (config_set_string(&cfg->server, ACMED_DEFAULT_SERVER) < 0 ||
 	    config_set_string(&cfg->state_dir, "/var/lib/acmed") < 0 ||
 	    config_set_string(&cfg->socket_path, "/run/acmed/acmed.sock") < 0 ||
@@ -577,6 +579,10 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 
 		if (streq(config_setting_name(s), "ca")) {
 			r = apply_cas(s, cfg, path, err, errlen);
+			continue;
+		}
+		if (streq(config_setting_name(s), "expiry_warnings")) {
+			r = config_apply_warnings(s, cfg, path, err, errlen);
 			continue;
 		}
 		for (size_t k = 0; k < ELEMENTSOF(schema); k++)

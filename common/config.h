@@ -20,6 +20,9 @@ struct ca_settings {
 	char *staging;       /* its test server, for --staging and dry runs */
 };
 
+/* The most expiry_warnings acmed.conf may list. */
+#define CONFIG_MAX_WARNINGS 8
+
 struct acmed_config {
 	char *server;
 	char *ca_bundle;
@@ -42,6 +45,8 @@ struct acmed_config {
 	char *alert_hook;    /* run on every alert (alert.h), or NULL */
 	char *alert_email;   /* alerts also mailed here, or NULL */
 	char *sendmail;      /* the sendmail(8) that mails them */
+	long expiry_warnings[CONFIG_MAX_WARNINGS]; /* seconds before expiry, largest first */
+	size_t nexpiry_warnings;                   /* 0: no expiry warnings */
 	char *metrics_file;  /* Prometheus text written here, or NULL */
 	long metrics_interval; /* that often, seconds */
 	char *metrics_listen;  /* "127.0.0.1:9XXX": serve GET /metrics, or NULL */

@@ -27,22 +27,22 @@ const char *const alert_event_names[ALERT__MAX] = {
 /* How much of the last error an alert carries. */
 #define ALERT_ERROR_MAX 1000
 
-size_t alert_thresholds(time_t not_before, time_t not_after, long out[ALERT_MAX_THRESHOLDS])
+size_t alert_thresholds(const struct acmed_config *cfg, time_t not_before, time_t not_after,
+			long out[ALERT_MAX_THRESHOLDS])
 {
-	static const long days[] = { 14, 7, 3, 1 };
 	long life = (long)(not_after - not_before);
 	size_t n = 0;
 
-	if (life <= 0)
+	if (life <= 0 || cfg->nexpiry_warnings == 0)
 		return 0;
 	if (life < ALERT_SHORT_LIVED) {
 		out[n++] = life / 4;
 		out[n++] = life / 8;
 		return n;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(days); i++)
-		if (days[i] * 86400 < life / 3)
-			out[n++] = days[i] * 86400;
+	for (size_t i = 0; i < cfg->nexpiry_warnings && n < ALERT_MAX_THRESHOLDS; i++)
+		if (cfg->expiry_warnings[i] < life / 3)
+			out[n++] = cfg->expiry_warnings[i];
 	return n;
 }
 
@@ -92,7 +92,7 @@ time_t alert_next(struct daemon *d, struct lineage_entry *e)
 
 	if (!watched(e))
 		return 0;
-	n = alert_thresholds(e->cert.not_before, e->cert.not_after, th);
+	n = alert_thresholds(&d->cfg, e->cert.not_before, e->cert.not_after, th);
 	/* Before the first moment a warning may come, none can have come
 	 * (but for a clock set back: then the wake-up is early, and the mark,
 	 * read when it comes, says so). So the store's mark is read only from
@@ -415,7 +415,7 @@ static void fire(struct daemon *d, const struct alert *a)
 static long crossed(struct daemon *d, struct lineage_entry *e, time_t now)
 {
 	long th[ALERT_MAX_THRESHOLDS], hit = 0;
-	size_t n = alert_thresholds(e->cert.not_before, e->cert.not_after, th);
+	size_t n = alert_thresholds(&d->cfg, e->cert.not_before, e->cert.not_after, th);
 	const struct alert_mark *m;
 
 	/* Before the due time nothing is announced, and the store's mark is
@@ -494,7 +494,7 @@ enum alert_level alert_level_of(const struct daemon *d, const struct lineage_ent
 
 	if (!watched(e) || now < due_of(d, e))
 		return ALERT_LEVEL_OK;
-	n = alert_thresholds(e->cert.not_before, e->cert.not_after, th);
+	n = alert_thresholds(&d->cfg, e->cert.not_before, e->cert.not_after, th);
 	if (now >= e->cert.not_after || (n && now >= e->cert.not_after - th[n - 1]))
 		return ALERT_LEVEL_CRITICAL;
 	if (n && now >= e->cert.not_after - th[0])

@@ -34,13 +34,15 @@ extern const char *const alert_event_names[ALERT__MAX];
 /* Below this lifetime a certificate is short-lived: its thresholds are a
  * quarter and an eighth of its lifetime. */
 #define ALERT_SHORT_LIVED (10L * 86400)
-#define ALERT_MAX_THRESHOLDS 4
+#define ALERT_MAX_THRESHOLDS CONFIG_MAX_WARNINGS
 
 /* The warning thresholds of a certificate valid from NOT_BEFORE to
- * NOT_AFTER, as seconds before NOT_AFTER, largest first, in OUT: 14, 7, 3
- * and 1 day(s), each only if under a third of the lifetime; for a
- * short-lived certificate a quarter and an eighth of it. The count. */
-size_t alert_thresholds(time_t not_before, time_t not_after, long out[ALERT_MAX_THRESHOLDS]);
+ * NOT_AFTER, as seconds before NOT_AFTER, largest first, in OUT: CFG's
+ * expiry_warnings (by default 14, 7, 3 and 1 day(s)), each only if under a
+ * third of the lifetime; for a short-lived certificate a quarter and an
+ * eighth of it (none when expiry_warnings is empty). The count. */
+size_t alert_thresholds(const struct acmed_config *cfg, time_t not_before, time_t not_after,
+			long out[ALERT_MAX_THRESHOLDS]);
 
 /* Whether the FAILURES-th failure in a row starts a new backoff step (1
  * min, 10 min, 100 min, a day): only those are announced. */

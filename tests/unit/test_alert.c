@@ -6,6 +6,7 @@
  * restart, also with autorenew off, not for a revoked lineage; a failure
  * and a recovery; the hooks' environment; the mail's headers. */
 #include "daemon/renew/alert.c"
+#include "config_priv.h"
 
 #include "hookexec.h"
 #include "testutil.h"
@@ -124,6 +125,7 @@ static struct daemon *daemon_new(long left)
 
 	memset(&d, 0, sizeof(d));
 	memset(&lineage, 0, sizeof(lineage));
+	config_default_warnings(&d.cfg);
 	d.cfg.renew_before = RENEW_BEFORE_DEFAULT;
 	d.cfg.directory_hooks = true;
 	d.cfg.alert_hook = strdup("true");
@@ -167,21 +169,42 @@ static void forget(struct daemon *d)
 TEST(thresholds_of_long_and_short_certificates)
 {
 	long th[ALERT_MAX_THRESHOLDS];
+	struct acmed_config cfg = { 0 };
 
-	ASSERT_INT_EQ(alert_thresholds(0, 90 * DAY, th), 4);
+	config_default_warnings(&cfg);
+
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 90 * DAY, th), 4);
 	ASSERT_INT_EQ(th[0], 14 * DAY);
 	ASSERT_INT_EQ(th[3], 1 * DAY);
 	/* 30 days: 14 is not under a third (10 days). */
-	ASSERT_INT_EQ(alert_thresholds(0, 30 * DAY, th), 3);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 30 * DAY, th), 3);
 	ASSERT_INT_EQ(th[0], 7 * DAY);
 	/* 6 days: a quarter and an eighth, not "1 day" at every issuance. */
-	ASSERT_INT_EQ(alert_thresholds(0, 6 * DAY, th), 2);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 6 * DAY, th), 2);
 	ASSERT_INT_EQ(th[0], 6 * DAY / 4);
 	ASSERT_INT_EQ(th[1], 6 * DAY / 8);
-	ASSERT_INT_EQ(alert_thresholds(100, 140, th), 2);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 100, 140, th), 2);
 	ASSERT_INT_EQ(th[0], 10);
 	ASSERT_INT_EQ(th[1], 5);
-	ASSERT_INT_EQ(alert_thresholds(100, 100, th), 0);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 100, 100, th), 0);
+}
+
+/* acmed.conf's expiry_warnings: its own list, under a third of the
+ * lifetime still; none at all, short-lived certificates included. */
+TEST(thresholds_from_the_configuration)
+{
+	long th[ALERT_MAX_THRESHOLDS];
+	struct acmed_config cfg = { .expiry_warnings = { 20 * DAY, 2 * DAY, 3600 },
+				    .nexpiry_warnings = 3 };
+
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 90 * DAY, th), 3);
+	ASSERT_INT_EQ(th[0], 20 * DAY);
+	ASSERT_INT_EQ(th[2], 3600);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 45 * DAY, th), 2);
+	ASSERT_INT_EQ(th[0], 2 * DAY);
+	cfg.nexpiry_warnings = 0;
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 90 * DAY, th), 0);
+	ASSERT_INT_EQ(alert_thresholds(&cfg, 0, 6 * DAY, th), 0);
 }
 
 TEST(each_backoff_step_is_announced_once)

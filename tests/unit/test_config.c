@@ -433,3 +433,33 @@ TEST(alert_and_metrics_settings)
 	ERROR("metrics_interval = \"0s\";", ":1: metrics_interval: ");
 	ctx_free(c);
 }
+
+TEST(expiry_warnings)
+{
+	struct ctx *c = ctx_new();
+
+	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 4);
+	ASSERT_INT_EQ(c->cfg.expiry_warnings[0], 14 * 86400);
+	ASSERT_INT_EQ(c->cfg.expiry_warnings[3], 86400);
+	/* Sorted, largest first, repeats dropped; in a list, seconds as
+	 * numbers too. */
+	ASSERT_INT_EQ(load(c, "expiry_warnings = [ \"12h\", \"21d\", \"48h\", \"2d\" ];"), 0);
+	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 3);
+	ASSERT_INT_EQ(load(c, "expiry_warnings = ( \"12h\", \"21d\", 172800 );"), 0);
+	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 3);
+	ASSERT_INT_EQ(c->cfg.expiry_warnings[0], 21 * 86400);
+	ASSERT_INT_EQ(c->cfg.expiry_warnings[1], 2 * 86400);
+	ASSERT_INT_EQ(c->cfg.expiry_warnings[2], 12 * 3600);
+	ASSERT_INT_EQ(load(c, "expiry_warnings = [ ];"), 0);
+	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 0);
+	ERROR("expiry_warnings = \"7d\";", ":1: expiry_warnings: must be a list of at most 8");
+	ERROR("\nexpiry_warnings = [ \"7d\", \"soon\" ];",
+	      ":2: expiry_warnings: element 2: must be a duration");
+	ERROR("expiry_warnings = [ \"400d\" ];", ":1: expiry_warnings: element 1: ");
+	ERROR("expiry_warnings = [ \"1d\", \"2d\", \"3d\", \"4d\", \"5d\", \"6d\", \"7d\", \"8d\", "
+	      "\"9d\" ];",
+	      ":1: expiry_warnings: must be a list of at most 8");
+	/* A refused file changes nothing. */
+	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 0);
+	ctx_free(c);
+}
