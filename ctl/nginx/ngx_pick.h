@@ -59,5 +59,10 @@ void ngx_servers_clear(struct ngx_servers *s);
 int ngx_pick(const struct ngx_servers *s, const char *name, unsigned port,
 	     struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen);
 
+/* The same among the listeners with ssl at PORT: the TLS server block nginx
+ * picks for NAME (by SNI) on each address. */
+int ngx_pick_tls(const struct ngx_servers *s, const char *name, unsigned port,
+		 struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen);
+
 /* "exact", "wildcard", ..., for messages. */
 const char *ngx_match_name(enum ngx_match m);
