@@ -13,17 +13,27 @@
 #define DIFF_MAX_D 2000
 #define DIFF_CONTEXT 3
 
+/* Do edit O and bytes [OFF, OFF+LEN) clash? Two insertions (LEN 0) at one
+ * offset do, so does one inside a range replaced; an insertion where a
+ * replaced range starts or ends does not (it goes before or after). */
+static bool overlap(const struct ngx_edit *o, size_t off, size_t len)
+{
+	if (len == 0 && o->len == 0)
+		return off == o->off;
+	if (len == 0)
+		return off > o->off && off < o->off + o->len;
+	if (o->len == 0)
+		return o->off > off && o->off < off + len;
+	return off < o->off + o->len && o->off < off + len;
+}
+
 int ngx_edits_add(struct ngx_edits *e, int file, size_t off, size_t len, const char *text)
 {
 	struct ngx_edit *v;
 
-	for (size_t i = 0; i < e->n; i++) {
-		const struct ngx_edit *o = &e->v[i];
-
-		if (o->file == file && off < o->off + o->len + (o->len == 0) &&
-		    o->off < off + len + (len == 0))
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].file == file && overlap(&e->v[i], off, len))
 			return -EINVAL;
-	}
 	v = realloc(e->v, (e->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -58,7 +68,10 @@ static int by_offset(const void *a, const void *b)
 	const struct ngx_edit *x = *(const struct ngx_edit *const *)a;
 	const struct ngx_edit *y = *(const struct ngx_edit *const *)b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	/* At one offset an insertion goes before the range replaced there. */
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return (x->len != 0) - (y->len != 0);
 }
 
 int ngx_render(const struct ngx_conf *c, const struct ngx_edits *e, int file, char **out,

@@ -102,17 +102,26 @@ static int parse_listen_addr(const char *spec, struct ngx_listen *l)
 	return l->addr ? 1 : -ENOMEM;
 }
 
+int ngx_listen_parse(const struct ngx_dir *d, struct ngx_listen *l)
+{
+	int r;
+
+	*l = (struct ngx_listen){ 0 };
+	r = d->nwords >= 2 ? parse_listen_addr(ngx_arg(d, 1), l) : 0;
+	for (size_t i = 2; r > 0 && i < d->nwords; i++) {
+		l->def |= streq(ngx_arg(d, i), "default_server") || streq(ngx_arg(d, i), "default");
+		l->ssl |= streq(ngx_arg(d, i), "ssl");
+	}
+	return r;
+}
+
 static int add_listen(struct ngx_server *sv, const struct ngx_dir *d)
 {
-	struct ngx_listen l = { 0 }, *v;
-	int r = d->nwords >= 2 ? parse_listen_addr(ngx_arg(d, 1), &l) : 0;
+	struct ngx_listen l, *v;
+	int r = ngx_listen_parse(d, &l);
 
 	if (r <= 0)
 		return r;
-	for (size_t i = 2; i < d->nwords; i++) {
-		l.def |= streq(ngx_arg(d, i), "default_server") || streq(ngx_arg(d, i), "default");
-		l.ssl |= streq(ngx_arg(d, i), "ssl");
-	}
 	v = realloc(sv->listens, (sv->nlistens + 1) * sizeof(*v));
 	if (!v) {
 		free(l.addr);

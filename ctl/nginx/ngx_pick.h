@@ -18,6 +18,10 @@ struct ngx_listen {
 	bool ssl;
 };
 
+/* A `listen` directive D as L (L->addr caller frees): 1 for an address and
+ * port, 0 for what is not one (unix:, nonsense), -ENOMEM. */
+int ngx_listen_parse(const struct ngx_dir *d, struct ngx_listen *l);
+
 struct ngx_server {
 	int file;            /* the file holding its block */
 	struct ngx_dir *dir; /* the `server { }` block (borrowed from the conf) */
