@@ -423,7 +423,7 @@ int certonly_nginx_install(const struct client *cl, const struct certonly_nginx 
 		report(cl, "The dry run installed nothing: nginx's files were not changed.\n");
 	else if (ret == EXIT_OK && k) {
 		reload(o, &p);
-		report(cl, "nginx: installed %s in %zu place(s) and reloaded nginx\n", fc, k);
+		report(cl, "nginx: %zu edit(s) install %s; nginx reloaded\n", k, fc);
 	} else if (ret == EXIT_OK)
 		report(cl, "nginx: the server blocks serve %s already\n", fc);
 	free(fc);
