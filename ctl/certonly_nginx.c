@@ -24,6 +24,7 @@
 #include "util.h"
 #include "ctl/certonly_nginx.h"
 #include "ctl/nginx/ngx_challenge.h"
+#include "ctl/nginx/ngx_create.h"
 #include "ctl/nginx/ngx_install.h"
 
 #define NGINX_OUTPUT 8192
@@ -292,6 +293,47 @@ static int edit_challenge(const struct client *cl, const struct certonly_nginx *
 	return ret;
 }
 
+/* --nginx-create: a block for each name none serves; in a dry run, those
+ * names are taken out of NAMES (*N shrinks) since their blocks are not
+ * written. *DIFF gets the dry run's diff (caller frees); *CREATED whether
+ * a block was (or, in a dry run, would be) made. */
+static int create_blocks(const struct client *cl, const struct certonly_nginx *o,
+			 const struct paths *p, char **names, size_t *n, unsigned port, char **diff,
+			 bool *created)
+{
+	struct ngx_challenge_opts co = apply_opts(o, p, port);
+	struct ngx_create_opts cr = { .challenge = &co,
+				      .root = o->server_root ? o->server_root : "/etc/nginx" };
+	struct ngx_conf c = { 0 };
+	char err[NGINX_OUTPUT + 256], *text = NULL;
+	size_t len = 0, k = 0;
+	bool *made = calloc(*n + 1, sizeof(*made));
+	FILE *out = open_memstream(&text, &len);
+	int r = made && out ? ngx_conf_load(co.conf_path, &c, err, sizeof(err)) : -ENOMEM;
+
+	if (r == -ENOMEM && (!made || !out))
+		snprintf(err, sizeof(err), "out of memory");
+	if (r == 0)
+		r = ngx_create_blocks(&c, &cr, names, *n, made, out, err, sizeof(err));
+	if (out && fclose(out) == 0 && r == 0 && text && *text && o->dry_run)
+		*diff = text, text = NULL;
+	else if (r == 0 && text && *text)
+		report(cl, "%s", text);
+	if (r < 0)
+		client_fprintf(stderr, "acmectl: error: nginx: %s\n", err);
+	for (size_t i = 0; r == 0 && i < *n; i++) {
+		*created |= made[i];
+		if (!made[i] || !o->dry_run)
+			names[k++] = names[i];
+	}
+	if (r == 0)
+		*n = k;
+	free(text);
+	free(made);
+	ngx_conf_clear(&c);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 int certonly_nginx(const struct client *cl, struct json_object *args,
 		   const struct certonly_nginx *o, bool *done)
 {
@@ -299,8 +341,8 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 	size_t n = 0;
 	char **names = names_of(args, &n);
 	long long port = issue_opt_int(args, IO_HTTP01_PORT);
-	bool edited = false;
-	char *diff = NULL;
+	bool edited = false, created = false;
+	char *diff = NULL, *cdiff = NULL;
 	int ret;
 
 	*done = false;
@@ -308,8 +350,13 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 		return EXIT_FAILED;
 	port = port > 0 ? port : 80;
 	ret = make_paths(cl, o, &p);
-	if (ret == EXIT_OK)
+	if (ret == EXIT_OK && o->create)
+		ret = create_blocks(cl, o, &p, names, &n, (unsigned)port, &cdiff, &created);
+	if (ret == EXIT_OK && n)
 		ret = edit_challenge(cl, o, &p, names, n, (unsigned)port, &edited, &diff);
+	edited |= created;
+	if (ret == EXIT_OK && cdiff && !cl->json)
+		client_fprintf(stdout, "%s", cdiff);
 	if (ret == EXIT_OK && diff && !cl->json)
 		client_fprintf(stdout, "%s", diff);
 	if (ret == EXIT_OK && o->dry_run && edited) {
@@ -324,6 +371,7 @@ int certonly_nginx(const struct client *cl, struct json_object *args,
 			ret = reload_and_probe(cl, o, &p, (unsigned)port, names[0]);
 	}
 	free(diff);
+	free(cdiff);
 	free(names);
 	paths_clear(&p);
 	return ret;
@@ -387,15 +435,19 @@ static int cert_files(const struct paths *p, const char *name, const char *fullc
 	return *fc && *pk ? EXIT_OK : EXIT_FAILED;
 }
 
-static void reload(const struct certonly_nginx *o, const struct paths *p)
+/* nginx -s reload: false (warned) if it fails. */
+static bool reload(const struct certonly_nginx *o, const struct paths *p)
 {
 	char *out = malloc(NGINX_OUTPUT);
+	int r = out ? ngx_run(o->ctl ? o->ctl : "nginx", p->conf, "-s", "reload", out, NGINX_OUTPUT)
+		    : -ENOMEM;
 
-	if (out && ngx_run(o->ctl ? o->ctl : "nginx", p->conf, "-s", "reload", out, NGINX_OUTPUT))
+	if (r != 0)
 		client_fprintf(stderr, "acmectl: warning: nginx -s reload failed (is nginx "
 				       "running?); nginx serves the certificate once reloaded:\n%s",
-			       out);
+			       out ? out : "");
 	free(out);
+	return r == 0;
 }
 
 int certonly_nginx_install(const struct client *cl, const struct certonly_nginx *o,
@@ -421,10 +473,10 @@ int certonly_nginx_install(const struct client *cl, const struct certonly_nginx 
 		client_fprintf(stdout, "%s", diff);
 	if (ret == EXIT_OK && o->dry_run)
 		report(cl, "The dry run installed nothing: nginx's files were not changed.\n");
-	else if (ret == EXIT_OK && k) {
-		reload(o, &p);
-		report(cl, "nginx: %zu edit(s) install %s; nginx reloaded\n", k, fc);
-	} else if (ret == EXIT_OK)
+	else if (ret == EXIT_OK && k)
+		report(cl, "nginx: %zu edit(s) install %s%s\n", k, fc,
+		       reload(o, &p) ? "; nginx reloaded" : "");
+	else if (ret == EXIT_OK)
 		report(cl, "nginx: the server blocks serve %s already\n", fc);
 	free(fc);
 	free(pk);

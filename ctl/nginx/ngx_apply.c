@@ -162,7 +162,7 @@ static int restore(struct applying *a, size_t n)
 
 /* A new directory for this edit set under the backup directory: its fd,
  * its NAME. */
-static int backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *parent)
+int ngx_backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *parent)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -262,8 +262,8 @@ int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg
 }
 
 /* The snippet and the web root, made or brought up to date. */
-static int write_snippet(const struct ngx_challenge_opts *o, const char *text, char *err,
-			 size_t errlen)
+int ngx_write_snippet(const struct ngx_challenge_opts *o, const char *text, char *err,
+		      size_t errlen)
 {
 	char *dir = strdup(o->snippet), *old = NULL, *wk = fs_join(o->webroot, ".well-known/acme-challenge");
 	size_t len = 0;
@@ -350,10 +350,10 @@ int ngx_challenge_apply(const struct ngx_conf *c, const struct ngx_challenge_opt
 			r = print_diffs(&a, snippet, out);
 		goto out;
 	}
-	r = write_snippet(o, snippet, err, errlen);
+	r = ngx_write_snippet(o, snippet, err, errlen);
 	if (r < 0 || a.n == 0)
 		goto out;
-	setfd = backup_set_dir(o->backup_dir, setname, sizeof(setname), &parent);
+	setfd = ngx_backup_set_dir(o->backup_dir, setname, sizeof(setname), &parent);
 	if (setfd < 0) {
 		r = setfd;
 		snprintf(err, errlen, "cannot make a backup directory in %s: %s", o->backup_dir,

@@ -274,4 +274,27 @@ done
 wait_until 10 "nginx serves the snakeoil certificate again" \
 	serves "www.shop.$D" "$(cert_serial "$N/snakeoil.pem")"
 
+
+# --nginx-create: new.$D has no server block. The dry run shows the file
+# and writes nothing; run makes conf.d/new.$D.conf (nginx.conf includes
+# conf.d/), obtains through it and installs; rollback --nginx, twice,
+# undoes the install and removes the file.
+created=$(sums)
+assert_exit 0 "$ACMECTL" run "${NGINX_ARGS[@]}" --nginx-create -d "new.$D" --dry-run -n
+assert_match "$OUT" "^--- a$N/conf.d/new.$D.conf"
+assert_match "$OUT" "^\+	listen 127.0.0.1:$P;"
+assert_match "$OUT" "^\+	server_name new.$D;"
+assert_eq "$(sums)" "$created" "the dry run made no file"
+assert_exit 0 "$ACMECTL" run "${NGINX_ARGS[@]}" --nginx-create -d "new.$D" -n
+assert_match "$OUT" "nginx: made $N/conf.d/new.$D.conf"
+assert_match "$OUT" "new.$D: 127.0.0.1:$P: server block at $N/conf.d/new.$D.conf:3 \(exact name\): made to serve TLS"
+wait_until 10 "nginx serves new.$D's certificate" \
+	serves "new.$D" "$(cert_serial "$T/state/live/new.$D/cert.pem")"
+assert_exit 0 "$ACMECTL" rollback --nginx --nginx-server-root "$N" --nginx-ctl "$T/nginx-ctl"
+assert_exit 0 "$ACMECTL" rollback --nginx --nginx-server-root "$N" --nginx-ctl "$T/nginx-ctl" --dry-run
+assert_match "$OUT" "^-	server_name new.$D;"
+assert_exit 0 "$ACMECTL" rollback --nginx --nginx-server-root "$N" --nginx-ctl "$T/nginx-ctl"
+[[ ! -e $N/conf.d/new.$D.conf ]] || fail "rollback --nginx left the created file"
+assert_eq "$(sums)" "$created" "every file as before --nginx-create"
+
 pass
