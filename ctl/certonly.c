@@ -26,6 +26,14 @@ struct certonly {
 	bool noop[IO__MAX];         /* certbot's options given that do nothing here */
 };
 
+/* The options install's help lists (it parses certonly's). */
+static const bool install_opt[IO__MAX] = {
+	[IO_CERT_NAME] = true,	     [IO_NGINX] = true,	   [IO_NGINX_SERVER_ROOT] = true,
+	[IO_NGINX_CTL] = true,	     [IO_HTTP01_PORT] = true, [IO_HTTPS_PORT] = true,
+	[IO_REDIRECT] = true,	     [IO_HSTS] = true,	   [IO_UIR] = true,
+	[IO_DRY_RUN] = true,	     [IO_QUIET] = true,	   [IO_VERBOSE] = true,
+};
+
 static void usage(FILE *f, const char *verb)
 {
 	if (streq(verb, "reconfigure"))
@@ -47,10 +55,8 @@ static void usage(FILE *f, const char *verb)
 		      "       [--nginx-server-root DIR] [--nginx-ctl PATH] [--https-port P] "
 		      "[--dry-run]\n\n"
 		      "Install lineage NAME's certificate into the nginx server blocks for its names\n"
-		      "and save a deploy hook that reloads nginx (certbot's install).\n",
+		      "and save a deploy hook that reloads nginx (certbot's install).\n\n",
 		      f);
-	if (streq(verb, "install"))
-		return;
 	else
 		fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | "
 		      "--standalone |\n"
@@ -62,7 +68,7 @@ static void usage(FILE *f, const char *verb)
 		char left[80];
 		int n;
 
-		if (!o->help)
+		if (!o->help || (streq(verb, "install") && !install_opt[i]))
 			continue;
 		n = snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_flag ? '-' : ' ',
 			     o->short_flag ? o->short_flag : ' ', o->short_flag ? ',' : ' ',
