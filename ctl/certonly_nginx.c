@@ -559,7 +559,7 @@ static int save_reload_hook(const struct client *cl, const struct certonly_nginx
 				       "--cert-name %s --deploy-hook \"%s\"\n",
 			       name, hook ? hook : "nginx -s reload");
 	else
-		client_note(cl, "deploy hook saved for %s: %s", name, hook);
+		report(cl, "nginx: the deploy hook for %s reloads nginx: %s\n", name, hook);
 	json_object_put(reply);
 	json_object_put(a);
 	free(hook);

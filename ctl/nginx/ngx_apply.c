@@ -178,7 +178,15 @@ int ngx_backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	for (int i = 0; i < 1000; i++) {
+		char done[96];
+		struct stat st;
+
 		snprintf(name, namelen, i ? "%s-%d" : "%s", stamp, i);
+		/* A name a set rolled back had is not taken again: its rename to
+		 * NAME.rolled-back would fail, and the set would stay live. */
+		snprintf(done, sizeof(done), "%s.rolled-back", name);
+		if (fstatat(*parent, done, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
 		if (mkdirat(*parent, name, 0700) == 0)
 			return openat(*parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (errno != EEXIST)

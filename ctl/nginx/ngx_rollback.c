@@ -246,7 +246,10 @@ static void mark_done(const char *dir, char **names, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(to, sizeof(to), "%s.rolled-back", names[i]);
-		renameat(dfd, names[i], dfd, to);
+		if (renameat(dfd, names[i], dfd, to) < 0)
+			fprintf(stderr, "acmectl: warning: %s/%s was rolled back but could not be "
+					"renamed %s (%s): remove it before the next rollback\n",
+				dir, names[i], to, strerror(errno));
 	}
 	fs_fsync_dir(dfd);
 	close(dfd);

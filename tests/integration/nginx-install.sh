@@ -231,6 +231,7 @@ assert_eq "$(sums)" "$installed" "the injected block removed"
 # challenges, and the deploy hook is saved again (reconfigure's dry run
 # validates through nginx).
 assert_exit 0 "$ACMECTL" install "${NGINX_ARGS[@]}" --cert-name "$L" --redirect --uir -n
+assert_match "$OUT" "nginx: the deploy hook for $L reloads nginx: $T/nginx-ctl -c $N/nginx.conf -s reload"
 for name in "www.shop.$D" "a.blog.$D" "api7.$D"; do
 	wait_until 10 "port 80 redirects $name" bash -c "curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
 		-H 'Host: $name' 'http://127.0.0.1:$P/x?y' | grep -qx '301 https://$name:$TLS/x?y'"
