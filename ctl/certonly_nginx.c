@@ -425,13 +425,16 @@ char *certonly_nginx_reload_hook(const struct certonly_nginx *o)
 static int cert_files(const struct paths *p, const char *name, const char *fullchain,
 		      const char *privkey, char **fc, char **pk)
 {
+	char *live = NULL;
+
 	if (fullchain && privkey) {
 		*fc = strdup(fullchain);
 		*pk = strdup(privkey);
-	} else if (asprintf(fc, "%s/live/%s/fullchain.pem", p->top, name) < 0 ||
-		   asprintf(pk, "%s/live/%s/privkey.pem", p->top, name) < 0) {
-		*fc = *pk = NULL;
+	} else if (asprintf(&live, "%s/live/%s", p->top, name) >= 0) {
+		*fc = fs_join(live, "fullchain.pem");
+		*pk = fs_join(live, "privkey.pem");
 	}
+	free(live);
 	return *fc && *pk ? EXIT_OK : EXIT_FAILED;
 }
 

@@ -48,11 +48,11 @@ const struct local_verb local_verbs[] = {
 	{ "plugins", verb_plugins, "list the authenticators and the challenges they answer", false,
 	  plugins_options },
 	{ "run", verb_run_nginx,
-	  "obtain a certificate through nginx and install it there (certbot's run; --nginx)",
+	  "obtain a certificate through nginx and install it there (--nginx)",
 	  true, NULL },
 	{ "install", verb_install,
 	  "install a lineage's certificate into nginx (--nginx --cert-name NAME)", true, NULL },
-	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (certonly --nginx)",
+	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (--nginx)",
 	  true, rollback_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
