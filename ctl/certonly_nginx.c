@@ -67,7 +67,8 @@ static int make_paths(const struct client *cl, const struct certonly_nginx *o, s
 	return EXIT_OK;
 }
 
-/* The request's names as an array of C strings (borrowed from ARGS). */
+/* The request's names (or a lineage entry's: the same "domains" member) as
+ * an array of C strings (borrowed from ARGS; the array caller frees). */
 static char **names_of(struct json_object *args, size_t *n)
 {
 	struct json_object *d = NULL;
@@ -513,19 +514,13 @@ int certonly_nginx_add_hook(const struct client *cl, struct json_object *args,
 int certonly_nginx_install_issued(const struct client *cl, struct json_object *args,
 				  const struct certonly_nginx *ngx, struct json_object *data)
 {
-	struct json_object *d = NULL;
 	const char *name = jobj_str(data, "name");
-	char **names;
-	size_t n;
+	size_t n = 0;
+	char **names = names_of(args, &n);
 	int ret;
 
-	json_object_object_get_ex(args, issue_opts[IO_DOMAINS].key, &d);
-	n = d ? json_object_array_length(d) : 0;
-	names = calloc(n + 1, sizeof(*names));
 	if (!names)
 		return EXIT_FAILED;
-	for (size_t i = 0; i < n; i++)
-		names[i] = (char *)json_object_get_string(json_object_array_get_idx(d, i));
 	if (!name)
 		name = issue_opt_str(args, IO_CERT_NAME);
 	if (!name && n)
@@ -596,17 +591,11 @@ static struct json_object *lineage(const struct client *cl, const char *name,
 static int install_lineage(const struct client *cl, struct json_object *args,
 			   const struct certonly_nginx *ngx, const char *name)
 {
-	struct json_object *reply = NULL, *e = lineage(cl, name, &reply), *doms = NULL;
+	struct json_object *reply = NULL, *e = lineage(cl, name, &reply);
 	size_t n = 0;
-	char **names = NULL;
-	int ret = EXIT_FAILED;
+	char **names = e ? names_of(e, &n) : NULL; /* its "domains", as a request's */
+	int ret = names ? EXIT_OK : EXIT_FAILED;
 
-	if (e && json_object_object_get_ex(e, "domains", &doms))
-		n = json_object_array_length(doms);
-	if (e && (names = calloc(n + 1, sizeof(*names))))
-		ret = EXIT_OK;
-	for (size_t i = 0; ret == EXIT_OK && i < n; i++)
-		names[i] = (char *)json_object_get_string(json_object_array_get_idx(doms, i));
 	if (ret == EXIT_OK)
 		ret = certonly_nginx_install(
 			cl, ngx,
