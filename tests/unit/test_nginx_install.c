@@ -1,10 +1,18 @@
 /* Installing a certificate into nginx's server blocks (ctl/nginx/
  * ngx_install.c): which blocks, the lines added or words replaced, the
  * --redirect split, and nothing planned twice. Rendered only: applying
- * goes through the challenge's edit set (test_nginx_challenge.c). */
+ * goes through the challenge's edit set (test_nginx_challenge.c). And
+ * --nginx-create (ngx_create.c): the layout's file, checked by the real
+ * nginx -t, removed by a rollback; its refusals. */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "error.h"
+#include "fsutil.h"
 #include "util.h"
+#include "ctl/nginx/ngx_create.h"
 #include "ctl/nginx/ngx_install.h"
+#include "ctl/nginx/ngx_rollback.h"
 
 #include "testutil.h"
 
@@ -199,3 +207,121 @@ TEST(a_name_no_block_serves_is_an_error)
 	fx_done(&f);
 }
 
+
+/* ---- --nginx-create (ngx_create.c) ---- */
+
+#define NGINX "/usr/sbin/nginx"
+
+/* Debian's layout without conf.d/: sites-available/, sites-enabled/ and a
+ * site for a.example on 127.0.0.1:80. */
+static void sites(struct fx *f, struct ngx_challenge_opts *co, char **snippet, char **backups)
+{
+	char *text, *p;
+
+	f->dir = tmpdir_make();
+	f->conf = path_join(f->dir, "nginx.conf");
+	*snippet = path_join(f->dir, "state/acme-challenge.conf");
+	*backups = path_join(f->dir, "state/backups");
+	ASSERT_TRUE(asprintf(&text, "pid %s/nginx.pid;\nerror_log %s/error.log;\nevents {}\n"
+				    "http {\n\taccess_log off;\n\tinclude sites-enabled/*;\n}\n",
+			     f->dir, f->dir) > 0);
+	file_write(f->conf, text);
+	free(text);
+	p = path_join(f->dir, "sites-available");
+	ASSERT_INT_EQ(mkdir(p, 0755), 0);
+	free(p);
+	p = path_join(f->dir, "sites-enabled");
+	ASSERT_INT_EQ(mkdir(p, 0755), 0);
+	free(p);
+	p = path_join(f->dir, "sites-enabled/a");
+	file_write(p, "server { listen 127.0.0.1:80; server_name a.example; }\n");
+	free(p);
+	*co = (struct ngx_challenge_opts){ .conf_path = f->conf, .nginx_ctl = NGINX,
+					   .snippet = *snippet, .webroot = f->dir,
+					   .backup_dir = *backups, .port = 80 };
+}
+
+static int create(struct fx *f, const struct ngx_challenge_opts *co, const char *names,
+		  bool *made, char **out)
+{
+	struct ngx_create_opts o = { .challenge = co, .root = f->dir };
+	char *v[4], *copy = strdup(names), *save = NULL;
+	size_t n = 0, len = 0;
+	FILE *m = open_memstream(out, &len);
+	int r;
+
+	for (char *t = strtok_r(copy, " ", &save); t && n < 4; t = strtok_r(NULL, " ", &save))
+		v[n++] = t;
+	ngx_conf_clear(&f->c);
+	TEST_CHECK(ngx_conf_load(f->conf, &f->c, f->err, sizeof(f->err)) == 0, "%s", f->err);
+	r = ngx_create_blocks(&f->c, &o, v, n, made, m, f->err, sizeof(f->err));
+	fclose(m);
+	free(copy);
+	return r;
+}
+
+TEST(create_in_sites_available_linked_and_rolled_back)
+{
+	struct fx f = { 0 };
+	struct ngx_challenge_opts co;
+	struct ngx_rollback_opts ro;
+	char *snippet, *backups, *out = NULL, *file, *link, *text = NULL;
+	bool made[2] = { false, false };
+	size_t len;
+	struct stat st;
+
+	if (access(NGINX, X_OK) != 0) {
+		printf("# %s is not installed\n", NGINX);
+		return;
+	}
+	sites(&f, &co, &snippet, &backups);
+	file = path_join(f.dir, "sites-available/b.example");
+	link = path_join(f.dir, "sites-enabled/b.example");
+	co.dry_run = true;
+	ASSERT_INT_EQ(create(&f, &co, "a.example b.example", made, &out), 0);
+	ASSERT_TRUE(!made[0] && made[1]);
+	ASSERT_STR_CONTAINS(out, "+\tlisten 127.0.0.1:80;\n+\tserver_name b.example;\n");
+	ASSERT_TRUE(lstat(file, &st) < 0 && lstat(link, &st) < 0); /* the dry run made nothing */
+	free(out);
+	co.dry_run = false;
+	ASSERT_INT_EQ(create(&f, &co, "a.example b.example", made, &out), 0);
+	ASSERT_STR_CONTAINS(out, "nginx: made ");
+	ASSERT_INT_EQ(fs_read_file(file, 1 << 20, &text, &len), 0);
+	ASSERT_STR_CONTAINS(text, "\tinclude ");
+	ASSERT_INT_EQ(lstat(link, &st), 0);
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	free(out);
+	ro = (struct ngx_rollback_opts){ .backup_dir = backups, .conf_path = f.conf,
+					 .nginx_ctl = NGINX, .checkpoints = 1 };
+	ASSERT_INT_EQ(ngx_rollback(&ro, NULL, f.err, sizeof(f.err)), 0);
+	ASSERT_TRUE(lstat(file, &st) < 0 && lstat(link, &st) < 0);
+	free(text);
+	free(file);
+	free(link);
+	free(snippet);
+	free(backups);
+	fx_done(&f);
+}
+
+TEST(create_refuses_a_wildcard_and_an_existing_file)
+{
+	struct fx f = { 0 };
+	struct ngx_challenge_opts co;
+	char *snippet, *backups, *out = NULL, *p;
+	bool made[1];
+
+	sites(&f, &co, &snippet, &backups);
+	co.dry_run = true;
+	ASSERT_INT_EQ(create(&f, &co, "*.b.example", made, &out), ACMED_ECONFIG);
+	ASSERT_STR_CONTAINS(f.err, "a wildcard cannot be validated over http-01");
+	free(out);
+	p = path_join(f.dir, "sites-available/b.example");
+	file_write(p, "# not enabled\n");
+	ASSERT_INT_EQ(create(&f, &co, "b.example", made, &out), ACMED_ECONFIG);
+	ASSERT_STR_CONTAINS(f.err, "exists already");
+	free(out);
+	free(p);
+	free(snippet);
+	free(backups);
+	fx_done(&f);
+}
