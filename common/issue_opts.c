@@ -64,6 +64,16 @@ const struct issue_opt_info issue_opts[IO__MAX] = {
 	[IO_NGINX_SERVER_ROOT] = LOCAL("nginx-server-root", "DIR",
 				       "the directory of nginx.conf (/etc/nginx)"),
 	[IO_NGINX_CTL] = LOCAL("nginx-ctl", "PATH", "the nginx binary (nginx)"),
+	[IO_NGINX_CREATE] = LOCAL("nginx-create", NULL,
+				  "a name no server block serves gets a minimal\n"
+				  "one in a file of its own"),
+	/* run and install: the certificate goes into nginx's server blocks. */
+	[IO_HTTPS_PORT] = LOCAL("https-port", "P", "run, install: the TLS port nginx serves (443)"),
+	[IO_REDIRECT] = LOCAL("redirect", NULL, "run, install: 301 from http to https (not the\n"
+						"ACME challenges)"),
+	[IO_HSTS] = LOCAL("hsts", NULL, "run, install: add Strict-Transport-Security"),
+	[IO_UIR] = LOCAL("uir", NULL, "run, install: add Content-Security-Policy\n"
+				      "upgrade-insecure-requests"),
 	[IO_AUTHENTICATOR] = { .flag = "authenticator", .short_flag = 'a', .key = "authenticator",
 			       .type = IOT_AUTHN, .arg = "NAME",
 			       .help = "webroot, standalone, manual, dns-rfc2136 or nginx" },

@@ -26,6 +26,14 @@ struct certonly {
 	bool noop[IO__MAX];         /* certbot's options given that do nothing here */
 };
 
+/* The options install's help lists (it parses certonly's). */
+static const bool install_opt[IO__MAX] = {
+	[IO_CERT_NAME] = true,	     [IO_NGINX] = true,	   [IO_NGINX_SERVER_ROOT] = true,
+	[IO_NGINX_CTL] = true,	     [IO_HTTP01_PORT] = true, [IO_HTTPS_PORT] = true,
+	[IO_REDIRECT] = true,	     [IO_HSTS] = true,	   [IO_UIR] = true,
+	[IO_DRY_RUN] = true,	     [IO_QUIET] = true,	   [IO_VERBOSE] = true,
+};
+
 static void usage(FILE *f, const char *verb)
 {
 	if (streq(verb, "reconfigure"))
@@ -34,6 +42,20 @@ static void usage(FILE *f, const char *verb)
 		      "They are tried by a dry run first and saved only if it succeeds. The names\n"
 		      "cannot change: -d, --csr, --force-renewal, --expand, --duplicate and\n"
 		      "--new-key mean nothing here. The options are certonly's:\n\n",
+		      f);
+	else if (streq(verb, "run"))
+		fputs("Usage: acmectl run --nginx -d DOMAIN [-d DOMAIN...] [--redirect] [--hsts] "
+		      "[--uir]\n       [OPTIONS]\n\n"
+		      "Obtain a certificate through nginx (certonly --nginx) and install it into the\n"
+		      "server blocks for its names (certbot's run; docs/nginx.md). A deploy hook\n"
+		      "that reloads nginx is saved for renewals. The options are certonly's:\n\n",
+		      f);
+	else if (streq(verb, "install"))
+		fputs("Usage: acmectl install --nginx --cert-name NAME [--redirect] [--hsts] [--uir]\n"
+		      "       [--nginx-server-root DIR] [--nginx-ctl PATH] [--https-port P] "
+		      "[--dry-run]\n\n"
+		      "Install lineage NAME's certificate into the nginx server blocks for its names\n"
+		      "and save a deploy hook that reloads nginx (certbot's install).\n\n",
 		      f);
 	else
 		fputs("Usage: acmectl certonly -d DOMAIN [-d DOMAIN...] (--webroot -w DIR | "
@@ -46,7 +68,7 @@ static void usage(FILE *f, const char *verb)
 		char left[80];
 		int n;
 
-		if (!o->help)
+		if (!o->help || (streq(verb, "install") && !install_opt[i]))
 			continue;
 		n = snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_flag ? '-' : ' ',
 			     o->short_flag ? o->short_flag : ' ', o->short_flag ? ',' : ' ',
@@ -455,45 +477,58 @@ int certonly_read_options(struct client *cl, const char *verb, int argc, char **
 	return ret;
 }
 
-int verb_certonly(struct client *cl, int argc, char **argv)
+/* --nginx's settings from the command line. */
+static struct certonly_nginx nginx_opts(const struct certonly *co, int https_port)
 {
-	struct certonly co = { .cl = cl, .verb = "certonly", .args = json_object_new_object() };
-	struct json_object *reply = NULL, *data = NULL;
+	return (struct certonly_nginx){ .server_root = co->local[IO_NGINX_SERVER_ROOT],
+					.ctl = co->local[IO_NGINX_CTL],
+					.dry_run = issue_opt_flag(co->args, IO_DRY_RUN),
+					.create = co->local[IO_NGINX_CREATE] != NULL,
+					.https_port = (unsigned)https_port,
+					.redirect = co->local[IO_REDIRECT] != NULL,
+					.hsts = co->local[IO_HSTS] != NULL,
+					.uir = co->local[IO_UIR] != NULL };
+}
+
+/* The options that install (run's, install's): refused by certonly, which
+ * installs nothing, as certbot's. *PORT: --https-port's, 0 if not given. */
+static int installer_options(const struct certonly *co, bool installs, int *port)
+{
+	static const enum issue_opt opts[] = { IO_HTTPS_PORT, IO_REDIRECT, IO_HSTS, IO_UIR };
+
+	*port = 0;
+	for (size_t i = 0; i < ELEMENTSOF(opts); i++)
+		if (co->local[opts[i]] && !installs) {
+			client_fprintf(stderr, "acmectl: --%s is for installing the certificate, which "
+					       "%s does not do: use acmectl run --nginx\n",
+				       issue_opts[opts[i]].flag, co->verb);
+			return -EINVAL;
+		}
+	if (co->local[IO_HTTPS_PORT])
+		return parse_int("--https-port", co->local[IO_HTTPS_PORT], 1, 65535, port);
+	return 0;
+}
+
+/* run: nginx is the installer, and the authenticator unless another one
+ * is given, which acmed cannot combine with it yet. */
+static int run_authenticator(struct certonly *co)
+{
+	const char *a = issue_opt_str(co->args, IO_AUTHENTICATOR);
+
+	if (!a)
+		return set_authenticator(co, "nginx");
+	if (streq(a, "nginx"))
+		return 0;
+	client_fprintf(stderr, "acmectl: run installs into nginx and proves control through it: "
+			       "use --nginx, or certonly --%s to obtain the certificate only\n",
+		       a);
+	return -EINVAL;
+}
+
+static void print_issued(const struct client *cl, struct json_object *data, int ret)
+{
 	char date[64];
-	int ret;
 
-	if (!co.args || webroots_init(&co.wr) < 0) {
-		client_fprintf(stderr, "acmectl: out of memory\n");
-		ret = EXIT_FAILED;
-		goto out;
-	}
-	if (parse(&co, argc, argv) < 0) {
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	if (streq(issue_opt_str(co.args, IO_AUTHENTICATOR), "nginx")) {
-		struct certonly_nginx ngx = { .server_root = co.local[IO_NGINX_SERVER_ROOT],
-					      .ctl = co.local[IO_NGINX_CTL],
-					      .dry_run = issue_opt_flag(co.args, IO_DRY_RUN) };
-		bool done = false;
-
-		ret = certonly_nginx(cl, co.args, &ngx, &done);
-		if (ret != EXIT_OK || done)
-			goto out;
-	}
-	ret = ask_daemon(cl, &co, &reply, &data);
-	if (ret != EXIT_OK || !data || jobj_bool(data, "kept"))
-		goto out;
-	if (co.local[IO_CSR]) {
-		ret = print_csr_result(cl, &co, data);
-		goto out;
-	}
-	if (jobj_int(data, "hook_failures", 0) > 0)
-		ret = EXIT_FAILED;
-	if (cl->json) {
-		client_print_json(data);
-		goto out;
-	}
 	format_time(jobj_time(data, "not_after"), date, sizeof(date));
 	if (jobj_bool(data, "validated_only"))
 		client_printf("The dry run was successful: %s validated every name. acmed knows "
@@ -519,8 +554,103 @@ int verb_certonly(struct client *cl, int argc, char **argv)
 			       cl->quiet ? "acmectl: the" : "The", jobj_int(data, "hook_failures", 0));
 		client_print_hook_failures(cl->quiet ? stderr : stdout, data, "  ");
 	}
+}
+
+/* The challenge include, the hook that reloads nginx for run. EXIT_OK and
+ * *DONE when a dry run stops here. */
+static int prepare_nginx(struct certonly *co, const struct certonly_nginx *ngx, bool run,
+			 bool *done)
+{
+	int ret = certonly_nginx(co->cl, co->args, ngx, done);
+
+	if (ret == EXIT_OK && !*done && run && certonly_nginx_add_hook(co->cl, co->args, ngx) < 0)
+		ret = EXIT_FAILED;
+	return ret;
+}
+
+/* certonly, and run (RUN: the certificate is installed into nginx too). */
+static int certonly_main(struct client *cl, int argc, char **argv, const char *verb, bool run)
+{
+	struct certonly co = { .cl = cl, .verb = verb, .args = json_object_new_object() };
+	struct json_object *reply = NULL, *data = NULL;
+	struct certonly_nginx ngx;
+	int ret, https_port = 0;
+	bool done = false;
+
+	if (!co.args || webroots_init(&co.wr) < 0) {
+		client_fprintf(stderr, "acmectl: out of memory\n");
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (parse(&co, argc, argv) < 0 || installer_options(&co, run, &https_port) < 0 ||
+	    (run && run_authenticator(&co) < 0)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	ngx = nginx_opts(&co, https_port);
+	if (streq(issue_opt_str(co.args, IO_AUTHENTICATOR), "nginx")) {
+		ret = prepare_nginx(&co, &ngx, run, &done);
+		if (ret != EXIT_OK || done)
+			goto out;
+	}
+	ret = ask_daemon(cl, &co, &reply, &data);
+	if (ret == EXIT_OK && run && data && jobj_bool(data, "kept"))
+		ret = certonly_nginx_install_issued(cl, co.args, &ngx, data);
+	if (ret != EXIT_OK || !data || jobj_bool(data, "kept"))
+		goto out;
+	if (co.local[IO_CSR]) {
+		ret = print_csr_result(cl, &co, data);
+		goto out;
+	}
+	if (jobj_int(data, "hook_failures", 0) > 0)
+		ret = EXIT_FAILED;
+	if (cl->json)
+		client_print_json(data);
+	else
+		print_issued(cl, data, ret);
+	if (run && certonly_nginx_install_issued(cl, co.args, &ngx, data) != EXIT_OK)
+		ret = EXIT_FAILED;
 out:
 	json_object_put(reply);
+	json_object_put(co.args);
+	webroots_clear(&co.wr);
+	return ret;
+}
+
+int verb_certonly(struct client *cl, int argc, char **argv)
+{
+	return certonly_main(cl, argc, argv, "certonly", false);
+}
+
+int verb_run_nginx(struct client *cl, int argc, char **argv)
+{
+	return certonly_main(cl, argc, argv, "run", true);
+}
+
+int verb_install(struct client *cl, int argc, char **argv)
+{
+	struct certonly co = { .cl = cl, .verb = "install", .args = json_object_new_object() };
+	struct certonly_nginx ngx;
+	const char *name;
+	int ret = EXIT_USAGE, port = 0;
+
+	if (!co.args || webroots_init(&co.wr) < 0) {
+		client_fprintf(stderr, "acmectl: out of memory\n");
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (parse(&co, argc, argv) < 0 || installer_options(&co, true, &port) < 0 ||
+	    run_authenticator(&co) < 0)
+		goto out;
+	name = issue_opt_str(co.args, IO_CERT_NAME);
+	if (!name) {
+		client_fprintf(stderr, "acmectl: install needs --cert-name NAME (acmectl "
+				       "certificates lists them)\n");
+		goto out;
+	}
+	ngx = nginx_opts(&co, port);
+	ret = certonly_nginx_install_lineage(cl, co.args, &ngx, name);
+out:
 	json_object_put(co.args);
 	webroots_clear(&co.wr);
 	return ret;

@@ -90,8 +90,9 @@ static size_t verb_opts(const char *verb, struct copt *v, size_t max)
 	const struct option *t = verb_options(verb);
 	size_t n = 0;
 
-	/* reconfigure takes certonly's options (issue_opts[]). */
-	if (streq(verb, "certonly") || streq(verb, "reconfigure")) {
+	/* reconfigure, run and install take certonly's options (issue_opts[]). */
+	if (streq(verb, "certonly") || streq(verb, "reconfigure") || streq(verb, "run") ||
+	    streq(verb, "install")) {
 		for (int i = 0; i < IO__MAX && n < max; i++)
 			if (issue_opts[i].flag)
 				from_issue_opt(&issue_opts[i], &v[n++]);

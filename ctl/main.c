@@ -6,6 +6,7 @@
 
 #include "build-config.h"
 #include "ctlproto.h"
+#include "issue_opts.h"
 #include "util.h"
 #include "ctl/completion.h"
 #include "ctl/verbtab.h"
@@ -61,6 +62,25 @@ static int parse_timeout(const char *s, unsigned *out)
 	return -EINVAL;
 }
 
+/* Is ARG an option of run's (certonly's: issue_opts[]), "--nginx" or
+ * "-d", say, given with no verb before it? */
+static bool run_option(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+
+	if (arg[0] == '-' && arg[1] != '-' && arg[1])
+		for (int i = 0; i < IO__MAX; i++)
+			if (issue_opts[i].short_flag == arg[1])
+				return true;
+	for (int i = 0; arg[0] == '-' && arg[1] == '-' && i < IO__MAX; i++)
+		if ((issue_opts[i].flag && strlen(issue_opts[i].flag) == len - 2 &&
+		     strncmp(issue_opts[i].flag, arg + 2, len - 2) == 0) ||
+		    (issue_opts[i].alias && strlen(issue_opts[i].alias) == len - 2 &&
+		     strncmp(issue_opts[i].alias, arg + 2, len - 2) == 0))
+			return true;
+	return false;
+}
+
 /* `acmectl help [VERB]`, `acmectl --help [VERB]`: the verb's own --help,
  * or acmectl's. */
 static int help(struct client *cl, const char *verb)
@@ -105,6 +125,10 @@ int main(int argc, char **argv)
 		} else if (streq(argv[i], "--completion")) {
 			/* Hidden: the build makes the shell completion with it. */
 			return completion_print(i + 1 < argc ? argv[i + 1] : NULL);
+		} else if (run_option(argv[i])) {
+			/* certbot's default subcommand: `acmectl --nginx -d NAME` runs. */
+			argv[i - 1] = (char *)"run";
+			return verb_run(&cl, argc - i + 1, argv + i - 1);
 		} else {
 			client_fprintf(stderr,
 				       "acmectl: unknown option '%s'\nTry 'acmectl --help'.\n",

@@ -49,6 +49,9 @@ int prompt_registration(const struct client *cl, struct json_object *reply,
 /* Verbs acmectl carries out itself (as root), telling the daemon after. */
 int verb_import_certbot(struct client *cl, int argc, char **argv);
 int verb_rollback(struct client *cl, int argc, char **argv);
+/* certbot's run (--nginx: obtain and install) and install (certonly.c). */
+int verb_run_nginx(struct client *cl, int argc, char **argv);
+int verb_install(struct client *cl, int argc, char **argv);
 
 /* Their getopt tables (certonly's is common/issue_opts.c), for the shell
  * completion; check's serves repair too. */

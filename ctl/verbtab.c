@@ -47,7 +47,12 @@ const struct local_verb local_verbs[] = {
 	  import_certbot_options },
 	{ "plugins", verb_plugins, "list the authenticators and the challenges they answer", false,
 	  plugins_options },
-	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (certonly --nginx)",
+	{ "run", verb_run_nginx,
+	  "obtain a certificate through nginx and install it there (--nginx)",
+	  true, NULL },
+	{ "install", verb_install,
+	  "install a lineage's certificate into nginx (--nginx --cert-name NAME)", true, NULL },
+	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (--nginx)",
 	  true, rollback_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
@@ -58,15 +63,6 @@ const struct certbot_verb certbot_verbs[] = {
 	{ "update_account", "account", "update", NULL },
 	{ "show_account", "account", "show", NULL },
 	{ "update_symlinks", "repair", NULL, NULL },
-	{ "run", NULL, NULL,
-	  "acmectl certonly: acmed obtains certificates and installs none into a web server; "
-	  "point the server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem and reload "
-	  "it with --deploy-hook" },
-	{ "install", NULL, NULL,
-	  "acmectl certonly --deploy-hook CMD: acmed installs no certificate into a web server's "
-	  "configuration; point the "
-	  "server at /var/lib/acmed/live/NAME/fullchain.pem and privkey.pem, and let the deploy "
-	  "hook reload it" },
 	{ "enhance", NULL, NULL,
 	  "acmectl certificates: acmed sets no redirects, HSTS or OCSP stapling (they are the "
 	  "server's own settings); this lists what acmed manages" },

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctl/certonly_nginx.h"
 #include "ctl/import/certbot.h"
 #include "util.h"
 
@@ -274,6 +275,25 @@ static int map_hooks(struct mapper *m)
 	return r;
 }
 
+/* certbot's nginx installer reloaded nginx after each renewal: without a
+ * deploy hook of the lineage's own, the one `acmectl run --nginx` saves
+ * (for certbot's nginx_ctl and nginx_server_root) does it now. */
+static int map_nginx_installer(struct mapper *m)
+{
+	const char *root = cbconf_str(m->params, "nginx_server_root");
+	struct certonly_nginx o = { .ctl = cbconf_str(m->params, "nginx_ctl") };
+
+	if (root && !streq(root, "/etc/nginx") && !streq(root, "/etc/nginx/"))
+		o.server_root = root;
+	if (o.ctl && streq(o.ctl, "nginx"))
+		o.ctl = NULL;
+	if (!m->l->r.deploy_hook && !(m->l->r.deploy_hook = certonly_nginx_reload_hook(&o)))
+		return -ENOMEM;
+	return note(m->l, "installer nginx: the deploy hook reloads nginx (%s); acmectl install "
+			  "--nginx --cert-name NAME points nginx's server blocks at acmed's files",
+		    m->l->r.deploy_hook);
+}
+
 /* The settings that change nothing acmed does, or that it says something
  * about itself. */
 static int map_flags(struct mapper *m)
@@ -301,6 +321,8 @@ static int map_flags(struct mapper *m)
 	if (subset == 1 && (r = note(m->l, "allow_subset_of_names: acmed renews all the names or "
 					   "none")) < 0)
 		return r;
+	if (installer && streq(installer, "nginx"))
+		return map_nginx_installer(m);
 	if (installer && (r = note(m->l, "installer %s: acmed does not edit web server "
 					 "configurations; a deploy hook reloads the server%s",
 				   installer, m->l->r.deploy_hook ? "" : " (none is set)")) < 0)

@@ -162,7 +162,7 @@ static int restore(struct applying *a, size_t n)
 
 /* A new directory for this edit set under the backup directory: its fd,
  * its NAME. */
-static int backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *parent)
+int ngx_backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *parent)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -178,7 +178,15 @@ static int backup_set_dir(const char *backup_dir, char *name, size_t namelen, in
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	for (int i = 0; i < 1000; i++) {
+		char done[96];
+		struct stat st;
+
 		snprintf(name, namelen, i ? "%s-%d" : "%s", stamp, i);
+		/* A name a set rolled back had is not taken again: its rename to
+		 * NAME.rolled-back would fail, and the set would stay live. */
+		snprintf(done, sizeof(done), "%s.rolled-back", name);
+		if (fstatat(*parent, done, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
 		if (mkdirat(*parent, name, 0700) == 0)
 			return openat(*parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (errno != EEXIST)
@@ -262,8 +270,8 @@ int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg
 }
 
 /* The snippet and the web root, made or brought up to date. */
-static int write_snippet(const struct ngx_challenge_opts *o, const char *text, char *err,
-			 size_t errlen)
+int ngx_write_snippet(const struct ngx_challenge_opts *o, const char *text, char *err,
+		      size_t errlen)
 {
 	char *dir = strdup(o->snippet), *old = NULL, *wk = fs_join(o->webroot, ".well-known/acme-challenge");
 	size_t len = 0;
@@ -350,10 +358,10 @@ int ngx_challenge_apply(const struct ngx_conf *c, const struct ngx_challenge_opt
 			r = print_diffs(&a, snippet, out);
 		goto out;
 	}
-	r = write_snippet(o, snippet, err, errlen);
+	r = ngx_write_snippet(o, snippet, err, errlen);
 	if (r < 0 || a.n == 0)
 		goto out;
-	setfd = backup_set_dir(o->backup_dir, setname, sizeof(setname), &parent);
+	setfd = ngx_backup_set_dir(o->backup_dir, setname, sizeof(setname), &parent);
 	if (setfd < 0) {
 		r = setfd;
 		snprintf(err, errlen, "cannot make a backup directory in %s: %s", o->backup_dir,

@@ -13,31 +13,6 @@
 
 #define CHALLENGE_PATH "/.well-known/acme-challenge/"
 
-/* S as one nginx word: as it is when that is safe, else double-quoted. */
-static char *ngx_quote(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(2 * n + 3), *d = out;
-	bool plain = n > 0;
-
-	if (!out)
-		return NULL;
-	for (const char *p = s; *p; p++)
-		plain &= strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				"/._-+:@,=%", *p) != NULL;
-	if (plain)
-		return strcpy(out, s);
-	*d++ = '"';
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			*d++ = '\\';
-		*d++ = *p;
-	}
-	*d++ = '"';
-	*d = '\0';
-	return out;
-}
-
 char *ngx_challenge_snippet(const char *webroot)
 {
 	char *root = ngx_quote(webroot), *text = NULL;
@@ -90,50 +65,16 @@ static int find_clash(const struct ngx_conf *c, int file, struct ngx_dir *d, voi
 	return ACMED_ECONFIG;
 }
 
-/* The whitespace before byte OFF on its line, if only whitespace is. */
-static size_t indent_before(const char *text, size_t off, size_t *start)
-{
-	size_t i = off;
-
-	while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t'))
-		i--;
-	if (i > 0 && text[i - 1] != '\n')
-		return (size_t)-1;
-	*start = i;
-	return off - i;
-}
-
 /* The edit adding the include line to block SV of FILE. */
 static int add_include(const struct ngx_conf *c, int file, const struct ngx_dir *sv,
 		       const char *snippet, struct ngx_edits *e)
 {
-	const struct ngx_file *f = &c->files[file];
-	size_t q = sv->open + 1, start = 0, n;
-	char *word = ngx_quote(snippet), *line = NULL, indent[128] = "\t";
+	char *word = ngx_quote(snippet), *line = NULL;
 	int r = -ENOMEM;
 
-	if (!word)
-		return -ENOMEM;
-	while (q < f->len && (f->text[q] == ' ' || f->text[q] == '\t' || f->text[q] == '\r'))
-		q++;
-	if (q < f->len && f->text[q] == '#')
-		while (q < f->len && f->text[q] != '\n')
-			q++;
-	if (q >= f->len || f->text[q] != '\n') {
-		/* server { listen 80; }: the include goes on the same line. */
-		if (asprintf(&line, " include %s;", word) >= 0)
-			r = ngx_edits_add(e, file, sv->open + 1, 0, line);
-		goto out;
-	}
-	if (sv->nkids && (n = indent_before(f->text, sv->kids[0].start, &start)) < sizeof(indent))
-		snprintf(indent, sizeof(indent), "%.*s", (int)n, f->text + start);
-	else if ((n = indent_before(f->text, sv->start, &start)) < sizeof(indent) - 1)
-		snprintf(indent, sizeof(indent), "%.*s\t", (int)n, f->text + start);
-	/* The file's own line ending: CRLF if the '{' line has one. */
-	if (asprintf(&line, "%sinclude %s; # added by acmectl: ACME http-01 challenges%s", indent,
-		     word, q > 0 && f->text[q - 1] == '\r' ? "\r\n" : "\n") >= 0)
-		r = ngx_edits_add(e, file, q + 1, 0, line);
-out:
+	if (word && asprintf(&line, "include %s;", word) >= 0)
+		r = ngx_block_insert(c, file, sv, &line, 1, "added by acmectl: ACME http-01 challenges",
+				     e);
 	free(word);
 	free(line);
 	return r;

@@ -43,6 +43,16 @@ int ngx_challenge_plan(const struct ngx_conf *c, const struct ngx_challenge_opts
 int ngx_challenge_apply(const struct ngx_conf *c, const struct ngx_challenge_opts *o,
 			const struct ngx_edits *e, FILE *out, char *err, size_t errlen);
 
+/* Write O->snippet's TEXT (if it differs) and make O->webroot's challenge
+ * directory. 0 or -errno, ERR saying what failed. */
+int ngx_write_snippet(const struct ngx_challenge_opts *o, const char *text, char *err,
+		      size_t errlen);
+
+/* A new edit set's directory under BACKUP_DIR (made 0700 if need be),
+ * named by the UTC time in NAME: its fd, *PARENT the backup directory's
+ * (caller closes both), or -errno. */
+int ngx_backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *parent);
+
 /* DATA's SHA-256 in lower-case hex ("" if OpenSSL fails). */
 void ngx_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -96,3 +96,15 @@ int ngx_render(const struct ngx_conf *c, const struct ngx_edits *e, int file, ch
  * against NEW, appended to *OUT (caller frees). 0 or -ENOMEM. */
 int ngx_diff(const char *path, const char *old, size_t oldlen, const char *new_text,
 	     size_t newlen, char **out, size_t *outlen);
+
+/* S as one nginx word: as it is when that is safe, else double-quoted
+ * (caller frees), or NULL. */
+char *ngx_quote(const char *s);
+/* The edit adding LINES[0..N) (directives, "listen 443 ssl;") at the top
+ * of block BLK of FILE: each on its own line right after the line holding
+ * the '{', indented like the block's first directive and followed by
+ * "# COMMENT" (none if NULL), with the file's line ending; a block written
+ * on one line gets them after its '{' on that line, without the comment.
+ * One edit in E. 0, -EINVAL (an edit there already) or -ENOMEM. */
+int ngx_block_insert(const struct ngx_conf *c, int file, const struct ngx_dir *blk,
+		     char *const *lines, size_t n, const char *comment, struct ngx_edits *e);

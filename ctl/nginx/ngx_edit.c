@@ -13,17 +13,27 @@
 #define DIFF_MAX_D 2000
 #define DIFF_CONTEXT 3
 
+/* Do edit O and bytes [OFF, OFF+LEN) clash? Two insertions (LEN 0) at one
+ * offset do, so does one inside a range replaced; an insertion where a
+ * replaced range starts or ends does not (it goes before or after). */
+static bool overlap(const struct ngx_edit *o, size_t off, size_t len)
+{
+	if (len == 0 && o->len == 0)
+		return off == o->off;
+	if (len == 0)
+		return off > o->off && off < o->off + o->len;
+	if (o->len == 0)
+		return o->off > off && o->off < off + len;
+	return off < o->off + o->len && o->off < off + len;
+}
+
 int ngx_edits_add(struct ngx_edits *e, int file, size_t off, size_t len, const char *text)
 {
 	struct ngx_edit *v;
 
-	for (size_t i = 0; i < e->n; i++) {
-		const struct ngx_edit *o = &e->v[i];
-
-		if (o->file == file && off < o->off + o->len + (o->len == 0) &&
-		    o->off < off + len + (len == 0))
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].file == file && overlap(&e->v[i], off, len))
 			return -EINVAL;
-	}
 	v = realloc(e->v, (e->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -58,7 +68,10 @@ static int by_offset(const void *a, const void *b)
 	const struct ngx_edit *x = *(const struct ngx_edit *const *)a;
 	const struct ngx_edit *y = *(const struct ngx_edit *const *)b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	/* At one offset an insertion goes before the range replaced there. */
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return (x->len != 0) - (y->len != 0);
 }
 
 int ngx_render(const struct ngx_conf *c, const struct ngx_edits *e, int file, char **out,
@@ -103,6 +116,115 @@ int ngx_render(const struct ngx_conf *c, const struct ngx_edits *e, int file, ch
 out:
 	free(buf);
 	free(v);
+	return r;
+}
+
+/* S as one nginx word: as it is when that is safe, else double-quoted. */
+char *ngx_quote(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(2 * n + 3), *d = out;
+	bool plain = n > 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		plain &= strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				"/._-+:@,=%", *p) != NULL;
+	if (plain)
+		return strcpy(out, s);
+	*d++ = '"';
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			*d++ = '\\';
+		*d++ = *p;
+	}
+	*d++ = '"';
+	*d = '\0';
+	return out;
+}
+
+/* The whitespace before byte OFF on its line, if only whitespace is. */
+static size_t indent_before(const char *text, size_t off, size_t *start)
+{
+	size_t i = off;
+
+	while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t'))
+		i--;
+	if (i > 0 && text[i - 1] != '\n')
+		return (size_t)-1;
+	*start = i;
+	return off - i;
+}
+
+/* The text of LINES for a block written on one line: " a; b;". */
+static char *one_line(char *const *lines, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", lines[i]);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* LINES one a line, each with INDENT, " # COMMENT" and EOL. */
+static char *many_lines(char *const *lines, size_t n, const char *indent, const char *comment,
+			const char *eol)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s%s%s%s", indent, lines[i], comment ? " # " : "",
+			comment ? comment : "", eol);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int ngx_block_insert(const struct ngx_conf *c, int file, const struct ngx_dir *blk,
+		     char *const *lines, size_t n, const char *comment, struct ngx_edits *e)
+{
+	const struct ngx_file *f = &c->files[file];
+	size_t q = blk->open + 1, start = 0, k;
+	char *text = NULL, indent[128] = "\t";
+	int r = -ENOMEM;
+
+	while (q < f->len && (f->text[q] == ' ' || f->text[q] == '\t' || f->text[q] == '\r'))
+		q++;
+	if (q < f->len && f->text[q] == '#')
+		while (q < f->len && f->text[q] != '\n')
+			q++;
+	if (q >= f->len || f->text[q] != '\n') {
+		/* server { listen 80; }: the lines go on the same line. */
+		text = one_line(lines, n);
+		if (text)
+			r = ngx_edits_add(e, file, blk->open + 1, 0, text);
+		free(text);
+		return r;
+	}
+	if (blk->nkids && (k = indent_before(f->text, blk->kids[0].start, &start)) < sizeof(indent))
+		snprintf(indent, sizeof(indent), "%.*s", (int)k, f->text + start);
+	else if ((k = indent_before(f->text, blk->start, &start)) < sizeof(indent) - 1)
+		snprintf(indent, sizeof(indent), "%.*s\t", (int)k, f->text + start);
+	/* The file's own line ending: CRLF if the '{' line has one. */
+	text = many_lines(lines, n, indent, comment, q > 0 && f->text[q - 1] == '\r' ? "\r\n" : "\n");
+	if (text)
+		r = ngx_edits_add(e, file, q + 1, 0, text);
+	free(text);
 	return r;
 }
 

@@ -102,17 +102,26 @@ static int parse_listen_addr(const char *spec, struct ngx_listen *l)
 	return l->addr ? 1 : -ENOMEM;
 }
 
+int ngx_listen_parse(const struct ngx_dir *d, struct ngx_listen *l)
+{
+	int r;
+
+	*l = (struct ngx_listen){ 0 };
+	r = d->nwords >= 2 ? parse_listen_addr(ngx_arg(d, 1), l) : 0;
+	for (size_t i = 2; r > 0 && i < d->nwords; i++) {
+		l->def |= streq(ngx_arg(d, i), "default_server") || streq(ngx_arg(d, i), "default");
+		l->ssl |= streq(ngx_arg(d, i), "ssl");
+	}
+	return r;
+}
+
 static int add_listen(struct ngx_server *sv, const struct ngx_dir *d)
 {
-	struct ngx_listen l = { 0 }, *v;
-	int r = d->nwords >= 2 ? parse_listen_addr(ngx_arg(d, 1), &l) : 0;
+	struct ngx_listen l, *v;
+	int r = ngx_listen_parse(d, &l);
 
 	if (r <= 0)
 		return r;
-	for (size_t i = 2; i < d->nwords; i++) {
-		l.def |= streq(ngx_arg(d, i), "default_server") || streq(ngx_arg(d, i), "default");
-		l.ssl |= streq(ngx_arg(d, i), "ssl");
-	}
 	v = realloc(sv->listens, (sv->nlistens + 1) * sizeof(*v));
 	if (!v) {
 		free(l.addr);
@@ -206,12 +215,12 @@ void ngx_servers_clear(struct ngx_servers *s)
 
 /* ---- matching ---- */
 
-/* SV's plain-HTTP listen on ADDR:PORT, or NULL. */
+/* SV's listen on ADDR:PORT, plain HTTP or (SSL) TLS, or NULL. */
 static const struct ngx_listen *listen_at(const struct ngx_server *sv, const char *addr,
-					  unsigned port)
+					  unsigned port, bool ssl)
 {
 	for (size_t i = 0; i < sv->nlistens; i++)
-		if (sv->listens[i].port == port && !sv->listens[i].ssl &&
+		if (sv->listens[i].port == port && sv->listens[i].ssl == ssl &&
 		    streq(sv->listens[i].addr, addr))
 			return &sv->listens[i];
 	return NULL;
@@ -314,14 +323,14 @@ static void consider(struct best *b, size_t server, size_t len)
 
 /* The block for NAME among those listening on ADDR:PORT. */
 static struct ngx_pick pick_in(const struct ngx_servers *s, const char *addr, unsigned port,
-			       const char *name, char *warn, size_t warnlen)
+			       bool ssl, const char *name, char *warn, size_t warnlen)
 {
 	struct best lead = { 0 }, trail = { 0 };
 	struct ngx_pick p = { .addr = addr, .how = NGX_MATCH_DEFAULT };
 	bool first = true, def = false;
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct ngx_listen *l = listen_at(&s->v[i], addr, port);
+		const struct ngx_listen *l = listen_at(&s->v[i], addr, port, ssl);
 
 		if (!l)
 			continue;
@@ -343,7 +352,7 @@ static struct ngx_pick pick_in(const struct ngx_servers *s, const char *addr, un
 	if (trail.found)
 		return (struct ngx_pick){ trail.server, NGX_MATCH_TRAILING, addr };
 	for (size_t i = 0; i < s->n; i++) {
-		if (!listen_at(&s->v[i], addr, port))
+		if (!listen_at(&s->v[i], addr, port, ssl))
 			continue;
 		for (size_t j = 0; j < s->v[i].nnames; j++) {
 			const char *n = s->v[i].names[j];
@@ -369,8 +378,8 @@ static bool seen_addr(const struct ngx_pick *picks, size_t n, const char *addr)
 	return false;
 }
 
-int ngx_pick(const struct ngx_servers *s, const char *name, unsigned port,
-	     struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen)
+static int pick_all(const struct ngx_servers *s, const char *name, unsigned port, bool ssl,
+		    struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen)
 {
 	struct ngx_pick *v = NULL;
 	size_t n = 0, max = 0;
@@ -385,13 +394,25 @@ int ngx_pick(const struct ngx_servers *s, const char *name, unsigned port,
 		for (size_t j = 0; j < s->v[i].nlistens; j++) {
 			const struct ngx_listen *l = &s->v[i].listens[j];
 
-			if (l->port != port || l->ssl || seen_addr(v, n, l->addr))
+			if (l->port != port || l->ssl != ssl || seen_addr(v, n, l->addr))
 				continue;
-			v[n++] = pick_in(s, l->addr, port, name, warn, warnlen);
+			v[n++] = pick_in(s, l->addr, port, ssl, name, warn, warnlen);
 		}
 	*picks = v;
 	*npicks = n;
 	return 0;
+}
+
+int ngx_pick(const struct ngx_servers *s, const char *name, unsigned port,
+	     struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen)
+{
+	return pick_all(s, name, port, false, picks, npicks, warn, warnlen);
+}
+
+int ngx_pick_tls(const struct ngx_servers *s, const char *name, unsigned port,
+		 struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen)
+{
+	return pick_all(s, name, port, true, picks, npicks, warn, warnlen);
 }
 
 const char *ngx_match_name(enum ngx_match m)

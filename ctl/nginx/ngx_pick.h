@@ -18,6 +18,10 @@ struct ngx_listen {
 	bool ssl;
 };
 
+/* A `listen` directive D as L (L->addr caller frees): 1 for an address and
+ * port, 0 for what is not one (unix:, nonsense), -ENOMEM. */
+int ngx_listen_parse(const struct ngx_dir *d, struct ngx_listen *l);
+
 struct ngx_server {
 	int file;            /* the file holding its block */
 	struct ngx_dir *dir; /* the `server { }` block (borrowed from the conf) */
@@ -58,6 +62,11 @@ void ngx_servers_clear(struct ngx_servers *s);
  * (WARN[0] stays '\0' otherwise). 0 or -ENOMEM. */
 int ngx_pick(const struct ngx_servers *s, const char *name, unsigned port,
 	     struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen);
+
+/* The same among the listeners with ssl at PORT: the TLS server block nginx
+ * picks for NAME (by SNI) on each address. */
+int ngx_pick_tls(const struct ngx_servers *s, const char *name, unsigned port,
+		 struct ngx_pick **picks, size_t *npicks, char *warn, size_t warnlen);
 
 /* "exact", "wildcard", ..., for messages. */
 const char *ngx_match_name(enum ngx_match m);

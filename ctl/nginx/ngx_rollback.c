@@ -27,6 +27,8 @@ struct undo {
 	size_t nowlen;
 	char *orig; /* what it goes back to */
 	size_t origlen;
+	bool created; /* acmectl made it (--nginx-create): it goes */
+	bool link;    /* ... a symbolic link to NOW */
 };
 
 struct undos {
@@ -85,6 +87,32 @@ static int list_sets(const char *dir, char ***names, size_t *n)
 	return r;
 }
 
+/* A file or link acmectl created ("-" before it): it must be as acmectl
+ * made it (AFTER's checksum; "-": a link). */
+static int check_created(const char *after, struct undo *u, char *err, size_t errlen)
+{
+	char sum[65] = "", target[4096];
+	ssize_t n;
+	int r = 0;
+
+	u->created = true;
+	u->link = streq(after, "-");
+	if (u->link) {
+		n = readlink(u->path, target, sizeof(target) - 1);
+		r = n < 0 ? -errno : 0;
+		if (r == 0 && lstat(u->path, &u->st) == 0 && (u->now = strndup(target, (size_t)n)))
+			return 0;
+	} else {
+		r = fs_read_file(u->path, NGX_MAX_FILE, &u->now, &u->nowlen);
+		if (r == 0)
+			ngx_sha256_hex(u->now, u->nowlen, sum);
+		if (r == 0 && stat(u->path, &u->st) == 0 && streq(sum, after))
+			return 0;
+	}
+	snprintf(err, errlen, "%s changed since acmectl created it: not rolled back", u->path);
+	return r < 0 ? r : -EAGAIN;
+}
+
 /* One manifest line, "BEFORE AFTER MODE PATH", into U after checking it
  * against the backup ORIG_PATH and the file as it is now. */
 static int check_line(const char *line, const char *orig_path, struct undo *u, char *err,
@@ -102,6 +130,8 @@ static int check_line(const char *line, const char *orig_path, struct undo *u, c
 	u->path = strdup(line + used);
 	if (!u->path)
 		return -ENOMEM;
+	if (streq(before, "-"))
+		return check_created(after, u, err, errlen);
 	r = fs_read_file(orig_path, NGX_MAX_FILE, &u->orig, &u->origlen);
 	if (r == 0)
 		ngx_sha256_hex(u->orig, u->origlen, sum);
@@ -170,8 +200,15 @@ static int write_all(const struct undos *u, bool orig, char *err, size_t errlen)
 
 	for (size_t i = 0; i < u->n; i++) {
 		const struct undo *x = &u->v[i];
-		int r = ngx_write_as(x->path, &x->st, orig ? x->orig : x->now,
-				     orig ? x->origlen : x->nowlen);
+		int r;
+
+		if (x->created && orig)
+			r = unlink(x->path) < 0 && errno != ENOENT ? -errno : 0;
+		else if (x->link)
+			r = symlink(x->now, x->path) < 0 ? -errno : 0;
+		else
+			r = ngx_write_as(x->path, &x->st, orig ? x->orig : x->now,
+					 orig ? x->origlen : x->nowlen);
 
 		if (r < 0 && ret == 0) {
 			snprintf(err, errlen, "cannot write %s: %s", x->path, strerror(-r));
@@ -188,8 +225,11 @@ static int print_diffs(const struct undos *u, FILE *out)
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < u->n; i++)
-		r = ngx_diff(u->v[i].path, u->v[i].now, u->v[i].nowlen, u->v[i].orig,
-			     u->v[i].origlen, &d, &dlen);
+		if (u->v[i].link && out)
+			fprintf(out, "acmectl removes the link %s -> %s\n", u->v[i].path, u->v[i].now);
+		else if (!u->v[i].link)
+			r = ngx_diff(u->v[i].path, u->v[i].now, u->v[i].nowlen,
+				     u->v[i].orig ? u->v[i].orig : "", u->v[i].origlen, &d, &dlen);
 	if (r == 0 && d && out)
 		fwrite(d, 1, dlen, out);
 	free(d);
@@ -206,7 +246,10 @@ static void mark_done(const char *dir, char **names, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(to, sizeof(to), "%s.rolled-back", names[i]);
-		renameat(dfd, names[i], dfd, to);
+		if (renameat(dfd, names[i], dfd, to) < 0)
+			fprintf(stderr, "acmectl: warning: %s/%s was rolled back but could not be "
+					"renamed %s (%s): remove it before the next rollback\n",
+				dir, names[i], to, strerror(errno));
 	}
 	fs_fsync_dir(dfd);
 	close(dfd);

@@ -189,10 +189,17 @@ assert_match "$OUT" "Account deactivated"
 both 0 register --agree-tos -m g@example.org --no-eff-email -- \
 	register --agree-tos -m g@example.org --no-eff-email -n
 assert_match "$OUT" "Account registered"
-for v in run install enhance config_changes; do
+for v in enhance config_changes; do
 	assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" "$v" -d "x.$D"
 	assert_match "$OUT" "certbot's '$v' has no acmectl verb of its own; use acmectl [a-z]+"
 done
+# run and install install into nginx only (tests/integration/nginx-install.sh).
+assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" run --webroot -w "$T" -d "x.$D"
+assert_match "$OUT" "run installs into nginx and proves control through it: use --nginx"
+assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" install --nginx
+assert_match "$OUT" "install needs --cert-name NAME"
+assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" certonly --nginx --redirect -d "x.$D"
+assert_match "$OUT" "--redirect is for installing the certificate, which certonly does not do"
 both 2 certonyl -d "x.$D" -- certonyl -d "x.$D"
 assert_match "$OUT" "unknown command 'certonyl'; did you mean 'certonly'\?"
 assert_exit 2 "$ACMECTL" --socket "$ACMED_SOCKET" updte_account

@@ -281,12 +281,35 @@ TEST(map_notes_what_it_leaves_out)
 	ASSERT_INT_EQ(map_edit("installer", "installer = nginx\nnginx_server_root = /etc/nginx",
 			       why, sizeof(why)),
 		      0);
-	ASSERT_STR_CONTAINS(why, "installer nginx: acmed does not edit");
+	ASSERT_STR_CONTAINS(why, "installer nginx: the deploy hook reloads nginx (");
+	ASSERT_STR_CONTAINS(why, "acmectl install --nginx --cert-name NAME");
+	ASSERT_INT_EQ(map_edit("installer", "installer = apache", why, sizeof(why)), 0);
+	ASSERT_STR_CONTAINS(why, "installer apache: acmed does not edit");
 	ASSERT_INT_EQ(map_edit("frobnicate", "frobnicate = 1", why, sizeof(why)), 0);
 	ASSERT_STR_EQ(why, "frobnicate (line 21) is not carried over");
 	ASSERT_INT_EQ(map_edit("config_dir", "config_dir = /etc/letsencrypt", why, sizeof(why)),
 		      0);
 	ASSERT_STR_EQ(why, ""); /* certbot's own directories: nothing to say */
+}
+
+/* certbot's nginx installer reloaded nginx after a renewal: the lineage
+ * gets the deploy hook that does it, for certbot's nginx; its own is kept. */
+TEST(map_nginx_installer_to_a_reload_hook)
+{
+	struct certbot_lineage l;
+	char why[512];
+	char *text = edit("renew_hook", "installer = nginx\nnginx_ctl = /opt/nginx/sbin/nginx\n"
+					"nginx_server_root = /opt/nginx/conf");
+
+	ASSERT_INT_EQ(map(text, &l, why, sizeof(why)), 0);
+	ASSERT_STR_EQ(l.r.deploy_hook, "/opt/nginx/sbin/nginx -c /opt/nginx/conf/nginx.conf -s reload");
+	certbot_lineage_clear(&l);
+	free(text);
+	text = edit("installer", "installer = nginx");
+	ASSERT_INT_EQ(map(text, &l, why, sizeof(why)), 0);
+	ASSERT_STR_EQ(l.r.deploy_hook, "systemctl reload nginx, or else");
+	certbot_lineage_clear(&l);
+	free(text);
 }
 
 TEST(map_other_authenticators)

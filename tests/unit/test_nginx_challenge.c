@@ -403,3 +403,29 @@ TEST(rollback_refuses_a_file_changed_since_or_a_damaged_backup)
 	free(changed);
 	fx_done(&f);
 }
+
+/* A set's name is not taken again once a set of that name was rolled back
+ * (its NAME.rolled-back would clash, and the new set would stay live). */
+TEST(backup_set_names_not_reused_after_a_rollback)
+{
+	char *dir = tmpdir_make(), stamp[32], name[64], *p;
+	time_t now = time(NULL);
+	struct tm tm;
+	int parent = -1, fd;
+
+	for (int i = 0; i < 2; i++) {
+		time_t t = now + i;
+
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ.rolled-back", &tm);
+		p = path_join(dir, stamp);
+		ASSERT_INT_EQ(mkdir(p, 0700), 0);
+		free(p);
+	}
+	fd = ngx_backup_set_dir(dir, name, sizeof(name), &parent);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_STR_CONTAINS(name, "Z-1");
+	close(fd);
+	close(parent);
+	free(dir);
+}

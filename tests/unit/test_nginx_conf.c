@@ -319,7 +319,7 @@ TEST(edits_change_only_their_bytes)
 	struct ngx_conf c = { 0 };
 	struct ngx_edits e = { 0 };
 	char *out = NULL, err[128];
-	size_t len = 0, name_off;
+	size_t len = 0, name_off, listen_off;
 
 	c.nfiles = 1;
 	c.files = calloc(1, sizeof(*c.files));
@@ -329,10 +329,17 @@ TEST(edits_change_only_their_bytes)
 	name_off = c.files[0].root.kids[0].kids[1].words[2].off;
 	ASSERT_INT_EQ(ngx_edits_add(&e, 0, c.files[0].root.kids[0].open + 1, 0, "\n\tinclude x;"), 0);
 	ASSERT_INT_EQ(ngx_edits_add(&e, 0, name_off, 1, "\"c d\""), 0);
-	ASSERT_INT_EQ(ngx_edits_add(&e, 0, name_off, 0, "x"), -EINVAL);
+	/* An insertion where a replaced range starts goes before it; a second
+	 * one there, or one inside a replaced range, is refused. */
+	ASSERT_INT_EQ(ngx_edits_add(&e, 0, name_off, 0, "x "), 0);
+	ASSERT_INT_EQ(ngx_edits_add(&e, 0, name_off, 0, "y"), -EINVAL);
+	listen_off = c.files[0].root.kids[0].kids[0].words[0].off;
+	ASSERT_INT_EQ(ngx_edits_add(&e, 0, listen_off, 6, "listen"), 0);
+	ASSERT_INT_EQ(ngx_edits_add(&e, 0, listen_off + 2, 0, "y"), -EINVAL);
+	ASSERT_INT_EQ(ngx_edits_add(&e, 0, listen_off + 1, 2, "y"), -EINVAL);
 	ASSERT_INT_EQ(ngx_render(&c, &e, 0, &out, &len), 0);
 	ASSERT_STR_EQ(out, "server {\n\tinclude x;\n\tlisten 80; # keep me\n\n    server_name  a  "
-			   "\"c d\";\n}");
+			   "x \"c d\";\n}");
 	ASSERT_INT_EQ(len, strlen(out));
 	ASSERT_TRUE(ngx_edits_touch(&e, 0));
 	ASSERT_TRUE(!ngx_edits_touch(&e, 1));
