@@ -30,6 +30,12 @@
 #                      as the error says, the same command works
 #   webroot-www-data   the same for a web root of www-data's that root may
 #                      not write into without CAP_DAC_OVERRIDE
+#   nginx-run          the README's "With nginx" command: `acmectl run
+#                      --nginx --redirect` edits Debian's nginx once, the
+#                      CA validates through it (workers as www-data), nginx
+#                      serves the certificate; a renewal leaves nginx's
+#                      files alone and the saved `systemctl reload nginx`
+#                      makes it serve the new one
 #   hook-stop          `systemctl stop acmed` stops a deploy hook's own
 #                      unit; `start` runs the unfinished hook again
 #
@@ -45,7 +51,7 @@ source "$(dirname "$0")/lib.sh"
 
 CHECKS=(socket-activation status reload journal group-member renew stop-start-job security
 	failing-renewal deploy-hook-nginx deploy-hook-etc webroot webroot-elsewhere webroot-www-data
-	hook-stop)
+	nginx-run hook-stop)
 MAX_EXPOSURE=2.5
 for c in "$@"; do
 	[[ " ${CHECKS[*]} " == *" $c "* ]] || fail "unknown check '$c' (checks: ${CHECKS[*]})"
@@ -373,6 +379,56 @@ check_webroot_www_data() {
 	assert_match "$OUT" "\`CapabilityBoundingSet=CAP_DAC_OVERRIDE\`"
 	apply_fix "$OUT" dac.conf
 	assert_exit 0 actl certonly --webroot -w /var/www/other -d "$name"
+}
+
+# served_serial NAME PORT SERIAL: nginx's TLS answer for NAME on PORT has
+# the certificate with SERIAL.
+served_serial() {
+	local got
+	got=$(openssl s_client -connect "127.0.0.1:$2" -servername "$1" </dev/null 2>/dev/null |
+		openssl x509 -noout -serial 2>/dev/null)
+	[[ ${got#serial=} == "$3" ]]
+}
+
+# live_serial NAME: the serial of live/NAME/cert.pem in the container.
+live_serial() {
+	local s
+	s=$(openssl x509 -noout -serial -in "$(in_root "/var/lib/acmed/live/$1/cert.pem")")
+	printf '%s\n' "${s#serial=}"
+}
+
+nginx_sums() {
+	ctr sh -c 'find /etc/nginx \( -type f -o -type l \) -print0 | sort -z | xargs -0 sha256sum'
+}
+
+check_nginx_run() {
+	local name=run.$TEST_DOMAIN tls s1 s2 sums cursor
+	tls=$(free_port)
+	ctr_write /etc/nginx/sites-enabled/default <<-EOF
+		server {
+		    listen 127.0.0.1:$HTTP01_PORT;
+		    server_name $name;
+		    root /var/www/html;
+		}
+	EOF
+	assert_exit 0 ctr systemctl reload-or-restart nginx
+	wait_until 10 "nginx on 127.0.0.1:$HTTP01_PORT" curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/"
+	assert_exit 0 actl run --nginx -d "$name" --redirect --http-01-port "$HTTP01_PORT" --https-port "$tls" \
+		--email admin@example.com --agree-tos -n
+	assert_match "$(ctr cat "/var/lib/acmed/renewal/$name.conf")" "systemctl reload nginx"
+	s1=$(live_serial "$name")
+	wait_until 20 "nginx serving $name's certificate" served_serial "$name" "$tls" "$s1"
+	assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $name" \
+		"http://127.0.0.1:$HTTP01_PORT/")" 301 "port 80 after --redirect"
+	sums=$(nginx_sums)
+	cursor=$(journal_cursor)
+	assert_exit 0 actl renew --cert-name "$name" --force-renewal
+	s2=$(live_serial "$name")
+	[[ $s2 != "$s1" ]] || fail "the renewal did not change the serial"
+	wait_until 20 "nginx serving the renewed certificate" served_serial "$name" "$tls" "$s2"
+	assert_eq "$(nginx_sums)" "$sums" "nginx's files after the renewal"
+	journal_since "$cursor" -u nginx.service >"$T/nginx-run.out" || true
+	assert_contains "$T/nginx-run.out" "Reloaded nginx.service"
 }
 
 check_hook_stop() {
