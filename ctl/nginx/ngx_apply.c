@@ -181,7 +181,9 @@ int ngx_backup_set_dir(const char *backup_dir, char *name, size_t namelen, int *
 		char done[96];
 		struct stat st;
 
-		snprintf(name, namelen, i ? "%s-%d" : "%s", stamp, i);
+		/* Zero-padded: the names sort as they were made (rollback picks
+		 * the last by name). */
+		snprintf(name, namelen, i ? "%s-%03d" : "%s", stamp, i);
 		/* A name a set rolled back had is not taken again: its rename to
 		 * NAME.rolled-back would fail, and the set would stay live. */
 		snprintf(done, sizeof(done), "%s.rolled-back", name);

@@ -424,8 +424,27 @@ TEST(backup_set_names_not_reused_after_a_rollback)
 	}
 	fd = ngx_backup_set_dir(dir, name, sizeof(name), &parent);
 	ASSERT_TRUE(fd >= 0);
-	ASSERT_STR_CONTAINS(name, "Z-1");
+	ASSERT_STR_CONTAINS(name, "Z-001");
 	close(fd);
 	close(parent);
+	free(dir);
+}
+
+/* Sets made one after another, many in the same second, sort by name in
+ * the order they were made: rollback takes the last by name. */
+TEST(backup_set_names_sort_in_order_made)
+{
+	char *dir = tmpdir_make(), prev[64] = "", name[64];
+
+	for (int i = 0; i < 12; i++) {
+		int parent = -1, fd = ngx_backup_set_dir(dir, name, sizeof(name), &parent);
+
+		ASSERT_TRUE(fd >= 0);
+		if (i > 0 && strcmp(name, prev) <= 0)
+			test_fail(__FILE__, __LINE__, "set %d '%s' sorts before '%s'", i, name, prev);
+		snprintf(prev, sizeof(prev), "%s", name);
+		close(fd);
+		close(parent);
+	}
 	free(dir);
 }
