@@ -29,6 +29,8 @@ static const struct errdesc domain_errors[] = {
 	[-(ACMED_ENOTREG - ACMED_EFIRST)] = { "not-regular", "not a regular file" },
 	[-(ACMED_ECONFIRM - ACMED_EFIRST)] = { "confirm", "the request needs a confirmation" },
 	[-(ACMED_ECANCELLED - ACMED_EFIRST)] = { "cancelled", "the job was cancelled" },
+	[-(ACMED_EETCD - ACMED_EFIRST)] = { "etcd", "etcd did not answer or refused the request" },
+	[-(ACMED_ECOMPACTED - ACMED_EFIRST)] = { "compacted", "etcd has compacted past the revision asked for" },
 };
 _Static_assert(ELEMENTSOF(domain_errors) == ACMED_EFIRST - ACMED_ELAST + 1,
 	       "every ACMED_E* code needs a description");

@@ -26,7 +26,9 @@ enum {
 	ACMED_ENOTREG = -1017,      /* not a regular file (a FIFO, a device...) */
 	ACMED_ECONFIRM = -1018,     /* the request needs the user's say-so (--expand...) */
 	ACMED_ECANCELLED = -1019,   /* the job was cancelled (acmectl cancel) */
-	ACMED_ELAST = -1019,
+	ACMED_EETCD = -1020,        /* etcd unreachable, or it answered an error */
+	ACMED_ECOMPACTED = -1021,   /* an etcd watch started before the compacted revision */
+	ACMED_ELAST = -1021,
 };
 
 /* Static description of any negative error code (errno or ACMED_E*). */
