@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "config_cluster.h"
 #include "conftext.h"
 #include "error.h"
 #include "fsutil.h"
@@ -132,6 +133,14 @@ static const struct setting schema[] = {
 	S(admin_group, T_STRING, 0, 0, NULL),
 	S(max_clients, T_INT, 1, 4096, NULL),
 	S(client_timeout, T_DURATION, 1, 3600, NULL),
+	S(storage, T_STRING, 0, 0, config_check_storage),
+	S(etcd_ca, T_STRING, 0, 0, check_absolute),
+	S(etcd_cert, T_STRING, 0, 0, check_absolute),
+	S(etcd_key, T_STRING, 0, 0, check_absolute),
+	S(etcd_user, T_STRING, 0, 0, NULL),
+	S(etcd_password, T_STRING, 0, 0, NULL),
+	S(etcd_prefix, T_STRING, 0, 0, config_check_etcd_prefix),
+	S(cluster_key_file, T_STRING, 0, 0, check_absolute),
 };
 #undef S
 #undef SF
@@ -169,7 +178,9 @@ int config_defaults(struct acmed_config *cfg)
 	    config_set_string(&cfg->log_level, "info") < 0 ||
 	    config_set_string(&cfg->sendmail, "/usr/sbin/sendmail") < 0 ||
 	    config_set_string(&cfg->hook_runner, "auto") < 0 ||
-	    config_set_string(&cfg->read_group, "acmed") < 0)
+	    config_set_string(&cfg->read_group, "acmed") < 0 ||
+	    config_set_string(&cfg->storage, "local") < 0 ||
+	    config_set_string(&cfg->etcd_prefix, "/acmed/") < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -191,6 +202,7 @@ void config_clear(struct acmed_config *cfg)
 	for (size_t i = 0; i < cfg->ncas; i++)
 		ca_settings_clear(&cfg->cas[i]);
 	free(cfg->cas);
+	config_etcd_endpoints_clear(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -317,6 +329,8 @@ static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
 	*dst = *src;
 	dst->cas = NULL;
 	dst->ncas = 0;
+	dst->etcd_endpoints = NULL; /* copied last, below */
+	dst->netcd_endpoints = 0;
 	for (size_t i = 0; i < ELEMENTSOF(schema); i++) {
 		char **slot = (char **)((char *)dst + schema[i].offset);
 
@@ -348,6 +362,10 @@ static int config_copy(const struct acmed_config *src, struct acmed_config *dst)
 			config_clear(dst);
 			return -ENOMEM;
 		}
+	}
+	if (config_etcd_endpoints_copy(src, dst) < 0) {
+		config_clear(dst);
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -585,6 +603,10 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 			r = config_apply_warnings(s, cfg, path, err, errlen);
 			continue;
 		}
+		if (streq(config_setting_name(s), "etcd_endpoints")) {
+			r = config_etcd_endpoints(s, cfg, path, err, errlen);
+			continue;
+		}
 		for (size_t k = 0; k < ELEMENTSOF(schema); k++)
 			if (streq(schema[k].name, config_setting_name(s)))
 				st = &schema[k];
@@ -598,6 +620,8 @@ static int config_load_into(const char *path, bool missing_ok, struct acmed_conf
 	}
 	if (r == 0)
 		r = check_key_settings(&c, cfg, path, err, errlen);
+	if (r == 0)
+		r = config_cluster_check(&c, cfg, path, err, errlen);
 out:
 	config_destroy(&c);
 	free(text);
@@ -654,6 +678,10 @@ struct json_object *config_to_json(const struct acmed_config *cfg)
 		json_object_array_add(cas, ca);
 	}
 	json_object_object_add(o, "ca", cas);
+	if (config_etcd_endpoints_to_json(cfg, o) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -703,6 +731,8 @@ int config_from_json(struct json_object *o, struct acmed_config *cfg)
 		if (!cfg->cas)
 			r = -ENOMEM;
 	}
+	if (r == 0)
+		r = config_etcd_endpoints_from_json(o, cfg);
 	if (r == 0 && key_spec_parse(cfg->key_type, cfg->elliptic_curve, cfg->rsa_key_size,
 				     &cfg->key, err, sizeof(err)) < 0)
 		r = -EINVAL;

@@ -55,6 +55,14 @@ struct acmed_config {
 	char *admin_group;   /* may change state besides root; default none */
 	int max_clients;     /* control connections at once */
 	long client_timeout; /* seconds for a client to send its request */
+	/* cluster mode (docs/cluster.md; config_cluster.c) */
+	char *storage;       /* "local" (default) or "etcd" */
+	char **etcd_endpoints; /* "https://HOST:PORT" */
+	size_t netcd_endpoints;
+	char *etcd_ca, *etcd_cert, *etcd_key; /* etcd's client TLS */
+	char *etcd_user, *etcd_password;
+	char *etcd_prefix;   /* every key under it; default "/acmed/" */
+	char *cluster_key_file; /* the key sealing private keys in etcd */
 	struct key_spec key; /* derived from the three key settings */
 	struct ca_settings *cas; /* "ca" entries */
 	size_t ncas;

@@ -463,3 +463,66 @@ TEST(expiry_warnings)
 	ASSERT_INT_EQ(c->cfg.nexpiry_warnings, 0);
 	ctx_free(c);
 }
+
+TEST(cluster_settings)
+{
+	struct ctx *c = ctx_new();
+	struct acmed_config back;
+	struct json_object *o;
+
+	ASSERT_STR_EQ(c->cfg.storage, "local");
+	ASSERT_STR_EQ(c->cfg.etcd_prefix, "/acmed/");
+	ASSERT_INT_EQ(c->cfg.netcd_endpoints, 0);
+	ASSERT_INT_EQ(load(c, "storage = \"etcd\";\n"
+			      "etcd_endpoints = [ \"https://10.0.0.1:2379\", \"https://e2:2379\" ];\n"
+			      "etcd_ca = \"/etc/acmed/etcd-ca.pem\";\n"
+			      "etcd_cert = \"/etc/acmed/etcd.pem\";\n"
+			      "etcd_key = \"/etc/acmed/etcd.key\";\n"
+			      "etcd_user = \"acmed\"; etcd_password = \"s3cret\";\n"
+			      "etcd_prefix = \"/certs/\";\n"
+			      "cluster_key_file = \"/etc/acmed/cluster.key\";\n"),
+		      0);
+	ASSERT_STR_EQ(c->cfg.storage, "etcd");
+	ASSERT_INT_EQ(c->cfg.netcd_endpoints, 2);
+	ASSERT_STR_EQ(c->cfg.etcd_endpoints[1], "https://e2:2379");
+	ASSERT_STR_EQ(c->cfg.etcd_key, "/etc/acmed/etcd.key");
+	ASSERT_STR_EQ(c->cfg.etcd_prefix, "/certs/");
+	/* What the daemon hands a job carries the list. */
+	o = config_to_json(&c->cfg);
+	ASSERT_NONNULL(o);
+	ASSERT_INT_EQ(config_from_json(o, &back), 0);
+	ASSERT_INT_EQ(back.netcd_endpoints, 2);
+	ASSERT_STR_EQ(back.etcd_endpoints[0], "https://10.0.0.1:2379");
+	ASSERT_STR_EQ(back.cluster_key_file, "/etc/acmed/cluster.key");
+	config_clear(&back);
+	json_object_put(o);
+	/* A bad file later leaves the list as it was (all or nothing). */
+	ASSERT_INT_EQ(load(c, "etcd_endpoints = [ \"https://x:1\" ];\nstorage = \"nfs\";\n"),
+		      -EINVAL);
+	ASSERT_INT_EQ(c->cfg.netcd_endpoints, 2);
+	ctx_free(c);
+}
+
+TEST(cluster_errors)
+{
+	struct ctx *c = ctx_new();
+
+	ERROR("storage = \"nfs\";\n", ":1: storage: must be \"local\" or \"etcd\"");
+	ERROR("etcd_endpoints = \"https://a:1\";\n", ":1: etcd_endpoints: must be a list");
+	ERROR("etcd_endpoints = [ ];\n", ":1: etcd_endpoints: must list 1 to 16 endpoints");
+	ERROR("etcd_endpoints = [ \"10.0.0.1:2379\" ];\n",
+	      ":1: etcd_endpoints: '10.0.0.1:2379' is not https://HOST:PORT");
+	ERROR("etcd_endpoints = [ \"https://a:2379/v3\" ];\n", ":1: etcd_endpoints: 'https://a");
+	ERROR("etcd_ca = \"ca.pem\";\n", ":1: etcd_ca: must be an absolute path");
+	ERROR("etcd_prefix = \"acmed\";\n", ":1: etcd_prefix: must start and end with '/'");
+	ERROR("\netcd_cert = \"/c.pem\";\n", ":2: etcd_cert: needs etcd_key");
+	ERROR("etcd_password = \"x\";\n", ":1: etcd_password: needs etcd_user");
+	ERROR("storage = \"etcd\";\ncluster_key_file = \"/k\";\n",
+	      ":1: storage: \"etcd\" needs etcd_endpoints");
+	ERROR("etcd_endpoints = [ \"https://a:1\" ];\n\nstorage = \"etcd\";\n",
+	      ":3: storage: \"etcd\" needs cluster_key_file");
+	/* The etcd settings alone do not turn cluster mode on. */
+	ASSERT_INT_EQ(load(c, "etcd_endpoints = [ \"https://a:1\" ];\n"), 0);
+	ASSERT_STR_EQ(c->cfg.storage, "local");
+	ctx_free(c);
+}
