@@ -54,6 +54,8 @@ const struct local_verb local_verbs[] = {
 	  "install a lineage's certificate into nginx (--nginx --cert-name NAME)", true, NULL },
 	{ "rollback", verb_rollback, "undo acmectl's last edit of nginx's files (--nginx)",
 	  true, rollback_options },
+	{ "cluster", verb_cluster, "cluster mode: init (a new cluster key), status (etcd)", true,
+	  cluster_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);
 
