@@ -22,6 +22,8 @@ int verb_metrics(struct client *cl, int argc, char **argv);
 int verb_plugins(struct client *cl, int argc, char **argv);
 /* acmectl cluster init|status (cluster.c). */
 int verb_cluster(struct client *cl, int argc, char **argv);
+/* acmectl store migrate --to etcd (store_migrate.c). */
+int verb_store(struct client *cl, int argc, char **argv);
 int verb_cancel(struct client *cl, int argc, char **argv);
 /* Cancel job ID (cancel.c): its exit code. FROM_WAIT (Ctrl-C while
  * waiting for it): print only why it could not be, and nothing for a job
@@ -60,7 +62,7 @@ int verb_install(struct client *cl, int argc, char **argv);
 extern const struct option renew_options[], revoke_options[], delete_options[],
 	account_options[], check_options[], certificates_options[], status_options[],
 	reload_options[], import_certbot_options[], plugins_options[], rollback_options[],
-	cluster_options[],
+	cluster_options[], store_options[],
 	cancel_options[];
 /* account's subcommands, NULL-terminated. */
 extern const char *const account_ops[];

@@ -1,0 +1,194 @@
+/* acmectl store migrate --to etcd: copy this host's lineages into etcd
+ * (cluster mode, docs/cluster.md): every version's certificate, chain and
+ * private key (sealed), the renewal settings, and the current version.
+ * Resumable: a version already in etcd with the same contents is skipped,
+ * one with other contents stops that lineage. Verified: each version is
+ * read back from etcd, its key opened, and compared with the local files.
+ * acmectl does it itself, from acmed.conf, reading the state directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "error.h"
+#include "fsutil.h"
+#include "util.h"
+#include "ctl/verbs.h"
+#include "etcd/etcd_store.h"
+#include "store/store.h"
+
+enum { O_CONFIG = 256, O_TO, O_NAME };
+
+const struct option store_options[] = {
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "to", required_argument, NULL, O_TO },
+	{ "cert-name", required_argument, NULL, O_NAME },
+	{ "help", no_argument, NULL, 'h' },
+	CLIENT_COMMON_OPTIONS,
+	{ 0 },
+};
+
+static const char usage[] =
+	"Usage: acmectl store migrate --to etcd [--config FILE] [--cert-name NAME]\n\n"
+	"Copy this host's lineages (every version, the private keys sealed with the\n"
+	"cluster key, the renewal settings, the current version) into etcd, as\n"
+	"acmed.conf's etcd settings say. Run it again after an interruption: what is\n"
+	"in etcd already with the same contents is skipped. Each version is read back\n"
+	"and compared. --to local is not there yet.\n";
+
+struct migrate {
+	struct store *local;
+	struct estore *etcd;
+	int copied, present, failed;
+};
+
+/* Version N: copy, then read back and compare. */
+static int migrate_version(struct migrate *m, const char *name, int n, char *err, size_t errlen)
+{
+	struct version_pems v = { 0 }, back = { 0 };
+	bool added = false;
+	int r = store_read_version(m->local, name, n, &v);
+
+	if (r == -ENOENT)
+		return 0; /* a version removed from the archive */
+	if (r < 0)
+		snprintf(err, errlen, "version %d: %s", n, acmed_strerror(r));
+	if (r == 0)
+		r = estore_put_version(m->etcd, name, n, &v, &added, err, errlen);
+	if (r == 0)
+		r = estore_read_version(m->etcd, name, n, &back, err, errlen);
+	if (r == 0 && (!streq(back.cert, v.cert) || !streq(back.chain, v.chain) ||
+		       !streq(back.privkey, v.privkey))) {
+		snprintf(err, errlen, "version %d reads back from etcd otherwise than written", n);
+		r = ACMED_EMISMATCH;
+	}
+	if (r == 0)
+		(*(added ? &m->copied : &m->present))++;
+	version_pems_clear(&v);
+	version_pems_clear(&back);
+	return r;
+}
+
+static int migrate_renewal(struct migrate *m, const char *name, char *err, size_t errlen)
+{
+	char *path = store_renewal_path(m->local, name), *text = NULL;
+	int r = path ? fs_read_file(path, 1 << 20, &text, NULL) : -ENOMEM;
+
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", path ? path : name, acmed_strerror(r));
+	else
+		r = estore_put_renewal(m->etcd, name, text, err, errlen);
+	free(text);
+	free(path);
+	return r;
+}
+
+static int migrate_lineage(struct migrate *m, const char *name)
+{
+	char err[1024] = "";
+	int live = 0, current = 0, before = m->copied, had = m->present;
+	int r = store_live_version(m->local, name, &live);
+
+	if (r < 0)
+		snprintf(err, sizeof(err), "no live version: %s", acmed_strerror(r));
+	for (int n = 1; r == 0 && n <= live; n++)
+		r = migrate_version(m, name, n, err, sizeof(err));
+	if (r == 0)
+		r = migrate_renewal(m, name, err, sizeof(err));
+	if (r == 0)
+		r = estore_set_current(m->etcd, name, live, &current, err, sizeof(err));
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: %s: %s\n", name, err);
+		m->failed++;
+		return r;
+	}
+	client_printf("%s: %d version%s copied, %d already in etcd; current version %d%s\n", name,
+		      m->copied - before, m->copied - before == 1 ? "" : "s", m->present - had,
+		      current, current > live ? " (newer in etcd than here)" : "");
+	return 0;
+}
+
+static int migrate(const struct acmed_config *cfg, char **names, size_t nnames)
+{
+	struct migrate m = { 0 };
+	char **all = NULL, err[1024];
+	size_t nall = 0;
+	int r = store_open(cfg->state_dir, false, &m.local);
+
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: %s: %s\n", cfg->state_dir, acmed_strerror(r));
+		return EXIT_FAILED;
+	}
+	r = estore_open(cfg, &m.etcd, err, sizeof(err));
+	if (r < 0)
+		client_fprintf(stderr, "acmectl: error: %s\n", err);
+	if (r == 0 && !nnames && (r = store_list(m.local, &all, &nall)) == 0) {
+		names = all;
+		nnames = nall;
+	}
+	for (size_t i = 0; r == 0 && i < nnames; i++)
+		migrate_lineage(&m, names[i]);
+	if (r == 0)
+		client_printf("%zu lineage%s: %d versions copied, %d already in etcd, %d failed.\n",
+			      nnames, nnames == 1 ? "" : "s", m.copied, m.present, m.failed);
+	strv_free(all, nall);
+	estore_close(m.etcd);
+	store_close(m.local);
+	return r < 0 || m.failed ? EXIT_FAILED : EXIT_OK;
+}
+
+int verb_store(struct client *cl, int argc, char **argv)
+{
+	const char *config = NULL, *to = NULL;
+	char **names = NULL, err[1024];
+	size_t nnames = 0;
+	struct acmed_config cfg;
+	int c, rc = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "h", store_options, NULL)) != -1) {
+		if (client_common_opt(cl, c))
+			continue;
+		switch (c) {
+		case O_CONFIG: config = optarg; break;
+		case O_TO: to = optarg; break;
+		case O_NAME: {
+			char **grown = realloc(names, (nnames + 1) * sizeof(*names));
+
+			if (!grown)
+				goto out;
+			names = grown;
+			names[nnames++] = optarg; /* borrowed from argv */
+			break;
+		}
+		case 'h': client_fprintf(stdout, "%s", usage); rc = EXIT_OK; goto out;
+		default: client_fprintf(stderr, "Try 'acmectl store --help'.\n"); goto out;
+		}
+	}
+	if (optind + 1 != argc || !streq(argv[optind], "migrate") || !to ||
+	    (!streq(to, "etcd") && !streq(to, "local"))) {
+		client_fprintf(stderr, "acmectl store: %s\nTry 'acmectl store --help'.\n",
+			       optind + 1 != argc || !streq(argv[optind], "migrate")
+				       ? "the command is migrate"
+				       : "--to etcd or --to local");
+		goto out;
+	}
+	if (streq(to, "local")) {
+		client_fprintf(stderr, "acmectl store: --to local is not there yet\n");
+		goto out;
+	}
+	rc = EXIT_FAILED;
+	if (config_defaults(&cfg) < 0)
+		goto out;
+	if (config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &cfg, err,
+			sizeof(err)) < 0)
+		client_fprintf(stderr, "acmectl: error: %s\n", err);
+	else
+		rc = migrate(&cfg, names, nnames);
+	config_clear(&cfg);
+out:
+	free(names);
+	return rc;
+}
