@@ -47,12 +47,14 @@ assert_exit 0 etool create /acmed-test/lock host-a
 assert_exit 3 etool create /acmed-test/lock host-b
 assert_match "$OUT" '^exists: host-a$'
 
-# A key bound to a lease goes when the lease expires (TTL 2 s; etcd's
-# minimum TTL may raise it, so wait for the key, not for a time).
-assert_exit 0 etool grant 2
-lease=$OUT
-assert_exit 0 etool keepalive "$lease"
+# A lease kept alive answers with its TTL; a key bound to a lease that is
+# not kept alive goes when the lease expires (TTL 6 s; etcd's minimum TTL
+# may raise it, so wait for the key, not for a time).
+assert_exit 0 etool grant 60
+assert_exit 0 etool keepalive "$OUT"
 assert_match "$OUT" '^ttl=[0-9]+$'
+assert_exit 0 etool grant 6
+lease=$OUT
 assert_exit 0 etool create /acmed-test/leased held "$lease"
 assert_exit 0 etool get /acmed-test/leased
 assert_match "$OUT" "lease=$lease"
