@@ -64,6 +64,9 @@ _etcd_leaf() {
 start_etcd_cluster() {
 	require_cmd etcd etcdctl openssl
 	local d=$T/etcd tls=$T/etcd/tls i cluster="" token
+	# Three members elect a leader before any answers: on a loaded machine
+	# that takes longer than one service's start.
+	local READY_TIMEOUT=$((READY_TIMEOUT > 30 ? READY_TIMEOUT : 30))
 	local -a cport pport
 	make_etcd_tls
 	for ((i = 1; i <= ETCD_MEMBERS; i++)); do
@@ -126,6 +129,7 @@ etcd_stop_member() {
 # and wait until it is healthy.
 etcd_start_member() {
 	[[ -z ${_ETCD_PIDS[$1]:-} ]] || fail "etcd member $1 is already running"
+	local READY_TIMEOUT=$((READY_TIMEOUT > 30 ? READY_TIMEOUT : 30))
 	say "starting etcd member $1 again"
 	# The log of its first run is kept beside the new one.
 	[[ -f $T/etcd/m$1.log ]] && mv "$T/etcd/m$1.log" "$T/etcd/m$1.log.$EPOCHSECONDS"
