@@ -135,13 +135,21 @@ static void setup(struct etcd *e, const char *url, const char *body, struct curl
 /* What an answer that failed says: RETRY when another endpoint may do
  * better, else ACMED_EETCD; the reason goes into WHY. */
 static int answer_error(struct etcd *e, const char *ep, long status, struct json_object *o,
-			char *why, size_t whylen)
+			const char *body, char *why, size_t whylen)
 {
 	int code = 0;
 	const char *msg = etcd_parse_error(o, &code);
 
 	if (!msg) {
-		snprintf(why, whylen, "%s: HTTP %ld without an etcd answer", ep, status);
+		/* Plain text (the gateway's own refusals): its first line, printable. */
+		char text[200] = "";
+		size_t i = 0;
+
+		for (; body && body[i] && body[i] != '\n' && i + 1 < sizeof(text); i++)
+			text[i] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '?';
+		text[i] = '\0';
+		snprintf(why, whylen, "%s: HTTP %ld%s%s", ep, status, *text ? ": " : " without an answer",
+			 text);
 		return status >= 500 ? RETRY : ACMED_EETCD;
 	}
 	snprintf(why, whylen, "%s: %s", ep, msg);
@@ -230,7 +238,7 @@ static int attempt(struct etcd *e, const char *ep, const char *path, struct json
 		o = NULL;
 		r = 0;
 	} else {
-		r = answer_error(e, ep, status, o, why, whylen);
+		r = answer_error(e, ep, status, o, b.data, why, whylen);
 	}
 out:
 	if (s && s->tok) {

@@ -18,6 +18,9 @@
 #   ETCD_CERT, ETCD_KEY  the client certificate and its key (PEM)
 
 ETCD_MEMBERS=3
+# 0: members do not ask clients for a certificate (etcd's own user
+# authentication through the gateway needs that; see docs/cluster.md).
+ETCD_CLIENT_CERT_AUTH=${ETCD_CLIENT_CERT_AUTH:-1}
 _ETCD_PIDS=()  # by member index 1..3, "" while stopped
 _ETCD_ARGS=()  # each member's etcd command line, for etcd_start_member
 
@@ -68,6 +71,8 @@ start_etcd_cluster() {
 	# that takes longer than one service's start.
 	local READY_TIMEOUT=$((READY_TIMEOUT > 30 ? READY_TIMEOUT : 30))
 	local -a cport pport
+	local client_auth="--client-cert-auth --trusted-ca-file $tls/ca.pem"
+	((ETCD_CLIENT_CERT_AUTH)) || client_auth=""
 	make_etcd_tls
 	for ((i = 1; i <= ETCD_MEMBERS; i++)); do
 		cport[i]=$(free_port)
@@ -86,7 +91,7 @@ start_etcd_cluster() {
 --listen-peer-urls https://127.0.0.1:${pport[i]} \
 --initial-advertise-peer-urls https://127.0.0.1:${pport[i]} \
 --initial-cluster $cluster --initial-cluster-state new --initial-cluster-token $token \
---client-cert-auth --trusted-ca-file $tls/ca.pem \
+$client_auth \
 --cert-file $tls/server.pem --key-file $tls/server.key \
 --peer-client-cert-auth --peer-trusted-ca-file $tls/ca.pem \
 --peer-cert-file $tls/server.pem --peer-key-file $tls/server.key"
@@ -95,7 +100,7 @@ start_etcd_cluster() {
 	ETCD_CERT=$tls/client.pem
 	ETCD_KEY=$tls/client.key
 	export ETCD_ENDPOINTS ETCD_CA ETCD_CERT ETCD_KEY
-	say "starting a 3-member etcd cluster (client TLS required) at $ETCD_ENDPOINTS"
+	say "starting a 3-member etcd cluster (TLS$( ((ETCD_CLIENT_CERT_AUTH)) && echo ", client certificates required")) at $ETCD_ENDPOINTS"
 	for ((i = 1; i <= ETCD_MEMBERS; i++)); do
 		_etcd_spawn "$i"
 	done

@@ -8,6 +8,8 @@
  * KEY only if it does not exist: exit 3 if it does), delete KEY,
  * grant TTL, keepalive ID, revoke ID, watch KEY REV N (print the first N
  * events under KEY from revision REV), status, members.
+ * CERT "-" (and any KEY): no client certificate. $ETCD_USER and
+ * $ETCD_PASSWORD, when set, log in with etcd's own authentication.
  * Exit 0 on success, 1 with etcd_errmsg() on stderr. */
 #include <errno.h>
 #include <inttypes.h>
@@ -175,7 +177,10 @@ int main(int argc, char **argv)
 	list = argv[1];
 	for (char *t = strtok_r(list, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save))
 		eps[n++] = t;
-	struct etcd_opts o = { (const char *const *)eps, n, argv[2], argv[3], argv[4], NULL, NULL,
+	/* "-": no client certificate; $ETCD_USER, $ETCD_PASSWORD: etcd's auth. */
+	bool cert = !streq(argv[3], "-");
+	struct etcd_opts o = { (const char *const *)eps, n, argv[2], cert ? argv[3] : NULL,
+			       cert ? argv[4] : NULL, getenv("ETCD_USER"), getenv("ETCD_PASSWORD"),
 			       atol(argv[5]) };
 	r = etcd_new(&o, &e, err, sizeof(err));
 	if (r < 0) {

@@ -478,7 +478,6 @@ TEST(cluster_settings)
 			      "etcd_ca = \"/etc/acmed/etcd-ca.pem\";\n"
 			      "etcd_cert = \"/etc/acmed/etcd.pem\";\n"
 			      "etcd_key = \"/etc/acmed/etcd.key\";\n"
-			      "etcd_user = \"acmed\"; etcd_password = \"s3cret\";\n"
 			      "etcd_prefix = \"/certs/\";\n"
 			      "cluster_key_file = \"/etc/acmed/cluster.key\";\n"),
 		      0);
@@ -517,6 +516,10 @@ TEST(cluster_errors)
 	ERROR("etcd_prefix = \"acmed\";\n", ":1: etcd_prefix: must start and end with '/'");
 	ERROR("\netcd_cert = \"/c.pem\";\n", ":2: etcd_cert: needs etcd_key");
 	ERROR("etcd_password = \"x\";\n", ":1: etcd_password: needs etcd_user");
+	ERROR("etcd_cert = \"/c\"; etcd_key = \"/k\";\netcd_user = \"u\"; etcd_password = \"p\";\n",
+	      ":2: etcd_user: etcd's gateway refuses users who also send a client certificate");
+	ASSERT_INT_EQ(load(c, "etcd_user = \"u\"; etcd_password = \"p\";\n"), 0);
+	ASSERT_STR_EQ(c->cfg.etcd_password, "p");
 	ERROR("storage = \"etcd\";\ncluster_key_file = \"/k\";\n",
 	      ":1: storage: \"etcd\" needs etcd_endpoints");
 	ERROR("etcd_endpoints = [ \"https://a:1\" ];\n\nstorage = \"etcd\";\n",
