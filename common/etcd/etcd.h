@@ -127,8 +127,9 @@ int etcd_member_list(struct etcd *e, struct etcd_member **out, size_t *n);
 
 /* A watch: events on KEY (or under it with PREFIX) from START_REVISION on
  * (0: from now). FN gets each batch of events with the revision of the
- * batch's header; it returns 0 to go on, anything else to stop the watch
- * (which then returns 0). The watch also ends with 0 after MAX_MS (0: no
+ * batch's header, and first, once etcd has set the watch up, no events
+ * (NEV 0) and the store's revision then; it returns 0 to go on, a positive
+ * number to stop the watch (which then returns 0), or a negative error. The watch also ends with 0 after MAX_MS (0: no
  * limit). A start before the compacted revision gives ACMED_ECOMPACTED
  * with *COMPACT_REVISION (may be NULL) set: resync, then watch from it. */
 enum etcd_event_type { ETCD_EVENT_PUT, ETCD_EVENT_DELETE };

@@ -34,7 +34,8 @@ static int on_watch(struct json_object *o, void *p)
 		etcd_set_err(w->e, "etcd cancelled the watch: %s",
 			     msg.cancel_reason ? msg.cancel_reason : "no reason given");
 		r = ACMED_EETCD;
-	} else if (msg.nevents) {
+	} else if (msg.nevents || msg.created) {
+		/* Created: no events, the revision the watch starts after. */
 		r = w->fn(msg.events, msg.nevents, msg.revision, w->ctx);
 		if (r < 0)
 			etcd_set_err(w->e, "the watch's reader stopped: %s", acmed_strerror(r));

@@ -79,6 +79,13 @@ watch_pid=$!
 assert_exit 0 etool put /acmed-test/w/x seen
 wait "$watch_pid" || fail "the watch failed: $(cat "$T/watch.out")"
 assert_contains "$T/watch.out" '^PUT /acmed-test/w/x=seen '
+# A watch from now on sees, as it happens, a put made once it is set up.
+etool watch /acmed-test/live/ 0 1 >"$T/live.out" 2>&1 &
+watch_pid=$!
+wait_until 20 "the watch is set up" grep -q '^watching at revision' "$T/live.out"
+assert_exit 0 etool put /acmed-test/live/y now
+wait "$watch_pid" || fail "the live watch failed: $(cat "$T/live.out")"
+assert_contains "$T/live.out" '^PUT /acmed-test/live/y=now '
 # After a compaction, a watch from before it is told so.
 assert_exit 0 etcdctl_t compact "$((rev + 1))"
 assert_exit 1 etool watch /acmed-test/w/ 1 1

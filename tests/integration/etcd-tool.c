@@ -69,6 +69,8 @@ static int on_events(const struct etcd_event *ev, size_t n, int64_t revision, vo
 {
 	struct watch_count *w = ctx;
 
+	if (n == 0)
+		printf("watching at revision %" PRId64 "\n", revision);
 	for (size_t i = 0; i < n && w->left > 0; i++, w->left--) {
 		printf("%s ", ev[i].type == ETCD_EVENT_PUT ? "PUT" : "DELETE");
 		print_kv(&ev[i].kv);
