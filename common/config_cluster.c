@@ -126,14 +126,14 @@ int config_cluster_check(config_t *c, const struct acmed_config *cfg, const char
 		return refuse(c, cfg->etcd_user ? "etcd_user" : "etcd_password", path,
 			      cfg->etcd_user ? "needs etcd_password" : "needs etcd_user", err,
 			      errlen);
+	if (!etcd)
+		return 0;
 	/* etcd 3.4's gateway refuses every request carrying a client
 	 * certificate once its user authentication is on. */
 	if (cfg->etcd_user && cfg->etcd_cert)
 		return refuse(c, "etcd_user", path,
 			      "etcd's gateway refuses users who also send a client certificate "
 			      "(etcd_cert): set one or the other", err, errlen);
-	if (!etcd)
-		return 0;
 	if (!cfg->netcd_endpoints)
 		return refuse(c, "storage", path,
 			      "\"etcd\" needs etcd_endpoints = [ \"https://HOST:PORT\", ... ]", err,

@@ -16,9 +16,10 @@ int config_check_etcd_prefix(const char *v, char *why, size_t len);
 /* etcd_endpoints = [ "https://HOST:PORT", ... ] over CFG's list. */
 int config_etcd_endpoints(config_setting_t *s, struct acmed_config *cfg, const char *path,
 			  char *err, size_t errlen);
-/* The rules between settings once the file is read: storage = "etcd" needs
- * etcd_endpoints and cluster_key_file, etcd_cert goes with etcd_key and
- * etcd_user with etcd_password. The error names the setting and its line. */
+/* The rules between settings once the file is read: etcd_cert goes with
+ * etcd_key and etcd_user with etcd_password; with storage = "etcd",
+ * etcd_endpoints and cluster_key_file are needed, and etcd_user cannot go
+ * with etcd_cert. The error names the setting and its line. */
 int config_cluster_check(config_t *c, const struct acmed_config *cfg, const char *path,
 			 char *err, size_t errlen);
 /* The endpoint list: freed, copied (-ENOMEM), as JSON and back. */

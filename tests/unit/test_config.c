@@ -516,7 +516,9 @@ TEST(cluster_errors)
 	ERROR("etcd_prefix = \"acmed\";\n", ":1: etcd_prefix: must start and end with '/'");
 	ERROR("\netcd_cert = \"/c.pem\";\n", ":2: etcd_cert: needs etcd_key");
 	ERROR("etcd_password = \"x\";\n", ":1: etcd_password: needs etcd_user");
-	ERROR("etcd_cert = \"/c\"; etcd_key = \"/k\";\netcd_user = \"u\"; etcd_password = \"p\";\n",
+	ERROR("etcd_cert = \"/c\"; etcd_key = \"/k\";\netcd_user = \"u\"; etcd_password = \"p\";\n"
+	      "storage = \"etcd\"; etcd_endpoints = [ \"https://a:1\" ];\n"
+	      "cluster_key_file = \"/k2\";\n",
 	      ":2: etcd_user: etcd's gateway refuses users who also send a client certificate");
 	ASSERT_INT_EQ(load(c, "etcd_user = \"u\"; etcd_password = \"p\";\n"), 0);
 	ASSERT_STR_EQ(c->cfg.etcd_password, "p");
