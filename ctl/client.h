@@ -137,6 +137,9 @@ void interrupt_arm(void);
 void interrupt_disarm(void);
 /* A Ctrl-C came that client_interrupted() has not answered yet. */
 bool interrupt_pending(void);
+/* Whether a Ctrl-C came that acmectl caught and has not answered yet,
+ * also while it asks what to do about one. */
+bool interrupt_seen(void);
 /* The answer being read names job ID (a "job" member of an event). */
 void interrupt_job_seen(int id);
 /* True if the user had the jobs cancelled. */

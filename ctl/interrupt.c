@@ -49,6 +49,11 @@ bool interrupt_pending(void)
 	return sigint_seen && !asking;
 }
 
+bool interrupt_seen(void)
+{
+	return sigint_seen;
+}
+
 void interrupt_job_seen(int id)
 {
 	for (size_t i = 0; i < njobs; i++)

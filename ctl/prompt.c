@@ -1,6 +1,9 @@
 /* Questions on a terminal, as certbot asks them. Every question goes to
  * stderr, so stdout stays what a script reads. */
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,16 +19,50 @@ bool prompt_can_ask(const struct client *cl, bool non_interactive)
 	       isatty(STDERR_FILENO);
 }
 
+/* Wait until stdin can be read: 0, or -1 for a Ctrl-C that acmectl
+ * catches (interrupt.c). SIGINT stays blocked from the check until ppoll()
+ * waits, so one that comes just after the prompt is printed ends the wait
+ * too, instead of being noticed only after a line is typed. */
+static int wait_stdin(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	sigset_t block, old;
+	int r;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	r = interrupt_seen() ? -1 : ppoll(&p, 1, NULL, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r < 0 ? -1 : 0;
+}
+
+/* A line read byte by byte with read(2), not stdio: nothing is read ahead
+ * into a buffer that ppoll() cannot see. A longer line than LEN is cut. */
 int prompt_line(const char *prompt, char *buf, size_t len)
 {
-	size_t n;
+	size_t n = 0;
+	char c;
 
 	client_fprintf(stderr, "%s", prompt);
 	fflush(stderr);
-	if (!fgets(buf, (int)len, stdin))
-		return -1;
-	n = strcspn(buf, "\r\n");
+	for (;;) {
+		ssize_t k;
+
+		if (wait_stdin() < 0)
+			return -1;
+		k = read(STDIN_FILENO, &c, 1);
+		if (k < 0 && errno == EAGAIN)
+			continue;
+		if (k < 0 || (k == 0 && n == 0))
+			return -1;
+		if (k == 0 || c == '\n')
+			break;
+		if (n + 1 < len)
+			buf[n++] = c;
+	}
 	buf[n] = '\0';
+	buf[strcspn(buf, "\r")] = '\0';
 	return 0;
 }
 
