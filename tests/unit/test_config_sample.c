@@ -29,20 +29,11 @@ static char *source_file(const char *rel)
 {
 	const char *src = getenv("SOURCE_DIR");
 	char *path, *text = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	int c;
+	size_t len;
 
 	ASSERT_NONNULL(src);
 	path = path_join(src, rel);
-	f = fopen(path, "r");
-	ASSERT_NONNULL(f);
-	m = open_memstream(&text, &len);
-	ASSERT_NONNULL(m);
-	while ((c = getc(f)) != EOF)
-		putc(c, m);
-	fclose(f);
-	fclose(m);
+	ASSERT_INT_EQ(fs_read_file(path, 1 << 20, &text, &len), 0);
 	free(path);
 	return text;
 }
