@@ -20,23 +20,13 @@ require_cmd prometheus /usr/bin/python3
 
 start_pebble --validity 300
 start_ca_proxy
-MPORT=$(free_port) PPORT=$(free_port)
+MPORT=$(free_port)
 cat >"$T/acmed.conf" <<EOF
 renew_jitter = 0;
 metrics_listen = "127.0.0.1:$MPORT";
 EOF
 start_acmed
-cat >"$T/prometheus.yml" <<EOF
-global:
-  scrape_interval: 2s
-scrape_configs:
-  - job_name: acmed
-    static_configs:
-      - targets: ["127.0.0.1:$MPORT"]
-EOF
-spawn prometheus "$T/prometheus.log" prometheus --config.file="$T/prometheus.yml" \
-	--storage.tsdb.path="$T/prometheus-data" --web.listen-address="127.0.0.1:$PPORT"
-wait_for prometheus "$SPAWNED_PID" curl -sf "http://127.0.0.1:$PPORT/-/ready"
+start_prometheus "127.0.0.1:$MPORT" 2s
 start=$(date +%s)
 D=shop.$TEST_DOMAIN
 standalone=(--standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01_PORT"

@@ -679,105 +679,23 @@ pebble_drop_authzs() {
 	say "deactivated $n authorization(s) at Pebble"
 }
 
-# ---------------------------------------------------------------- nginx
+# ---------------------------------------------------------------- prometheus
 
-# start_nginx WEBROOT: nginx serving WEBROOT on 127.0.0.1:$HTTP01_PORT, for
-# webroot http-01. Config, pid, logs and temp dirs all live in $T/nginx.
-# One process, no master/workers: it keeps our UID (so it can read a 0700
-# mktemp dir as root) and dies with a single SIGTERM.
-start_nginx() {
-	local root=$1 d=$T/nginx
-	require_cmd curl
-	[[ -x /usr/sbin/nginx ]] || skip "/usr/sbin/nginx is not installed"
-	: "${HTTP01_PORT:=$(free_port)}"
-	export HTTP01_PORT
-	mkdir -p "$d"
-	cat >"$d/nginx.conf" <<-EOF
-		daemon off;
-		master_process off;
-		pid $d/nginx.pid;
-		error_log $d/error.log info;
-		events { worker_connections 64; }
-		http {
-		    access_log $d/access.log;
-		    client_body_temp_path $d/client_body;
-		    proxy_temp_path $d/proxy;
-		    fastcgi_temp_path $d/fastcgi;
-		    uwsgi_temp_path $d/uwsgi;
-		    scgi_temp_path $d/scgi;
-		    types { }
-		    default_type text/plain;
-		    server {
-		        listen 127.0.0.1:$HTTP01_PORT;
-		        root $root;
-		    }
-		}
+# start_prometheus TARGET INTERVAL: a real Prometheus on a free port
+# (PPORT) scraping TARGET (ADDRESS:PORT) every INTERVAL, its data in $T.
+start_prometheus() {
+	PPORT=$(free_port)
+	cat >"$T/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: $2
+		scrape_configs:
+		  - job_name: acmed
+		    static_configs:
+		      - targets: ["$1"]
 	EOF
-	say "starting nginx on 127.0.0.1:$HTTP01_PORT serving $root"
-	# -e: nginx opens its error log before reading the config.
-	spawn nginx "$d/error.log" /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
-	_LOGS+=("$d/access.log")
-	wait_for nginx "$SPAWNED_PID" curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/"
-}
-
-# nginx_tls_reload_cmd: the command that makes the nginx of start_nginx_tls
-# re-read its certificate (what a deploy hook runs).
-nginx_tls_reload_cmd() {
-	local d=$T/nginx-tls
-	printf '/usr/sbin/nginx -p %s -c %s -e %s -s reload\n' "$d" "$d/nginx.conf" "$d/error.log"
-}
-
-# start_nginx_tls CERT KEY: nginx serving HTTPS on 127.0.0.1:$NGINX_TLS_PORT
-# with CERT (a full chain) and KEY, as a site would serve acmed's live/
-# files; tls_serial reads the serial it presents. Unlike start_nginx it runs
-# a master process, as in production: a reload (SIGHUP) makes the master
-# read the certificate again and start new workers.
-start_nginx_tls() {
-	local cert=$1 key=$2 d=$T/nginx-tls user=""
-	[[ -x /usr/sbin/nginx ]] || skip "/usr/sbin/nginx is not installed"
-	NGINX_TLS_PORT=$(free_port)
-	mkdir -p "$d"
-	((EUID == 0)) && user="user root;"
-	cat >"$d/nginx.conf" <<-EOF
-		daemon off;
-		master_process on;
-		worker_processes 1;
-		$user
-		pid $d/nginx.pid;
-		error_log $d/error.log info;
-		events { worker_connections 64; }
-		http {
-		    access_log off;
-		    client_body_temp_path $d/client_body;
-		    proxy_temp_path $d/proxy;
-		    fastcgi_temp_path $d/fastcgi;
-		    uwsgi_temp_path $d/uwsgi;
-		    scgi_temp_path $d/scgi;
-		    server {
-		        listen 127.0.0.1:$NGINX_TLS_PORT ssl;
-		        ssl_certificate $cert;
-		        ssl_certificate_key $key;
-		        return 200 "ok\\n";
-		    }
-		}
-	EOF
-	export NGINX_TLS_PORT
-	say "starting nginx with TLS on 127.0.0.1:$NGINX_TLS_PORT"
-	spawn nginx-tls "$d/error.log" /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
-	wait_for nginx-tls "$SPAWNED_PID" tls_serial
-}
-
-# tls_serial: the serial (lower-case hex, as `acmectl certificates` shows
-# it) of the certificate nginx presents on $NGINX_TLS_PORT.
-tls_serial() {
-	local s
-	s=$(openssl s_client -connect "127.0.0.1:$NGINX_TLS_PORT" </dev/null 2>/dev/null |
-		openssl x509 -noout -serial 2>/dev/null) || return 1
-	s=${s#serial=}
-	s=$(tr 'A-F' 'a-f' <<<"$s")
-	while [[ ${s:0:1} == 0 && ${#s} -gt 1 ]]; do s=${s:1}; done
-	printf '%s\n' "$s"
-	[[ -n $s ]]
+	spawn prometheus "$T/prometheus.log" prometheus --config.file="$T/prometheus.yml" \
+		--storage.tsdb.path="$T/prometheus-data" --web.listen-address="127.0.0.1:$PPORT"
+	wait_for prometheus "$SPAWNED_PID" curl -sf "http://127.0.0.1:$PPORT/-/ready"
 }
 
 # cert_serial FILE: the serial of a PEM certificate, in the same form.
@@ -873,3 +791,6 @@ JQ_EPOCH='if type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T") then from
 acmectl() {
 	command "$ACMECTL" --socket "$ACMED_SOCKET" "$@"
 }
+
+# nginx: started, reloaded and probed (nginx-lib.sh).
+source "$REPO_DIR/tests/integration/nginx-lib.sh"

@@ -143,18 +143,7 @@ assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")" 404 "GET /"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$URL/metrics")" 405 "POST /metrics"
 
 # A real Prometheus scrapes it.
-PPORT=$(free_port)
-cat >"$T/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: acmed
-    static_configs:
-      - targets: ["127.0.0.1:$MPORT"]
-EOF
-spawn prometheus "$T/prometheus.log" prometheus --config.file="$T/prometheus.yml" \
-	--storage.tsdb.path="$T/prometheus-data" --web.listen-address="127.0.0.1:$PPORT"
-wait_for prometheus "$SPAWNED_PID" curl -sf "http://127.0.0.1:$PPORT/-/ready"
+start_prometheus "127.0.0.1:$MPORT" 1s
 query() { # PROMQL: the result as "name value" lines, sorted
 	curl -sf --data-urlencode "query=$1" "http://127.0.0.1:$PPORT/api/v1/query" |
 		jq -r '.data.result[] | "\(.metric.name) \(.value[1])"' | sort

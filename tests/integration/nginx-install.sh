@@ -25,38 +25,9 @@ P=$HTTP01_PORT
 TLS=$(free_port)
 D=$TEST_DOMAIN
 RE_D=${D//./\\.}
-mkdir -p "$N"/{conf.d,sites-available,sites-enabled,snippets} "$T/www" "$T/ngx-tmp"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=snakeoil \
-	-keyout "$N/snakeoil.key" -out "$N/snakeoil.pem" 2>/dev/null
+nginx_debian_layout "$N"
 echo "hello" >"$T/www/index.html"
 
-user=""
-((EUID == 0)) && user="user root;"
-cat >"$N/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-$user
-pid $T/ngx-tmp/nginx.pid;
-error_log $T/ngx-tmp/error.log info;
-
-events {
-	worker_connections 64;
-}
-
-http {
-	access_log $T/ngx-tmp/access.log;
-	client_body_temp_path $T/ngx-tmp/body;
-	proxy_temp_path $T/ngx-tmp/proxy;
-	fastcgi_temp_path $T/ngx-tmp/fastcgi;
-	uwsgi_temp_path $T/ngx-tmp/uwsgi;
-	scgi_temp_path $T/ngx-tmp/scgi;
-	types { text/html html; }
-	default_type application/octet-stream;
-
-	include conf.d/*.conf;
-	include $N/sites-enabled/*;
-}
-EOF
 cat >"$N/snippets/deny-ht.conf" <<'EOF'
 # deny access to .htaccess files
 location ~ /\.ht {
