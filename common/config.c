@@ -141,6 +141,7 @@ static const struct setting schema[] = {
 	S(etcd_password, T_STRING, 0, 0, NULL),
 	S(etcd_prefix, T_STRING, 0, 0, config_check_etcd_prefix),
 	S(cluster_key_file, T_STRING, 0, 0, check_absolute),
+	S(cluster_host, T_STRING, 0, 0, config_check_cluster_host),
 };
 #undef S
 #undef SF

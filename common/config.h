@@ -63,6 +63,7 @@ struct acmed_config {
 	char *etcd_user, *etcd_password;
 	char *etcd_prefix;   /* every key under it; default "/acmed/" */
 	char *cluster_key_file; /* the key sealing private keys in etcd */
+	char *cluster_host;  /* this host's name in the cluster; default: its hostname */
 	struct key_spec key; /* derived from the three key settings */
 	struct ca_settings *cas; /* "ca" entries */
 	size_t ncas;

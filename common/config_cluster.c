@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_cluster.h"
@@ -26,6 +27,31 @@ int config_check_etcd_prefix(const char *v, char *why, size_t len)
 		return 0;
 	snprintf(why, len, "must start and end with '/' (\"/acmed/\"), without blanks");
 	return -EINVAL;
+}
+
+/* A host's name is a key component and a lock's value: letters, digits,
+ * '.', '-', '_', at most 64. */
+int config_check_cluster_host(const char *v, char *why, size_t len)
+{
+	size_t n = strlen(v);
+
+	if (n >= 1 && n <= 64 && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789.-_") == n)
+		return 0;
+	snprintf(why, len, "must be 1 to 64 letters, digits, '.', '-' or '_'");
+	return -EINVAL;
+}
+
+const char *config_cluster_host(const struct acmed_config *cfg, char *buf, size_t len)
+{
+	char why[80];
+
+	if (cfg->cluster_host)
+		return cfg->cluster_host;
+	if (gethostname(buf, len) < 0 || !buf[0] ||
+	    config_check_cluster_host(buf, why, sizeof(why)) < 0)
+		snprintf(buf, len, "localhost");
+	return buf;
 }
 
 /* "https://HOST:PORT" or "http://HOST:PORT", nothing after the port. */

@@ -13,6 +13,9 @@ struct acmed_config;
 /* Value checks for the schema: storage, etcd_prefix. */
 int config_check_storage(const char *v, char *why, size_t len);
 int config_check_etcd_prefix(const char *v, char *why, size_t len);
+int config_check_cluster_host(const char *v, char *why, size_t len);
+/* This host's name in the cluster: cluster_host, else gethostname(2). */
+const char *config_cluster_host(const struct acmed_config *cfg, char *buf, size_t len);
 /* etcd_endpoints = [ "https://HOST:PORT", ... ] over CFG's list. */
 int config_etcd_endpoints(config_setting_t *s, struct acmed_config *cfg, const char *path,
 			  char *err, size_t errlen);
