@@ -580,7 +580,10 @@ static char *keep(char *given, char *old)
  * lineage's saved hooks (its alert_hook always), profile, User-Agent and
  * renew_before_expiry where the request gave none, and no failure state
  * (this attempt succeeded). */
-int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
+/* The renewal file REQ makes (its settings, with what REQ leaves unset
+ * kept from the lineage's old file), in *TEXT or saved. */
+static int renewal_of(struct store *s, const struct issue_req *req, const char *account_id,
+		      char **text)
 {
 	struct renewal old = { 0 };
 	char err[512];
@@ -608,8 +611,20 @@ int issue_req_save_renewal(struct store *s, const struct issue_req *req, const c
 		.user_agent = keep(req->user_agent, have_old ? old.user_agent : NULL),
 		.alert_hook = have_old ? old.alert_hook : NULL,
 	};
-	int ret = store_renewal_save(s, &r);
+	int ret = text ? renewal_format(&r, text) : store_renewal_save(s, &r);
 
 	renewal_clear(&old);
 	return ret;
+}
+
+int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id)
+{
+	return renewal_of(s, req, account_id, NULL);
+}
+
+int issue_req_renewal_text(struct store *s, const struct issue_req *req, const char *account_id,
+			   char **text)
+{
+	*text = NULL;
+	return renewal_of(s, req, account_id, text);
 }

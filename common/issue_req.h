@@ -79,3 +79,7 @@ int issue_req_from_json(struct json_object *o, struct issue_req *req);
  * account ACCOUNT_ID, keeping what the old file had that REQ does not say
  * (hooks, profile, renew_before_expiry). For the signer, which writes it. */
 int issue_req_save_renewal(struct store *s, const struct issue_req *req, const char *account_id);
+/* The text that would save, in *TEXT (caller frees): cluster mode puts it
+ * in etcd with the version it goes with. */
+int issue_req_renewal_text(struct store *s, const struct issue_req *req, const char *account_id,
+			   char **text);

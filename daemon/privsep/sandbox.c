@@ -424,7 +424,7 @@ static int rw_root_ok(const char *state, const char *root, char *err, size_t err
 }
 
 int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
-		   char *err, size_t errlen)
+		   const char *const *ro, size_t nro, char *err, size_t errlen)
 {
 	struct rule_list l = { 0 };
 	char *renewal = NULL, *accounts = NULL;
@@ -439,6 +439,8 @@ int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, si
 		r = add_path_rule(&l, strdup(ca_bundle), SANDBOX_READ);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = add_path_rule(&l, strdup(rw[i]), SANDBOX_READ_WRITE);
+	for (size_t i = 0; r == 0 && i < nro; i++)
+		r = add_path_rule(&l, strdup(ro[i]), SANDBOX_READ);
 	if (r == 0 && state) {
 		if (asprintf(&renewal, "%s/renewal", state) < 0)
 			renewal = NULL;

@@ -55,12 +55,13 @@ extern const size_t sandbox_nsystem;
 /* Confine a job's worker (the process that talks to the CA): the system
  * paths, CA_BUNDLE (may be NULL), STATE/renewal read-only, STATE/accounts
  * listed but for the account.json files there now (readable), and the N
- * directories RW (web roots) read-write. Nothing else of STATE, and no
+ * directories RW (web roots) read-write, the NRO files RO read-only (cluster
+mode's etcd client certificate). Nothing else of STATE, and no
  * write there at all (the signer makes every write of a job): the private
  * keys in accounts/ and archive/ cannot be opened. STATE NULL: no part of
  * it. As sandbox_apply(), without TCP restrictions. */
 int sandbox_worker(const char *state, const char *ca_bundle, char *const *rw, size_t n,
-		   char *err, size_t errlen);
+		   const char *const *ro, size_t nro, char *err, size_t errlen);
 
 /* What Landlock leaves open, closed with a seccomp filter (sandbox_worker
  * applies it too, Landlock or not): the calling process can no longer

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "daemon/privsep/sandbox.h"
 #include "daemon/privsep/signer.h"
+#include "daemon/privsep/signer_priv.h"
 #include "store/store.h"
 #include "util.h"
 
@@ -32,26 +33,7 @@ _Static_assert(SIGNER_MAX_REQUEST >= 2 * CERT_CHAIN_MAX + 64 * 1024,
 
 /* ---- the signer process ---- */
 
-struct keyproc {
-	const struct signer_conf *c;
-	struct store *store;
-	struct signer *account;      /* "account" */
-	struct signer *next;         /* "account-next" */
-	struct signer *certificate;  /* "certificate" (revocation) */
-	EVP_PKEY *cert_key;          /* the CSR's key, for publish */
-	char *account_id;            /* the account "account" opened */
-	char *account_url;           /* its URL (the kid), once known */
-	char *csr;                   /* the last CSR made, base64url DER */
-	char **subset;               /* its names, when some of the job's only */
-	size_t nsubset;
-	bool published;              /* publish is once per job */
-	char err[512];
-};
-
-static int refuse(struct keyproc *k, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int refuse(struct keyproc *k, int r, const char *fmt, ...)
+int signer_refuse(struct keyproc *k, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,7 +61,7 @@ static int hold(struct keyproc *k, EVP_PKEY *key, struct signer **s)
 
 	if (signer_new(key, &n) < 0) {
 		EVP_PKEY_free(key);
-		return refuse(k, -EINVAL, "the key is not one acmed can sign with");
+		return signer_refuse(k, -EINVAL, "the key is not one acmed can sign with");
 	}
 	signer_free(*s);
 	*s = n;
@@ -94,19 +76,19 @@ static int describe_account(struct keyproc *k, const char *id, bool create,
 
 	/* One account per job: the first one it opens or makes. */
 	if (k->account_id && (create || !streq(id, k->account_id)))
-		return refuse(k, -EPERM, "describe: this job uses account %s", k->account_id);
+		return signer_refuse(k, -EPERM, "describe: this job uses account %s", k->account_id);
 	if (create) {
 		st.key = crypto_key_generate(&KEY_SPEC_DEFAULT);
 		if (!st.key)
-			return refuse(k, ACMED_ECRYPTO, "could not generate an account key");
+			return signer_refuse(k, ACMED_ECRYPTO, "could not generate an account key");
 		r = store_account_save_key(k->store, k->c->server, &st);
 		if (r < 0) {
-			refuse(k, r, "could not save the account key: %s", acmed_strerror(r));
+			signer_refuse(k, r, "could not save the account key: %s", acmed_strerror(r));
 			goto out;
 		}
 	} else {
 		if (!id || !fs_name_ok(id))
-			return refuse(k, -EINVAL, "describe: no valid account id");
+			return signer_refuse(k, -EINVAL, "describe: no valid account id");
 		r = store_account_load(k->store, k->c->server, id, &st, k->err, sizeof(k->err));
 		if (r < 0)
 			goto out;
@@ -129,24 +111,24 @@ static int describe_next(struct keyproc *k, const char *id, bool create)
 	int r;
 
 	if (!id || !fs_name_ok(id))
-		return refuse(k, -EINVAL, "describe: no valid account id");
+		return signer_refuse(k, -EINVAL, "describe: no valid account id");
 	if (k->account_id && !streq(id, k->account_id))
-		return refuse(k, -EPERM, "describe: this job uses account %s, not %s",
+		return signer_refuse(k, -EPERM, "describe: this job uses account %s, not %s",
 			      k->account_id, id);
 	if (create) {
 		key = crypto_key_generate(&KEY_SPEC_DEFAULT);
 		if (!key)
-			return refuse(k, ACMED_ECRYPTO, "could not generate a key");
+			return signer_refuse(k, ACMED_ECRYPTO, "could not generate a key");
 		/* On disk before the CA hears of it (store.h). */
 		r = store_account_rollover_begin(k->store, k->c->server, id, key);
 		if (r < 0) {
 			EVP_PKEY_free(key);
-			return refuse(k, r, "could not save the new key: %s", acmed_strerror(r));
+			return signer_refuse(k, r, "could not save the new key: %s", acmed_strerror(r));
 		}
 	} else {
 		r = store_account_next_key(k->store, k->c->server, id, &key);
 		if (r < 0)
-			return refuse(k, r, "no key.next.pem: %s", acmed_strerror(r));
+			return signer_refuse(k, r, "no key.next.pem: %s", acmed_strerror(r));
 	}
 	r = hold(k, key, &k->next);
 	if (r == 0 && !k->account_id)
@@ -161,17 +143,17 @@ static int describe_certificate(struct keyproc *k, const char *cert)
 	int r;
 
 	if (!pem)
-		return refuse(k, -EPERM, "this job has no certificate key");
+		return signer_refuse(k, -EPERM, "this job has no certificate key");
 	if (!cert)
-		return refuse(k, -EINVAL, "describe: the certificate is missing");
+		return signer_refuse(k, -EINVAL, "describe: the certificate is missing");
 	r = crypto_key_matches_cert(pem, strlen(pem), cert, strlen(cert));
 	if (r == ACMED_EMISMATCH)
-		return refuse(k, r, "the key given with --key-path does not belong to the "
+		return signer_refuse(k, r, "the key given with --key-path does not belong to the "
 				    "certificate");
 	if (r == 0)
 		r = crypto_key_from_pem(pem, strlen(pem), &key);
 	if (r < 0)
-		return refuse(k, r, "--key-path: not a private key acmed can sign with");
+		return signer_refuse(k, r, "--key-path: not a private key acmed can sign with");
 	return hold(k, key, &k->certificate);
 }
 
@@ -182,7 +164,7 @@ static int op_describe(struct keyproc *k, struct json_object *req, struct json_o
 	int r;
 
 	if (!s)
-		return refuse(k, -EINVAL, "describe: no key '%s'", str_or_empty(which));
+		return signer_refuse(k, -EINVAL, "describe: no key '%s'", str_or_empty(which));
 	if (streq(which, "account"))
 		r = describe_account(k, jobj_str(req, "id"), jobj_bool(req, "create"), out);
 	else if (streq(which, "account-next"))
@@ -243,14 +225,14 @@ static int sign_eab(struct keyproc *k, struct json_object *hdr, const char *hdr6
 	int r;
 
 	if (!k->c->eab_hmac_key)
-		r = refuse(k, -EPERM, "this job has no external account binding");
+		r = signer_refuse(k, -EPERM, "this job has no external account binding");
 	else if (!streq(jobj_str(hdr, "alg"), "HS256") || !jobj_str(hdr, "kid"))
-		r = refuse(k, -EINVAL, "sign: an external account binding is HS256 with a kid");
+		r = signer_refuse(k, -EINVAL, "sign: an external account binding is HS256 with a kid");
 	else if (!k->account || !(jwk = signer_jwk(k->account)) || !same_jwk(payload, jwk))
-		r = refuse(k, -EINVAL, "sign: an external account binding binds the account "
+		r = signer_refuse(k, -EINVAL, "sign: an external account binding binds the account "
 				       "key only");
 	else if (b64url_decode(k->c->eab_hmac_key, &mac, &maclen) < 0 || maclen == 0)
-		r = refuse(k, -EINVAL, "--eab-hmac-key: not the base64url key the CA gave");
+		r = signer_refuse(k, -EINVAL, "--eab-hmac-key: not the base64url key the CA gave");
 	else
 		r = jws_eab_mac(mac, maclen, hdr64, payload64, sig);
 	if (mac)
@@ -281,15 +263,15 @@ static int check_intent(struct keyproc *k, const char *which, struct json_object
 	bool ok;
 
 	if (kid && (!streq(which, "account") || !streq(kid, k->account_url)))
-		return refuse(k, -EPERM, "sign: the kid must be this job's account URL");
+		return signer_refuse(k, -EPERM, "sign: the kid must be this job's account URL");
 	if (streq(which, "certificate")) {
 		/* revokeCert signed by the certificate's own key: that only. */
 		if (!p || !jobj_str(p, "certificate"))
-			return refuse(k, -EPERM, "sign: the certificate key signs its revocation only");
+			return signer_refuse(k, -EPERM, "sign: the certificate key signs its revocation only");
 		json_object_object_foreach(p, key, val) {
 			(void)val;
 			if (!streq(key, "certificate") && !streq(key, "reason"))
-				return refuse(k, -EPERM, "sign: the certificate key signs its "
+				return signer_refuse(k, -EPERM, "sign: the certificate key signs its "
 							 "revocation only");
 		}
 		return 0;
@@ -298,14 +280,14 @@ static int check_intent(struct keyproc *k, const char *which, struct json_object
 		return 0;
 	if (json_object_object_get_ex(p, "csr", &v)) {
 		if (!k->csr || !streq(json_object_get_string(v), k->csr))
-			return refuse(k, -EPERM, "sign: a finalize must carry the CSR this signer "
+			return signer_refuse(k, -EPERM, "sign: a finalize must carry the CSR this signer "
 						 "made");
 	} else if (json_object_object_get_ex(p, "identifiers", &v)) {
 		ok = json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0;
 		for (size_t i = 0; ok && i < json_object_array_length(v); i++)
 			ok = is_job_name(c, jobj_str(json_object_array_get_idx(v, i), "value"));
 		if (!ok)
-			return refuse(k, -EPERM, "sign: a new order may ask for this job's names only");
+			return signer_refuse(k, -EPERM, "sign: a new order may ask for this job's names only");
 	} else if (json_object_object_get_ex(p, "protected", &v)) {
 		/* keyChange: the inner JWS must be this job's next key's. */
 		inner = decode_json(json_object_get_string(v));
@@ -314,15 +296,15 @@ static int check_intent(struct keyproc *k, const char *which, struct json_object
 		     same_jwk(v, signer_jwk_borrow(k->next));
 		json_object_put(inner);
 		if (!ok)
-			return refuse(k, -EPERM, "sign: a key change only in a rollover, to this "
+			return signer_refuse(k, -EPERM, "sign: a key change only in a rollover, to this "
 						 "job's next key");
 	} else if (streq(jobj_str(p, "status"), "deactivated")) {
 		if (!streq(c->account_op, "deactivate"))
-			return refuse(k, -EPERM, "sign: only 'acmectl account deactivate' "
+			return signer_refuse(k, -EPERM, "sign: only 'acmectl account deactivate' "
 						 "deactivates");
 	} else if (json_object_object_get_ex(p, "certificate", &v)) {
 		if (!c->revoke)
-			return refuse(k, -EPERM, "sign: only a revocation job revokes");
+			return signer_refuse(k, -EPERM, "sign: only a revocation job revokes");
 	}
 	return 0;
 }
@@ -340,20 +322,20 @@ static int op_sign(struct keyproc *k, struct json_object *req, struct json_objec
 	if (payload64 && payload64[0])
 		payload = decode_json(payload64);
 	if (!hdr || !payload64 || (payload64[0] && !payload))
-		r = refuse(k, -EINVAL, "sign: protected and payload must be base64url, the "
+		r = signer_refuse(k, -EINVAL, "sign: protected and payload must be base64url, the "
 				       "protected header a JSON object");
 	else if (!url || strncmp(url, "https://", 8) != 0)
-		r = refuse(k, -EINVAL, "sign: the protected header names no https URL");
+		r = signer_refuse(k, -EINVAL, "sign: the protected header names no https URL");
 	else if (streq(which, "eab"))
 		r = sign_eab(k, hdr, hdr64, payload64, &sig);
 	else if (!s || !*s)
-		r = refuse(k, -EINVAL, "sign: key '%s' is not open", str_or_empty(which));
+		r = signer_refuse(k, -EINVAL, "sign: key '%s' is not open", str_or_empty(which));
 	else if (!streq(jobj_str(hdr, "alg"), signer_alg(*s)))
-		r = refuse(k, -EINVAL, "sign: alg must be %s", signer_alg(*s));
+		r = signer_refuse(k, -EINVAL, "sign: alg must be %s", signer_alg(*s));
 	else if (!jobj_str(hdr, "kid") &&
 		 (!json_object_object_get_ex(hdr, "jwk", &jwk) ||
 		  !same_jwk(jwk, signer_jwk_borrow(*s))))
-		r = refuse(k, -EINVAL, "sign: the header has neither a kid nor this key's jwk");
+		r = signer_refuse(k, -EINVAL, "sign: the header has neither a kid nor this key's jwk");
 	else if ((r = check_intent(k, which, hdr, payload)) == 0)
 		r = jws_sign_input(*s, hdr64, payload64, &sig);
 	if (r == 0)
@@ -403,9 +385,9 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 	int r;
 
 	if (!c->name)
-		return refuse(k, -EPERM, "this job makes no CSR");
+		return signer_refuse(k, -EPERM, "this job makes no CSR");
 	if (!json_object_object_get_ex(req, "names", &names) || !csr_names_ok(k, names))
-		return refuse(k, -EPERM, "csr: the names must be the job's");
+		return signer_refuse(k, -EPERM, "csr: the names must be the job's");
 	if (!k->cert_key && c->reuse_key) {
 		struct version_pems v = { 0 };
 
@@ -415,7 +397,7 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 		version_pems_clear(&v);
 		/* A new lineage has no key to reuse: it gets its first. */
 		if (r < 0 && r != -ENOENT)
-			return refuse(k, r, "--reuse-key: the current key cannot be read");
+			return signer_refuse(k, r, "--reuse-key: the current key cannot be read");
 		/* Key settings changed since (reconfigure): one new key of the new
 		 * kind, reused from then on. */
 		if (k->cert_key && !crypto_key_matches(k->cert_key, &c->key)) {
@@ -424,11 +406,11 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 		}
 	}
 	if (!k->cert_key && !(k->cert_key = crypto_key_generate(&c->key)))
-		return refuse(k, ACMED_ECRYPTO, "key generation failed");
+		return signer_refuse(k, ACMED_ECRYPTO, "key generation failed");
 	r = crypto_csr_make(k->cert_key, k->subset ? k->subset : c->domains,
 			    k->subset ? k->nsubset : c->ndomains, &der, &len);
 	if (r < 0)
-		return refuse(k, r, "could not make the CSR");
+		return signer_refuse(k, r, "could not make the CSR");
 	b64 = b64url_encode(der, len);
 	if (b64)
 		json_object_object_add(out, "csr", json_object_new_string(b64));
@@ -438,6 +420,19 @@ static int op_csr(struct keyproc *k, struct json_object *req, struct json_object
 	return b64 ? 0 : -ENOMEM;
 }
 
+/* Cluster mode: the version etcd has just made current must be the one
+ * this publish makes here ("version", when the request names it). */
+static int expected_version(struct keyproc *k, struct json_object *req)
+{
+	int want = (int)jobj_int(req, "version", 0), live = 0;
+
+	if (want > 0 && (store_live_version(k->store, k->c->name, &live) < 0 ? 0 : live) + 1 != want)
+		return signer_refuse(k, ACMED_EMISMATCH, "publish: version %d is published in the "
+					"cluster, but this host has version %d of %s", want, live,
+				     k->c->name);
+	return 0;
+}
+
 static int op_publish(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const char *cert = jobj_str(req, "cert"), *chain = jobj_str(req, "chain");
@@ -445,13 +440,15 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 	int version = 0, r;
 
 	if (!k->c->publish || !k->c->name)
-		return refuse(k, -EPERM, "this job publishes nothing");
+		return signer_refuse(k, -EPERM, "this job publishes nothing");
 	if (k->published)
-		return refuse(k, -EPERM, "publish: this job has published already");
+		return signer_refuse(k, -EPERM, "publish: this job has published already");
 	if (!k->cert_key)
-		return refuse(k, -EINVAL, "publish: no CSR was made");
+		return signer_refuse(k, -EINVAL, "publish: no CSR was made");
 	if (!cert || !chain)
-		return refuse(k, -EINVAL, "publish: cert and chain are needed");
+		return signer_refuse(k, -EINVAL, "publish: cert and chain are needed");
+	if ((r = expected_version(k, req)) < 0)
+		return r;
 	v.cert = strdup(cert);
 	v.chain = strdup(chain);
 	if (!v.cert || !v.chain || asprintf(&v.fullchain, "%s%s", cert, chain) < 0) {
@@ -472,7 +469,7 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 							.roots = k->c->issuer_pem },
 				  why, sizeof(why));
 		if (r < 0)
-			refuse(k, r, "publish: %s", why);
+			signer_refuse(k, r, "publish: %s", why);
 	}
 	if (r == 0)
 		r = store_publish(k->store, k->c->name, &v, &version, k->err, sizeof(k->err));
@@ -494,7 +491,7 @@ static int op_publish(struct keyproc *k, struct json_object *req, struct json_ob
 		}
 		r = k->account_id ? issue_req_save_renewal(k->store, &saved, k->account_id) : -EINVAL;
 		if (r < 0)
-			return refuse(k, r, "version %d is saved, but not renewal/%s.conf: %s",
+			return signer_refuse(k, r, "version %d is saved, but not renewal/%s.conf: %s",
 				      version, k->c->name, acmed_strerror(r));
 	}
 	json_object_object_add(out, "version", json_object_new_int(version));
@@ -510,9 +507,9 @@ static int op_failed(struct keyproc *k, struct json_object *req, struct json_obj
 	int r;
 
 	if (!ir || !ir->renewal || ir->dry_run)
-		return refuse(k, -EPERM, "this job records no failure");
+		return signer_refuse(k, -EPERM, "this job records no failure");
 	if (!error || strlen(error) > 2048 || retry_after < 0)
-		return refuse(k, -EINVAL, "failed: an error of at most 2048 bytes is needed");
+		return signer_refuse(k, -EINVAL, "failed: an error of at most 2048 bytes is needed");
 	r = store_renewal_record_failure(k->store, ir->name, time(NULL), error, retry_after, &st,
 					 k->err, sizeof(k->err));
 	if (r < 0)
@@ -534,26 +531,26 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 	/* Only the account this job opened, and deactivation only by an
 	 * account job (a renewal never retires its account). */
 	if (!id || !k->account_id || !streq(id, k->account_id))
-		return refuse(k, -EPERM, "account: this job has not opened account %s",
+		return signer_refuse(k, -EPERM, "account: this job has not opened account %s",
 			      str_or_empty(id));
 	if (streq(action, "retire") && !streq(k->c->account_op, "deactivate"))
-		return refuse(k, -EPERM, "account: only 'acmectl account deactivate' retires an "
+		return signer_refuse(k, -EPERM, "account: only 'acmectl account deactivate' retires an "
 					 "account");
 	if ((streq(action, "commit") || streq(action, "abort")) && !k->next)
-		return refuse(k, -EPERM, "account: this job has no next key to %s", action);
+		return signer_refuse(k, -EPERM, "account: this job has no next key to %s", action);
 	if (streq(action, "save")) {
 		struct stored_account st = { .id = (char *)id, .url = (char *)url,
 					     .email = (char *)email };
 
 		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " \n\r\t\"") ||
 		    strlen(url) > 1024)
-			return refuse(k, -EINVAL, "account: the URL must be an https URL");
+			return signer_refuse(k, -EINVAL, "account: the URL must be an https URL");
 		if (email && !ident_emails_ok(email))
-			return refuse(k, -EINVAL, "account: '%s' is not an email address", email);
+			return signer_refuse(k, -EINVAL, "account: '%s' is not an email address", email);
 		/* The URL is learnt once: from account.json, or from the CA when
 		 * this job registered the account or found it by its key. */
 		if (k->account_url && !streq(url, k->account_url))
-			return refuse(k, -EPERM, "account: the account's URL is %s already",
+			return signer_refuse(k, -EPERM, "account: the account's URL is %s already",
 				      k->account_url);
 		r = store_account_save_info(k->store, server, &st);
 		if (r == 0 && !streq(k->account_url, url)) {
@@ -567,149 +564,16 @@ static int op_account(struct keyproc *k, struct json_object *req, struct json_ob
 	} else if (streq(action, "retire")) {
 		r = store_account_retire(k->store, server, id);
 	} else {
-		return refuse(k, -EINVAL, "account: no action '%s'", str_or_empty(action));
+		return signer_refuse(k, -EINVAL, "account: no action '%s'", str_or_empty(action));
 	}
 	if (r < 0)
-		refuse(k, r, "account %s: %s: %s", id, action, acmed_strerror(r));
+		signer_refuse(k, r, "account %s: %s: %s", id, action, acmed_strerror(r));
 	return r;
-}
-
-/* The version of the lineage whose certificate is CERT (a leaf, PEM as the
- * store keeps it), in "version" (0: none). The worker cannot read the
- * archive (sandbox.h); it asks before it resumes an order whose
- * certificate may have been published just before a crash. */
-static int pending_published(struct keyproc *k, const char *cert, struct json_object *out)
-{
-	char *ours = NULL;
-	int live = 0, found = 0;
-
-	if (!cert)
-		return refuse(k, -EINVAL, "pending: published needs the certificate");
-	if (store_live_version(k->store, k->c->name, &live) < 0)
-		live = 0;
-	for (int v = live; v > 0 && !found; v--) {
-		if (store_read_cert_version(k->store, k->c->name, v, &ours) == 0 &&
-		    streq(ours, cert))
-			found = v;
-		free(ours);
-		ours = NULL;
-	}
-	json_object_object_add(out, "version", json_object_new_int(found));
-	return 0;
-}
-
-/* "pending" {"action": "save", "order": URL}: before the worker finalizes
- * ORDER, keep its URL with the CSR's key (store_pending_save()), so an
- * attempt after a crash can finish it. {"action": "drop"}: the order left
- * by an earlier attempt cannot be finished; forget it and its key (the
- * next CSR has a new one). {"action": "published", "cert": PEM}: see
- * pending_published(). */
-static int op_pending(struct keyproc *k, struct json_object *req, struct json_object *out)
-{
-	const char *action = jobj_str(req, "action"), *url = jobj_str(req, "order");
-	struct json_object *o, *names;
-	char *pem = NULL;
-	size_t len = 0;
-	int r;
-
-	if (!k->c->publish || !k->c->name)
-		return refuse(k, -EPERM, "this job keeps no order");
-	if (streq(action, "drop")) {
-		EVP_PKEY_free(k->cert_key);
-		k->cert_key = NULL;
-		r = store_pending_clear(k->store, k->c->name);
-		return r < 0 ? refuse(k, r, "removing archive/%s/.pending: %s", k->c->name,
-				      acmed_strerror(r))
-			     : 0;
-	}
-	if (streq(action, "published"))
-		return pending_published(k, jobj_str(req, "cert"), out);
-	if (!streq(action, "save"))
-		return refuse(k, -EINVAL, "pending: the action is save, drop or published");
-	if (!k->cert_key)
-		return refuse(k, -EINVAL, "pending: no CSR was made");
-	if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > 2048 || strpbrk(url, " \t\r\n"))
-		return refuse(k, -EINVAL, "pending: the order must be an https URL");
-	r = crypto_key_to_pem(k->cert_key, &pem, &len);
-	if (r < 0)
-		return refuse(k, r, "pending: the key cannot be written out");
-	o = json_object_new_object();
-	names = json_object_new_array();
-	for (size_t i = 0; i < (k->subset ? k->nsubset : k->c->ndomains); i++)
-		json_object_array_add(names, json_object_new_string(k->subset ? k->subset[i]
-									    : k->c->domains[i]));
-	json_object_object_add(o, "order", json_object_new_string(url));
-	json_object_object_add(o, "server", json_object_new_string(k->c->server));
-	json_object_object_add(o, "names", names);
-	json_object_object_add(o, "key", json_object_new_string(pem));
-	r = store_pending_save(k->store, k->c->name, json_object_to_json_string_ext(
-				       o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	OPENSSL_cleanse(pem, len);
-	free(pem);
-	json_object_put(o); /* json-c does not wipe: the key's copy there is freed as is */
-	if (r < 0)
-		return refuse(k, r, "saving archive/%s/.pending: %s", k->c->name, acmed_strerror(r));
-	(void)out;
-	return 0;
-}
-
-/* The saved order is this job's: same CA, the job's names in its order. */
-static bool pending_is_the_jobs(const struct signer_conf *c, struct json_object *o)
-{
-	struct json_object *names = NULL;
-
-	if (!streq(jobj_str(o, "server"), c->server) ||
-	    !json_object_object_get_ex(o, "names", &names) ||
-	    !json_object_is_type(names, json_type_array) ||
-	    json_object_array_length(names) != c->ndomains)
-		return false;
-	for (size_t i = 0; i < c->ndomains; i++)
-		if (!streq(json_object_get_string(json_object_array_get_idx(names, i)),
-			   c->domains[i]))
-			return false;
-	return true;
-}
-
-/* "resume": the order an interrupted attempt left, if it is this job's:
- * its URL in "order", and its key becomes the CSR's key. Anything else
- * there (another CA or other names, a damaged file) is removed. */
-static int op_resume(struct keyproc *k, struct json_object *req, struct json_object *out)
-{
-	struct json_object *o = NULL;
-	const char *key;
-	char *text = NULL;
-	int r;
-
-	(void)req;
-	if (!k->c->publish || !k->c->name)
-		return refuse(k, -EPERM, "this job keeps no order");
-	r = store_pending_load(k->store, k->c->name, &text);
-	if (r == -ENOENT)
-		return 0;
-	if (r == 0)
-		o = json_tokener_parse(text);
-	key = jobj_str(o, "key");
-	EVP_PKEY_free(k->cert_key);
-	k->cert_key = NULL;
-	if (r == 0 && key && jobj_str(o, "order") && pending_is_the_jobs(k->c, o) &&
-	    crypto_key_from_pem(key, strlen(key), &k->cert_key) == 0) {
-		json_object_object_add(out, "order", json_object_new_string(jobj_str(o, "order")));
-	} else {
-		log_warning("%s: archive/%s/.pending is not this job's order; removing it",
-			    k->c->name, k->c->name);
-		store_pending_clear(k->store, k->c->name);
-	}
-	if (text) {
-		OPENSSL_cleanse(text, strlen(text));
-		free(text);
-	}
-	json_object_put(o);
-	return 0;
 }
 
 /* The helper transport's view of each request (helper.h): K's own error
  * becomes the answer's. */
-#define SIGNER_OP(name)                                                                   \
+#define SIGNER_OP(name, fn)                                                                   \
 	static int helper_##name(void *state, struct json_object *req, struct json_object *out, \
 				 char *err, size_t errlen)                                  \
 	{                                                                                  \
@@ -717,19 +581,22 @@ static int op_resume(struct keyproc *k, struct json_object *req, struct json_obj
 		int r;                                                                     \
                                                                                            \
 		k->err[0] = '\0';                                                          \
-		r = op_##name(k, req, out);                                                \
+		r = fn(k, req, out);                                                \
 		if (r < 0)                                                                 \
 			snprintf(err, errlen, "%s", k->err);                               \
 		return r;                                                                  \
 	}
-SIGNER_OP(describe)
-SIGNER_OP(sign)
-SIGNER_OP(csr)
-SIGNER_OP(publish)
-SIGNER_OP(failed)
-SIGNER_OP(account)
-SIGNER_OP(pending)
-SIGNER_OP(resume)
+SIGNER_OP(describe, op_describe)
+SIGNER_OP(sign, op_sign)
+SIGNER_OP(csr, op_csr)
+SIGNER_OP(publish, op_publish)
+SIGNER_OP(failed, op_failed)
+SIGNER_OP(account, op_account)
+SIGNER_OP(pending, signer_op_pending)
+SIGNER_OP(resume, signer_op_resume)
+SIGNER_OP(seal, signer_op_seal)
+SIGNER_OP(adopt, signer_op_adopt)
+SIGNER_OP(live, signer_op_live)
 #undef SIGNER_OP
 
 static const struct helper_op ops[] = {
@@ -737,6 +604,8 @@ static const struct helper_op ops[] = {
 	{ "csr", helper_csr },           { "publish", helper_publish },
 	{ "failed", helper_failed },     { "account", helper_account },
 	{ "pending", helper_pending },   { "resume", helper_resume },
+	{ "seal", helper_seal },         { "adopt", helper_adopt },
+	{ "live", helper_live },
 };
 
 /* The whole request loop of a signer on FD (what signer_start runs, after

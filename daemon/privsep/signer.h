@@ -81,15 +81,23 @@ struct signer_conf {
 	size_t csr_len;
 	const char *issuer_pem;   /* the CA's issuer_bundle: what a published
 				   * certificate's chain must lead to; or NULL */
+	/* Cluster mode (docs/cluster.md): the cluster key (SEAL_KEY_LEN bytes)
+	 * the signer seals the certificate key with for etcd, and the files
+	 * the confined worker may still read (etcd's CA and client
+	 * certificate and key). NULL / 0 otherwise. */
+	const unsigned char *cluster_key;
+	const char *const *worker_read;
+	size_t nworker_read;
 };
 
 /* Fork the signer for C. Everything in C is copied into the new process
  * before this returns; the caller may then wipe its secrets. 0 or -errno. */
 int signer_start(const struct signer_conf *c, struct helper *l);
 /* What a job's worker does before it reads a byte from the network:
- * signer_start(C), wipe C's secrets (eab_hmac_key, cert_key_pem) from its
- * own memory, and confine itself with sandbox_worker() (C's state
- * directory, CA_BUNDLE, the N directories RW read-write). A kernel
+ * signer_start(C), wipe C's secrets (eab_hmac_key, cert_key_pem,
+ * cluster_key) from its own memory, and confine itself with
+ * sandbox_worker() (C's state directory, CA_BUNDLE, C's worker_read, the
+ * N directories RW read-write). A kernel
  * without Landlock leaves the worker unconfined (acmed says so when it
  * starts). 0, or -errno with ERR saying why. */
 int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
@@ -112,6 +120,19 @@ int signer_csr(struct helper *l, char *const *names, size_t n, unsigned char **d
 /* Publish CERT and CHAIN (PEM) with the CSR's key as the lineage's next
  * version, its number in *VERSION. */
 int signer_publish(struct helper *l, const char *cert, const char *chain, int *version);
+/* The same, refused (ACMED_EMISMATCH) unless it makes version EXPECT:
+ * cluster mode, where etcd has just made EXPECT the current version. */
+int signer_publish_as(struct helper *l, const char *cert, const char *chain, int expect,
+		      int *version);
+/* Cluster mode (signer_cluster.c): the CSR's key sealed for VERSION of the
+ * job's lineage, base64url, in *SEALED (caller frees); another host's
+ * order in flight (ORDER_URL, its key SEALED for VERSION, for NAMES, a
+ * JSON array) made this job's order to resume (signer_resume() then gives
+ * it); the lineage's live version here in *VERSION (0: none). */
+int signer_seal(struct helper *l, int version, char **sealed);
+int signer_adopt(struct helper *l, const char *order_url, const char *sealed, int version,
+		 struct json_object *names);
+int signer_live(struct helper *l, int *version);
 
 /* Before finalizing the order at ORDER_URL: ACTION "save" keeps the URL
  * and the CSR's key in the lineage's archive (store_pending_save()), so a

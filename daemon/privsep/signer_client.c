@@ -8,6 +8,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "etcd/seal.h"
 #include "daemon/privsep/sandbox.h"
 #include "daemon/privsep/signer.h"
 #include "util.h"
@@ -97,11 +98,19 @@ int signer_csr(struct helper *l, char *const *names, size_t n, unsigned char **d
 
 int signer_publish(struct helper *l, const char *cert, const char *chain, int *version)
 {
+	return signer_publish_as(l, cert, chain, 0, version);
+}
+
+int signer_publish_as(struct helper *l, const char *cert, const char *chain, int expect,
+		      int *version)
+{
 	struct json_object *req = request("publish"), *ok;
 	int r;
 
 	json_object_object_add(req, "cert", json_object_new_string(cert));
 	json_object_object_add(req, "chain", json_object_new_string(chain));
+	if (expect > 0)
+		json_object_object_add(req, "version", json_object_new_int(expect));
 	r = call(l, req, &ok);
 	if (r < 0)
 		return r;
@@ -186,6 +195,47 @@ int signer_published(struct helper *l, const char *cert, int *version)
 	return r;
 }
 
+int signer_seal(struct helper *l, int version, char **sealed)
+{
+	struct json_object *req = request("seal"), *ok;
+	int r;
+
+	json_object_object_add(req, "version", json_object_new_int(version));
+	r = call(l, req, &ok);
+	*sealed = r == 0 && jobj_str(ok, "sealed") ? xstrdup(jobj_str(ok, "sealed")) : NULL;
+	json_object_put(ok);
+	if (r == 0 && !*sealed) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no sealed key");
+		return -EPROTO;
+	}
+	return r;
+}
+
+int signer_adopt(struct helper *l, const char *order_url, const char *sealed, int version,
+		 struct json_object *names)
+{
+	struct json_object *req = request("adopt"), *ok;
+	int r;
+
+	json_object_object_add(req, "order", json_object_new_string(order_url));
+	json_object_object_add(req, "sealed", json_object_new_string(sealed));
+	json_object_object_add(req, "version", json_object_new_int(version));
+	json_object_object_add(req, "names", json_object_get(names));
+	r = call(l, req, &ok);
+	json_object_put(ok);
+	return r;
+}
+
+int signer_live(struct helper *l, int *version)
+{
+	struct json_object *ok;
+	int r = call(l, request("live"), &ok);
+
+	*version = r == 0 ? (int)jobj_int(ok, "version", 0) : 0;
+	json_object_put(ok);
+	return r;
+}
+
 /* ---- the worker starts its signer, then confines itself ---- */
 
 int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *const *rw,
@@ -201,7 +251,10 @@ int signer_separate(const struct signer_conf *c, const char *ca_bundle, char *co
 		explicit_bzero((char *)c->eab_hmac_key, strlen(c->eab_hmac_key));
 	if (c->cert_key_pem)
 		explicit_bzero((char *)c->cert_key_pem, strlen(c->cert_key_pem));
-	r = sandbox_worker(c->state_dir, ca_bundle, rw, n, err, errlen);
+	if (c->cluster_key)
+		explicit_bzero((unsigned char *)c->cluster_key, SEAL_KEY_LEN);
+	r = sandbox_worker(c->state_dir, ca_bundle, rw, n, c->worker_read, c->nworker_read, err,
+			   errlen);
 	if (r == -EOPNOTSUPP)
 		return 0;
 	if (r < 0) {

@@ -715,6 +715,14 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 		json_object_object_add(o, "fullchain_path", json_object_new_string(str_or_empty(path)));
 		free(path);
 	}
+	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0 &&
+	    jobj_str(data, "deferred")) {
+		/* Cluster mode: another host is at it, or this one installs the
+		 * cluster's version first. Neither renewed nor failed. */
+		json_object_object_add(o, "reason", json_object_new_string(jobj_str(data, "deferred")));
+		json_object_array_add(b->skipped, o);
+		return;
+	}
 	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0) {
 		static const char *const keys[] = { "version", "serial", "not_after" };
 

@@ -549,6 +549,27 @@ time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, tim
 	return until > now ? until : 0;
 }
 
+/* Cluster mode: the job placed no order (another host holds the lock, this
+ * host installs the cluster's version first, or the cluster backs off).
+ * The timer leaves the lineage until the job's "until"; the watcher's
+ * install or acmectl renew may come before. */
+static bool deferred(struct lineage_entry *e, struct json_object *reply)
+{
+	struct json_object *data = NULL;
+	char until[32];
+
+	if (!json_object_object_get_ex(reply, "data", &data) || !jobj_str(data, "deferred"))
+		return false;
+	if (e) {
+		e->sched.hold_until = jobj_time(data, "until");
+		timefmt_format_rfc3339(e->sched.hold_until, until, sizeof(until));
+		log_job(LOG_LVL_INFO, 0, e->name, "%s: no order from this host: %s; looking again "
+						  "at %s",
+			e->name, jobj_str(data, "deferred"), until);
+	}
+	return true;
+}
+
 void sched_job_result(struct daemon *d, const char *name, struct json_object *reply,
 		      bool record_fail)
 {
@@ -567,6 +588,8 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
 	if (!record_fail && name && jobj_str(reply, "server"))
 		set_hold(d, jobj_str(reply, "server"), name,
 			 jobj_int(reply, "status", -1) != 0 ? jobj_time(reply, "retry_after") : 0);
+	if (jobj_int(reply, "status", -1) == 0 && deferred(e, reply))
+		return;
 	/* A cancelled job changed nothing, the failure count neither. */
 	if (record_fail && e && e->have_conf && jobj_int(reply, "status", -1) != 0 &&
 	    jobj_int(reply, "status", -1) != ACMED_ECANCELLED &&

@@ -51,7 +51,7 @@ struct json_object *ari_check_run(const char *server, const struct acmed_config 
 	struct acme_client *c = NULL;
 	char err[256] = "";
 	/* An ARI check needs no key and no file of the state: none it gets. */
-	int r = sandbox_worker(NULL, cfg->ca_bundle, NULL, 0, err, sizeof(err));
+	int r = sandbox_worker(NULL, cfg->ca_bundle, NULL, 0, NULL, 0, err, sizeof(err));
 
 	if (r < 0 && r != -EOPNOTSUPP)
 		log_warning("could not confine the ARI check: %s", err);

@@ -337,6 +337,8 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 		if (r < 0)
 			return issue_fail(run, r, run->keys.err);
 	}
+	if (keeps_orders(run) && (r = issue_cluster_order(run, order->url)) < 0)
+		return r;
 	run->step = "finalizing the order";
 	r = acme_order_finalize(run->acme, order, csr, csrlen);
 	if (r < 0)
@@ -394,7 +396,7 @@ static int obtain(struct run *run, struct json_object **data)
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 	char *pem = NULL, err[512];
-	int r, version = 0;
+	int r, version = 0, expect = 0;
 
 	if (!req->csr && store_exists(run->store, req->name)) {
 		run->step = "reading the renewal configuration";
@@ -423,6 +425,12 @@ static int obtain(struct run *run, struct json_object **data)
 	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
 	if (r < 0)
 		goto out;
+	/* Cluster mode: the lineage's lock first, or no order at all. */
+	r = issue_cluster_begin(run, data);
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
+	}
 	/* Before the CSR: a resumed order's CSR has the key saved with it. */
 	r = keeps_orders(run) ? resume_order(run, &order) : 0;
 	if (r < 0)
@@ -471,10 +479,14 @@ static int obtain(struct run *run, struct json_object **data)
 		*data = lineage_result(run, 0, v.cert);
 		goto out;
 	}
-	/* The signer saves it with its key, and the renewal file with it. */
-	run->step = "saving the certificate";
+	/* The signer saves it with its key, and the renewal file with it; in
+	 * a cluster, etcd has it first (each host's watcher installs it). */
 	cancel_commit(run->ev_fd);
-	r = signer_publish(&run->keys, v.cert, v.chain, &version);
+	r = issue_cluster_publish(run, &v, &expect);
+	if (r < 0)
+		goto out;
+	run->step = "saving the certificate";
+	r = signer_publish_as(&run->keys, v.cert, v.chain, expect, &version);
 	if (r < 0) {
 		r = issue_fail(run, r, run->keys.err);
 		goto out;
@@ -531,6 +543,11 @@ static int separate(struct run *run)
 		free(roots);
 		return issue_fail(run, r, err);
 	}
+	r = issue_cluster_prepare(run, &sc, err, sizeof(err));
+	if (r < 0) {
+		free(roots);
+		return issue_fail(run, r, err);
+	}
 	run->step = "starting the signer";
 	r = signer_separate(&sc, run->cfg->ca_bundle, roots, req->authn.nwebroot, &run->keys, err,
 			    sizeof(err));
@@ -567,6 +584,7 @@ static void record_failure(struct run *run, struct json_object *reply)
 	char when[32];
 
 	cancel_commit(run->ev_fd); /* the renewal file changes */
+	issue_cluster_failed(run);
 	if (signer_record_failure(&run->keys, run->err, run->retry_after, &failures, &next) < 0) {
 		log_error("could not record the failure: %s", run->keys.err);
 		return;
@@ -626,6 +644,7 @@ struct json_object *issue_run(const struct issue_req *req, const struct acmed_co
 	json_object_object_add(reply, "server", json_object_new_string(req->server));
 	if (run.ca_ari >= 0)
 		json_object_object_add(reply, "ari", json_object_new_boolean(run.ca_ari));
+	issue_cluster_end(&run);
 	acme_client_free(run.acme);
 	account_clear(&run.account);
 	signer_stop(&run.keys);

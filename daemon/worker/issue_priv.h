@@ -1,6 +1,7 @@
 /* The issuance job's state, shared by its two files: issue.c (the flow:
- * account, order, finalize, download, publish) and authorize.c (the
- * authorizations, and the names --allow-subset-of-names drops). */
+ * account, order, finalize, download, publish), authorize.c (the
+ * authorizations, and the names --allow-subset-of-names drops) and
+ * issue_cluster.c (cluster mode's lock, order and publish in etcd). */
 #pragma once
 
 #include <stdbool.h>
@@ -15,6 +16,10 @@
 #include "issue_req.h"
 #include "plugins/plugin.h"
 #include "store/store.h"
+#include "etcd/seal.h"
+
+struct cluster;
+struct signer_conf;
 
 struct run {
 	const struct issue_req *req;
@@ -40,6 +45,11 @@ struct run {
 	char **names_owned;
 	struct json_object *failed;  /* this round's names that failed: [{name, why}] */
 	struct json_object *dropped; /* every name dropped, for the result */
+	/* cluster mode: the lineage's lock and what etcd held; the cluster
+	 * key until the signer has it; the etcd files the worker still reads */
+	struct cluster *cluster;
+	unsigned char cluster_key[SEAL_KEY_LEN];
+	const char *etcd_files[3];
 };
 
 
@@ -58,3 +68,24 @@ int issue_authorize(struct run *run, struct acme_order *order);
  * without" them. run->names becomes the rest; ACMED_EINVALID when none is
  * left ("All challenges have failed."). */
 int issue_drop_failed(struct run *run);
+
+/* Cluster mode (issue_cluster.c; each does nothing on a single host):
+ * - on: the job takes part (storage "etcd", not a dry run nor --csr);
+ * - prepare: before the signer starts, the cluster key for it (SC) and
+ *   the etcd files the confined worker still reads;
+ * - begin: after the account, the lineage's lock: 0 go on (another host's
+ *   order in flight adopted), 1 no order now (*DATA says why and until
+ *   when: another host holds the lock, a newer version is to be
+ *   installed here first, the cluster-wide backoff), or the error;
+ * - order: the order at URL recorded in etcd, before finalize;
+ * - publish: the version published in etcd, *EXPECT the number the local
+ *   publish must give (0 on a single host);
+ * - failed: the failure counted in the cluster-wide backoff;
+ * - end: the lock released. */
+bool issue_cluster_on(const struct run *run);
+int issue_cluster_prepare(struct run *run, struct signer_conf *sc, char *err, size_t errlen);
+int issue_cluster_begin(struct run *run, struct json_object **data);
+int issue_cluster_order(struct run *run, const char *url);
+int issue_cluster_publish(struct run *run, const struct version_pems *pems, int *expect);
+void issue_cluster_failed(struct run *run);
+void issue_cluster_end(struct run *run);

@@ -708,10 +708,10 @@ cert_serial() {
 	printf '%s\n' "$s"
 }
 
-# live_version NAME: the version live/NAME/cert.pem points at.
+# live_version NAME [STATE_DIR]: the version live/NAME/cert.pem points at.
 live_version() {
 	local t
-	t=$(readlink "$T/state/live/$1/cert.pem") || return 1
+	t=$(readlink "${2:-$T/state}/live/$1/cert.pem") || return 1
 	t=${t##*/cert}
 	printf '%s\n' "${t%.pem}"
 }

@@ -59,14 +59,14 @@ TEST(worker_cannot_open_keys)
 
 	if (sandbox_abi() == 0) {
 		/* The documented fallback: nothing is confined, and it says so. */
-		ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EOPNOTSUPP);
+		ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EOPNOTSUPP);
 		ASSERT_INT_EQ(try_open(state, "archive/a.test/privkey1.pem", O_RDONLY), 0);
 		printf("# this kernel has no Landlock: checked the fallback only\n");
 		free(state);
 		free(web);
 		return;
 	}
-	r = sandbox_worker(state, NULL, roots, 1, err, sizeof(err));
+	r = sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err));
 	TEST_CHECK(r == 0, "sandbox_worker: %d %s", r, err);
 	/* The private keys: not even for reading. */
 	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/key.pem", O_RDONLY), -EACCES);
@@ -104,12 +104,12 @@ TEST(ari_worker_gets_no_state_at_all)
 	char *state = make_state(), err[256] = "";
 
 	if (sandbox_abi() == 0) {
-		ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, err, sizeof(err)), -EOPNOTSUPP);
+		ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, NULL, 0, err, sizeof(err)), -EOPNOTSUPP);
 		printf("# this kernel has no Landlock: checked the fallback only\n");
 		free(state);
 		return;
 	}
-	ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(sandbox_worker(NULL, NULL, NULL, 0, NULL, 0, err, sizeof(err)), 0);
 	ASSERT_INT_EQ(try_open(state, "renewal/a.test.conf", O_RDONLY), -EACCES);
 	ASSERT_INT_EQ(try_open(state, "accounts/ca.test/dir/0123abcd/account.json", O_RDONLY),
 		      -EACCES);
@@ -200,18 +200,18 @@ TEST(web_roots_never_cover_the_state_or_the_system)
 	*strrchr(parent, '/') = '\0';
 	inside = path_join(state, "renewal");
 	roots[0] = parent; /* above the state directory */
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	ASSERT_STR_CONTAINS(err, "holds acmed's state");
 	roots[0] = inside;
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	roots[0] = "/usr/../etc";
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	ASSERT_STR_CONTAINS(err, "(/etc)");
 	roots[0] = "/";
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	/* A file is not a directory, whatever it is in. */
 	roots[0] = "/etc/passwd";
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	ASSERT_STR_CONTAINS(err, "web root /etc/passwd is not a directory: give the directory");
 	/* Nothing was confined by a refusal. */
 	ASSERT_INT_EQ(try_open("", "etc/passwd", O_RDONLY), 0);
@@ -233,13 +233,13 @@ TEST(web_root_may_be_the_own_nginx_challenge_directory)
 	ASSERT_INT_EQ(mkdir(nginx, 0755), 0);
 	ASSERT_INT_EQ(symlink(archive, own), 0);
 	roots[0] = own; /* a symlink into archive/ */
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	ASSERT_INT_EQ(unlink(own), 0);
 	ASSERT_INT_EQ(mkdir(own, 0755), 0);
 	roots[0] = nginx;
-	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, err, sizeof(err)), -EPERM);
+	ASSERT_INT_EQ(sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err)), -EPERM);
 	roots[0] = own;
-	r = sandbox_worker(state, NULL, roots, 1, err, sizeof(err));
+	r = sandbox_worker(state, NULL, roots, 1, NULL, 0, err, sizeof(err));
 	TEST_CHECK(r == 0 || r == -EOPNOTSUPP, "%d: %s", r, err); /* -EOPNOTSUPP: no Landlock */
 	free(nginx);
 	free(own);

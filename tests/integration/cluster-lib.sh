@@ -1,0 +1,78 @@
+# Cluster mode's hosts for the tests: several acmed daemons on one machine,
+# each with its own state directory, socket and acmed.conf, all pointed at
+# the etcd cluster etcd-lib.sh started and sharing one cluster key. Source
+# after lib.sh and etcd-lib.sh.
+
+# cluster_key: the cluster key every host reads, made once.
+cluster_key() {
+	[[ -f $T/cluster.key ]] && return
+	cat >"$T/init.conf" <<CONF
+cluster_key_file = "$T/cluster.key";
+CONF
+	"$ACMECTL" cluster init --config "$T/init.conf" >/dev/null ||
+		fail "acmectl cluster init failed"
+}
+
+# host_conf HOST [SETTINGS]: HOST's acmed.conf (cluster_host HOST), with
+# the lines SETTINGS added.
+host_conf() {
+	local h=$1
+	mkdir -p "$T/$h"
+	cluster_key
+	cat >"$T/$h/acmed.conf" <<CONF
+storage = "etcd";
+etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
+etcd_ca = "$ETCD_CA";
+etcd_cert = "$ETCD_CERT";
+etcd_key = "$ETCD_KEY";
+cluster_key_file = "$T/cluster.key";
+cluster_host = "$h";
+${2:-}
+CONF
+}
+
+# start_host HOST [ACMED ARGS...]: acmed for HOST (its conf made by
+# host_conf first if missing); HOST_PID[HOST] is its pid.
+declare -gA HOST_PID
+start_host() {
+	local h=$1
+	shift
+	[[ -f $T/$h/acmed.conf ]] || host_conf "$h"
+	spawn "acmed-$h" "$T/$h/acmed.log" "${ACMED_WRAP[@]}" "$ACMED" --foreground \
+		--log-level debug --config "$T/$h/acmed.conf" --state-dir "$T/$h/state" \
+		--socket "$T/$h/acmed.sock" --server "${ACMED_SERVER:-$PEBBLE_DIR_URL}" \
+		--ca-bundle "$PEBBLE_CA_BUNDLE" "$@"
+	HOST_PID[$h]=$SPAWNED_PID
+	wait_for "acmed $h" "$SPAWNED_PID" on "$h" status
+}
+
+stop_host() {
+	stop_pid "${HOST_PID[$1]}" || fail "acmed $1 did not stop cleanly"
+}
+
+# on HOST ARGS...: acmectl against HOST's daemon.
+on() {
+	local h=$1
+	shift
+	command "$ACMECTL" --socket "$T/$h/acmed.sock" "$@"
+}
+
+# orders: the orders Pebble has created so far.
+orders() { grep -c "Added order" "$T/pebble.log" || true; }
+
+# kill_host HOST: SIGKILL to HOST's acmed and every process under it (its
+# jobs, their signers, a lock's keeper): the host dies at once, as in a
+# power cut.
+_descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		_descendants "$c"
+	done
+}
+kill_host() {
+	local pid=${HOST_PID[$1]} all
+	all=$(echo "$pid"; _descendants "$pid")
+	kill -KILL $all 2>/dev/null || true
+	stop_pid "$pid" || true
+}
