@@ -12,6 +12,8 @@
 #include "jsonutil.h"
 #include "jws.h"
 #include "daemon/privsep/signer.h"
+#include "etcd/seal.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define SERVER "https://ca.test/dir"
@@ -552,6 +554,64 @@ TEST(publish_needs_a_csr_first)
 	start(&f, true);
 	ASSERT_INT_EQ(signer_publish(&f.link, "cert", "chain", &version), -EINVAL);
 	ASSERT_STR_CONTAINS(f.link.err, "no CSR was made");
+	stop(&f);
+}
+
+/* Cluster mode: the CSR's key leaves the signer only sealed for one
+ * version of the job's lineage; another host's order is taken over only
+ * for the job's names, and only as the version its key was sealed for. */
+TEST(cluster_key_sealed_for_one_version)
+{
+	static const unsigned char ckey[SEAL_KEY_LEN] = { 7, 1, 2, 3 };
+	struct fixture f;
+	struct json_object *names = json_object_new_array();
+	unsigned char *der = NULL, *blob = NULL, *plain = NULL;
+	size_t len = 0, bloblen = 0, plainlen = 0;
+	char *sealed = NULL, *url = NULL;
+	int live = -1, version = 0;
+
+	start(&f, true);
+	/* No cluster key: nothing is sealed. */
+	ASSERT_INT_EQ(signer_seal(&f.link, 1, &sealed), -EPERM);
+	stop(&f);
+
+	f.state = tmpdir_make();
+	f.conf.state_dir = f.state;
+	f.conf.cluster_key = ckey;
+	ASSERT_INT_EQ(signer_start(&f.conf, &f.link), 0);
+	ASSERT_INT_EQ(signer_seal(&f.link, 1, &sealed), -EINVAL); /* no CSR yet */
+	ASSERT_INT_EQ(signer_csr(&f.link, domains, 2, &der, &len), 0);
+	ASSERT_INT_EQ(signer_seal(&f.link, 0, &sealed), -EINVAL);
+	ASSERT_INT_EQ(signer_seal(&f.link, 3, &sealed), 0);
+	ASSERT_INT_EQ(b64url_decode(sealed, &blob, &bloblen), 0);
+	/* It opens as version 3 of a.test and as nothing else. */
+	ASSERT_INT_EQ(seal_open(ckey, "a.test", 3, blob, bloblen, &plain, &plainlen), 0);
+	ASSERT_STR_CONTAINS((char *)plain, "PRIVATE KEY");
+	free(plain);
+	ASSERT_INT_EQ(seal_open(ckey, "a.test", 2, blob, bloblen, &plain, &plainlen), ACMED_ECRYPTO);
+	ASSERT_INT_EQ(seal_open(ckey, "b.test", 3, blob, bloblen, &plain, &plainlen), ACMED_ECRYPTO);
+	ASSERT_INT_EQ(signer_live(&f.link, &live), 0);
+	ASSERT_INT_EQ(live, 0);
+
+	/* Adopted: for the job's names, as the version it was sealed for. */
+	json_object_array_add(names, json_object_new_string("a.test"));
+	ASSERT_INT_EQ(signer_adopt(&f.link, "https://ca.test/order/1", sealed, 3, names), -EPERM);
+	json_object_array_add(names, json_object_new_string("b.test"));
+	ASSERT_INT_EQ(signer_adopt(&f.link, "https://ca.test/order/1", sealed, 2, names),
+		      ACMED_ECRYPTO);
+	ASSERT_INT_EQ(signer_adopt(&f.link, "http://ca.test/order/1", sealed, 3, names), -EINVAL);
+	ASSERT_INT_EQ(signer_adopt(&f.link, "https://ca.test/order/1", sealed, 3, names), 0);
+	ASSERT_INT_EQ(signer_resume(&f.link, &url), 0);
+	ASSERT_STR_EQ(url, "https://ca.test/order/1");
+	/* A publish that would not make the cluster's version is refused. */
+	ASSERT_INT_EQ(signer_publish_as(&f.link, "cert", "chain", 2, &version), ACMED_EMISMATCH);
+	ASSERT_STR_CONTAINS(f.link.err, "version 2 is published in the cluster, but this host has "
+					"version 0");
+	json_object_put(names);
+	free(url);
+	free(blob);
+	free(sealed);
+	free(der);
 	stop(&f);
 }
 
