@@ -167,7 +167,7 @@ TEST(unknown_requests_are_refused)
 	start(&f, false);
 	assert_refused(&f, "{\"op\":\"read\",\"path\":\"/etc/shadow\"}",
 		       "unknown request 'read': the signer answers describe, sign, csr, publish, "
-		       "failed, account, pending and resume only");
+		       "failed, account, pending, resume, seal, adopt and live only");
 	assert_refused(&f, "{\"op\":\"export\",\"key\":\"account\"}", "unknown request 'export'");
 	assert_refused(&f, "{\"path\":\"x\"}", "unknown request ''");
 	/* A key that is not open signs nothing; a job without one has none. */
