@@ -188,6 +188,10 @@ int store_account_load_info(struct store *s, const char *server, const char *id,
 			    struct stored_account *a, char *err, size_t errlen);
 /* True if account ID is stored for SERVER. */
 bool store_account_exists(struct store *s, const char *server, const char *id);
+/* The directory under accounts/ of SERVER's accounts: "HOST[:PORT]/PATH"
+ * (caller frees; NULL for a URL that cannot be one). Cluster mode names
+ * accounts in etcd by it. */
+char *store_account_server_dir(const char *server);
 /* The ID of the only account stored for SERVER in *ID (caller frees):
  * -ENOENT if none, -EEXIST if several. */
 int store_account_find(struct store *s, const char *server, char **id);
@@ -195,6 +199,9 @@ int store_account_find(struct store *s, const char *server, char **id);
 char *store_account_key_id(EVP_PKEY *key);
 /* Save the key (exclusively, 0600) of a new account; fills a->id. */
 int store_account_save_key(struct store *s, const char *server, struct stored_account *a);
+/* account.json's text for account A (url, email) of SERVER (caller frees;
+ * NULL on OOM). */
+char *store_account_info_text(const char *server, const struct stored_account *a);
 /* Save account.json (url, email) next to the key. */
 int store_account_save_info(struct store *s, const char *server, const struct stored_account *a);
 

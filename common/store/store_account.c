@@ -20,7 +20,7 @@
 #include "util.h"
 
 /* accounts/<host[:port]><path>, each component checked. */
-static char *account_server_dir(const char *server)
+char *store_account_server_dir(const char *server)
 {
 	const char *p = strstr(server, "://");
 	char *dir, *tok, *save = NULL, *out = NULL;
@@ -89,7 +89,7 @@ static int only_subdir(int dirfd, char **out)
 
 static int open_account_dir(struct store *s, const char *server, bool create, char **rel)
 {
-	char *sdir = account_server_dir(server);
+	char *sdir = store_account_server_dir(server);
 	int r;
 
 	if (!sdir)
@@ -264,20 +264,31 @@ int store_account_save_key(struct store *s, const char *server, struct stored_ac
 	return r;
 }
 
-int store_account_save_info(struct store *s, const char *server, const struct stored_account *a)
+char *store_account_info_text(const char *server, const struct stored_account *a)
 {
 	struct json_object *o = json_object_new_object();
-	const char *text;
-	int sfd, afd = -1, r = -ENOMEM;
+	char *text;
 
 	if (!o)
-		return -ENOMEM;
+		return NULL;
 	json_object_object_add(o, "url", json_object_new_string(a->url));
 	json_object_object_add(o, "server", json_object_new_string(server));
 	if (a->email)
 		json_object_object_add(o, "email", json_object_new_string(a->email));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_SPACED |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
+int store_account_save_info(struct store *s, const char *server, const struct stored_account *a)
+{
+	char *text = store_account_info_text(server, a);
+	int sfd, afd = -1, r = -ENOMEM;
+
+	if (!text)
+		return -ENOMEM;
 	sfd = open_account_dir(s, server, false, NULL);
 	if (sfd < 0) {
 		r = sfd;
@@ -289,7 +300,7 @@ int store_account_save_info(struct store *s, const char *server, const struct st
 		close(afd);
 	close(sfd);
 out:
-	json_object_put(o);
+	free(text);
 	return r;
 }
 

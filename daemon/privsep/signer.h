@@ -130,6 +130,8 @@ int signer_publish_as(struct helper *l, const char *cert, const char *chain, int
  * JSON array) made this job's order to resume (signer_resume() then gives
  * it); the lineage's live version here in *VERSION (0: none). */
 int signer_seal(struct helper *l, int version, char **sealed);
+/* The job's account ID's key, sealed as "account:SERVERDIR/ID", version 0. */
+int signer_seal_account(struct helper *l, const char *id, char **sealed);
 int signer_adopt(struct helper *l, const char *order_url, const char *sealed, int version,
 		 struct json_object *names);
 int signer_live(struct helper *l, int *version);

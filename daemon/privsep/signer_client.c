@@ -211,6 +211,22 @@ int signer_seal(struct helper *l, int version, char **sealed)
 	return r;
 }
 
+int signer_seal_account(struct helper *l, const char *id, char **sealed)
+{
+	struct json_object *req = request("seal"), *ok;
+	int r;
+
+	json_object_object_add(req, "account", json_object_new_string(id));
+	r = call(l, req, &ok);
+	*sealed = r == 0 && jobj_str(ok, "sealed") ? xstrdup(jobj_str(ok, "sealed")) : NULL;
+	json_object_put(ok);
+	if (r == 0 && !*sealed) {
+		snprintf(l->err, sizeof(l->err), "the signer sent no sealed key");
+		return -EPROTO;
+	}
+	return r;
+}
+
 int signer_adopt(struct helper *l, const char *order_url, const char *sealed, int version,
 		 struct json_object *names)
 {

@@ -3,6 +3,7 @@
  * for the one lineage version it is meant to become; another host's order
  * in flight is taken over with the key it sealed. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,20 +32,17 @@ static int cluster_ok(struct keyproc *k, const char *op, struct json_object *req
 	return 0;
 }
 
-int signer_op_seal(struct keyproc *k, struct json_object *req, struct json_object *out)
+/* KEY as PEM, sealed for (NAME, VERSION), base64url in OUT's "sealed". */
+static int seal_key(struct keyproc *k, EVP_PKEY *key, const char *name, int version,
+		    struct json_object *out)
 {
 	unsigned char *blob = NULL;
 	size_t len = 0, bloblen = 0;
 	char *pem = NULL, *b64;
-	int version, r = cluster_ok(k, "seal", req, &version);
+	int r = crypto_key_to_pem(key, &pem, &len);
 
-	if (r < 0)
-		return r;
-	if (!k->cert_key)
-		return signer_refuse(k, -EINVAL, "seal: no CSR was made");
-	r = crypto_key_to_pem(k->cert_key, &pem, &len);
 	if (r == 0)
-		r = seal_seal(k->c->cluster_key, k->c->name, (unsigned long)version, pem, len, &blob,
+		r = seal_seal(k->c->cluster_key, name, (unsigned long)version, pem, len, &blob,
 			      &bloblen);
 	if (pem) {
 		OPENSSL_cleanse(pem, len);
@@ -59,6 +57,39 @@ int signer_op_seal(struct keyproc *k, struct json_object *req, struct json_objec
 	json_object_object_add(out, "sealed", json_object_new_string(b64));
 	free(b64);
 	return 0;
+}
+
+/* The job's account key, sealed as "account:SERVERDIR/ID", version 0. */
+static int seal_account(struct keyproc *k, const char *id, struct json_object *out)
+{
+	char *dir = store_account_server_dir(k->c->server), *name = NULL;
+	int r;
+
+	if (!k->c->cluster_key || !k->account || !k->account_id || !streq(id, k->account_id)) {
+		free(dir);
+		return signer_refuse(k, -EPERM, "seal: this job has not opened account %s", id);
+	}
+	if (!dir || asprintf(&name, "account:%s/%s", dir, id) < 0) {
+		free(dir);
+		return -ENOMEM;
+	}
+	r = seal_key(k, signer_key(k->account), name, 0, out);
+	free(name);
+	free(dir);
+	return r;
+}
+
+int signer_op_seal(struct keyproc *k, struct json_object *req, struct json_object *out)
+{
+	int version, r;
+
+	if (jobj_str(req, "account"))
+		return seal_account(k, jobj_str(req, "account"), out);
+	if ((r = cluster_ok(k, "seal", req, &version)) < 0)
+		return r;
+	if (!k->cert_key)
+		return signer_refuse(k, -EINVAL, "seal: no CSR was made");
+	return seal_key(k, k->cert_key, k->c->name, version, out);
 }
 
 /* NAMES (a JSON array) are exactly the job's, in order. */

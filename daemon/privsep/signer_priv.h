@@ -43,7 +43,8 @@ int signer_op_resume(struct keyproc *k, struct json_object *req, struct json_obj
 
 /* The cluster ops (signer_cluster.c), requests as in signer.h:
  *   seal   {"version": N} -> {"sealed": base64url}: the CSR's key sealed
- *          for version N of the job's lineage (seal.h)
+ *          for version N of the job's lineage (seal.h); {"account": ID}:
+ *          the job's account key, sealed as "account:SERVERDIR/ID", 0
  *   adopt  {"order": URL, "sealed": ..., "version": N, "names": [...]}:
  *          another host's order in flight for the job's lineage and names
  *          becomes this job's order to resume (its key opened)

@@ -315,6 +315,62 @@ int cluster_publish(struct cluster *c, int version, const char *cert, const char
 	return r;
 }
 
+/* P accounts/DIR/ (with ID/ when ID is set). */
+static char *account_key(const struct cluster *c, const char *dir, const char *id,
+			 const char *file)
+{
+	char *k = NULL;
+
+	if (asprintf(&k, "%saccounts/%s/%s%s%s", c->prefix, dir, id ? id : "", id ? "/" : "",
+		     file ? file : "") < 0)
+		return NULL;
+	return k;
+}
+
+int cluster_account_count(struct cluster *c, const char *dir, const char *id, int64_t *n,
+			  char *err, size_t errlen)
+{
+	char *key = account_key(c, dir, id, NULL);
+	struct etcd_range rg = { 0 };
+	int r = key ? etcd_get_prefix(c->e, key, 1, 0, &rg) : -ENOMEM;
+
+	if (r < 0 && key)
+		fail(c, r, err, errlen);
+	*n = r == 0 ? rg.count : 0;
+	etcd_range_clear(&rg);
+	free(key);
+	return r;
+}
+
+int cluster_publish_account(struct cluster *c, const char *dir, const char *id, const char *info,
+			    const char *sealed, char *err, size_t errlen)
+{
+	char *kinfo = account_key(c, dir, id, "account.json"),
+	     *kkey = account_key(c, dir, id, "key.sealed");
+	unsigned char *blob = NULL;
+	size_t bloblen = 0;
+	struct etcd_txn_result t = { 0 };
+	int r = kinfo && kkey ? 0 : -ENOMEM;
+
+	if (r == 0 && b64url_decode(sealed, &blob, &bloblen) < 0)
+		r = -EINVAL;
+	if (r == 0) {
+		struct etcd_cmp absent = { .key = kkey, .target = ETCD_CREATE, .result = ETCD_EQUAL };
+		struct etcd_op then[] = {
+			{ .type = ETCD_OP_PUT, .key = kinfo, .value = info, .value_len = strlen(info) },
+			{ .type = ETCD_OP_PUT, .key = kkey, .value = blob, .value_len = bloblen },
+		};
+
+		if ((r = etcd_txn(c->e, &absent, 1, then, 2, NULL, 0, &t)) < 0)
+			fail(c, r, err, errlen);
+	}
+	etcd_txn_result_clear(&t);
+	free(blob);
+	free(kinfo);
+	free(kkey);
+	return r;
+}
+
 int cluster_record_failure(struct cluster *c, int failures, time_t next, time_t retry_after,
 			   const char *error, char *err, size_t errlen)
 {

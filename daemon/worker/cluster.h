@@ -52,6 +52,14 @@ int cluster_record_order(struct cluster *c, const char *url, const char *account
  * current version is the one the lock found. ACMED_EMISMATCH otherwise. */
 int cluster_publish(struct cluster *c, int version, const char *cert, const char *chain,
 		    const char *sealed, const char *renewal, char *err, size_t errlen);
+/* Accounts in etcd (P accounts/DIR/ID/{account.json,key.sealed}, DIR the
+ * CA's directory under accounts/): how many keys there are under DIR (and
+ * ID, if set) in *N; account ID published (its account.json INFO and key
+ * SEALED, base64url) unless it is there already. */
+int cluster_account_count(struct cluster *c, const char *dir, const char *id, int64_t *n,
+			  char *err, size_t errlen);
+int cluster_publish_account(struct cluster *c, const char *dir, const char *id, const char *info,
+			    const char *sealed, char *err, size_t errlen);
 /* Record a failed attempt in the cluster-wide backoff: FAILURES in a row,
  * the NEXT attempt, the CA's RETRY_AFTER (0: none), ERROR. */
 int cluster_record_failure(struct cluster *c, int failures, time_t next, time_t retry_after,

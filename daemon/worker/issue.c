@@ -396,6 +396,7 @@ static int obtain(struct run *run, struct json_object **data)
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 	char *pem = NULL, err[512];
+	const char *account;
 	int r, version = 0, expect = 0;
 
 	if (!req->csr && store_exists(run->store, req->name)) {
@@ -421,10 +422,16 @@ static int obtain(struct run *run, struct json_object **data)
 	r = check_profile(run);
 	if (r < 0)
 		goto out;
-	/* Stay with the lineage's account when it was issued by the same CA. */
-	r = setup_account(run, have_old && streq(old.server, req->server) ? old.account : NULL);
-	if (r < 0)
+	/* Stay with the lineage's account when it was issued by the same CA
+	 * (in a cluster, once it is installed here). */
+	account = have_old && streq(old.server, req->server) ? old.account : NULL;
+	r = issue_cluster_connect(run, account, data);
+	if (r == 0)
+		r = setup_account(run, account);
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
 		goto out;
+	}
 	/* Cluster mode: the lineage's lock first, or no order at all. */
 	r = issue_cluster_begin(run, data);
 	if (r != 0) {

@@ -16,6 +16,7 @@
 #include "util.h"
 #include "etcd/seal.h"
 #include "store/renewal.h"
+#include "store/store.h"
 #include "daemon/privsep/signer.h"
 #include "daemon/worker/cluster.h"
 #include "daemon/worker/issue_priv.h"
@@ -53,12 +54,18 @@ int issue_cluster_prepare(struct run *run, struct signer_conf *sc, char *err, si
 	return 0;
 }
 
-/* The job ends without an order: REASON, looked at again at UNTIL. */
+/* The job ends without an order: REASON, looked at again at UNTIL. A
+ * renewal is then neither renewed nor failed; a certonly, which asked for
+ * a certificate now, fails with REASON. */
 static int defer(struct run *run, struct json_object **data, time_t until, const char *reason)
 {
-	char when[32];
+	char when[32], why[1400];
 
 	timefmt_format_rfc3339(until, when, sizeof(when));
+	if (!run->req->renewal) {
+		snprintf(why, sizeof(why), "%s: try again after %s", reason, when);
+		return issue_fail(run, -EAGAIN, why);
+	}
 	progress(run->ev_fd, "%s; looking again at %s", reason, when);
 	*data = json_object_new_object();
 	json_object_object_add(*data, "deferred", json_object_new_string(reason));
@@ -108,24 +115,101 @@ static int backoff(struct run *run, const struct cluster_view *v, struct json_ob
 	return defer(run, data, next, reason);
 }
 
-int issue_cluster_begin(struct run *run, struct json_object **data)
+/* "no order is placed while etcd cannot be reached: ERR" */
+static int unreachable(struct run *run, int r, const char *err)
 {
-	const struct cluster_view *v;
-	char host[80], holder[80], err[1024], reason[1300];
-	int r, live = 0;
+	char reason[1300];
+
+	snprintf(reason, sizeof(reason), "no order is placed while etcd cannot be reached: %s",
+		 err);
+	return issue_fail(run, r, reason);
+}
+
+/* Is the account the job will use (ID, or the only one) stored here? */
+static bool account_here(struct run *run, const char *id)
+{
+	char *only = NULL;
+	int r;
+
+	if (id)
+		return store_account_exists(run->store, run->req->server, id);
+	r = store_account_find(run->store, run->req->server, &only);
+	free(only);
+	return r != -ENOENT;
+}
+
+int issue_cluster_connect(struct run *run, const char *account_id, struct json_object **data)
+{
+	char host[80], err[1024], reason[1300], *dir;
+	int64_t n = 0;
+	int r;
 
 	if (!issue_cluster_on(run))
 		return 0;
-	run->step = "taking the lineage's lock in etcd";
+	run->step = "connecting to etcd";
 	r = cluster_open(run->cfg, run->req->name, config_cluster_host(run->cfg, host, sizeof(host)),
 			 &run->cluster, err, sizeof(err));
-	if (r == 0)
-		r = cluster_lock(run->cluster, holder, sizeof(holder), err, sizeof(err));
-	if (r < 0) {
-		snprintf(reason, sizeof(reason), "no order is placed while etcd cannot be reached: %s",
-			 err);
-		return issue_fail(run, r, reason);
+	if (r < 0)
+		return issue_fail(run, r, err);
+	if (account_here(run, account_id))
+		return 0;
+	/* The cluster's account, not a second one: its watcher installs it
+	 * here. */
+	if (!(dir = store_account_server_dir(run->req->server)))
+		return issue_fail(run, -EINVAL, "the CA's URL cannot name an account directory");
+	r = cluster_account_count(run->cluster, dir, account_id, &n, err, sizeof(err));
+	free(dir);
+	if (r < 0)
+		return unreachable(run, r, err);
+	if (n == 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "the cluster's account at %s is not installed on this "
+					 "host yet (acmed's watcher installs it)",
+		 run->req->server);
+	return defer(run, data, time(NULL) + CLUSTER_RECHECK, reason);
+}
+
+/* The job's account in etcd, for every host: a renewal another host takes
+ * over is finished with the account that placed its order. */
+static int share_account(struct run *run)
+{
+	char *dir = store_account_server_dir(run->req->server), *sealed = NULL, *info = NULL,
+	     err[1024];
+	struct stored_account a = { .id = run->account.id, .url = run->account.url,
+				    .email = run->account.email };
+	int64_t n = 0;
+	int r = dir && run->account.id ? 0 : -ENOMEM;
+
+	if (r == 0 && (r = cluster_account_count(run->cluster, dir, a.id, &n, err, sizeof(err))) < 0)
+		r = unreachable(run, r, err);
+	if (r == 0 && n == 0) {
+		run->step = "sharing the account in etcd";
+		if ((r = signer_seal_account(&run->keys, a.id, &sealed)) < 0)
+			r = issue_fail(run, r, run->keys.err);
+		else if (!(info = store_account_info_text(run->req->server, &a)))
+			r = issue_fail(run, -ENOMEM, NULL);
+		else if ((r = cluster_publish_account(run->cluster, dir, a.id, info, sealed, err,
+						      sizeof(err))) < 0)
+			r = unreachable(run, r, err);
 	}
+	free(info);
+	free(sealed);
+	free(dir);
+	return r;
+}
+
+int issue_cluster_begin(struct run *run, struct json_object **data)
+{
+	const struct cluster_view *v;
+	char holder[80], err[1024], reason[1300];
+	int r, live = 0;
+
+	if (!run->cluster)
+		return 0;
+	run->step = "taking the lineage's lock in etcd";
+	r = cluster_lock(run->cluster, holder, sizeof(holder), err, sizeof(err));
+	if (r < 0)
+		return unreachable(run, r, err);
 	if (r == 0) {
 		snprintf(reason, sizeof(reason), "%s holds %s's cluster lock (it is renewing it)",
 			 holder, run->req->name);
@@ -149,6 +233,8 @@ int issue_cluster_begin(struct run *run, struct json_object **data)
 		return issue_fail(run, ACMED_EMISMATCH, reason);
 	}
 	if (run->req->renewal && (r = backoff(run, v, data)) != 0)
+		return r;
+	if ((r = share_account(run)) < 0)
 		return r;
 	if (v->order)
 		adopt_order(run, v);

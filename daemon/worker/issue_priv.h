@@ -73,10 +73,14 @@ int issue_drop_failed(struct run *run);
  * - on: the job takes part (storage "etcd", not a dry run nor --csr);
  * - prepare: before the signer starts, the cluster key for it (SC) and
  *   the etcd files the confined worker still reads;
+ * - connect: before the account, etcd's client; 1 (*DATA) when the
+ *   cluster has an account for the CA (ACCOUNT_ID, or any) that is not
+ *   installed here yet, rather than registering a second;
  * - begin: after the account, the lineage's lock: 0 go on (another host's
  *   order in flight adopted), 1 no order now (*DATA says why and until
  *   when: another host holds the lock, a newer version is to be
- *   installed here first, the cluster-wide backoff), or the error;
+ *   installed here first, the cluster-wide backoff), or the error; the
+ *   account is shared in etcd if it is not there yet;
  * - order: the order at URL recorded in etcd, before finalize;
  * - publish: the version published in etcd, *EXPECT the number the local
  *   publish must give (0 on a single host);
@@ -84,6 +88,7 @@ int issue_drop_failed(struct run *run);
  * - end: the lock released. */
 bool issue_cluster_on(const struct run *run);
 int issue_cluster_prepare(struct run *run, struct signer_conf *sc, char *err, size_t errlen);
+int issue_cluster_connect(struct run *run, const char *account_id, struct json_object **data);
 int issue_cluster_begin(struct run *run, struct json_object **data);
 int issue_cluster_order(struct run *run, const char *url);
 int issue_cluster_publish(struct run *run, const struct version_pems *pems, int *expect);

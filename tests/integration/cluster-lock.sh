@@ -36,6 +36,13 @@ assert_match "$(get renewal)" "domains = \\[ \"$N\" \\]|domain = \"$N\""
 has versions/1/key.sealed || fail "no sealed key for version 1"
 ! has lock || fail "the lock is still there after the job: $(get lock)"
 ! has order || fail "the order in flight is still there after publish"
+# The account is shared: account.json as a has it, the key only sealed.
+acct=$(cd "$T/a/state/accounts" && find . -name account.json | sed 's|^\./||; s|/account.json$||')
+[[ -n $acct ]] || fail "no account on a"
+assert_eq "$(etcdctl_t get --print-value-only "/acmed/accounts/$acct/account.json")" \
+	"$(cat "$T/a/state/accounts/$acct/account.json")" "account.json in etcd"
+[[ -n $(etcdctl_t get --keys-only "/acmed/accounts/$acct/key.sealed") ]] ||
+	fail "no sealed account key in etcd"
 etcdctl_t get --prefix /acmed/ >"$T/dump"
 ! grep -q "PRIVATE KEY" "$T/dump" || fail "a PEM private key is in etcd"
 
