@@ -36,6 +36,14 @@
  *             order; "resume" gives it back to the next job for the same
  *             lineage, CA and names
  *
+ * and in cluster mode (docs/cluster.md; signer_cluster.c):
+ *
+ *   seal      the CSR's key sealed under the cluster key for one version of
+ *             the job's lineage (or the job's account key), for etcd
+ *   adopt     another host's order in flight, its key opened as that
+ *             version, made this job's order to resume
+ *   live      the lineage's live version here
+ *
  * A signature is bound to what the job is for: a request signed by kid
  * names the account's own URL; a finalize carries the CSR this signer
  * made; a new order asks for the job's names only; a key change (its inner
