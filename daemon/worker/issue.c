@@ -246,7 +246,9 @@ static int create_order(struct run *run, struct acme_order *order)
 		return issue_fail_acme(run, r);
 	progress(run->ev_fd, "Order created: %s%s%s", order->url,
 		       opts.replaces ? ", replacing " : "", opts.replaces ? opts.replaces : "");
-	return 0;
+	/* In a cluster, in etcd at once: a host that dies from here on costs
+	 * no second order (the next holder takes this one over). */
+	return issue_cluster_order(run, order->url);
 }
 
 /* Orders are kept across a crash for jobs that publish a key they made:
@@ -337,8 +339,7 @@ static int finalize(struct run *run, struct acme_order *order, const unsigned ch
 		if (r < 0)
 			return issue_fail(run, r, run->keys.err);
 	}
-	if (keeps_orders(run) && (r = issue_cluster_order(run, order->url)) < 0)
-		return r;
+
 	run->step = "finalizing the order";
 	r = acme_order_finalize(run->acme, order, csr, csrlen);
 	if (r < 0)

@@ -81,7 +81,7 @@ int issue_drop_failed(struct run *run);
  *   when: another host holds the lock, a newer version is to be
  *   installed here first, the cluster-wide backoff), or the error; the
  *   account is shared in etcd if it is not there yet;
- * - order: the order at URL recorded in etcd, before finalize;
+ * - order: the order at URL recorded in etcd as soon as it is created;
  * - publish: the version published in etcd, *EXPECT the number the local
  *   publish must give (0 on a single host);
  * - failed: the failure counted in the cluster-wide backoff;
