@@ -1,0 +1,98 @@
+#!/bin/bash
+# cluster-kill: the host holding a lineage's lock is killed (SIGKILL to its
+# acmed and every process under it, as in a power cut) at each step of a
+# renewal, against a real three-member etcd cluster and Pebble:
+#   order      after the CA created the order, before any authorization
+#   challenge  after the authorizations are valid, before finalize
+#   finalize   after finalize, before the certificate is downloaded
+#   publish    after the publish transaction in etcd, before the version is
+#              saved locally and the lock released (its signer is stopped
+#              at its first rename of the local save)
+# Each time: host b finishes the renewal with the order a placed (exactly
+# one order per renewal, counted at Pebble), etcd's current version and
+# both hosts' live/ converge on version 2, and `acmectl check` passes on
+# both hosts, a included after its restart.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd-lib.sh"
+. "$(dirname "$0")/cluster-lib.sh"
+
+require_cmd strace
+start_pebble
+pebble_root
+start_ca_proxy
+WEBROOT=$T/www
+mkdir -p "$WEBROOT"
+start_nginx "$WEBROOT"
+start_etcd_cluster
+start_host a
+start_host b
+issue=(--webroot -w "$WEBROOT" --agree-tos --register-unsafely-without-email -n)
+get() { etcdctl_t get --print-value-only "/acmed/lineages/$1/$2"; }
+
+# The signer of a's running job: the child of acmed-worker named acmed-signer.
+signer_of_a() {
+	local w
+	for w in $(_descendants "${HOST_PID[a]}"); do
+		[[ $(cat "/proc/$w/comm" 2>/dev/null) == acmed-signer ]] && { echo "$w"; return; }
+	done
+	return 1
+}
+
+# step NAME FAULT WAIT_FOR: a's renewal of lineage NAME held by the proxy's
+# FAULT until its output shows WAIT_FOR; then a dies.
+kill_at() {
+	local n=$1 fault=$2 mark=$3
+	proxy_config "{\"faults\": [$fault]}"
+	on a renew --cert-name "$n" --force-renewal >"$T/$n.out" 2>&1 &
+	RENEW=$!
+	wait_until 60 "a's renewal of $n reached: $mark" grep -q "$mark" "$T/$n.out"
+}
+
+for s in order challenge finalize publish; do
+	N=$s.$TEST_DOMAIN
+	say "== a dies at step '$s'"
+	assert_exit 0 on a certonly "${issue[@]}" -d "$N"
+	wait_until 30 "b installed $N version 1" eval '[[ $(live_version "$N" "$T/b/state") == 1 ]]'
+	o0=$(orders)
+	case $s in
+	order) kill_at "$N" '{"path": "^/authZ/", "delay": 60}' "Order created" ;;
+	challenge) kill_at "$N" '{"path": "^/finalize-order/", "delay": 60}' "Authorization 1/1 valid" ;;
+	finalize) kill_at "$N" '{"path": "^/certZ/", "delay": 60}' "Order finalized" ;;
+	publish)
+		kill_at "$N" '{"path": "^/certZ/", "delay": 3}' "Order finalized"
+		# The signer's renames: the order kept (1), then the local save.
+		strace -qq -o /dev/null -p "$(signer_of_a)" -e trace=renameat2 \
+			-e inject=renameat2:signal=SIGSTOP:when=2 &
+		STRACE=$!
+		wait_until 30 "a's signer stopped in its local save" \
+			eval '[[ $(get "$N" current) == 2 ]] && grep -q "^State:.*stopped" "/proc/$(signer_of_a)/status"'
+		;;
+	esac
+	assert_eq "$(get "$N" lock)" a "the lock's holder when a dies"
+	kill_host a
+	[[ -n ${STRACE:-} ]] && { kill "$STRACE" 2>/dev/null; wait "$STRACE" 2>/dev/null; STRACE=; }
+	wait "$RENEW" 2>/dev/null || true
+	proxy_config '{}'
+	wait_until 30 "a's lock expired with its lease" eval '[[ -z $(get "$N" lock) ]]'
+	if [[ $s != publish ]]; then
+		assert_eq "$(get "$N" order | jq -r .host)" a "the order in flight a left"
+		assert_exit 0 on b renew --cert-name "$N" --force-renewal
+		assert_match "$OUT" "Taking over order https://[^ ]+ left by a"
+		assert_match "$OUT" "Saved as version 2 of $N"
+	fi
+	assert_eq "$(get "$N" current)" 2 "the current version in etcd"
+	[[ -z $(get "$N" order) ]] || fail "an order is still in flight for $N"
+	wait_until 30 "b installed $N version 2" eval '[[ $(live_version "$N" "$T/b/state") == 2 ]]'
+	start_host a
+	wait_until 30 "a installed $N version 2" eval '[[ $(live_version "$N" "$T/a/state") == 2 ]]'
+	assert_eq "$(($(orders) - o0))" 1 "orders for the renewal of $N, a's death included"
+	assert_exit 0 on a check
+	assert_exit 0 on b check
+	for h in a b; do
+		assert_eq "$(cat "$T/$h/state/live/$N/cert.pem")" "$(get "$N" versions/2/cert)" \
+			"$h's live certificate of $N"
+		assert_eq "$(cat "$T/$h/state/live/$N/chain.pem")" "$(get "$N" versions/2/chain)" \
+			"$h's live chain of $N"
+	done
+done
+pass
