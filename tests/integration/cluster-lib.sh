@@ -76,3 +76,20 @@ kill_host() {
 	kill -KILL $all 2>/dev/null || true
 	stop_pid "$pid" || true
 }
+
+# host_nginx HOST NAME: HOST's own nginx serving HOST's live/NAME over TLS
+# (HOST_TLS_PORT[HOST]), and a deploy hook in HOST's renewal-hooks/deploy/
+# that reloads it: each host reloads its own nginx.
+declare -gA HOST_TLS_PORT
+host_nginx() {
+	local h=$1 live=$T/$1/state/live/$2
+	start_nginx_tls "$live/fullchain.pem" "$live/privkey.pem" "$T/$h/nginx"
+	HOST_TLS_PORT[$h]=$NGINX_TLS_PORT
+	mkdir -p "$T/$h/state/renewal-hooks/deploy"
+	cat >"$T/$h/state/renewal-hooks/deploy/50-reload-nginx" <<HOOK
+#!/bin/sh
+echo "\$RENEWED_LINEAGE" >>"$T/$h/deployed"
+exec $(nginx_tls_reload_cmd "$T/$h/nginx")
+HOOK
+	chmod +x "$T/$h/state/renewal-hooks/deploy/50-reload-nginx"
+}

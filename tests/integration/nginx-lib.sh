@@ -40,20 +40,22 @@ start_nginx() {
 	wait_for nginx "$SPAWNED_PID" curl -s -o /dev/null "http://127.0.0.1:$HTTP01_PORT/"
 }
 
-# nginx_tls_reload_cmd: the command that makes the nginx of start_nginx_tls
-# re-read its certificate (what a deploy hook runs).
+# nginx_tls_reload_cmd [DIR]: the command that makes the nginx of
+# start_nginx_tls re-read its certificate (what a deploy hook runs).
 nginx_tls_reload_cmd() {
-	local d=$T/nginx-tls
+	local d=${1:-$T/nginx-tls}
 	printf '/usr/sbin/nginx -p %s -c %s -e %s -s reload\n' "$d" "$d/nginx.conf" "$d/error.log"
 }
 
-# start_nginx_tls CERT KEY: nginx serving HTTPS on 127.0.0.1:$NGINX_TLS_PORT
-# with CERT (a full chain) and KEY, as a site would serve acmed's live/
-# files; tls_serial reads the serial it presents. Unlike start_nginx it runs
-# a master process, as in production: a reload (SIGHUP) makes the master
-# read the certificate again and start new workers.
+# start_nginx_tls CERT KEY [DIR]: nginx serving HTTPS on
+# 127.0.0.1:$NGINX_TLS_PORT with CERT (a full chain) and KEY, as a site
+# would serve acmed's live/ files, its files in DIR (default
+# $T/nginx-tls); tls_serial reads the serial it presents. Unlike
+# start_nginx it runs a master process, as in production: a reload
+# (SIGHUP) makes the master read the certificate again and start new
+# workers.
 start_nginx_tls() {
-	local cert=$1 key=$2 d=$T/nginx-tls user=""
+	local cert=$1 key=$2 d=${3:-$T/nginx-tls} user=""
 	[[ -x /usr/sbin/nginx ]] || skip "/usr/sbin/nginx is not installed"
 	NGINX_TLS_PORT=$(free_port)
 	mkdir -p "$d"
@@ -87,11 +89,12 @@ start_nginx_tls() {
 	wait_for nginx-tls "$SPAWNED_PID" tls_serial
 }
 
-# tls_serial: the serial (lower-case hex, as `acmectl certificates` shows
-# it) of the certificate nginx presents on $NGINX_TLS_PORT.
+# tls_serial [PORT]: the serial (lower-case hex, as `acmectl certificates`
+# shows it) of the certificate nginx presents on PORT (default
+# $NGINX_TLS_PORT).
 tls_serial() {
 	local s
-	s=$(openssl s_client -connect "127.0.0.1:$NGINX_TLS_PORT" </dev/null 2>/dev/null |
+	s=$(openssl s_client -connect "127.0.0.1:${1:-$NGINX_TLS_PORT}" </dev/null 2>/dev/null |
 		openssl x509 -noout -serial 2>/dev/null) || return 1
 	s=${s#serial=}
 	s=$(tr 'A-F' 'a-f' <<<"$s")
