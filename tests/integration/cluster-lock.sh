@@ -7,7 +7,8 @@
 # it; the cluster-wide backoff holds a renewal, and a failure is counted in
 # it; a host killed after finalize leaves its order in etcd, and the next
 # holder takes it over without a second order; with etcd out of quorum no
-# order is placed and live/ stays as it was.
+# order is placed and live/ stays as it was; a renewal longer than the
+# lock's lease keeps its lock.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
@@ -94,6 +95,13 @@ assert_eq "$(($(orders) - o0))" 1 "orders for the renewal, the kill included"
 assert_eq "$(get current)" 2 "current version in etcd"
 ! has order || fail "the order in flight is still there after publish"
 assert_exit 0 on a check
+
+say "a renewal longer than the lock's lease keeps its lock (the keeper renews the lease)"
+proxy_config '{"faults": [{"path": "^/certZ/", "delay": 14}]}'
+assert_exit 0 on a renew --cert-name "$N" --force-renewal
+proxy_config '{}'
+assert_match "$OUT" "Saved as version 3 of $N"
+assert_eq "$(get current)" 3 "current version in etcd after a long renewal"
 
 say "no quorum: no order, live/ unchanged"
 etcd_stop_member 2
