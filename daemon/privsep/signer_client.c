@@ -195,13 +195,12 @@ int signer_published(struct helper *l, const char *cert, int *version)
 	return r;
 }
 
-int signer_seal(struct helper *l, int version, char **sealed)
+/* A "seal" request REQ (taken): the sealed key in *SEALED. */
+static int seal_call(struct helper *l, struct json_object *req, char **sealed)
 {
-	struct json_object *req = request("seal"), *ok;
-	int r;
+	struct json_object *ok;
+	int r = call(l, req, &ok);
 
-	json_object_object_add(req, "version", json_object_new_int(version));
-	r = call(l, req, &ok);
 	*sealed = r == 0 && jobj_str(ok, "sealed") ? xstrdup(jobj_str(ok, "sealed")) : NULL;
 	json_object_put(ok);
 	if (r == 0 && !*sealed) {
@@ -211,20 +210,20 @@ int signer_seal(struct helper *l, int version, char **sealed)
 	return r;
 }
 
+int signer_seal(struct helper *l, int version, char **sealed)
+{
+	struct json_object *req = request("seal");
+
+	json_object_object_add(req, "version", json_object_new_int(version));
+	return seal_call(l, req, sealed);
+}
+
 int signer_seal_account(struct helper *l, const char *id, char **sealed)
 {
-	struct json_object *req = request("seal"), *ok;
-	int r;
+	struct json_object *req = request("seal");
 
 	json_object_object_add(req, "account", json_object_new_string(id));
-	r = call(l, req, &ok);
-	*sealed = r == 0 && jobj_str(ok, "sealed") ? xstrdup(jobj_str(ok, "sealed")) : NULL;
-	json_object_put(ok);
-	if (r == 0 && !*sealed) {
-		snprintf(l->err, sizeof(l->err), "the signer sent no sealed key");
-		return -EPROTO;
-	}
-	return r;
+	return seal_call(l, req, sealed);
 }
 
 int signer_adopt(struct helper *l, const char *order_url, const char *sealed, int version,

@@ -92,19 +92,6 @@ int signer_op_seal(struct keyproc *k, struct json_object *req, struct json_objec
 	return seal_key(k, k->cert_key, k->c->name, version, out);
 }
 
-/* NAMES (a JSON array) are exactly the job's, in order. */
-static bool job_names(const struct signer_conf *c, struct json_object *names)
-{
-	if (!json_object_is_type(names, json_type_array) ||
-	    json_object_array_length(names) != c->ndomains)
-		return false;
-	for (size_t i = 0; i < c->ndomains; i++)
-		if (!streq(json_object_get_string(json_object_array_get_idx(names, i)),
-			   c->domains[i]))
-			return false;
-	return true;
-}
-
 int signer_op_adopt(struct keyproc *k, struct json_object *req, struct json_object *out)
 {
 	const char *url = jobj_str(req, "order"), *sealed = jobj_str(req, "sealed");
@@ -122,7 +109,7 @@ int signer_op_adopt(struct keyproc *k, struct json_object *req, struct json_obje
 	    strpbrk(url, " \t\r\n") || !sealed)
 		return signer_refuse(k, -EINVAL, "adopt: an https order URL and its sealed key "
 						 "are needed");
-	if (!job_names(k->c, names))
+	if (!signer_names_are_the_jobs(k->c, names))
 		return signer_refuse(k, -EPERM, "adopt: the order is not for this job's names");
 	if (b64url_decode(sealed, &blob, &bloblen) < 0)
 		return signer_refuse(k, -EINVAL, "adopt: the sealed key is not base64url");

@@ -101,13 +101,9 @@ int signer_op_pending(struct keyproc *k, struct json_object *req, struct json_ob
 }
 
 /* The saved order is this job's: same CA, the job's names in its order. */
-static bool pending_is_the_jobs(const struct signer_conf *c, struct json_object *o)
+bool signer_names_are_the_jobs(const struct signer_conf *c, struct json_object *names)
 {
-	struct json_object *names = NULL;
-
-	if (!streq(jobj_str(o, "server"), c->server) ||
-	    !json_object_object_get_ex(o, "names", &names) ||
-	    !json_object_is_type(names, json_type_array) ||
+	if (!json_object_is_type(names, json_type_array) ||
 	    json_object_array_length(names) != c->ndomains)
 		return false;
 	for (size_t i = 0; i < c->ndomains; i++)
@@ -115,6 +111,15 @@ static bool pending_is_the_jobs(const struct signer_conf *c, struct json_object 
 			   c->domains[i]))
 			return false;
 	return true;
+}
+
+static bool pending_is_the_jobs(const struct signer_conf *c, struct json_object *o)
+{
+	struct json_object *names = NULL;
+
+	return streq(jobj_str(o, "server"), c->server) &&
+	       json_object_object_get_ex(o, "names", &names) &&
+	       signer_names_are_the_jobs(c, names);
 }
 
 /* "resume": the order an interrupted attempt left, if it is this job's:

@@ -37,7 +37,8 @@ int signer_refuse(struct keyproc *k, int r, const char *fmt, ...)
 int signer_pending_write(struct keyproc *k, const char *order_url, const char *pem);
 
 /* The order in flight (signer_pending.c): "pending" and "resume" as in
- * signer.h. */
+ * signer.h; are NAMES (a JSON array) exactly the job's, in order? */
+bool signer_names_are_the_jobs(const struct signer_conf *c, struct json_object *names);
 int signer_op_pending(struct keyproc *k, struct json_object *req, struct json_object *out);
 int signer_op_resume(struct keyproc *k, struct json_object *req, struct json_object *out);
 

@@ -226,27 +226,20 @@ static int lost_lock(struct cluster *c, char *err, size_t errlen)
 	return ACMED_EMISMATCH;
 }
 
-int cluster_record_order(struct cluster *c, const char *url, const char *account,
-			 struct json_object *names, int version, const char *sealed, char *err,
-			 size_t errlen)
+/* Put O (taken) as KEY of the lineage, only while this host holds the lock. */
+static int put_held(struct cluster *c, const char *what, struct json_object *o, char *err,
+		    size_t errlen)
 {
-	char *lock = key_of(c, "lock"), *order = key_of(c, "order");
-	struct json_object *o = json_object_new_object();
+	char *lock = key_of(c, "lock"), *key = key_of(c, "%s", what);
+	const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE)
+			     : NULL;
 	struct etcd_txn_result t = { 0 };
-	const char *text;
-	int r = lock && order && o ? 0 : -ENOMEM;
+	int r = lock && key && text ? 0 : -ENOMEM;
 
-	json_object_object_add(o, "order", json_object_new_string(url));
-	json_object_object_add(o, "account", json_object_new_string(str_or_empty(account)));
-	json_object_object_add(o, "names", json_object_get(names));
-	json_object_object_add(o, "version", json_object_new_int(version));
-	json_object_object_add(o, "key", json_object_new_string(sealed));
-	json_object_object_add(o, "host", json_object_new_string(c->host));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (r == 0) {
 		struct etcd_cmp mine = held(lock, c);
-		struct etcd_op put = { .type = ETCD_OP_PUT, .key = order, .value = text,
+		struct etcd_op put = { .type = ETCD_OP_PUT, .key = key, .value = text,
 				       .value_len = strlen(text) };
 
 		if ((r = etcd_txn(c->e, &mine, 1, &put, 1, NULL, 0, &t)) < 0)
@@ -257,8 +250,23 @@ int cluster_record_order(struct cluster *c, const char *url, const char *account
 	etcd_txn_result_clear(&t);
 	json_object_put(o);
 	free(lock);
-	free(order);
+	free(key);
 	return r;
+}
+
+int cluster_record_order(struct cluster *c, const char *url, const char *account,
+			 struct json_object *names, int version, const char *sealed, char *err,
+			 size_t errlen)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "order", json_object_new_string(url));
+	json_object_object_add(o, "account", json_object_new_string(str_or_empty(account)));
+	json_object_object_add(o, "names", json_object_get(names));
+	json_object_object_add(o, "version", json_object_new_int(version));
+	json_object_object_add(o, "key", json_object_new_string(sealed));
+	json_object_object_add(o, "host", json_object_new_string(c->host));
+	return put_held(c, "order", o, err, errlen);
 }
 
 int cluster_publish(struct cluster *c, int version, const char *cert, const char *chain,
@@ -374,32 +382,12 @@ int cluster_publish_account(struct cluster *c, const char *dir, const char *id, 
 int cluster_record_failure(struct cluster *c, int failures, time_t next, time_t retry_after,
 			   const char *error, char *err, size_t errlen)
 {
-	char *lock = key_of(c, "lock"), *state = key_of(c, "state");
 	struct json_object *o = json_object_new_object();
-	struct etcd_txn_result t = { 0 };
-	const char *text;
-	int r = lock && state && o ? 0 : -ENOMEM;
 
 	json_object_object_add(o, "failures", json_object_new_int(failures));
 	json_object_object_add(o, "next_attempt", json_object_new_int64(next));
 	json_object_object_add(o, "retry_after", json_object_new_int64(retry_after));
 	json_object_object_add(o, "error", json_object_new_string(str_or_empty(error)));
 	json_object_object_add(o, "host", json_object_new_string(c->host));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (r == 0) {
-		struct etcd_cmp mine = held(lock, c);
-		struct etcd_op put = { .type = ETCD_OP_PUT, .key = state, .value = text,
-				       .value_len = strlen(text) };
-
-		if ((r = etcd_txn(c->e, &mine, 1, &put, 1, NULL, 0, &t)) < 0)
-			fail(c, r, err, errlen);
-		else if (!t.succeeded)
-			r = lost_lock(c, err, errlen);
-	}
-	etcd_txn_result_clear(&t);
-	json_object_put(o);
-	free(lock);
-	free(state);
-	return r;
+	return put_held(c, "state", o, err, errlen);
 }

@@ -17,12 +17,7 @@
 
 LINEAGES=${LINEAGES:-100}
 VALIDITY=${VALIDITY:-120} # the round starts half of it after the first issuance
-start_pebble --validity "$VALIDITY"
-pebble_root
-WEBROOT=$T/www
-mkdir -p "$WEBROOT"
-start_nginx "$WEBROOT"
-start_etcd_cluster
+cluster_start --validity "$VALIDITY"
 HOSTS=(a b c)
 for h in "${HOSTS[@]}"; do
 	host_conf "$h" "renew_jitter = 0; max_parallel_jobs = 8;"
@@ -32,8 +27,8 @@ names() { for ((i = 1; i <= LINEAGES; i++)); do echo "l$i.$TEST_DOMAIN"; done; }
 
 say "host a issues $LINEAGES lineages"
 t0=$(date +%s)
-names | xargs -P 8 -I{} "$ACMECTL" --socket "$T/a/acmed.sock" certonly --webroot -w "$WEBROOT" \
-	--agree-tos --register-unsafely-without-email -n -d {} >"$T/seed.out" 2>&1 ||
+names | xargs -P 8 -I{} "$ACMECTL" --socket "$T/a/acmed.sock" certonly "${ISSUE[@]}" -d {} \
+	>"$T/seed.out" 2>&1 ||
 	fail "issuing the lineages failed: $(tail -5 "$T/seed.out")"
 seeded=$(($(date +%s) - t0))
 say "issued in ${seeded}s"

@@ -17,16 +17,9 @@
 . "$(dirname "$0")/cluster-lib.sh"
 
 require_cmd strace
-start_pebble
-pebble_root
-start_ca_proxy
-WEBROOT=$T/www
-mkdir -p "$WEBROOT"
-start_nginx "$WEBROOT"
-start_etcd_cluster
+cluster_start --proxy
 start_host a
 start_host b
-issue=(--webroot -w "$WEBROOT" --agree-tos --register-unsafely-without-email -n)
 get() { etcdctl_t get --print-value-only "/acmed/lineages/$1/$2"; }
 
 # The signer of a's running job: the child of acmed-worker named acmed-signer.
@@ -51,7 +44,7 @@ kill_at() {
 for s in order challenge finalize publish; do
 	N=$s.$TEST_DOMAIN
 	say "== a dies at step '$s'"
-	assert_exit 0 on a certonly "${issue[@]}" -d "$N"
+	assert_exit 0 on a certonly "${ISSUE[@]}" -d "$N"
 	wait_until 30 "b installed $N version 1" eval '[[ $(live_version "$N" "$T/b/state") == 1 ]]'
 	o0=$(orders)
 	case $s in

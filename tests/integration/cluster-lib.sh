@@ -93,3 +93,22 @@ exec $(nginx_tls_reload_cmd "$T/$h/nginx")
 HOOK
 	chmod +x "$T/$h/state/renewal-hooks/deploy/50-reload-nginx"
 }
+
+# cluster_start [--proxy] [START_PEBBLE ARGS...]: what every cluster test
+# runs on: Pebble (and its root), the fault proxy in front of it with
+# --proxy, one nginx serving $WEBROOT on $HTTP01_PORT that every host
+# writes its challenges to (as a load balancer in front of the hosts would
+# pass them on), and the three-member etcd cluster. ISSUE: certonly's
+# options for that web root.
+cluster_start() {
+	local proxy=0
+	[[ ${1:-} == --proxy ]] && { proxy=1; shift; }
+	start_pebble "$@"
+	pebble_root
+	((proxy)) && start_ca_proxy
+	WEBROOT=$T/www
+	mkdir -p "$WEBROOT"
+	start_nginx "$WEBROOT"
+	start_etcd_cluster
+	ISSUE=(--webroot -w "$WEBROOT" --agree-tos --register-unsafely-without-email -n)
+}

@@ -13,22 +13,15 @@
 . "$(dirname "$0")/etcd-lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
 
-start_pebble
-pebble_root
-start_ca_proxy
-WEBROOT=$T/www
-mkdir -p "$WEBROOT"
-start_nginx "$WEBROOT"
-start_etcd_cluster
+cluster_start --proxy
 start_host a
 N=lock.$TEST_DOMAIN
 L=/acmed/lineages/$N
-issue=(--webroot -w "$WEBROOT" --agree-tos --register-unsafely-without-email -n)
 get() { etcdctl_t get --print-value-only "$L/$1"; }
 has() { [[ -n $(etcdctl_t get --keys-only "$L/$1") ]]; }
 
 say "certonly on host a publishes version 1 in etcd"
-assert_exit 0 on a certonly "${issue[@]}" -d "$N"
+assert_exit 0 on a certonly "${ISSUE[@]}" -d "$N"
 assert_match "$OUT" "Saved as version 1 of $N"
 assert_eq "$(get current)" 1 "current version in etcd"
 assert_eq "$(get versions/1/cert)" "$(cat "$T/a/state/archive/$N/cert1.pem")" "cert 1 in etcd"
