@@ -75,7 +75,7 @@ static struct json_object *lock_json(struct cview *v, const struct cview_lineage
 	add_str(o, "holder", l->lock);
 	if (!l->lock_lease)
 		return o; /* not bound to a lease: it never expires */
-	snprintf(lease, sizeof(lease), "%" PRIx64, (uint64_t)l->lock_lease);
+	snprintf(lease, sizeof(lease), "%016" PRIx64, (uint64_t)l->lock_lease);
 	add_str(o, "lease", lease);
 	if (etcd_lease_ttl(cview_etcd(v), l->lock_lease, &ttl, NULL) == 0)
 		add_int(o, "ttl", ttl);
