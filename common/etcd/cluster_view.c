@@ -9,10 +9,10 @@
 #include "etcd/cluster_view.h"
 #include "etcd/etcd_http.h"
 
-/* Keys listed per page, and reads per transaction (etcd allows 128 by
- * default: --max-txn-ops). */
+/* Keys listed per page, and lineages read per transaction: four reads each,
+ * 128 in all, as many as etcd allows by default (--max-txn-ops). */
 #define CVIEW_PAGE 1000
-#define CVIEW_BATCH 64
+#define CVIEW_BATCH 32
 
 struct cview {
 	struct etcd *e;

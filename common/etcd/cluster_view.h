@@ -42,7 +42,7 @@ void cview_lineages_clear(struct cview_lineages *ls);
 
 /* Every lineage that has a key under P lineages/. The keys are listed
  * (names only, in pages, at one revision), then the values of current,
- * lock, order and state are read in transactions of a few dozen reads.
+ * lock, order and state are read in transactions of 128 reads.
  * 0, ACMED_EETCD (etcd_errmsg() says why), -ENOMEM. */
 int cview_lineages(struct cview *v, struct cview_lineages *out);
 /* The lineage NAME in LS (borrowed), or NULL. */

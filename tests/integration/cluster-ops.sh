@@ -184,6 +184,22 @@ assert_eq "$(jq -c '.cluster.only_in_cluster' <<<"$OUT")" \
 assert_exit 0 onb certificates --config "$T/b.conf" --cert-name "$D2"
 ! grep -q 'Only in the cluster' <<<"$OUT" || fail "--cert-name $D2 lists another lineage"
 
+say "cluster status pages through more keys than one listing returns"
+# 1125 lineages, 125 to a transaction (etcd takes 128 operations in one).
+for ((b = 0; b < 9; b++)); do
+	{
+		echo
+		for ((i = 0; i < 125; i++)); do printf 'put %s/page-%04d/current 1\n' "$L" $((b * 125 + i)); done
+		printf '\n\n' # no failure operations
+	} | etcdctl_t txn >/dev/null || fail "etcdctl txn failed"
+done
+etcdctl_t put "$L/zz-last/lock" hostz >/dev/null
+assert_exit 0 status
+assert_match "$OUT" '^  zz-last: held by hostz, no lease \(it does not expire\)$'
+assert_exit 0 status --json
+assert_eq "$(jq .lineages <<<"$OUT")" 1129 "lineages listed (3 + 1125 + zz-last)"
+assert_eq "$(jq -c '[.locks[].lineage]' <<<"$OUT")" '["zz-last"]' "the locks after the first page"
+
 say "etcd down: the local view, one warning, the same exit status"
 single=$(onb certificates)
 etcd_stop_member 1
