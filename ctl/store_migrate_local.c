@@ -69,13 +69,17 @@ static int read_cluster(struct back *b, struct lineage *l)
 	char *cur = NULL;
 	int r = cview_get(b->view, l->name, "current", &cur);
 
-	if (r == 0 && (l->current = atoi(cur)) < 1)
+	if (r == 0 && (l->current = cview_parse_version(cur)) < 1)
 		r = -EINVAL;
+	if (r == 0)
+		r = cview_get(b->view, l->name, "renewal", &l->renewal);
 	if (r < 0)
-		snprintf(l->err, sizeof(l->err), "no current version in etcd%s",
-			 r == -ENOENT || r == -EINVAL ? "" : ": etcd unreachable");
-	if (r == 0 && (r = cview_get(b->view, l->name, "renewal", &l->renewal)) < 0)
-		snprintf(l->err, sizeof(l->err), "no renewal settings in etcd");
+		snprintf(l->err, sizeof(l->err), "%s",
+			 r == ACMED_EETCD ? etcd_errmsg(cview_etcd(b->view))
+			 : r == -EINVAL ? "its current version in etcd is not a version number"
+			 : r == -ENOENT ? (cur ? "no renewal settings in etcd"
+					       : "no current version in etcd")
+					: acmed_strerror(r));
 	if (r == 0)
 		r = renewal_parse(l->renewal, "the renewal settings in etcd", &parsed, l->err,
 				  sizeof(l->err));

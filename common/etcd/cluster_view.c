@@ -65,6 +65,18 @@ const char *cview_prefix(const struct cview *v)
 	return v->prefix;
 }
 
+int cview_parse_version(const char *text)
+{
+	char *end = NULL;
+	long n;
+
+	if (!text || *text < '1' || *text > '9')
+		return 0;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	return errno == 0 && *end == '\0' && n <= CVIEW_MAX_VERSION ? (int)n : 0;
+}
+
 void cview_lineages_clear(struct cview_lineages *ls)
 {
 	for (size_t i = 0; i < ls->n; i++) {
@@ -186,7 +198,7 @@ static int set_field(struct cview_lineage *l, size_t f, const struct etcd_kv *kv
 	if (!kv)
 		return 0;
 	if (f == 0) {
-		l->current = atoi((const char *)kv->value);
+		l->current = cview_parse_version((const char *)kv->value);
 		return 0;
 	}
 	if (f == 1)

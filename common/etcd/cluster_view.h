@@ -22,11 +22,16 @@ struct etcd *cview_etcd(struct cview *v);
 /* P, the prefix every key is under (borrowed). */
 const char *cview_prefix(const struct cview *v);
 
+/* The value of a current key ("4"): a version from 1 to CVIEW_MAX_VERSION,
+ * or 0 for anything else (absent, not a decimal number, out of range). */
+#define CVIEW_MAX_VERSION 100000
+int cview_parse_version(const char *text);
+
 /* One lineage as etcd has it. The texts are the keys' values (NUL
  * terminated), NULL when the key is absent. */
 struct cview_lineage {
 	char *name;
-	int current;         /* P lineages/NAME/current; 0: absent */
+	int current;         /* P lineages/NAME/current; 0: absent or not a version */
 	char *lock;          /* the holder's cluster_host */
 	int64_t lock_lease;  /* the lease the lock is bound to; 0: none */
 	char *order;         /* JSON: the order in flight */

@@ -200,6 +200,17 @@ assert_exit 0 status --json
 assert_eq "$(jq .lineages <<<"$OUT")" 1129 "lineages listed (3 + 1125 + zz-last)"
 assert_eq "$(jq -c '[.locks[].lineage]' <<<"$OUT")" '["zz-last"]' "the locks after the first page"
 
+say "migrate --to local refuses what is not a whole lineage, writing nothing"
+etcdctl_t put "$L/bad/current" 3abc >/dev/null
+etcdctl_t put "$L/../current" 1 >/dev/null
+before=$(find "$T/b/state" | sort)
+assert_exit 1 back --cert-name page-0000 --cert-name bad --cert-name ..
+assert_match "$OUT" '^acmectl: error: page-0000: no renewal settings in etcd$'
+assert_match "$OUT" '^acmectl: error: bad: its current version in etcd is not a version number$'
+assert_match "$OUT" '^acmectl: error: \.\.: not a valid certificate name: never copied$'
+assert_match "$OUT" '^3 lineages: 0 versions copied, 0 already here, 3 failed\.$'
+assert_eq "$(find "$T/b/state" | sort)" "$before" "the state directory after refusals"
+
 say "etcd down: the local view, one warning, the same exit status"
 single=$(onb certificates)
 etcd_stop_member 1

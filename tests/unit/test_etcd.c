@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "jsonutil.h"
+#include "etcd/cluster_view.h"
 #include "etcd/etcd.h"
 
 static struct json_object *parse(const char *s)
@@ -270,6 +271,22 @@ TEST(lease_ttl)
 	o = parse("{\"error\":\"etcdserver: request timed out\",\"code\":14}");
 	ASSERT_EQ(etcd_parse_lease_ttl(o, &ttl, &granted), ACMED_EETCD);
 	json_object_put(o);
+}
+
+/* A lineage's current key as acmectl reads it: a plain decimal version. */
+TEST(cview_parse_version)
+{
+	ASSERT_EQ(cview_parse_version("4"), 4);
+	ASSERT_EQ(cview_parse_version("100000"), 100000);
+	ASSERT_EQ(cview_parse_version("100001"), 0);
+	ASSERT_EQ(cview_parse_version("0"), 0);
+	ASSERT_EQ(cview_parse_version("04"), 0);
+	ASSERT_EQ(cview_parse_version("-1"), 0);
+	ASSERT_EQ(cview_parse_version("3abc"), 0);
+	ASSERT_EQ(cview_parse_version(" 3"), 0);
+	ASSERT_EQ(cview_parse_version(""), 0);
+	ASSERT_EQ(cview_parse_version("99999999999999999999"), 0);
+	ASSERT_EQ(cview_parse_version(NULL), 0);
 }
 
 TEST(parse_watch)
