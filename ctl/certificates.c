@@ -276,7 +276,7 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 	if (ret != EXIT_OK)
 		goto out;
 	/* In cluster mode (acmed.conf's storage), the cluster's versions too. */
-	if (!shown.timeline)
+	if (!shown.timeline || cl->json)
 		shown.cluster = certs_cluster_new(o.config);
 	if (!cl->json)
 		json_object_object_add(args, "fields", fields_for(&shown));
