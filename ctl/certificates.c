@@ -7,10 +7,11 @@
 
 #include "jsonutil.h"
 #include "util.h"
+#include "ctl/certificates_cluster.h"
 #include "ctl/timeline.h"
 #include "ctl/verbs.h"
 
-enum { OPT_TIMELINE = 0x100 };
+enum { OPT_TIMELINE = 0x100, OPT_CONFIG };
 
 #define RULE "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -"
 
@@ -156,6 +157,7 @@ const struct option certificates_options[] = {
 	{ "domains", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	CLIENT_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -166,6 +168,7 @@ struct shown {
 	long now;
 	size_t n;
 	int timeline; /* the bar's width; 0: certbot's listing */
+	struct certs_cluster *cluster; /* storage = "etcd": the cluster's versions too */
 };
 
 static int print_item(struct json_object *e, void *ctx)
@@ -180,6 +183,8 @@ static int print_item(struct json_object *e, void *ctx)
 		timeline_print(e, sh->now, sh->timeline);
 	else
 		print_entry(e, sh->now);
+	if (!sh->timeline)
+		certs_cluster_print_version(sh->cluster, e);
 	return 0;
 }
 
@@ -194,15 +199,28 @@ static struct json_object *fields_for(const struct shown *sh)
 	else
 		for (size_t i = 0; i < ELEMENTSOF(printed_fields); i++)
 			json_object_array_add(fields, json_object_new_string(printed_fields[i]));
+	if (sh->cluster && !sh->timeline)
+		json_object_array_add(fields, json_object_new_string("version"));
 	return fields;
 }
 
-int verb_certificates(struct client *cl, int argc, char **argv)
+/* What the command line asks for, beyond the request's ARGS. */
+struct certs_opts {
+	const char *config;    /* --config */
+	const char *cert_name; /* --cert-name */
+	bool filtered;         /* --cert-name or -d */
+};
+
+/* read_options() after --help: nothing more to do. */
+#define HELP_SHOWN (-1)
+
+/* The options into ARGS, SH and O: EXIT_OK, HELP_SHOWN, or the exit
+ * status for a bad option. */
+static int read_options(struct client *cl, int argc, char **argv, struct json_object *args,
+			struct shown *sh, struct certs_opts *o)
 {
-	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
 	struct json_object *domains = NULL;
-	struct shown shown = { (long)time(NULL), 0, 0 };
-	int c, ret;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, CLIENT_COMMON_SHORT "d:h", certificates_options, NULL)) !=
@@ -210,47 +228,77 @@ int verb_certificates(struct client *cl, int argc, char **argv)
 		if (client_common_opt(cl, c))
 			continue;
 		switch (c) {
-		case 'c': json_object_object_add(args, "cert_name", json_object_new_string(optarg)); break;
+		case 'c':
+			json_object_object_add(args, "cert_name", json_object_new_string(optarg));
+			o->cert_name = optarg;
+			o->filtered = true;
+			break;
 		case 'd':
 			if (!domains) {
 				domains = json_object_new_array();
 				json_object_object_add(args, "domains", domains);
 			}
 			json_object_array_add(domains, json_object_new_string(optarg));
+			o->filtered = true;
 			break;
-		case OPT_TIMELINE: shown.timeline = timeline_width(); break;
+		case OPT_TIMELINE: sh->timeline = timeline_width(); break;
+		case OPT_CONFIG: o->config = optarg; break;
 		case 'h':
 			client_fprintf(stdout, "Usage: acmectl certificates [--cert-name NAME] [-d DOMAIN] "
-					       "[--timeline] [--json]\n");
-			json_object_put(args);
-			return EXIT_OK;
+					       "[--timeline] [--json] [--config FILE]\n");
+			return HELP_SHOWN;
 		default:
 			client_fprintf(stderr, "Try 'acmectl certificates --help'.\n");
-			json_object_put(args);
 			return EXIT_USAGE;
 		}
 	}
+	return EXIT_OK;
+}
+
+/* What follows the listing's items. */
+static void print_tail(const struct shown *sh, const struct certs_opts *o)
+{
+	if (sh->n == 0)
+		client_printf("No certificates found.\n");
+	else if (!sh->timeline)
+		client_printf("%s\n", RULE);
+	if (!sh->timeline)
+		certs_cluster_print_only(sh->cluster, o->cert_name, o->filtered);
+}
+
+int verb_certificates(struct client *cl, int argc, char **argv)
+{
+	struct json_object *args = json_object_new_object(), *reply = NULL, *data, *list;
+	struct shown shown = { (long)time(NULL), 0, 0, NULL };
+	struct certs_opts o = { 0 };
+	int ret = read_options(cl, argc, argv, args, &shown, &o);
+
+	if (ret != EXIT_OK)
+		goto out;
+	/* In cluster mode (acmed.conf's storage), the cluster's versions too. */
+	if (!shown.timeline || cl->json)
+		shown.cluster = certs_cluster_new(o.config);
 	if (!cl->json)
 		json_object_object_add(args, "fields", fields_for(&shown));
 	ret = cl->json ? client_request(cl, "certificates", args, &reply, &data)
 		       : client_request_list(cl, "certificates", args, "certificates", print_item,
 					     &shown, &reply, &data);
-	json_object_put(args);
-	if (ret != EXIT_OK) {
-		json_object_put(reply);
-		return ret;
-	}
+	if (ret != EXIT_OK)
+		goto out;
 	/* A reply in another form than acmed's own listing (its members in
 	 * another order, say) arrives whole: its items are printed the same. */
 	if (!cl->json && json_object_object_get_ex(data, "certificates", &list))
 		for (size_t i = 0; i < json_object_array_length(list); i++)
 			print_item(json_object_array_get_idx(list, i), &shown);
-	if (cl->json)
+	if (cl->json) {
+		certs_cluster_annotate(shown.cluster, data, o.cert_name, o.filtered);
 		client_print_json(data);
-	else if (shown.n == 0)
-		client_printf("No certificates found.\n");
-	else if (!shown.timeline)
-		client_printf("%s\n", RULE);
+	} else {
+		print_tail(&shown, &o);
+	}
+out:
+	certs_cluster_free(shown.cluster);
+	json_object_put(args);
 	json_object_put(reply);
-	return EXIT_OK;
+	return ret == HELP_SHOWN ? EXIT_OK : ret;
 }

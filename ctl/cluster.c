@@ -2,7 +2,8 @@
  * acmectl itself from acmed.conf's settings, without the daemon:
  *
  *   init    write a new cluster key to cluster_key_file (never replaced)
- *   status  etcd's members, each endpoint's health, revision and leader */
+ *   status  etcd's members, each endpoint's health, revision and leader;
+ *           the hosts, locks, orders in flight and backoff (cluster_report.c) */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "error.h"
 #include "util.h"
+#include "ctl/cluster_report.h"
 #include "ctl/verbs.h"
 #include "etcd/etcd.h"
 #include "etcd/seal.h"
@@ -33,6 +35,8 @@ static const char usage[] =
 	"  init    write a new cluster key to acmed.conf's cluster_key_file, readable by\n"
 	"          root only; an existing file is never replaced. Copy it to every host.\n"
 	"  status  etcd's members, and each endpoint's health, revision and leader;\n"
+	"          each host's last materialised revision and its lag, the locks held,\n"
+	"          the orders in flight and the lineages in the cluster's backoff;\n"
 	"          exit 1 when etcd cannot be reached or has no leader.\n"
 	"  --config FILE  acmed's configuration (default " ACMED_SYSCONFDIR "/acmed.conf)\n";
 
@@ -204,6 +208,20 @@ static void print_status(struct json_object *report)
 		client_printf("Leader: none: etcd has no quorum\n");
 	json_object_object_get_ex(report, "revision", &v);
 	client_printf("Revision: %s\n", json_object_get_string(v));
+	cluster_report_print(report);
+}
+
+/* The hosts, locks, orders and backoff into REPORT. */
+static int cluster_view(const struct acmed_config *cfg, struct json_object *report, char *err,
+			size_t errlen)
+{
+	struct cview *v = NULL;
+	int r = cview_open(cfg, &v, err, errlen);
+
+	if (r == 0)
+		r = cluster_report_add(v, report, err, errlen);
+	cview_close(v);
+	return r;
 }
 
 static int cluster_status(struct client *cl, const struct acmed_config *cfg, const char *path)
@@ -235,13 +253,19 @@ static int cluster_status(struct client *cl, const struct acmed_config *cfg, con
 	json_object_object_add(report, "prefix", json_object_new_string(cfg->etcd_prefix));
 	json_object_object_add(report, "members", members_json(m, n));
 	endpoints_status(e, cfg, report);
+	rc = json_object_object_get_ex(report, "leader", &v) ? EXIT_OK : EXIT_FAILED;
+	if (rc == EXIT_OK && cluster_view(cfg, report, err, sizeof(err)) < 0) {
+		json_object_object_add(report, "view_error", json_object_new_string(err));
+		rc = EXIT_FAILED;
+	}
 	if (cl->json)
 		client_print_json(report);
 	else
 		print_status(report);
-	rc = json_object_object_get_ex(report, "leader", &v) ? EXIT_OK : EXIT_FAILED;
-	if (rc != EXIT_OK)
+	if (!json_object_object_get_ex(report, "leader", &v))
 		client_fprintf(stderr, "acmectl: error: no etcd member has a leader (no quorum)\n");
+	else if (rc != EXIT_OK)
+		client_fprintf(stderr, "acmectl: error: reading the cluster's state: %s\n", err);
 out:
 	json_object_put(report);
 	etcd_members_free(m, n);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "util.h"
+#include "ctl/store_migrate.h"
 #include "ctl/verbs.h"
 #include "etcd/etcd_store.h"
 #include "store/store.h"
@@ -31,12 +32,15 @@ const struct option store_options[] = {
 };
 
 static const char usage[] =
-	"Usage: acmectl store migrate --to etcd [--config FILE] [--cert-name NAME]\n\n"
-	"Copy this host's lineages (every version, the private keys sealed with the\n"
-	"cluster key, the renewal settings, the current version) into etcd, as\n"
-	"acmed.conf's etcd settings say. Run it again after an interruption: what is\n"
-	"in etcd already with the same contents is skipped. Each version is read back\n"
-	"and compared. --to local is not there yet.\n";
+	"Usage: acmectl store migrate --to etcd|local [--config FILE] [--cert-name NAME]\n\n"
+	"--to etcd: copy this host's lineages (every version, the private keys sealed\n"
+	"with the cluster key, the renewal settings, the current version) into etcd,\n"
+	"as acmed.conf's etcd settings say.\n"
+	"--to local: copy the cluster's lineages from etcd into this host's state\n"
+	"directory (every version, the keys opened, live/ at the cluster's current\n"
+	"version, the renewal file last); a file here that differs is never replaced.\n"
+	"Run it again after an interruption: what is there already with the same\n"
+	"contents is skipped. Each version is read back and compared.\n";
 
 struct migrate {
 	struct store *local;
@@ -175,16 +179,14 @@ int verb_store(struct client *cl, int argc, char **argv)
 				       : "--to etcd or --to local");
 		goto out;
 	}
-	if (streq(to, "local")) {
-		client_fprintf(stderr, "acmectl store: --to local is not there yet\n");
-		goto out;
-	}
 	rc = EXIT_FAILED;
 	if (config_defaults(&cfg) < 0)
 		goto out;
 	if (config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &cfg, err,
 			sizeof(err)) < 0)
 		client_fprintf(stderr, "acmectl: error: %s\n", err);
+	else if (streq(to, "local"))
+		rc = migrate_to_local(&cfg, names, nnames);
 	else
 		rc = migrate(&cfg, names, nnames);
 	config_clear(&cfg);

@@ -56,7 +56,7 @@ const struct local_verb local_verbs[] = {
 	  true, rollback_options },
 	{ "cluster", verb_cluster, "cluster mode: init (a new cluster key), status (etcd)", true,
 	  cluster_options },
-	{ "store", verb_store, "migrate --to etcd: copy this host's lineages into etcd", true,
+	{ "store", verb_store, "migrate --to etcd|local: copy the lineages into etcd or back", true,
 	  store_options },
 };
 const size_t nlocal_verbs = ELEMENTSOF(local_verbs);

@@ -193,23 +193,6 @@ int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const stru
 			  out);
 }
 
-/* {"ID": "N"} (and "TTL" when TTL > 0) as a request. */
-static struct json_object *lease_req(int64_t id, int64_t ttl)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[24];
-
-	if (!o)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%lld", (long long)id);
-	if (json_object_object_add(o, "ID", json_object_new_string(buf)) < 0 ||
-	    (ttl > 0 && json_object_object_add(o, "TTL", json_object_new_int64(ttl)) < 0)) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 struct grant {
 	int64_t id, ttl;
 };
@@ -227,7 +210,7 @@ static int parse_grant(struct json_object *o, void *out)
 int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted)
 {
 	struct grant g = { 0 };
-	int r = call_parse(e, "/v3/lease/grant", lease_req(0, ttl), parse_grant, &g);
+	int r = call_parse(e, "/v3/lease/grant", etcd_req_lease(0, ttl), parse_grant, &g);
 
 	if (r == 0) {
 		*id = g.id;
@@ -239,7 +222,31 @@ int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted)
 
 int etcd_lease_revoke(struct etcd *e, int64_t id)
 {
-	return call_parse(e, "/v3/lease/revoke", lease_req(id, 0), NULL, NULL);
+	return call_parse(e, "/v3/lease/revoke", etcd_req_lease(id, 0), NULL, NULL);
+}
+
+struct lease_ttl {
+	int64_t ttl, granted;
+};
+
+static int parse_lease_ttl(struct json_object *o, void *out)
+{
+	struct lease_ttl *t = out;
+
+	return etcd_parse_lease_ttl(o, &t->ttl, &t->granted);
+}
+
+int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ttl, int64_t *granted)
+{
+	struct lease_ttl t = { 0 };
+	int r = call_parse(e, "/v3/lease/timetolive", etcd_req_lease(id, 0), parse_lease_ttl, &t);
+
+	if (r == 0) {
+		*ttl = t.ttl;
+		if (granted)
+			*granted = t.granted;
+	}
+	return r;
 }
 
 static int parse_status(struct json_object *o, void *out)

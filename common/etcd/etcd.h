@@ -106,6 +106,9 @@ int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp, const stru
 int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted);
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl);
 int etcd_lease_revoke(struct etcd *e, int64_t id);
+/* The seconds lease ID has left (*TTL) and was granted (*GRANTED, may be
+ * NULL), without extending it: -ENOENT once it has expired (or never was). */
+int etcd_lease_ttl(struct etcd *e, int64_t id, int64_t *ttl, int64_t *granted);
 
 /* One member's own view, asked of ENDPOINT alone (no failover). */
 struct etcd_status {
@@ -168,6 +171,8 @@ struct json_object *etcd_req_txn(const struct etcd_cmp *cmp, size_t ncmp,
 				 const struct etcd_op *then, size_t nthen,
 				 const struct etcd_op *otherwise, size_t notherwise);
 struct json_object *etcd_req_watch(const char *key, bool prefix, int64_t start_revision);
+/* {"ID": ID} for the lease calls, and "TTL" when TTL > 0 (a grant). */
+struct json_object *etcd_req_lease(int64_t id, int64_t ttl);
 
 /* Answers: an error body ({"error": ..., "code": N}) as its message
  * (borrowed from O) and gRPC code, or NULL; a range answer, a transaction
@@ -179,6 +184,9 @@ int etcd_parse_range(struct json_object *o, struct etcd_range *out);
 int etcd_parse_txn(struct json_object *o, struct etcd_txn_result *out);
 int etcd_parse_status(struct json_object *o, struct etcd_status *out);
 int etcd_parse_members(struct json_object *o, struct etcd_member **out, size_t *n);
+/* A time-to-live answer: *TTL and *GRANTED; -ENOENT for an expired lease
+ * (TTL -1), ACMED_EETCD for what is not such an answer. */
+int etcd_parse_lease_ttl(struct json_object *o, int64_t *ttl, int64_t *granted);
 
 /* One watch response, unwrapped from the stream's {"result": ...}. */
 struct etcd_watch_msg {

@@ -295,6 +295,14 @@ struct json_object *etcd_req_watch(const char *key, bool prefix, int64_t start_r
 	return done(o, false);
 }
 
+struct json_object *etcd_req_lease(int64_t id, int64_t ttl)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok = o && add_int(o, "ID", id) && (ttl <= 0 || add_int(o, "TTL", ttl));
+
+	return done(o, ok);
+}
+
 /* ---- answers ---- */
 
 const char *etcd_parse_error(struct json_object *o, int *code)
@@ -544,4 +552,17 @@ int etcd_parse_watch(struct json_object *o, struct etcd_watch_msg *msg)
 	if (r < 0)
 		etcd_watch_msg_clear(msg);
 	return r;
+}
+
+int etcd_parse_lease_ttl(struct json_object *o, int64_t *ttl, int64_t *granted)
+{
+	const char *err = jobj_str(o, "error");
+
+	if (!json_object_is_type(o, json_type_object) || (err && *err) ||
+	    !json_object_object_get_ex(o, "header", NULL))
+		return ACMED_EETCD;
+	*ttl = etcd_json_int(o, "TTL");
+	*granted = etcd_json_int(o, "grantedTTL");
+	/* A lease that has expired, or never was, answers TTL -1. */
+	return *ttl < 0 ? -ENOENT : 0;
 }

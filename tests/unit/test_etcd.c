@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "jsonutil.h"
+#include "etcd/cluster_view.h"
 #include "etcd/etcd.h"
 
 static struct json_object *parse(const char *s)
@@ -243,6 +244,49 @@ TEST(parse_status_and_members)
 	ASSERT_EQ(m[1].nclient_urls, 0);
 	etcd_members_free(m, n);
 	json_object_put(o);
+}
+
+TEST(lease_ttl)
+{
+	struct json_object *o = etcd_req_lease(7587869876553127170, 0);
+	int64_t ttl = 0, granted = 0;
+
+	/* The id as a string (an int64 past 2^53), and no TTL: nothing granted. */
+	ASSERT_STR_EQ(jobj_str(o, "ID"), "7587869876553127170");
+	ASSERT_TRUE(!json_object_object_get_ex(o, "TTL", NULL));
+	json_object_put(o);
+	o = etcd_req_lease(0, 10);
+	ASSERT_STR_EQ(jobj_str(o, "TTL"), "10");
+	json_object_put(o);
+	o = parse("{\"header\":{\"revision\":\"12\"},\"ID\":\"7587869876553127170\","
+		  "\"TTL\":\"7\",\"grantedTTL\":\"10\"}");
+	ASSERT_EQ(etcd_parse_lease_ttl(o, &ttl, &granted), 0);
+	ASSERT_EQ(ttl, 7);
+	ASSERT_EQ(granted, 10);
+	json_object_put(o);
+	/* Expired: TTL -1, no grantedTTL. */
+	o = parse("{\"header\":{\"revision\":\"12\"},\"ID\":\"5\",\"TTL\":\"-1\"}");
+	ASSERT_EQ(etcd_parse_lease_ttl(o, &ttl, &granted), -ENOENT);
+	json_object_put(o);
+	o = parse("{\"error\":\"etcdserver: request timed out\",\"code\":14}");
+	ASSERT_EQ(etcd_parse_lease_ttl(o, &ttl, &granted), ACMED_EETCD);
+	json_object_put(o);
+}
+
+/* A lineage's current key as acmectl reads it: a plain decimal version. */
+TEST(cview_parse_version)
+{
+	ASSERT_EQ(cview_parse_version("4"), 4);
+	ASSERT_EQ(cview_parse_version("100000"), 100000);
+	ASSERT_EQ(cview_parse_version("100001"), 0);
+	ASSERT_EQ(cview_parse_version("0"), 0);
+	ASSERT_EQ(cview_parse_version("04"), 0);
+	ASSERT_EQ(cview_parse_version("-1"), 0);
+	ASSERT_EQ(cview_parse_version("3abc"), 0);
+	ASSERT_EQ(cview_parse_version(" 3"), 0);
+	ASSERT_EQ(cview_parse_version(""), 0);
+	ASSERT_EQ(cview_parse_version("99999999999999999999"), 0);
+	ASSERT_EQ(cview_parse_version(NULL), 0);
 }
 
 TEST(parse_watch)
