@@ -75,6 +75,20 @@ int store_check_pems(const struct version_pems *v, char *err, size_t errlen);
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen);
 
+/* Write V as version N of NAME under its own number (cluster mode: a
+ * version another host published): the four archive files exclusively
+ * (privkey 0600, or with the key group of the version before as
+ * store_publish() does), read back and checked; then with LIVE, live/
+ * switched to N under a recorded intent, unless it points at N or a newer
+ * version already (live/ never moves backwards; *SWITCHED says whether it
+ * moved). A version already there with the same bytes is kept (written
+ * nothing: a no-op); with other bytes it is refused with ACMED_EMISMATCH
+ * and live/ is untouched. -EBUSY while another process publishes to NAME.
+ * The renewal file is the caller's (written last for a new lineage, as
+ * with store_import()). 0, or an error with the reason in ERR. */
+int store_materialise(struct store *s, const char *name, int n, const struct version_pems *v,
+		      bool live, bool *switched, char *err, size_t errlen);
+
 /* One version of a lineage made by another client, to import. */
 struct store_import_version {
 	int version;
