@@ -107,3 +107,35 @@ out:
 	close(livefd);
 	return r;
 }
+
+int store_renewal_put_text(struct store *s, const char *name, const char *text, bool *changed,
+			   char *err, size_t errlen)
+{
+	char *conf = store_name_valid(name) ? store_conf_name(name) : NULL, *old = NULL;
+	struct renewal r;
+	int ret;
+
+	*changed = false;
+	if (!conf) {
+		snprintf(err, errlen, "'%s' is not a valid certificate name", name);
+		return -EINVAL;
+	}
+	/* What reaches the renewal directory must be a renewal file. */
+	ret = renewal_parse(text, conf, &r, err, errlen);
+	if (ret == 0)
+		renewal_clear(&r);
+	if (ret == 0 && fs_read_fileat(s->renewal_fd, conf, PEM_MAX, &old, NULL) == 0 &&
+	    streq(old, text))
+		goto out;
+	if (ret == 0) {
+		ret = fs_write_durable(s->renewal_fd, conf, text, strlen(text), 0600, 0);
+		if (ret < 0)
+			snprintf(err, errlen, "%s/renewal/%s: %s", s->dir, conf, acmed_strerror(ret));
+		else
+			*changed = true;
+	}
+out:
+	free(old);
+	free(conf);
+	return ret;
+}
