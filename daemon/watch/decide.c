@@ -17,10 +17,3 @@ struct watch_decision watch_decide(int local, int current, const char *lock, con
 	d.to = current;
 	return d;
 }
-
-long watch_backoff(long previous, double ran_seconds)
-{
-	if (previous <= 0 || ran_seconds > 60)
-		return 1;
-	return previous >= 30 ? 60 : previous * 2;
-}

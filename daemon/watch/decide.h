@@ -23,5 +23,11 @@ struct watch_decision {
 struct watch_decision watch_decide(int local, int current, const char *lock, const char *me);
 
 /* The restart backoff of the daemon's watcher: 1 s after the first exit,
- * doubling to 60 s; back to 1 s after a run that lasted over a minute. */
-long watch_backoff(long previous, double ran_seconds);
+ * doubling to 60 s; back to 1 s after a run that lasted over a minute.
+ * Inline: the daemon (cluster.c) uses it without linking the watcher. */
+static inline long watch_backoff(long previous, double ran_seconds)
+{
+	if (previous <= 0 || ran_seconds > 60)
+		return 1;
+	return previous >= 30 ? 60 : previous * 2;
+}
