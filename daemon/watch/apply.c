@@ -27,29 +27,47 @@ void apply_tell(struct watch_ctx *w, const char *fmt, ...)
 	fs_write_all(w->ev_fd, line, (size_t)n);
 }
 
-void apply_pend(struct watch_ctx *w, const char *name)
+/* Add NAME to the set V (N names) unless there: true if added. */
+static bool set_add(char ***v, size_t *n, const char *name)
 {
 	char **grown;
 
-	for (size_t i = 0; i < w->npending; i++)
-		if (streq(w->pending[i], name))
-			return;
-	grown = realloc(w->pending, (w->npending + 1) * sizeof(char *));
+	for (size_t i = 0; i < *n; i++)
+		if (streq((*v)[i], name))
+			return false;
+	grown = realloc(*v, (*n + 1) * sizeof(char *));
 	if (!grown)
-		return;
-	w->pending = grown;
-	if ((grown[w->npending] = strdup(name)))
-		w->npending++;
+		return false;
+	*v = grown;
+	if (!(grown[*n] = strdup(name)))
+		return false;
+	(*n)++;
+	return true;
+}
+
+static void set_remove(char **v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (streq(v[i], name)) {
+			free(v[i]);
+			v[i] = v[--*n];
+			return;
+		}
+}
+
+bool apply_pend(struct watch_ctx *w, const char *name)
+{
+	return set_add(&w->pending, &w->npending, name);
 }
 
 static void unpend(struct watch_ctx *w, const char *name)
 {
-	for (size_t i = 0; i < w->npending; i++)
-		if (streq(w->pending[i], name)) {
-			free(w->pending[i]);
-			w->pending[i] = w->pending[--w->npending];
-			return;
-		}
+	size_t len = strlen(name);
+
+	set_remove(w->pending, &w->npending, name);
+	for (size_t i = w->nheld; i-- > 0;)
+		if (strncmp(w->held[i], name, len) == 0 && w->held[i][len] == ' ')
+			set_remove(w->held, &w->nheld, w->held[i]);
 }
 
 /* Versions D->from..D->to of NAME, live/ to the last. *SWITCHED: live/
@@ -107,7 +125,14 @@ int apply_lineage(struct watch_ctx *w, const char *name, const struct estore_lin
 	if (d.action == WATCH_SKIP_LOCKED || (l->lock && streq(l->lock, w->host))) {
 		/* This host's own job publishes it: looked at again when the
 		 * lock goes. */
+		char said[300];
+
 		apply_pend(w, name);
+		/* Said once per version etcd has while it waits. */
+		snprintf(said, sizeof(said), "%s %d", name, l->current);
+		if (set_add(&w->held, &w->nheld, said))
+			log_job(LOG_LVL_INFO, 0, name, "%s: version %d held by this host's own job: "
+				"left to it until its lock goes", name, l->current);
 		return 0;
 	}
 	if (d.action == WATCH_MATERIALISE)

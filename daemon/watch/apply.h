@@ -17,13 +17,15 @@ struct watch_ctx {
 	int ev_fd;
 	char **pending;     /* lineages to look at again (busy, or held here) */
 	size_t npending;
+	char **held;        /* those held by this host's own job, said once */
+	size_t nheld;
 };
 
 /* Tell the daemon: one JSON line, printf-formatted. */
 void apply_tell(struct watch_ctx *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Add NAME to the pending set (once). */
-void apply_pend(struct watch_ctx *w, const char *name);
+/* Add NAME to the pending set (once): true if it was not there. */
+bool apply_pend(struct watch_ctx *w, const char *name);
 
 /* Bring lineage NAME to what etcd says (L): the versions this host lacks,
  * live/ to the current one, the renewal file; the daemon told. NAME stays

@@ -225,6 +225,7 @@ int watcher_run(const struct acmed_config *cfg, struct store *st, struct estore 
 		}
 	}
 	strv_free(w.c.pending, w.c.npending);
+	strv_free(w.c.held, w.c.nheld);
 	close(w.state_fd);
 	return -EIO;
 }
