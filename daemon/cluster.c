@@ -262,7 +262,8 @@ int cluster_start(struct daemon *d)
 	struct cluster *c;
 	char buf[256];
 
-	if (!d->cfg.storage || !streq(d->cfg.storage, "etcd") || d->cluster)
+	/* --oneshot renews and exits: there is nothing to follow. */
+	if (!d->cfg.storage || !streq(d->cfg.storage, "etcd") || d->cluster || d->oneshot)
 		return 0;
 	c = calloc(1, sizeof(*c));
 	if (!c)

@@ -18,7 +18,8 @@
 #include "daemon/daemon.h"
 
 /* Start the watcher if acmed.conf says storage = "etcd" (a reload does not
- * start or stop it: a restart does). 0 or -errno (logged). */
+ * start or stop it: a restart does; --oneshot runs none). 0 or -errno
+ * (logged). */
 int cluster_start(struct daemon *d);
 /* Shutdown: stop it (SIGTERM) without waiting. */
 void cluster_stop(struct daemon *d);

@@ -122,8 +122,14 @@ int store_renewal_put_text(struct store *s, const char *name, const char *text, 
 	}
 	/* What reaches the renewal directory must be a renewal file. */
 	ret = renewal_parse(text, conf, &r, err, errlen);
-	if (ret == 0)
+	if (ret == 0) {
+		if (r.name && !streq(r.name, name)) {
+			snprintf(err, errlen, "the renewal file for %s names lineage %s", name,
+				 r.name);
+			ret = -EINVAL;
+		}
 		renewal_clear(&r);
+	}
 	if (ret == 0 && fs_read_fileat(s->renewal_fd, conf, PEM_MAX, &old, NULL) == 0 &&
 	    streq(old, text))
 		goto out;

@@ -109,3 +109,81 @@ TEST(bad_version_and_busy)
 	version_pems_clear(&w);
 	fixture_close(&f);
 }
+
+static void mkdirs(struct fixture *f, const char *rel)
+{
+	char *p = fpath(f, rel), *cmd = str_concat("mkdir -p ", p);
+
+	ASSERT_INT_EQ(system(cmd), 0);
+	free(cmd);
+	free(p);
+}
+
+/* Accounts as files: listed (retired ones left out), read, written to
+ * another store with the key 0600; the same key again is kept, another is
+ * refused; paths outside accounts/ are refused. */
+TEST(account_files)
+{
+	struct fixture f = fixture_open(), g = fixture_open();
+	char **dirs = NULL, **ids = NULL, *json = NULL, *key = NULL, *p;
+	size_t n = 0;
+	bool added = false;
+
+	mkdirs(&f, "accounts/ca.example:14000/dir/ID1");
+	mkdirs(&f, "accounts/ca.example:14000/dir/.deactivated-ID0");
+	p = fpath(&f, "accounts/ca.example:14000/dir/ID1/key.pem");
+	file_write(p, "KEY ONE\n");
+	free(p);
+	p = fpath(&f, "accounts/ca.example:14000/dir/ID1/account.json");
+	file_write(p, "{\"url\": \"u\"}\n");
+	free(p);
+	ASSERT_INT_EQ(store_account_list_all(f.s, &dirs, &ids, &n), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_STR_EQ(dirs[0], "ca.example:14000/dir");
+	ASSERT_STR_EQ(ids[0], "ID1");
+	ASSERT_INT_EQ(store_account_read_files(f.s, dirs[0], ids[0], &json, &key), 0);
+	ASSERT_STR_EQ(key, "KEY ONE\n");
+	ASSERT_STR_EQ(json, "{\"url\": \"u\"}\n");
+	ASSERT_INT_EQ(store_account_write_files(g.s, dirs[0], ids[0], json, key, &added), 0);
+	ASSERT_TRUE(added);
+	ASSERT_INT_EQ(mode_of(&g, "accounts/ca.example:14000/dir/ID1/key.pem"), 0600);
+	ASSERT_INT_EQ(store_account_write_files(g.s, dirs[0], ids[0], json, key, &added), 0);
+	ASSERT_TRUE(!added);
+	ASSERT_INT_EQ(store_account_write_files(g.s, dirs[0], ids[0], json, "OTHER\n", &added),
+		      ACMED_EMISMATCH);
+	ASSERT_INT_EQ(store_account_write_files(g.s, "../x", "ID1", json, key, &added), -EINVAL);
+	ASSERT_INT_EQ(store_account_write_files(g.s, dirs[0], "..", json, key, &added), -EINVAL);
+	free(json);
+	free(key);
+	strv_free(dirs, n);
+	strv_free(ids, n);
+	fixture_close(&g);
+	fixture_close(&f);
+}
+
+/* A renewal file from another host: written if it parses and differs. */
+TEST(renewal_text)
+{
+	struct fixture f = fixture_open();
+	const char *text = "format = 1;\nname = \"" NAME "\";\ndomains = [ \"" NAME "\" ];\n"
+			   "server = \"https://acme.example/dir\";\n"
+			   "authenticator = { name = \"standalone\"; };\n";
+	char err[512] = "";
+	bool changed = false;
+
+	TEST_CHECK(store_renewal_put_text(f.s, NAME, text, &changed, err, sizeof(err)) == 0, "%s",
+		   err);
+	ASSERT_TRUE(changed);
+	ASSERT_INT_EQ(mode_of(&f, "renewal/" NAME ".conf"), 0600);
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, NAME, text, &changed, err, sizeof(err)), 0);
+	ASSERT_TRUE(!changed);
+	ASSERT_TRUE(store_renewal_put_text(f.s, NAME, "domains = ;\n", &changed, err,
+					   sizeof(err)) < 0);
+	ASSERT_TRUE(!changed);
+	/* Another lineage's file is not this one's. */
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, "other.example", text, &changed, err,
+					     sizeof(err)), -EINVAL);
+	ASSERT_TRUE(strstr(err, "names lineage") != NULL);
+	ASSERT_TRUE(exists(&f, "renewal/" NAME ".conf"));
+	fixture_close(&f);
+}

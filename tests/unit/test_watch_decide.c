@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include "daemon/watch/decide.h"
+#include "etcd/etcd_sync.h"
 
 TEST(behind_materialises_the_missing_versions)
 {
@@ -47,4 +48,32 @@ TEST(backoff_doubles_to_a_minute)
 	ASSERT_INT_EQ(watch_backoff(32, 0.1), 60);
 	ASSERT_INT_EQ(watch_backoff(60, 0.1), 60);
 	ASSERT_INT_EQ(watch_backoff(60, 120), 1);
+}
+
+/* The watched keys, taken apart: a lineage's name is one component, an
+ * account's every component but the file's. */
+TEST(key_parts)
+{
+	char *buf = NULL;
+	const char *name, *what;
+
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/lineages/a.example/current", &buf, &name,
+				       &what), 'l');
+	ASSERT_STR_EQ(name, "a.example");
+	ASSERT_STR_EQ(what, "current");
+	free(buf);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/lineages/a.example/versions/3/cert", &buf,
+				       &name, &what), 'l');
+	ASSERT_STR_EQ(what, "versions/3/cert");
+	free(buf);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/accounts/ca.example:14000/dir/AbC/key.sealed",
+				       &buf, &name, &what), 'a');
+	ASSERT_STR_EQ(name, "ca.example:14000/dir/AbC");
+	ASSERT_STR_EQ(what, "key.sealed");
+	free(buf);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/hosts/b", &buf, &name, &what), 0);
+	ASSERT_TRUE(buf == NULL);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/other/lineages/a/current", &buf, &name, &what), 0);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/lineages/a", &buf, &name, &what), 0);
+	ASSERT_INT_EQ(estore_key_parts("/acmed/", "/acmed/lineages//current", &buf, &name, &what), 0);
 }
