@@ -202,20 +202,16 @@ static int append(struct etcd_range *out, struct etcd_range *rg)
 	return 0;
 }
 
-int estore_snapshot(struct estore *s, const char *sub, int64_t page, int64_t *revision,
-		    struct etcd_range *out, char *err, size_t errlen)
+int etcd_get_prefix_paged(struct etcd *e, const char *prefix, int64_t page, int64_t *revision,
+			  struct etcd_range *out)
 {
-	char *prefix = NULL, *start = NULL;
 	struct etcd_range rg = { 0 };
-	int r = asprintf(&prefix, "%s%s", estore_prefix(s), sub) < 0 ? -ENOMEM : 0;
+	char *start = strdup(prefix);
+	int r = start ? 0 : -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
-	start = r == 0 ? strdup(prefix) : NULL;
-	if (r == 0 && !start)
-		r = -ENOMEM;
 	for (bool more = true; r == 0 && more;) {
-		r = range_page(estore_client(s), prefix, start, page > 0 ? page : PAGE_DEFAULT,
-			       *revision, &rg);
+		r = range_page(e, prefix, start, page > 0 ? page : PAGE_DEFAULT, *revision, &rg);
 		if (r < 0)
 			break;
 		/* Every page at the first page's revision: one consistent view. */
@@ -234,11 +230,24 @@ int estore_snapshot(struct estore *s, const char *sub, int64_t page, int64_t *re
 		etcd_range_clear(&rg);
 	}
 	out->revision = *revision;
-	if (r < 0) {
-		fail(s, r, err, errlen);
+	out->count = (int64_t)out->n;
+	if (r < 0)
 		etcd_range_clear(out);
-	}
 	free(start);
+	return r;
+}
+
+int estore_snapshot(struct estore *s, const char *sub, int64_t page, int64_t *revision,
+		    struct etcd_range *out, char *err, size_t errlen)
+{
+	char *prefix = NULL;
+	int r = asprintf(&prefix, "%s%s", estore_prefix(s), sub) < 0 ? -ENOMEM : 0;
+
+	memset(out, 0, sizeof(*out));
+	if (r == 0)
+		r = etcd_get_prefix_paged(estore_client(s), prefix, page, revision, out);
+	if (r < 0)
+		fail(s, r, err, errlen);
 	free(prefix);
 	return r;
 }

@@ -29,6 +29,13 @@ int estore_put_account(struct estore *s, const char *serverdir, const char *id,
 int estore_read_account(struct estore *s, const char *serverdir, const char *id, char **json,
 			char **key_pem, char *err, size_t errlen);
 
+/* Every key starting with PREFIX at one revision, read in pages of PAGE
+ * keys (0: 500), each page starting just after the last key of the one
+ * before: *REVISION 0 reads the newest and gets the revision read. OUT's
+ * pairs in key order (caller clears). Errors as etcd_get_prefix(). */
+int etcd_get_prefix_paged(struct etcd *e, const char *prefix, int64_t page, int64_t *revision,
+			  struct etcd_range *out);
+
 /* Every key under P SUB ("lineages/", "accounts/") at one revision, read
  * in pages of PAGE keys (0: 500): *REVISION 0 reads the newest and gets
  * the revision read. OUT's pairs in key order; caller clears. */

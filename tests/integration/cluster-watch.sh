@@ -111,6 +111,14 @@ assert_eq "$(jq -r '.cluster.host + " " + .cluster.etcd' <<<"$OUT")" "b up" "B's
 assert_eq "$(etcdctl_t get --print-value-only /acmed/hosts/b | jq -r .version)" \
 	"$("$ACMED" --version | awk '{print $2}')" "hosts/b's acmed version"
 
+# The resync's paged read: two keys a page give every key once, in order.
+tool() { "$BUILD_DIR/tests/etcd-tool" "$ETCD_ENDPOINTS" "$ETCD_CA" "$ETCD_CERT" "$ETCD_KEY" \
+	5000 "$@"; }
+assert_exit 0 tool pages /acmed/lineages/ 2
+assert_eq "$(grep -o '^/acmed/lineages/[^=]*' <<<"$OUT")" \
+	"$(etcdctl_t get --prefix --keys-only /acmed/lineages/ | grep .)" "the keys read in pages"
+assert_match "$OUT" "^count=15 more=0 revision=[0-9]+$"
+
 # A renews D1 and publishes it: B switches to version 2, one hook run more.
 assert_exit 0 acmectl renew --cert-name "$D1" --force-renewal
 assert_exit 0 migrate
