@@ -5,12 +5,13 @@
 # client TLS; host B (storage = "etcd", an empty state directory) starts:
 # its acmed-watch materialises every lineage (the same bytes, privkey 0600,
 # the renewal files, the account), its deploy hook runs once per lineage
-# and `acmectl check` passes there. A renews one lineage and migrates it
-# again: B switches to version 2 and runs the hook once more; a lineage
-# whose lock B holds is left alone until the lock goes. With B
-# stopped, etcd is compacted past B's revision and changed: B resyncs in
-# full at its next start. Without a quorum B keeps serving what it has and
-# raises cluster-unreachable; with it back, cluster-recovered.
+# and `acmectl check` passes there; a watcher killed is started again. A
+# renews one lineage and migrates it again: B switches to version 2 and
+# runs the hook once more; a lineage whose lock B holds is left alone
+# until the lock goes. With B stopped, etcd is compacted past B's revision
+# and changed: B resyncs in full at its next start. Without a quorum B
+# keeps serving what it has and raises cluster-unreachable; with it back,
+# cluster-recovered.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 
@@ -118,6 +119,15 @@ assert_exit 0 tool pages /acmed/lineages/ 2
 assert_eq "$(grep -o '^/acmed/lineages/[^=]*' <<<"$OUT")" \
 	"$(etcdctl_t get --prefix --keys-only /acmed/lineages/ | grep .)" "the keys read in pages"
 assert_match "$OUT" "^count=15 more=0 revision=[0-9]+$"
+
+# A watcher that dies is started again by the daemon (and goes on from its
+# revision: the renewal below reaches B through the new one).
+watcher_of_b() { pgrep -P "$B_PID" -x acmed-watch; }
+wpid=$(watcher_of_b) || fail "no acmed-watch under B"
+kill -KILL "$wpid"
+new_watcher() { local p; p=$(watcher_of_b) && [[ $p != "$wpid" ]]; }
+wait_until 30 "B's watcher started again" new_watcher
+assert_contains "$T/b.log" "acmed-watch ended .exit status 137, a signal.; starting it again in 1 s"
 
 # A renews D1 and publishes it: B switches to version 2, one hook run more.
 assert_exit 0 acmectl renew --cert-name "$D1" --force-renewal
