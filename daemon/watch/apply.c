@@ -95,16 +95,16 @@ static int materialise(struct watch_ctx *w, const char *name, const struct watch
 	return r;
 }
 
-/* A lineage's outcome, logged: 0 or ACMED_EETCD for the caller. */
+/* A lineage's outcome, logged: 0, or ACMED_EETCD for the caller (the
+ * lineage stays pending). */
 static int settle(struct watch_ctx *w, const char *name, int r, const char *err)
 {
-	if (r == -EBUSY) {
+	/* Busy here, or etcd gone mid-way: looked at again, not forgotten. */
+	if (r == -EBUSY || r == ACMED_EETCD) {
 		apply_pend(w, name);
-		return 0;
+		return r == ACMED_EETCD ? r : 0;
 	}
 	unpend(w, name);
-	if (r == ACMED_EETCD)
-		return r;
 	if (r < 0)
 		log_job(LOG_LVL_ERROR, 0, name, "%s: not copied from the cluster: %s", name, err);
 	return 0;
