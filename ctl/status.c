@@ -84,6 +84,23 @@ static void print_attention(struct json_object *data)
 	}
 }
 
+/* Cluster mode: this host, its watcher and etcd as the watcher sees it. */
+static void print_cluster(struct json_object *data)
+{
+	struct json_object *cl;
+	char since[64];
+
+	if (!json_object_object_get_ex(data, "cluster", &cl))
+		return;
+	format_time(jobj_time(cl, "since"), since, sizeof(since));
+	client_printf("Cluster: host %s, watcher %s, etcd %s since %s%s%s, %lld version(s) "
+		      "copied from other hosts\n",
+		      str_or_empty(jobj_str(cl, "host")), str_or_empty(jobj_str(cl, "watcher")),
+		      streq(str_or_empty(jobj_str(cl, "etcd")), "down") ? "UNREACHABLE" : "up",
+		      since, jobj_str(cl, "error") ? ": " : "", str_or_empty(jobj_str(cl, "error")),
+		      jobj_int(cl, "materialised", 0));
+}
+
 static void print_status(struct json_object *data)
 {
 	struct json_object *jobs = NULL, *failing = NULL, *next = NULL, *recent = NULL;
@@ -96,6 +113,7 @@ static void print_status(struct json_object *data)
 	client_printf("State directory: %s\n", str_or_empty(jobj_str(data, "state_dir")));
 	client_printf("Default CA: %s\n", str_or_empty(jobj_str(data, "server")));
 	client_printf("Certificates: %lld\n", jobj_int(data, "certificates", 0));
+	print_cluster(data);
 	if (next) {
 		char date[64];
 

@@ -1,6 +1,7 @@
 /* acmectl store migrate --to etcd: copy this host's lineages into etcd
- * (cluster mode, docs/cluster.md): every version's certificate, chain and
- * private key (sealed), the renewal settings, and the current version.
+ * (cluster mode, docs/cluster.md): the accounts first (each key sealed),
+ * then every version's certificate, chain and private key (sealed), the
+ * renewal settings, and the current version.
  * Resumable: a version already in etcd with the same contents is skipped,
  * one with other contents stops that lineage. Verified: each version is
  * read back from etcd, its key opened, and compared with the local files.
@@ -18,6 +19,7 @@
 #include "ctl/store_migrate.h"
 #include "ctl/verbs.h"
 #include "etcd/etcd_store.h"
+#include "etcd/etcd_sync.h"
 #include "store/store.h"
 
 enum { O_CONFIG = 256, O_TO, O_NAME };
@@ -33,20 +35,78 @@ const struct option store_options[] = {
 
 static const char usage[] =
 	"Usage: acmectl store migrate --to etcd|local [--config FILE] [--cert-name NAME]\n\n"
-	"--to etcd: copy this host's lineages (every version, the private keys sealed\n"
-	"with the cluster key, the renewal settings, the current version) into etcd,\n"
-	"as acmed.conf's etcd settings say.\n"
+	"--to etcd: copy this host's ACME accounts and lineages (every version, the\n"
+	"private keys sealed with the cluster key, the renewal settings, the current\n"
+	"version) into etcd, as acmed.conf's etcd settings say; with --cert-name, only\n"
+	"those lineages (no accounts).\n"
 	"--to local: copy the cluster's lineages from etcd into this host's state\n"
 	"directory (every version, the keys opened, live/ at the cluster's current\n"
 	"version, the renewal file last); a file here that differs is never replaced.\n"
 	"Run it again after an interruption: what is there already with the same\n"
-	"contents is skipped. Each version is read back and compared.\n";
+	"contents is skipped. Each account and version is read back and compared.\n";
 
 struct migrate {
 	struct store *local;
 	struct estore *etcd;
 	int copied, present, failed;
+	int accounts_copied, accounts_present;
 };
+
+/* Account SERVERDIR/ID: copy, then read back and compare. */
+static int migrate_account(struct migrate *m, const char *serverdir, const char *id)
+{
+	char *json = NULL, *key = NULL, *bjson = NULL, *bkey = NULL, err[1024] = "";
+	bool added = false;
+	int r = store_account_read_files(m->local, serverdir, id, &json, &key);
+
+	if (r < 0)
+		snprintf(err, sizeof(err), "%s", acmed_strerror(r));
+	if (r == 0)
+		r = estore_put_account(m->etcd, serverdir, id, json, key, &added, err, sizeof(err));
+	if (r == 0)
+		r = estore_read_account(m->etcd, serverdir, id, &bjson, &bkey, err, sizeof(err));
+	if (r == 0 && (!streq(bkey, key) || (json && !streq(bjson, json)))) {
+		snprintf(err, sizeof(err), "it reads back from etcd otherwise than written");
+		r = ACMED_EMISMATCH;
+	}
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: account %s/%s: %s\n", serverdir, id, err);
+		m->failed++;
+	} else {
+		(*(added ? &m->accounts_copied : &m->accounts_present))++;
+	}
+	if (key)
+		explicit_bzero(key, strlen(key));
+	if (bkey)
+		explicit_bzero(bkey, strlen(bkey));
+	free(key);
+	free(bkey);
+	free(json);
+	free(bjson);
+	return r;
+}
+
+/* Every account, before the lineages that use them. */
+static int migrate_accounts(struct migrate *m)
+{
+	char **dirs = NULL, **ids = NULL;
+	size_t n = 0;
+	int r = store_account_list_all(m->local, &dirs, &ids, &n);
+
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: listing the accounts: %s\n",
+			       acmed_strerror(r));
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		migrate_account(m, dirs[i], ids[i]);
+	if (n)
+		client_printf("%zu account%s: %d copied, %d already in etcd\n", n,
+			      n == 1 ? "" : "s", m->accounts_copied, m->accounts_present);
+	strv_free(dirs, n);
+	strv_free(ids, n);
+	return 0;
+}
 
 /* Version N: copy, then read back and compare. */
 static int migrate_version(struct migrate *m, const char *name, int n, char *err, size_t errlen)
@@ -128,6 +188,8 @@ static int migrate(const struct acmed_config *cfg, char **names, size_t nnames)
 	r = estore_open(cfg, &m.etcd, err, sizeof(err));
 	if (r < 0)
 		client_fprintf(stderr, "acmectl: error: %s\n", err);
+	if (r == 0 && !nnames)
+		r = migrate_accounts(&m);
 	if (r == 0 && !nnames && (r = store_list(m.local, &all, &nall)) == 0) {
 		names = all;
 		nnames = nall;

@@ -36,6 +36,7 @@ struct batch;
 struct hook_run;
 struct ca_state;
 struct ca_hold;
+struct cluster;
 
 /* The scheduler's state (scheduler.c). */
 struct sched_state {
@@ -50,7 +51,7 @@ struct sched_state {
 /* What the metrics count (metrics.h), since start. */
 #define METRICS_HOOK_KINDS 4   /* enum hook_kind */
 #define METRICS_HOOK_RESULTS 3 /* success, failure, timeout */
-#define METRICS_ALERT_EVENTS 4 /* enum alert_event */
+#define METRICS_ALERT_EVENTS 6 /* enum alert_event */
 #define METRICS_REQ_SERIES 64 /* endpoint and status pairs */
 #define METRICS_REQ_BUCKETS 10
 struct metrics_requests {
@@ -66,6 +67,7 @@ struct metrics_counters {
 	unsigned long renewals[2]; /* successful, failed */
 	unsigned long hooks[METRICS_HOOK_KINDS][METRICS_HOOK_RESULTS];
 	unsigned long alerts[METRICS_ALERT_EVENTS];
+	unsigned long materialised; /* versions copied from the cluster */
 };
 
 struct metrics_conn;
@@ -104,6 +106,7 @@ struct daemon {
 	struct metrics_counters counters;
 	struct metrics_state metrics;
 	struct watch watchdog_w; /* notify.c */
+	struct cluster *cluster; /* cluster mode's watcher (cluster.h); NULL: none */
 	bool oneshot;  /* --oneshot: one renewal pass, then exit */
 	bool oneshot_done; /* that pass is over: QUIT once no hook runs */
 	int exit_code; /* main()'s exit status when QUIT is set */

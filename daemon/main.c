@@ -15,6 +15,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "daemon/control/ctlsrv.h"
+#include "daemon/cluster.h"
 #include "daemon/daemon.h"
 #include "error.h"
 #include "fsutil.h"
@@ -329,6 +330,7 @@ int main(int argc, char **argv)
 	}
 	/* In the process that stays: its hooks must be its own children. */
 	deploy_resume(&d);
+	cluster_start(&d);
 	if (d.oneshot)
 		log_info("acmed %s --oneshot: %zu certificates in %s", ACMED_VERSION, d.index.n,
 			 d.cfg.state_dir);
@@ -346,6 +348,7 @@ int main(int argc, char **argv)
 	notify_ready(&d);
 	r = run_loop(&d);
 	notify_stopping();
+	cluster_stop(&d);
 	job_stop_all(&d);
 	batch_free_all(&d);
 	hooks_stop_all(&d);

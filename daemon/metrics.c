@@ -9,6 +9,7 @@
 
 #include "build-config.h"
 #include "daemon/jobs/job.h"
+#include "daemon/cluster.h"
 #include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/hooks.h"
@@ -32,6 +33,11 @@ void metrics_count_hook(struct daemon *d, int kind, int result)
 {
 	if (kind >= 0 && kind < METRICS_HOOK_KINDS && result >= 0 && result < METRICS_HOOK_RESULTS)
 		d->counters.hooks[kind][result]++;
+}
+
+void metrics_count_materialised(struct daemon *d)
+{
+	d->counters.materialised++;
 }
 
 void metrics_count_alert(struct daemon *d, int event)
@@ -233,6 +239,14 @@ static void counter_families(struct daemon *d, FILE *f)
 	for (int a = 0; a < METRICS_ALERT_EVENTS; a++)
 		fprintf(f, "acmed_alerts_total{event=\"%s\"} %lu\n", alert_event_names[a],
 			c->alerts[a]);
+	if (!d->cluster)
+		return;
+	family(f, "acmed_cluster_materialised_total", "counter",
+	       "Versions other hosts of the cluster published, switched to here since start.");
+	fprintf(f, "acmed_cluster_materialised_total %lu\n", c->materialised);
+	family(f, "acmed_cluster_etcd_up", "gauge",
+	       "1 while etcd answers this host's watcher, 0 while it does not.");
+	fprintf(f, "acmed_cluster_etcd_up %d\n", cluster_down(d) ? 0 : 1);
 }
 
 static void request_family(struct daemon *d, FILE *f)

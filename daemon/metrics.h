@@ -27,6 +27,8 @@ char *metrics_text(struct daemon *d, size_t *len);
 void metrics_count_renewal(struct daemon *d, bool ok);
 void metrics_count_hook(struct daemon *d, int kind, int result);
 void metrics_count_alert(struct daemon *d, int event);
+/* A version another host published, switched to here (cluster mode). */
+void metrics_count_materialised(struct daemon *d);
 /* A request a job made to a CA: ENDPOINT ("newOrder"... anything else
  * counts as "other"), the HTTP STATUS (0: no answer), how long it took. */
 void metrics_count_request(struct daemon *d, const char *endpoint, int status, double seconds);

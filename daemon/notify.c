@@ -11,6 +11,7 @@
 
 #include "daemon/jobs/job.h"
 #include "log.h"
+#include "daemon/cluster.h"
 #include "daemon/notify.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/scheduler.h"
@@ -178,6 +179,15 @@ void notify_status(struct daemon *d)
 			 d->index.n == 1 ? "" : "s", failing, expiring,
 			 first ? "next renewal " : "no renewal scheduled", first ? first->name : "",
 			 first ? " at " : "", first ? when : "");
+	}
+	/* Cluster mode without etcd: said first, it is what matters most. */
+	if (cluster_down(d)) {
+		static const char head[] = "etcd unreachable: serving what is here; ";
+		size_t room = sizeof(buf) - sizeof(head);
+
+		buf[room] = '\0'; /* what follows the head is cut to fit */
+		memmove(buf + sizeof(head) - 1, buf, strlen(buf) + 1);
+		memcpy(buf, head, sizeof(head) - 1);
 	}
 	if (streq(buf, last_status))
 		return;

@@ -261,3 +261,20 @@ int estore_put_renewal(struct estore *s, const char *name, const char *text, cha
 	free(key);
 	return r;
 }
+
+/* ---- for the cluster's other modules (etcd_sync.c) ---- */
+
+struct etcd *estore_client(struct estore *s)
+{
+	return s->e;
+}
+
+const char *estore_prefix(const struct estore *s)
+{
+	return s->prefix;
+}
+
+const unsigned char *estore_seal_key(const struct estore *s)
+{
+	return s->key;
+}

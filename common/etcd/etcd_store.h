@@ -40,3 +40,9 @@ int estore_set_current(struct estore *s, const char *name, int n, int *current, 
 /* Put the renewal settings of NAME (the renewal file's TEXT). */
 int estore_put_renewal(struct estore *s, const char *name, const char *text, char *err,
 		       size_t errlen);
+
+/* ---- for the cluster's other modules (etcd_sync.c): what an open store
+ * holds, borrowed ---- */
+struct etcd *estore_client(struct estore *s);
+const char *estore_prefix(const struct estore *s);
+const unsigned char *estore_seal_key(const struct estore *s);

@@ -475,7 +475,7 @@ int store_clear_intent(int archfd)
 /* The mode and group of a new privkeyN.pem: 0600, but with the group of
  * the newest earlier key and its group-read bit (as certbot does), so a
  * server reading keys through a group (ssl-cert) keeps working. */
-static void key_access(int archfd, int version, mode_t *mode, gid_t *gid)
+void store_key_access(int archfd, int version, mode_t *mode, gid_t *gid)
 {
 	char fname[64];
 	struct stat st;
@@ -499,7 +499,7 @@ int store_write_version(int archfd, int version, const struct version_pems *v)
 	gid_t key_gid;
 	int r = 0;
 
-	key_access(archfd, version, &key_mode, &key_gid);
+	store_key_access(archfd, version, &key_mode, &key_gid);
 	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
 		const char *pem = *store_pem_slot((struct version_pems *)v, i);
 

@@ -75,6 +75,27 @@ int store_check_pems(const struct version_pems *v, char *err, size_t errlen);
 int store_publish(struct store *s, const char *name, const struct version_pems *v, int *version,
 		  char *err, size_t errlen);
 
+/* Write V as version N of NAME under its own number (cluster mode: a
+ * version another host published): the four archive files exclusively
+ * (privkey 0600, or with the key group of the version before as
+ * store_publish() does), read back and checked; then with LIVE, live/
+ * switched to N under a recorded intent, unless it points at N or a newer
+ * version already (live/ never moves backwards; *SWITCHED says whether it
+ * moved). A version already there with the same bytes is kept (written
+ * nothing: a no-op); with other bytes it is refused with ACMED_EMISMATCH
+ * and live/ is untouched. -EBUSY while another process publishes to NAME.
+ * The renewal file is the caller's (written last for a new lineage, as
+ * with store_import()). 0, or an error with the reason in ERR. */
+int store_materialise(struct store *s, const char *name, int n, const struct version_pems *v,
+		      bool live, bool *switched, char *err, size_t errlen);
+
+/* Make TEXT (a renewal file another host wrote) lineage NAME's renewal
+ * file, durably (0600), unless it holds TEXT already; *CHANGED says
+ * whether it was written. TEXT must parse as a renewal file (else the
+ * parser's error, nothing written). 0, or an error with ERR. */
+int store_renewal_put_text(struct store *s, const char *name, const char *text, bool *changed,
+			   char *err, size_t errlen);
+
 /* One version of a lineage made by another client, to import. */
 struct store_import_version {
 	int version;
@@ -222,3 +243,22 @@ bool store_account_has_next_key(struct store *s, const char *server, const char 
 /* A deactivated account moves aside to accounts/SERVER/.deactivated-ID
  * (kept, but no longer "the" account), so a new one can be registered. */
 int store_account_retire(struct store *s, const char *server, const char *id);
+
+/* Accounts as files, for copying between hosts of a cluster (cluster
+ * mode): each account is accounts/SERVERDIR/ID/{key.pem,account.json},
+ * SERVERDIR being the directory the store keeps a CA's accounts in
+ * ("acme.example:14000/dir").
+ * List: every account with a key.pem (retired ones left out), SERVERDIRS
+ * and IDS N each (caller frees both with strv_free()).
+ * Read: key.pem into *KEY_PEM (a secret: wipe it), account.json into
+ * *JSON (NULL if there is none); caller frees.
+ * Write: make the account's directories (0700), key.pem exclusively
+ * (0600; one there with the same bytes is kept, other bytes are
+ * ACMED_EMISMATCH), account.json if not there yet; *ADDED says whether
+ * the key was written. -EINVAL for a SERVERDIR or ID that is not a path
+ * inside accounts/. 0 or -errno. */
+int store_account_list_all(struct store *s, char ***serverdirs, char ***ids, size_t *n);
+int store_account_read_files(struct store *s, const char *serverdir, const char *id,
+			     char **json, char **key_pem);
+int store_account_write_files(struct store *s, const char *serverdir, const char *id,
+			      const char *json, const char *key_pem, bool *added);

@@ -34,6 +34,9 @@ int store_highest_version(int archfd);
 int store_read_version_at(int archfd, int version, struct version_pems *v);
 /* True if version N exists and passes store_check_pems(). */
 bool store_version_good(int archfd, int n);
+/* The mode and group of a new privkeyN.pem: 0600, with the group (and its
+ * read bit) of the newest earlier key. */
+void store_key_access(int archfd, int version, mode_t *mode, gid_t *gid);
 /* Write version N's four files, never replacing. */
 int store_write_version(int archfd, int version, const struct version_pems *v);
 /* Point the four live links of NAME at VERSION, then fsync the directory. */

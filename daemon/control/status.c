@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "daemon/cluster.h"
 #include "daemon/control/conn.h"
 #include "daemon/control/status.h"
 #include "daemon/jobs/job.h"
@@ -114,6 +115,8 @@ void cmd_status(struct daemon *d, struct conn *c, struct json_object *args)
 		json_object_object_add(data, "next_wakeup", jobj_new_time(sched_next_wake(d)));
 	status_lineages(d, data);
 	status_attention(d, data);
+	if (cluster_active(d))
+		json_object_object_add(data, "cluster", cluster_status_json(d));
 	conn_reply_data(c, data);
 }
 

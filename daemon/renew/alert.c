@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_cluster.h"
 #include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/hooks.h"
@@ -20,6 +21,8 @@ const char *const alert_event_names[ALERT__MAX] = {
 	[ALERT_EXPIRY_WARNING] = "expiry-warning",
 	[ALERT_RENEWAL_RECOVERED] = "renewal-recovered",
 	[ALERT_REVOKED] = "revoked",
+	[ALERT_CLUSTER_UNREACHABLE] = "cluster-unreachable",
+	[ALERT_CLUSTER_RECOVERED] = "cluster-recovered",
 };
 
 /* The environment of an alert hook has at most this many ACMED_ values. */
@@ -124,11 +127,13 @@ struct alert {
 	long threshold; /* expiry-warning: the threshold crossed, seconds */
 	bool last;      /* expiry-warning: the last threshold, or expired */
 	const char *reason; /* revoked: why */
+	const char *error;  /* cluster-unreachable: etcd's error */
+	const char *host;   /* cluster events (E NULL): this host's cluster_host */
 };
 
 static double days_left(const struct alert *a)
 {
-	return a->e->have_cert ? (double)(a->e->cert.not_after - a->now) / 86400.0 : 0;
+	return a->e && a->e->have_cert ? (double)(a->e->cert.not_after - a->now) / 86400.0 : 0;
 }
 
 /* "example.com www.example.com": the lineage's names, or the certificate's
@@ -156,6 +161,11 @@ static void summary(const struct alert *a, char *buf, size_t len)
 	const struct lineage_entry *e = a->e;
 	double left = days_left(a);
 
+	if (!e && a->event != ALERT_CLUSTER_UNREACHABLE && a->event != ALERT_CLUSTER_RECOVERED) {
+		buf[0] = '\0';
+		return;
+	}
+
 	switch (a->event) {
 	case ALERT_RENEWAL_FAILED:
 		snprintf(buf, len, "%s: renewal failed (%d failure%s in a row)", e->name,
@@ -175,6 +185,13 @@ static void summary(const struct alert *a, char *buf, size_t len)
 	case ALERT_REVOKED:
 		snprintf(buf, len, "%s: the certificate was revoked (%s)", e->name,
 			 a->reason ? a->reason : "unspecified");
+		return;
+	case ALERT_CLUSTER_UNREACHABLE:
+		snprintf(buf, len, "host %s: etcd does not answer (%s); serving the certificates "
+				   "it has, renewing none", a->host, a->error ? a->error : "");
+		return;
+	case ALERT_CLUSTER_RECOVERED:
+		snprintf(buf, len, "host %s: etcd answers again", a->host);
 		return;
 	case ALERT__MAX:
 		break;
@@ -261,6 +278,22 @@ static int alert_env(struct daemon *d, const struct alert *a, char **env, size_t
 	return r;
 }
 
+/* The ACMED_ values of a cluster event (no lineage). */
+static int cluster_env(const struct alert *a, char **env, size_t *count)
+{
+	int r;
+
+	*count = 0;
+	r = env_add(env, count, "ACMED_EVENT", alert_event_names[a->event]);
+	if (r == 0)
+		r = env_add(env, count, "ACMED_CLUSTER_HOST", a->host);
+	if (r == 0)
+		r = env_add(env, count, "ACMED_LAST_ERROR", a->error);
+	if (r < 0)
+		env_free(env, count);
+	return r;
+}
+
 /* Queue COMMAND (LABEL for the log) with ENV (copied) and a MAIL value if
  * not NULL. */
 static void queue(struct daemon *d, const struct alert *a, const char *command, const char *label,
@@ -276,11 +309,12 @@ static void queue(struct daemon *d, const struct alert *a, const char *command, 
 		n--, mail = NULL;
 	req.command = strdup(command);
 	req.env = hooks_env(HOOK_ALERT, extra, n, &count);
-	req.name = strdup(a->e->name);
+	req.name = a->e ? strdup(a->e->name) : NULL;
 	req.label = strdup(label);
 	if (mail)
 		free(extra[n - 1]);
-	if (!req.command || !req.env || !req.name || !req.label || hooks_enqueue(d, &req) < 0) {
+	if (!req.command || !req.env || (a->e && !req.name) || !req.label ||
+	    hooks_enqueue(d, &req) < 0) {
 		log_error("out of memory queueing the %s", label);
 		free(req.command);
 		free(req.name);
@@ -327,7 +361,7 @@ static void queue_mail(struct daemon *d, const struct alert *a, char *const *env
 		snprintf(label, sizeof(label), "alert mail to %s", d->cfg.alert_email);
 		queue(d, a, cmd, label, env, nenv, mail);
 	} else {
-		log_error("out of memory writing the alert mail for %s", a->e->name);
+		log_error("out of memory writing the alert mail for %s", a->e ? a->e->name : a->host);
 	}
 	free(cmd);
 	free(mail);
@@ -340,6 +374,7 @@ static void queue_hooks(struct daemon *d, const struct alert *a, char *const *en
 {
 	struct hook_list dir_hooks = { 0 };
 	char label[300];
+	const char *who = a->e ? a->e->name : "the cluster";
 
 	if (d->cfg.directory_hooks) {
 		char *base = fs_join(store_dir(d->store), "renewal-hooks");
@@ -356,7 +391,7 @@ static void queue_hooks(struct daemon *d, const struct alert *a, char *const *en
 		char *q = hooks_sh_quote(dir_hooks.paths[i]);
 
 		snprintf(label, sizeof(label), "alert hook \"%.200s\" for %s", dir_hooks.paths[i],
-			 a->e->name);
+			 who);
 		if (q)
 			queue(d, a, q, label, env, nenv, NULL);
 		free(q);
@@ -364,10 +399,10 @@ static void queue_hooks(struct daemon *d, const struct alert *a, char *const *en
 	hook_list_clear(&dir_hooks);
 	if (d->cfg.alert_hook) {
 		snprintf(label, sizeof(label), "alert hook \"%.200s\" for %s", d->cfg.alert_hook,
-			 a->e->name);
+			 who);
 		queue(d, a, d->cfg.alert_hook, label, env, nenv, NULL);
 	}
-	if (a->e->have_conf && a->e->conf.alert_hook &&
+	if (a->e && a->e->have_conf && a->e->conf.alert_hook &&
 	    !streq(a->e->conf.alert_hook, d->cfg.alert_hook)) {
 		snprintf(label, sizeof(label), "alert hook \"%.200s\" for %s",
 			 a->e->conf.alert_hook, a->e->name);
@@ -383,7 +418,10 @@ static enum log_level level_of(const struct alert *a)
 	case ALERT_EXPIRY_WARNING:
 		return a->last ? LOG_LVL_ERROR : LOG_LVL_WARNING;
 	case ALERT_RENEWAL_RECOVERED:
+	case ALERT_CLUSTER_RECOVERED:
 		return LOG_LVL_INFO;
+	case ALERT_CLUSTER_UNREACHABLE:
+		return LOG_LVL_ERROR;
 	default:
 		return LOG_LVL_WARNING;
 	}
@@ -397,10 +435,10 @@ static void fire(struct daemon *d, const struct alert *a)
 	metrics_count_alert(d, a->event);
 	summary(a, text, sizeof(text));
 	snprintf(left, sizeof(left), "%.1f", days_left(a));
-	log_event(level_of(a), a->e->name, alert_event_names[a->event],
-		  a->e->have_cert ? left : NULL, "%s", text);
-	if (alert_env(d, a, env, &n) < 0) {
-		log_error("out of memory preparing the alert for %s", a->e->name);
+	log_event(level_of(a), a->e ? a->e->name : NULL, alert_event_names[a->event],
+		  a->e && a->e->have_cert ? left : NULL, "%s", text);
+	if ((a->e ? alert_env(d, a, env, &n) : cluster_env(a, env, &n)) < 0) {
+		log_error("out of memory preparing the alert for %s", a->e ? a->e->name : a->host);
 		return;
 	}
 	queue_hooks(d, a, env, n);
@@ -500,4 +538,13 @@ enum alert_level alert_level_of(const struct daemon *d, const struct lineage_ent
 	if (n && now >= e->cert.not_after - th[0])
 		return ALERT_LEVEL_WARNING;
 	return ALERT_LEVEL_OVERDUE;
+}
+
+void alert_cluster(struct daemon *d, bool down, const char *error)
+{
+	char buf[256];
+
+	fire(d, &(struct alert){ .event = down ? ALERT_CLUSTER_UNREACHABLE : ALERT_CLUSTER_RECOVERED,
+				 .now = time(NULL), .error = down ? error : NULL,
+				 .host = config_cluster_host(&d->cfg, buf, sizeof(buf)) });
 }

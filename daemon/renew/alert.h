@@ -24,11 +24,13 @@ enum alert_event {
 	ALERT_EXPIRY_WARNING,
 	ALERT_RENEWAL_RECOVERED,
 	ALERT_REVOKED,
+	ALERT_CLUSTER_UNREACHABLE, /* cluster mode: no etcd endpoint answers */
+	ALERT_CLUSTER_RECOVERED,   /* it answers again */
 	ALERT__MAX
 };
 
-/* "renewal-failed", "expiry-warning", "renewal-recovered", "revoked":
- * ACMED_EVENT's values. */
+/* "renewal-failed", "expiry-warning", "renewal-recovered", "revoked",
+ * "cluster-unreachable", "cluster-recovered": ACMED_EVENT's values. */
 extern const char *const alert_event_names[ALERT__MAX];
 
 /* Below this lifetime a certificate is short-lived: its thresholds are a
@@ -64,6 +66,13 @@ void alert_job_result(struct daemon *d, const char *name, int prev_failures,
 
 /* Lineage NAME's certificate was revoked (REASON: "keycompromise"...). */
 void alert_revoked(struct daemon *d, const char *name, const char *reason);
+
+/* Cluster mode: etcd stopped answering (DOWN, ERROR what the watcher
+ * last got) or answers again. Not about one lineage: logged with
+ * ACMED_EVENT=, the alert hooks of renewal-hooks/alert/ and acmed.conf's
+ * alert_hook run with ACMED_EVENT, ACMED_CLUSTER_HOST and (when down)
+ * ACMED_LAST_ERROR, and the mail goes to alert_email. */
+void alert_cluster(struct daemon *d, bool down, const char *error);
 
 /* How urgent E is at NOW, for STATUS= and `status --check`. */
 enum alert_level {

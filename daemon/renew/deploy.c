@@ -9,6 +9,7 @@
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define DEPLOY_DIR "deploy-pending"
@@ -248,9 +249,10 @@ static void resumed_done(struct daemon *d, void *ctx, const struct hook_req *h,
 	free(rs);
 }
 
-/* Queue hook H of REC (NAME's) again; false if it may not run. */
-static bool resume_hook(struct daemon *d, const char *name, struct json_object *rec,
-			struct json_object *h)
+/* Queue hook H of REC (NAME's), WHY said in its label; false if it may
+ * not run. */
+static bool queue_recorded(struct daemon *d, const char *name, struct json_object *rec,
+			   struct json_object *h, const char *why_label)
 {
 	const char *command = jobj_str(h, "command");
 	struct hook_req req = { .kind = HOOK_DEPLOY, .on_done = resumed_done };
@@ -267,7 +269,7 @@ static bool resume_hook(struct daemon *d, const char *name, struct json_object *
 	req.command = jobj_bool(h, "path") ? hooks_sh_quote(command) : strdup(command);
 	req.env = deploy_env(d, name, jobj_str(rec, "domains"), rec);
 	req.name = strdup(name);
-	if (asprintf(&req.label, "deploy hook \"%.200s\" for %s (run again)", command, name) < 0)
+	if (asprintf(&req.label, "deploy hook \"%.200s\" for %s (%s)", command, name, why_label) < 0)
 		req.label = NULL;
 	if (rs) {
 		rs->name = strdup(name);
@@ -321,7 +323,7 @@ static void resume_one(struct daemon *d, const char *name)
 	for (size_t i = 0; refused && i < n; i++) {
 		struct json_object *h = json_object_array_get_idx(hooks, i);
 
-		if (!resume_hook(d, name, rec, h))
+		if (!queue_recorded(d, name, rec, h, "run again"))
 			json_object_array_add(refused,
 					      json_object_new_string(jobj_str(h, "command")));
 	}
@@ -370,4 +372,114 @@ void deploy_resume(struct daemon *d)
 	for (size_t i = 0; i < json_object_array_length(names); i++)
 		resume_one(d, json_object_get_string(json_object_array_get_idx(names, i)));
 	json_object_put(names);
+}
+
+/* ---- a version another host published ---- */
+
+/* Add {"command": RAW, "path": IS_PATH} to SET unless empty or there. */
+static void set_add(struct json_object *set, const char *raw, bool is_path)
+{
+	if (str_empty(raw))
+		return;
+	for (size_t i = 0; i < json_object_array_length(set); i++)
+		if (streq(jobj_str(json_object_array_get_idx(set, i), "command"), raw))
+			return;
+	struct json_object *h = json_object_new_object();
+
+	json_object_object_add(h, "command", json_object_new_string(raw));
+	json_object_object_add(h, "path", json_object_new_boolean(is_path));
+	json_object_array_add(set, h);
+}
+
+/* NAME's deploy hooks, in a batch's order: renewal-hooks/deploy/ (unless
+ * directory_hooks is off), acmed.conf's, the lineage's own. */
+static struct json_object *hooks_of(struct daemon *d, const struct lineage_entry *e)
+{
+	struct json_object *set = json_object_new_array();
+	struct hook_list dir_hooks = { 0 };
+
+	if (!set)
+		return NULL;
+	if (d->cfg.directory_hooks) {
+		char *base = fs_join(store_dir(d->store), "renewal-hooks");
+		char *dir = base ? fs_join(base, "deploy") : NULL;
+
+		if (dir && hooks_dir_list(dir, &dir_hooks) < 0)
+			log_warning("%s: cannot list the hooks there", dir);
+		free(dir);
+		free(base);
+	}
+	for (size_t i = 0; i < dir_hooks.nrefused; i++)
+		log_job(LOG_LVL_ERROR, 0, e->name, "deploy hook not run: %s", dir_hooks.refused[i]);
+	for (size_t i = 0; i < dir_hooks.n; i++)
+		set_add(set, dir_hooks.paths[i], true);
+	hook_list_clear(&dir_hooks);
+	set_add(set, d->cfg.deploy_hook, false);
+	if (e->have_conf)
+		set_add(set, e->conf.deploy_hook, false);
+	return set;
+}
+
+/* "a.example www.a.example": E's names. Caller frees. */
+static char *domains_of(const struct lineage_entry *e)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; e->have_conf && i < e->conf.ndomains; i++)
+		fprintf(f, "%s%s", i ? " " : "", e->conf.domains[i]);
+	return fclose(f) == 0 ? out : (free(out), NULL);
+}
+
+int deploy_materialised(struct daemon *d, const char *name, int version)
+{
+	const struct lineage_entry *e = index_get(&d->index, name);
+	struct json_object *data = json_object_new_object(), *set = NULL, *rec = NULL, *hooks;
+	char *domains = NULL, serial[128] = "", na[32] = "";
+	int r = -ENOMEM;
+
+	if (!e)
+		goto out;
+	if (e->have_cert) {
+		snprintf(serial, sizeof(serial), "%s", str_or_empty(e->cert.serial));
+		timefmt_format_rfc3339(e->cert.not_after, na, sizeof(na));
+	}
+	domains = domains_of(e);
+	set = hooks_of(d, e);
+	if (!data || !domains || !set)
+		goto out;
+	json_object_object_add(data, "version", json_object_new_int(version));
+	json_object_object_add(data, "serial", json_object_new_string(serial));
+	json_object_object_add(data, "not_after", json_object_new_string(na));
+	r = 0;
+	if (json_object_array_length(set) == 0)
+		goto out;
+	/* Recorded first, as after a job: a stop while they run leaves them
+	 * to the next start. */
+	r = deploy_record(d, name, domains, data, set);
+	if (r < 0)
+		log_job(LOG_LVL_WARNING, 0, name, "%s: cannot record its deploy hooks before they "
+			"run (%s)", name, strerror(-r));
+	rec = json_object_new_object();
+	json_object_object_add(rec, "domains", json_object_new_string(domains));
+	json_object_object_add(rec, "version", json_object_new_int(version));
+	json_object_object_add(rec, "serial", json_object_new_string(serial));
+	json_object_object_add(rec, "not_after", json_object_new_string(na));
+	hooks = set;
+	for (size_t i = 0; i < json_object_array_length(hooks); i++) {
+		struct json_object *h = json_object_array_get_idx(hooks, i);
+
+		if (!queue_recorded(d, name, rec, h, "copied from the cluster"))
+			deploy_done(d, name, version, jobj_str(h, "command"));
+	}
+	r = 0;
+out:
+	json_object_put(rec);
+	json_object_put(set);
+	json_object_put(data);
+	free(domains);
+	return r;
 }

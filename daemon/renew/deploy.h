@@ -48,3 +48,10 @@ void deploy_done(struct daemon *d, const char *name, int version, const char *co
  * every deploy hook still recorded. Records of lineages that are gone are
  * dropped. */
 void deploy_resume(struct daemon *d);
+
+/* Lineage NAME's live/ was switched to VERSION by the cluster's watcher
+ * (another host published it; the index already refreshed): run its deploy
+ * hooks as after a renewal here (renewal-hooks/deploy/, acmed.conf's,
+ * the lineage's own; deploy_env()'s variables), recorded first. 0 or
+ * -errno. */
+int deploy_materialised(struct daemon *d, const char *name, int version);

@@ -4,7 +4,8 @@
  *   etcd-tool ENDPOINTS CA CERT KEY TIMEOUT_MS COMMAND ARGS...
  *
  * ENDPOINTS is comma-separated. Commands: put KEY VALUE [LEASE], get KEY,
- * prefix PREFIX [LIMIT], create KEY VALUE [LEASE] (a transaction that puts
+ * prefix PREFIX [LIMIT], pages PREFIX PAGE [REV] (every key under PREFIX
+ * read PAGE keys at a time at one revision), create KEY VALUE [LEASE] (a transaction that puts
  * KEY only if it does not exist: exit 3 if it does), delete KEY,
  * grant TTL, keepalive ID, revoke ID, watch KEY REV N (print the first N
  * events under KEY from revision REV), status, members.
@@ -20,6 +21,7 @@
 #include "error.h"
 #include "util.h"
 #include "etcd/etcd.h"
+#include "etcd/etcd_sync.h"
 
 static void print_kv(const struct etcd_kv *kv)
 {
@@ -127,6 +129,12 @@ static int run(struct etcd *e, char **eps, size_t neps, int argc, char **argv)
 	if (streq(cmd, "prefix") && argc >= 2)
 		return print_range(etcd_get_prefix(e, argv[1], argc > 2 ? atol(argv[2]) : 0, 0, &rg),
 				   &rg);
+	if (streq(cmd, "pages") && argc >= 3) {
+		int64_t rev = argc > 3 ? strtoll(argv[3], NULL, 10) : 0;
+
+		return print_range(etcd_get_prefix_paged(e, argv[1], strtoll(argv[2], NULL, 10), &rev,
+							 &rg), &rg);
+	}
 	if (streq(cmd, "create") && argc >= 3)
 		return create(e, argv[1], argv[2], argc > 3 ? strtoll(argv[3], NULL, 10) : 0);
 	if (streq(cmd, "delete") && argc == 2)

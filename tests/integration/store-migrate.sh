@@ -1,6 +1,7 @@
 #!/bin/bash
 # store-migrate: `acmectl store migrate --to etcd` copies a host's lineages
-# (every version, keys sealed, renewal settings, current version) into a
+# (every version, keys sealed, renewal settings, current version) and its
+# accounts (keys sealed) into a
 # real three-member etcd cluster with client TLS; etcd then holds no PEM
 # private key; a second run copies nothing; a version that differs in etcd,
 # or a cluster key that is not the one the keys were sealed with, is refused.
@@ -39,6 +40,7 @@ assert_exit 0 migrate
 assert_match "$OUT" "^$D1: 2 versions copied, 0 already in etcd; current version 2$"
 assert_match "$OUT" "^$D2: 1 version copied, 0 already in etcd; current version 1$"
 assert_match "$OUT" '^2 lineages: 3 versions copied, 0 already in etcd, 0 failed\.$'
+assert_match "$OUT" '^1 account: 1 copied, 0 already in etcd$'
 
 # What is in etcd: the certificates and chains byte for byte, the current
 # version, the renewal file; no private key in the clear anywhere.
@@ -52,11 +54,19 @@ assert_contains "$T/dump" 'BEGIN CERTIFICATE'
 ! grep -q 'PRIVATE KEY' "$T/dump" || fail "a private key is in etcd in the clear"
 key_bytes=$(etcdctl_t get --print-value-only "/acmed/lineages/$D1/versions/1/key.sealed" | head -c 4)
 assert_eq "$key_bytes" AKS1 "the key is a sealed blob"
+# The account: its account.json as it is here, its key sealed.
+acct=$(cd "$T/state/accounts" && find . -name key.pem | sed 's|^\./||; s|/key\.pem$||')
+[ -n "$acct" ] || fail "no account in the state directory"
+assert_eq "$(etcdctl_t get --print-value-only "/acmed/accounts/$acct/account.json")" \
+	"$(cat "$T/state/accounts/$acct/account.json")" "account.json in etcd"
+key_bytes=$(etcdctl_t get --print-value-only "/acmed/accounts/$acct/key.sealed" | head -c 4)
+assert_eq "$key_bytes" AKS1 "the account key is a sealed blob"
 
 # Again: nothing to copy, everything verified.
 assert_exit 0 migrate
 assert_match "$OUT" "^$D1: 0 versions copied, 2 already in etcd; current version 2$"
 assert_match "$OUT" '3 already in etcd, 0 failed'
+assert_match "$OUT" '^1 account: 0 copied, 1 already in etcd$'
 assert_exit 0 migrate --cert-name "$D2"
 assert_match "$OUT" '^1 lineage: 0 versions copied, 1 already in etcd, 0 failed\.$'
 

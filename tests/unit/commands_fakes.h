@@ -354,6 +354,17 @@ enum alert_level alert_level_of(const struct daemon *d, const struct lineage_ent
 	return ALERT_LEVEL_OK;
 }
 
+/* Not in cluster mode. */
+bool cluster_active(const struct daemon *d)
+{
+	return false;
+}
+
+struct json_object *cluster_status_json(const struct daemon *d)
+{
+	return NULL;
+}
+
 char *metrics_text(struct daemon *d, size_t *len)
 {
 	*len = strlen("acmed_certificates 0\n");
