@@ -43,7 +43,7 @@ kill_at() {
 
 for s in order challenge finalize publish; do
 	N=$s.$TEST_DOMAIN
-	say "== a dies at step '$s'"
+	say "== a dies at step '$s' (${SECONDS}s)"
 	assert_exit 0 on a certonly "${ISSUE[@]}" -d "$N"
 	wait_until 30 "b installed $N version 1" eval '[[ $(live_version "$N" "$T/b/state") == 1 ]]'
 	o0=$(orders)
@@ -53,17 +53,22 @@ for s in order challenge finalize publish; do
 	finalize) kill_at "$N" '{"path": "^/certZ/", "delay": 60}' "Order finalized" ;;
 	publish)
 		kill_at "$N" '{"path": "^/certZ/", "delay": 3}' "Order finalized"
-		# The signer's renames: the order kept (1), then the local save.
+		# The signer's first rename without replacing: the local save's
+		# first file (the order it kept is a plain rename).
 		strace -qq -o /dev/null -p "$(signer_of_a)" -e trace=renameat2 \
-			-e inject=renameat2:signal=SIGSTOP:when=2 &
+			-e inject=renameat2:signal=SIGSTOP:when=1 &
 		STRACE=$!
 		wait_until 30 "a's signer stopped in its local save" \
-			eval '[[ $(get "$N" current) == 2 ]] && grep -q "^State:.*stopped" "/proc/$(signer_of_a)/status"'
+			eval '[[ $(get "$N" current) == 2 ]] && grep -qE "^State:[[:space:]]+[tT]" "/proc/$(signer_of_a)/status"'
 		;;
 	esac
 	assert_eq "$(get "$N" lock)" a "the lock's holder when a dies"
 	kill_host a
-	[[ -n ${STRACE:-} ]] && { kill "$STRACE" 2>/dev/null; wait "$STRACE" 2>/dev/null; STRACE=; }
+	if [[ -n ${STRACE:-} ]]; then
+		kill "$STRACE" 2>/dev/null || true
+		wait "$STRACE" 2>/dev/null || true
+		STRACE=
+	fi
 	wait "$RENEW" 2>/dev/null || true
 	proxy_config '{}'
 	wait_until 30 "a's lock expired with its lease" eval '[[ -z $(get "$N" lock) ]]'
