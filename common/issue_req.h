@@ -37,6 +37,8 @@ struct issue_req {
 	bool renewal;       /* renewing a lineage from its renewal file */
 	char *profile;      /* as given (saved in the renewal file); NULL: acmed.conf's */
 	char *replaces;     /* ARI certificate ID of the certificate being replaced */
+	int from_version;   /* a renewal: the version it replaces (live when it was
+			     * planned); 0: not known */
 	char *pre_hook, *post_hook, *deploy_hook; /* saved in the renewal file */
 	long renew_before;  /* kept in the renewal file; 0: acmed.conf's */
 	char *eab_kid, *eab_hmac_key; /* external account binding for a new account */

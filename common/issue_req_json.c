@@ -27,7 +27,7 @@ static const struct field req_fields[] = {
 	REQ(F_LONG, renew_before), REQ(F_STR, eab_kid),	      REQ(F_STR, eab_hmac_key),
 	REQ(F_STR, user_agent),	   REQ(F_LONG, issuance_timeout),
 	REQ(F_BOOL, new_key),	   REQ(F_INT, autorenew),     REQ(F_BOOL, validate_only),
-	REQ(F_BOOL, manual_prompt), REQ(F_BOOL, allow_subset),
+	REQ(F_BOOL, manual_prompt), REQ(F_BOOL, allow_subset), REQ(F_INT, from_version),
 };
 #undef REQ
 #define AUTHN(t, f) { #f, t, offsetof(struct authn_config, f) }

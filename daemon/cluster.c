@@ -20,6 +20,7 @@
 #include "daemon/metrics.h"
 #include "daemon/renew/alert.h"
 #include "daemon/renew/deploy.h"
+#include "daemon/renew/scheduler.h"
 #include "daemon/watch/decide.h"
 #include "error.h"
 #include "fsutil.h"
@@ -164,6 +165,7 @@ static void on_materialised(struct daemon *d, const char *name, int version)
 			"here: %s", name, acmed_strerror(r));
 		return;
 	}
+	sched_new_version(d, name);
 	c->materialised++;
 	metrics_count_materialised(d);
 	log_job(LOG_LVL_INFO, 0, name, "%s: version %d copied from the cluster; running its "

@@ -68,6 +68,7 @@ static int renew_job(struct daemon *d, struct batch *b, const struct lineage_ent
 		return r;
 	}
 	req.replaces = certonly_replaced_ari_id(d, &req);
+	req.from_version = e->version;
 	req.dry_run = dry_run;
 	r = issue_req_aim_dry_run(&req, &d->cfg);
 	if (r == 0)

@@ -484,6 +484,15 @@ static void check_skew(struct daemon *d, struct lineage_entry *e)
 		e->name, nb, na, clock, until);
 }
 
+void sched_new_version(struct daemon *d, const char *name)
+{
+	struct lineage_entry *e = index_get(&d->index, name);
+
+	check_skew(d, e);
+	if (e)
+		e->sched.last_success = time(NULL);
+}
+
 /* A renewal of E was cancelled (nothing of it recorded): the timer, which
  * would start it again at once, leaves it alone for CANCEL_HOLD; acmectl
  * renew may run it before. In memory only: a restart forgets it. */
@@ -561,7 +570,10 @@ static bool deferred(struct lineage_entry *e, struct json_object *reply)
 	if (!json_object_object_get_ex(reply, "data", &data) || !jobj_str(data, "deferred"))
 		return false;
 	if (e) {
-		e->sched.hold_until = jobj_time(data, "until");
+		/* A longer hold stays (a version installed meanwhile that is
+		 * due at once by this clock: check_skew()). */
+		if (jobj_time(data, "until") > e->sched.hold_until)
+			e->sched.hold_until = jobj_time(data, "until");
 		timefmt_format_rfc3339(e->sched.hold_until, until, sizeof(until));
 		log_job(LOG_LVL_INFO, 0, e->name, "%s: no order from this host: %s; looking again "
 						  "at %s",
@@ -632,6 +644,7 @@ static void start_due(struct daemon *d, time_t now)
 		if (issue_req_from_renewal(&e->conf, &req) < 0)
 			continue;
 		req.replaces = xstrdup(e->cert.ari_id[0] ? e->cert.ari_id : NULL); /* same CA */
+		req.from_version = e->version;
 		timefmt_format_rfc3339(e->cert.not_after, due, sizeof(due));
 		log_job(LOG_LVL_INFO, 0, e->name, "%s is due for renewal (expires %s%s)", e->name,
 			due, e->conf.state.failures ? ", retrying after a failure" : "");

@@ -47,4 +47,8 @@ void sched_job_result(struct daemon *d, const char *name, struct json_object *re
  * for again: a certonly it refused (kept in memory: there may be no
  * renewal file to keep it in), or the lineage's recorded Retry-After. 0
  * if it did not, or that time is past NOW. */
+/* NAME has a new version made elsewhere (cluster mode: another host
+ * renewed it): as after a renewal here, a certificate due at once by this
+ * host's clock is held, not renewed again. */
+void sched_new_version(struct daemon *d, const char *name);
 time_t sched_ca_hold(struct daemon *d, const char *server, const char *name, time_t now);

@@ -225,6 +225,15 @@ int issue_cluster_begin(struct run *run, struct json_object **data)
 			 v->current, run->req->name, live);
 		return defer(run, data, time(NULL) + CLUSTER_RECHECK, reason);
 	}
+	/* Another host renewed it since this renewal was planned: that is
+	 * the renewal (one order per renewal, cluster-wide). */
+	if (run->req->renewal && run->req->from_version > 0 &&
+	    v->current > run->req->from_version) {
+		snprintf(reason, sizeof(reason), "version %d of %s was published in the cluster "
+						 "since this renewal of version %d was planned",
+			 v->current, run->req->name, run->req->from_version);
+		return defer(run, data, time(NULL) + CLUSTER_RECHECK, reason);
+	}
 	if (v->current < live) {
 		snprintf(reason, sizeof(reason), "this host has version %d of %s but the cluster "
 						 "has %d: copy it in with 'acmectl store migrate "

@@ -1,65 +1,87 @@
 #!/bin/bash
 # cluster-hosts: three acmed hosts (own state directory, socket and nginx
 # each) share one etcd cluster (three members, client TLS) and renew 100
-# lineages that fall due together against Pebble:
-# - exactly 100 orders for the round (counted in Pebble's log: 200 with the
-#   first versions), spread over the hosts;
-# - every host's live/ converges on version 2 of every lineage, byte for
-#   byte as etcd has it; `acmectl check` passes on every host;
+# lineages that fall due at the same moment, against Pebble:
+# - exactly 100 orders for the round (counted in Pebble's log), spread over
+#   the hosts;
+# - every host's live/ converges on version 2 of every lineage, as etcd has
+#   it; `acmectl check` passes on every host;
 # - each host's own nginx serves the new serial (a TLS probe per host),
 #   reloaded by that host's own deploy hook;
 # - etcd, dumped raw, holds no PEM private key.
 # The challenges go through one web server all hosts write to, as a load
-# balancer in front of them would.
+# balancer in front of them would pass them on.
+#
+# All 100 fall due at once: the hosts run under libfaketime (as in
+# clock-jump.sh) and their clocks are moved 61 days ahead together, past
+# the 30 days before expiry of Pebble's 90-day certificates; then
+# `acmectl renew` runs on the three hosts at the same time. The versions
+# each host installs from the cluster are due at once by that clock too:
+# they are held, as after a renewal here, and not renewed again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
 
+LIBFAKETIME=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+[[ -f $LIBFAKETIME ]] || fail "$LIBFAKETIME missing: apt-get install faketime"
 LINEAGES=${LINEAGES:-100}
-VALIDITY=${VALIDITY:-120} # the round starts half of it after the first issuance
-cluster_start --validity "$VALIDITY"
+ETCD_TLS_DAYS=100
+cluster_start --validity 7776000
 HOSTS=(a b c)
 for h in "${HOSTS[@]}"; do
 	host_conf "$h" "renew_jitter = 0; max_parallel_jobs = 8;"
+	mkdir -p -m 0755 "$T/$h/state"
+	echo "+0d" >"$T/$h/state/faketime"
+	ACMED_WRAP=(env "LD_PRELOAD=$LIBFAKETIME" "FAKETIME_TIMESTAMP_FILE=$T/$h/state/faketime"
+		FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1
+		"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
 	start_host "$h"
 done
+ACMED_WRAP=()
 names() { for ((i = 1; i <= LINEAGES; i++)); do echo "l$i.$TEST_DOMAIN"; done; }
-
-say "host a issues $LINEAGES lineages"
-t0=$(date +%s)
-names | xargs -P 8 -I{} "$ACMECTL" --socket "$T/a/acmed.sock" certonly "${ISSUE[@]}" -d {} \
-	>"$T/seed.out" 2>&1 ||
-	fail "issuing the lineages failed: $(tail -5 "$T/seed.out")"
-seeded=$(($(date +%s) - t0))
-say "issued in ${seeded}s"
-P=l1.$TEST_DOMAIN
 all_at() { # HOST VERSION: every lineage live at VERSION on HOST
 	local n
 	for n in $(names); do
 		[[ $(live_version "$n" "$T/$1/state") == "$2" ]] || return 1
 	done
 }
+
+say "host a issues $LINEAGES lineages"
+# One account first: jobs started together on a host without one would
+# each register their own.
+assert_exit 0 on a register --agree-tos --register-unsafely-without-email -n
+names | xargs -P 8 -I{} "$ACMECTL" --socket "$T/a/acmed.sock" certonly "${ISSUE[@]}" -d {} \
+	>"$T/seed.out" 2>&1 || fail "issuing the lineages failed: $(tail -5 "$T/seed.out")"
+P=l1.$TEST_DOMAIN
 for h in "${HOSTS[@]}"; do
 	wait_until 60 "$h installed every version 1" all_at "$h" 1
 	host_nginx "$h" "$P"
 done
 v1=$(tls_serial "${HOST_TLS_PORT[a]}")
+o0=$(orders)
+assert_eq "$o0" "$LINEAGES" "orders for the first versions"
 
-say "the round: every lineage falls due, on every host at once"
+say "61 days later on every host: all $LINEAGES due; acmectl renew on the three at once"
+for h in "${HOSTS[@]}"; do echo "+61d" >"$T/$h/state/faketime"; done
 for h in "${HOSTS[@]}"; do
-	wait_until $((VALIDITY + 60)) "$h installed every version 2" all_at "$h" 2
+	on "$h" renew >"$T/$h/renew.out" 2>&1 &
+	eval "RENEW_$h=$!"
 done
-# Every lineage is at version 2 in etcd and nowhere further: the orders are
-# the first versions' and one per renewal, whenever each fell due.
-assert_eq "$(orders)" "$((2 * LINEAGES))" "orders for $LINEAGES lineages and one renewal each"
-spread=""
 for h in "${HOSTS[@]}"; do
-	c=$(grep -c "renewal of .* succeeded\|Saved as version 2 of" "$T/$h/acmed.log" || true)
-	spread+="$h=$c "
+	eval "wait \$RENEW_$h" || fail "acmectl renew on $h failed: $(tail -5 "$T/$h/renew.out")"
 done
-say "renewals per host: $spread"
-[[ $(grep -l "Saved as version 2 of" "$T"/{a,b,c}/acmed.log | wc -l) -ge 2 ]] ||
-	fail "the renewals were not spread over the hosts: $spread"
+for h in "${HOSTS[@]}"; do
+	wait_until 120 "$h installed every version 2" all_at "$h" 2
+done
+assert_eq "$(($(orders) - o0))" "$LINEAGES" "orders for the round of $LINEAGES renewals"
+spread="" renewers=0
+for h in "${HOSTS[@]}"; do
+	c=$(grep -c "^Saved as version 2 of\| Saved as version 2 of" "$T/$h/renew.out" || true)
+	spread+="$h $c, "
+	((c > 0)) && renewers=$((renewers + 1))
+done
+say "renewals per host: ${spread%, }"
+((renewers >= 2)) || fail "the renewals were not spread over the hosts: ${spread%, }"
 for n in $(names); do
 	cur=$(etcdctl_t get --print-value-only "/acmed/lineages/$n/current")
 	[[ $cur == 2 ]] || fail "etcd's current version of $n is '$cur'"
@@ -72,8 +94,11 @@ for h in "${HOSTS[@]}"; do
 	wait_until 30 "$h's nginx serves version 2 of $P" \
 		eval '[[ $(tls_serial "${HOST_TLS_PORT[$h]}") == "$(cert_serial "$T/$h/state/live/$P/cert.pem")" ]]'
 	[[ $(tls_serial "${HOST_TLS_PORT[$h]}") != "$v1" ]] || fail "$h's nginx still serves version 1"
-	grep -qx "$P" "$T/$h/deployed" || fail "$h's deploy hook did not run for $P"
+	grep -qx "$T/$h/state/live/$P" "$T/$h/deployed" || fail "$h's deploy hook did not run for $P"
 done
+# Still one order per lineage a while later: nothing renews again.
+sleep 5
+assert_eq "$(($(orders) - o0))" "$LINEAGES" "orders 5 s after the round"
 etcdctl_t get --prefix /acmed/ >"$T/dump"
 ! grep -q "PRIVATE KEY" "$T/dump" || fail "a PEM private key is in etcd"
 pass

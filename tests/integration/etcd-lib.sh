@@ -21,6 +21,9 @@ ETCD_MEMBERS=3
 # 0: members do not ask clients for a certificate (etcd's own user
 # authentication through the gateway needs that; see docs/cluster.md).
 ETCD_CLIENT_CERT_AUTH=${ETCD_CLIENT_CERT_AUTH:-1}
+# The certificates' lifetime in days (a test that moves a client's clock
+# ahead needs them valid then too).
+ETCD_TLS_DAYS=${ETCD_TLS_DAYS:-2}
 _ETCD_PIDS=()  # by member index 1..3, "" while stopped
 _ETCD_ARGS=()  # each member's etcd command line, for etcd_start_member
 
@@ -39,7 +42,7 @@ make_etcd_tls() {
 		'extendedKeyUsage = clientAuth' >"$d/client.ext"
 	{
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 \
+			-nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days "$ETCD_TLS_DAYS" \
 			-subj "/CN=acmed test etcd CA" \
 			-addext "basicConstraints=critical,CA:TRUE" \
 			-addext "keyUsage=critical,keyCertSign,cRLSign" &&
@@ -58,7 +61,7 @@ _etcd_leaf() {
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/$1.key" -out "$d/$1.csr" -subj "/CN=$2" &&
 		openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-			-CAcreateserial -days 2 -extfile "$d/$1.ext" -out "$d/$1.pem"
+			-CAcreateserial -days "$ETCD_TLS_DAYS" -extfile "$d/$1.ext" -out "$d/$1.pem"
 }
 
 # start_etcd_cluster: three etcd members forming one new cluster; returns
