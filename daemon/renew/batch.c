@@ -718,7 +718,18 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0 &&
 	    jobj_str(data, "deferred")) {
 		/* Cluster mode: another host is at it, or this one installs the
-		 * cluster's version first. Neither renewed nor failed. */
+		 * cluster's version first: neither renewed nor failed. Without
+		 * etcd: failed for the command, but no failure in the backoff. */
+		if (json_object_get_boolean(json_object_object_get(data, "cluster_unreachable"))) {
+			json_object_object_add(o, "code", json_object_new_string("cluster-unreachable"));
+			json_object_object_add(o, "message",
+					       json_object_new_string(jobj_str(data, "deferred")));
+			if (it)
+				it->failed = true;
+			b->failures++;
+			json_object_array_add(b->failed, o);
+			return;
+		}
 		json_object_object_add(o, "reason", json_object_new_string(jobj_str(data, "deferred")));
 		json_object_array_add(b->skipped, o);
 		return;

@@ -25,6 +25,8 @@
 /* How soon a job that found another host at work looks again: by then the
  * other host has published, or died and lost its lock. */
 #define CLUSTER_RECHECK (3 * CLUSTER_LOCK_TTL)
+/* How soon a renewal that could not reach etcd tries again. */
+#define CLUSTER_CUT_OFF_RETRY 60
 
 bool issue_cluster_on(const struct run *run)
 {
@@ -125,6 +127,24 @@ static int unreachable(struct run *run, int r, const char *err)
 	return issue_fail(run, r, reason);
 }
 
+/* etcd cannot be reached, and nothing is ordered yet: a renewal waits and
+ * is tried again in CLUSTER_CUT_OFF_RETRY, with no failure counted in its
+ * backoff (the watcher raises the cluster's alert once, rather than one
+ * per lineage); acmectl renew still lists it as failed. A certonly, or any
+ * other error, fails. */
+static int cut_off(struct run *run, struct json_object **data, int r, const char *err)
+{
+	char reason[1300];
+
+	if (r != ACMED_EETCD || !run->req->renewal)
+		return unreachable(run, r, err);
+	snprintf(reason, sizeof(reason), "no order is placed while etcd cannot be reached: %s",
+		 err);
+	r = defer(run, data, time(NULL) + CLUSTER_CUT_OFF_RETRY, reason);
+	json_object_object_add(*data, "cluster_unreachable", json_object_new_boolean(1));
+	return r;
+}
+
 /* Is the account the job will use (ID, or the only one) stored here? */
 static bool account_here(struct run *run, const char *id)
 {
@@ -160,7 +180,7 @@ int issue_cluster_connect(struct run *run, const char *account_id, struct json_o
 	r = cluster_account_count(run->cluster, dir, account_id, &n, err, sizeof(err));
 	free(dir);
 	if (r < 0)
-		return unreachable(run, r, err);
+		return cut_off(run, data, r, err);
 	if (n == 0)
 		return 0;
 	snprintf(reason, sizeof(reason), "the cluster's account at %s is not installed on this "
@@ -209,7 +229,7 @@ int issue_cluster_begin(struct run *run, struct json_object **data)
 	run->step = "taking the lineage's lock in etcd";
 	r = cluster_lock(run->cluster, holder, sizeof(holder), err, sizeof(err));
 	if (r < 0)
-		return unreachable(run, r, err);
+		return cut_off(run, data, r, err);
 	if (r == 0) {
 		snprintf(reason, sizeof(reason), "%s holds %s's cluster lock (it is renewing it)",
 			 holder, run->req->name);

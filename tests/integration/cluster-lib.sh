@@ -112,3 +112,8 @@ cluster_start() {
 	start_etcd_cluster
 	ISSUE=(--webroot -w "$WEBROOT" --agree-tos --register-unsafely-without-email -n)
 }
+
+# cert_json_at HOST NAME FIELD: cert_json (lib.sh) against HOST's daemon.
+cert_json_at() {
+	ACMED_SOCKET=$T/$1/acmed.sock cert_json "$2" "$3"
+}

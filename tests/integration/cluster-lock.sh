@@ -104,5 +104,8 @@ before=$(cd "$T/a/state/live/$N" && cat ./*.pem | sha256sum)
 assert_exit 1 on a renew --cert-name "$N" --force-renewal
 assert_match "$OUT" "no order is placed while etcd cannot be reached"
 assert_eq "$(orders)" "$o0" "orders without quorum"
+# Not a failure of the renewal: its backoff is not touched (one alert for
+# the cluster comes from the watcher).
+assert_eq "$(cert_json_at a "$N" failures)" 0 "failures counted without quorum"
 assert_eq "$(cd "$T/a/state/live/$N" && cat ./*.pem | sha256sum)" "$before" "live/ without quorum"
 pass
