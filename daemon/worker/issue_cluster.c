@@ -26,7 +26,7 @@
  * other host has published, or died and lost its lock. */
 #define CLUSTER_RECHECK (3 * CLUSTER_LOCK_TTL)
 /* How soon a renewal that could not reach etcd tries again. */
-#define CLUSTER_CUT_OFF_RETRY 60
+#define CLUSTER_CUT_OFF_RETRY CLUSTER_RECHECK
 
 bool issue_cluster_on(const struct run *run)
 {
