@@ -20,6 +20,7 @@ host_conf() {
 	mkdir -p "$T/$h"
 	cluster_key
 	cat >"$T/$h/acmed.conf" <<CONF
+state_dir = "$T/$h/state";
 storage = "etcd";
 etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
 etcd_ca = "$ETCD_CA";
