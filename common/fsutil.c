@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -671,4 +673,20 @@ int fs_lock_dir(const char *path, pid_t *holder)
 		*holder = opener(st.st_dev, st.st_ino);
 	close(fd);
 	return r;
+}
+
+const char *fs_beside_self(char *path, size_t len, const char *name, const char *installed)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct stat st;
+
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, len, "%s/%s", dirname(self), name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			return path;
+	}
+	snprintf(path, len, "%s", installed);
+	return path;
 }

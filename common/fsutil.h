@@ -108,3 +108,7 @@ int fs_lock_dir(const char *path, pid_t *holder);
 
 /* Join A and B with one '/'; caller frees. NULL on allocation failure. */
 char *fs_join(const char *a, const char *b);
+
+/* The executable NAME beside this process's own (a build tree) if it is
+ * there, else INSTALLED: in PATH (LEN bytes), which is returned. */
+const char *fs_beside_self(char *path, size_t len, const char *name, const char *installed);

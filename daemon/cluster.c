@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,7 +7,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -56,22 +54,9 @@ bool cluster_down(const struct daemon *d)
 static const char *watch_executable(void)
 {
 	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n;
 
-	if (path[0])
-		return path;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		struct stat st;
-
-		self[n] = '\0';
-		snprintf(path, sizeof(path), "%s/acmed-watch", dirname(self));
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-			return path;
-	}
-	snprintf(path, sizeof(path), "%s", ACMED_WATCH_PATH);
-	return path;
+	return path[0] ? path
+		       : fs_beside_self(path, sizeof(path), "acmed-watch", ACMED_WATCH_PATH);
 }
 
 static bool passed_on(const char *var)

@@ -1,12 +1,10 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,22 +128,8 @@ static void job_free(struct job *j)
 static const char *job_executable(void)
 {
 	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n;
 
-	if (path[0])
-		return path;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		struct stat st;
-
-		self[n] = '\0';
-		snprintf(path, sizeof(path), "%s/acmed-job", dirname(self));
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-			return path;
-	}
-	snprintf(path, sizeof(path), "%s", ACMED_JOB_PATH);
-	return path;
+	return path[0] ? path : fs_beside_self(path, sizeof(path), "acmed-job", ACMED_JOB_PATH);
 }
 
 /* FD as descriptor TO, kept across exec (dup2 onto itself would keep
