@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -465,4 +466,26 @@ struct json_object *ctl_error_reply(int err, const char *code, const char *msg)
 	if (reply)
 		ctl_reply_set_error(reply, err, code, msg);
 	return reply;
+}
+
+struct json_object *ctl_read_whole(int fd, size_t max)
+{
+	char *buf = malloc(max + 1);
+	size_t len = 0;
+	ssize_t n = 1;
+	struct json_object *o = NULL;
+
+	while (buf && n > 0 && len < max) {
+		n = read(fd, buf + len, max - len);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n > 0)
+			len += (size_t)n;
+	}
+	if (buf && n == 0) {
+		buf[len] = '\0';
+		o = json_tokener_parse(buf);
+	}
+	free(buf);
+	return o;
 }

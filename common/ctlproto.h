@@ -131,3 +131,8 @@ int ctl_send(int fd, struct json_object *o);
 int ctl_recv(int fd, struct json_object **out);
 /* ctl_recv() of a frame of at most MAX bytes (-EMSGSIZE beyond). */
 int ctl_recv_max(int fd, size_t max, struct json_object **out);
+
+/* The whole of FD up to its end, at most MAX bytes, as one JSON object (a
+ * job's or the watcher's spec on fd 0); NULL if it is longer, not JSON, or
+ * unreadable. Caller puts. */
+struct json_object *ctl_read_whole(int fd, size_t max);

@@ -23,6 +23,7 @@
 #include "daemon/watch/watcher.h"
 #include "error.h"
 #include "etcd/etcd_store.h"
+#include "ctlproto.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "util.h"
@@ -31,24 +32,7 @@
 
 static struct json_object *read_spec(void)
 {
-	char *buf = malloc(SPEC_MAX + 1);
-	size_t len = 0;
-	ssize_t n = 1;
-	struct json_object *o = NULL;
-
-	while (buf && n > 0 && len < SPEC_MAX) {
-		n = read(0, buf + len, SPEC_MAX - len);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n > 0)
-			len += (size_t)n;
-	}
-	if (buf && n == 0) {
-		buf[len] = '\0';
-		o = json_tokener_parse(buf);
-	}
-	free(buf);
-	return o;
+	return ctl_read_whole(0, SPEC_MAX);
 }
 
 static void confine(const struct acmed_config *cfg)

@@ -86,24 +86,7 @@ static const struct {
 /* The whole of fd 0. */
 static struct json_object *read_spec(void)
 {
-	char *buf = malloc(SPEC_MAX + 1);
-	size_t len = 0;
-	ssize_t n = 1;
-	struct json_object *o = NULL;
-
-	while (buf && n > 0 && len < SPEC_MAX) {
-		n = read(0, buf + len, SPEC_MAX - len);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n > 0)
-			len += (size_t)n;
-	}
-	if (buf && n == 0) {
-		buf[len] = '\0';
-		o = json_tokener_parse(buf);
-	}
-	free(buf);
-	return o;
+	return ctl_read_whole(0, SPEC_MAX);
 }
 
 /* Each request to the CA, one line each before the result, for the
