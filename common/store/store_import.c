@@ -15,9 +15,8 @@
 
 #include "store/store_priv.h"
 
-/* Write one file of an imported version; one that is already there with
- * the same bytes (an import interrupted and run again) is kept. */
-static int import_file(int archfd, const char *fname, const char *pem, mode_t mode, gid_t gid)
+int store_put_file_once(int archfd, const char *fname, const char *pem, mode_t mode, gid_t gid,
+			int differs)
 {
 	char *old = NULL;
 	size_t len = strlen(pem), oldlen = 0;
@@ -27,7 +26,7 @@ static int import_file(int archfd, const char *fname, const char *pem, mode_t mo
 		return r;
 	r = fs_read_fileat(archfd, fname, PEM_MAX, &old, &oldlen);
 	if (r == 0 && (oldlen != len || memcmp(old, pem, len) != 0))
-		r = -EEXIST;
+		r = differs;
 	if (old)
 		explicit_bzero(old, oldlen);
 	free(old);
@@ -44,8 +43,8 @@ static int import_version(int archfd, const struct store_import_version *v)
 
 		r = store_file_name(fname, sizeof(fname), i, v->version);
 		if (r == 0)
-			r = import_file(archfd, fname, pem, i == 0 ? v->key_mode : 0644,
-					i == 0 ? v->key_gid : (gid_t)-1);
+			r = store_put_file_once(archfd, fname, pem, i == 0 ? v->key_mode : 0644,
+						i == 0 ? v->key_gid : (gid_t)-1, -EEXIST);
 	}
 	return r;
 }

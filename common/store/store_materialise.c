@@ -13,26 +13,6 @@
 
 #include "store/store_priv.h"
 
-/* Write one file of version N exclusively; one already there must hold the
- * same bytes (a version written before, or by a run a crash interrupted):
- * ACMED_EMISMATCH if not. */
-static int put_file(int archfd, const char *fname, const char *pem, mode_t mode, gid_t gid)
-{
-	char *old = NULL;
-	size_t len = strlen(pem), oldlen = 0;
-	int r = fs_write_durable_group(archfd, fname, pem, len, mode, gid, FS_NOREPLACE);
-
-	if (r != -EEXIST)
-		return r;
-	r = fs_read_fileat(archfd, fname, PEM_MAX, &old, &oldlen);
-	if (r == 0 && (oldlen != len || memcmp(old, pem, len) != 0))
-		r = ACMED_EMISMATCH;
-	if (old)
-		explicit_bzero(old, oldlen);
-	free(old);
-	return r;
-}
-
 static int put_version(int archfd, int n, const struct version_pems *v)
 {
 	char fname[64];
@@ -46,8 +26,8 @@ static int put_version(int archfd, int n, const struct version_pems *v)
 
 		r = store_file_name(fname, sizeof(fname), i, n);
 		if (r == 0)
-			r = put_file(archfd, fname, pem, i == 0 ? key_mode : 0644,
-				     i == 0 ? key_gid : (gid_t)-1);
+			r = store_put_file_once(archfd, fname, pem, i == 0 ? key_mode : 0644,
+						i == 0 ? key_gid : (gid_t)-1, ACMED_EMISMATCH);
 	}
 	return r;
 }

@@ -59,3 +59,10 @@ int store_open_lineage_dirs(struct store *s, const char *name, bool create, int 
  * fds -1. The lock goes with the archive fd. */
 int store_lock_lineage(struct store *s, const char *name, int *archfd, int *livefd, char *err,
 		       size_t errlen);
+
+/* Write FNAME (PEM) in the archive directory ARCHFD exclusively, with MODE
+ * and group GID ((gid_t)-1: as made); one already there must hold the same
+ * bytes (written before, or by a run a crash interrupted): DIFFERS if not.
+ * For the versions imported and those installed from a cluster. */
+int store_put_file_once(int archfd, const char *fname, const char *pem, mode_t mode, gid_t gid,
+			int differs);
