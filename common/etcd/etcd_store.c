@@ -60,9 +60,7 @@ void estore_close(struct estore *s)
 }
 
 /* P lineages/NAME/WHAT, WHAT formatted. Caller frees; NULL on OOM. */
-static char *lkey(const struct estore *s, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static char *lkey(const struct estore *s, const char *name, const char *fmt, ...)
+char *estore_lineage_key(const char *prefix, const char *name, const char *fmt, ...)
 {
 	char *what = NULL, *k = NULL;
 	va_list ap;
@@ -71,7 +69,7 @@ static char *lkey(const struct estore *s, const char *name, const char *fmt, ...
 	va_start(ap, fmt);
 	r = vasprintf(&what, fmt, ap);
 	va_end(ap);
-	if (r >= 0 && asprintf(&k, "%slineages/%s/%s", s->prefix, name, what) < 0)
+	if (r >= 0 && asprintf(&k, "%slineages/%s/%s", prefix, name, what) < 0)
 		k = NULL;
 	free(what);
 	return k;
@@ -138,16 +136,16 @@ static void free_keys(char *keys[3])
 
 static int version_keys(const struct estore *s, const char *name, int n, char *keys[3])
 {
-	keys[0] = lkey(s, name, "versions/%d/cert", n);
-	keys[1] = lkey(s, name, "versions/%d/chain", n);
-	keys[2] = lkey(s, name, "versions/%d/key.sealed", n);
+	keys[0] = estore_lineage_key(s->prefix, name, "versions/%d/cert", n);
+	keys[1] = estore_lineage_key(s->prefix, name, "versions/%d/chain", n);
+	keys[2] = estore_lineage_key(s->prefix, name, "versions/%d/key.sealed", n);
 	return keys[0] && keys[1] && keys[2] ? 0 : -ENOMEM;
 }
 
 int estore_put_version(struct estore *s, const char *name, int n, const struct version_pems *v,
 		       bool *added, char *err, size_t errlen)
 {
-	char *keys[3] = { 0 }, *dir = lkey(s, name, "versions/%d/", n);
+	char *keys[3] = { 0 }, *dir = estore_lineage_key(s->prefix, name, "versions/%d/", n);
 	unsigned char *blob = NULL;
 	size_t bloblen = 0;
 	struct etcd_txn_result t = { 0 };
@@ -196,7 +194,7 @@ int estore_put_version(struct estore *s, const char *name, int n, const struct v
 int estore_read_version(struct estore *s, const char *name, int n, struct version_pems *v,
 			char *err, size_t errlen)
 {
-	char *keys[3] = { 0 }, *dir = lkey(s, name, "versions/%d/", n);
+	char *keys[3] = { 0 }, *dir = estore_lineage_key(s->prefix, name, "versions/%d/", n);
 	struct etcd_range rg = { 0 };
 	int r = version_keys(s, name, n, keys);
 
@@ -216,7 +214,7 @@ int estore_read_version(struct estore *s, const char *name, int n, struct versio
 int estore_set_current(struct estore *s, const char *name, int n, int *current, char *err,
 		       size_t errlen)
 {
-	char *key = lkey(s, name, "current"), value[16];
+	char *key = estore_lineage_key(s->prefix, name, "current"), value[16];
 	struct etcd_range rg = { 0 };
 	struct etcd_txn_result t = { 0 };
 	int r = key ? etcd_get(s->e, key, 0, &rg) : -ENOMEM, have = 0;
@@ -253,7 +251,7 @@ int estore_set_current(struct estore *s, const char *name, int n, int *current, 
 int estore_put_renewal(struct estore *s, const char *name, const char *text, char *err,
 		       size_t errlen)
 {
-	char *key = lkey(s, name, "renewal");
+	char *key = estore_lineage_key(s->prefix, name, "renewal");
 	int r = key ? etcd_put(s->e, key, text, strlen(text), 0, NULL) : -ENOMEM;
 
 	if (r < 0 && key)

@@ -14,6 +14,11 @@
 
 struct estore;
 
+/* PREFIX lineages/NAME/WHAT, WHAT formatted from FMT (docs/cluster.md's
+ * key layout). Caller frees; NULL on OOM. */
+char *estore_lineage_key(const char *prefix, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Connect to CFG's etcd_endpoints with its TLS settings, and read
  * cluster_key_file. -EINVAL with ERR naming what is missing. */
 int estore_open(const struct acmed_config *cfg, struct estore **out, char *err, size_t errlen);

@@ -1,7 +1,6 @@
 /* A job's lock, order and publish in etcd (cluster.h). */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,11 @@
 #include "log.h"
 #include "util.h"
 #include "etcd/etcd.h"
+#include "etcd/etcd_store.h"
 #include "daemon/worker/cluster.h"
+
+/* C's lineage's key WHAT (printf-style), docs/cluster.md's layout. */
+#define LKEY(c, ...) estore_lineage_key((c)->prefix, (c)->name, __VA_ARGS__)
 
 struct cluster {
 	struct etcd *e;
@@ -76,24 +79,6 @@ void cluster_close(struct cluster *c)
 	free(c->name);
 	free(c->host);
 	free(c);
-}
-
-/* P lineages/NAME/WHAT (caller frees; NULL on OOM). */
-static char *key_of(const struct cluster *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static char *key_of(const struct cluster *c, const char *fmt, ...)
-{
-	char *what = NULL, *k = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (r >= 0 && asprintf(&k, "%slineages/%s/%s", c->prefix, c->name, what) < 0)
-		k = NULL;
-	free(what);
-	return k;
 }
 
 static int fail(struct cluster *c, int r, char *err, size_t errlen)
@@ -162,8 +147,8 @@ static int read_view(struct cluster *c, const struct etcd_txn_result *t, char *e
 
 int cluster_lock(struct cluster *c, char *holder, size_t len, char *err, size_t errlen)
 {
-	char *lock = key_of(c, "lock"), *cur = key_of(c, "current"), *order = key_of(c, "order"),
-	     *state = key_of(c, "state");
+	char *lock = LKEY(c, "lock"), *cur = LKEY(c, "current"), *order = LKEY(c, "order"),
+	     *state = LKEY(c, "state");
 	struct etcd_txn_result t = { 0 };
 	int64_t granted = 0;
 	int r = lock && cur && order && state ? 0 : -ENOMEM;
@@ -230,7 +215,7 @@ static int lost_lock(struct cluster *c, char *err, size_t errlen)
 static int put_held(struct cluster *c, const char *what, struct json_object *o, char *err,
 		    size_t errlen)
 {
-	char *lock = key_of(c, "lock"), *key = key_of(c, "%s", what);
+	char *lock = LKEY(c, "lock"), *key = LKEY(c, "%s", what);
 	const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE)
 			     : NULL;
@@ -272,10 +257,10 @@ int cluster_record_order(struct cluster *c, const char *url, const char *account
 int cluster_publish(struct cluster *c, int version, const char *cert, const char *chain,
 		    const char *sealed, const char *renewal, char *err, size_t errlen)
 {
-	char *lock = key_of(c, "lock"), *cur = key_of(c, "current"), *order = key_of(c, "order"),
-	     *state = key_of(c, "state"), *kcert = key_of(c, "versions/%d/cert", version),
-	     *kchain = key_of(c, "versions/%d/chain", version),
-	     *kkey = key_of(c, "versions/%d/key.sealed", version), *kren = key_of(c, "renewal"),
+	char *lock = LKEY(c, "lock"), *cur = LKEY(c, "current"), *order = LKEY(c, "order"),
+	     *state = LKEY(c, "state"), *kcert = LKEY(c, "versions/%d/cert", version),
+	     *kchain = LKEY(c, "versions/%d/chain", version),
+	     *kkey = LKEY(c, "versions/%d/key.sealed", version), *kren = LKEY(c, "renewal"),
 	     value[16];
 	unsigned char *blob = NULL;
 	size_t bloblen = 0;
