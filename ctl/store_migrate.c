@@ -39,9 +39,10 @@ static const char usage[] =
 	"private keys sealed with the cluster key, the renewal settings, the current\n"
 	"version) into etcd, as acmed.conf's etcd settings say; with --cert-name, only\n"
 	"those lineages (no accounts).\n"
-	"--to local: copy the cluster's lineages from etcd into this host's state\n"
-	"directory (every version, the keys opened, live/ at the cluster's current\n"
-	"version, the renewal file last); a file here that differs is never replaced.\n"
+	"--to local: copy the cluster's accounts and lineages from etcd into this\n"
+	"host's state directory (every version, the keys opened, live/ at the\n"
+	"cluster's current version, the renewal file last); with --cert-name, only\n"
+	"those lineages (no accounts); a file here that differs is never replaced.\n"
 	"Run it again after an interruption: what is there already with the same\n"
 	"contents is skipped. Each account and version is read back and compared.\n";
 

@@ -21,6 +21,7 @@
 #include "ctl/store_migrate.h"
 #include "etcd/cluster_view.h"
 #include "etcd/etcd_store.h"
+#include "etcd/etcd_sync.h"
 #include "store/renewal.h"
 #include "store/store.h"
 
@@ -31,6 +32,7 @@ struct back {
 	struct estore *etcd;
 	struct cview *view;
 	int copied, present, failed;
+	int accounts, accounts_copied, accounts_failed;
 };
 
 /* One lineage on its way: etcd's versions and renewal text. */
@@ -295,6 +297,38 @@ static int open_all(const struct acmed_config *cfg, struct back *b)
 	return r;
 }
 
+static int account_back(void *ctx, const char *acct, int r, bool added, const char *why)
+{
+	struct back *b = ctx;
+
+	b->accounts++;
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: %s\n", why);
+		b->accounts_failed++;
+	} else if (added) {
+		b->accounts_copied++;
+	}
+	return 0;
+}
+
+/* Every account first, as --to etcd copies them: the lineages' renewal
+ * files name them. */
+static int accounts_back(struct back *b)
+{
+	char err[1024];
+	int r = estore_install_accounts(b->etcd, b->local, 0, account_back, b, err, sizeof(err));
+
+	if (r < 0) {
+		client_fprintf(stderr, "acmectl: error: the accounts: %s\n", err);
+		return r;
+	}
+	client_printf("%d account%s: %d copied, %d already here%s\n", b->accounts,
+		      b->accounts == 1 ? "" : "s", b->accounts_copied,
+		      b->accounts - b->accounts_copied - b->accounts_failed,
+		      b->accounts_failed ? ", some failed" : "");
+	return 0;
+}
+
 int migrate_to_local(const struct acmed_config *cfg, char **names, size_t nnames)
 {
 	struct back b = { 0 };
@@ -302,6 +336,8 @@ int migrate_to_local(const struct acmed_config *cfg, char **names, size_t nnames
 	size_t nall = 0;
 	int r = open_all(cfg, &b);
 
+	if (r == 0 && !nnames)
+		r = accounts_back(&b);
 	if (r == 0 && !nnames && (r = list_names(&b, &all, &nall)) == 0) {
 		names = all;
 		nnames = nall;
@@ -320,5 +356,5 @@ int migrate_to_local(const struct acmed_config *cfg, char **names, size_t nnames
 	cview_close(b.view);
 	estore_close(b.etcd);
 	store_close(b.local);
-	return r < 0 || b.failed ? EXIT_FAILED : EXIT_OK;
+	return r < 0 || b.failed || b.accounts_failed ? EXIT_FAILED : EXIT_OK;
 }

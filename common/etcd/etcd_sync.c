@@ -333,3 +333,71 @@ int estore_put_host(struct estore *s, const char *host, const char *text, int64_
 	free(key);
 	return r;
 }
+
+/* Account SERVERDIR/ID ("SERVERDIR/ID" in ACCT) from etcd into ST. */
+static int install_account(struct estore *s, struct store *st, const char *acct, bool *added,
+			   char *err, size_t errlen)
+{
+	char *serverdir = strdup(acct), *id, *json = NULL, *key = NULL, *bjson = NULL,
+	     *bkey = NULL;
+	int r = serverdir ? 0 : -ENOMEM;
+
+	id = serverdir ? strrchr(serverdir, '/') : NULL;
+	if (r == 0 && !id) {
+		snprintf(err, errlen, "account %s: not SERVER/ID", acct);
+		r = -EINVAL;
+	}
+	if (r == 0) {
+		*id++ = '\0';
+		r = estore_read_account(s, serverdir, id, &json, &key, err, errlen);
+	}
+	if (r == 0 && (r = store_account_write_files(st, serverdir, id, json, key, added)) < 0)
+		snprintf(err, errlen, "account %s: %s", acct, acmed_strerror(r));
+	/* Read back: the key as etcd has it (account.json is this host's if it
+	 * had one). */
+	if (r == 0 && (r = store_account_read_files(st, serverdir, id, &bjson, &bkey)) < 0)
+		snprintf(err, errlen, "account %s: reading it back: %s", acct, acmed_strerror(r));
+	if (r == 0 && !streq(bkey, key)) {
+		snprintf(err, errlen, "account %s: its key reads back otherwise than etcd has it",
+			 acct);
+		r = ACMED_EMISMATCH;
+	}
+	if (key)
+		explicit_bzero(key, strlen(key));
+	if (bkey)
+		explicit_bzero(bkey, strlen(bkey));
+	free(key);
+	free(bkey);
+	free(json);
+	free(bjson);
+	free(serverdir);
+	return r;
+}
+
+int estore_install_accounts(struct estore *s, struct store *st, int64_t revision,
+			    estore_account_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct etcd_range rg = { 0 };
+	int r = estore_snapshot(s, "accounts/", 0, &revision, &rg, err, errlen);
+
+	for (size_t i = 0; r == 0 && i < rg.n; i++) {
+		char *buf = NULL, why[512] = "";
+		const char *name, *what;
+		bool added = false;
+		int one;
+
+		if (estore_key_parts(estore_prefix(s), rg.kvs[i].key, &buf, &name, &what) == 'a' &&
+		    streq(what, "key.sealed")) {
+			one = install_account(s, st, name, &added, why, sizeof(why));
+			if (one == ACMED_EETCD) {
+				snprintf(err, errlen, "%s", why);
+				r = one;
+			} else {
+				r = fn(ctx, name, one, added, why);
+			}
+		}
+		free(buf);
+	}
+	etcd_range_clear(&rg);
+	return r;
+}

@@ -29,6 +29,17 @@ int estore_put_account(struct estore *s, const char *serverdir, const char *id,
 int estore_read_account(struct estore *s, const char *serverdir, const char *id, char **json,
 			char **key_pem, char *err, size_t errlen);
 
+/* Every account in etcd (at REVISION, 0: the newest) installed into ST
+ * where it is missing: the key opened and written exclusively (0600),
+ * account.json if there is none, the key read back and compared. FN gets
+ * each account ("SERVERDIR/ID"): its result R (0, or an error with WHY),
+ * *ADDED whether it was written now; FN's negative return stops. etcd
+ * unreachable stops with ACMED_EETCD and ERR. */
+typedef int (*estore_account_fn)(void *ctx, const char *acct, int r, bool added,
+				 const char *why);
+int estore_install_accounts(struct estore *s, struct store *st, int64_t revision,
+			    estore_account_fn fn, void *ctx, char *err, size_t errlen);
+
 /* Every key starting with PREFIX at one revision, read in pages of PAGE
  * keys (0: 500), each page starting just after the last key of the one
  * before: *REVISION 0 reads the newest and gets the revision read. OUT's

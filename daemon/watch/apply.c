@@ -179,51 +179,21 @@ int apply_pending(struct watch_ctx *w, char *err, size_t errlen)
 	return r;
 }
 
-static int account_one(struct watch_ctx *w, const char *acct, char *err, size_t errlen)
+/* One account of apply_accounts(): logged; an error other than etcd's
+ * leaves that account out (the next change tries again). */
+static int account_done(void *ctx, const char *acct, int r, bool added, const char *why)
 {
-	char *serverdir = strdup(acct), *id, *json = NULL, *key = NULL;
-	bool added = false;
-	int r = serverdir ? 0 : -ENOMEM;
-
-	id = serverdir ? strrchr(serverdir, '/') : NULL;
-	if (!id)
-		goto out;
-	*id++ = '\0';
-	r = estore_read_account(w->es, serverdir, id, &json, &key, err, errlen);
-	if (r == 0 && (r = store_account_write_files(w->st, serverdir, id, json, key, &added)) < 0)
-		snprintf(err, errlen, "account %s: %s", acct, acmed_strerror(r));
+	(void)ctx;
 	if (r == 0 && added)
 		log_info("account %s copied from the cluster", acct);
-	if (r < 0 && r != ACMED_EETCD) {
-		log_error("account %s: not copied from the cluster: %s", acct, err);
-		r = 0;
-	}
-out:
-	if (key)
-		explicit_bzero(key, strlen(key));
-	free(key);
-	free(json);
-	free(serverdir);
-	return r;
+	else if (r < 0)
+		log_error("account %s: not copied from the cluster: %s", acct, why);
+	return 0;
 }
 
 int apply_accounts(struct watch_ctx *w, int64_t revision, char *err, size_t errlen)
 {
-	struct etcd_range rg = { 0 };
-	int r = estore_snapshot(w->es, "accounts/", 0, &revision, &rg, err, errlen);
-
-	for (size_t i = 0; r == 0 && i < rg.n; i++) {
-		char *buf = NULL;
-		const char *name, *what;
-
-		if (estore_key_parts(estore_prefix(w->es), rg.kvs[i].key, &buf, &name, &what) ==
-			    'a' &&
-		    streq(what, "key.sealed"))
-			r = account_one(w, name, err, errlen);
-		free(buf);
-	}
-	etcd_range_clear(&rg);
-	return r;
+	return estore_install_accounts(w->es, w->st, revision, account_done, NULL, err, errlen);
 }
 
 /* The lineage keys of a snapshot into L, one lineage's run at a time:

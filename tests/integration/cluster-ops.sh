@@ -109,6 +109,11 @@ assert_exit 0 back
 assert_match "$OUT" "^$D1: 2 versions copied, 0 already here; current version 2$"
 assert_match "$OUT" "^$D2: 1 version copied, 0 already here; current version 1$"
 assert_match "$OUT" '^2 lineages: 3 versions copied, 0 already here, 0 failed\.$'
+assert_match "$OUT" '^1 account: 1 copied, 0 already here$'
+acct=$(cd "$T/state/accounts" && find . -name key.pem | sed 's|^\./||')
+assert_eq "$(sha256sum <"$T/b/state/accounts/$acct")" "$(sha256sum <"$T/state/accounts/$acct")" \
+	"the account key copied back"
+assert_eq "$(stat -c %a "$T/b/state/accounts/$acct")" 600 "the account key's mode"
 same_live() {
 	local d f
 	for d in "$D1" "$D2"; do
@@ -127,6 +132,7 @@ assert_eq "$(cat "$T/b/state/renewal/$D2.conf")" "$(etcdctl_t get --print-value-
 say "again: everything is there, nothing copied"
 assert_exit 0 back
 assert_match "$OUT" '^2 lineages: 0 versions copied, 3 already here, 0 failed\.$'
+assert_match "$OUT" '^1 account: 0 copied, 1 already here$'
 
 say "an interrupted run (no renewal file yet, a file missing) is finished"
 rm "$T/b/state/renewal/$D2.conf" "$T/b/state/archive/$D2/fullchain1.pem"
