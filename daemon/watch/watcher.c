@@ -36,6 +36,7 @@ struct watcher {
 	bool accounts;      /* an account changed */
 	bool down;          /* etcd did not answer last time */
 	bool host_put;      /* hosts/HOST is written on the current lease */
+	time_t kept;        /* when the lease was last kept alive */
 };
 
 static int64_t load_revision(int state_fd)
@@ -77,19 +78,24 @@ static bool relevant(const char *what, char kind, const struct etcd_event *ev)
 	return kind == 'a' && streq(what, "key.sealed") && ev->type == ETCD_EVENT_PUT;
 }
 
-/* hosts/HOST on a lease of HOST_TTL, kept alive every round. */
+/* hosts/HOST on a lease of HOST_TTL, kept alive every third of it (not
+ * every round: a round ends at each change another host publishes). */
 static int keep_host(struct watcher *w, char *err, size_t errlen)
 {
 	struct etcd *e = estore_client(w->c.es);
 	char text[256];
 	int64_t ttl = 0;
-	int r = w->lease ? etcd_lease_keepalive(e, w->lease, &ttl) : -ENOENT;
+	time_t now = time(NULL);
+	bool due = !w->lease || now - w->kept >= HOST_TTL / 3 || now < w->kept;
+	int r = !due ? 0 : w->lease ? etcd_lease_keepalive(e, w->lease, &ttl) : -ENOENT;
 
 	if (r == -ENOENT) {
 		w->lease = 0;
 		w->host_put = false;
 		r = etcd_lease_grant(e, HOST_TTL, &w->lease, &ttl);
 	}
+	if (r == 0 && due)
+		w->kept = now;
 	if (r == 0 && !w->host_put) {
 		snprintf(text, sizeof(text),
 			 "{\"revision\":%lld,\"version\":\"%s\",\"materialised\":%lld}",
