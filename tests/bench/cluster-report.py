@@ -48,17 +48,19 @@ def main():
         ratio = [x / b for x, b in zip(xs, base)] if base else []
         print("| %s | %s | %s | %s |" % (label, mmm(xs), ", ".join(map(str, orders.get(kind, []))),
                                         mmm(ratio) if kind != "local" else "1"))
-    lat = []
-    missing = 0
-    for f in sorted(glob.glob(os.path.join(res, "3hosts*.latency"))):
-        d = json.load(open(f))
-        lat += d["latencies"]
-        missing += d["missing"]
     print("\n## L: materialisation latency, 3 hosts (etcd's watch event → a host's live/ switched)\n")
-    print("| pairs (lineage, host) | p50 ms | p99 ms | max ms | not seen |")
-    print("|---|---|---|---|---|")
-    print("| %d | %.0f | %.0f | %.0f | %d |" % (len(lat), 1000 * pct(lat, 50), 1000 * pct(lat, 99),
-                                           1000 * max(lat) if lat else float("nan"), missing))
+    print("| when | pairs (lineage, host) | p50 ms | p99 ms | max ms | not seen |")
+    print("|---|---|---|---|---|---|")
+    for label, pattern in (("during the round of %d" % lineages, "3hosts*.latency"),
+                           ("one renewal at a time", "quiet*.latency")):
+        lat, missing = [], 0
+        for f in sorted(glob.glob(os.path.join(res, pattern))):
+            d = json.load(open(f))
+            lat += d["latencies"]
+            missing += d["missing"]
+        print("| %s | %d | %.0f | %.0f | %.0f | %d |" % (
+            label, len(lat), 1000 * pct(lat, 50), 1000 * pct(lat, 99),
+            1000 * max(lat) if lat else float("nan"), missing))
     path = os.path.join(res, "resync")
     if resync and os.path.exists(path):
         r = dict(line.split() for line in open(path))

@@ -16,7 +16,9 @@
 #      reporting a new current version to each host's live/ switching to
 #      it (inotify), p50 and p99 over every (lineage, host); the publishing
 #      host switches its own live/ right after its transaction (its
-#      latency is about 0 or negative).
+#      latency is about 0 or negative); and in the steady state: 10
+#      renewals one after another on one host, each installed by the other
+#      two before the next.
 #   S  resync: 10,000 lineages (one real lineage cloned) copied into etcd
 #      (`acmectl store migrate --to etcd`, timed too), then a new host with
 #      an empty state directory starts: the time until its live/ holds all
@@ -124,7 +126,33 @@ round() {
 		[[ -s $lat ]] || fail "no latencies recorded: $(tail -5 "$R/$kind$run.latency.log")"
 	fi
 	echo "$kind $run $(elapsed "$t0" "$t1") $(($(orders) - o0))" >>"$R/rounds"
+	[[ $kind == 3hosts ]] && quiet "$run" "$prefix" "${hosts[@]}"
 	for h in "${hosts[@]}"; do stop_host "$h"; done
+}
+
+# quiet RUN PREFIX HOST...: L's steady state: QUIET renewals one at a
+# time on the first host, each installed by the others before the next.
+QUIET=10
+quiet() {
+	local run=$1 prefix=$2 states=() h i n
+	shift 2
+	for h in "$@"; do states+=("$T/$h/state"); done
+	"$PYTHON" "$REPO_DIR/tests/bench/cluster-latency.py" "$R/quiet$run.latency" "$prefix" \
+		"${states[@]}" -- etcdctl --endpoints "$ETCD_ENDPOINTS" --cacert "$ETCD_CA" \
+		--cert "$ETCD_CERT" --key "$ETCD_KEY" >"$R/quiet$run.latency.log" 2>&1 &
+	LAT_PID=$!
+	sleep 1
+	for ((i = 1; i <= QUIET; i++)); do
+		n=l$i.$TEST_DOMAIN
+		on "$1" renew --cert-name "$n" --force-renewal >/dev/null || fail "renewing $n on $1"
+		for h in "$@"; do
+			wait_until 60 "$h installed version 3 of $n" \
+				eval '[[ $(live_version "$n" "$T/$h/state") == 3 ]]'
+		done
+	done
+	sleep 1
+	kill -TERM "$LAT_PID" 2>/dev/null || true
+	wait "$LAT_PID" || true
 }
 
 # resync: S and M.
