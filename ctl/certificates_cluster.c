@@ -168,10 +168,11 @@ void certs_cluster_print_only(struct certs_cluster *c, const char *cert_name, bo
 void certs_cluster_annotate(struct certs_cluster *c, struct json_object *data,
 			    const char *cert_name, bool filtered)
 {
-	struct json_object *list = NULL, *cl = json_object_new_object();
+	struct json_object *list = NULL, *cl;
 
 	if (!c)
 		return;
+	cl = json_object_new_object();
 	json_object_object_get_ex(data, "certificates", &list);
 	if (!load(c)) {
 		json_object_object_add(cl, "error", json_object_new_string(c->err));
