@@ -717,21 +717,19 @@ static void record_result(struct daemon *d, struct batch *b, struct item *it,
 	}
 	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0 &&
 	    jobj_str(data, "deferred")) {
-		/* Cluster mode: another host is at it, or this one installs the
-		 * cluster's version first: neither renewed nor failed. Without
-		 * etcd: failed for the command, but no failure in the backoff. */
-		if (json_object_get_boolean(json_object_object_get(data, "cluster_unreachable"))) {
+		/* Cluster mode: another host renews it, or this one installs it
+		 * first; cut off from etcd: failed here, with no backoff. */
+		bool cut_off = json_object_get_boolean(json_object_object_get(data, "cluster_unreachable"));
+
+		json_object_object_add(o, cut_off ? "message" : "reason",
+				       json_object_new_string(jobj_str(data, "deferred")));
+		if (cut_off) {
 			json_object_object_add(o, "code", json_object_new_string("cluster-unreachable"));
-			json_object_object_add(o, "message",
-					       json_object_new_string(jobj_str(data, "deferred")));
-			if (it)
-				it->failed = true;
 			b->failures++;
-			json_object_array_add(b->failed, o);
-			return;
 		}
-		json_object_object_add(o, "reason", json_object_new_string(jobj_str(data, "deferred")));
-		json_object_array_add(b->skipped, o);
+		if (it)
+			it->failed = cut_off;
+		json_object_array_add(cut_off ? b->failed : b->skipped, o);
 		return;
 	}
 	if (json_object_object_get_ex(reply, "data", &data) && jobj_int(reply, "status", 0) == 0) {
