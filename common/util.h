@@ -47,6 +47,14 @@ static inline void strv_free_nt(char **v)
 }
 
 /* S, or "" for NULL (for printing). */
+/* Wipe secret S (a key, a password), then free it; NULL is fine. */
+static inline void str_free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 static inline const char *str_or_empty(const char *s)
 {
 	return s ? s : "";

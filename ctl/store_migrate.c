@@ -76,12 +76,8 @@ static int migrate_account(struct migrate *m, const char *serverdir, const char 
 	} else {
 		(*(added ? &m->accounts_copied : &m->accounts_present))++;
 	}
-	if (key)
-		explicit_bzero(key, strlen(key));
-	if (bkey)
-		explicit_bzero(bkey, strlen(bkey));
-	free(key);
-	free(bkey);
+	str_free_secret(key);
+	str_free_secret(bkey);
 	free(json);
 	free(bjson);
 	return r;

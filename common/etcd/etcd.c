@@ -85,9 +85,7 @@ void etcd_free(struct etcd *e)
 	free(e->cert);
 	free(e->key);
 	free(e->user);
-	if (e->password)
-		explicit_bzero(e->password, strlen(e->password));
-	free(e->password);
+	str_free_secret(e->password);
 	free(e->token);
 	free(e);
 }

@@ -116,9 +116,7 @@ static int account_there(struct estore *s, const char *serverdir, const char *id
 		if (r < 0 && kj)
 			fail(s, r, err, errlen);
 	}
-	if (tk)
-		explicit_bzero(tk, strlen(tk));
-	free(tk);
+	str_free_secret(tk);
 	free(tj);
 	free(kj);
 	return r;
@@ -362,12 +360,8 @@ static int install_account(struct estore *s, struct store *st, const char *acct,
 			 acct);
 		r = ACMED_EMISMATCH;
 	}
-	if (key)
-		explicit_bzero(key, strlen(key));
-	if (bkey)
-		explicit_bzero(bkey, strlen(bkey));
-	free(key);
-	free(bkey);
+	str_free_secret(key);
+	str_free_secret(bkey);
 	free(json);
 	free(bjson);
 	free(serverdir);

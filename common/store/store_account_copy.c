@@ -141,9 +141,7 @@ int store_account_read_files(struct store *s, const char *serverdir, const char 
 	}
 	close(afd);
 	if (r < 0) {
-		if (*key_pem)
-			explicit_bzero(*key_pem, strlen(*key_pem));
-		free(*key_pem);
+		str_free_secret(*key_pem);
 		free(*json);
 		*json = *key_pem = NULL;
 	}

@@ -262,9 +262,7 @@ static struct json_object *read_json(const char *dir, const char *file, char *wh
 		json_object_put(o);
 		o = NULL;
 	}
-	if (text)
-		explicit_bzero(text, strlen(text));
-	free(text);
+	str_free_secret(text);
 	free(path);
 	return o;
 }
