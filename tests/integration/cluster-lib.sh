@@ -19,17 +19,10 @@ host_conf() {
 	local h=$1
 	mkdir -p "$T/$h"
 	cluster_key
-	cat >"$T/$h/acmed.conf" <<CONF
-state_dir = "$T/$h/state";
-storage = "etcd";
-etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
-etcd_ca = "$ETCD_CA";
-etcd_cert = "$ETCD_CERT";
-etcd_key = "$ETCD_KEY";
-cluster_key_file = "$T/cluster.key";
-cluster_host = "$h";
-${2:-}
-CONF
+	{
+		etcd_settings "$T/$h/state" "$T/cluster.key"
+		printf 'cluster_host = "%s";\n%s\n' "$h" "${2:-}"
+	} >"$T/$h/acmed.conf"
 }
 
 # start_host HOST [ACMED ARGS...]: acmed for HOST (its conf made by

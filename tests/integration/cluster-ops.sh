@@ -27,15 +27,7 @@ assert_exit 0 acmectl certonly "${issue[@]}" -d "$D2"
 start_etcd_cluster
 mkdir -m 0700 "$T/keys" "$T/b"
 conf() { # FILE STATE_DIR: a cluster-mode acmed.conf for acmectl
-	cat >"$1" <<CONF
-state_dir = "$2";
-storage = "etcd";
-etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
-etcd_ca = "$ETCD_CA";
-etcd_cert = "$ETCD_CERT";
-etcd_key = "$ETCD_KEY";
-cluster_key_file = "$T/keys/cluster.key";
-CONF
+	etcd_settings "$2" "$T/keys/cluster.key" >"$1"
 }
 conf "$T/cluster.conf" "$T/state"
 conf "$T/b.conf" "$T/b/state"

@@ -29,15 +29,7 @@ done
 start_etcd_cluster
 mkdir -m 0700 "$T/keys" "$T/b"
 etcd_conf() { # STATE_DIR: the cluster settings every host shares
-	cat <<CONF
-state_dir = "$1";
-storage = "etcd";
-etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
-etcd_ca = "$ETCD_CA";
-etcd_cert = "$ETCD_CERT";
-etcd_key = "$ETCD_KEY";
-cluster_key_file = "$T/keys/cluster.key";
-CONF
+	etcd_settings "$1" "$T/keys/cluster.key"
 }
 etcd_conf "$T/state" >"$T/a-cluster.conf"
 assert_exit 0 "$ACMECTL" cluster init --config "$T/a-cluster.conf"

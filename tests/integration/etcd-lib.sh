@@ -158,3 +158,18 @@ _etcdctl_at() {
 	ETCDCTL_API=3 etcdctl --endpoints "$eps" --cacert "$ETCD_CA" \
 		--cert "$ETCD_CERT" --key "$ETCD_KEY" "$@"
 }
+
+# etcd_settings STATE_DIR KEY_FILE: acmed.conf's lines for a host of the
+# cluster start_etcd_cluster started (client TLS), with STATE_DIR and the
+# cluster key in KEY_FILE.
+etcd_settings() {
+	cat <<CONF
+state_dir = "$1";
+storage = "etcd";
+etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
+etcd_ca = "$ETCD_CA";
+etcd_cert = "$ETCD_CERT";
+etcd_key = "$ETCD_KEY";
+cluster_key_file = "$2";
+CONF
+}

@@ -22,15 +22,7 @@ assert_exit 0 acmectl certonly "${issue[@]}" -d "$D2"
 start_etcd_cluster
 mkdir -m 0700 "$T/keys"
 conf() { # KEYFILE: the configuration acmectl migrates with
-	cat >"$T/cluster.conf" <<CONF
-state_dir = "$T/state";
-storage = "etcd";
-etcd_endpoints = [ "$ETCD_ENDPOINT_1", "$ETCD_ENDPOINT_2", "$ETCD_ENDPOINT_3" ];
-etcd_ca = "$ETCD_CA";
-etcd_cert = "$ETCD_CERT";
-etcd_key = "$ETCD_KEY";
-cluster_key_file = "$1";
-CONF
+	etcd_settings "$T/state" "$1" >"$T/cluster.conf"
 }
 conf "$T/keys/cluster.key"
 assert_exit 0 "$ACMECTL" cluster init --config "$T/cluster.conf"
