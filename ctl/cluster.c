@@ -16,6 +16,7 @@
 #include "ctl/cluster_report.h"
 #include "ctl/verbs.h"
 #include "etcd/etcd.h"
+#include "etcd/etcd_store.h"
 #include "etcd/seal.h"
 
 enum { O_CONFIG = 256 };
@@ -226,9 +227,7 @@ static int cluster_view(const struct acmed_config *cfg, struct json_object *repo
 
 static int cluster_status(struct client *cl, const struct acmed_config *cfg, const char *path)
 {
-	struct etcd_opts o = { (const char *const *)cfg->etcd_endpoints, cfg->netcd_endpoints,
-			       cfg->etcd_ca, cfg->etcd_cert, cfg->etcd_key, cfg->etcd_user,
-			       cfg->etcd_password, 0 };
+	struct etcd_opts o = estore_etcd_opts(cfg);
 	struct json_object *report = NULL, *v;
 	struct etcd_member *m = NULL;
 	struct etcd *e = NULL;

@@ -8,6 +8,7 @@
 #include "util.h"
 #include "etcd/cluster_view.h"
 #include "etcd/etcd_http.h"
+#include "etcd/etcd_store.h"
 
 /* Keys listed per page, and lineages read per transaction: four reads each,
  * 128 in all, as many as etcd allows by default (--max-txn-ops). */
@@ -21,9 +22,7 @@ struct cview {
 
 int cview_open(const struct acmed_config *cfg, struct cview **out, char *err, size_t errlen)
 {
-	struct etcd_opts o = { (const char *const *)cfg->etcd_endpoints, cfg->netcd_endpoints,
-			       cfg->etcd_ca, cfg->etcd_cert, cfg->etcd_key, cfg->etcd_user,
-			       cfg->etcd_password, 0 };
+	struct etcd_opts o = estore_etcd_opts(cfg);
 	struct cview *v;
 	int r;
 
@@ -32,7 +31,7 @@ int cview_open(const struct acmed_config *cfg, struct cview **out, char *err, si
 		return -EINVAL;
 	}
 	v = calloc(1, sizeof(*v));
-	if (!v || !(v->prefix = strdup(cfg->etcd_prefix ? cfg->etcd_prefix : "/acmed/"))) {
+	if (!v || !(v->prefix = strdup(estore_cfg_prefix(cfg)))) {
 		free(v);
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -ENOMEM;

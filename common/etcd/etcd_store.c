@@ -20,11 +20,21 @@ struct estore {
 	unsigned char key[SEAL_KEY_LEN];
 };
 
+struct etcd_opts estore_etcd_opts(const struct acmed_config *cfg)
+{
+	return (struct etcd_opts){ (const char *const *)cfg->etcd_endpoints, cfg->netcd_endpoints,
+				   cfg->etcd_ca, cfg->etcd_cert, cfg->etcd_key, cfg->etcd_user,
+				   cfg->etcd_password, 0 };
+}
+
+const char *estore_cfg_prefix(const struct acmed_config *cfg)
+{
+	return cfg->etcd_prefix ? cfg->etcd_prefix : "/acmed/";
+}
+
 int estore_open(const struct acmed_config *cfg, struct estore **out, char *err, size_t errlen)
 {
-	struct etcd_opts o = { (const char *const *)cfg->etcd_endpoints, cfg->netcd_endpoints,
-			       cfg->etcd_ca, cfg->etcd_cert, cfg->etcd_key, cfg->etcd_user,
-			       cfg->etcd_password, 0 };
+	struct etcd_opts o = estore_etcd_opts(cfg);
 	struct estore *s;
 	int r;
 
@@ -34,7 +44,7 @@ int estore_open(const struct acmed_config *cfg, struct estore **out, char *err, 
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->prefix = strdup(cfg->etcd_prefix ? cfg->etcd_prefix : "/acmed/"))) {
+	if (!s || !(s->prefix = strdup(estore_cfg_prefix(cfg)))) {
 		free(s);
 		return -ENOMEM;
 	}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "etcd/etcd.h"
 #include "store/store.h"
 
 struct estore;
@@ -18,6 +19,11 @@ struct estore;
  * key layout). Caller frees; NULL on OOM. */
 char *estore_lineage_key(const char *prefix, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* CFG's etcd client options (endpoints, TLS, etcd user; the default time
+ * per call), and its etcd_prefix ("/acmed/" when unset). */
+struct etcd_opts estore_etcd_opts(const struct acmed_config *cfg);
+const char *estore_cfg_prefix(const struct acmed_config *cfg);
 
 /* Connect to CFG's etcd_endpoints with its TLS settings, and read
  * cluster_key_file. -EINVAL with ERR naming what is missing. */

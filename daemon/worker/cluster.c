@@ -37,10 +37,8 @@ int cluster_open(const struct acmed_config *cfg, const char *name, const char *h
 
 	if (!c)
 		return -ENOMEM;
-	c->opts = (struct etcd_opts){ (const char *const *)cfg->etcd_endpoints,
-				      cfg->netcd_endpoints, cfg->etcd_ca, cfg->etcd_cert,
-				      cfg->etcd_key, cfg->etcd_user, cfg->etcd_password, 0 };
-	c->prefix = strdup(cfg->etcd_prefix ? cfg->etcd_prefix : "/acmed/");
+	c->opts = estore_etcd_opts(cfg);
+	c->prefix = strdup(estore_cfg_prefix(cfg));
 	c->name = strdup(name);
 	c->host = strdup(host);
 	r = c->prefix && c->name && c->host ? etcd_new(&c->opts, &c->e, err, errlen) : -ENOMEM;
