@@ -125,6 +125,7 @@ fail() {
 	local where line
 	where=$(_where)
 	line=$(_where_line)
+	_FAIL_MSG="FAIL: $where: $*${line:+ (at: $line)}"
 	printf 'FAIL: %s: %s\n' "$where" "$*" >&2
 	[[ -n $line ]] && printf '  at: %s\n' "$line" >&2
 	exit 1
@@ -296,15 +297,24 @@ _cleanup() {
 	# A sanitizer report from the daemon fails the test even if every
 	# assertion passed (the sanitizer build runs this same suite).
 	if [[ -f $T/acmed.log ]] && _sanitizer_errors "$T/acmed.log"; then
+		_FAIL_MSG="FAIL: sanitizer report in acmed.log"
 		printf 'FAIL: sanitizer report in acmed.log\n' >&2
 		((rc == 0 || rc == 77)) && rc=1
 	fi
 	if ((rc != 0 && rc != 77)); then
+		# acmed's own log last and longest, then the failure once more:
+		# a runner that keeps only the end of the output still shows why.
 		for log in "${_LOGS[@]}"; do
-			[[ -s $log ]] || continue
-			printf -- '--- %s (last 40 lines)\n' "${log#"$T"/}" >&2
-			tail -n 40 "$log" >&2
+			[[ -s $log && $log != "$T/acmed.log" ]] || continue
+			printf -- '--- %s (last 25 lines)\n' "${log#"$T"/}" >&2
+			tail -n 25 "$log" >&2
 		done
+		if [[ -s $T/acmed.log ]]; then
+			printf -- '--- acmed.log (last 40 lines)\n' >&2
+			tail -n 40 "$T/acmed.log" >&2
+		fi
+		((rc >= 128)) && _FAIL_MSG="FAIL: killed by signal $((rc - 128)) (a test timeout?)"
+		[[ -n ${_FAIL_MSG:-} ]] && printf '%s\n' "$_FAIL_MSG" >&2
 	fi
 	((rc == 0)) && [[ $DEMO != 1 ]] && printf 'ok: %s\n' "$TEST_NAME"
 	grep -lx "$$" "$PORT_DIR"/*/pid 2>/dev/null | while read -r log; do
