@@ -118,6 +118,7 @@ static const struct setting schema[] = {
 	S(hook_timeout, T_DURATION, 1, 86400, NULL),
 	S(hook_runner, T_STRING, 0, 0, check_hook_runner),
 	S(job_timeout, T_DURATION, 10, 7 * 86400, NULL),
+	S(acme_timeout, T_DURATION, 5, 600, NULL),
 	S(pre_hook, T_STRING, 0, 0, NULL),
 	S(post_hook, T_STRING, 0, 0, NULL),
 	S(deploy_hook, T_STRING, 0, 0, NULL),
@@ -167,6 +168,7 @@ int config_defaults(struct acmed_config *cfg)
 	/* The CA's own limits: 300 s for a poll, 60 s for a request; a few
 	 * minutes more than a job of several authorizations takes. */
 	cfg->job_timeout = 900;
+	cfg->acme_timeout = 60; /* http.h's HTTP_TIMEOUT */
 	cfg->directory_hooks = true;
 	cfg->max_clients = 64;
 	cfg->client_timeout = 10;

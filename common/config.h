@@ -40,6 +40,7 @@ struct acmed_config {
 	long hook_timeout;  /* seconds */
 	char *hook_runner;  /* "auto", "systemd-run" (a transient unit), "direct" */
 	long job_timeout;   /* a job's worker is stopped after this, seconds */
+	long acme_timeout;  /* the longest one request to the CA may take, seconds */
 	char *pre_hook, *post_hook, *deploy_hook;
 	bool directory_hooks; /* run STATE/renewal-hooks/{pre,deploy,post,alert}/ */
 	char *alert_hook;    /* run on every alert (alert.h), or NULL */

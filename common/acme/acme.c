@@ -67,7 +67,8 @@ long acme_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out)
+int acme_client_new(const char *directory_url, const char *ca_bundle, long timeout,
+		    struct acme_client **out)
 {
 	struct acme_client *c = calloc(1, sizeof(*c));
 	int r;
@@ -94,6 +95,7 @@ int acme_client_new(const char *directory_url, const char *ca_bundle, struct acm
 		acme_client_free(c);
 		return r;
 	}
+	http_client_set_timeout(c->http, timeout);
 	*out = c;
 	return 0;
 }

@@ -71,7 +71,10 @@ struct acme_client {
 	size_t eab_keylen;
 };
 
-int acme_client_new(const char *directory_url, const char *ca_bundle, struct acme_client **out);
+/* A client of the CA at DIRECTORY_URL, trusting CA_BUNDLE (NULL: the system's),
+ * each request given TIMEOUT seconds (0: HTTP_TIMEOUT). */
+int acme_client_new(const char *directory_url, const char *ca_bundle, long timeout,
+		    struct acme_client **out);
 void acme_client_free(struct acme_client *c);
 
 /* GET the directory. */

@@ -20,6 +20,7 @@ struct http_client {
 	size_t ca_len;
 	char *user_agent; /* NULL: HTTP_USER_AGENT alone */
 	const char *endpoint; /* the next requests' label, or NULL */
+	long timeout;         /* seconds for one request */
 };
 
 /* The requests of this process, for http_stats_take(). */
@@ -66,6 +67,7 @@ int http_client_new(const char *ca_bundle, struct http_client **out)
 		return -ENOMEM;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->curl = curl_easy_init();
+	c->timeout = HTTP_TIMEOUT;
 	/* Read here, as a regular file, and handed to libcurl from memory: a
 	 * FIFO in its place must not hang the job in libcurl's fopen(). */
 	if (ca_bundle)
@@ -87,6 +89,12 @@ void http_client_free(struct http_client *c)
 	free(c->ca_pem);
 	free(c->user_agent);
 	free(c);
+}
+
+void http_client_set_timeout(struct http_client *c, long seconds)
+{
+	if (seconds > 0)
+		c->timeout = seconds;
 }
 
 int http_client_set_user_agent(struct http_client *c, const char *extra)
@@ -224,8 +232,8 @@ int http_request(struct http_client *c, const char *method, const char *url, con
 
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	}
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->timeout < 15 ? c->timeout : 15L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent ? c->user_agent : HTTP_USER_AGENT);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -29,6 +29,11 @@ struct http_client;
 int http_client_new(const char *ca_bundle, struct http_client **out);
 void http_client_free(struct http_client *c);
 
+/* The longest one request may take, connecting included: HTTP_TIMEOUT
+ * seconds unless set (acmed.conf's acme_timeout). */
+#define HTTP_TIMEOUT 60
+void http_client_set_timeout(struct http_client *c, long seconds);
+
 /* acmed's product token, the first of its User-Agent (RFC 8555 section 6.1). */
 #define HTTP_USER_AGENT "acmed/" ACMED_VERSION
 /* Send "HTTP_USER_AGENT EXTRA" as the User-Agent (certbot's --user-agent;

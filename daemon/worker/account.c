@@ -367,7 +367,7 @@ struct json_object *account_task(struct json_object *args, const struct acmed_co
 		r = signer_separate(&sc, cfg->ca_bundle, NULL, 0, &keys, err, sizeof(err));
 	if (r == 0) {
 		a.step = "loading the CA's directory";
-		r = acme_client_new(server, cfg->ca_bundle, &c);
+		r = acme_client_new(server, cfg->ca_bundle, cfg->acme_timeout, &c);
 	}
 	if (r == 0 && (r = acme_directory_load(c)) < 0)
 		acme_failed(c, r, err, sizeof(err));

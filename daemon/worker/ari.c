@@ -55,7 +55,7 @@ struct json_object *ari_check_run(const char *server, const struct acmed_config 
 
 	if (r < 0 && r != -EOPNOTSUPP)
 		log_warning("could not confine the ARI check: %s", err);
-	r = acme_client_new(server, cfg->ca_bundle, &c);
+	r = acme_client_new(server, cfg->ca_bundle, cfg->acme_timeout, &c);
 	if (r == 0)
 		r = acme_directory_load(c);
 	if (r < 0) {

@@ -408,7 +408,8 @@ static int obtain(struct run *run, struct json_object **data)
 		have_old = true;
 	}
 	run->step = "loading the CA's directory";
-	r = acme_client_new(req->server, run->cfg->ca_bundle, &run->acme);
+	r = acme_client_new(req->server, run->cfg->ca_bundle, run->cfg->acme_timeout,
+			    &run->acme);
 	if (r == 0 && req->user_agent)
 		r = http_client_set_user_agent(run->acme->http, req->user_agent);
 	if (r == 0 && req->issuance_timeout > 0)

@@ -158,7 +158,7 @@ struct json_object *revoke_task(struct json_object *args, const struct acmed_con
 		OPENSSL_cleanse((char *)sc.cert_key_pem, strlen(sc.cert_key_pem));
 	if (r == 0) {
 		rv.step = "loading the CA's directory";
-		r = acme_client_new(sc.server, cfg->ca_bundle, &rv.acme);
+		r = acme_client_new(sc.server, cfg->ca_bundle, cfg->acme_timeout, &rv.acme);
 	}
 	if (r == 0 && (r = acme_directory_load(rv.acme)) < 0)
 		failed(&rv, r, "%s", rv.acme->err);

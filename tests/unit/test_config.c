@@ -307,6 +307,11 @@ TEST(integers_do_not_wrap)
 	ASSERT_INT_EQ(load(c, "hook_timeout = 600;\njob_timeout = \"20m\";\n"), 0);
 	ASSERT_INT_EQ(c->cfg.job_timeout, 1200);
 	ERROR("job_timeout = 5;\n", ":1: job_timeout: must be between 10s and 7d");
+	ASSERT_INT_EQ(load(c, "# defaults\n"), 0);
+	ASSERT_INT_EQ(c->cfg.acme_timeout, 60);
+	ASSERT_INT_EQ(load(c, "acme_timeout = \"2m\";\n"), 0);
+	ASSERT_INT_EQ(c->cfg.acme_timeout, 120);
+	ERROR("acme_timeout = \"1s\";\n", ":1: acme_timeout: must be between 5s and 10m");
 	ctx_free(c);
 }
 
