@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "store/store.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -29,6 +30,8 @@ struct job {
 	char **domains;
 	size_t ndomains;
 	int port;
+	bool may_register;
+	bool told_waiting;    /* logged that it waits for a registration */
 	long extra_time;
 	int verbosity;
 	struct json_object *args;
@@ -421,6 +424,34 @@ static bool port_taken(const struct daemon *d, const struct job *j)
 	return false;
 }
 
+/* The job of J's CA that may be registering its account now, if J must
+ * wait for it: the first job for a CA without an account here registers
+ * one, and jobs started beside it would each register another ("several
+ * accounts"). NULL: J may start. */
+static const struct job *registering(const struct daemon *d, struct job *j)
+{
+	const struct job *o;
+	char *id = NULL;
+
+	if (!j->may_register || !j->server || !d->store)
+		return NULL;
+	for (o = d->jobs; o; o = o->next)
+		if (o != j && o->started && o->may_register && o->server &&
+		    streq(o->server, j->server))
+			break;
+	if (!o || store_account_find(d->store, j->server, &id) != -ENOENT) {
+		free(id);
+		return NULL;
+	}
+	if (!j->told_waiting) {
+		j->told_waiting = true;
+		log_job(LOG_LVL_INFO, j->id, j->name,
+			"job %d waits for job %d to register an account at %s", j->id, o->id,
+			j->server);
+	}
+	return o;
+}
+
 void job_start_queued(struct daemon *d)
 {
 	for (struct job *j = d->jobs, *next; j; j = next) {
@@ -428,7 +459,8 @@ void job_start_queued(struct daemon *d)
 		int r;
 
 		next = j->next;
-		if (j->started || (j->may_start && !j->may_start(j->ctx)) || port_taken(d, j))
+		if (j->started || (j->may_start && !j->may_start(j->ctx)) || port_taken(d, j) ||
+		    registering(d, j))
 			continue;
 		if (d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			return;
@@ -466,6 +498,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 		return -ENOMEM;
 	}
 	j->port = s->port;
+	j->may_register = s->may_register;
 	j->extra_time = s->extra_time;
 	j->verbosity = s->verbosity;
 	j->args = json_object_get(s->args);

@@ -26,6 +26,10 @@ struct job_spec {
 	char *const *domains;     /* the names it orders, or NULL */
 	size_t ndomains;
 	const char *server;       /* the CA, for `status` (ARI checks) */
+	bool may_register;        /* it registers an account at SERVER if there is
+				   * none: while there is none, such jobs for
+				   * SERVER take turns, so that they share the
+				   * first one's account */
 	int port;                 /* its standalone http-01 port: such jobs take
 				   * turns; 0 for none */
 	long extra_time;          /* seconds beyond job_timeout it may take */

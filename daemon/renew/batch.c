@@ -212,6 +212,8 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		.name = req->name,
 		.domains = req->domains,
 		.ndomains = req->ndomains,
+		.server = req->server,
+		.may_register = true,
 		/* Standalone jobs on one http-01 port take turns. */
 		.port = streq(authn, "standalone")
 				? (req->authn.http01_port ? req->authn.http01_port : 80) : 0,

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Several certonly commands at once on a fresh host (as configuration
+# management runs them) share one account: the first job for a CA without
+# an account registers it, and the others for that CA wait for it, then
+# run side by side. Later certonly and renew commands find exactly one
+# account (no "several accounts ... keep one").
+source "$(dirname "$0")/lib.sh"
+
+start_pebble PEBBLE_AUTHZREUSE=0
+pebble_root
+WEB=$T/www
+mkdir -p "$WEB"
+start_nginx "$WEB"
+start_acmed
+
+accounts() { find "$T/state/accounts" -mindepth 3 -maxdepth 3 -type d | wc -l; }
+
+say "four certonly commands at once, no account yet"
+names=(a b c d) pids=()
+for n in "${names[@]}"; do
+	"$ACMECTL" certonly --webroot -w "$WEB" -n --agree-tos -m admin@example.org \
+		-d "$n.$TEST_DOMAIN" >"$T/$n.out" 2>&1 &
+	pids+=($!)
+done
+for i in "${!pids[@]}"; do
+	rc=0
+	wait "${pids[i]}" || rc=$?
+	((rc == 0)) || fail "certonly -d ${names[i]} exited $rc: $(cat "$T/${names[i]}.out")"
+done
+for n in a b c d; do
+	assert_contains "$T/$n.out" "Successfully received certificate"
+	assert_file "$T/state/live/$n.$TEST_DOMAIN/fullchain.pem"
+done
+assert_eq "$(accounts)" 1 "accounts registered"
+assert_eq "$(grep -c 'POST /sign-me-up' "$T/pebble.log")" 1 "newAccount requests at Pebble"
+# The three that waited said so in the log.
+assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" 3 \
+	"jobs that waited for the registration"
+
+say "with the account there, certonly commands run side by side"
+pids=()
+for n in e f; do
+	"$ACMECTL" certonly --webroot -w "$WEB" -n -d "$n.$TEST_DOMAIN" >"$T/$n.out" 2>&1 &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a certonly with an account failed"; done
+assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" 3 \
+	"jobs that waited, once the account existed"
+assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "a.$TEST_DOMAIN"
+assert_eq "$(accounts)" 1 "accounts after a renewal"
+assert_exit 0 "$ACMECTL" check
+pass
