@@ -11,16 +11,9 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 [[ -r $DOC && -x $ACMECTL ]] || { echo "FAIL: $DOC or $ACMECTL missing"; exit 1; }
 top=$("$ACMECTL" --help 2>&1)
-declare -A help
-# The help of VERB; "global": acmectl's own, for its global options.
-help_of() {
-	if [[ $1 == global ]]; then
-		printf '%s' "$top"
-		return
-	fi
-	[[ -n ${help[$1]+x} ]] || help[$1]=$("$ACMECTL" help "$1" 2>&1)
-	printf '%s' "${help[$1]}"
-}
+# help[VERB]: the help of VERB, read once; help[global]: acmectl's own, for
+# its global options.
+declare -A help=([global]=$top)
 section=
 declare -A count
 while IFS= read -r line; do
@@ -42,10 +35,11 @@ while IFS= read -r line; do
 	IFS=',' read -ra verblist <<<"$verbs"
 	for v in "${verblist[@]}"; do
 		v=${v// /}
+		[[ -n ${help[$v]+x} ]] || help[$v]=$("$ACMECTL" help "$v" 2>&1)
 		found=0
 		for spell in ${names//,/ }; do
 			[[ $spell == --* ]] || continue
-			grep -qE -- "(^|[ ,\[])$spell([] ,=]|$)" <<<"$(help_of "$v")" && found=1
+			grep -qE -- "(^|[ ,\[])$spell([] ,=]|$)" <<<"${help[$v]}" && found=1
 		done
 		((found)) || fail "option $names: not in 'acmectl help $v'"
 	done
