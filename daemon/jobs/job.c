@@ -424,46 +424,57 @@ static bool port_taken(const struct daemon *d, const struct job *j)
 	return false;
 }
 
-/* The job of J's CA that may be registering its account now, if J must
- * wait for it: the first job for a CA without an account here registers
- * one, and jobs started beside it would each register another ("several
- * accounts"). NULL: J may start. */
-static const struct job *registering(const struct daemon *d, struct job *j)
+/* Issuances for a CA without an account here take turns: the first one
+ * registers it, and jobs started beside it would each register another
+ * ("several accounts"). What one pass of job_start_queued() found for
+ * SERVER: the job that may be registering there, or NULL (none: go). */
+struct reg_seen {
+	const char *server;
+	const struct job *registrant;
+};
+
+/* Must J wait for a registration? SEEN spares asking again for each of a
+ * long queue's jobs for the same CA. */
+static bool registering(const struct daemon *d, struct job *j, struct reg_seen *seen)
 {
 	const struct job *o;
 	char *id = NULL;
 
 	if (!j->may_register || !j->server || !d->store)
-		return NULL;
-	for (o = d->jobs; o; o = o->next)
-		if (o != j && o->started && o->may_register && o->server &&
-		    streq(o->server, j->server))
-			break;
-	if (!o || store_account_find(d->store, j->server, &id) != -ENOENT) {
+		return false;
+	if (!seen->server || !streq(seen->server, j->server)) {
+		for (o = d->jobs; o; o = o->next)
+			if (o->started && o->may_register && o->server && streq(o->server, j->server))
+				break;
+		if (o && store_account_find(d->store, j->server, &id) != -ENOENT)
+			o = NULL;
 		free(id);
-		return NULL;
+		*seen = (struct reg_seen){ j->server, o };
 	}
-	if (!j->told_waiting) {
+	o = seen->registrant;
+	if (o && !j->told_waiting) {
 		j->told_waiting = true;
 		log_job(LOG_LVL_INFO, j->id, j->name,
 			"job %d waits for job %d to register an account at %s", j->id, o->id,
 			j->server);
 	}
-	return o;
+	return o != NULL;
 }
 
 void job_start_queued(struct daemon *d)
 {
+	struct reg_seen seen = { 0 };
+
 	for (struct job *j = d->jobs, *next; j; j = next) {
 		char msg[256];
 		int r;
 
 		next = j->next;
-		if (j->started || (j->may_start && !j->may_start(j->ctx)) || port_taken(d, j) ||
-		    registering(d, j))
-			continue;
 		if (d->running >= (unsigned)d->cfg.max_parallel_jobs)
 			return;
+		if (j->started || (j->may_start && !j->may_start(j->ctx)) || port_taken(d, j) ||
+		    registering(d, j, &seen))
+			continue;
 		r = job_start(d, j);
 		if (r < 0) {
 			snprintf(msg, sizeof(msg), "the worker for job %d could not be started: %s",
@@ -473,6 +484,8 @@ void job_start_queued(struct daemon *d)
 			job_finish(d, j); /* may finish its batch, and change the list */
 			return;
 		}
+		if (j->may_register)
+			seen.server = NULL; /* it may be registering now: ask again */
 	}
 }
 
