@@ -56,6 +56,22 @@ const struct option delete_options[] = {
 	{ 0 },
 };
 
+/* On a cluster host the lineages deleted here are still in etcd (under
+ * PREFIX), and the other hosts keep and renew them: say so, and what
+ * removes them everywhere. */
+static void cluster_note(struct json_object *names, const char *prefix)
+{
+	if (!prefix)
+		return;
+	client_fprintf(stderr, "Note: this host shares its certificates through etcd, so they "
+			       "were deleted on this host only. The other hosts keep them and go "
+			       "on renewing them, and their next version comes back here. To remove "
+			       "them from the cluster, run this same delete on every host, then:\n");
+	for (size_t i = 0; i < json_object_array_length(names); i++)
+		client_fprintf(stderr, "  etcdctl del --prefix %slineages/%s/\n", prefix,
+			       json_object_get_string(json_object_array_get_idx(names, i)));
+}
+
 int verb_delete(struct client *cl, int argc, char **argv)
 {
 	struct json_object *args = json_object_new_object(), *names = json_object_new_array();
@@ -110,6 +126,7 @@ int verb_delete(struct client *cl, int argc, char **argv)
 		for (size_t i = 0; i < json_object_array_length(names); i++)
 			client_printf("Deleted all files relating to certificate %s.\n",
 				      json_object_get_string(json_object_array_get_idx(names, i)));
+		cluster_note(names, jobj_str(data, "cluster_prefix"));
 	}
 out:
 	json_object_put(reply);

@@ -346,6 +346,12 @@ static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *arg
 	}
 	data = json_object_new_object();
 	json_object_object_add(data, "deleted", done);
+	/* In cluster mode the lineage lives on in etcd and on the other
+	 * hosts: the client says so, and how to remove it there. */
+	if (d->cfg.storage && streq(d->cfg.storage, "etcd"))
+		json_object_object_add(data, "cluster_prefix",
+				       json_object_new_string(d->cfg.etcd_prefix ? d->cfg.etcd_prefix
+										: "/acmed/"));
 	conn_reply_data(c, data);
 }
 

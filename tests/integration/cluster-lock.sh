@@ -8,7 +8,9 @@
 # it; a host killed after finalize leaves its order in etcd, and the next
 # holder takes it over without a second order; with etcd out of quorum no
 # order is placed and live/ stays as it was; a renewal longer than the
-# lock's lease keeps its lock.
+# lock's lease keeps its lock; `acmectl delete` on a cluster host says it
+# deleted there only, with the etcdctl command that removes the lineage
+# from etcd.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
@@ -108,4 +110,11 @@ assert_eq "$(orders)" "$o0" "orders without quorum"
 # the cluster comes from the watcher).
 assert_eq "$(cert_json_at a "$N" failures)" 0 "failures counted without quorum"
 assert_eq "$(cd "$T/a/state/live/$N" && cat ./*.pem | sha256sum)" "$before" "live/ without quorum"
+
+say "delete on a cluster host: this host only, and acmectl says so"
+assert_exit 0 on a delete --cert-name "$N" -n
+assert_match "$OUT" "Deleted all files relating to certificate $N"
+assert_match "$OUT" "deleted on this host only"
+assert_match "$OUT" "etcdctl del --prefix /acmed/lineages/$N/"
+[[ ! -e $T/a/state/live/$N ]] || fail "live/$N is still there"
 pass

@@ -315,5 +315,23 @@ TEST(delete_removes_the_lineage_and_says_so)
 	ASSERT_TRUE(!store_exists(d->store, "a.test"));
 	ASSERT_INT_EQ(refreshed.n, 1);
 	ASSERT_TRUE(d->dirty);
+	/* A single host says nothing of a cluster. */
+	ASSERT_TRUE(!json_object_object_get_ex(c.data, "cluster_prefix", NULL));
+	cleanup(d, &c);
+}
+
+TEST(delete_on_a_cluster_host_names_the_etcd_prefix)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+	struct lineage_entry *e = lineage_add(d, "a.test", -10 * DAY);
+
+	ASSERT_INT_EQ(config_set_string(&d->cfg.storage, "etcd"), 0);
+	ASSERT_INT_EQ(config_set_string(&d->cfg.etcd_prefix, "/fleet/"), 0);
+	ASSERT_INT_EQ(store_renewal_save(d->store, &e->conf), 0);
+	run(d, &c, CMD_DELETE, "{\"cert_names\":[\"a.test\"]}");
+	ASSERT_INT_EQ(c.error, 0);
+	ASSERT_TRUE(!store_exists(d->store, "a.test"));
+	ASSERT_STR_EQ(jobj_str(c.data, "cluster_prefix"), "/fleet/");
 	cleanup(d, &c);
 }
