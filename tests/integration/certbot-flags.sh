@@ -46,8 +46,7 @@ both() {
 		shift
 	done
 	shift
-	assert_exit "$want" "${CB[@]}" "$@"
-	CB_OUT=$OUT
+	certbot_is "$want" "$@"
 	assert_exit "$want" "$ACMECTL" --socket "$ACMED_SOCKET" "${a[@]}"
 }
 

@@ -41,7 +41,7 @@ certbot_ok() {
 	for try in 1 2 3; do
 		"${CB[@]}" "$@" >"$T/certbot.out" 2>&1 && { cat "$T/certbot.out" >>"$T/certbot.log"; return; }
 		cat "$T/certbot.out" >>"$T/certbot.log"
-		grep -qE "error:badNonce|AttributeError: can't set attribute" "$T/certbot.out" || break
+		grep -qE "$CERTBOT_BAD_NONCE" "$T/certbot.out" || break
 		say "certbot hit Pebble's badNonce twice in a row (attempt $try); again"
 	done
 	cat "$T/certbot.log" >&2
