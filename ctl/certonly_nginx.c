@@ -28,7 +28,8 @@
 #include "ctl/nginx/ngx_install.h"
 
 #define NGINX_OUTPUT 8192
-#define PROBE_TRIES 100 /* 0.1 s apart */
+#define PROBE_TRIES 150   /* 0.1 s apart after a miss, 20 ms after a hit */
+#define PROBE_IN_A_ROW 10 /* hits in a row that show the switch is done */
 
 struct paths {
 	char *top, *state, *conf, *snippet, *webroot, *backups, *challenges;
@@ -112,7 +113,11 @@ static bool probe_once(unsigned port, const char *host, const char *name, const 
 }
 
 /* After the reload: does nginx serve a file put in the challenge
- * directory for HOST yet? It may take a moment to switch workers. */
+ * directory for HOST yet? It may take a moment to switch workers, and
+ * until the old ones have stopped accepting, a connection may still reach
+ * one of them (the CA's validation got a 404 so, right after a probe
+ * that passed): it must pass PROBE_IN_A_ROW times running, each on a
+ * new connection. */
 static bool probe(const struct paths *p, unsigned port, const char *host)
 {
 	unsigned char rnd[12];
@@ -127,10 +132,12 @@ static bool probe(const struct paths *p, unsigned port, const char *host)
 	path = fs_join(p->challenges, name);
 	if (!path || fs_write_path(path, name, strlen(name), 0644, FS_NOREPLACE) < 0)
 		goto out;
-	for (int i = 0; i < PROBE_TRIES && !ok; i++) {
-		ok = probe_once(port, host, name, name);
+	for (int i = 0, row = 0; i < PROBE_TRIES && !ok; i++) {
+		row = probe_once(port, host, name, name) ? row + 1 : 0;
+		ok = row == PROBE_IN_A_ROW;
 		if (!ok)
-			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+			nanosleep(&(struct timespec){ .tv_nsec = (row ? 20 : 100) * 1000 * 1000 },
+				  NULL);
 	}
 	unlink(path);
 out:
