@@ -120,17 +120,22 @@ assert_eq "$(cert_json "$A" next_renewal)" "$((na - 30 * 86400))" "the default r
 
 # Many lineages: answers longer than a request may be (64 KiB) still come
 # whole: 800 clones of A through the store's own layout, then a reload.
-s=$T/state
-umask 077 # renewal files are 0600, as acmed writes them
-for ((i = 1; i <= 800; i++)); do
-	n=clone-$i
-	cp -a "$s/archive/$A" "$s/archive/$n"
-	mkdir "$s/live/$n"
-	for f in cert chain fullchain privkey; do
-		ln -s "../../archive/$n/${f}1.pem" "$s/live/$n/$f.pem"
-	done
-	sed "s/^name = .*/name = \"$n\";/" "$s/renewal/$A.conf" >"$s/renewal/$n.conf"
-done
+# (One Python process for the 6,400 files: a shell loop of cp, ln and sed
+# took half a minute of CPU.)
+"$PYTHON" - "$T/state" "$A" <<-'EOF'
+	import os, re, shutil, sys
+	s, a = sys.argv[1:]
+	os.umask(0o077)  # renewal files are 0600, as acmed writes them
+	conf = open(f"{s}/renewal/{a}.conf").read()
+	for i in range(1, 801):
+	    n = f"clone-{i}"
+	    shutil.copytree(f"{s}/archive/{a}", f"{s}/archive/{n}", symlinks=True)
+	    os.mkdir(f"{s}/live/{n}")
+	    for f in ("cert", "chain", "fullchain", "privkey"):
+	        os.symlink(f"../../archive/{n}/{f}1.pem", f"{s}/live/{n}/{f}.pem")
+	    with open(f"{s}/renewal/{n}.conf", "w") as out:
+	        out.write(re.sub(r"(?m)^name = .*$", f'name = "{n}";', conf))
+	EOF
 assert_exit 0 "$ACMECTL" reload
 assert_eq "$(json '.certificates | length' certificates)" 801 "all 801 lineages listed"
 assert_exit 0 "$ACMECTL" certificates
