@@ -147,6 +147,8 @@ assert_exit 0 "$ACMECTL" certonly --webroot -w "$WEB" -d "dry2.$D" --dry-run -n
 assert_match "$OUT" "the order was not finalized"
 assert_eq "$(issued)" "$f0" "certificates issued for a validation-only dry run"
 certbot_is 0 certonly --webroot -w "$WEB" -d "dry2.$D" --dry-run
-assert_eq "$(($(issued) - f0))" 1 "certbot's dry run is issued by the CA it is given"
+# At least one: a certbot run that Pebble's badNonce stopped after it
+# finalized is run again (certbot_is), and finalizes again.
+(($(issued) - f0 >= 1)) || fail "certbot's dry run was not issued by the CA it is given"
 
 pass
