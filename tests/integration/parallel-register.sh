@@ -36,9 +36,10 @@ assert_eq "$(accounts)" 1 "accounts registered"
 # it creates.)
 assert_eq "$(grep -c 'There are now [0-9]* accounts in memory' "$T/pebble.log")" 1 \
 	"accounts created at Pebble"
-# The three that waited said so in the log.
-assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" 3 \
-	"jobs that waited for the registration"
+# Those that came while the first was running waited, and the log says so
+# (all three, unless a slow client came after the first had finished).
+waited=$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")
+((waited >= 1 && waited <= 3)) || fail "$waited jobs waited for the registration"
 
 say "with the account there, certonly commands run side by side"
 pids=()
@@ -47,7 +48,7 @@ for n in e f; do
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || fail "a certonly with an account failed"; done
-assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" 3 \
+assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" "$waited" \
 	"jobs that waited, once the account existed"
 assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "a.$TEST_DOMAIN"
 assert_eq "$(accounts)" 1 "accounts after a renewal"
