@@ -46,7 +46,6 @@ static inline void strv_free_nt(char **v)
 	free(v);
 }
 
-/* S, or "" for NULL (for printing). */
 /* Wipe secret S (a key, a password), then free it; NULL is fine. */
 static inline void str_free_secret(char *s)
 {
@@ -55,6 +54,7 @@ static inline void str_free_secret(char *s)
 	free(s);
 }
 
+/* S, or "" for NULL (for printing). */
 static inline const char *str_or_empty(const char *s)
 {
 	return s ? s : "";
