@@ -9,6 +9,7 @@
  * identical commands run once; the reply and on_done; a batch without jobs
  * is answered at once; a client that goes away. */
 #include "daemon/renew/batch.c"
+#include "daemon/renew/batch_hooks.c"
 #include "daemon/renew/hooks.c"
 #include "daemon/renew/hookunit.c"
 #include "daemon/renew/deploy.c"
