@@ -102,6 +102,7 @@ struct daemon {
 	struct batch *batches;  /* batches not finished yet */
 	int next_batch_id;
 	struct hook_run *hooks; /* hook queue; the first one runs */
+	struct watch hook_wait_w; /* timerfd: the first waits for live/ (hooks.c) */
 	struct sched_state sched;
 	struct metrics_counters counters;
 	struct metrics_state metrics;

@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 		.sched.timer_w.fd = -1,
 		.sched.clock_w.fd = -1,
 		.watchdog_w.fd = -1,
+		.hook_wait_w.fd = -1,
 		.metrics.file_w.fd = -1,
 		.metrics.listen_w.fd = -1,
 		.listener = { .fd = -1, .lock_fd = -1 },

@@ -440,21 +440,24 @@ int store_read_version_at(int archfd, int version, struct version_pems *v)
 	return r;
 }
 
-/* Point the four live links at VERSION, then fsync live/NAME. */
-int store_switch_links(int livefd, const char *name, int version)
+/* Point the four live links at VERSION, then fsync live/NAME; no hook
+ * runs meanwhile (store_live.c). */
+int store_switch_links(struct store *s, int livefd, const char *name, int version)
 {
 	char target[512], fname[64], link[32];
-	int r;
+	struct store_live_lock lock;
+	int r = store_live_lock(s, false, &lock);
 
-	for (size_t i = 0; i < ELEMENTSOF(store_kinds); i++) {
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
 		store_file_name(fname, sizeof(fname), i, version);
 		snprintf(target, sizeof(target), "../../archive/%s/%s", name, fname);
 		snprintf(link, sizeof(link), "%s.pem", store_kinds[i]);
 		r = fs_symlink_replace(livefd, target, link);
-		if (r < 0)
-			return r;
 	}
-	return fs_fsync_dir(livefd);
+	if (r == 0)
+		r = fs_fsync_dir(livefd);
+	store_live_unlock(&lock);
+	return r;
 }
 
 int store_write_intent(int archfd, int version)
@@ -533,7 +536,7 @@ int store_go_live(struct store *s, const char *name, int archfd, int livefd, int
 	int r = store_write_intent(archfd, n);
 
 	if (r == 0)
-		r = store_switch_links(livefd, name, n);
+		r = store_switch_links(s, livefd, name, n);
 	if (r < 0) {
 		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
 		return r;

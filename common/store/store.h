@@ -30,6 +30,19 @@ void version_pems_clear(struct version_pems *v);
 int store_open(const char *dir, bool create, struct store **out);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
+/* live/'s lock (store_live.c): every switch of live/NAME's links holds it
+ * exclusively, and the daemon holds it shared while a hook that may read
+ * live/ runs, so no hook ever sees a certificate paired with another
+ * version's key. SHARED never waits: -EWOULDBLOCK while a switch runs or
+ * waits (try again later). Exclusive waits for the running hook. 0 or
+ * -errno; store_live_unlock() releases (a released lock is a no-op). */
+struct store_live_lock {
+	int gate_fd, live_fd;
+};
+#define STORE_LIVE_UNLOCKED ((struct store_live_lock){ -1, -1 })
+int store_live_lock(struct store *s, bool shared, struct store_live_lock *l);
+void store_live_unlock(struct store_live_lock *l);
+
 /* renewal-hooks/ and its pre/, deploy/ and post/, as certbot has them,
  * and acmed's alert/,
  * each made 0755 if missing (never through a symlink); what exists is left

@@ -361,7 +361,7 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 	}
 	r = store_write_intent(archfd, n);
 	if (r == 0)
-		r = store_switch_links(livefd, name, n);
+		r = store_switch_links(s, livefd, name, n);
 	if (r == 0)
 		r = store_clear_intent(archfd);
 	if (r == 0)

@@ -95,7 +95,7 @@ int store_recover(struct store *s, const char *name)
 		n--;
 	if (n > 0) {
 		log_warning("%s: finishing an interrupted update of live/ (version %d)", name, n);
-		r = store_switch_links(livefd, name, n);
+		r = store_switch_links(s, livefd, name, n);
 	}
 	if (r == 0)
 		r = store_clear_intent(archfd);

@@ -26,6 +26,11 @@
 /* Output beyond this much is read and dropped: a chatty hook must not
  * fill the log. */
 #define HOOK_OUTPUT_MAX (256 * 1024)
+/* A hook held back while live/ is switched tries again this often (ms);
+ * a switch takes milliseconds. Past HOOK_LIVE_WAIT s (a hung file
+ * system), it runs anyway. */
+#define HOOK_LIVE_RETRY_MS 20
+#define HOOK_LIVE_WAIT 60
 
 const char *const hook_kind_names[HOOK__MAX] = {
 	[HOOK_PRE] = "pre",
@@ -41,6 +46,8 @@ struct hook_run {
 	bool started;
 	char **unit_argv; /* systemd-run's, when it runs as a transient unit */
 	struct text_tail tail; /* for hook_result's output */
+	struct store_live_lock live; /* held while it runs (live_locked()) */
+	double wait_start; /* monotonic seconds it first waited for live/; 0: never */
 };
 
 static void req_clear(struct hook_req *r)
@@ -82,6 +89,7 @@ static void hook_finish(struct daemon *d, const struct hook_result *res)
 	struct hook_result r = *res;
 
 	d->hooks = h->next;
+	store_live_unlock(&h->live);
 	r.output = text_tail_get(&h->tail);
 	res = &r;
 	log_result(h, res);
@@ -159,6 +167,76 @@ static int hook_as_unit(struct daemon *d, struct hook_run *h)
 	return 0;
 }
 
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void live_retry(struct daemon *d, struct watch *w, uint32_t events)
+{
+	uint64_t n;
+
+	(void)events;
+	if (read(w->fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warning("hooks: reading the retry timer: %s", strerror(errno));
+	hook_start_next(d);
+}
+
+/* Fire live_retry() in HOOK_LIVE_RETRY_MS. 0 or -errno. */
+static int live_arm(struct daemon *d)
+{
+	struct itimerspec its = { .it_value.tv_nsec = HOOK_LIVE_RETRY_MS * 1000000L };
+	int r;
+
+	if (!d->hook_wait_w.on_event) { /* made on first use */
+		int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		d->hook_wait_w = (struct watch){ fd, live_retry };
+		r = daemon_watch(d, &d->hook_wait_w, EPOLLIN);
+		if (r < 0) {
+			close(fd);
+			d->hook_wait_w = (struct watch){ -1, NULL };
+			return r;
+		}
+	}
+	return timerfd_settime(d->hook_wait_w.fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+/* A pre, deploy or post hook may read live/ (nginx -s reload reads every
+ * certificate and key it serves): it runs holding live/'s lock, so no
+ * lineage's links are switched under it (store_live.c). False if it must
+ * wait: live_retry() starts it later. */
+static bool live_locked(struct daemon *d, struct hook_run *h)
+{
+	double now;
+	int r;
+
+	if (h->req.kind == HOOK_ALERT || !d->store)
+		return true;
+	r = store_live_lock(d->store, true, &h->live);
+	if (r == 0)
+		return true;
+	now = monotonic_now();
+	if (h->wait_start == 0)
+		h->wait_start = now;
+	if (r == -EWOULDBLOCK && now - h->wait_start < HOOK_LIVE_WAIT && live_arm(d) == 0)
+		return false;
+	if (r == -EWOULDBLOCK)
+		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
+			"%s: running it although %s/live has been being changed for %d s",
+			h->req.label, store_dir(d->store), HOOK_LIVE_WAIT);
+	else
+		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
+			"%s: running it without %s/live's lock: %s", h->req.label,
+			store_dir(d->store), strerror(-r));
+	return true;
+}
+
 static void hook_start_next(struct daemon *d)
 {
 	struct hook_run *h = d->hooks;
@@ -167,6 +245,8 @@ static void hook_start_next(struct daemon *d)
 
 	if (!h || h->started)
 		return; /* nothing queued, or the head is running */
+	if (!live_locked(d, h))
+		return;
 	h->started = true;
 	h->child = (struct child){
 		.ops = &hook_ops,
@@ -201,6 +281,7 @@ int hooks_enqueue(struct daemon *d, struct hook_req *req)
 	if (!h)
 		return -ENOMEM;
 	h->req = *req;
+	h->live = STORE_LIVE_UNLOCKED;
 	memset(req, 0, sizeof(*req));
 	for (pp = &d->hooks; *pp; pp = &(*pp)->next)
 		;
@@ -226,6 +307,7 @@ void hooks_stop_all(struct daemon *d)
 					   .stopped = true, .output = "" };
 
 		d->hooks = h->next;
+		store_live_unlock(&h->live);
 		if (h->started) {
 			log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
 				"%s: stopping it (acmed is shutting down)", h->req.label);

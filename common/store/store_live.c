@@ -1,0 +1,75 @@
+/* live/'s lock: the links of live/NAME never change while a hook that may
+ * read them runs.
+ *
+ * Each link in live/NAME is switched by its own rename(). A reader that
+ * opens fullchain.pem and then privkey.pem across a switch pairs a new
+ * certificate with an old key: `nginx -s reload`, run by one lineage's
+ * deploy hook while another lineage on the same host is switched, fails
+ * on that lineage's "key values mismatch". So:
+ *
+ *   - a switch holds live/ exclusively (flock) for its renames and fsync;
+ *   - the daemon holds live/ shared while a pre, deploy or post hook runs
+ *     (its hooks run one at a time, so there is one reader at most);
+ *   - archive/ is the writers' turnstile: a writer holds it exclusively
+ *     from before it waits for live/ until it is done, and a reader that
+ *     finds the turnstile taken backs off and tries again later. A queue
+ *     of deploy hooks therefore never starves a waiting switch, and a
+ *     switch waits for at most the one hook that is running.
+ *
+ * flock() locks belong to an open file description: each lock opens the
+ * directory anew (O_CLOEXEC, so a hook never inherits it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store/store_priv.h"
+
+static int open_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int lock_fd(int fd, int op)
+{
+	while (flock(fd, op) < 0)
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+	return 0;
+}
+
+void store_live_unlock(struct store_live_lock *l)
+{
+	if (l->live_fd >= 0)
+		close(l->live_fd);
+	if (l->gate_fd >= 0)
+		close(l->gate_fd);
+	l->live_fd = l->gate_fd = -1;
+}
+
+int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
+{
+	int r;
+
+	l->live_fd = -1;
+	l->gate_fd = open_dir(s->archive_fd);
+	if (l->gate_fd < 0)
+		return l->gate_fd;
+	r = lock_fd(l->gate_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
+	if (r == 0) {
+		l->live_fd = open_dir(s->live_fd);
+		r = l->live_fd < 0 ? l->live_fd : lock_fd(l->live_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
+	}
+	if (r < 0) {
+		store_live_unlock(l);
+		return r;
+	}
+	if (shared) { /* through the turnstile: writers may queue behind us */
+		close(l->gate_fd);
+		l->gate_fd = -1;
+	}
+	return 0;
+}
