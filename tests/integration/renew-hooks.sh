@@ -137,6 +137,7 @@ start=${EPOCHREALTIME//[.,]/}
 hang=$!
 # (^: not acmectl, whose command line holds the hook too)
 wait_until 5 "the hanging hook started" pgrep -f "^sleep 301"
+hook_group=$(ps -o pgid= -p "$(pgrep -f "^sleep 301")" | tr -d ' ')
 for cmd in status certificates; do
 	t0=${EPOCHREALTIME//[.,]/}
 	assert_exit 0 "$ACMECTL" "$cmd"
@@ -157,10 +158,24 @@ assert_eq "$rc" 1 "renew exit status after a hook timeout"
 assert_contains "$T/hang.out" "pre hook: sleep 300 & sleep 301 \\(killed\\)"
 assert_contains "$T/hang.out" "$T/state/live/$A/fullchain.pem \\(success\\)"
 assert_contains "$T/acmed.log" "still running after 3 s; sending SIGTERM to its process group"
-# The group was sent SIGKILL when the hook's shell ended; on a loaded
-# machine the sleeps may take a moment to be scheduled and die (left
-# alone, they would live for 300 s).
-wait_until 5 "the hook's processes killed with its group" eval '! pgrep -f "sleep 30[01]"'
+# The group was sent SIGKILL when the hook's shell ended (left alone, the
+# sleeps would live for 300 s). A killed process may stay a zombie until
+# init reaps it: only a live one counts.
+alive_in_group() {
+	local p
+	for p in $(pgrep -g "$hook_group"); do
+		[[ $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) == [RSDTt] ]] && return 0
+	done
+	return 1
+}
+for _ in $(seq 100); do
+	alive_in_group || break
+	sleep 0.1
+done
+if alive_in_group; then
+	fail "the hook's processes were not killed with its group $hook_group within 10 s:" \
+		"$(ps -o pid,ppid,pgid,stat,wchan:20,args -p "$(pgrep -d, -g "$hook_group")")"
+fi
 
 # 6b. A hook that writes without pause cannot stall the daemon either: it
 #     still answers, the hook is killed at the timeout, the client sees the
