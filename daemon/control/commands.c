@@ -415,9 +415,12 @@ static void task_done(struct daemon *d, void *ctx, int id, struct json_object *r
 }
 
 /* Run job KIND with ARGS (a reference is taken) for client C, on lineage
- * NAME (or NULL); DONE may be NULL; VERBOSITY as job_spec's. Any error is
+ * NAME (or NULL); DONE may be NULL; VERBOSITY as job_spec's. REGISTERS_AT:
+ * the CA it may register an account at, so it takes turns with the
+ * issuances for that CA (job_spec's may_register), or NULL. Any error is
  * C's reply. */
 static void submit_task(struct daemon *d, struct conn *c, const char *kind, const char *name,
+			const char *registers_at,
 			void (*done)(struct daemon *d, struct json_object *args,
 				     struct json_object *reply),
 			struct json_object *args, int verbosity)
@@ -436,6 +439,8 @@ static void submit_task(struct daemon *d, struct conn *c, const char *kind, cons
 	*t = (struct task){ c, json_object_get(args), done };
 	r = job_submit(d, &(struct job_spec){ .kind = kind, .label = kind, .what = what,
 					      .args = args, .name = name, .verbosity = verbosity,
+					      .server = registers_at,
+					      .may_register = registers_at != NULL,
 					      .on_event = task_event,
 					      .on_done = task_done, .on_drop = task_drop,
 					      .ctx = t });
@@ -571,7 +576,7 @@ static void cmd_revoke(struct daemon *d, struct conn *c, struct json_object *arg
 	if (e && e->conf.account)
 		json_object_object_add(task, "account", json_object_new_string(e->conf.account));
 	json_object_object_add(task, "delete", json_object_new_boolean(jobj_bool(args, "delete")));
-	submit_task(d, c, "revoke", e ? name : NULL, revoke_done, task, ctl_verbosity(args));
+	submit_task(d, c, "revoke", e ? name : NULL, NULL, revoke_done, task, ctl_verbosity(args));
 	json_object_put(task);
 }
 
@@ -621,7 +626,8 @@ static void cmd_account(struct daemon *d, struct conn *c, struct json_object *ar
 		json_object_object_add(task, "email", json_object_new_string(d->cfg.email));
 	if (d->cfg.agree_tos)
 		json_object_object_add(task, "agree_tos", json_object_new_boolean(1));
-	submit_task(d, c, "account", NULL, NULL, task, ctl_verbosity(args));
+	submit_task(d, c, "account", NULL, streq(op, "register") ? server : NULL, NULL, task,
+		    ctl_verbosity(args));
 	json_object_put(task);
 }
 
@@ -671,7 +677,7 @@ static void check_or_repair(struct daemon *d, struct conn *c, struct json_object
 	json_object_object_add(task, "op", json_object_new_string(repair ? "repair" : "check"));
 	if (names)
 		json_object_object_add(task, "names", json_object_get(names));
-	submit_task(d, c, repair ? "repair" : "check", NULL, repair ? repair_done : NULL, task,
+	submit_task(d, c, repair ? "repair" : "check", NULL, NULL, repair ? repair_done : NULL, task,
 		    ctl_verbosity(args));
 	json_object_put(task);
 }

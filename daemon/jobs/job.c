@@ -424,9 +424,9 @@ static bool port_taken(const struct daemon *d, const struct job *j)
 	return false;
 }
 
-/* Issuances for a CA without an account here take turns: the first one
- * registers it, and jobs started beside it would each register another
- * ("several accounts"). What one pass of job_start_queued() found for
+/* Issuances and `account register` for a CA without an account here take
+ * turns: the first one registers it, and jobs started beside it would each
+ * register another ("several accounts"). What one pass of job_start_queued() found for
  * SERVER: the job that may be registering there, or NULL (none: go). */
 struct reg_seen {
 	const char *server;

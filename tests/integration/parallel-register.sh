@@ -3,7 +3,8 @@
 # management runs them) share one account: the first job for a CA without
 # an account registers it, and the others for that CA wait for it, then
 # run side by side. Later certonly and renew commands find exactly one
-# account (no "several accounts ... keep one").
+# account (no "several accounts ... keep one"). `acmectl register` beside
+# the first certonly takes its turn too.
 source "$(dirname "$0")/lib.sh"
 
 start_pebble PEBBLE_AUTHZREUSE=0
@@ -53,4 +54,24 @@ assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log
 assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "a.$TEST_DOMAIN"
 assert_eq "$(accounts)" 1 "accounts after a renewal"
 assert_exit 0 "$ACMECTL" check
+
+say "a new host: account register and a certonly at once, twice"
+# Either the register job goes first and the certonly uses its account, or
+# the certonly registers and `account register` finds an account: one
+# account either way (before, each registered one).
+for round in 1 2; do
+	stop_acmed
+	rm -rf "$T/state"
+	start_acmed
+	"$ACMECTL" register --agree-tos -m admin@example.org -n >"$T/reg.out" 2>&1 &
+	reg=$!
+	"$ACMECTL" certonly --webroot -w "$WEB" -n --agree-tos -m admin@example.org \
+		-d "g.$TEST_DOMAIN" >"$T/g.out" 2>&1 || fail "certonly beside a register: $(cat "$T/g.out")"
+	rc=0
+	wait "$reg" || rc=$?
+	if ((rc != 0)); then
+		assert_contains "$T/reg.out" "there is an account for .* already"
+	fi
+	assert_eq "$(accounts)" 1 "accounts after register and certonly at once (round $round)"
+done
 pass

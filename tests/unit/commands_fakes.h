@@ -113,6 +113,7 @@ static void conn_clear(struct client *c)
 
 static struct {
 	char *kind[JOBS_MAX], *name[JOBS_MAX];
+	char *server[JOBS_MAX]; /* with may_register only */
 	struct json_object *args[JOBS_MAX];
 	void *ctx[JOBS_MAX];
 	void (*on_done[JOBS_MAX])(struct daemon *d, void *ctx, int id, struct json_object *reply);
@@ -126,6 +127,7 @@ int job_submit(struct daemon *d, const struct job_spec *s)
 	ASSERT_TRUE(jobs.n < JOBS_MAX);
 	jobs.kind[jobs.n] = strdup(s->kind);
 	jobs.name[jobs.n] = s->name ? strdup(s->name) : NULL;
+	jobs.server[jobs.n] = s->may_register && s->server ? strdup(s->server) : NULL;
 	jobs.args[jobs.n] = json_object_get(s->args);
 	jobs.ctx[jobs.n] = s->ctx;
 	jobs.on_done[jobs.n] = s->on_done;
@@ -531,6 +533,7 @@ static void cleanup(struct daemon *d, struct client *c)
 	for (int i = 0; i < jobs.n; i++) {
 		free(jobs.kind[i]);
 		free(jobs.name[i]);
+		free(jobs.server[i]);
 		json_object_put(jobs.args[i]);
 		if (jobs.on_done[i]) {
 			struct task *t = jobs.ctx[i];

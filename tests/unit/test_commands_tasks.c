@@ -1,6 +1,7 @@
 /* The control commands that run tasks or report (daemon/control/commands.c)
  * over the fakes of commands_fakes.h: revoke refused while a job runs, its
- * usage errors and its job; account's usage errors; the status reply; the
+ * usage errors and its job; account's usage errors and which of its jobs
+ * may register; the status reply; the
  * certificates filters; revoke and delete with a reply without data. */
 #include "daemon/control/certonly.c"
 #include "daemon/control/commands.c"
@@ -98,6 +99,25 @@ TEST(account_usage_errors)
 	ASSERT_INT_EQ(c.error, ACMED_EUSAGE);
 	ASSERT_STR_CONTAINS(c.message, "--email");
 	ASSERT_INT_EQ(jobs.n, 0);
+	cleanup(d, &c);
+}
+
+/* `account register` takes turns with the issuances for its CA while it
+ * has no account (job_spec's may_register); the other operations do not. */
+TEST(account_register_may_register_at_its_ca)
+{
+	struct daemon *d = daemon_new();
+	struct client c = { 0 };
+
+	run(d, &c, CMD_ACCOUNT, "{\"op\":\"register\",\"server\":\"" SERVER "\"}");
+	ASSERT_INT_EQ(jobs.n, 1);
+	ASSERT_STR_EQ(jobs.kind[0], "account");
+	ASSERT_NONNULL(jobs.server[0]);
+	ASSERT_STR_EQ(jobs.server[0], SERVER);
+	conn_clear(&c);
+	run(d, &c, CMD_ACCOUNT, "{\"op\":\"show\",\"server\":\"" SERVER "\"}");
+	ASSERT_INT_EQ(jobs.n, 2);
+	ASSERT_TRUE(jobs.server[1] == NULL);
 	cleanup(d, &c);
 }
 
