@@ -4,9 +4,10 @@
  * through store_import(), live/ pointed at the cluster's current version,
  * each version read back and compared, and the renewal file written last:
  * from then on the lineage exists here. Resumable: a file already here
- * with the same bytes is kept, a lineage already whole is skipped. A file
- * here that differs is never replaced: the lineage is refused before
- * anything of it is written. */
+ * with the same bytes is kept, a lineage already whole is skipped, and a
+ * lineage here that lacks etcd's newer versions gets them. A file here
+ * that differs is never replaced: the lineage is refused before anything
+ * of it is written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -210,15 +211,21 @@ static int save_renewal(struct back *b, struct lineage *l, bool write)
 	return r;
 }
 
-/* A lineage that has its renewal file here: whole and the same, or refused. */
-static int check_existing(struct back *b, struct lineage *l, int whole)
+/* A lineage that has its renewal file here: the same renewal settings as
+ * etcd's, or refused. The versions of etcd's it lacks (a host that left
+ * the cluster before its watcher installed them) are added as the watcher
+ * would: store_materialise(), which writes only what is missing, and
+ * moves live/ forward to the cluster's current version, never back. */
+static int complete_existing(struct back *b, struct lineage *l, int whole)
 {
 	int r = save_renewal(b, l, false);
 
-	if (r == 0 && whole != (int)l->n) {
-		snprintf(l->err, sizeof(l->err), "a lineage of that name is here already without "
-			 "all of etcd's versions; nothing of it was written");
-		r = -EEXIST;
+	for (size_t i = 0; r == 0 && whole != (int)l->n && i < l->n; i++) {
+		bool switched;
+
+		r = store_materialise(b->local, l->name, l->v[i].version, &l->v[i].pems,
+				      l->v[i].version == l->current, &switched, l->err,
+				      sizeof(l->err));
 	}
 	if (r == 0)
 		r = verify(b, l);
@@ -237,7 +244,7 @@ static int migrate_back(struct back *b, struct lineage *l)
 	if (r == 0)
 		r = check_archive(b, l, &whole);
 	if (r == 0 && store_exists(b->local, l->name)) {
-		r = check_existing(b, l, whole);
+		r = complete_existing(b, l, whole);
 	} else if (r == 0) {
 		r = store_import(b->local, l->name, l->v, l->n, l->current, l->err,
 				 sizeof(l->err));

@@ -8,8 +8,9 @@
 # the local view with one warning when etcd is down; `acmectl store migrate
 # --to local` copies every lineage back into an empty state directory
 # (`acmectl check` passes there, every live file the same as the original
-# host's), skips what is there on a second or interrupted run, and refuses
-# a local file that differs without changing anything.
+# host's), skips what is there on a second or interrupted run, adds the
+# newer versions a lineage here lacks, and refuses a local file that
+# differs without changing anything.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 
@@ -181,6 +182,20 @@ assert_eq "$(jq -c '.cluster.only_in_cluster' <<<"$OUT")" \
 	"[{\"name\":\"only.$TEST_DOMAIN\",\"cluster_version\":4}]" "only in the cluster"
 assert_exit 0 onb certificates --config "$T/b.conf" --cert-name "$D2"
 ! grep -q 'Only in the cluster' <<<"$OUT" || fail "--cert-name $D2 lists another lineage"
+
+say "migrate --to local adds the versions a lineage here lacks"
+before=$(sha256sum "$T/b/state/archive/$D1/"*1.pem "$T/b/state/archive/$D1/"*2.pem)
+assert_exit 0 back --cert-name "$D1"
+assert_match "$OUT" "^$D1: 1 version copied, 2 already here; current version 3$"
+assert_eq "$(live_version "$D1" "$T/b/state")" 3 "live version of $D1 on b"
+for f in cert chain fullchain privkey; do
+	assert_eq "$(sha256sum <"$T/b/state/live/$D1/$f.pem")" \
+		"$(sha256sum <"$T/state/live/$D1/$f.pem")" "live/$D1/$f.pem on b"
+done
+assert_eq "$(stat -c %a "$T/b/state/archive/$D1/privkey3.pem")" 600 "the added key's mode"
+assert_eq "$(sha256sum "$T/b/state/archive/$D1/"*1.pem "$T/b/state/archive/$D1/"*2.pem)" \
+	"$before" "versions 1 and 2 on b, untouched"
+assert_exit 0 onb check
 
 say "cluster status pages through more keys than one listing returns"
 # 1125 lineages, 125 to a transaction (etcd takes 128 operations in one).
