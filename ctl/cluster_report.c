@@ -24,8 +24,20 @@ static void add_int(struct json_object *o, const char *k, long long v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+/* How many of LS a host that has materialised up to revision REV has not
+ * seen the current version of. */
+static long long behind(const struct cview_lineages *ls, long long rev)
+{
+	long long n = 0;
+
+	for (size_t i = 0; i < ls->n; i++)
+		n += ls->l[i].current_rev > rev;
+	return n;
+}
+
 /* One P hosts/HOST entry. */
-static struct json_object *host_json(const struct etcd_kv *kv, size_t base, int64_t revision)
+static struct json_object *host_json(const struct etcd_kv *kv, size_t base, int64_t revision,
+				     const struct cview_lineages *ls)
 {
 	struct json_object *o = json_object_new_object(),
 			   *v = json_tokener_parse((const char *)kv->value);
@@ -39,13 +51,15 @@ static struct json_object *host_json(const struct etcd_kv *kv, size_t base, int6
 		add_str(o, "version", jobj_str(v, "version"));
 		add_int(o, "revision", rev);
 		add_int(o, "lag", revision > rev ? revision - rev : 0);
+		add_int(o, "behind", behind(ls, rev));
 		add_int(o, "materialised", jobj_int(v, "materialised", 0));
 	}
 	json_object_put(v);
 	return o;
 }
 
-static int hosts_json(struct cview *v, struct json_object *report, char *err, size_t errlen)
+static int hosts_json(struct cview *v, const struct cview_lineages *ls,
+		      struct json_object *report, char *err, size_t errlen)
 {
 	struct json_object *a = json_object_new_array();
 	struct etcd_range rg;
@@ -58,7 +72,7 @@ static int hosts_json(struct cview *v, struct json_object *report, char *err, si
 		return r;
 	}
 	for (size_t i = 0; i < rg.n; i++)
-		json_object_array_add(a, host_json(&rg.kvs[i], base, rg.revision));
+		json_object_array_add(a, host_json(&rg.kvs[i], base, rg.revision, ls));
 	json_object_object_add(report, "hosts", a);
 	etcd_range_clear(&rg);
 	return 0;
@@ -110,13 +124,15 @@ int cluster_report_add(struct cview *v, struct json_object *report, char *err, s
 {
 	struct json_object *locks, *orders, *backoff;
 	struct cview_lineages ls;
-	int r = hosts_json(v, report, err, errlen);
+	int r = cview_lineages(v, &ls);
 
-	if (r < 0)
-		return r;
-	if ((r = cview_lineages(v, &ls)) < 0) {
+	if (r < 0) {
 		snprintf(err, errlen, "%s", r == ACMED_EETCD ? etcd_errmsg(cview_etcd(v))
 							     : acmed_strerror(r));
+		return r;
+	}
+	if ((r = hosts_json(v, &ls, report, err, errlen)) < 0) {
+		cview_lineages_clear(&ls);
 		return r;
 	}
 	locks = json_object_new_array();
@@ -181,8 +197,14 @@ static void print_hosts(struct json_object *report)
 			client_printf("  %s: %s\n", jstr(h, "name"), jstr(h, "error"));
 			continue;
 		}
-		client_printf("  %s: acmed %s, revision %lld (lag %lld), materialised %s\n",
-			      jstr(h, "name"), jstr(h, "version"), jobj_int(h, "revision", 0),
+		long long n = jobj_int(h, "behind", 0);
+		char state[64] = "up to date";
+
+		if (n > 0)
+			snprintf(state, sizeof(state), "%lld lineage%s not yet installed", n,
+				 n == 1 ? "" : "s");
+		client_printf("  %s: acmed %s, revision %lld (%s; lag %lld), materialised %s\n",
+			      jstr(h, "name"), jstr(h, "version"), jobj_int(h, "revision", 0), state,
 			      jobj_int(h, "lag", 0), when(h, "materialised", date, sizeof(date)));
 	}
 }

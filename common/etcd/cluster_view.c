@@ -198,6 +198,7 @@ static int set_field(struct cview_lineage *l, size_t f, const struct etcd_kv *kv
 		return 0;
 	if (f == 0) {
 		l->current = cview_parse_version((const char *)kv->value);
+		l->current_rev = kv->mod_revision;
 		return 0;
 	}
 	if (f == 1)

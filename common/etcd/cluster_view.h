@@ -32,6 +32,7 @@ int cview_parse_version(const char *text);
 struct cview_lineage {
 	char *name;
 	int current;         /* P lineages/NAME/current; 0: absent or not a version */
+	int64_t current_rev; /* the revision that last wrote current; 0: absent */
 	char *lock;          /* the holder's cluster_host */
 	int64_t lock_lease;  /* the lease the lock is bound to; 0: none */
 	char *order;         /* JSON: the order in flight */

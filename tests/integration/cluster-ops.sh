@@ -1,7 +1,8 @@
 #!/bin/bash
 # cluster-ops: the operator's side of cluster mode against a real
 # three-member etcd cluster with client TLS. `acmectl cluster status` shows
-# the hosts (their last materialised revision and lag), the locks held with
+# the hosts (their last materialised revision, the lineages each has not
+# installed yet, and lag), the locks held with
 # their lease's time left, the orders in flight and the lineages in the
 # cluster's backoff; `acmectl certificates --config` shows the cluster's
 # current version beside this host's ("not yet installed here"), and only
@@ -58,13 +59,14 @@ etcdctl_t put "$L/$D2/state" "{\"failures\": 3, \"next_attempt\": $next, \"retry
 	\"error\": \"boom\", \"host\": \"hosty\"}" >/dev/null
 assert_exit 0 status
 assert_match "$OUT" '^Hosts:$'
-assert_match "$OUT" '^  hostx: acmed 9\.9, revision 5 \(lag [0-9]+\), materialised 2023-11-14 22:13:20\+00:00$'
+assert_match "$OUT" '^  hostx: acmed 9\.9, revision 5 \(2 lineages not yet installed; lag [0-9]+\), materialised 2023-11-14 22:13:20\+00:00$'
 assert_match "$OUT" "^  $D1: held by hostx, lease $lock_lease, [0-9]+ s left$"
 assert_match "$OUT" "^  $D2: version 2 by hostx: https://ca\\.test/order/1$"
 assert_match "$OUT" "^  $D2: 3 failure\\(s\\), the last on hosty: boom; next attempt [0-9-]+ [0-9:]+\\+00:00$"
 assert_exit 0 status --json
 rev=$(jq .revision <<<"$OUT")
 assert_eq "$(jq '.hosts[0].lag' <<<"$OUT")" "$((rev - 5))" "the host's lag: etcd's revision minus its own"
+assert_eq "$(jq '.hosts[0].behind' <<<"$OUT")" 2 "lineages hostx has not installed"
 assert_eq "$(jq -r '.hosts[0] | "\(.name) \(.version) \(.revision) \(.materialised)"' <<<"$OUT")" \
 	"hostx 9.9 5 1700000000" "the host in --json"
 assert_eq "$(jq -r '.locks[0] | "\(.lineage) \(.holder) \(.lease)"' <<<"$OUT")" \
@@ -76,6 +78,16 @@ assert_eq "$(jq -r '.orders[0] | "\(.lineage) \(.version) \(.host) \(.order)"' <
 assert_eq "$(jq '.orders[0] | has("key")' <<<"$OUT")" false "the order's sealed key is not shown"
 assert_eq "$(jq -r '.backoff[0] | "\(.lineage) \(.failures) \(.next_attempt) \(.error)"' <<<"$OUT")" \
 	"$D2 3 $next boom" "the backoff in --json"
+# A host that has seen every lineage's current version is up to date,
+# however far etcd's revision has moved since (other hosts' records).
+etcdctl_t put --lease="$host_lease" /acmed/hosts/hosty \
+	"{\"revision\": $rev, \"version\": \"9.9\", \"materialised\": 1700000000}" >/dev/null
+etcdctl_t put --lease="$host_lease" /acmed/hosts/hostz '{"revision": 1, "version": "9.9"}' >/dev/null
+assert_exit 0 status
+assert_match "$OUT" "^  hosty: acmed 9\\.9, revision $rev \\(up to date; lag [0-9]+\\)"
+assert_match "$OUT" "^  hostz: acmed 9\\.9, revision 1 \\(2 lineages not yet installed; lag [0-9]+\\)"
+etcdctl_t del /acmed/hosts/hosty >/dev/null
+etcdctl_t del /acmed/hosts/hostz >/dev/null
 # The host and the lock go with their leases.
 etcdctl_t lease revoke "$host_lease" >/dev/null
 etcdctl_t lease revoke "$lock_lease" >/dev/null
