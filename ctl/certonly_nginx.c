@@ -53,6 +53,7 @@ static int make_paths(const struct client *cl, const struct certonly_nginx *o, s
 		ret = EXIT_FAILED;
 	if (ret == EXIT_OK) {
 		p->top = strdup(jobj_str(data, "state_dir"));
+		ngx_run_state_dir(p->top);
 		p->state = fs_join(jobj_str(data, "state_dir"), "nginx");
 		p->conf = fs_join(root, "nginx.conf");
 	}

@@ -98,6 +98,7 @@ int verb_rollback(struct client *cl, int argc, char **argv)
 	if (ret != EXIT_OK)
 		goto done;
 	backups = fs_join(str_or_empty(jobj_str(data, "state_dir")), "nginx/backups");
+	ngx_run_state_dir(jobj_str(data, "state_dir"));
 	conf = fs_join(root, "nginx.conf");
 	out = open_memstream(&text, &len);
 	if (!backups || !conf || !out) {

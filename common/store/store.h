@@ -41,6 +41,9 @@ struct store_live_lock {
 };
 #define STORE_LIVE_UNLOCKED ((struct store_live_lock){ -1, -1 })
 int store_live_lock(struct store *s, bool shared, struct store_live_lock *l);
+/* The same, shared, for a process without the store open (acmectl around
+ * `nginx -t`): STATE_DIR's archive/ and live/. */
+int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l);
 void store_live_unlock(struct store_live_lock *l);
 
 /* renewal-hooks/ and its pre/, deploy/ and post/, as certbot has them,

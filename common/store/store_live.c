@@ -9,12 +9,14 @@
  *
  *   - a switch holds live/ exclusively (flock) for its renames and fsync;
  *   - the daemon holds live/ shared while a pre, deploy or post hook runs
- *     (its hooks run one at a time, so there is one reader at most);
+ *     (its hooks run one at a time), and acmectl while it runs nginx -t
+ *     or nginx -s reload;
  *   - archive/ is the writers' turnstile: a writer holds it exclusively
  *     from before it waits for live/ until it is done, and a reader that
  *     finds the turnstile taken backs off and tries again later. A queue
- *     of deploy hooks therefore never starves a waiting switch, and a
- *     switch waits for at most the one hook that is running.
+ *     of deploy hooks therefore never starves a waiting switch, which
+ *     waits only for the readers there already (the running hook, an
+ *     nginx -t).
  *
  * flock() locks belong to an open file description: each lock opens the
  * directory anew (O_CLOEXEC, so a hook never inherits it). */
@@ -26,9 +28,9 @@
 #include "store/store.h"
 #include "store/store_priv.h"
 
-static int open_dir(int dirfd)
+static int open_dir(int dirfd, const char *path)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -50,18 +52,22 @@ void store_live_unlock(struct store_live_lock *l)
 	l->live_fd = l->gate_fd = -1;
 }
 
-int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
+/* The lock on LIVE (live/), through the turnstile ARCHIVE (archive/):
+ * PATHs opened anew from the directories DIRFDs. */
+static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, const char *live,
+		     bool shared, struct store_live_lock *l)
 {
 	int r;
 
 	l->live_fd = -1;
-	l->gate_fd = open_dir(s->archive_fd);
+	l->gate_fd = open_dir(archive_dirfd, archive);
 	if (l->gate_fd < 0)
 		return l->gate_fd;
 	r = lock_fd(l->gate_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
 	if (r == 0) {
-		l->live_fd = open_dir(s->live_fd);
-		r = l->live_fd < 0 ? l->live_fd : lock_fd(l->live_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
+		l->live_fd = open_dir(live_dirfd, live);
+		r = l->live_fd < 0 ? l->live_fd
+				   : lock_fd(l->live_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
 	}
 	if (r < 0) {
 		store_live_unlock(l);
@@ -72,4 +78,21 @@ int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
 		l->gate_fd = -1;
 	}
 	return 0;
+}
+
+int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
+{
+	return live_lock(s->archive_fd, ".", s->live_fd, ".", shared, l);
+}
+
+int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l)
+{
+	int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	*l = STORE_LIVE_UNLOCKED;
+	if (dfd < 0)
+		return -errno;
+	r = live_lock(dfd, "archive", dfd, "live", true, l);
+	close(dfd);
+	return r;
 }

@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "util.h"
 #include "ctl/nginx/ngx_challenge.h"
+#include "store/store.h"
 
 #define NGX_MAX_FILE (16u << 20)
 #define NGX_TEST_OUTPUT 8192
@@ -226,17 +227,44 @@ static int write_backup(struct applying *a, int dfd)
 	return r;
 }
 
+/* acmed's state directory, for live/'s lock; "" before ngx_run_state_dir(). */
+static char state_dir[PATH_MAX];
+
+void ngx_run_state_dir(const char *dir)
+{
+	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
+}
+
+/* A switch takes milliseconds; past NGX_LIVE_TRIES of NGX_LIVE_WAIT_MS
+ * (a hung file system), nginx runs without the lock. */
+#define NGX_LIVE_TRIES 500
+#define NGX_LIVE_WAIT_MS 20
+
+static void live_hold(struct store_live_lock *l)
+{
+	const struct timespec pause = { .tv_nsec = NGX_LIVE_WAIT_MS * 1000000L };
+
+	*l = STORE_LIVE_UNLOCKED;
+	for (int i = 0; state_dir[0] && i < NGX_LIVE_TRIES; i++) {
+		if (store_live_lock_shared_path(state_dir, l) != -EWOULDBLOCK)
+			return; /* held; or it cannot be (nginx runs anyway) */
+		nanosleep(&pause, NULL);
+	}
+}
+
 int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg2, char *out,
 	    size_t outlen)
 {
 	const char *argv[] = { ctl, "-c", conf, arg1, arg2, NULL };
-	int pfd[2], status = 0;
+	struct store_live_lock live;
+	int pfd[2], status = 0, r;
 	size_t n = 0;
 	ssize_t got;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
+	live_hold(&live);
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
@@ -249,8 +277,10 @@ int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg
 	}
 	close(pfd[1]);
 	if (pid < 0) {
+		r = -errno;
 		close(pfd[0]);
-		return -errno;
+		store_live_unlock(&live);
+		return r;
 	}
 	/* Read to the end, dropping what does not fit, so nginx never blocks. */
 	for (;;) {
@@ -268,6 +298,7 @@ int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	store_live_unlock(&live);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ACMED_ECONFIG;
 }
 

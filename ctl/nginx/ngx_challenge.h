@@ -64,6 +64,11 @@ int ngx_write_as(const char *path, const struct stat *st, const char *data, size
 /* Run `CTL -c CONF ARG1 [ARG2]` (`-t`; `-s reload`), its output (stdout
  * and stderr, cut at OUTLEN - 1 bytes) in OUT: 0 if it exits 0, else
  * ACMED_ECONFIG; -errno if it cannot be started. A CTL without '/' is
- * looked up in PATH, then in /usr/sbin. */
+ * looked up in PATH, then in /usr/sbin. Once ngx_run_state_dir() has
+ * named acmed's state directory, it runs holding live/'s lock shared
+ * (store_live_lock()): nginx reads every certificate and key it serves,
+ * and must not pair one lineage's new certificate with its old key while
+ * the daemon switches it. */
 int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg2, char *out,
 	    size_t outlen);
+void ngx_run_state_dir(const char *dir);

@@ -1,13 +1,15 @@
 /* The one-time challenge edit (ctl/nginx/ngx_challenge.c, ngx_apply.c):
  * where the include goes, once per block; the clear refusals; and applying
  * it with the real `nginx -t`: backups with checksums, symlinks kept, every
- * byte put back when nginx refuses, --dry-run writing nothing. */
+ * byte put back when nginx refuses, --dry-run writing nothing; nginx run
+ * under live/'s lock. */
 #include <openssl/evp.h>
 
 #include "error.h"
 #include "fsutil.h"
 #include "util.h"
 #include "ctl/nginx/ngx_challenge.h"
+#include "store/store.h"
 
 #include "testutil.h"
 
@@ -447,4 +449,31 @@ TEST(backup_set_names_sort_in_order_made)
 		close(parent);
 	}
 	free(dir);
+}
+
+/* nginx runs holding live/'s lock shared once acmed's state directory is
+ * known: a switch of live/ links (flock -x on live/) cannot start while
+ * nginx reads the certificates. CTL here is /bin/sh, CONF the script it
+ * runs; flock(1) tells whether live/ is locked. */
+TEST(nginx_runs_holding_the_live_lock)
+{
+	char *dir = tmpdir_make(), *script = NULL, out[256];
+	struct store *s;
+
+	ASSERT_INT_EQ(store_open(dir, true, &s), 0);
+	ASSERT_TRUE(asprintf(&script, "flock -n -x %s/live true && echo free || echo held",
+			     dir) > 0);
+	ASSERT_INT_EQ(ngx_run("/bin/sh", script, NULL, NULL, out, sizeof(out)), 0);
+	ASSERT_STR_EQ(out, "free\n"); /* no state directory named yet */
+	ngx_run_state_dir(dir);
+	ASSERT_INT_EQ(ngx_run("/bin/sh", script, NULL, NULL, out, sizeof(out)), 0);
+	ASSERT_STR_EQ(out, "held\n");
+	/* ...and released after. */
+	free(script);
+	ASSERT_TRUE(asprintf(&script, "flock -n -x %s/live true", dir) > 0);
+	ASSERT_INT_EQ(system(script), 0);
+	ngx_run_state_dir(NULL);
+	store_close(s);
+	free(script);
+	tmpdir_remove(dir);
 }
