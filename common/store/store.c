@@ -440,24 +440,22 @@ int store_read_version_at(int archfd, int version, struct version_pems *v)
 	return r;
 }
 
-/* Point the four live links at VERSION, then fsync live/NAME; no hook
- * runs meanwhile (store_live.c). */
-int store_switch_links(struct store *s, int livefd, const char *name, int version)
+/* Point the four live links at VERSION, then fsync live/NAME. The caller
+ * holds live/'s lock (store_live.c). */
+int store_switch_links(int livefd, const char *name, int version)
 {
 	char target[512], fname[64], link[32];
-	struct store_live_lock lock;
-	int r = store_live_lock(s, false, &lock);
+	int r;
 
-	for (size_t i = 0; r == 0 && i < ELEMENTSOF(store_kinds); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(store_kinds); i++) {
 		store_file_name(fname, sizeof(fname), i, version);
 		snprintf(target, sizeof(target), "../../archive/%s/%s", name, fname);
 		snprintf(link, sizeof(link), "%s.pem", store_kinds[i]);
 		r = fs_symlink_replace(livefd, target, link);
+		if (r < 0)
+			return r;
 	}
-	if (r == 0)
-		r = fs_fsync_dir(livefd);
-	store_live_unlock(&lock);
-	return r;
+	return fs_fsync_dir(livefd);
 }
 
 int store_write_intent(int archfd, int version)
@@ -530,20 +528,28 @@ int store_open_lineage_dirs(struct store *s, const char *name, bool create, int 
 	return 0;
 }
 
+/* The intent, the links and the intent gone, all under live/'s lock: a
+ * hook or a check never sees a switch half done (store_live.c). */
 int store_go_live(struct store *s, const char *name, int archfd, int livefd, int n, char *err,
 		  size_t errlen)
 {
-	int r = store_write_intent(archfd, n);
+	struct store_live_lock lock;
+	int r = store_live_lock(s, false, &lock);
 
 	if (r == 0)
-		r = store_switch_links(s, livefd, name, n);
+		r = store_write_intent(archfd, n);
+	if (r == 0)
+		r = store_switch_links(livefd, name, n);
 	if (r < 0) {
+		store_live_unlock(&lock);
 		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));
 		return r;
 	}
 	if (faccessat(livefd, "README", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		fs_write_durable(livefd, "README", live_readme, sizeof(live_readme) - 1, 0644, 0);
-	return store_clear_intent(archfd);
+	r = store_clear_intent(archfd);
+	store_live_unlock(&lock);
+	return r;
 }
 
 int store_lock_lineage(struct store *s, const char *name, int *archfd, int *livefd, char *err,

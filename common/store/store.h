@@ -41,7 +41,13 @@ struct store_live_lock {
 };
 #define STORE_LIVE_UNLOCKED ((struct store_live_lock){ -1, -1 })
 int store_live_lock(struct store *s, bool shared, struct store_live_lock *l);
-/* The same, shared, for a process without the store open (acmectl around
+/* Shared, trying every STORE_LIVE_RETRY_MS ms, STORE_LIVE_TRIES times (a
+ * switch takes milliseconds; past that, a hung file system): 0, or the
+ * error of the last try (L is then unlocked). */
+#define STORE_LIVE_RETRY_MS 20
+#define STORE_LIVE_TRIES 500
+int store_live_lock_wait(struct store *s, struct store_live_lock *l);
+/* Shared, once, for a process without the store open (acmectl around
  * `nginx -t`): STATE_DIR's archive/ and live/. */
 int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l);
 void store_live_unlock(struct store_live_lock *l);

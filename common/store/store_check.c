@@ -175,6 +175,7 @@ int store_check(struct store *s, const char *name, const struct store_check_opts
 {
 	size_t before = json_object_array_length(problems);
 	int archfd = -1, livefd = -1, v[STORE_NKINDS];
+	struct store_live_lock lock = STORE_LIVE_UNLOCKED;
 	struct renewal r;
 	char err[512];
 	bool same = true, links_ok = true, have_conf;
@@ -191,6 +192,8 @@ int store_check(struct store *s, const char *name, const struct store_check_opts
 		problem(problems, "live/%s is missing", name);
 	if (archfd < 0 || livefd < 0)
 		goto out;
+	/* Not across a switch: a renewal's intent and links are not a fault. */
+	store_live_lock_wait(s, &lock);
 	if (faccessat(archfd, ".intent", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		problem(problems, "archive/%s/.intent: an update of live/ was interrupted (acmed "
 				  "finishes it when it starts)", name);
@@ -210,6 +213,7 @@ int store_check(struct store *s, const char *name, const struct store_check_opts
 		check_old_versions(archfd, name, links_ok && same ? v[0] : 0, notes);
 	check_key_modes(archfd, name, problems);
 out:
+	store_live_unlock(&lock);
 	if (have_conf)
 		renewal_clear(&r);
 	if (archfd >= 0)
@@ -333,6 +337,7 @@ static void fix_conf_mode(struct store *s, const char *name, char *what, size_t 
 
 int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 {
+	struct store_live_lock lock;
 	char saved[128] = "";
 	int archfd = -1, livefd = -1, n, r;
 
@@ -359,11 +364,14 @@ int store_repair(struct store *s, const char *name, char *what, size_t whatlen)
 		snprintf(what, whatlen, "no version of %s passes the check: nothing changed", name);
 		goto out;
 	}
-	r = store_write_intent(archfd, n);
+	r = store_live_lock(s, false, &lock);
 	if (r == 0)
-		r = store_switch_links(s, livefd, name, n);
+		r = store_write_intent(archfd, n);
+	if (r == 0)
+		r = store_switch_links(livefd, name, n);
 	if (r == 0)
 		r = store_clear_intent(archfd);
+	store_live_unlock(&lock);
 	if (r == 0)
 		snprintf(what, whatlen, "%slive/%s now points at version %d", saved, name, n);
 	else

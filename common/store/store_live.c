@@ -7,10 +7,12 @@
  * deploy hook while another lineage on the same host is switched, fails
  * on that lineage's "key values mismatch". So:
  *
- *   - a switch holds live/ exclusively (flock) for its renames and fsync;
+ *   - a switch holds live/ exclusively (flock) for its renames and fsync.
+ *     That is from before it writes archive/NAME/.intent until it has
+ *     removed it, so a reader never sees a switch half done;
  *   - the daemon holds live/ shared while a pre, deploy or post hook runs
- *     (its hooks run one at a time), and acmectl while it runs nginx -t
- *     or nginx -s reload;
+ *     (its hooks run one at a time), acmectl while it runs nginx -t or
+ *     nginx -s reload, and `acmectl check` while it looks at a lineage;
  *   - archive/ is the writers' turnstile: a writer holds it exclusively
  *     from before it waits for live/ until it is done, and a reader that
  *     finds the turnstile taken backs off and tries again later. A queue
@@ -22,6 +24,7 @@
  * directory anew (O_CLOEXEC, so a hook never inherits it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -83,6 +86,19 @@ static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, con
 int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
 {
 	return live_lock(s->archive_fd, ".", s->live_fd, ".", shared, l);
+}
+
+int store_live_lock_wait(struct store *s, struct store_live_lock *l)
+{
+	const struct timespec pause = { .tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
+	int r = -EWOULDBLOCK;
+
+	for (int i = 0; r == -EWOULDBLOCK && i < STORE_LIVE_TRIES; i++) {
+		if (i > 0)
+			nanosleep(&pause, NULL);
+		r = store_live_lock(s, true, l);
+	}
+	return r;
 }
 
 int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l)

@@ -39,9 +39,10 @@ bool store_version_good(int archfd, int n);
 void store_key_access(int archfd, int version, mode_t *mode, gid_t *gid);
 /* Write version N's four files, never replacing. */
 int store_write_version(int archfd, int version, const struct version_pems *v);
-/* Point the four live links of NAME at VERSION, then fsync the directory,
- * under live/'s lock (store_live_lock()). */
-int store_switch_links(struct store *s, int livefd, const char *name, int version);
+/* Point the four live links of NAME at VERSION, then fsync the directory.
+ * The caller holds live/'s lock (store_live_lock()) from before it writes
+ * the intent until it has removed it. */
+int store_switch_links(int livefd, const char *name, int version);
 /* Record in archive/NAME/.intent that live/NAME is about to be switched to
  * VERSION. Every writer of live/NAME does this first: recovery looks into
  * live/ only where it finds an intent. */

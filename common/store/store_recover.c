@@ -43,6 +43,7 @@ static int note_leftover(const char *name, void *ctx)
 int store_recover(struct store *s, const char *name)
 {
 	struct leftovers arch = { 0 }, live = { 0 };
+	struct store_live_lock lock;
 	char *text = NULL;
 	int archfd, livefd = -1, n, r;
 
@@ -93,12 +94,14 @@ int store_recover(struct store *s, const char *name)
 	 * older version that is. */
 	while (n > 0 && !store_version_good(archfd, n))
 		n--;
-	if (n > 0) {
+	r = store_live_lock(s, false, &lock);
+	if (r == 0 && n > 0) {
 		log_warning("%s: finishing an interrupted update of live/ (version %d)", name, n);
-		r = store_switch_links(s, livefd, name, n);
+		r = store_switch_links(livefd, name, n);
 	}
 	if (r == 0)
 		r = store_clear_intent(archfd);
+	store_live_unlock(&lock);
 out:
 	free(text);
 	close(archfd); /* and with it the lock */

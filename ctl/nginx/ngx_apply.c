@@ -235,17 +235,14 @@ void ngx_run_state_dir(const char *dir)
 	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
 }
 
-/* A switch takes milliseconds; past NGX_LIVE_TRIES of NGX_LIVE_WAIT_MS
- * (a hung file system), nginx runs without the lock. */
-#define NGX_LIVE_TRIES 500
-#define NGX_LIVE_WAIT_MS 20
-
+/* As store_live_lock_wait(); without the lock (a hung file system, or a
+ * state directory this user cannot read), nginx runs anyway. */
 static void live_hold(struct store_live_lock *l)
 {
-	const struct timespec pause = { .tv_nsec = NGX_LIVE_WAIT_MS * 1000000L };
+	const struct timespec pause = { .tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
 
 	*l = STORE_LIVE_UNLOCKED;
-	for (int i = 0; state_dir[0] && i < NGX_LIVE_TRIES; i++) {
+	for (int i = 0; state_dir[0] && i < STORE_LIVE_TRIES; i++) {
 		if (store_live_lock_shared_path(state_dir, l) != -EWOULDBLOCK)
 			return; /* held; or it cannot be (nginx runs anyway) */
 		nanosleep(&pause, NULL);

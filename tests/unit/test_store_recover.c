@@ -1,5 +1,6 @@
 /* The lineage store's recovery from a crash: an intent rolled forward or
- * back, temp files removed, each in a fresh temp state directory. */
+ * back, temp files removed, each in a fresh temp state directory; and a
+ * check that waits for a switch in progress instead of reporting it. */
 #include "store_fixture.h"
 
 TEST(recover_rolls_forward)
@@ -117,5 +118,54 @@ TEST(recover_without_intent)
 	ASSERT_TRUE(!exists(&f, "archive/" NAME "/.intent"));
 	version_pems_clear(&v1);
 	version_pems_clear(&v2);
+	fixture_close(&f);
+}
+
+/* A check looks at a lineage only between switches: a publish in progress
+ * (its intent written, live/'s lock held) is waited for, not reported as
+ * an interrupted update. The "publisher" here is a child that holds the
+ * lock with an intent for 300 ms. */
+TEST(check_waits_for_a_switch_in_progress)
+{
+	struct fixture f = fixture_open();
+	struct version_pems v1 = make_version();
+	struct json_object *problems = json_object_new_array();
+	char err[512], c;
+	int sync[2], status;
+	pid_t pid;
+
+	ASSERT_INT_EQ(publish(&f, &v1, err, sizeof(err)), 1);
+	ASSERT_INT_EQ(pipe(sync), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		struct store_live_lock l;
+		char *p = fpath(&f, "archive/" NAME "/.intent");
+
+		if (store_live_lock(f.s, false, &l) < 0)
+			_exit(1);
+		write_intent(&f, "1\n");
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		unlink(p);
+		store_live_unlock(&l);
+		_exit(0);
+	}
+	close(sync[1]);
+	ASSERT_INT_EQ(read(sync[0], &c, 1), 1);
+	store_check(f.s, NAME, NULL, problems, NULL);
+	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_INT_EQ(status, 0);
+	for (size_t i = 0; i < json_object_array_length(problems); i++)
+		ASSERT_TRUE(!strstr(json_object_get_string(json_object_array_get_idx(problems, i)),
+				    ".intent"));
+	/* Left by a crash (no lock held), it is reported. */
+	write_intent(&f, "1\n");
+	store_check(f.s, NAME, NULL, problems, NULL);
+	ASSERT_STR_CONTAINS(json_object_to_json_string(problems), "was interrupted");
+	close(sync[0]);
+	json_object_put(problems);
+	version_pems_clear(&v1);
 	fixture_close(&f);
 }
