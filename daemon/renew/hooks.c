@@ -26,10 +26,9 @@
 /* Output beyond this much is read and dropped: a chatty hook must not
  * fill the log. */
 #define HOOK_OUTPUT_MAX (256 * 1024)
-/* A hook held back while live/ is switched tries again this often (ms);
- * a switch takes milliseconds. Past HOOK_LIVE_WAIT s (a hung file
- * system), it runs anyway. */
-#define HOOK_LIVE_RETRY_MS 20
+/* A hook held back while live/ is switched tries again every
+ * STORE_LIVE_RETRY_MS; a switch takes milliseconds. Past HOOK_LIVE_WAIT s
+ * (a hung file system), it runs anyway. */
 #define HOOK_LIVE_WAIT 60
 
 const char *const hook_kind_names[HOOK__MAX] = {
@@ -185,10 +184,10 @@ static void live_retry(struct daemon *d, struct watch *w, uint32_t events)
 	hook_start_next(d);
 }
 
-/* Fire live_retry() in HOOK_LIVE_RETRY_MS. 0 or -errno. */
+/* Fire live_retry() in STORE_LIVE_RETRY_MS. 0 or -errno. */
 static int live_arm(struct daemon *d)
 {
-	struct itimerspec its = { .it_value.tv_nsec = HOOK_LIVE_RETRY_MS * 1000000L };
+	struct itimerspec its = { .it_value.tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
 	int r;
 
 	if (!d->hook_wait_w.on_event) { /* made on first use */
@@ -228,7 +227,7 @@ static bool live_locked(struct daemon *d, struct hook_run *h)
 		return false;
 	if (r == -EWOULDBLOCK)
 		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
-			"%s: running it although %s/live has been being changed for %d s",
+			"%s: running it although %s/live is still being changed after %d s",
 			h->req.label, store_dir(d->store), HOOK_LIVE_WAIT);
 	else
 		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
@@ -301,6 +300,11 @@ unsigned hooks_pending(const struct daemon *d)
 
 void hooks_stop_all(struct daemon *d)
 {
+	if (d->hook_wait_w.on_event) {
+		daemon_unwatch(d, &d->hook_wait_w);
+		close(d->hook_wait_w.fd);
+		d->hook_wait_w = (struct watch){ -1, NULL };
+	}
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
 		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
