@@ -138,6 +138,7 @@ hang=$!
 # (^: not acmectl, whose command line holds the hook too)
 wait_until 5 "the hanging hook started" pgrep -f "^sleep 301"
 hook_group=$(ps -o pgid= -p "$(pgrep -f "^sleep 301")" | tr -d ' ')
+[[ $hook_group =~ ^[0-9]+$ ]] || fail "the hanging hook's process group: '$hook_group'"
 for cmd in status certificates; do
 	t0=${EPOCHREALTIME//[.,]/}
 	assert_exit 0 "$ACMECTL" "$cmd"
