@@ -7,10 +7,7 @@
  * released; deploy hooks run per renewed lineage (not for a failure, not on
  * a dry run); the post hooks once, after the last job and its deploy hooks;
  * identical commands run once; the reply and on_done; a batch without jobs
- * is answered at once; a client that goes away; no pre, deploy or post hook
- * runs while live/ is switched. */
-#include <sys/file.h>
-
+ * is answered at once; a client that goes away. */
 #include "daemon/renew/batch.c"
 #include "daemon/renew/batch_hooks.c"
 #include "daemon/renew/hooks.c"
@@ -93,20 +90,15 @@ static void hook_says(struct daemon *d, int i, const char *line)
 	free(copy);
 }
 
-/* ---- the event loop: what hooks.c watches (its retry timer) ---- */
-
-static struct watch *watched;
+/* ---- the event loop: hooks.c's retry timer (test_hooks.c runs it) ---- */
 
 int daemon_watch(struct daemon *d, struct watch *w, uint32_t events)
 {
-	watched = w;
 	return 0;
 }
 
 void daemon_unwatch(struct daemon *d, struct watch *w)
 {
-	if (w == watched)
-		watched = NULL;
 }
 
 /* ---- a fake job runner ---- */
@@ -796,74 +788,4 @@ TEST(deploy_resume_runs_what_is_recorded_once)
 	json_object_put(data);
 	fake_entry = NULL;
 	teardown(&d);
-}
-
-/* A lock on DIR (under the state directory) from another open file, as
- * another process would hold it; -1 if it is taken. */
-static int lock_other(const char *dir, int op)
-{
-	char *path;
-	int fd;
-
-	ASSERT_TRUE(asprintf(&path, "%s/%s", state_dir, dir) > 0);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(path);
-	ASSERT_TRUE(fd >= 0);
-	if (flock(fd, op | LOCK_NB) < 0) {
-		ASSERT_INT_EQ(errno, EWOULDBLOCK);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void queue_hook(struct daemon *d, enum hook_kind kind, const char *command)
-{
-	struct hook_req req = { .kind = kind, .command = strdup(command),
-				.label = strdup("a hook") };
-
-	ASSERT_INT_EQ(hooks_enqueue(d, &req), 0);
-}
-
-TEST(hooks_never_run_while_live_is_switched)
-{
-	struct daemon d;
-	struct store_live_lock sw;
-	int fd;
-
-	setup(&d);
-	watched = NULL;
-	/* A switch of live/ links in progress: the deploy hook waits. */
-	ASSERT_INT_EQ(store_live_lock(d.store, false, &sw), 0);
-	queue_hook(&d, HOOK_DEPLOY, "nginx -s reload");
-	ASSERT_INT_EQ(kids.n, 0);
-	ASSERT_NONNULL(watched);
-	watched->on_event(&d, watched, EPOLLIN); /* still switching */
-	ASSERT_INT_EQ(kids.n, 0);
-	store_live_unlock(&sw);
-	watched->on_event(&d, watched, EPOLLIN);
-	ASSERT_INT_EQ(kids.n, 1);
-	/* While it runs, no switch may start... */
-	ASSERT_INT_EQ(lock_other("live", LOCK_EX), -1);
-	/* ...and a switch waiting for it (it holds archive/, the turnstile)
-	 * keeps the next hook from starting, so queued hooks never starve it. */
-	queue_hook(&d, HOOK_POST, "systemctl start nginx");
-	fd = lock_other("archive", LOCK_EX);
-	ASSERT_TRUE(fd >= 0);
-	hook_ends(&d, 0, 0);
-	ASSERT_INT_EQ(kids.n, 1);
-	close(fd);
-	watched->on_event(&d, watched, EPOLLIN);
-	ASSERT_INT_EQ(kids.n, 2);
-	hook_ends(&d, 1, 0);
-	/* Nothing held once no hook runs. */
-	fd = lock_other("live", LOCK_EX);
-	ASSERT_TRUE(fd >= 0);
-	/* An alert hook reads no certificate: it does not wait. */
-	queue_hook(&d, HOOK_ALERT, "mail root");
-	ASSERT_INT_EQ(kids.n, 3);
-	hook_ends(&d, 2, 0);
-	close(fd);
-	teardown(&d); /* closes the retry timer */
-	ASSERT_TRUE(watched == NULL);
 }

@@ -1,8 +1,9 @@
 /* Hooks: the directory listing (executables only, byte order), quoting for
  * /bin/sh, the clean environment, and the runner itself on a small event
- * loop: output line by line, exit status, and the timeout that kills the
- * whole process group. */
+ * loop: output line by line, exit status, the timeout that kills the
+ * whole process group, and live/'s lock held while a hook runs. */
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <time.h>
 
 #include "daemon/renew/hooks.c"
@@ -340,4 +341,89 @@ TEST(stop_all_reports_each_hook)
 	ASSERT_INT_EQ(b.done, 1);
 	ASSERT_TRUE(b.res.not_started);
 	close(d.epfd);
+}
+
+/* Run the loop for MS milliseconds, one event per wait. */
+static void pump(struct daemon *d, int ms)
+{
+	struct epoll_event ev;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (epoll_wait(d->epfd, &ev, 1, 20) == 1) {
+			struct watch *w = ev.data.ptr;
+
+			w->on_event(d, w, ev.events);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* Until S's hook is done: at most 10 s. */
+static void pump_until(struct daemon *d, struct seen *s)
+{
+	for (int i = 0; i < 200 && !s->done; i++)
+		pump(d, 50);
+	ASSERT_INT_EQ(s->done, 1);
+}
+
+static void queue(struct daemon *d, enum hook_kind kind, const char *cmd, struct seen *s)
+{
+	struct hook_req req = { .kind = kind, .on_output = on_line, .on_done = on_done,
+				.ctx = s };
+	size_t n;
+
+	req.command = strdup(cmd);
+	req.label = strdup("test hook");
+	req.env = hooks_env(kind, NULL, 0, &n);
+	ASSERT_INT_EQ(hooks_enqueue(d, &req), 0);
+}
+
+/* A pre, deploy or post hook runs holding live/'s lock shared (flock(1)
+ * in the hook cannot take it exclusively); it waits while a switch holds
+ * it, and while a switch waits for it at the turnstile (archive/), so a
+ * queue of hooks cannot starve a switch. An alert hook does not take it. */
+TEST(hooks_never_run_while_live_is_switched)
+{
+	struct daemon d = { .epfd = epoll_create1(EPOLL_CLOEXEC), .cfg.hook_timeout = 10,
+			    .hook_wait_w.fd = -1 };
+	struct seen a = { 0 }, b = { 0 }, c = { 0 };
+	struct store_live_lock sw;
+	char *dir = tmpdir_make(), *cmd, *gate;
+	int fd;
+
+	ASSERT_INT_EQ(store_open(dir, true, &d.store), 0);
+	ASSERT_TRUE(asprintf(&cmd, "flock -n -x %s/live true && echo free || echo held", dir) > 0);
+	/* A switch in progress: the deploy hook waits, then runs under the lock. */
+	ASSERT_INT_EQ(store_live_lock(d.store, false, &sw), 0);
+	queue(&d, HOOK_DEPLOY, cmd, &a);
+	pump(&d, 200);
+	ASSERT_INT_EQ(a.done, 0);
+	ASSERT_TRUE(!d.hooks->started);
+	store_live_unlock(&sw);
+	pump_until(&d, &a);
+	ASSERT_INT_EQ(a.nlines, 1);
+	ASSERT_STR_EQ(a.lines[0], "held");
+	/* A switch waiting at the turnstile holds the next hook back. */
+	ASSERT_TRUE(asprintf(&gate, "%s/archive", dir) > 0);
+	fd = open(gate, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0 && flock(fd, LOCK_EX) == 0);
+	queue(&d, HOOK_POST, cmd, &b);
+	pump(&d, 200);
+	ASSERT_INT_EQ(b.done, 0);
+	close(fd);
+	pump_until(&d, &b);
+	ASSERT_STR_EQ(b.lines[0], "held");
+	/* An alert hook reads no certificate: it runs without the lock. */
+	queue(&d, HOOK_ALERT, cmd, &c);
+	pump_until(&d, &c);
+	ASSERT_STR_EQ(c.lines[0], "free");
+	hooks_stop_all(&d); /* closes the retry timer */
+	ASSERT_TRUE(d.hook_wait_w.on_event == NULL);
+	store_close(d.store);
+	free(gate);
+	free(cmd);
+	close(d.epfd);
+	tmpdir_remove(dir);
 }
