@@ -731,6 +731,24 @@ live_version() {
 	printf '%s\n' "${t%.pem}"
 }
 
+# certonly_together WEBROOT NAME...: `acmectl certonly --webroot` for each
+# NAME, all at once (configuration management on a new host); fails unless
+# every one succeeds. Each one's output is in $T/NAME.out.
+certonly_together() {
+	local web=$1 n i rc pids=()
+	shift
+	for n in "$@"; do
+		"$ACMECTL" certonly --webroot -w "$web" -n --agree-tos -m admin@example.org \
+			-d "$n" >"$T/$n.out" 2>&1 &
+		pids+=($!)
+	done
+	for ((i = 1; i <= $#; i++)); do
+		rc=0
+		wait "${pids[i - 1]}" || rc=$?
+		((rc == 0)) || fail "certonly -d ${!i} exited $rc: $(cat "$T/${!i}.out")"
+	done
+}
+
 # live_at_least NAME N: live/NAME points at version N or later.
 live_at_least() {
 	local v

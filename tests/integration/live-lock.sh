@@ -63,17 +63,7 @@ start_acmed
 : >"$T/violations"
 
 say "eight lineages, issued four at a time"
-pids=()
-for n in "${names[@]}"; do
-	"$ACMECTL" certonly --webroot -w "$WEB" -n --agree-tos -m admin@example.org \
-		-d "$n" >"$T/$n.out" 2>&1 &
-	pids+=($!)
-done
-for i in "${!pids[@]}"; do
-	rc=0
-	wait "${pids[i]}" || rc=$?
-	((rc == 0)) || fail "certonly -d ${names[i]} exited $rc: $(cat "$T/${names[i]}.out")"
-done
+certonly_together "$WEB" "${names[@]}"
 : >"$T/violations" # nginx -t runs only once all eight exist
 : >"$T/checked"
 

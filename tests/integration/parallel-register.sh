@@ -17,19 +17,9 @@ start_acmed
 accounts() { find "$T/state/accounts" -mindepth 3 -maxdepth 3 -type d | wc -l; }
 
 say "four certonly commands at once, no account yet"
-names=(a b c d) pids=()
-for n in "${names[@]}"; do
-	"$ACMECTL" certonly --webroot -w "$WEB" -n --agree-tos -m admin@example.org \
-		-d "$n.$TEST_DOMAIN" >"$T/$n.out" 2>&1 &
-	pids+=($!)
-done
-for i in "${!pids[@]}"; do
-	rc=0
-	wait "${pids[i]}" || rc=$?
-	((rc == 0)) || fail "certonly -d ${names[i]} exited $rc: $(cat "$T/${names[i]}.out")"
-done
+certonly_together "$WEB" {a,b,c,d}."$TEST_DOMAIN"
 for n in a b c d; do
-	assert_contains "$T/$n.out" "Successfully received certificate"
+	assert_contains "$T/$n.$TEST_DOMAIN.out" "Successfully received certificate"
 	assert_file "$T/state/live/$n.$TEST_DOMAIN/fullchain.pem"
 done
 assert_eq "$(accounts)" 1 "accounts registered"
@@ -43,12 +33,7 @@ waited=$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")
 ((waited >= 1 && waited <= 3)) || fail "$waited jobs waited for the registration"
 
 say "with the account there, certonly commands run side by side"
-pids=()
-for n in e f; do
-	"$ACMECTL" certonly --webroot -w "$WEB" -n -d "$n.$TEST_DOMAIN" >"$T/$n.out" 2>&1 &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p" || fail "a certonly with an account failed"; done
+certonly_together "$WEB" {e,f}."$TEST_DOMAIN"
 assert_eq "$(grep -c 'waits for job [0-9]* to register an account' "$T/acmed.log")" "$waited" \
 	"jobs that waited, once the account existed"
 assert_exit 0 "$ACMECTL" renew --force-renewal --cert-name "a.$TEST_DOMAIN"
