@@ -71,6 +71,7 @@ int store_open(const char *dir, bool create, struct store **out)
 	if (!s)
 		return -ENOMEM;
 	s->dfd = s->archive_fd = s->live_fd = s->renewal_fd = s->accounts_fd = -1;
+	s->live_wait = STORE_LIVE_WRITE_WAIT;
 	s->dir = strdup(dir);
 	if (!s->dir) {
 		r = -ENOMEM;
@@ -540,6 +541,12 @@ int store_go_live(struct store *s, const char *name, int archfd, int livefd, int
 		r = store_write_intent(archfd, n);
 	if (r == 0)
 		r = store_switch_links(livefd, name, n);
+	if (r == -EBUSY) {
+		snprintf(err, errlen, "%s/live/%s not switched to version %d: a hook (or another "
+				      "reader of live/) held live/ for over %d s", s->dir, name, n,
+			 s->live_wait);
+		return r;
+	}
 	if (r < 0) {
 		store_live_unlock(&lock);
 		snprintf(err, errlen, "switching %s/live/%s: %s", s->dir, name, acmed_strerror(r));

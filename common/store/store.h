@@ -34,8 +34,9 @@ const char *store_dir(const struct store *s);
  * exclusively, and the daemon holds it shared while a hook that may read
  * live/ runs, so no hook ever sees a certificate paired with another
  * version's key. SHARED never waits: -EWOULDBLOCK while a switch runs or
- * waits (try again later). Exclusive waits for the running hook. 0 or
- * -errno; store_live_unlock() releases (a released lock is a no-op). */
+ * waits (try again later). Exclusive waits for the running hook, up to
+ * the store's live wait (-EBUSY past it). 0 or -errno; store_live_unlock()
+ * releases (a released lock is a no-op). */
 struct store_live_lock {
 	int gate_fd, live_fd;
 };
@@ -46,6 +47,11 @@ int store_live_lock(struct store *s, bool shared, struct store_live_lock *l);
  * error of the last try (L is then unlocked). */
 #define STORE_LIVE_RETRY_MS 20
 #define STORE_LIVE_TRIES 500
+/* How long a switch waits for the readers (a hook runs up to hook_timeout,
+ * 300 s by default) before it gives up with -EBUSY, unless
+ * store_set_live_wait() says otherwise: seconds. */
+#define STORE_LIVE_WRITE_WAIT 600
+void store_set_live_wait(struct store *s, int seconds);
 int store_live_lock_wait(struct store *s, struct store_live_lock *l);
 /* Shared, once, for a process without the store open (acmectl around
  * `nginx -t`): STATE_DIR's archive/ and live/. */

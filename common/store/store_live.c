@@ -18,7 +18,15 @@
  *     finds the turnstile taken backs off and tries again later. A queue
  *     of deploy hooks therefore never starves a waiting switch, which
  *     waits only for the readers there already (the running hook, an
- *     nginx -t).
+ *     nginx -t), and gives up past the store's live wait (-EBUSY; ten
+ *     minutes, the watcher's a few seconds: it tries again later).
+ *
+ * What it cannot cover: `nginx -s reload` (or systemctl reload) returns
+ * once it has signalled nginx's master, which reads the certificates again
+ * after the hook has ended; a switch then can make that reload fail (nginx
+ * logs it and keeps the old configuration). The switched lineage's own
+ * deploy hook reloads again after its switch, so nginx ends up serving
+ * every new version.
  *
  * flock() locks belong to an open file description: each lock opens the
  * directory anew (O_CLOEXEC, so a hook never inherits it). */
@@ -55,22 +63,48 @@ void store_live_unlock(struct store_live_lock *l)
 	l->live_fd = l->gate_fd = -1;
 }
 
-/* The lock on LIVE (live/), through the turnstile ARCHIVE (archive/):
- * PATHs opened anew from the directories DIRFDs. */
-static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, const char *live,
-		     bool shared, struct store_live_lock *l)
+static double now_s(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* flock(FD, LOCK_EX) until DEADLINE (now_s()): 0, -EBUSY past it, or
+ * another error. */
+static int lock_ex_until(int fd, double deadline)
+{
+	const struct timespec pause = { .tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
+	int r;
+
+	while ((r = lock_fd(fd, LOCK_EX | LOCK_NB)) == -EWOULDBLOCK) {
+		if (now_s() >= deadline)
+			return -EBUSY;
+		nanosleep(&pause, NULL);
+	}
+	return r;
+}
+
+/* The lock on LIVE (live/), through the turnstile ARCHIVE (archive/):
+ * PATHs opened anew from the directories DIRFDs. Exclusive waits up to
+ * WAIT seconds. */
+static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, const char *live,
+		     bool shared, int wait, struct store_live_lock *l)
+{
+	double deadline = now_s() + wait;
 	int r;
 
 	l->live_fd = -1;
 	l->gate_fd = open_dir(archive_dirfd, archive);
 	if (l->gate_fd < 0)
 		return l->gate_fd;
-	r = lock_fd(l->gate_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
+	r = shared ? lock_fd(l->gate_fd, LOCK_SH | LOCK_NB) : lock_ex_until(l->gate_fd, deadline);
 	if (r == 0) {
 		l->live_fd = open_dir(live_dirfd, live);
 		r = l->live_fd < 0 ? l->live_fd
-				   : lock_fd(l->live_fd, shared ? LOCK_SH | LOCK_NB : LOCK_EX);
+		    : shared	   ? lock_fd(l->live_fd, LOCK_SH | LOCK_NB)
+				   : lock_ex_until(l->live_fd, deadline);
 	}
 	if (r < 0) {
 		store_live_unlock(l);
@@ -83,9 +117,14 @@ static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, con
 	return 0;
 }
 
+void store_set_live_wait(struct store *s, int seconds)
+{
+	s->live_wait = seconds;
+}
+
 int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
 {
-	return live_lock(s->archive_fd, ".", s->live_fd, ".", shared, l);
+	return live_lock(s->archive_fd, ".", s->live_fd, ".", shared, s->live_wait, l);
 }
 
 int store_live_lock_wait(struct store *s, struct store_live_lock *l)
@@ -108,7 +147,7 @@ int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l
 	*l = STORE_LIVE_UNLOCKED;
 	if (dfd < 0)
 		return -errno;
-	r = live_lock(dfd, "archive", dfd, "live", true, l);
+	r = live_lock(dfd, "archive", dfd, "live", true, 0, l);
 	close(dfd);
 	return r;
 }

@@ -12,6 +12,7 @@
 struct store {
 	char *dir;
 	int dfd, archive_fd, live_fd, renewal_fd, accounts_fd;
+	int live_wait; /* seconds a switch waits for live/'s lock (store_live.c) */
 };
 
 /* The four files of a version, in the order live/ links are switched:

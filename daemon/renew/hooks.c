@@ -223,16 +223,22 @@ static bool live_locked(struct daemon *d, struct hook_run *h)
 	now = monotonic_now();
 	if (h->wait_start == 0)
 		h->wait_start = now;
-	if (r == -EWOULDBLOCK && now - h->wait_start < HOOK_LIVE_WAIT && live_arm(d) == 0)
-		return false;
-	if (r == -EWOULDBLOCK)
+	if (r == -EWOULDBLOCK && now - h->wait_start < HOOK_LIVE_WAIT) {
+		r = live_arm(d);
+		if (r == 0)
+			return false;
+		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
+			"%s: running it without waiting for %s/live: its timer: %s", h->req.label,
+			store_dir(d->store), strerror(-r));
+	} else if (r == -EWOULDBLOCK) {
 		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
 			"%s: running it although %s/live is still being changed after %d s",
 			h->req.label, store_dir(d->store), HOOK_LIVE_WAIT);
-	else
+	} else {
 		log_job(LOG_LVL_WARNING, h->req.job, h->req.name,
 			"%s: running it without %s/live's lock: %s", h->req.label,
 			store_dir(d->store), strerror(-r));
+	}
 	return true;
 }
 
@@ -300,11 +306,6 @@ unsigned hooks_pending(const struct daemon *d)
 
 void hooks_stop_all(struct daemon *d)
 {
-	if (d->hook_wait_w.on_event) {
-		daemon_unwatch(d, &d->hook_wait_w);
-		close(d->hook_wait_w.fd);
-		d->hook_wait_w = (struct watch){ -1, NULL };
-	}
 	while (d->hooks) {
 		struct hook_run *h = d->hooks;
 		struct hook_result res = { .exit_status = -1, .not_started = !h->started,
@@ -328,6 +329,13 @@ void hooks_stop_all(struct daemon *d)
 		req_clear(&h->req);
 		strv_free_nt(h->unit_argv);
 		free(h);
+	}
+	/* Last: an owner's on_done above may not queue another hook, but if
+	 * it did, nothing would start it now. */
+	if (d->hook_wait_w.on_event) {
+		daemon_unwatch(d, &d->hook_wait_w);
+		close(d->hook_wait_w.fd);
+		d->hook_wait_w = (struct watch){ -1, NULL };
 	}
 }
 

@@ -29,6 +29,9 @@
 #include "util.h"
 
 #define SPEC_MAX (1024 * 1024)
+/* Seconds an install waits for live/'s lock (store_set_live_wait()): its
+ * host record's lease (15 s) must not lapse meanwhile. */
+#define WATCH_LIVE_WAIT 5
 
 static struct json_object *read_spec(void)
 {
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
 	r = store_open(cfg.state_dir, false, &st);
 	if (r < 0)
 		snprintf(err, sizeof(err), "%s: %s", cfg.state_dir, acmed_strerror(r));
+	else /* not minutes behind a long hook: busy, it tries again later */
+		store_set_live_wait(st, WATCH_LIVE_WAIT);
 	/* Every file it needs is opened or named before it is confined. */
 	if (r == 0)
 		r = estore_open(&cfg, &es, err, sizeof(err));

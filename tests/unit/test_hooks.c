@@ -391,7 +391,7 @@ TEST(hooks_never_run_while_live_is_switched)
 	struct seen a = { 0 }, b = { 0 }, c = { 0 };
 	struct store_live_lock sw;
 	char *dir = tmpdir_make(), *cmd, *gate;
-	int fd;
+	int fd, timer;
 
 	ASSERT_INT_EQ(store_open(dir, true, &d.store), 0);
 	ASSERT_TRUE(asprintf(&cmd, "flock -n -x %s/live true && echo free || echo held", dir) > 0);
@@ -412,6 +412,9 @@ TEST(hooks_never_run_while_live_is_switched)
 	queue(&d, HOOK_POST, cmd, &b);
 	pump(&d, 200);
 	ASSERT_INT_EQ(b.done, 0);
+	ASSERT_TRUE(!d.hooks->started);
+	timer = d.hook_wait_w.fd;
+	ASSERT_TRUE(timer >= 0);
 	close(fd);
 	pump_until(&d, &b);
 	ASSERT_STR_EQ(b.lines[0], "held");
@@ -421,6 +424,7 @@ TEST(hooks_never_run_while_live_is_switched)
 	ASSERT_STR_EQ(c.lines[0], "free");
 	hooks_stop_all(&d); /* closes the retry timer */
 	ASSERT_TRUE(d.hook_wait_w.on_event == NULL);
+	ASSERT_TRUE(fcntl(timer, F_GETFD) < 0 && errno == EBADF);
 	store_close(d.store);
 	free(gate);
 	free(cmd);

@@ -1,6 +1,7 @@
 /* The lineage store's recovery from a crash: an intent rolled forward or
- * back, temp files removed, each in a fresh temp state directory; and a
- * check that waits for a switch in progress instead of reporting it. */
+ * back, temp files removed, each in a fresh temp state directory; and
+ * live/'s lock: a check or a new reader waits for a switch, a switch
+ * (recovery's too) for the readers. */
 #include "store_fixture.h"
 
 TEST(recover_rolls_forward)
@@ -122,50 +123,115 @@ TEST(recover_without_intent)
 }
 
 /* A check looks at a lineage only between switches: a publish in progress
- * (its intent written, live/'s lock held) is waited for, not reported as
- * an interrupted update. The "publisher" here is a child that holds the
- * lock with an intent for 300 ms. */
+ * (its intent written, live/'s lock held, here by the test) is waited
+ * for, not reported as an interrupted update; the check runs in a child
+ * that must still be waiting 300 ms later. (A lock is the open file's: a
+ * child forked while it is held drops its copy first, as exec does for
+ * the daemon's children.) */
 TEST(check_waits_for_a_switch_in_progress)
 {
 	struct fixture f = fixture_open();
 	struct version_pems v1 = make_version();
 	struct json_object *problems = json_object_new_array();
-	char err[512], c;
-	int sync[2], status;
+	struct store_live_lock sw;
+	char err[512], *intent = fpath(&f, "archive/" NAME "/.intent");
+	int status;
 	pid_t pid;
 
 	ASSERT_INT_EQ(publish(&f, &v1, err, sizeof(err)), 1);
-	ASSERT_INT_EQ(pipe(sync), 0);
+	ASSERT_INT_EQ(store_live_lock(f.s, false, &sw), 0);
+	write_intent(&f, "1\n");
 	pid = fork();
 	ASSERT_TRUE(pid >= 0);
 	if (pid == 0) {
-		struct store_live_lock l;
-		char *p = fpath(&f, "archive/" NAME "/.intent");
+		struct json_object *seen = json_object_new_array();
 
-		if (store_live_lock(f.s, false, &l) < 0)
-			_exit(1);
-		write_intent(&f, "1\n");
-		if (write(sync[1], "x", 1) != 1)
-			_exit(1);
-		usleep(300 * 1000);
-		unlink(p);
-		store_live_unlock(&l);
-		_exit(0);
+		store_live_unlock(&sw); /* the parent's, not ours to hold */
+		store_check(f.s, NAME, NULL, seen, NULL);
+		_exit(strstr(json_object_to_json_string(seen), ".intent") ? 1 : 0);
 	}
-	close(sync[1]);
-	ASSERT_INT_EQ(read(sync[0], &c, 1), 1);
-	store_check(f.s, NAME, NULL, problems, NULL);
+	usleep(300 * 1000);
+	ASSERT_INT_EQ(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	ASSERT_INT_EQ(unlink(intent), 0);
+	store_live_unlock(&sw);
 	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
-	ASSERT_INT_EQ(status, 0);
-	for (size_t i = 0; i < json_object_array_length(problems); i++)
-		ASSERT_TRUE(!strstr(json_object_get_string(json_object_array_get_idx(problems, i)),
-				    ".intent"));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_INT_EQ(WEXITSTATUS(status), 0);
 	/* Left by a crash (no lock held), it is reported. */
 	write_intent(&f, "1\n");
 	store_check(f.s, NAME, NULL, problems, NULL);
 	ASSERT_STR_CONTAINS(json_object_to_json_string(problems), "was interrupted");
-	close(sync[0]);
 	json_object_put(problems);
+	free(intent);
 	version_pems_clear(&v1);
+	fixture_close(&f);
+}
+
+/* A switch waits for the readers there (here the test's shared lock), and
+ * while it waits it holds the turnstile: a new reader is turned away. Past
+ * the store's live wait it gives up. */
+TEST(a_waiting_switch_holds_back_new_readers)
+{
+	struct fixture f = fixture_open();
+	struct store_live_lock rd, rd2, w;
+	int status;
+	pid_t pid;
+
+	ASSERT_INT_EQ(store_live_lock(f.s, true, &rd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		int r;
+
+		store_live_unlock(&rd); /* the parent's, not ours to hold */
+		r = store_live_lock(f.s, false, &w);
+
+		store_live_unlock(&w);
+		_exit(r == 0 ? 0 : 1);
+	}
+	usleep(200 * 1000);
+	ASSERT_INT_EQ(waitpid(pid, &status, WNOHANG), 0);
+	ASSERT_INT_EQ(store_live_lock(f.s, true, &rd2), -EWOULDBLOCK);
+	store_live_unlock(&rd);
+	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_INT_EQ(store_live_lock(f.s, true, &rd2), 0);
+	store_set_live_wait(f.s, 1);
+	ASSERT_INT_EQ(store_live_lock(f.s, false, &w), -EBUSY);
+	store_live_unlock(&rd2);
+	ASSERT_INT_EQ(store_live_lock(f.s, false, &w), 0);
+	store_live_unlock(&w);
+	fixture_close(&f);
+}
+
+/* Recovery at start-up switches under the lock too: it waits for a reader. */
+TEST(recover_waits_for_readers)
+{
+	struct fixture f = fixture_open();
+	struct version_pems v1 = make_version(), v2 = make_version();
+	struct store_live_lock rd;
+	char err[512];
+	int status;
+	pid_t pid;
+
+	ASSERT_INT_EQ(publish(&f, &v1, err, sizeof(err)), 1);
+	write_version_by_hand(&f, 2, &v2);
+	write_intent(&f, "2\n");
+	ASSERT_INT_EQ(store_live_lock(f.s, true, &rd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		store_live_unlock(&rd); /* the parent's, not ours to hold */
+		_exit(store_recover(f.s, NAME) == 0 ? 0 : 1);
+	}
+	usleep(200 * 1000);
+	ASSERT_INT_EQ(waitpid(pid, &status, WNOHANG), 0);
+	check_links(&f, 1);
+	store_live_unlock(&rd);
+	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	check_links(&f, 2);
+	version_pems_clear(&v1);
+	version_pems_clear(&v2);
 	fixture_close(&f);
 }
