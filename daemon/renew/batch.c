@@ -44,8 +44,8 @@ static void batch_free(struct batch *b)
 	json_object_put(b->skipped);
 	json_object_put(b->hooks);
 	json_object_put(b->job_reply);
-	if (b->ctx_free)
-		b->ctx_free(b->ctx);
+	if (b->opts.ctx_free)
+		b->opts.ctx_free(b->opts.ctx);
 	free(b);
 }
 
@@ -90,22 +90,16 @@ struct batch *batch_new(struct daemon *d, struct conn *client, const struct batc
 	}
 	b->id = ++d->next_batch_id;
 	b->client = client;
-	b->kind = o->kind;
-	b->dry_run = o->dry_run;
-	b->dir_hooks = o->directory_hooks;
-	b->verbosity = o->verbosity;
-	b->on_result = o->on_result;
-	b->on_done = o->on_done;
-	b->on_job = o->on_job;
-	b->ctx = o->ctx;
-	b->ctx_free = o->ctx_free;
+	b->opts = *o;
 	b->renewed = json_object_new_array();
 	b->failed = json_object_new_array();
 	b->not_due = json_object_new_array();
 	b->skipped = json_object_new_array();
 	b->hooks = json_object_new_array();
-	for (int k = 0; k < HOOK_BATCH__MAX; k++)
+	for (int k = 0; k < HOOK_BATCH__MAX; k++) {
 		b->cmd_hooks[k] = o->hooks[k] && *o->hooks[k] ? strdup(o->hooks[k]) : NULL;
+		b->opts.hooks[k] = NULL;
+	}
 	b->next = d->batches;
 	d->batches = b;
 	return b;
@@ -178,7 +172,7 @@ static int submit(struct daemon *d, struct batch *b, const struct issue_req *req
 		 * allows. */
 		.extra_time = (streq(authn, "manual") ? 2 * d->cfg.hook_timeout : 0) +
 			      req->authn.dns_rfc2136_propagation_seconds + req->issuance_timeout,
-		.verbosity = b->verbosity,
+		.verbosity = b->opts.verbosity,
 		.may_start = released,
 		.on_event = job_event,
 		.on_done = job_done,
@@ -213,7 +207,7 @@ int batch_add(struct daemon *d, struct batch *b, struct issue_req *req)
 				    : k == HOOK_DEPLOY ? e->conf.deploy_hook
 						       : e->conf.post_hook;
 
-		if (b->kind == BATCH_CERTONLY && req_hooks[k])
+		if (b->opts.kind == BATCH_CERTONLY && req_hooks[k])
 			it->hooks[k] = xstrdup(req_hooks[k]);
 		else if (!b->cmd_hooks[k])
 			it->hooks[k] = xstrdup(saved);
@@ -303,7 +297,7 @@ static struct json_object *finish_reply(struct batch *b)
 {
 	struct json_object *reply, *data;
 
-	if (b->kind == BATCH_CERTONLY && b->job_reply) {
+	if (b->opts.kind == BATCH_CERTONLY && b->job_reply) {
 		reply = json_object_get(b->job_reply);
 		if (!json_object_object_get_ex(reply, "data", &data))
 			data = reply;
@@ -312,7 +306,7 @@ static struct json_object *finish_reply(struct batch *b)
 		data = json_object_new_object();
 		json_object_object_add(reply, "status", json_object_new_int(0));
 		json_object_object_add(reply, "data", data);
-		json_object_object_add(data, "dry_run", json_object_new_boolean(b->dry_run));
+		json_object_object_add(data, "dry_run", json_object_new_boolean(b->opts.dry_run));
 		json_object_object_add(data, "renewed", json_object_get(b->renewed));
 		json_object_object_add(data, "failed", json_object_get(b->failed));
 		json_object_object_add(data, "not_due", json_object_get(b->not_due));
@@ -333,8 +327,8 @@ static void batch_finish(struct daemon *d, struct batch *b)
 		log_info("batch %d done: %zu renewed, %zu failed, %u hook failure(s)", b->id,
 			 json_object_array_length(b->renewed), json_object_array_length(b->failed),
 			 b->hook_failures);
-	if (b->on_done)
-		b->on_done(d, b->failures + b->hook_failures);
+	if (b->opts.on_done)
+		b->opts.on_done(d, b->failures + b->hook_failures);
 	if (b->client) {
 		struct conn *c = b->client;
 
@@ -385,9 +379,9 @@ static void log_failure(struct daemon *d, const struct batch *b, const struct it
 	int job = it ? it->job : 0;
 	char when[32];
 
-	if (b->kind == BATCH_CERTONLY || b->dry_run) {
+	if (b->opts.kind == BATCH_CERTONLY || b->opts.dry_run) {
 		log_job(LOG_LVL_WARNING, job, it ? it->name : NULL, "%s for %s failed: %s",
-			b->dry_run ? "dry run" : "certonly", name, msg);
+			b->opts.dry_run ? "dry run" : "certonly", name, msg);
 		return;
 	}
 	if (!st || st->failures == 0) {
@@ -472,17 +466,17 @@ static void job_done(struct daemon *d, void *ctx, int id, struct json_object *re
 			it = &b->items[i];
 	b->refs++;
 	b->jobs_pending--;
-	if (b->on_result)
-		b->on_result(d, it ? it->name : NULL, reply,
-			     b->kind != BATCH_CERTONLY && !b->dry_run);
-	if (b->on_job)
-		b->on_job(d, b->ctx, it ? it->name : NULL, reply);
-	if (b->kind == BATCH_CERTONLY) {
+	if (b->opts.on_result)
+		b->opts.on_result(d, it ? it->name : NULL, reply,
+				  b->opts.kind != BATCH_CERTONLY && !b->opts.dry_run);
+	if (b->opts.on_job)
+		b->opts.on_job(d, b->opts.ctx, it ? it->name : NULL, reply);
+	if (b->opts.kind == BATCH_CERTONLY) {
 		json_object_put(b->job_reply);
 		b->job_reply = json_object_get(reply);
 	}
 	record_result(d, b, it, reply);
-	if (it && it->renewed && !b->dry_run && json_object_object_get_ex(reply, "data", &data))
+	if (it && it->renewed && !b->opts.dry_run && json_object_object_get_ex(reply, "data", &data))
 		batch_queue_hooks(d, b, HOOK_DEPLOY, it, data);
 	batch_advance(d, b);
 	batch_unref(b);

@@ -69,7 +69,7 @@ static char **hook_env(struct daemon *d, struct batch *b, enum hook_kind kind,
 	env_add(extra, &n, "ACMED_STATE_DIR", store_dir(d->store));
 	lists[0] = names_of(b, 0);
 	env_add(extra, &n, "ACMED_LINEAGES", lists[0]);
-	env_add(extra, &n, "ACMED_DRY_RUN", b->dry_run ? "1" : "0");
+	env_add(extra, &n, "ACMED_DRY_RUN", b->opts.dry_run ? "1" : "0");
 	if (kind == HOOK_POST) {
 		lists[1] = names_of(b, 1);
 		lists[2] = names_of(b, 2);
@@ -236,7 +236,7 @@ void batch_queue_hooks(struct daemon *d, struct batch *b, enum hook_kind kind,
 	 * must not let the batch move on while more are being queued. */
 	b->refs++;
 	b->hooks_pending++;
-	if (b->dir_hooks) {
+	if (b->opts.directory_hooks) {
 		char *base = fs_join(store_dir(d->store), "renewal-hooks");
 		char *dir = base ? fs_join(base, hook_kind_names[kind]) : NULL;
 

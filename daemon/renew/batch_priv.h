@@ -28,9 +28,9 @@ struct batch {
 	int id;
 	unsigned refs; /* callers inside; freed at PHASE_DONE when 0 */
 	struct conn *client;
-	enum batch_kind kind;
-	bool dry_run, dir_hooks;
-	int verbosity;
+	/* As batch_new() was given them, but for opts.hooks (the caller's
+	 * strings): cmd_hooks holds copies. */
+	struct batch_opts opts;
 	char *cmd_hooks[HOOK_BATCH__MAX];
 	enum phase phase;
 	struct item *items;
@@ -38,12 +38,6 @@ struct batch {
 	unsigned jobs_pending, hooks_pending, failures, hook_failures;
 	struct json_object *renewed, *failed, *not_due, *skipped, *hooks;
 	struct json_object *job_reply; /* certonly: the job's own reply */
-	void (*on_result)(struct daemon *d, const char *name, struct json_object *reply,
-			  bool record_failure);
-	void (*on_done)(struct daemon *d, unsigned failures);
-	void (*on_job)(struct daemon *d, void *ctx, const char *name, struct json_object *reply);
-	void *ctx;
-	void (*ctx_free)(void *ctx);
 };
 
 /* The batch of id ID, or NULL once it is gone. */
