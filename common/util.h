@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -58,4 +59,13 @@ static inline void str_free_secret(char *s)
 static inline const char *str_or_empty(const char *s)
 {
 	return s ? s : "";
+}
+
+/* CLOCK_MONOTONIC now, in seconds. */
+static inline double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util.h"
 #include "store/store_priv.h"
 
 static int open_dir(int dirfd, const char *path)
@@ -63,15 +64,7 @@ void store_live_unlock(struct store_live_lock *l)
 	l->live_fd = l->gate_fd = -1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* flock(FD, LOCK_EX) until DEADLINE (now_s()): 0, -EBUSY past it, or
+/* flock(FD, LOCK_EX) until DEADLINE (monotonic_now()): 0, -EBUSY past it, or
  * another error. */
 static int lock_ex_until(int fd, double deadline)
 {
@@ -79,7 +72,7 @@ static int lock_ex_until(int fd, double deadline)
 	int r;
 
 	while ((r = lock_fd(fd, LOCK_EX | LOCK_NB)) == -EWOULDBLOCK) {
-		if (now_s() >= deadline)
+		if (monotonic_now() >= deadline)
 			return -EBUSY;
 		nanosleep(&pause, NULL);
 	}
@@ -92,7 +85,7 @@ static int lock_ex_until(int fd, double deadline)
 static int live_lock(int archive_dirfd, const char *archive, int live_dirfd, const char *live,
 		     bool shared, int wait, struct store_live_lock *l)
 {
-	double deadline = now_s() + wait;
+	double deadline = monotonic_now() + wait;
 	int r;
 
 	l->live_fd = -1;

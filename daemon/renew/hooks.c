@@ -166,14 +166,6 @@ static int hook_as_unit(struct daemon *d, struct hook_run *h)
 	return 0;
 }
 
-static double monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void live_retry(struct daemon *d, struct watch *w, uint32_t events)
 {
 	uint64_t n;
