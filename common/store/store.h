@@ -53,9 +53,9 @@ int store_live_lock(struct store *s, bool shared, struct store_live_lock *l);
 #define STORE_LIVE_WRITE_WAIT 600
 void store_set_live_wait(struct store *s, int seconds);
 int store_live_lock_wait(struct store *s, struct store_live_lock *l);
-/* Shared, once, for a process without the store open (acmectl around
+/* The same for a process without the store open (acmectl around
  * `nginx -t`): STATE_DIR's archive/ and live/. */
-int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l);
+int store_live_lock_wait_path(const char *state_dir, struct store_live_lock *l);
 void store_live_unlock(struct store_live_lock *l);
 
 /* renewal-hooks/ and its pre/, deploy/ and post/, as certbot has them,

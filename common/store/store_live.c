@@ -120,7 +120,9 @@ int store_live_lock(struct store *s, bool shared, struct store_live_lock *l)
 	return live_lock(s->archive_fd, ".", s->live_fd, ".", shared, s->live_wait, l);
 }
 
-int store_live_lock_wait(struct store *s, struct store_live_lock *l)
+/* Shared, trying every STORE_LIVE_RETRY_MS, STORE_LIVE_TRIES times. */
+static int shared_wait(int archive_dirfd, const char *archive, int live_dirfd, const char *live,
+		       struct store_live_lock *l)
 {
 	const struct timespec pause = { .tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
 	int r = -EWOULDBLOCK;
@@ -128,19 +130,24 @@ int store_live_lock_wait(struct store *s, struct store_live_lock *l)
 	for (int i = 0; r == -EWOULDBLOCK && i < STORE_LIVE_TRIES; i++) {
 		if (i > 0)
 			nanosleep(&pause, NULL);
-		r = store_live_lock(s, true, l);
+		r = live_lock(archive_dirfd, archive, live_dirfd, live, true, 0, l);
 	}
 	return r;
 }
 
-int store_live_lock_shared_path(const char *state_dir, struct store_live_lock *l)
+int store_live_lock_wait(struct store *s, struct store_live_lock *l)
+{
+	return shared_wait(s->archive_fd, ".", s->live_fd, ".", l);
+}
+
+int store_live_lock_wait_path(const char *state_dir, struct store_live_lock *l)
 {
 	int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
 	*l = STORE_LIVE_UNLOCKED;
 	if (dfd < 0)
 		return -errno;
-	r = live_lock(dfd, "archive", dfd, "live", true, 0, l);
+	r = shared_wait(dfd, "archive", dfd, "live", l);
 	close(dfd);
 	return r;
 }

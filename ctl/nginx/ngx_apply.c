@@ -235,18 +235,14 @@ void ngx_run_state_dir(const char *dir)
 	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
 }
 
-/* As store_live_lock_wait(); without the lock (a hung file system, or a
- * state directory this user cannot read), nginx runs anyway. */
+/* live/'s lock, shared (store_live_lock_wait_path()); without it (a hung
+ * file system, or a state directory this user cannot read), nginx runs
+ * anyway. */
 static void live_hold(struct store_live_lock *l)
 {
-	const struct timespec pause = { .tv_nsec = STORE_LIVE_RETRY_MS * 1000000L };
-
 	*l = STORE_LIVE_UNLOCKED;
-	for (int i = 0; state_dir[0] && i < STORE_LIVE_TRIES; i++) {
-		if (store_live_lock_shared_path(state_dir, l) != -EWOULDBLOCK)
-			return; /* held; or it cannot be (nginx runs anyway) */
-		nanosleep(&pause, NULL);
-	}
+	if (state_dir[0])
+		store_live_lock_wait_path(state_dir, l);
 }
 
 int ngx_run(const char *ctl, const char *conf, const char *arg1, const char *arg2, char *out,
