@@ -16,6 +16,7 @@ ZONE=rfc2136.test
 start_bind "$ZONE"
 # No authorization reuse: the renewal must answer its challenges again.
 start_pebble --dnsserver "$BIND_DNS" PEBBLE_AUTHZREUSE=0
+start_ca_proxy # its log names the authorizations to drop before the renewal
 start_acmed
 
 creds() { # FILE SECRET: certbot's credentials file for BIND's key
@@ -71,6 +72,7 @@ assert_contains "$conf" "dns_rfc2136_credentials = \"$CREDS\";"
 assert_contains "$conf" "dns_rfc2136_propagation_seconds = 20;"
 
 # --- the renewal runs unattended from the renewal file ---------------------
+pebble_drop_authzs
 assert_exit 0 acmectl renew --cert-name "$ZONE" --force-renewal
 assert_eq "$(live_version "$ZONE")" 2 "version after the renewal"
 assert_eq "$(added "$owner")" 4 "TXT records added by the two jobs"

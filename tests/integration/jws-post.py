@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """jws-post.py: one signed ACME request, made without acmed, for the tests.
 
-Signs a POST-as-GET (or a JSON payload) to URL with an EC P-256 key in
-PEM (openssl does the signing), as account KID, with a fresh nonce from the
+Signs a POST-as-GET (or a JSON payload) to URL with an EC P-256 key
+(ES256) or an RSA key (RS256, as certbot's accounts have) in PEM (openssl
+does the signing), as account KID, with a fresh nonce from the
 directory's newNonce, and prints the HTTP status and the body. The tests
 use it to show that a CA refuses a key acmed no longer uses.
 
@@ -39,19 +40,21 @@ def der_to_raw(sig):
 
 
 d = json.load(urllib.request.urlopen(directory, context=ctx))
+rsa = "modulus:" in subprocess.run(["openssl", "pkey", "-in", key, "-noout", "-text"],
+                                   capture_output=True, check=True, text=True).stdout
 
 
 def attempt():
     nonce = urllib.request.urlopen(urllib.request.Request(d["newNonce"], method="HEAD"),
                                    context=ctx).headers["Replay-Nonce"]
-    protected = b64(json.dumps({"alg": "ES256", "kid": kid, "nonce": nonce,
+    protected = b64(json.dumps({"alg": "RS256" if rsa else "ES256", "kid": kid, "nonce": nonce,
                                 "url": url}).encode())
     body = b64(payload.encode()) if payload else ""
     sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
                          input=(protected + "." + body).encode(), capture_output=True,
                          check=True).stdout
     jws = json.dumps({"protected": protected, "payload": body,
-                      "signature": b64(der_to_raw(sig))})
+                      "signature": b64(sig if rsa else der_to_raw(sig))})
     req = urllib.request.Request(url, data=jws.encode(), method="POST",
                                  headers={"Content-Type": "application/jose+json"})
     try:

@@ -679,7 +679,8 @@ pebble_drop_authzs() {
 		for try in 1 2 3 4 5; do # Pebble's 5% badNonce
 			"$PYTHON" "$REPO_DIR/tests/integration/jws-post.py" "$PEBBLE_DIR_URL" \
 				"$PEBBLE_CA_BUNDLE" "$key" "$acct" "${PEBBLE_DIR_URL%/dir}$path" \
-				'{"status": "deactivated"}' >"$T/drop.out" || fail "jws-post.py failed"
+				'{"status": "deactivated"}' >"$T/drop.out" 2>&1 ||
+				fail "jws-post.py failed: $(cat "$T/drop.out")"
 			grep -q badNonce "$T/drop.out" || break
 		done
 		if [[ $(head -n 1 "$T/drop.out") == 200 ]]; then

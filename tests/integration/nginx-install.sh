@@ -199,8 +199,9 @@ cat "$T/names.conf.installed" >"$N/conf.d/names.conf"
 assert_eq "$(sums)" "$installed" "the injected block removed"
 
 # install --redirect --uir for the lineage: port 80 answers 301 but for the
-# challenges, and the deploy hook is saved again (reconfigure's dry run
-# validates through nginx).
+# challenges, and the deploy hook is saved again. (Reconfigure's dry run
+# validates through nginx only the names whose authorization Pebble does
+# not reuse, so the probes below check every name's challenge path.)
 assert_exit 0 "$ACMECTL" install "${NGINX_ARGS[@]}" --cert-name "$L" --redirect --uir -n
 assert_match "$OUT" "nginx: the deploy hook for $L reloads nginx: $T/nginx-ctl -c $N/nginx.conf -s reload"
 for name in "www.shop.$D" "a.blog.$D" "api7.$D"; do

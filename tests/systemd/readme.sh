@@ -263,7 +263,7 @@ check_security() {
 }
 
 check_failing_renewal() {
-	local name=broken.$TEST_DOMAIN dead status
+	local name=broken.$TEST_DOMAIN dead status rc try
 	assert_exit 0 actl certonly "${STANDALONE[@]}" -d "$name"
 	# Its next renewal answers on a port where nothing listens.
 	dead=$(free_port)
@@ -271,7 +271,16 @@ check_failing_renewal() {
 		"/var/lib/acmed/renewal/$name.conf"
 	# (acmectl's reload: this check is about the failure, not ExecReload=.)
 	assert_exit 0 actl reload
-	assert_exit 1 actl renew --cert-name "$name" --force-renewal
+	# Pebble reuses a valid authorization for about 1 order in 100 even at
+	# PEBBLE_AUTHZREUSE=0; such a renewal meets no challenge and succeeds,
+	# so it is run again until one does.
+	for try in 1 2 3; do
+		OUT=$(actl renew --cert-name "$name" --force-renewal 2>&1) && rc=0 || rc=$?
+		printf '# $ acmectl renew --cert-name %s --force-renewal  -> exit %s\n' "$name" "$rc"
+		[[ $rc == 0 && $OUT == *"(reused)"* ]] || break
+		say "Pebble reused the authorization; renewing once more"
+	done
+	[[ $rc == 1 ]] || fail "the renewal on a dead port exited $rc, expected 1: $OUT"
 	status=$(ctr systemctl show -P StatusText acmed)
 	say "STATUS= after the failed renewal: $status"
 	# (Not only its name: it is named as the next renewal when its due time
