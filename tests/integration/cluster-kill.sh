@@ -52,12 +52,16 @@ for s in order challenge finalize publish; do
 	challenge) kill_at "$N" '{"path": "^/finalize-order/", "delay": 60}' "Authorization 1/1 valid" ;;
 	finalize) kill_at "$N" '{"path": "^/certZ/", "delay": 60}' "Order finalized" ;;
 	publish)
-		kill_at "$N" '{"path": "^/certZ/", "delay": 3}' "Order finalized"
+		# The download is held 10 s: strace must be on the signer before
+		# its save begins, however slowly it attaches under load.
+		kill_at "$N" '{"path": "^/certZ/", "delay": 10}' "Order finalized"
 		# The signer's first rename without replacing: the local save's
 		# first file (the order it kept is a plain rename).
 		strace -qq -o /dev/null -p "$(signer_of_a)" -e trace=renameat2 \
 			-e inject=renameat2:signal=SIGSTOP:when=1 &
 		STRACE=$!
+		wait_until 10 "strace attached to a's signer" \
+			grep -qE "^TracerPid:[[:space:]]+$STRACE$" "/proc/$(signer_of_a)/status"
 		wait_until 30 "a's signer stopped in its local save" \
 			eval '[[ $(get "$N" current) == 2 ]] && grep -qE "^State:[[:space:]]+[tT]" "/proc/$(signer_of_a)/status"'
 		;;
