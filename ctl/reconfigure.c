@@ -1,11 +1,14 @@
 /* acmectl reconfigure: certbot's `reconfigure` (certbot 2.3 and later).
  * certonly's options for a lineage named with --cert-name; the daemon
  * tries them with a dry run and saves them only if it succeeds. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "error.h"
 #include "jsonutil.h"
 #include "util.h"
+#include "ctl/store_migrate.h"
 #include "ctl/verbs.h"
 
 /* certbot's words (it says nothing more of the dry run when it succeeded),
@@ -30,6 +33,44 @@ static void print_result(struct json_object *data)
 			      jobj_str(o, "old") ? jobj_str(o, "old") : "(none)",
 			      jobj_str(o, "new") ? jobj_str(o, "new") : "(none)");
 	}
+}
+
+/* On a cluster host (the daemon's reply names etcd's prefix), the settings
+ * the daemon saved here go to etcd too, so that every host installs them
+ * and the next version published anywhere keeps them. Said, and recorded
+ * in DATA ("cluster": {"saved", "error"}). EXIT_OK, or EXIT_FAILED when
+ * they are on this host only. SAY: print the success (not with --json). */
+static int push_to_cluster(struct json_object *data, bool say)
+{
+	const char *name = jobj_str(data, "name"), *path = jobj_str(data, "renewal_file");
+	const char *config = jobj_str(data, "config");
+	struct json_object *said = json_object_new_object();
+	char err[1024] = "";
+	int r;
+
+	if (!name || !path)
+		r = -EPROTO;
+	else
+		r = migrate_push_renewal(config, name, path, err, sizeof(err));
+	json_object_object_add(said, "saved", json_object_new_boolean(r == 0));
+	if (r < 0)
+		json_object_object_add(said, "error",
+				       json_object_new_string(err[0] ? err : acmed_strerror(r)));
+	json_object_object_add(data, "cluster", said);
+	if (r == 0) {
+		if (say)
+			client_printf("The new settings are in etcd too: every host of the cluster "
+			      "installs them and renews %s with them.\n", name);
+		return EXIT_OK;
+	}
+	client_fprintf(stderr,
+		       "acmectl: error: the new settings were saved on this host only, not in "
+		       "etcd: %s\nThe next version another host publishes would bring its own "
+		       "settings back here. Once etcd answers, run:\n"
+		       "  acmectl store migrate --to etcd%s%s --cert-name %s\n",
+		       err[0] ? err : acmed_strerror(r), config ? " --config " : "",
+		       config ? config : "", str_or_empty(name));
+	return EXIT_FAILED;
 }
 
 /* No --cert-name, on a terminal: certbot's question, with the lineages
@@ -91,10 +132,12 @@ int verb_reconfigure(struct client *cl, int argc, char **argv)
 		ret = client_report_error(cl, reply);
 	if (ret == EXIT_OK) {
 		json_object_object_get_ex(reply, "data", &data);
+		if (!cl->json)
+			print_result(data);
+		if (jobj_str(data, "cluster_prefix"))
+			ret = push_to_cluster(data, !cl->json);
 		if (cl->json)
 			client_print_json(data);
-		else
-			print_result(data);
 		if (jobj_int(data, "hook_failures", 0) > 0) {
 			client_fprintf(stderr, "acmectl: %lld hook(s) of the dry run failed; see acmed's "
 					       "log\n", jobj_int(data, "hook_failures", 0));

@@ -20,6 +20,7 @@
 #include "ctl/verbs.h"
 #include "etcd/etcd_store.h"
 #include "etcd/etcd_sync.h"
+#include "store/renewal.h"
 #include "store/store.h"
 
 enum { O_CONFIG = 256, O_TO, O_NAME };
@@ -143,6 +144,64 @@ static int migrate_renewal(struct migrate *m, const char *name, char *err, size_
 		r = estore_put_renewal(m->etcd, name, text, err, errlen);
 	free(text);
 	free(path);
+	return r;
+}
+
+/* The settings of the renewal file at PATH, as a publish writes them: this
+ * host's state (failures, backoff, a revocation) is its own. */
+static int settings_of(const char *name, const char *path, char **text, char *err,
+		       size_t errlen)
+{
+	struct renewal rn;
+	char *raw = NULL;
+	int r = fs_read_file(path, 1 << 20, &raw, NULL);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, acmed_strerror(r));
+		return r;
+	}
+	r = renewal_parse(raw, path, &rn, err, errlen);
+	free(raw);
+	if (r < 0)
+		return r;
+	if (!rn.name || !streq(rn.name, name)) {
+		snprintf(err, errlen, "%s is not the renewal file of %s", path, name);
+		r = -EINVAL;
+	}
+	renewal_state_clear(&rn.state);
+	rn.revoked = false;
+	free(rn.revoked_reason);
+	free(rn.revoked_serial);
+	rn.revoked_reason = rn.revoked_serial = NULL;
+	if (r == 0 && (r = renewal_format(&rn, text)) < 0)
+		snprintf(err, errlen, "%s", acmed_strerror(r));
+	renewal_clear(&rn);
+	return r;
+}
+
+int migrate_push_renewal(const char *config, const char *name, const char *path, char *err,
+			 size_t errlen)
+{
+	struct acmed_config cfg;
+	struct estore *etcd = NULL;
+	char *text = NULL;
+	int r = config_defaults(&cfg);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s", acmed_strerror(r));
+		return r;
+	}
+	r = config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &cfg, err,
+			errlen);
+	if (r == 0)
+		r = settings_of(name, path, &text, err, errlen);
+	if (r == 0)
+		r = estore_open(&cfg, &etcd, err, errlen);
+	if (r == 0)
+		r = estore_put_renewal(etcd, name, text, err, errlen);
+	estore_close(etcd);
+	config_clear(&cfg);
+	free(text);
 	return r;
 }
 

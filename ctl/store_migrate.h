@@ -6,6 +6,13 @@
 
 #include "config.h"
 
+/* Reconfigure's second half on a cluster host: the renewal file at PATH,
+ * which the daemon saved for lineage NAME, as NAME's renewal settings in
+ * etcd (CONFIG: the acmed.conf with its etcd settings; NULL: the default).
+ * Every host's watcher installs them. 0, or -errno with ERR set. */
+int migrate_push_renewal(const char *config, const char *name, const char *path, char *err,
+			 size_t errlen);
+
 /* Copy the lineages NAMES (none: every lineage etcd has) from etcd into
  * CFG's state directory, each whole or not at all, and say what was done.
  * EXIT_OK, or EXIT_FAILED when any lineage failed (said). */

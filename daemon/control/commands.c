@@ -348,11 +348,21 @@ static void cmd_delete(struct daemon *d, struct conn *c, struct json_object *arg
 	json_object_object_add(data, "deleted", done);
 	/* In cluster mode the lineage lives on in etcd and on the other
 	 * hosts: the client says so, and how to remove it there. */
-	if (d->cfg.storage && streq(d->cfg.storage, "etcd"))
-		json_object_object_add(data, "cluster_prefix",
-				       json_object_new_string(d->cfg.etcd_prefix ? d->cfg.etcd_prefix
-										: "/acmed/"));
+	commands_cluster_reply(d, data);
 	conn_reply_data(c, data);
+}
+
+void commands_cluster_reply(const struct daemon *d, struct json_object *data)
+{
+	const char *config = d->opts ? d->opts->config : NULL;
+
+	if (!d->cfg.storage || !streq(d->cfg.storage, "etcd"))
+		return;
+	json_object_object_add(data, "cluster_prefix",
+			       json_object_new_string(d->cfg.etcd_prefix ? d->cfg.etcd_prefix
+									 : "/acmed/"));
+	if (config && config[0] == '/')
+		json_object_object_add(data, "config", json_object_new_string(config));
 }
 
 /* ---- tasks: revoke, account, check, repair ---- */

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ctlproto.h"
+#include "daemon/control/commands.h"
 #include "daemon/control/conn.h"
 #include "daemon/control/reconfigure.h"
 #include "daemon/jobs/job.h"
@@ -487,6 +488,9 @@ static void dry_run_done(struct daemon *d, void *ctx, const char *name, struct j
 	json_object_object_add(data, "renewal_file", json_object_new_string(str_or_empty(path)));
 	json_object_object_add(data, "reconfigured", json_object_new_boolean(1));
 	json_object_object_add(data, "changes", json_object_get(p->changes));
+	/* In cluster mode acmectl puts the new settings in etcd too. */
+	if (json_object_array_length(p->changes) > 0)
+		commands_cluster_reply(d, data);
 	free(path);
 }
 

@@ -12,6 +12,9 @@
 # one order per renewal, counted at Pebble), etcd's current version and
 # both hosts' live/ converge on version 2, and `acmectl check` passes on
 # both hosts, a included after its restart.
+# Then `acmectl reconfigure` on a: the new settings go to etcd, b installs
+# them and its renewal keeps them; with etcd's settings out of acmectl's
+# reach, it says the settings are on a only and how to put them in etcd.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd-lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
@@ -97,4 +100,37 @@ for s in order challenge finalize publish; do
 			"$h's live chain of $N"
 	done
 done
+
+# Not a kill: reconfigure on one host of a cluster gives every host the new
+# settings (else the next version b publishes would bring b's back to a).
+say "reconfigure on a: the settings go to etcd, b installs them and renews with them"
+hook1="echo one >>$T/reconf-hooks" hook2="echo two >>$T/reconf-hooks"
+# etcd's settings out of acmectl's reach (the acmed.conf it reads is gone):
+# saved on a only, said, with the command that finishes the job.
+mv "$T/a/acmed.conf" "$T/a/acmed.conf.away"
+assert_exit 1 on a reconfigure --cert-name "$N" --deploy-hook "$hook1"
+mv "$T/a/acmed.conf.away" "$T/a/acmed.conf"
+printf '%s\n' "$OUT"
+assert_match "$OUT" "Successfully updated configuration"
+assert_match "$OUT" "the new settings were saved on this host only, not in etcd"
+assert_match "$OUT" "acmectl store migrate --to etcd --config $T/a/acmed.conf --cert-name $N"
+assert_contains "$T/a/state/renewal/$N.conf" "deploy_hook = \"$hook1\";"
+[[ $(get "$N" renewal) != *"$hook1"* ]] || fail "etcd has the settings acmectl could not put there"
+assert_exit 0 "$ACMECTL" store migrate --to etcd --config "$T/a/acmed.conf" --cert-name "$N"
+assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook1\";" "etcd's settings after the migrate"
+# etcd answering: in etcd at once, and on b through its watcher.
+assert_exit 0 on a reconfigure --cert-name "$N" --deploy-hook "$hook2"
+assert_match "$OUT" "The new settings are in etcd too: every host of the cluster installs them"
+assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook2\";" "etcd's settings after reconfigure"
+wait_until 30 "b installed a's new settings" \
+	grep -qF "deploy_hook = \"$hook2\";" "$T/b/state/renewal/$N.conf"
+assert_exit 0 on b renew --cert-name "$N" --force-renewal
+assert_match "$OUT" "Saved as version 3 of $N"
+assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook2\";" "etcd's settings after b's renewal"
+wait_until 30 "a installed version 3" eval '[[ $(live_version "$N" "$T/a/state") == 3 ]]'
+assert_contains "$T/a/state/renewal/$N.conf" "deploy_hook = \"$hook2\";"
+# b's own deploy hook after its renewal, a's after it installed the version.
+wait_until 30 "the new deploy hook ran on both hosts" \
+	eval '[[ $(grep -c "^two$" "$T/reconf-hooks" 2>/dev/null) == 2 ]]'
+[[ $(grep -c "^one$" "$T/reconf-hooks") == 0 ]] || fail "the replaced deploy hook ran"
 pass

@@ -523,6 +523,23 @@ static void run(struct daemon *d, struct client *c, int cmd, const char *args)
 	json_object_put(a);
 }
 
+/* Free the batch a command made, so that the next command can make one. */
+static void batch_clear(void)
+{
+	if (!batch)
+		return;
+	for (int i = 0; i < batch->n; i++) {
+		free(batch->names[i]);
+		free(batch->replaces[i]);
+		free(batch->server[i]);
+	}
+	json_object_put(batch->notes);
+	if (batch->opts.ctx_free)
+		batch->opts.ctx_free(batch->opts.ctx);
+	free(batch);
+	batch = NULL;
+}
+
 static void cleanup(struct daemon *d, struct client *c)
 {
 	for (size_t i = 0; i < d->index.n; i++) {
@@ -543,18 +560,7 @@ static void cleanup(struct daemon *d, struct client *c)
 		}
 	}
 	memset(&jobs, 0, sizeof(jobs));
-	if (batch) {
-		for (int i = 0; i < batch->n; i++) {
-			free(batch->names[i]);
-			free(batch->replaces[i]);
-			free(batch->server[i]);
-		}
-		json_object_put(batch->notes);
-		if (batch->opts.ctx_free)
-			batch->opts.ctx_free(batch->opts.ctx);
-		free(batch);
-		batch = NULL;
-	}
+	batch_clear();
 	for (int i = 0; i < refreshed.n; i++)
 		free(refreshed.names[i]);
 	memset(&refreshed, 0, sizeof(refreshed));

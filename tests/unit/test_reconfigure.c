@@ -140,6 +140,67 @@ TEST(a_successful_dry_run_saves_the_new_settings)
 	cleanup(d, &c);
 }
 
+/* The reply for a successful reconfigure on a cluster host tells acmectl
+ * where etcd's settings are, so that it puts the new settings there too;
+ * a single host's, or one that changed nothing, says nothing of etcd. */
+static struct json_object *reconfigured(struct daemon *d, struct client *c, const char *name,
+					const char *hook)
+{
+	struct json_object *reply, *data = NULL;
+	char args[256];
+
+	webroot_lineage(d, name);
+	snprintf(args, sizeof(args), "{\"cert_name\":\"%s\",\"deploy_hook\":\"%s\"}", name, hook);
+	run(d, c, CMD_RECONFIGURE, args);
+	ASSERT_NONNULL(batch);
+	reply = json_tokener_parse("{\"status\":0,\"data\":{\"dry_run\":true}}");
+	batch->opts.on_job(d, batch->opts.ctx, name, reply);
+	ASSERT_INT_EQ((int)jobj_int(reply, "status", -1), 0);
+	ASSERT_TRUE(json_object_object_get_ex(reply, "data", &data));
+	json_object_get(data);
+	json_object_put(reply);
+	batch_clear();
+	conn_clear(c);
+	return data;
+}
+
+TEST(a_cluster_hosts_reply_says_where_etcd_is)
+{
+	struct daemon *d = daemon_new();
+	struct daemon_options opts = { .config = "/etc/acmed/fleet.conf" };
+	struct client c = { 0 };
+	struct json_object *data;
+
+	d->opts = &opts;
+	data = reconfigured(d, &c, "a.test", "one");
+	ASSERT_TRUE(!json_object_object_get_ex(data, "cluster_prefix", NULL));
+	ASSERT_TRUE(!json_object_object_get_ex(data, "config", NULL));
+	json_object_put(data);
+
+	ASSERT_INT_EQ(config_set_string(&d->cfg.storage, "etcd"), 0);
+	ASSERT_INT_EQ(config_set_string(&d->cfg.etcd_prefix, "/fleet/"), 0);
+	data = reconfigured(d, &c, "b.test", "two");
+	ASSERT_STR_EQ(jobj_str(data, "cluster_prefix"), "/fleet/");
+	ASSERT_STR_EQ(jobj_str(data, "config"), "/etc/acmed/fleet.conf");
+	ASSERT_STR_CONTAINS(jobj_str(data, "renewal_file"), "renewal/b.test.conf");
+	json_object_put(data);
+
+	/* A relative path means nothing in acmectl's working directory. */
+	opts.config = "fleet.conf";
+	data = reconfigured(d, &c, "c.test", "three");
+	ASSERT_STR_EQ(jobj_str(data, "cluster_prefix"), "/fleet/");
+	ASSERT_TRUE(!json_object_object_get_ex(data, "config", NULL));
+	json_object_put(data);
+
+	/* Nothing changed (webroot_lineage's hook is "true"): nothing to put
+	 * in etcd. */
+	data = reconfigured(d, &c, "d.test", "true");
+	ASSERT_TRUE(!json_object_object_get_ex(data, "cluster_prefix", NULL));
+	json_object_put(data);
+	d->opts = NULL;
+	cleanup(d, &c);
+}
+
 /* Another authenticator takes the old one's options away; another key
  * type its curve; settings not given stay. */
 TEST(another_authenticator_drops_the_old_ones_options)
