@@ -313,6 +313,17 @@ int renewal_format(const struct renewal *r, char **text)
 	return ret;
 }
 
+int renewal_format_settings(const struct renewal *r, char **text)
+{
+	struct renewal settings = *r; /* shallow: only read */
+
+	memset(&settings.state, 0, sizeof(settings.state));
+	settings.revoked = false;
+	settings.revoked_at = 0;
+	settings.revoked_reason = settings.revoked_serial = NULL;
+	return renewal_format(&settings, text);
+}
+
 /* The authenticator's integer settings: key, name in messages, bound. */
 static const struct {
 	const char *key, *name, *what;

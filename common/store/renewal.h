@@ -83,6 +83,11 @@ void renewal_clear(struct renewal *r);
 /* Serialise R; *text is caller-freed. */
 int renewal_format(const struct renewal *r, char **text);
 
+/* R's settings alone, as a cluster shares them (what a publish writes in
+ * etcd): without the state section and the revocation mark, which are one
+ * host's own. *text is caller-freed. */
+int renewal_format_settings(const struct renewal *r, char **text);
+
 /* Parse TEXT read from FILENAME. Errors name the file, line and setting:
  * "renewal/a.conf:4: domains: must be a list of strings". -EINVAL or -ENOMEM. */
 int renewal_parse(const char *text, const char *filename, struct renewal *r, char *err,

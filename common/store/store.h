@@ -120,9 +120,11 @@ int store_materialise(struct store *s, const char *name, int n, const struct ver
 /* Make TEXT (a renewal file another host wrote) lineage NAME's renewal
  * file, durably (0600), unless it holds TEXT already; *CHANGED says
  * whether it was written. TEXT must parse as a renewal file (else the
- * parser's error, nothing written). 0, or an error with ERR. */
-int store_renewal_put_text(struct store *s, const char *name, const char *text, bool *changed,
-			   char *err, size_t errlen);
+ * parser's error, nothing written). KEEP_STATE: the settings are TEXT's,
+ * but the state section and the revocation mark stay this host's (the
+ * settings changed, not the version). 0, or an error with ERR. */
+int store_renewal_put_text(struct store *s, const char *name, const char *text, bool keep_state,
+			   bool *changed, char *err, size_t errlen);
 
 /* One version of a lineage made by another client, to import. */
 struct store_import_version {

@@ -88,10 +88,33 @@ out:
 	return r;
 }
 
-int store_renewal_put_text(struct store *s, const char *name, const char *text, bool *changed,
-			   char *err, size_t errlen)
+/* Give R (parsed from another host's text) the state section and the
+ * revocation mark of lineage NAME's file here, if it has one that parses. */
+static void keep_local_state(struct store *s, const char *name, struct renewal *r)
+{
+	struct renewal here;
+	char err[256];
+
+	if (store_renewal_load(s, name, &here, err, sizeof(err)) < 0)
+		return;
+	renewal_state_clear(&r->state);
+	free(r->revoked_reason);
+	free(r->revoked_serial);
+	r->state = here.state;
+	r->revoked = here.revoked;
+	r->revoked_at = here.revoked_at;
+	r->revoked_reason = here.revoked_reason;
+	r->revoked_serial = here.revoked_serial;
+	memset(&here.state, 0, sizeof(here.state));
+	here.revoked_reason = here.revoked_serial = NULL;
+	renewal_clear(&here);
+}
+
+int store_renewal_put_text(struct store *s, const char *name, const char *text, bool keep_state,
+			   bool *changed, char *err, size_t errlen)
 {
 	char *conf = store_name_valid(name) ? store_conf_name(name) : NULL, *old = NULL;
+	char *merged = NULL;
 	struct renewal r;
 	int ret;
 
@@ -107,6 +130,12 @@ int store_renewal_put_text(struct store *s, const char *name, const char *text, 
 			snprintf(err, errlen, "the renewal file for %s names lineage %s", name,
 				 r.name);
 			ret = -EINVAL;
+		} else if (keep_state) {
+			keep_local_state(s, name, &r);
+			ret = renewal_format(&r, &merged);
+			if (ret < 0)
+				snprintf(err, errlen, "%s", acmed_strerror(ret));
+			text = merged;
 		}
 		renewal_clear(&r);
 	}
@@ -121,6 +150,7 @@ int store_renewal_put_text(struct store *s, const char *name, const char *text, 
 			*changed = true;
 	}
 out:
+	free(merged);
 	free(old);
 	free(conf);
 	return ret;

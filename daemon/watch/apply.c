@@ -138,9 +138,13 @@ int apply_lineage(struct watch_ctx *w, const char *name, const struct estore_lin
 	if (d.action == WATCH_MATERIALISE)
 		r = materialise(w, name, &d, &switched, err, errlen);
 	/* The renewal file last, and only with a version here: for a new
-	 * lineage, from then on it exists. */
+	 * lineage, from then on it exists. Without a new version (settings
+	 * changed by a reconfigure, or read again at a resync), this host's
+	 * failures, backoff and revocation mark stay; a new version clears
+	 * them, as a renewal here does. */
 	if (r == 0 && l->renewal && (local > 0 || switched))
-		r = store_renewal_put_text(w->st, name, l->renewal, &changed, err, errlen);
+		r = store_renewal_put_text(w->st, name, l->renewal, !switched, &changed, err,
+					   errlen);
 	if (switched) {
 		log_job(LOG_LVL_INFO, 0, name, "%s: version %d copied from the cluster and live",
 			name, d.to);

@@ -161,6 +161,59 @@ TEST(account_files)
 	fixture_close(&f);
 }
 
+/* New settings from the cluster, no new version: this host's failures,
+ * backoff and revocation mark stay (its own attempts); with a new
+ * version they go, as after a renewal here. */
+TEST(renewal_text_keeps_this_hosts_state)
+{
+	struct fixture f = fixture_open();
+	const char *text = "format = 1;\nname = \"" NAME "\";\ndomains = [ \"" NAME "\" ];\n"
+			   "server = \"https://acme.example/dir\";\n"
+			   "authenticator = { name = \"standalone\"; };\n"
+			   "deploy_hook = \"systemctl reload nginx\";\n";
+	struct renewal here = { 0 }, back;
+	char err[512] = "";
+	bool changed = false;
+
+	TEST_CHECK(store_renewal_put_text(f.s, NAME, text, false, &changed, err, sizeof(err)) == 0,
+		   "%s", err);
+	ASSERT_INT_EQ(store_renewal_load(f.s, NAME, &here, err, sizeof(err)), 0);
+	free(here.deploy_hook);
+	here.deploy_hook = NULL;
+	here.state.failures = 3;
+	here.state.next_attempt = 2000000000;
+	here.state.last_error = strdup("the CA said no");
+	here.revoked = true;
+	here.revoked_at = 1900000000;
+	here.revoked_serial = strdup("0a0b");
+	ASSERT_INT_EQ(store_renewal_save(f.s, &here), 0);
+	renewal_clear(&here);
+
+	TEST_CHECK(store_renewal_put_text(f.s, NAME, text, true, &changed, err, sizeof(err)) == 0,
+		   "%s", err);
+	ASSERT_TRUE(changed);
+	ASSERT_INT_EQ(store_renewal_load(f.s, NAME, &back, err, sizeof(err)), 0);
+	ASSERT_STR_EQ(back.deploy_hook, "systemctl reload nginx");
+	ASSERT_INT_EQ(back.state.failures, 3);
+	ASSERT_TRUE(back.state.next_attempt == 2000000000);
+	ASSERT_STR_EQ(back.state.last_error, "the CA said no");
+	ASSERT_TRUE(back.revoked);
+	ASSERT_STR_EQ(back.revoked_serial, "0a0b");
+	renewal_clear(&back);
+	/* The same settings again: nothing to write. */
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, NAME, text, true, &changed, err, sizeof(err)), 0);
+	ASSERT_TRUE(!changed);
+
+	/* A new version: the cluster's text as it is. */
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, NAME, text, false, &changed, err, sizeof(err)), 0);
+	ASSERT_TRUE(changed);
+	ASSERT_INT_EQ(store_renewal_load(f.s, NAME, &back, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(back.state.failures, 0);
+	ASSERT_TRUE(!back.revoked);
+	renewal_clear(&back);
+	fixture_close(&f);
+}
+
 /* A renewal file from another host: written if it parses and differs. */
 TEST(renewal_text)
 {
@@ -171,17 +224,17 @@ TEST(renewal_text)
 	char err[512] = "";
 	bool changed = false;
 
-	TEST_CHECK(store_renewal_put_text(f.s, NAME, text, &changed, err, sizeof(err)) == 0, "%s",
+	TEST_CHECK(store_renewal_put_text(f.s, NAME, text, false, &changed, err, sizeof(err)) == 0, "%s",
 		   err);
 	ASSERT_TRUE(changed);
 	ASSERT_INT_EQ(mode_of(&f, "renewal/" NAME ".conf"), 0600);
-	ASSERT_INT_EQ(store_renewal_put_text(f.s, NAME, text, &changed, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, NAME, text, false, &changed, err, sizeof(err)), 0);
 	ASSERT_TRUE(!changed);
-	ASSERT_TRUE(store_renewal_put_text(f.s, NAME, "domains = ;\n", &changed, err,
+	ASSERT_TRUE(store_renewal_put_text(f.s, NAME, "domains = ;\n", false, &changed, err,
 					   sizeof(err)) < 0);
 	ASSERT_TRUE(!changed);
 	/* Another lineage's file is not this one's. */
-	ASSERT_INT_EQ(store_renewal_put_text(f.s, "other.example", text, &changed, err,
+	ASSERT_INT_EQ(store_renewal_put_text(f.s, "other.example", text, false, &changed, err,
 					     sizeof(err)), -EINVAL);
 	ASSERT_TRUE(strstr(err, "names lineage") != NULL);
 	ASSERT_TRUE(exists(&f, "renewal/" NAME ".conf"));
