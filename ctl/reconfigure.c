@@ -37,21 +37,23 @@ static void print_result(struct json_object *data)
 
 /* On a cluster host (the daemon's reply names etcd's prefix), the settings
  * the daemon saved here go to etcd too, so that every host installs them
- * and the next version published anywhere keeps them. Said, and recorded
- * in DATA ("cluster": {"saved", "error"}). EXIT_OK, or EXIT_FAILED when
- * they are on this host only. SAY: print the success (not with --json). */
+ * and the next version published anywhere keeps them; also when nothing
+ * changed (reconfigure run again after etcd did not answer). Said, and
+ * recorded in DATA ("cluster": {"saved", "error"}). EXIT_OK, or
+ * EXIT_FAILED when they are on this host only. SAY: print the success
+ * (not with --json). */
 static int push_to_cluster(struct json_object *data, bool say)
 {
-	const char *name = jobj_str(data, "name"), *path = jobj_str(data, "renewal_file");
-	const char *config = jobj_str(data, "config");
+	const char *name = jobj_str(data, "name"), *settings = jobj_str(data, "settings");
+	const char *config = jobj_str(data, "config"), *prefix = jobj_str(data, "cluster_prefix");
 	struct json_object *said = json_object_new_object();
 	char err[1024] = "";
 	int r;
 
-	if (!name || !path)
+	if (!name || !settings)
 		r = -EPROTO;
 	else
-		r = migrate_push_renewal(config, name, path, err, sizeof(err));
+		r = migrate_push_renewal(config, prefix, name, settings, err, sizeof(err));
 	json_object_object_add(said, "saved", json_object_new_boolean(r == 0));
 	if (r < 0)
 		json_object_object_add(said, "error",
@@ -59,14 +61,16 @@ static int push_to_cluster(struct json_object *data, bool say)
 	json_object_object_add(data, "cluster", said);
 	if (r == 0) {
 		if (say)
-			client_printf("The new settings are in etcd too: every host of the cluster "
-			      "installs them and renews %s with them.\n", name);
+			client_printf("The renewal settings of %s are in etcd too: every host of "
+				      "the cluster renews it with them.\n", name);
 		return EXIT_OK;
 	}
+	fflush(stdout); /* what was saved first, then what was not */
 	client_fprintf(stderr,
-		       "acmectl: error: the new settings were saved on this host only, not in "
-		       "etcd: %s\nThe next version another host publishes would bring its own "
-		       "settings back here. Once etcd answers, run:\n"
+		       "acmectl: error: the renewal settings were saved on this host only, not "
+		       "in etcd: %s\nThe next version another host publishes would bring its "
+		       "own settings back here. Once acmectl can reach etcd, run this same "
+		       "reconfigure again, or:\n"
 		       "  acmectl store migrate --to etcd%s%s --cert-name %s\n",
 		       err[0] ? err : acmed_strerror(r), config ? " --config " : "",
 		       config ? config : "", str_or_empty(name));

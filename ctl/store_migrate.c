@@ -133,22 +133,8 @@ static int migrate_version(struct migrate *m, const char *name, int n, char *err
 	return r;
 }
 
-static int migrate_renewal(struct migrate *m, const char *name, char *err, size_t errlen)
-{
-	char *path = store_renewal_path(m->local, name), *text = NULL;
-	int r = path ? fs_read_file(path, 1 << 20, &text, NULL) : -ENOMEM;
-
-	if (r < 0)
-		snprintf(err, errlen, "%s: %s", path ? path : name, acmed_strerror(r));
-	else
-		r = estore_put_renewal(m->etcd, name, text, err, errlen);
-	free(text);
-	free(path);
-	return r;
-}
-
-/* The settings of the renewal file at PATH, as a publish writes them: this
- * host's state (failures, backoff, a revocation) is its own. */
+/* The settings of the renewal file at PATH, lineage NAME's, as a publish
+ * writes them (renewal_format_settings()). */
 static int settings_of(const char *name, const char *path, char **text, char *err,
 		       size_t errlen)
 {
@@ -168,40 +154,61 @@ static int settings_of(const char *name, const char *path, char **text, char *er
 		snprintf(err, errlen, "%s is not the renewal file of %s", path, name);
 		r = -EINVAL;
 	}
-	renewal_state_clear(&rn.state);
-	rn.revoked = false;
-	free(rn.revoked_reason);
-	free(rn.revoked_serial);
-	rn.revoked_reason = rn.revoked_serial = NULL;
-	if (r == 0 && (r = renewal_format(&rn, text)) < 0)
-		snprintf(err, errlen, "%s", acmed_strerror(r));
+	if (r == 0 && (r = renewal_format_settings(&rn, text)) < 0)
+		snprintf(err, errlen, "%s: %s", path, acmed_strerror(r));
 	renewal_clear(&rn);
 	return r;
 }
 
-int migrate_push_renewal(const char *config, const char *name, const char *path, char *err,
-			 size_t errlen)
+static int migrate_renewal(struct migrate *m, const char *name, char *err, size_t errlen)
 {
+	char *path = store_renewal_path(m->local, name), *text = NULL;
+	int r = path ? settings_of(name, path, &text, err, errlen) : -ENOMEM;
+
+	if (!path)
+		snprintf(err, errlen, "%s", acmed_strerror(r));
+	if (r == 0)
+		r = estore_put_renewal(m->etcd, name, text, err, errlen);
+	free(text);
+	free(path);
+	return r;
+}
+
+int migrate_push_renewal(const char *config, const char *prefix, const char *name,
+			 const char *settings, char *err, size_t errlen)
+{
+	const char *path = config ? config : ACMED_SYSCONFDIR "/acmed.conf";
 	struct acmed_config cfg;
 	struct estore *etcd = NULL;
-	char *text = NULL;
+	struct renewal rn;
 	int r = config_defaults(&cfg);
 
 	if (r < 0) {
 		snprintf(err, errlen, "%s", acmed_strerror(r));
 		return r;
 	}
-	r = config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &cfg, err,
-			errlen);
-	if (r == 0)
-		r = settings_of(name, path, &text, err, errlen);
+	r = config_load(path, !config, &cfg, err, errlen);
+	/* The daemon's cluster, not another one this acmed.conf names. */
+	if (r == 0 && (!cfg.storage || !streq(cfg.storage, "etcd") ||
+		       !streq(cfg.etcd_prefix ? cfg.etcd_prefix : "/acmed/", prefix))) {
+		snprintf(err, errlen, "%s is not the configuration of acmed's cluster (storage "
+				      "\"etcd\", etcd_prefix \"%s\")", path, prefix);
+		r = -EINVAL;
+	}
+	/* Settings for NAME, whole, before anything reaches etcd. */
+	if (r == 0 && (r = renewal_parse(settings, "acmed's settings", &rn, err, errlen)) == 0) {
+		if (!rn.name || !streq(rn.name, name)) {
+			snprintf(err, errlen, "the settings acmed sent are not those of %s", name);
+			r = -EPROTO;
+		}
+		renewal_clear(&rn);
+	}
 	if (r == 0)
 		r = estore_open(&cfg, &etcd, err, errlen);
 	if (r == 0)
-		r = estore_put_renewal(etcd, name, text, err, errlen);
+		r = estore_put_renewal(etcd, name, settings, err, errlen);
 	estore_close(etcd);
 	config_clear(&cfg);
-	free(text);
 	return r;
 }
 

@@ -6,12 +6,14 @@
 
 #include "config.h"
 
-/* Reconfigure's second half on a cluster host: the renewal file at PATH,
- * which the daemon saved for lineage NAME, as NAME's renewal settings in
- * etcd (CONFIG: the acmed.conf with its etcd settings; NULL: the default).
- * Every host's watcher installs them. 0, or -errno with ERR set. */
-int migrate_push_renewal(const char *config, const char *name, const char *path, char *err,
-			 size_t errlen);
+/* Reconfigure's second half on a cluster host: SETTINGS, the renewal
+ * settings the daemon saved for lineage NAME (without its state), as
+ * NAME's renewal settings in etcd, where every host's watcher installs
+ * them. CONFIG: the acmed.conf with the etcd settings (NULL: the default),
+ * which must name the daemon's cluster (etcd_prefix PREFIX). 0, or -errno
+ * with ERR set. */
+int migrate_push_renewal(const char *config, const char *prefix, const char *name,
+			 const char *settings, char *err, size_t errlen);
 
 /* Copy the lineages NAMES (none: every lineage etcd has) from etcd into
  * CFG's state directory, each whole or not at all, and say what was done.

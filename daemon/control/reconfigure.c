@@ -488,9 +488,17 @@ static void dry_run_done(struct daemon *d, void *ctx, const char *name, struct j
 	json_object_object_add(data, "renewal_file", json_object_new_string(str_or_empty(path)));
 	json_object_object_add(data, "reconfigured", json_object_new_boolean(1));
 	json_object_object_add(data, "changes", json_object_get(p->changes));
-	/* In cluster mode acmectl puts the new settings in etcd too. */
-	if (json_object_array_length(p->changes) > 0)
-		commands_cluster_reply(d, data);
+	/* In cluster mode acmectl puts the settings in etcd too: SETTINGS,
+	 * as saved here, without this host's state. Also when nothing
+	 * changed: reconfigure run again after etcd did not answer. */
+	commands_cluster_reply(d, data);
+	if (json_object_object_get_ex(data, "cluster_prefix", NULL)) {
+		char *settings = NULL;
+
+		if (renewal_format_settings(&p->next, &settings) == 0)
+			json_object_object_add(data, "settings", json_object_new_string(settings));
+		free(settings);
+	}
 	free(path);
 }
 

@@ -110,20 +110,30 @@ hook1="echo one >>$T/reconf-hooks" hook2="echo two >>$T/reconf-hooks"
 mv "$T/a/acmed.conf" "$T/a/acmed.conf.away"
 assert_exit 1 on a reconfigure --cert-name "$N" --deploy-hook "$hook1"
 mv "$T/a/acmed.conf.away" "$T/a/acmed.conf"
-printf '%s\n' "$OUT"
 assert_match "$OUT" "Successfully updated configuration"
-assert_match "$OUT" "the new settings were saved on this host only, not in etcd"
+assert_match "$OUT" "the renewal settings were saved on this host only, not in etcd: $T/a/acmed.conf"
+assert_match "$OUT" "run this same reconfigure again, or:"
 assert_match "$OUT" "acmectl store migrate --to etcd --config $T/a/acmed.conf --cert-name $N"
 assert_contains "$T/a/state/renewal/$N.conf" "deploy_hook = \"$hook1\";"
 [[ $(get "$N" renewal) != *"$hook1"* ]] || fail "etcd has the settings acmectl could not put there"
 assert_exit 0 "$ACMECTL" store migrate --to etcd --config "$T/a/acmed.conf" --cert-name "$N"
 assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook1\";" "etcd's settings after the migrate"
-# etcd answering: in etcd at once, and on b through its watcher.
+# etcd answering: in etcd at once, and on b through its watcher, which
+# keeps b's own record of its attempts (its state section).
+"$PYTHON" - "$T/b/state/renewal/$N.conf" <<'EDIT'
+import re, sys
+p = sys.argv[1]
+s = re.sub(r"\nstate\s*[=:]\s*\{[^}]*\}\s*;?", "", open(p).read())
+open(p, "w").write(s + 'state = { failures = 2; last_error = "b\'s own error"; };\n')
+EDIT
+assert_exit 0 on b reload
 assert_exit 0 on a reconfigure --cert-name "$N" --deploy-hook "$hook2"
-assert_match "$OUT" "The new settings are in etcd too: every host of the cluster installs them"
+assert_match "$OUT" "The renewal settings of $N are in etcd too: every host of the cluster renews it"
 assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook2\";" "etcd's settings after reconfigure"
+[[ $(get "$N" renewal) != *failures* ]] || fail "a's state went to etcd: $(get "$N" renewal)"
 wait_until 30 "b installed a's new settings" \
 	grep -qF "deploy_hook = \"$hook2\";" "$T/b/state/renewal/$N.conf"
+assert_contains "$T/b/state/renewal/$N.conf" "b's own error"
 assert_exit 0 on b renew --cert-name "$N" --force-renewal
 assert_match "$OUT" "Saved as version 3 of $N"
 assert_match "$(get "$N" renewal)" "deploy_hook = \"$hook2\";" "etcd's settings after b's renewal"

@@ -141,15 +141,20 @@ TEST(a_successful_dry_run_saves_the_new_settings)
 }
 
 /* The reply for a successful reconfigure on a cluster host tells acmectl
- * where etcd's settings are, so that it puts the new settings there too;
- * a single host's, or one that changed nothing, says nothing of etcd. */
+ * where etcd's settings are and what to put there (the settings without
+ * this host's failures), also when nothing changed (run again after etcd
+ * did not answer); a single host's says nothing of etcd. */
 static struct json_object *reconfigured(struct daemon *d, struct client *c, const char *name,
 					const char *hook)
 {
 	struct json_object *reply, *data = NULL;
 	char args[256];
+	struct lineage_entry *e = webroot_lineage(d, name);
 
-	webroot_lineage(d, name);
+	/* This host's own attempts: not settings. */
+	e->conf.state.failures = 2;
+	e->conf.state.last_error = strdup("the CA said no");
+	ASSERT_INT_EQ(store_renewal_save(d->store, &e->conf), 0);
 	snprintf(args, sizeof(args), "{\"cert_name\":\"%s\",\"deploy_hook\":\"%s\"}", name, hook);
 	run(d, c, CMD_RECONFIGURE, args);
 	ASSERT_NONNULL(batch);
@@ -175,6 +180,7 @@ TEST(a_cluster_hosts_reply_says_where_etcd_is)
 	data = reconfigured(d, &c, "a.test", "one");
 	ASSERT_TRUE(!json_object_object_get_ex(data, "cluster_prefix", NULL));
 	ASSERT_TRUE(!json_object_object_get_ex(data, "config", NULL));
+	ASSERT_TRUE(!json_object_object_get_ex(data, "settings", NULL));
 	json_object_put(data);
 
 	ASSERT_INT_EQ(config_set_string(&d->cfg.storage, "etcd"), 0);
@@ -183,6 +189,17 @@ TEST(a_cluster_hosts_reply_says_where_etcd_is)
 	ASSERT_STR_EQ(jobj_str(data, "cluster_prefix"), "/fleet/");
 	ASSERT_STR_EQ(jobj_str(data, "config"), "/etc/acmed/fleet.conf");
 	ASSERT_STR_CONTAINS(jobj_str(data, "renewal_file"), "renewal/b.test.conf");
+	ASSERT_STR_CONTAINS(jobj_str(data, "settings"), "deploy_hook = \"two\"");
+	ASSERT_STR_CONTAINS(jobj_str(data, "settings"), "name = \"b.test\"");
+	ASSERT_TRUE(strstr(jobj_str(data, "settings"), "the CA said no") == NULL);
+	ASSERT_TRUE(strstr(jobj_str(data, "settings"), "failures") == NULL);
+	/* The file here keeps them. */
+	{
+		char *here = renewal_text(d, "b.test");
+
+		ASSERT_STR_CONTAINS(here, "the CA said no");
+		free(here);
+	}
 	json_object_put(data);
 
 	/* A relative path means nothing in acmectl's working directory. */
@@ -192,10 +209,13 @@ TEST(a_cluster_hosts_reply_says_where_etcd_is)
 	ASSERT_TRUE(!json_object_object_get_ex(data, "config", NULL));
 	json_object_put(data);
 
-	/* Nothing changed (webroot_lineage's hook is "true"): nothing to put
-	 * in etcd. */
+	/* Nothing changed (webroot_lineage's hook is "true"): the settings
+	 * all the same, for a reconfigure run again after etcd did not
+	 * answer. */
 	data = reconfigured(d, &c, "d.test", "true");
-	ASSERT_TRUE(!json_object_object_get_ex(data, "cluster_prefix", NULL));
+	ASSERT_INT_EQ(json_object_array_length(json_object_object_get(data, "changes")), 0);
+	ASSERT_STR_EQ(jobj_str(data, "cluster_prefix"), "/fleet/");
+	ASSERT_STR_CONTAINS(jobj_str(data, "settings"), "deploy_hook = \"true\"");
 	json_object_put(data);
 	d->opts = NULL;
 	cleanup(d, &c);
