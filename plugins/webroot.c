@@ -16,6 +16,9 @@
 #include "util.h"
 
 #define CHALLENGE_DIR ".well-known/acme-challenge"
+/* How often a response is written again when its directory vanished under
+ * it (removed by another job's cleanup). */
+#define WEBROOT_TRIES 10
 
 struct created {
 	char *path;
@@ -205,12 +208,20 @@ static int webroot_perform(struct authn_job *job, const struct authn_challenge *
 			r = ACMED_EUSAGE;
 			break;
 		}
-		r = make_dirs(st, root, err, errlen);
-		if (r < 0)
-			break;
-		dir = fs_join(root, CHALLENGE_DIR);
-		r = dir ? write_response(st, dir, &chal[i], err, errlen) : -ENOMEM;
-		free(dir);
+		/* Jobs run side by side: another job's cleanup removes the
+		 * directories it made once they are empty, which may be
+		 * between this job's mkdir and its write. Then they are made
+		 * again (and are this job's to remove). */
+		for (int tries = 0; tries < WEBROOT_TRIES; tries++) {
+			r = make_dirs(st, root, err, errlen);
+			if (r == 0) {
+				dir = fs_join(root, CHALLENGE_DIR);
+				r = dir ? write_response(st, dir, &chal[i], err, errlen) : -ENOMEM;
+				free(dir);
+			}
+			if (r != -ENOENT)
+				break;
+		}
 	}
 	umask(umask_was);
 	if (r < 0) {

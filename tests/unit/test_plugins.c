@@ -1,8 +1,13 @@
 /* The webroot authenticator: where it writes, what it refuses, what it
  * leaves behind. */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "error.h"
 #include "plugins/plugin.h"
 #include "testutil.h"
+
+#define CHALLENGE ".well-known/acme-challenge"
 
 static struct authn_config webroot_cfg(char *root, char *domain)
 {
@@ -60,6 +65,62 @@ TEST(writes_and_removes_the_response)
 	/* The file and the directories it created are gone; the root stays. */
 	ASSERT_INT_EQ(dir_count(root, NULL), 0);
 	free(file);
+	tmpdir_remove(root);
+}
+
+/* Jobs side by side on one web root (renewals run in parallel): each
+ * one's cleanup removes the directories it made once empty, perhaps between
+ * another's mkdir and its write; that one makes them again. Four processes,
+ * 300 rounds each of perform and cleanup. */
+TEST(jobs_side_by_side_on_one_web_root)
+{
+	char *root = tmpdir_make();
+	pid_t pids[4];
+	int failed = 0;
+
+	for (int p = 0; p < 4; p++) {
+		pids[p] = fork();
+		ASSERT_TRUE(pids[p] >= 0);
+		if (pids[p] > 0)
+			continue;
+		for (int round = 0; round < 300; round++) {
+			char tok[32], ka[64], err[256] = "";
+			struct authn_config cfg = webroot_cfg(root, "a.example.com");
+			struct authn_challenge ch = { "a.example.com", "http-01", tok, ka, ka };
+			struct authn_state *st = NULL;
+			struct authn_job *job;
+
+			snprintf(tok, sizeof(tok), "t%d-%d", p, round);
+			snprintf(ka, sizeof(ka), "%s.thumb", tok);
+			if (setup(&authn_webroot, &cfg, (char *[]){ "a.example.com" }, 1, &job, err,
+				  sizeof(err)) < 0 ||
+			    authn_webroot.perform(job, &ch, 1, &st, err, sizeof(err)) < 0) {
+				fprintf(stderr, "# process %d, round %d: %s\n", p, round, err);
+				_exit(1);
+			}
+			authn_webroot.cleanup(job, st);
+			authn_webroot.teardown(job);
+		}
+		_exit(0);
+	}
+	for (int p = 0; p < 4; p++) {
+		int status;
+
+		ASSERT_INT_EQ(waitpid(pids[p], &status, 0), pids[p]);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	ASSERT_INT_EQ(failed, 0);
+	/* Every response is gone. The directories stay when the job that made
+	 * them found another's response in them at its cleanup: empty. */
+	{
+		char *wk = path_join(root, ".well-known"), *ac = path_join(root, CHALLENGE);
+
+		ASSERT_TRUE(dir_count(root, NULL) <= 1);
+		ASSERT_TRUE(dir_count(root, NULL) == 0 || dir_count(wk, NULL) <= 1);
+		ASSERT_TRUE(access(ac, F_OK) < 0 || dir_count(ac, NULL) == 0);
+		free(wk);
+		free(ac);
+	}
 	tmpdir_remove(root);
 }
 
