@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build-config.h"
 #include "config.h"
 #include "error.h"
 #include "jsonutil.h"
@@ -48,14 +47,11 @@ struct certs_cluster *certs_cluster_new(const char *config)
 {
 	struct certs_cluster *c = calloc(1, sizeof(*c));
 	char err[1024];
-	int r = c ? config_defaults(&c->cfg) : -ENOMEM;
+	int r = c ? client_load_config(config, &c->cfg, err, sizeof(err)) : -ENOMEM;
 
-	if (r == 0)
-		r = config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &c->cfg,
-				err, sizeof(err));
 	if (r < 0 && config)
 		client_fprintf(stderr, "acmectl: warning: the cluster's view is not shown: %s\n",
-			       r == -ENOMEM ? strerror(ENOMEM) : err);
+			       c ? err : strerror(ENOMEM));
 	if (r < 0 || !c->cfg.storage || !streq(c->cfg.storage, "etcd")) {
 		if (c)
 			config_clear(&c->cfg);

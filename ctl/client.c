@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build-config.h"
+#include "config.h"
 #include "ctl/client.h"
 #include "ctlproto.h"
 #include "error.h"
@@ -671,6 +673,20 @@ void client_note(const struct client *cl, const char *fmt, ...)
 }
 
 /* ---- input ---- */
+
+int client_load_config(const char *path, struct acmed_config *cfg, char *err, size_t errlen)
+{
+	int r = config_defaults(cfg);
+
+	if (r == 0)
+		r = config_load(path ? path : ACMED_SYSCONFDIR "/acmed.conf", !path, cfg, err,
+				errlen);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+	if (r < 0)
+		config_clear(cfg);
+	return r;
+}
 
 int client_read_file(const char *opt, const char *path, char **data, size_t *len)
 {

@@ -186,6 +186,12 @@ int prompt_line(const char *prompt, char *buf, size_t len);
  * (too large) or the -errno of open or read. */
 int client_read_file(const char *opt, const char *path, char **data, size_t *len);
 
+/* acmed.conf as acmectl reads it (--config PATH; NULL: the default file,
+ * which may be missing): CFG is the built-in defaults with the file over
+ * them. 0, or an error in ERR with CFG cleared. */
+struct acmed_config;
+int client_load_config(const char *path, struct acmed_config *cfg, char *err, size_t errlen);
+
 /* 0 if VALUE, an e-mail address given with option OPT, has no space, no
  * control character and is valid UTF-8; else prints why and returns
  * -EINVAL. */

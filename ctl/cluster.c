@@ -44,15 +44,10 @@ static const char usage[] =
 static int load_config(const char *path, struct acmed_config *cfg)
 {
 	char err[1024];
-	int r = config_defaults(cfg);
+	int r = client_load_config(path, cfg, err, sizeof(err));
 
-	if (r == 0)
-		r = config_load(path ? path : ACMED_SYSCONFDIR "/acmed.conf", !path, cfg, err,
-				sizeof(err));
-	if (r < 0) {
-		client_fprintf(stderr, "acmectl: error: %s\n", r == -ENOMEM ? strerror(ENOMEM) : err);
-		config_clear(cfg);
-	}
+	if (r < 0)
+		client_fprintf(stderr, "acmectl: error: %s\n", err);
 	return r;
 }
 

@@ -133,30 +133,38 @@ static int migrate_version(struct migrate *m, const char *name, int n, char *err
 	return r;
 }
 
-/* The settings of the renewal file at PATH, lineage NAME's, as a publish
- * writes them (renewal_format_settings()). */
-static int settings_of(const char *name, const char *path, char **text, char *err,
-		       size_t errlen)
+/* RAW (a renewal file's text, from WHAT) checked as lineage NAME's, and its
+ * settings as a publish writes them (renewal_format_settings()). */
+static int settings_text(const char *name, const char *raw, const char *what, char **text,
+			 char *err, size_t errlen)
 {
 	struct renewal rn;
-	char *raw = NULL;
-	int r = fs_read_file(path, 1 << 20, &raw, NULL);
+	int r = renewal_parse(raw, what, &rn, err, errlen);
 
-	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", path, acmed_strerror(r));
-		return r;
-	}
-	r = renewal_parse(raw, path, &rn, err, errlen);
-	free(raw);
 	if (r < 0)
 		return r;
 	if (!rn.name || !streq(rn.name, name)) {
-		snprintf(err, errlen, "%s is not the renewal file of %s", path, name);
+		snprintf(err, errlen, "%s is not the renewal settings of %s", what, name);
 		r = -EINVAL;
 	}
 	if (r == 0 && (r = renewal_format_settings(&rn, text)) < 0)
-		snprintf(err, errlen, "%s: %s", path, acmed_strerror(r));
+		snprintf(err, errlen, "%s: %s", what, acmed_strerror(r));
 	renewal_clear(&rn);
+	return r;
+}
+
+/* The settings of the renewal file at PATH, lineage NAME's. */
+static int settings_of(const char *name, const char *path, char **text, char *err,
+		       size_t errlen)
+{
+	char *raw = NULL;
+	int r = fs_read_file(path, 1 << 20, &raw, NULL);
+
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", path, acmed_strerror(r));
+	else
+		r = settings_text(name, raw, path, text, err, errlen);
+	free(raw);
 	return r;
 }
 
@@ -180,35 +188,26 @@ int migrate_push_renewal(const char *config, const char *prefix, const char *nam
 	const char *path = config ? config : ACMED_SYSCONFDIR "/acmed.conf";
 	struct acmed_config cfg;
 	struct estore *etcd = NULL;
-	struct renewal rn;
-	int r = config_defaults(&cfg);
+	char *text = NULL;
+	int r = client_load_config(config, &cfg, err, errlen);
 
-	if (r < 0) {
-		snprintf(err, errlen, "%s", acmed_strerror(r));
-		return r;
-	}
-	r = config_load(path, !config, &cfg, err, errlen);
 	/* The daemon's cluster, not another one this acmed.conf names. */
 	if (r == 0 && (!cfg.storage || !streq(cfg.storage, "etcd") ||
-		       !streq(cfg.etcd_prefix ? cfg.etcd_prefix : "/acmed/", prefix))) {
+		       !streq(estore_cfg_prefix(&cfg), prefix))) {
 		snprintf(err, errlen, "%s is not the configuration of acmed's cluster (storage "
 				      "\"etcd\", etcd_prefix \"%s\")", path, prefix);
 		r = -EINVAL;
 	}
 	/* Settings for NAME, whole, before anything reaches etcd. */
-	if (r == 0 && (r = renewal_parse(settings, "acmed's settings", &rn, err, errlen)) == 0) {
-		if (!rn.name || !streq(rn.name, name)) {
-			snprintf(err, errlen, "the settings acmed sent are not those of %s", name);
-			r = -EPROTO;
-		}
-		renewal_clear(&rn);
-	}
+	if (r == 0)
+		r = settings_text(name, settings, "acmed's settings", &text, err, errlen);
 	if (r == 0)
 		r = estore_open(&cfg, &etcd, err, errlen);
 	if (r == 0)
-		r = estore_put_renewal(etcd, name, settings, err, errlen);
+		r = estore_put_renewal(etcd, name, text, err, errlen);
 	estore_close(etcd);
 	config_clear(&cfg);
+	free(text);
 	return r;
 }
 
@@ -305,10 +304,7 @@ int verb_store(struct client *cl, int argc, char **argv)
 		goto out;
 	}
 	rc = EXIT_FAILED;
-	if (config_defaults(&cfg) < 0)
-		goto out;
-	if (config_load(config ? config : ACMED_SYSCONFDIR "/acmed.conf", !config, &cfg, err,
-			sizeof(err)) < 0)
+	if (client_load_config(config, &cfg, err, sizeof(err)) < 0)
 		client_fprintf(stderr, "acmectl: error: %s\n", err);
 	else if (streq(to, "local"))
 		rc = migrate_to_local(&cfg, names, nnames);
